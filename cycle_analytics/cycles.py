@@ -1,0 +1,207 @@
+"""The service-cycle model: an ordered list of stages (moments of truth).
+
+A cycle is data: the bundled templates live in ``cycle_analytics/templates/*.yaml`` and a user's
+cycle is saved in the same format (YAML or JSON, chosen by the file suffix).
+
+File format (YAML shown; JSON has the same keys)::
+
+    name: Bank branch visit to cash a check
+    description: ...
+    scale: 1-5            # optional default scale of the stage questions
+    stages:
+      - name: Getting to the branch
+        phase: Arrival    # optional
+        description: ...
+        question: How satisfied were you with getting to the branch?
+        aliases: [getting there, travel, q1]
+        critical: false   # declared critical moment (optional)
+        target: 4.5       # optional target score on the scale
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .errors import SurveyError
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One moment of truth in a service cycle."""
+
+    name: str
+    phase: str | None = None
+    description: str = ""
+    question: str = ""
+    aliases: tuple[str, ...] = ()
+    critical: bool = False
+    target: float | None = None
+
+    def match_keys(self) -> tuple[str, ...]:
+        """Normalised names by which a column or a long-file stage value maps to this stage."""
+        keys = [self.name, *self.aliases]
+        if self.question:
+            keys.append(self.question)
+        return tuple(dict.fromkeys(normalise_key(k) for k in keys if k))
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """An ordered list of stages.
+
+    Examples
+    --------
+    >>> c = Cycle("Demo", stages=(Stage("Arrive"), Stage("Wait", critical=True)))
+    >>> c.stage_names
+    ('Arrive', 'Wait')
+    >>> c.find_stage("  wait ").name
+    'Wait'
+    """
+
+    name: str
+    stages: tuple[Stage, ...] = field(default_factory=tuple)
+    description: str = ""
+    scale: str | None = None
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.stages]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise SurveyError(f"The cycle {self.name!r} names the stage {dupes[0]!r} more than once.")
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.stages)
+
+    @property
+    def phases(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.phase for s in self.stages if s.phase))
+
+    def find_stage(self, text: str) -> Stage | None:
+        """The stage whose name, alias or question matches ``text`` (case, spaces and punctuation ignored)."""
+        key = normalise_key(text)
+        for stage in self.stages:
+            if key in stage.match_keys():
+                return stage
+        return None
+
+    def with_stages(self, stages) -> "Cycle":
+        return replace(self, stages=tuple(stages))
+
+    def to_dict(self) -> dict:
+        out = {"name": self.name, "description": self.description}
+        if self.scale:
+            out["scale"] = self.scale
+        out["stages"] = []
+        for s in self.stages:
+            d = asdict(s)
+            d["aliases"] = list(s.aliases)
+            out["stages"].append({k: v for k, v in d.items() if v not in (None, "", [], False) or k == "name"})
+        return out
+
+
+_KEY_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_key(text: object) -> str:
+    """Lower-case, with runs of spaces, punctuation and underscores removed: ``" Q1_a."`` -> ``"q1a"``."""
+    return _KEY_RE.sub("", str(text).casefold())
+
+
+def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
+    """Build a :class:`Cycle` from the dictionary form, with one clear sentence on any problem."""
+    if not isinstance(data, dict):
+        raise SurveyError(f"The {source} is not a mapping with 'name' and 'stages'.")
+    stages_in = data.get("stages")
+    if not isinstance(stages_in, list) or not stages_in:
+        raise SurveyError(f"The {source} has no list of 'stages'.")
+    stages = []
+    for i, item in enumerate(stages_in, start=1):
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not str(item.get("name", "")).strip():
+            raise SurveyError(f"Stage {i} of the {source} has no name.")
+        target = item.get("target")
+        try:
+            target = None if target in (None, "") else float(target)
+        except (TypeError, ValueError):
+            raise SurveyError(f"Stage {i} of the {source} has a target that is not a number: {target!r}.") from None
+        aliases = item.get("aliases") or ()
+        if isinstance(aliases, str):
+            aliases = [a.strip() for a in aliases.split(",") if a.strip()]
+        stages.append(
+            Stage(
+                name=str(item["name"]).strip(),
+                phase=(str(item["phase"]).strip() or None) if item.get("phase") else None,
+                description=str(item.get("description") or ""),
+                question=str(item.get("question") or ""),
+                aliases=tuple(str(a) for a in aliases),
+                critical=bool(item.get("critical", False)),
+                target=target,
+            )
+        )
+    return Cycle(
+        name=str(data.get("name") or "Untitled cycle"),
+        stages=tuple(stages),
+        description=str(data.get("description") or ""),
+        scale=str(data["scale"]) if data.get("scale") else None,
+    )
+
+
+def load_cycle(path_or_name: str | Path) -> Cycle:
+    """Load a cycle from a YAML/JSON file, or a bundled template by its name (see :func:`list_templates`)."""
+    path = Path(path_or_name)
+    if not path.suffix and not path.exists():
+        candidates = {p.stem: p for p in TEMPLATE_DIR.glob("*.yaml")}
+        if str(path_or_name) not in candidates:
+            raise SurveyError(
+                f"There is no cycle template called {str(path_or_name)!r}; the templates are: {', '.join(sorted(candidates))}."
+            )
+        path = candidates[str(path_or_name)]
+    if not path.is_file():
+        raise SurveyError(f"The cycle file {str(path)!r} does not exist.")
+    text = path.read_text(encoding="utf-8")
+    return parse_cycle(text, suffix=path.suffix, source=f"cycle file {path.name!r}")
+
+
+def parse_cycle(text: str, *, suffix: str = ".yaml", source: str = "cycle file") -> Cycle:
+    """Parse cycle text (YAML or JSON; JSON is also valid YAML)."""
+    try:
+        if suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:  # parser messages vary; one sentence is what the user needs
+        raise SurveyError(f"The {source} is not valid {'JSON' if suffix.lower() == '.json' else 'YAML'}: {exc}".split("\n")[0]) from None
+    return cycle_from_dict(data, source=source)
+
+
+def dump_cycle(cycle: Cycle, *, fmt: str = "yaml") -> str:
+    """The text of ``cycle`` in the template format (``fmt`` is ``"yaml"`` or ``"json"``)."""
+    data = cycle.to_dict()
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def save_cycle(cycle: Cycle, path: str | Path) -> Path:
+    path = Path(path)
+    path.write_text(dump_cycle(cycle, fmt="json" if path.suffix.lower() == ".json" else "yaml"), encoding="utf-8")
+    return path
+
+
+def list_templates() -> dict[str, str]:
+    """Bundled templates: file stem -> display name."""
+    out = {}
+    for p in sorted(TEMPLATE_DIR.glob("*.yaml")):
+        out[p.stem] = load_cycle(p).name
+    return out

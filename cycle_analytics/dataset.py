@@ -1,0 +1,214 @@
+"""The tidy survey: what every importer produces and every analysis reads.
+
+Conventions (relied on across the package; see docs/architecture.md):
+
+``Survey.ratings`` - one row per answered stage
+    ``response_id`` : category. Its categories are exactly ``responses.response_id`` in the
+                      same order, so ``ratings.response_id.cat.codes`` indexes ``responses`` rows.
+    ``stage``       : ordered category, categories = ``info.stages`` (cycle order).
+    ``score``       : float64, always a whole point of ``info.scale`` (N/A answers are not rows).
+
+``Survey.responses`` - one row per respondent, in code order
+    ``response_id`` : category (see above).
+    ``date``        : datetime64 column, present only when the file has a date.
+    segment columns : category, named as in the file (listed in ``info.segments``).
+    outcome columns : as read (float64 for ratings, str for binary labels), listed in
+                      ``info.outcome_candidates``; ``info.outcome`` is the default choice.
+    ``comment``     : str, present only when the file has a comment column.
+
+``Survey.rejected`` - one row per rejected data row
+    ``row`` (1-based data row number in the file, header rows not counted), ``reason``, then the
+    row's original cells as text under their original column names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from .cycles import Cycle
+from .scales import Scale
+
+
+@dataclass(frozen=True)
+class ColumnRole:
+    """What the importer made of one input column."""
+
+    column: str
+    role: str  # one of ROLES
+    detail: str = ""  # e.g. the stage it maps to, or why it is not a stage
+    question: str = ""  # question text where the file carries one (survey-tool exports)
+
+
+ROLES = ("id", "stage", "score", "stage_name", "outcome", "segment", "date", "comment", "ignored", "dropped_personal")
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """The overall result a stage can spoil.
+
+    kind: ``"rating"`` (numeric on ``scale``), ``"binary"`` (text or 0/1 column; ``positive`` is the
+    label counted as 1) or ``"proxy"`` (no outcome: each respondent's mean over their other stages).
+    """
+
+    column: str | None
+    kind: str = "rating"
+    scale: Scale | None = None
+    positive: str | None = None
+    label: str = ""
+
+    @property
+    def is_proxy(self) -> bool:
+        return self.kind == "proxy"
+
+    @property
+    def span(self) -> float:
+        """Width of the outcome's scale (1.0 for a binary outcome coded 0/1)."""
+        if self.kind == "binary":
+            return 1.0
+        if self.scale is None:
+            return float("nan")
+        return float(self.scale.maximum - self.scale.minimum)
+
+    def display(self) -> str:
+        if self.is_proxy:
+            return "mean of the other stages (proxy: no outcome chosen)"
+        return self.label or str(self.column)
+
+
+PROXY_OUTCOME = OutcomeSpec(column=None, kind="proxy", label="Mean of the other stages (proxy)")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user told the importer; every field is optional (``None`` = infer)."""
+
+    cycle: Cycle | None = None
+    sheet: str | None = None
+    stages: tuple[str, ...] | None = None  # column headers or question texts (wide) / stage values (long)
+    outcome: str | None = None
+    positive: str | None = None
+    na_values: tuple[str, ...] = ()
+    scale: Scale | None = None
+    segments: tuple[str, ...] | None = None
+    layout: str | None = None  # "long" | "wide" | None (detect)
+    max_bytes: int | None = 200 * 1024 * 1024
+    keep_personal: bool = False
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """The import summary: accounting, detected structure and what was assumed."""
+
+    format: str  # "long", "wide", or a survey tool ("qualtrics", ...)
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    respondents: int
+    ratings: int
+    scale: Scale
+    stages: tuple[str, ...]
+    outcome: str | None = None
+    outcome_candidates: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    id_column: str | None = None
+    date_column: str | None = None
+    comment_column: str | None = None
+    na_values: tuple[str, ...] = ()
+    na_answers: int = 0  # answers read as "no answer" through N/A codes
+    scale_source: str = "inferred"  # "inferred" | "user" | "cycle"
+    columns: tuple[ColumnRole, ...] = ()
+    notes: tuple[str, ...] = ()
+    source: dict = field(default_factory=dict)  # encoding, delimiter, sheet, file name
+
+    def to_json(self) -> dict:
+        return {
+            "format": self.format,
+            "rows_read": int(self.rows_read),
+            "rows_accepted": int(self.rows_accepted),
+            "rows_rejected": int(self.rows_rejected),
+            "respondents": int(self.respondents),
+            "ratings": int(self.ratings),
+            "scale": self.scale.as_list(),
+            "scale_source": self.scale_source,
+            "outcome": self.outcome,
+            "outcome_candidates": list(self.outcome_candidates),
+            "stages": list(self.stages),
+            "segments": list(self.segments),
+            "id_column": self.id_column,
+            "date_column": self.date_column,
+            "comment_column": self.comment_column,
+            "na_values": list(self.na_values),
+            "na_answers": int(self.na_answers),
+            "columns": [{"column": c.column, "role": c.role, "detail": c.detail} for c in self.columns],
+            "notes": list(self.notes),
+            "source": dict(self.source),
+        }
+
+
+@dataclass(frozen=True)
+class Survey:
+    """An imported survey (see the module docstring for the table contracts)."""
+
+    ratings: pd.DataFrame
+    responses: pd.DataFrame
+    rejected: pd.DataFrame
+    info: DatasetInfo
+    cycle: Cycle | None = None
+
+    @property
+    def scale(self) -> Scale:
+        return self.info.scale
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return self.info.stages
+
+    def declared_critical(self) -> tuple[str, ...]:
+        if self.cycle is None:
+            return ()
+        return tuple(s.name for s in self.cycle.stages if s.critical and s.name in self.info.stages)
+
+    def targets(self) -> dict[str, float]:
+        """Target score per stage on the survey's scale (cycle target, else the top of the scale)."""
+        out = {s: float(self.scale.maximum) for s in self.info.stages}
+        if self.cycle is not None:
+            for st in self.cycle.stages:
+                if st.name in out and st.target is not None:
+                    out[st.name] = float(st.target)
+        return out
+
+    def phases(self) -> dict[str, str | None]:
+        if self.cycle is None:
+            return {s: None for s in self.info.stages}
+        by_name = {st.name: st.phase for st in self.cycle.stages}
+        return {s: by_name.get(s) for s in self.info.stages}
+
+
+def subset_responses(survey: Survey, keep: np.ndarray) -> Survey:
+    """A survey restricted to the respondents where ``keep`` (bool, one per ``responses`` row) is true.
+
+    Codes are kept compact: the result again satisfies the code-order convention.
+    """
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all():
+        return survey
+    responses = survey.responses.loc[keep].reset_index(drop=True)
+    kept_ids = responses["response_id"].astype(str).to_numpy() if len(responses) else np.array([], dtype=object)
+    new_codes = np.full(len(keep), -1, dtype=np.int64)
+    new_codes[keep] = np.arange(int(keep.sum()))
+    old_codes = survey.ratings["response_id"].cat.codes.to_numpy()
+    mask = keep[old_codes] if len(old_codes) else np.zeros(0, dtype=bool)
+    cats = pd.Index(kept_ids, dtype="str")
+    ratings = pd.DataFrame(
+        {
+            "response_id": pd.Categorical.from_codes(new_codes[old_codes[mask]], categories=cats),
+            "stage": survey.ratings["stage"][mask].reset_index(drop=True),
+            "score": survey.ratings["score"].to_numpy()[mask],
+        }
+    )
+    responses["response_id"] = pd.Categorical.from_codes(np.arange(len(responses)), categories=cats)
+    info = replace(survey.info, respondents=len(responses), ratings=len(ratings))
+    return replace(survey, ratings=ratings, responses=responses, info=info)
