@@ -1,0 +1,171 @@
+"""Shared layout helpers: chart + caption + CSV download, safe CSV export, guard messages.
+
+``safe_csv`` neutralises spreadsheet formulas (a text cell starting with ``= + - @``, tab or CR gets
+a leading apostrophe). It belongs in ``cycle_analytics/export.py`` (no streamlit needed); it lives
+here until that module exists.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from . import state
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise_cell(value):
+    """``value`` with a leading apostrophe when a spreadsheet could read it as a formula.
+
+    Plain numbers written as text (``-3``, ``+1.5``) are left alone: a spreadsheet reads them as
+    numbers, never as formulas.
+
+    >>> neutralise_cell("=HYPERLINK(\\"x\\")")
+    '\\'=HYPERLINK("x")'
+    >>> neutralise_cell("-2")
+    '-2'
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER_RE.match(value):
+        return "'" + value
+    return value
+
+
+def safe_csv(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV of ``df`` with formula-like text cells (and headers) neutralised."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s)):
+            out[col] = s.astype("object").map(neutralise_cell)
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def download_button(df: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
+    st.download_button(label, data=safe_csv(df), file_name=file_name, mime="text/csv", key=key,
+                       on_click="ignore", icon=":material/download:")
+
+
+def chart(fig, data: pd.DataFrame | None, caption: str, key: str, *, selectable: bool = False,
+          file_name: str | None = None) -> str | None:
+    """Show a Plotly figure, a one-line caption saying how to read it, and a CSV download of ``data``.
+
+    With ``selectable`` the chart reports point clicks; the clicked stage (``customdata[0]`` of the
+    point, as every stage-bearing trace of ``cycle_analytics.figures`` carries) is returned.
+    """
+    event = st.plotly_chart(
+        fig,
+        key=key,
+        on_select="rerun" if selectable else "ignore",
+        selection_mode="points" if selectable else ("points", "box", "lasso"),
+        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": key}},
+    )
+    cap, dl = st.columns([5, 1], vertical_alignment="center")
+    cap.caption(caption)
+    if data is not None:
+        with dl:
+            download_button(data, file_name or f"{key}.csv", key=f"{key}__csv")
+    if selectable:
+        return selected_stage(event)
+    return None
+
+
+def selected_stage(event) -> str | None:
+    """The stage of the first selected point of a ``st.plotly_chart`` selection event."""
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for p in points or ():
+        cd = p.get("customdata")
+        if isinstance(cd, (list, tuple)) and cd:
+            return str(cd[0])
+        if isinstance(cd, str):
+            return cd
+    return None
+
+
+def open_stage(stage: str) -> None:
+    """Remember ``stage`` (state + URL) and switch to the Stage detail page."""
+    st.session_state[state.STAGE] = stage
+    st.session_state.pop(state.STAGE_SELECT, None)
+    qp = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    qp[state.Q_STAGE] = [stage]
+    st.switch_page("pages/stage_detail.py", query_params=qp)
+
+
+def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto", column_config=None) -> None:
+    """A dataframe shown as data (text is never interpreted as markdown or HTML)."""
+    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config=column_config, key=key)
+
+
+def require_view(*, need_analysis: bool = True):
+    """The current view, or stop the page with a helpful message when there is nothing to show."""
+    v = state.view()
+    if v is None or v.survey is None:
+        if v is not None and v.error:
+            st.error(v.error)
+            st.info("Upload another file in the sidebar, or remove the upload to go back to the sample.")
+        else:
+            st.info("No survey is loaded yet: choose a sample or upload a file in the sidebar.")
+        st.stop()
+    if v.filtered is not None and len(v.filtered.responses) == 0:
+        st.info("No respondent matches the current filters. Widen the date range or clear a segment filter in the sidebar.")
+        st.stop()
+    if need_analysis and v.analysis is None:
+        st.error(v.analysis_error or "The survey could not be analysed.")
+        st.stop()
+    return v
+
+
+def outcome_note(v) -> None:
+    """Say which outcome the analyses use (and that a proxy is used when there is none)."""
+    spec = v.outcome
+    if spec is None:
+        return
+    if spec.is_proxy:
+        st.info("No outcome chosen: importance and penalties use each respondent's mean over their other stages as a proxy outcome. Pick an outcome in the sidebar when the survey has one.", icon=":material/info:")
+    else:
+        st.caption(f"Outcome: **{_md_escape(spec.display())}**")
+
+
+def _md_escape(text: str) -> str:
+    """Escape markdown/HTML control characters in a short label (for captions built by the app)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
+
+
+md_escape = _md_escape
+
+
+def has_rows(df: pd.DataFrame | None) -> bool:
+    return df is not None and len(df) > 0
+
+
+def fmt_num(x, digits: int = 2) -> str:
+    try:
+        if x is None or (isinstance(x, float) and np.isnan(x)):
+            return "–"
+        return f"{x:,.{digits}f}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def figures():
+    """The figure-building module (``cycle_analytics.figures``)."""
+    try:
+        from cycle_analytics import figures as fg
+    except ImportError:  # pragma: no cover - only while the module is being written
+        from . import fallback_figures as fg
+    return fg
+
+
+def stage_colors(stages) -> dict:
+    try:
+        return figures().stage_colors(list(stages))
+    except Exception:  # noqa: BLE001 - colours are cosmetic
+        return {}

@@ -1,0 +1,39 @@
+"""Measure a command's wall time and peak memory (RSS) in a fresh process.
+
+Each measurement runs the command under a small wrapper process, so ``ru_maxrss`` of the
+wrapper's children is exactly the command's own peak. Used by the benchmark scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+_WRAPPER = r"""
+import json, resource, subprocess, sys, time
+t0 = time.perf_counter()
+proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - t0
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"wall_s": wall, "peak_mib": peak_kib / 1024, "returncode": proc.returncode,
+                  "stderr": proc.stderr.decode(errors="replace")[-500:]}))
+"""
+
+
+def measure(cmd: list[str]) -> dict:
+    """Run ``cmd`` in a fresh process; return ``{"wall_s", "peak_mib", "returncode", "stderr"}``."""
+    out = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def best_of(cmd: list[str], repeats: int) -> dict:
+    """The fastest of ``repeats`` runs (peak memory of that run)."""
+    runs = [measure(cmd) for _ in range(repeats)]
+    for r in runs:
+        if r["returncode"] != 0:
+            raise SystemExit(f"command failed: {' '.join(cmd)}\n{r['stderr']}")
+    return min(runs, key=lambda r: r["wall_s"])
+
+
+BARE_READ = "import pyarrow.csv as c, sys; t = c.read_csv(sys.argv[1]); print(t.num_rows)"

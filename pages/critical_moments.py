@@ -1,0 +1,54 @@
+"""Critical moments: the penalty of a bad experience per stage, verdicts, evidence, penalty vs reward."""
+
+import streamlit as st
+
+from app_support import widgets
+
+v = widgets.require_view()
+a, s = v.analysis, v.filtered
+fg = widgets.figures()
+cfg = a.settings
+
+st.title("Critical moments")
+widgets.outcome_note(v)
+st.caption(
+    f"A stage is critical when respondents who rated it in the bottom box ({', '.join(map(str, s.scale.bottom_box))}) "
+    f"have a worse outcome than the rest: significant after {'Holm' if cfg.correction == 'holm' else 'Benjamini–Hochberg'} "
+    f"correction at α = {cfg.alpha}, at least {cfg.min_effect_fraction:.0%} of the outcome's scale, "
+    f"and at least {cfg.min_bad} bad experiences."
+)
+
+pen = a.penalties
+if len(pen) == 0:
+    st.info("There are no penalties to show: no stage has both bad experiences and an outcome in this selection.")
+    st.stop()
+
+fig = fg.penalty_figure(pen, verdicts=a.moments, outcome_label=v.outcome.display(),
+                        threshold=cfg.min_effect_fraction * v.outcome.span if v.outcome.span == v.outcome.span else None)
+clicked = widgets.chart(
+    fig, pen, "Bars: how much lower the outcome is for respondents who rated the stage badly, with a 95% interval; "
+    "longer bars hurt more. Click a stage to open its detail.", key="penalty_chart", selectable=True,
+    file_name="penalties.csv")
+if clicked:
+    widgets.open_stage(clicked)
+
+st.subheader("Verdicts")
+cols = [c for c in ("stage", "verdict", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct") if c in a.moments.columns]
+widgets.table(a.moments[cols], key="verdict_table")
+widgets.download_button(a.moments, "critical_moments.csv", key="verdicts_csv")
+
+st.subheader("Evidence")
+ev = a.moments[a.moments["verdict"].isin(["critical", "pain point"])]
+if len(ev):
+    for sentence in ev["evidence"].astype(str):
+        if sentence.strip():
+            st.text("• " + sentence)
+else:
+    st.info("No stage is critical or a pain point in this selection.")
+
+st.subheader("Penalty versus reward")
+fig2 = fg.penalty_reward_figure(pen)
+widgets.chart(
+    fig2, pen, "Penalty of a bad experience (x) against the reward of a top-box one (y): basic factors (penalty ≫ reward) "
+    "must be right, delight factors add satisfaction, performance factors do both.", key="penalty_reward_chart",
+    file_name="penalty_reward.csv")

@@ -1,0 +1,62 @@
+"""Overview: headline cards, the journey chart and the critical moments in one sentence each."""
+
+import streamlit as st
+
+from app_support import loaders, widgets
+
+v = widgets.require_view()
+a, s = v.analysis, v.filtered
+fg = widgets.figures()
+
+st.title("Service cycle overview")
+st.caption(f"{widgets.md_escape(v.source_label)} · {len(s.stages)} stages · scale {s.scale.minimum}–{s.scale.maximum}")
+widgets.outcome_note(v)
+
+h = loaders.headline(v.key, s, v.outcome)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Responses", f"{h['responses']:,}", help=f"{h['ratings']:,} stage ratings", border=True)
+if h["satisfaction"] is not None:
+    label, value, helptext = h["satisfaction"]
+    title = "Overall satisfaction" if "satisf" in label.lower() else label[:1].upper() + label[1:]
+    c2.metric(title[:40], f"{value:.2f}",
+              delta=f"CSAT {h['csat_pct']:.0f}%" if h["csat_pct"] is not None else None, delta_color="off",
+              help=f"{label}: {helptext}", border=True)
+elif h["csat_pct"] is not None:
+    c2.metric("Satisfied (CSAT)", f"{h['csat_pct']:.0f}%", help=f"share answering {v.outcome.positive!r}", border=True)
+else:
+    sc = a.scores
+    avg = float(sc["score_100"].mean()) if len(sc) else float("nan")
+    c2.metric("Average stage score", widgets.fmt_num(avg, 0) + " / 100", help="mean over the stages of score_100 (no outcome chosen)", border=True)
+if h["nps"] is not None:
+    c3.metric("NPS", f"{h['nps']:+.0f}", help=f"from {h['nps_column']!r}: % promoters (9–10) − % detractors (0–6)", border=True)
+else:
+    c3.metric("NPS", "–", help="no 0–10 likelihood-to-recommend question in this survey", border=True)
+n_crit = len(a.critical_moments)
+c4.metric("Critical moments", f"{n_crit}", help="stages where a bad experience measurably spoils the outcome", border=True)
+
+st.subheader("The journey")
+if len(a.scores) == 0:
+    st.info("No stage has any answer in the current selection.")
+else:
+    fig = fg.journey_figure(a.scores, verdicts=a.moments, targets=s.targets(), phases=s.phases(), scale=s.scale)
+    clicked = widgets.chart(
+        fig, a.scores, "Each point is a stage in cycle order: its mean score with a 95% interval; the dashed line is the "
+        "target. Critical moments and pain points are marked. Click a stage to open its detail.",
+        key="journey_chart", selectable=True, file_name="stage_scores.csv")
+    if clicked:
+        widgets.open_stage(clicked)
+
+st.subheader("Critical moments")
+crit = a.critical_moments
+if len(crit):
+    for sentence in crit["evidence"].astype(str):
+        st.text("• " + sentence)
+else:
+    st.info("No stage is a critical moment in this selection: no bad experience measurably spoils the outcome "
+            "(see the Critical moments page for every stage's verdict).")
+pains = a.pain_points
+if len(pains):
+    st.caption("Pain points (often rated badly, but no measurable effect on the outcome): "
+               + ", ".join(widgets.md_escape(x) for x in pains["stage"].astype(str)))
+for note in getattr(a, "notes", ()) or ():
+    st.caption(widgets.md_escape(note))

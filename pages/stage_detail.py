@@ -1,0 +1,84 @@
+"""Stage detail: one stage's answers (diverging bar), by segment, over time, and bad-experience comments."""
+
+import streamlit as st
+
+from app_support import loaders, state, widgets
+
+v = widgets.require_view()
+a, s = v.analysis, v.filtered
+fg = widgets.figures()
+ss = st.session_state
+
+st.title("Stage detail")
+stages = list(s.stages)
+if not stages:
+    st.info("This survey has no stages.")
+    st.stop()
+current = ss.get(state.STAGE) if ss.get(state.STAGE) in stages else stages[0]
+if ss.get(state.STAGE_SELECT) not in stages:
+    ss[state.STAGE_SELECT] = current
+elif ss.get(state.STAGE) in stages and ss[state.STAGE_SELECT] != ss[state.STAGE]:
+    ss[state.STAGE_SELECT] = ss[state.STAGE]
+
+
+def _pick():
+    ss[state.STAGE] = ss[state.STAGE_SELECT]
+
+
+stage = st.selectbox("Stage", stages, key=state.STAGE_SELECT, on_change=_pick)
+if ss.get(state.STAGE) != stage:
+    ss[state.STAGE] = stage
+    st.query_params[state.Q_STAGE] = stage
+
+row = a.scores[a.scores["stage"].astype(str) == stage]
+moment = a.moments[a.moments["stage"].astype(str) == stage]
+if len(row) == 0 or int(row["n"].iloc[0]) == 0:
+    st.info("Nobody answered this stage in the current selection (every answer was N/A or skipped).")
+    st.stop()
+
+r = row.iloc[0]
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Answers", f"{int(r['n']):,}", border=True)
+c2.metric("Mean", widgets.fmt_num(r["mean"]), help=f"95% interval {widgets.fmt_num(r['ci_low'])} – {widgets.fmt_num(r['ci_high'])}", border=True)
+c3.metric("Top box", f"{widgets.fmt_num(r['top_box_pct'], 0)}%", border=True)
+c4.metric("Bottom box", f"{widgets.fmt_num(r['bottom_box_pct'], 0)}%", border=True)
+if len(moment):
+    m = moment.iloc[0]
+    st.caption(f"Verdict: **{widgets.md_escape(m['verdict'])}**")
+    if str(m.get("evidence", "") or "").strip():
+        st.text(str(m["evidence"]))
+
+st.subheader("Answers")
+dist = a.distribution[a.distribution["stage"].astype(str) == stage]
+widgets.chart(fg.diverging_bar_figure(dist, s.scale), dist,
+              "Share of answers per scale point: negative answers to the left of zero, positive to the right, the neutral "
+              "middle split across zero.", key="stage_distribution", file_name="stage_distribution.csv")
+
+segs = [c for c in s.info.segments if c in s.responses.columns]
+if segs:
+    st.subheader("By segment")
+    seg = st.selectbox("Segment", segs, key="stage_detail_segment") if len(segs) > 1 else segs[0]
+    by = loaders.stage_distribution_by(v.key, stage, seg, s)
+    widgets.chart(fg.diverging_bar_figure(by, s.scale, by=seg), by,
+                  f"The same answers split by {seg}: a bar further left means more bad experiences in that group.",
+                  key="stage_distribution_by_segment", file_name="stage_distribution_by_segment.csv")
+else:
+    st.caption("The survey has no segment columns, so there is no breakdown by segment.")
+
+st.subheader("Over time")
+tr = a.trends[a.trends["stage"].astype(str) == stage] if len(a.trends) else a.trends
+if len(tr):
+    widgets.chart(fg.trend_figure(tr), tr, "Mean score of this stage per period with its 95% interval; hollow points are small samples.",
+                  key="stage_trend", file_name="stage_trend.csv")
+else:
+    st.info("No trend: the survey has no dates, or all answers fall in one period.")
+
+st.subheader("Comments from respondents who rated this stage badly")
+com = loaders.bad_comments(v.key, stage, s)
+if "comment" not in s.responses.columns:
+    st.info("The survey has no comment column.")
+elif len(com) == 0:
+    st.info("No respondent who rated this stage badly left a comment.")
+else:
+    widgets.table(com, key="bad_comments")
+    widgets.download_button(com, "bad_comments.csv", key="bad_comments_csv")

@@ -1,0 +1,32 @@
+"""Trends: per-stage score over time and the change against the previous period."""
+
+import streamlit as st
+
+from app_support import widgets
+
+v = widgets.require_view()
+a, s = v.analysis, v.filtered
+fg = widgets.figures()
+
+st.title("Trends")
+if "date" not in s.responses.columns or s.info.date_column is None and "date" not in s.responses.columns:
+    st.info("This survey has no date column, so there are no trends to show. Add the response date to the export "
+            "(for example a 'date' or 'submitted' column) to see each stage over time.")
+    st.stop()
+tr = a.trends
+if len(tr) == 0:
+    st.info("Not enough dated responses for a trend: every answer falls in a single period, or no response has a date "
+            "in the current selection.")
+    st.stop()
+
+widgets.chart(fg.trend_figure(tr), tr,
+              "Each line is a stage: mean score per period with a 95% interval; hollow points are small samples.",
+              key="trend_chart", file_name="trends.csv")
+
+st.subheader("Last period against the previous one")
+ch = a.trend_change
+if len(ch):
+    widgets.table(ch, key="trend_change")
+    widgets.download_button(ch, "trend_change.csv", key="trend_change_csv")
+else:
+    st.info("There is only one period, so there is no change to report.")

@@ -1,0 +1,252 @@
+"""AppTest tests of the dashboard: every page on the bank sample, after an upload, and in edge states.
+
+Run: ``python -m pytest tests/test_app.py -q``. No browser is needed (see tests/browser/ for that).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support.widgets import neutralise_cell, safe_csv
+from cycle_analytics.dataset import ImportOptions
+from cycle_analytics.importer import import_survey
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SAMPLES = ROOT / "data" / "sample"
+PAGES = ["overview", "critical_moments", "priorities", "stage_detail", "segments", "trends", "data"]
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=90)
+
+
+def assert_clean(at: AppTest, where: str = "") -> None:
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+
+
+def visit(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"pages/{page}.py").run()
+    assert_clean(at, page)
+    return at
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return m.value
+    raise AssertionError(f"no metric {label_start!r}: {[m.label for m in at.metric]}")
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.caption]
+    parts += [e.value for e in at.text] + [e.value for e in at.markdown]
+    return "\n".join(str(p) for p in parts)
+
+
+def qp(at: AppTest, key: str) -> list[str]:
+    """A query parameter of the app's URL as a list (AppTest gives a str for a single value)."""
+    v = at.query_params[key]
+    return [v] if isinstance(v, str) else list(v)
+
+
+def upload(at: AppTest, data: bytes, name: str = "survey.csv") -> AppTest:
+    at.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
+    assert_clean(at, "upload")
+    return at
+
+
+# ---------------------------------------------------------------- fixtures (small CSV surveys)
+
+
+def wide_csv(n=60, stages=("Arrival", "Service", "Payment"), *, dates=True, segments=True, outcome=True,
+             all_na_stage=None, seed=1, comments=True) -> bytes:
+    """A small wide survey: scores 1-5, outcome tied to the stages, 'N/A' answers where asked."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"id": [f"R{i:03d}" for i in range(n)]})
+    if dates:
+        df["date"] = pd.date_range("2026-01-01", periods=n, freq="D").strftime("%Y-%m-%d")
+    if segments:
+        df["region"] = np.where(np.arange(n) % 2 == 0, "North", "South")
+    scores = rng.integers(1, 6, size=(n, len(stages)))
+    for j, st_name in enumerate(stages):
+        df[st_name] = scores[:, j].astype(str)
+        if st_name == all_na_stage:
+            df[st_name] = "N/A"
+    if outcome:
+        df["overall_satisfaction"] = np.clip(np.round(scores.mean(axis=1)), 1, 5).astype(int).astype(str)
+    if comments:
+        df["comment"] = np.where(scores[:, 0] <= 2, "=HYPERLINK(\"x\") slow <b>service</b>", "")
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return buf.getvalue().encode()
+
+
+# ---------------------------------------------------------------- the bank sample
+
+
+@pytest.fixture(scope="module")
+def bank_survey():
+    data = (SAMPLES / "bank_visit_long.csv").read_bytes()
+    from cycle_analytics.cycles import load_cycle
+
+    return import_survey(data, ImportOptions(cycle=load_cycle("bank_visit")), file_name="bank_visit_long.csv")
+
+
+def test_opens_on_bank_sample_with_headline(bank_survey):
+    at = new_app().run()
+    assert_clean(at, "start")
+    assert at.selectbox(key="sample").value == "bank_visit"
+    assert metric(at, "Responses") == f"{bank_survey.info.respondents:,}"
+    assert metric(at, "NPS") != "–"  # the bank sample has a 0-10 recommend question
+    assert qp(at, "sample") == ["bank_visit"]
+    assert len(at.get("plotly_chart")) >= 1
+
+
+@pytest.mark.parametrize("page", PAGES[1:])
+def test_every_page_on_bank_sample(page):
+    at = new_app().run()
+    visit(at, page)
+    if page in ("critical_moments", "priorities", "segments", "trends", "stage_detail"):
+        assert len(at.get("plotly_chart")) >= 1, page
+
+
+def test_data_page_accounting(bank_survey):
+    at = visit(new_app().run(), "data")
+    info = bank_survey.info
+    assert metric(at, "Rows read") == f"{info.rows_read:,}"
+    assert metric(at, "Accepted") == f"{info.rows_accepted:,}"
+    assert metric(at, "Rejected") == f"{info.rows_rejected:,}"
+    assert "(holds)" in at.dataframe[0].value.to_string()
+
+
+def test_upload_wide_sample_every_page():
+    data = (SAMPLES / "customer_lifecycle_wide.csv").read_bytes()
+    expected = import_survey(data, ImportOptions(), file_name="customer_lifecycle_wide.csv")
+    at = upload(new_app().run(), data, "customer_lifecycle_wide.csv")
+    assert metric(at, "Responses") == f"{expected.info.respondents:,}"
+    assert "sample" not in at.query_params  # an upload cannot be reopened from a link
+    for page in PAGES:
+        visit(at, page)
+
+
+def test_bad_file_shows_sentence_not_traceback():
+    at = upload(new_app().run(), b"\x00\x01\x02 not a survey \x00", "broken.csv")
+    assert at.error, "an unusable file must be explained with st.error"
+    assert "Traceback" not in at.error[0].value
+    visit(at, "data")
+    assert at.error
+
+
+def test_header_only_file_shows_sentence():
+    at = upload(new_app().run(), b"id,Arrival,Service\n", "empty.csv")
+    assert at.error
+
+
+# ---------------------------------------------------------------- edge states
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("one stage", wide_csv(stages=("Service",))),
+        ("one respondent", wide_csv(n=1)),
+        ("no outcome", wide_csv(outcome=False)),
+        ("no dates", wide_csv(dates=False)),
+        ("no segments", wide_csv(segments=False)),
+        ("stage all N/A", wide_csv(all_na_stage="Payment")),
+    ],
+)
+def test_edge_states_never_break(name, data):
+    at = upload(new_app().run(), data)
+    for page in PAGES:
+        visit(at, page)
+    if name == "no dates":
+        visit(at, "trends")
+        assert "no date column" in texts(at)
+    if name == "no outcome":
+        visit(at, "overview")
+        assert "proxy" in texts(at)
+    if name == "no segments":
+        visit(at, "segments")
+        assert "no segment columns" in texts(at)
+
+
+def test_filter_that_selects_nobody():
+    # North = even rows; restricting the date range to one odd day leaves nobody in North.
+    at = upload(new_app().run(), wide_csv())
+    at.multiselect(key="seg__region").set_value(["North"]).run()
+    import datetime as dt
+
+    at.date_input(key="date_range").set_value((dt.date(2026, 1, 2), dt.date(2026, 1, 2))).run()
+    assert_clean(at)
+    for page in PAGES[:-1]:
+        visit(at, page)
+        assert "No respondent matches" in texts(at), page
+
+
+# ---------------------------------------------------------------- URL round trip and filters
+
+
+def test_query_params_restore_view():
+    at = new_app()
+    at.query_params["sample"] = "bank_visit"
+    at.query_params["seg.channel"] = ["walk-in"]
+    at.query_params["stage"] = "Receiving the money"
+    at.run()
+    assert_clean(at)
+    assert at.multiselect(key="seg__channel").value == ["walk-in"]
+    visit(at, "stage_detail")
+    assert at.selectbox(key="stage_select").value == "Receiving the money"
+    assert qp(at, "seg.channel") == ["walk-in"]
+
+
+def test_filter_change_updates_url_and_numbers(bank_survey):
+    at = new_app().run()
+    full = metric(at, "Responses")
+    values = [str(v) for v in bank_survey.responses["branch"].cat.categories]
+    at.multiselect(key="seg__branch").set_value(values[:1]).run()
+    assert_clean(at)
+    assert qp(at, "seg.branch") == values[:1]
+    assert metric(at, "Responses") != full
+    visit(at, "priorities")  # filters survive page switches
+    assert at.multiselect(key="seg__branch").value == values[:1]
+
+
+def test_other_sample_and_outcome_choice():
+    at = new_app().run()
+    at.selectbox(key="sample").set_value("customer_lifecycle").run()
+    assert_clean(at)
+    assert qp(at, "sample") == ["customer_lifecycle"]
+    at.selectbox(key="outcome").set_value("None (proxy)").run()
+    assert_clean(at)
+    assert qp(at, "outcome") == ["none"]
+    assert "proxy" in texts(at)
+
+
+def test_data_page_reimport_with_scale_choice():
+    at = visit(new_app().run(), "data")
+    at.selectbox(key="data_scale").set_value("1-7")
+    # AppTest exposes form submit buttons as buttons
+    [b for b in at.button if "Read the file again" in b.label][0].click().run()
+    assert_clean(at)
+    assert metric(at, "Scale") == "1–7"
+
+
+# ---------------------------------------------------------------- CSV safety
+
+
+def test_safe_csv_neutralises_formulas():
+    df = pd.DataFrame({"stage": ["=1+1", "+cmd", "-x", "@SUM(A1)", "\tTab", "\rcr", "ok", "-3"], "n": range(8)})
+    text = safe_csv(df).decode()
+    lines = text.splitlines()
+    assert lines[1].startswith("'=1+1")
+    assert "'+cmd" in text and "'-x" in text and "'@SUM(A1)" in text and "'\tTab" in text
+    assert "\nok," in text and "\n-3," in text  # plain text and numbers untouched
+    assert neutralise_cell(5) == 5
