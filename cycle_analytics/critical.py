@@ -125,8 +125,8 @@ def _num(x: float) -> str:
     if x >= 0.95:
         return f"{x:.1f}"
     if x >= 0.0095:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
+        return f"{x:.2f}".rstrip("0")
+    return f"{x:.3f}".rstrip("0").rstrip(".")
 
 
 def _people(n: int) -> str:
@@ -156,10 +156,7 @@ def _effect_phrase(delta: float, outcome: OutcomeSpec) -> str:
         size = f"{pp:.0f}" if pp >= 1 else f"{pp:.1f}"
         return f"were {size} percentage points {'less' if lower else 'more'} often {_binary_positive(outcome)}"
     if outcome.is_proxy:
-        return (
-            f"rated the other stages {_num(delta)} points {'lower' if lower else 'higher'} on average "
-            "(proxy outcome: the mean of the other stages, as no overall question was chosen)"
-        )
+        return f"rated the other stages {_num(delta)} points {'lower' if lower else 'higher'} on average"
     return f"gave {'an' if _outcome_name(outcome)[:1] in 'aeiou' else 'a'} {_outcome_name(outcome)} {_num(delta)} points {'lower' if lower else 'higher'}"
 
 
@@ -177,7 +174,7 @@ def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalS
     pen = row["penalty"]
     p = row["p_adj"]
     if verdict == "critical":
-        return f"Customers who rated {stage} badly {_effect_phrase(pen, outcome)} ({format_p(p)}, {_people(n_bad)})."
+        return f"Customers who rated {stage} badly {_effect_phrase(pen, outcome)} ({format_p(p)}, {_people(n_bad)}){_proxy_note(outcome)}."
     if verdict == "not enough data":
         if int(row["n"]) == 0:
             return f"Nobody with an outcome rated {stage}, so its effect cannot be judged."
@@ -197,11 +194,20 @@ def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalS
     if verdict == "pain point":
         return (
             f"{what[0].upper() + what[1:]}, but those customers {effect}: "
-            "a pain point, not a critical moment."
+            f"a pain point, not a critical moment{_proxy_note(outcome)}."
         )
     size = settings.min_penalty(outcome) * (100 if outcome.kind == "binary" else 1)
     unit = "percentage points" if outcome.kind == "binary" else "points"
-    return f"{what} {effect}; a critical moment needs a significant penalty of at least {_num(size)} {unit}."
+    return (
+        f"{what} {effect}; a critical moment needs a significant penalty of at least {_num(size)} {unit}"
+        f"{_proxy_note(outcome)}."
+    )
+
+
+def _proxy_note(outcome: OutcomeSpec) -> str:
+    if not outcome.is_proxy:
+        return ""
+    return "; no overall question was chosen, so the outcome is the mean of the other stages"
 
 
 def classify_moments(

@@ -73,6 +73,16 @@ class Cycle:
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise SurveyError(f"The cycle {self.name!r} names the stage {dupes[0]!r} more than once.")
+        # A name, alias or question may lead to one stage only, or matching would depend on order.
+        owner: dict[str, str] = {}
+        for stage in self.stages:
+            for key in stage.match_keys():
+                if key in owner and owner[key] != stage.name:
+                    raise SurveyError(
+                        f"In the cycle {self.name!r}, the stages {owner[key]!r} and {stage.name!r} share a name or alias"
+                        f" ({key!r}), so a column could not be matched to one of them."
+                    )
+                owner[key] = stage.name
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -101,8 +111,32 @@ class Cycle:
         for s in self.stages:
             d = asdict(s)
             d["aliases"] = list(s.aliases)
-            out["stages"].append({k: v for k, v in d.items() if v not in (None, "", [], False) or k == "name"})
+            out["stages"].append({k: v for k, v in d.items() if k == "name" or _worth_saving(v)})
         return out
+
+
+def _worth_saving(value) -> bool:
+    """Leave empty and false fields out of saved files, but keep numbers such as a target of 0."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, (str, list, tuple)) and len(value) == 0:
+        return False
+    return True
+
+
+def _to_bool(value, *, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().casefold()
+    if text in ("true", "yes", "y", "1", "on"):
+        return True
+    if text in ("false", "no", "n", "0", "off", ""):
+        return False
+    raise SurveyError(f"{what} must be true or false, not {value!r}.")
 
 
 _KEY_RE = re.compile(r"[\W_]+", re.UNICODE)
@@ -134,6 +168,8 @@ def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
         aliases = item.get("aliases") or ()
         if isinstance(aliases, str):
             aliases = [a.strip() for a in aliases.split(",") if a.strip()]
+        elif not isinstance(aliases, (list, tuple)):
+            raise SurveyError(f"Stage {i} of the {source} has aliases that are not a list of names: {aliases!r}.")
         stages.append(
             Stage(
                 name=str(item["name"]).strip(),
@@ -141,10 +177,18 @@ def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
                 description=str(item.get("description") or ""),
                 question=str(item.get("question") or ""),
                 aliases=tuple(str(a) for a in aliases),
-                critical=bool(item.get("critical", False)),
+                critical=_to_bool(item.get("critical", False), what=f"The 'critical' field of stage {i} of the {source}"),
                 target=target,
             )
         )
+    scale = data.get("scale")
+    if scale not in (None, ""):
+        from .scales import parse_scale
+
+        try:
+            parse_scale(str(scale))
+        except SurveyError:
+            raise SurveyError(f"The {source} has a scale {scale!r} that is not of the form MIN-MAX, for example 1-5.") from None
     return Cycle(
         name=str(data.get("name") or "Untitled cycle"),
         stages=tuple(stages),
@@ -179,7 +223,12 @@ def parse_cycle(text: str, *, suffix: str = ".yaml", source: str = "cycle file")
 
             data = yaml.safe_load(text)
     except Exception as exc:  # parser messages vary; one sentence is what the user needs
-        raise SurveyError(f"The {source} is not valid {'JSON' if suffix.lower() == '.json' else 'YAML'}: {exc}".split("\n")[0]) from None
+        kind = "JSON" if suffix.lower() == ".json" else "YAML"
+        mark = getattr(exc, "problem_mark", None)
+        line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
+        problem = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc).split("\n")[0]
+        where = f" at line {line}" if line else ""
+        raise SurveyError(f"The {source} is not valid {kind}{where}: {str(problem).rstrip('.')}.") from None
     return cycle_from_dict(data, source=source)
 
 

@@ -44,7 +44,7 @@ from .scales import Scale, infer_scale
 
 __all__ = [
     "LabelVariant", "LabelMatch", "LabelResult", "LABEL_SETS", "NA_LABELS",
-    "match_label_set", "apply_labels", "label_key", "split_number",
+    "match_label_set", "match_columns", "apply_labels", "label_key", "split_number",
 ]
 
 
@@ -295,8 +295,8 @@ def match_label_set(
             tie = variant
     has_user = any(p[2] == "user" for p in parsed)
     has_numbered = any(p[2] == "numbered" for p in parsed)
-    if best is None and not has_user and not has_numbered:
-        return None
+    if best is None and not has_user:
+        return None  # numbers with unknown words ("Store 12", "Region 3") are not a rating scale
     variant, lookup = best if best is not None else (None, {})
     codes, na, unknown = {}, [], {}
     for v, c, kind, num, lk in parsed:
@@ -341,6 +341,64 @@ def match_label_set(
     )
 
 
+def match_columns(
+    columns: Mapping[str, tuple[Sequence[str], Sequence[int]]],
+    *,
+    user_map: Mapping[str, float | None] | None = None,
+    min_share: float = 0.5,
+) -> tuple[dict[str, LabelMatch], pd.DataFrame]:
+    """Label matches for many columns given as ``name -> (distinct values, counts)``.
+
+    This is the entry point for a dictionary-encoded reader: each column's distinct texts and
+    their counts are all that is needed; the reader then scores a column with
+    ``lookup = [match.codes.get(v, nan) for v in values]`` and ``lookup[row_codes]``.
+
+    A column is a label column when its values are not all plain numbers, a built-in label (or a
+    user label) occurs in it, and the explained answers (coded or N/A) are at least ``min_share``
+    of its non-empty answers. Other columns (numbers, free text, categories) are left out.
+
+    Returns
+    -------
+    (matches, unknown): ``matches`` maps each label column to its :class:`LabelMatch`; ``unknown``
+    is a DataFrame ``label, count, columns`` (columns joined by ``"; "``), largest count first.
+
+    Examples
+    --------
+    >>> m, unk = match_columns({"room": (["Good", "Poor", "Okay-ish"], [5, 2, 1]), "region": (["N", "S"], [4, 4])})
+    >>> list(m), m["room"].codes, unk.to_dict("records")
+    (['room'], {'Good': 3.0, 'Poor': 1.0}, [{'label': 'Okay-ish', 'count': 1, 'columns': 'room'}])
+    """
+    if not isinstance(columns, Mapping):
+        raise SurveyError("match_columns needs a mapping from column name to (distinct values, counts).")
+    if not 0 < min_share <= 1:
+        raise SurveyError(f"min_share must be in (0, 1], not {min_share!r}.")
+    found: dict[str, LabelMatch] = {}
+    unknown_total: dict[str, list] = {}
+    for col, pair in columns.items():
+        try:
+            values, counts = pair
+        except (TypeError, ValueError):
+            raise SurveyError(f"The column {col!r} must be given as (distinct values, counts).") from None
+        texts = [str(u) for u, c in zip(values, counts) if u is not None and str(u).strip() and c]
+        if not texts or all(_PURE.match(u) for u in texts):
+            continue  # plain numbers: the numeric path reads them
+        m = match_label_set(list(values), list(counts), user_map=user_map)
+        if m is None or m.coverage < min_share:
+            continue
+        found[col] = m
+        for label, c in m.unknown.items():
+            entry = unknown_total.setdefault(label, [0, []])
+            entry[0] += int(c)
+            entry[1].append(str(col))
+    unknown = pd.DataFrame(
+        [{"label": k, "count": v[0], "columns": "; ".join(v[1])} for k, v in unknown_total.items()],
+        columns=["label", "count", "columns"],
+    )
+    if len(unknown):
+        unknown = unknown.sort_values(["count", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return found, unknown
+
+
 def apply_labels(
     frame: pd.DataFrame,
     columns: Sequence[str] | None = None,
@@ -350,10 +408,9 @@ def apply_labels(
 ) -> LabelResult:
     """Turn the text-answer columns of ``frame`` into scores.
 
-    A column is converted when a label set (or the user's mapping, or labelled numbers) explains at
-    least ``min_share`` of its non-empty answers and at least one of its values is a built-in or
-    user label; columns of plain numbers, free text or categories (``Yes``/``No``, regions) are
-    left alone and do not appear in the result. Unknown labels in converted columns are reported.
+    The same rules as :func:`match_columns` decide which columns are label columns; columns of
+    plain numbers, free text or categories (``Yes``/``No``, regions) are left alone and do not
+    appear in the result. Unknown labels in converted columns are reported, never dropped.
 
     Parameters
     ----------
@@ -378,48 +435,34 @@ def apply_labels(
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise SurveyError(f"The column {missing[0]!r} is not in the table.")
-    if not 0 < min_share <= 1:
-        raise SurveyError(f"min_share must be in (0, 1], not {min_share!r}.")
-    out, masks, rows, found = {}, {}, [], {}
-    unknown_total: dict[str, list] = {}
+    factorized, distinct = {}, {}
     for col in cols:
         s = frame[col]
-        if pd.api.types.is_numeric_dtype(s.dtype) or isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
             continue
         codes, uniques = pd.factorize(s.astype("str"), use_na_sentinel=True)
         uniq = [str(u) for u in uniques]
-        if not uniq:
-            continue
         counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
-        texts = [u for u in uniq if u.strip()]
-        if texts and all(_PURE.match(u) for u in texts):
-            continue  # plain numbers: the numeric path reads them
-        m = match_label_set(uniq, counts, user_map=user_map)
-        if m is None or m.coverage < min_share:
-            continue
+        factorized[col] = (codes, uniq)
+        distinct[col] = (uniq, counts.tolist())
+    found, unknown = match_columns(distinct, user_map=user_map, min_share=min_share)
+    out, masks, rows = {}, {}, []
+    for col, m in found.items():
+        codes, uniq = factorized[col]
+        counts = distinct[col][1]
         lookup = np.array([m.codes.get(u, np.nan) for u in uniq] + [np.nan], dtype=float)
         unk = np.array([u in m.unknown for u in uniq] + [False])
         idx = np.where(codes >= 0, codes, len(uniq))
         out[col] = lookup[idx]
         masks[col] = unk[idx]
-        found[col] = m
-        n_na = int(sum(counts[i] for i, u in enumerate(uniq) if u in m.na_labels))
+        na = set(m.na_labels)
         rows.append({
             "column": col, "label_set": m.label_set, "variant": m.variant,
             "scale_min": m.scale.minimum if m.scale else None, "scale_max": m.scale.maximum if m.scale else None,
-            "n_coded": int(np.isfinite(out[col]).sum()), "n_na": n_na, "n_unknown": int(masks[col].sum()),
+            "n_coded": int(np.isfinite(out[col]).sum()), "n_na": int(sum(c for u, c in zip(uniq, counts) if u in na)),
+            "n_unknown": int(masks[col].sum()),
         })
-        for label, c in m.unknown.items():
-            entry = unknown_total.setdefault(label, [0, []])
-            entry[0] += int(c)
-            entry[1].append(str(col))
     codes_df = pd.DataFrame(out, index=frame.index, dtype="float64") if out else pd.DataFrame(index=frame.index)
     mask_df = pd.DataFrame(masks, index=frame.index, dtype=bool) if masks else pd.DataFrame(index=frame.index)
     matches = pd.DataFrame(rows, columns=["column", "label_set", "variant", "scale_min", "scale_max", "n_coded", "n_na", "n_unknown"])
-    unknown = pd.DataFrame(
-        [{"label": k, "count": v[0], "columns": "; ".join(v[1])} for k, v in unknown_total.items()],
-        columns=["label", "count", "columns"],
-    )
-    if len(unknown):
-        unknown = unknown.sort_values(["count", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return LabelResult(codes=codes_df, unknown_mask=mask_df, matches=matches, unknown=unknown, label_matches=found)

@@ -895,18 +895,30 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     notes += rp.notes
     conflicts = []
 
+    acc_rows = np.nonzero(accepted)[0]
+    first_row = _first_per_respondent(np.arange(n, dtype=np.int64), accepted, resp_row, n_resp)
+
     def value_codes(c: _Col) -> np.ndarray:
-        valid = accepted & ~(c.empty | c.na)[c.raw.codes]
-        first = _first_per_respondent(c.raw.codes.astype(np.int64), valid, resp_row, n_resp)
-        # respondents whose rows disagree (after stripping)
-        if c.n_unique > 1:
-            rows = np.nonzero(valid)[0]
-            trimmed_id = np.asarray(pc.index_in(c.trimmed, value_set=pc.unique(c.trimmed)).to_numpy(zero_copy_only=False), dtype=np.int64)
-            v_row = trimmed_id[c.raw.codes[rows]]
-            v_first = trimmed_id[first[resp_row[rows]]]
-            diff = np.unique(resp_row[rows][v_row != v_first]).size
-            if diff:
-                conflicts.append(f"{c.name!r} ({diff} respondents)")
+        codes = c.raw.codes
+        blank = c.empty | c.na
+        first = codes[first_row].astype(np.int64) if n_resp else np.zeros(0, dtype=np.int64)
+        missing = blank[first] if n_resp else np.zeros(0, dtype=bool)
+        if missing.any():  # the respondent's first row is empty here: look at their other rows
+            valid = accepted & ~blank[codes]
+            later = _first_per_respondent(codes.astype(np.int64), valid, resp_row, n_resp)
+            first = np.where(missing, later, first)
+        # respondents whose rows disagree (differences of surrounding spaces only are not counted)
+        if c.n_unique > 1 and n_resp:
+            rows_codes = codes[acc_rows]
+            ref = first[resp_row[acc_rows]]
+            differ = (rows_codes != ref) & (ref >= 0) & ~blank[rows_codes]
+            if differ.any():
+                canon = np.asarray(pc.index_in(c.trimmed, value_set=pc.unique(c.trimmed)).to_numpy(zero_copy_only=False), dtype=np.int64)
+                rows = np.nonzero(differ)[0]
+                real = canon[rows_codes[rows]] != canon[ref[rows]]
+                n_diff = np.unique(resp_row[acc_rows][rows[real]]).size
+                if n_diff:
+                    conflicts.append(f"{c.name!r} ({n_diff} respondents)")
         return first
 
     responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), categories=id_cats), rp, value_codes)

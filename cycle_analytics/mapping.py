@@ -53,7 +53,7 @@ MAX_NAME = 40
 
 _OUTCOME = re.compile(
     r"\b(overall|recommend\w*|nps|in general|all in all|altogether|general satisfaction|gesamt\w*|"
-    r"recomend\w*|recommand\w*|en general|global)\b",
+    r"recomend\w*|recomiend\w*|recommand\w*|empfehl\w*|weiterempfehl\w*|en general|global)\b",
     re.I,
 )
 _BOILERPLATE = [

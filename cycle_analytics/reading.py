@@ -403,7 +403,7 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTab
         raise SurveyError(f"The file {src.label} has a header but no data rows.")
 
     table, encoding, invalid = _arrow_read(src, encoding, delimiter, skip_lines, names)
-    _check_quoting(src, encoding, delimiter)
+    _check_quoting(src, table, invalid, encoding, delimiter)
     if layout is not None and layout.drop_trailing_empty and len(names) < len(table.column_names):
         table = table.select(list(range(len(names))))
 
@@ -484,15 +484,31 @@ def _bad_rows(src, invalid, data_start, n_good, delimiter, width, encoding, skip
     return out, numbers
 
 
-def _quote_count_is_odd(src: _Source) -> bool:
-    """Whether the file holds an odd number of quote characters (cheap byte count, chunked)."""
+def _quoting_suspect(src: _Source, table: pa.Table, invalid) -> bool:
+    """Cheap trigger for the exact quoting check.
+
+    A quote that is never closed swallows the rest of the file into the last record: so either
+    the last record holds a line break in a cell, or (when it starts on the last line) the tail
+    of the file holds an odd number of quotes.
+    """
+    if any("\n" in t or "\r" in t for _, _, _, t in invalid):
+        return True
+    if table.num_rows:
+        last = table.slice(table.num_rows - 1, 1)
+        for col in last.columns:
+            v = col.to_pylist()[0]
+            if isinstance(v, str) and ("\n" in v or "\r" in v):
+                return True
     if src.data is not None:
-        return src.data.count(b'"') % 2 == 1
-    total = 0
-    with open(src.path, "rb") as fh:
-        while chunk := fh.read(1 << 24):
-            total += chunk.count(b'"')
-    return total % 2 == 1
+        tail = src.data[-(1 << 20):]
+    else:
+        with open(src.path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - (1 << 20)))
+            tail = fh.read()
+    last_line = tail.rstrip(b"\r\n\x00").rsplit(b"\n", 1)[-1]
+    return last_line.count(b'"') % 2 == 1
 
 
 def _unclosed_quote_line(src: _Source, encoding: str, delimiter: str) -> tuple[int, bool] | None:
@@ -516,8 +532,8 @@ def _unclosed_quote_line(src: _Source, encoding: str, delimiter: str) -> tuple[i
     return None
 
 
-def _check_quoting(src: _Source, encoding: str, delimiter: str) -> None:
-    if _quote_count_is_odd(src):
+def _check_quoting(src: _Source, table: pa.Table, invalid, encoding: str, delimiter: str) -> None:
+    if _quoting_suspect(src, table, invalid):
         found = _unclosed_quote_line(src, encoding, delimiter)
         if found is not None:
             line, at_end = found

@@ -169,7 +169,7 @@ def summary_from_counts(counts: np.ndarray, values: np.ndarray, scale: Scale, *,
         sd = np.where(n > 1, np.sqrt(ss / (nf - 1.0)), np.nan)
         df = np.where(n > 1, nf - 1.0, np.nan)
         tq = stats.t.ppf(0.5 + confidence / 2.0, df)
-        half = tq * sd / np.sqrt(nf)
+        half = tq * sd / np.sqrt(nf + 1)
         top = np.isin(v, np.asarray(scale.top_box, dtype=float))
         bottom = np.isin(v, np.asarray(scale.bottom_box, dtype=float))
         top_pct = 100.0 * c[..., top].sum(axis=-1) / nf

@@ -396,3 +396,51 @@ def build_all(survey: SmallSurvey | None = None) -> dict[str, Built]:
     """Every export of the same survey: name -> :class:`Built` (bytes, file name, expected format)."""
     s = survey or small_survey()
     return {name: Built(name, fn(s), file_name, fmt) for name, (fn, file_name, fmt) in BUILDS.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# An independent preview (not the project's reader): decode, split and take the first rows.
+
+
+def preview_of(data: bytes, file_name: str = "", n_rows: int = 20):
+    """A :class:`~cycle_analytics.formats.base.Preview` of ``data`` built with the standard library
+    (csv) and python-calamine, so that the detectors are tested apart from ``reading.py``."""
+    from cycle_analytics.formats.base import Preview
+
+    if data[:2] == b"PK":
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for name in wb.sheet_names:
+            grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            rows = [[_text(v) for v in r] for r in grid]
+            if sum(1 for r in rows if sum(1 for c in r if c.strip()) >= 2) >= 2:
+                return Preview(tuple(tuple(r) for r in rows[:n_rows]), file_name=file_name, kind="xlsx", sheet=name)
+        raise ValueError("no sheet with a table")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16")
+    elif data[:3] == b"\xef\xbb\xbf":
+        text = data[3:].decode("utf-8")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252")
+    first = text.split("\n", 1)[0]
+    delim = "\t" if first.count("\t") > first.count(",") else ","
+    rows = []
+    for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
+        rows.append(tuple(r))
+        if len(rows) >= n_rows:
+            break
+    return Preview(tuple(rows), file_name=file_name, kind="csv", delimiter=delim)
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    return str(v)

@@ -67,12 +67,12 @@ def test_verdicts_on_each_side_of_the_thresholds():
     ref = multipletests(pen["p_value"].iloc[:7], method="holm")[1]
     np.testing.assert_allclose(out["p_adjusted"].iloc[:7], ref)
     assert np.isnan(out["p_adjusted"].iloc[7])
-    assert (out["min_penalty"] == pytest.approx(0.4)).all()
+    np.testing.assert_allclose(out["min_penalty"], 0.4)
 
 
 def test_correction_setting_changes_verdicts_and_matches_statsmodels():
     # four stages with p = 0.01..0.04: Holm keeps only the first under 0.05, BH keeps all four
-    pen = pen_table([(f"S{i}", 500, 100, 1.0, p) for i, p in enumerate([0.01, 0.02, 0.03, 0.04])])
+    pen = pen_table([(f"S{i}", 1000, 100, 1.0, p) for i, p in enumerate([0.01, 0.02, 0.03, 0.04])])
     holm = classify_moments(pen, RATING)
     bh = classify_moments(pen, RATING, settings=CriticalSettings(correction="fdr_bh"))
     assert holm["verdict"].tolist() == ["critical", "ok", "ok", "ok"]
@@ -106,7 +106,7 @@ def test_proxy_evidence_says_it_is_the_mean_of_the_other_stages():
     proxy = OutcomeSpec(None, kind="proxy", scale=S15, label="Mean of the other stages (proxy)")
     pen = pen_table([("Pay", 800, 120, 0.9, 0.0123)])
     ev = classify_moments(pen, proxy)["evidence"].iloc[0]
-    assert "mean of the other stages" in ev and "p = 0.012" in ev and "0.9 points lower" in ev
+    assert "mean of the other stages" in ev and "p = 0.012" in ev and "0.9 points lower" in ev and ev.count("(") == 1
 
 
 def test_proxy_without_scale_is_refused_plainly():
@@ -123,7 +123,7 @@ def test_every_stage_gets_a_sentence():
     ev = dict(zip(out["stage"].astype(str), out["evidence"]))
     assert "pain point, not a critical moment" in ev["Pain"] and "300 customers (30%)" in ev["Pain"]
     assert "p = 0.600" in ev["Pain"]
-    assert "at least 0.40 points" in ev["Ok"]
+    assert "at least 0.4 points" in ev["Ok"]
     assert ev["Few"].startswith("Only 5 customers rated Few badly; at least 30 are needed")
     assert "Nobody" in ev["Nobody"]
     assert all(s.endswith(".") for s in out["evidence"])

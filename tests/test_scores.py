@@ -184,7 +184,6 @@ def test_bad_input_raises_survey_error():
         scores.stage_scores(s.ratings, s.scale, confidence=95)
     with pytest.raises(SurveyError, match="one group label per respondent"):
         scores.grouped_stage_scores(s.ratings, ["x"], s.scale, name="g")
-    twice = pd.concat([s.ratings, s.ratings.iloc[:1]], ignore_index=True)
     two = survey_from_wide({"A": [1, 2, 3], "B": [1, 2, 3]})
     twice = pd.concat([two.ratings, two.ratings.iloc[:1]], ignore_index=True)
     with pytest.raises(SurveyError, match="more than once"):

@@ -29,12 +29,12 @@ STAGES = ("Arrival", "Waiting", "Service", "Payment", "Departure")
 MARKER = "ZQXJ-unique-comment-marker-7781"
 
 
-def rich_survey(n: int = 240, seed: int = 1):
+def rich_survey(n: int = 240, seed: int = 1, marker: str = MARKER):
     """A survey that exercises every dtype: an empty stage, missing dates, comments, rejected rows
     with odd headers, a cycle (with a target of 0), column roles and a source dict."""
     s = make_survey(n, STAGES, seed=seed, empty_stages=("Departure",), date_missing_rate=0.1)
     responses = s.responses.copy()
-    comments = [None if i % 3 else f"{MARKER} comment {i} =1+1" for i in range(n)]
+    comments = [None if i % 3 else f"{marker} comment {i} =1+1" for i in range(n)]
     responses["comment"] = pd.array(comments, dtype="str")
     rejected = pd.DataFrame(
         {
@@ -74,6 +74,17 @@ def assert_same_survey(a, b) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # fixtures: the same tests over both backends
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    """Argon2id with small parameters (the production default costs 64 MiB and ~0.5 s here);
+    test_password_hash_uses_production_parameters checks the real ones."""
+    if request.node.name == "test_password_hash_uses_production_parameters":
+        return
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(storage, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")
@@ -227,6 +238,13 @@ def test_password_is_stored_as_salted_argon2id_hash(store):
         store.save(s, "c", password="")
 
 
+def test_password_hash_uses_production_parameters():
+    storage._hasher = None  # the module's own choice
+    h = storage.hash_password("pw")
+    assert re.match(r"\$argon2id\$v=19\$m=65536,t=3,p=4\$", h)  # RFC 9106 low-memory profile
+    assert storage.verify_password(h, "pw") and not storage.verify_password(h, "pW")
+
+
 def test_list_rename_replace_plans_delete(store):
     s1, s2 = rich_survey(50, seed=1), rich_survey(80, seed=2)
     a = store.save(s1, "first", owner="ann")
@@ -345,7 +363,7 @@ def test_concurrent_saves_lose_nothing(store):
             else:
                 plans = plans_from_priorities(pd.DataFrame({"rank": [1], "stage": [STAGES[i % 4]]}), STAGES)
                 store.save_plans(shared, plans.assign(action=f"action {i}"))
-            store.replace_data(ids[i], surveys[(i + 1) % 8])
+            store.replace_data(ids[i], surveys[(i + 1) % 8], as_owner=f"user{i % 2}")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -380,7 +398,7 @@ def test_sqlite_uses_wal_and_delete_removes_the_data_from_the_file(tmp_path):
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     s = rich_survey(300)
-    keep = st.save(rich_survey(30, seed=5), "keep")
+    keep = st.save(rich_survey(30, seed=5, marker="other"), "keep")
     sid = st.save(s, "to delete")
     st._after_delete()  # checkpoint, so the file holds the pages
 

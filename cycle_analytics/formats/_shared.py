@@ -3,7 +3,7 @@
 Examples
 --------
 >>> unique_names(["Q1", "Q1", ""])
-X
+('Q1', 'Q1 (2)', 'column 3')
 >>> split_row_label("How satisfied were you with - Check-in")
 ('How satisfied were you with', 'Check-in')
 """
