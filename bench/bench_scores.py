@@ -44,7 +44,7 @@ def main() -> None:
     total += timed("stage_scores", scores.stage_scores, r, sc)
     total += timed("score_distribution", scores.score_distribution, r, sc)
     total += timed("segment_comparison(region)", segments.segment_comparison, r, resp, "region", sc)
-    total += timed("segment_tests(region)", segments.segment_tests, r, resp, "region")
+    total += timed("segment_tests(region)", segments.segment_tests, r, resp, "region", scale=sc)
     total += timed("trend_scores", trends.trend_scores, r, resp, sc)
     total += timed("period_change", trends.period_change, r, resp, sc)
     print(f"{'total of the six calls above':<44s} {total:7.3f} s")

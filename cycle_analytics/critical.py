@@ -57,14 +57,17 @@ class CriticalSettings:
     correction: str = "holm"
     pain_share: float = 0.20
 
-    def min_penalty(self, outcome: OutcomeSpec) -> float:
-        """The smallest penalty (in outcome units) that counts as practically large."""
-        return self.min_effect_fraction * outcome.span
+    def min_penalty(self, outcome: OutcomeSpec, span: float | None = None) -> float:
+        """The smallest penalty (in outcome units) that counts as practically large.
 
-    def describe(self, outcome: OutcomeSpec) -> str:
+        ``span`` overrides the outcome's own range (the proxy has none: pass the rating scale's).
+        """
+        return self.min_effect_fraction * (outcome.span if span is None else span)
+
+    def describe(self, outcome: OutcomeSpec, span: float | None = None) -> str:
         """One sentence stating the rule, e.g. for a caption."""
         unit = "percentage points" if outcome.kind == "binary" else "points"
-        size = self.min_penalty(outcome) * (100 if outcome.kind == "binary" else 1)
+        size = self.min_penalty(outcome, span) * (100 if outcome.kind == "binary" else 1)
         return (
             f"Critical: penalty significant at {self.alpha:g} after {_correction_name(self.correction)} correction, "
             f"at least {_num(size)} {unit} ({self.min_effect_fraction:.0%} of the outcome's range), "
@@ -77,6 +80,14 @@ def _correction_name(c: str) -> str:
     return {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg", "bonferroni": "Bonferroni", "none": "no"}.get(c, c)
 
 
+def _span(penalties: pd.DataFrame, outcome: OutcomeSpec) -> float:
+    """The outcome's range: its own, else the ``outcome_span`` recorded by penalty_reward (proxy)."""
+    span = outcome.span
+    if not np.isfinite(span) and "outcome_span" in penalties.columns and len(penalties):
+        span = float(penalties["outcome_span"].iloc[0])
+    return span
+
+
 def _validate(penalties: pd.DataFrame, outcome: OutcomeSpec, declared, settings: CriticalSettings) -> tuple[str, ...]:
     if not isinstance(penalties, pd.DataFrame):
         raise SurveyError("Critical moments need the penalty table from penalty_reward().")
@@ -85,7 +96,8 @@ def _validate(penalties: pd.DataFrame, outcome: OutcomeSpec, declared, settings:
         raise SurveyError(f"The penalty table lacks the column(s) {', '.join(missing)}.")
     if not isinstance(outcome, OutcomeSpec):
         raise SurveyError("Critical moments need the outcome's description (an OutcomeSpec).")
-    if not np.isfinite(outcome.span) or outcome.span <= 0:
+    span = _span(penalties, outcome)
+    if not np.isfinite(span) or span <= 0:
         raise SurveyError(
             f"The outcome {outcome.display()!r} has no known scale, so the size of a penalty cannot be judged."
         )
@@ -168,7 +180,7 @@ def _outcome_short(outcome: OutcomeSpec) -> str:
     return f"their {_outcome_name(outcome)}"
 
 
-def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalSettings) -> str:
+def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalSettings, min_pen: float) -> str:
     stage = row["stage"]
     n_bad = int(row["n_bad"])
     pen = row["penalty"]
@@ -196,7 +208,7 @@ def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalS
             f"{what[0].upper() + what[1:]}, but those customers {effect}: "
             f"a pain point, not a critical moment{_proxy_note(outcome)}."
         )
-    size = settings.min_penalty(outcome) * (100 if outcome.kind == "binary" else 1)
+    size = min_pen * (100 if outcome.kind == "binary" else 1)
     unit = "percentage points" if outcome.kind == "binary" else "points"
     return (
         f"{what} {effect}; a critical moment needs a significant penalty of at least {_num(size)} {unit}"
@@ -225,7 +237,8 @@ def classify_moments(
         The output of :func:`cycle_analytics.drivers.penalty_reward`.
     outcome : OutcomeSpec
         The outcome the penalties are measured on (its ``span`` sets the effect threshold, its
-        label the wording of the evidence).
+        label the wording of the evidence). For the proxy, which has no scale of its own, the
+        ``outcome_span`` column written by ``penalty_reward`` (the rating scale's range) is used.
     declared : iterable of str
         Stages the cycle declares critical.
     settings : CriticalSettings
@@ -257,7 +270,7 @@ def classify_moments(
     bad_pct = penalties["bad_pct"].to_numpy(dtype=np.float64)
     pen = penalties["penalty"].to_numpy(dtype=np.float64)
     p_adj = adjust_pvalues(penalties["p_value"].to_numpy(dtype=np.float64), settings.correction)
-    min_pen = settings.min_penalty(outcome)
+    min_pen = settings.min_penalty(outcome, _span(penalties, outcome))
 
     enough = (n_bad >= settings.min_bad) & np.isfinite(pen) & (n_bad > 0) & (n > n_bad)
     critical = enough & (p_adj < settings.alpha) & (pen >= min_pen)
@@ -279,6 +292,7 @@ def classify_moments(
             verdict[i],
             outcome,
             settings,
+            min_pen,
         )
         for i in range(len(names))  # one sentence per stage (a handful), not per rating
     ]

@@ -266,9 +266,9 @@ class OutcomeTable:
 def _discretise(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes (int64, -1 for NaN/inf) and the sorted distinct values of ``y``.
 
-    Fast path: values on a grid of step 1/D (D = 1, or 27720 = lcm(1..12), which holds every
-    proxy mean of up to 13 stages) are coded with a bincount; anything else with ``np.unique``.
-    Values closer than 1e-7 grid steps are the same value.
+    Fast path: whole numbers (rating and 0/1 outcomes) and values on a grid of step 1/27720
+    (27720 = lcm(1..12): every proxy mean of up to 13 stages) are coded with a bincount; anything
+    else with ``np.unique``. On the 1/27720 grid, values closer than 1e-7 grid steps are one value.
     """
     n = len(y)
     finite = np.isfinite(y)
@@ -276,32 +276,53 @@ def _discretise(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not all_finite:
         if not finite.any():
             return np.full(n, -1, dtype=np.int64), np.empty(0)
-        y = np.where(finite, y, np.nan)
-    lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+        yf = y[finite]
+        lo, hi = float(yf.min()), float(yf.max())
+        y = np.where(finite, y, lo)  # placeholders inside the range, coded -1 below
+    else:
+        lo, hi = float(y.min()), float(y.max())
     for d in (1.0, 27720.0):
         if (hi - lo) * d > 4e6:
             continue
-        z = y * d if d != 1.0 else y
-        r = np.rint(z)
-        dev = np.abs(z - r)
-        if (np.nanmax(dev) if not all_finite else dev.max()) > 1e-7:
-            continue
-        base = np.rint(lo * d)
-        if all_finite:
-            ints = (r - base).astype(np.int64)
+        if d == 1.0:
+            r = np.rint(y)
+            if not np.array_equal(r, y):
+                continue
         else:
-            ints = np.where(finite, r - base, 0).astype(np.int64)
+            z = y * d
+            r = np.rint(z)
+            z -= r
+            np.abs(z, out=z)
+            if z.max() > 1e-7:
+                continue
+        base = np.rint(lo * d)
+        r -= base
+        ints = r.astype(np.int64)
+        del r
         used = np.bincount(ints[finite] if not all_finite else ints) > 0
-        lut = np.cumsum(used) - 1
-        codes = lut[ints]
+        if used.all():
+            codes = ints
+        else:
+            lut = np.cumsum(used) - 1
+            codes = lut[ints]
         if not all_finite:
             codes[~finite] = -1
         values = (np.flatnonzero(used) + base) / d
-        return codes.astype(np.int64, copy=False), values
+        return codes, values
     values, inv = np.unique(y[finite], return_inverse=True)
     codes = np.full(n, -1, dtype=np.int64)
     codes[finite] = inv
     return codes, values
+
+
+def _check_table(table: OutcomeTable, ratings: pd.DataFrame, scale: Scale | None) -> None:
+    """A prebuilt table must belong to these ratings and this scale."""
+    if not isinstance(table, OutcomeTable):
+        raise SurveyError("The prebuilt table must come from outcome_table().")
+    if scale is not None and table.scale != scale:
+        raise SurveyError(f"The prebuilt table was counted on the {table.scale.label()} scale, not {scale.label()}.")
+    if list(table.stage_dtype.categories) != list(ratings["stage"].cat.categories):
+        raise SurveyError("The prebuilt table was counted for other stages than these ratings.")
 
 
 def _scale_of_scores(ratings: pd.DataFrame) -> Scale:
@@ -549,9 +570,23 @@ def _complete_patterns(ratings: pd.DataFrame, y: np.ndarray, table: OutcomeTable
     x = mat[complete].astype(np.int64)
     n_pts = table.scale.points
     p = x.shape[1]
-    if (float(n_pts) ** p) * max(len(yvals), 1) < 2**62:
+    space = (float(n_pts) ** p) * max(len(yvals), 1)
+    if space <= 2**22:
         key = ycodes.copy()
         for j in range(p):  # loop over stages (columns), not rows
+            key = key * n_pts + x[:, j]
+        bc = np.bincount(key, minlength=int(space))
+        uniq = np.flatnonzero(bc)
+        counts = bc[uniq]
+        digits = np.empty((len(uniq), p), dtype=np.int64)
+        rest = uniq.copy()
+        for j in range(p - 1, -1, -1):
+            digits[:, j] = rest % n_pts
+            rest //= n_pts
+        rows_x, rows_y = digits, rest
+    elif space < 2**62:
+        key = ycodes.copy()
+        for j in range(p):
             key = key * n_pts + x[:, j]
         uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
         rows_x, rows_y = x[first], ycodes[first]
@@ -664,6 +699,7 @@ def derived_importance(
     y = _validate(ratings, y, method=method)
     if table is None:
         table = outcome_table(ratings, y, scale)
+    _check_table(table, ratings, scale)
     n_missing = table.missing.sum(-1)
     if method == "relative_weight":
         out = _rw_frame(table, _complete_patterns(ratings, y, table))
@@ -763,6 +799,7 @@ def penalty_reward(
     confidence: float = 0.95,
     alpha: float = 0.05,
     factor_basis: str = "middle",
+    min_n: int = 30,
     table: OutcomeTable | None = None,
 ) -> pd.DataFrame:
     """Penalty of a bottom-box and reward of a top-box rating of each stage on the outcome.
@@ -784,7 +821,9 @@ def penalty_reward(
         reward_ci_low, reward_ci_high, reward_p_adjusted, factor`` then ``mean_outcome_top,
         reward_u_statistic, reward_p_value, reward_rank_biserial, correction, n_missing_outcome,
         n_middle, penalty_vs_middle, penalty_vs_middle_p_adjusted, reward_vs_middle,
-        reward_vs_middle_p_adjusted, factor_basis``.
+        reward_vs_middle_p_adjusted, factor_basis, outcome_span, small_sample``. ``outcome_span`` is
+        the outcome's range (for the proxy: the rating scale's); ``small_sample`` flags penalties
+        resting on fewer than ``min_n`` bad ratings.
         ``u_statistic`` is U of the bad group.
 
     Examples
@@ -805,6 +844,7 @@ def penalty_reward(
             raise SurveyError("A binary outcome must be coded 0/1; use rating_outcomes() to code it.")
     if table is None:
         table = outcome_table(ratings, y, scale)
+    _check_table(table, ratings, scale)
     t = table.counts.astype(np.float64)  # S x B x A
     bottom = np.isin(table.scores, scale.bottom_box)
     top = np.isin(table.scores, scale.top_box)
@@ -861,5 +901,17 @@ def penalty_reward(
             "reward_vs_middle": rew_m["diff"],
             "reward_vs_middle_p_adjusted": rm_adj,
             "factor_basis": factor_basis,
+            "outcome_span": _outcome_span(outcome, scale),
+            "small_sample": pen["n1"] < min_n,
         }
     )
+
+
+def _outcome_span(outcome: OutcomeSpec, scale: Scale) -> float:
+    """The outcome's range: its own scale's, or for the proxy (a mean of stage ratings) the rating scale's."""
+    span = outcome.span
+    if np.isfinite(span):
+        return float(span)
+    if outcome.is_proxy:
+        return float(scale.maximum - scale.minimum)
+    return float("nan")

@@ -48,7 +48,6 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from .errors import SurveyError
 from .scales import Scale
@@ -105,27 +104,91 @@ DIVERGING_SCALE = [[0.0, "#B35806"], [0.25, "#F1A340"], [0.5, "#F0F0F0"], [0.75,
 
 MANY_STAGES = 15  #: above this many stages, journey and heatmap turn horizontal
 WRAP_WIDTH = 18  #: characters per line of a stage label
-ROW_HEIGHT = 28  #: pixels per stage row in horizontal layouts
+ROW_HEIGHT = 34  #: pixels per stage row in horizontal layouts (two-line labels)
+WRAP_WIDTH_H = 30  #: characters per line of a stage label on a vertical axis (horizontal layouts)
 
-TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
-TEMPLATE.layout.update(
+_AXIS = dict(gridcolor=GRID_COLOR, linecolor="#BDBDBD", zerolinecolor="#BDBDBD", zerolinewidth=1, ticks="",
+             automargin=True, title=dict(standoff=12))
+#: The house template (a small, layout-only relative of "plotly_white": cheap to attach to every figure).
+TEMPLATE = go.layout.Template(layout=dict(
     font=dict(family=FONT_FAMILY, size=FONT_SIZE, color=TEXT_COLOR),
+    paper_bgcolor="white",
+    plot_bgcolor="white",
     colorway=list(STAGE_PALETTE),
     title=dict(x=0.0, xanchor="left", font=dict(size=16)),
     hoverlabel=dict(bgcolor="white", bordercolor="#999999", font=dict(family=FONT_FAMILY, size=12, color=TEXT_COLOR), align="left"),
     hovermode="closest",
     legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0, font=dict(size=12)),
     margin=MARGIN,
-    xaxis=dict(gridcolor=GRID_COLOR, zerolinecolor="#BDBDBD", automargin=True),
-    yaxis=dict(gridcolor=GRID_COLOR, zerolinecolor="#BDBDBD", automargin=True),
-)
+    xaxis=_AXIS,
+    yaxis=_AXIS,
+    annotationdefaults=dict(arrowcolor=LINE_COLOR, arrowhead=0, arrowwidth=1),
+    shapedefaults=dict(line=dict(color=LINE_COLOR)),
+))
 
 
-def _style(fig: go.Figure, *, figure: str, stages: Sequence[str] = (), stage_axis: str | None = None,
+class _Canvas:
+    """Collects traces, shapes, annotations and layout, then builds the figure in one step.
+
+    Adding shapes or annotations one by one to a ``go.Figure`` re-validates the whole list each
+    time; collecting them first keeps every builder at a few tens of milliseconds.
+    """
+
+    def __init__(self) -> None:
+        self.traces: list = []
+        self.shapes: list[dict] = []
+        self.annotations: list[dict] = []
+        self.layout: dict = {}
+
+    def add_trace(self, trace) -> None:
+        self.traces.append(trace)
+
+    def add_shape(self, **kw) -> None:
+        self.shapes.append(kw)
+
+    def add_annotation(self, **kw) -> None:
+        self.annotations.append(kw)
+
+    def update_layout(self, **kw) -> None:
+        self.layout.update(kw)
+
+    def update_xaxes(self, **kw) -> None:
+        self.layout["xaxis"] = {**self.layout.get("xaxis", {}), **kw}
+
+    def update_yaxes(self, **kw) -> None:
+        self.layout["yaxis"] = {**self.layout.get("yaxis", {}), **kw}
+
+    def build(self) -> go.Figure:
+        layout = dict(self.layout)
+        if self.shapes:
+            layout["shapes"] = self.shapes
+        if self.annotations:
+            layout["annotations"] = self.annotations
+        return go.Figure(data=self.traces, layout=layout)
+
+
+def _set_template(fig: go.Figure) -> None:
+    """Attach :data:`TEMPLATE` without re-validating it (it was validated once, at import).
+
+    Validating a full template costs ~70 ms per figure; plotly itself assigns its default
+    template this way (``BaseFigure._initialize_layout_template``).
+    """
+    layout = fig.layout
+    previous = getattr(layout, "_validate", True)
+    try:
+        layout._validate = False
+        layout.template = TEMPLATE
+    finally:
+        layout._validate = previous
+
+
+def _style(fig: "go.Figure | _Canvas", *, figure: str, stages: Sequence[str] = (), stage_axis: str | None = None,
            title: str | None = None, height: int | None = None, **meta) -> go.Figure:
     """Apply the one house style and the selection metadata to ``fig``."""
+    if isinstance(fig, _Canvas):
+        fig = fig.build()
+    _set_template(fig)
     fig.update_layout(
-        template=TEMPLATE,
         title=dict(text=escape_text(title)) if title else None,
         height=height,
         meta={"figure": figure, "stages": [str(s) for s in stages], "stage_axis": stage_axis, **meta},
@@ -341,7 +404,7 @@ def _stage_axis(names: Sequence[str], *, horizontal: bool, title: str = "") -> d
     axis = dict(
         tickmode="array",
         tickvals=list(range(len(names))),
-        ticktext=[wrap_label(n) for n in names],
+        ticktext=[wrap_label(n, WRAP_WIDTH_H, 2) if horizontal else wrap_label(n) for n in names],
         range=[-0.6, len(names) - 0.4],
         showgrid=False,
         zeroline=False,
@@ -382,7 +445,7 @@ def empty_figure(message: str, *, title: str | None = None, height: int = 320) -
     >>> empty_figure("No ratings match the filters.").layout.annotations[0].text
     'No ratings match the filters.'
     """
-    fig = go.Figure()
+    fig = _Canvas()
     fig.add_annotation(
         text="<br>".join(escape_text(line) for line in str(message).split("\n")),
         xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
@@ -470,32 +533,31 @@ def journey_figure(
             declared[s] = bool(_get(row, "declared_critical", False))
 
     bounds = _scale_bounds(scale)
-    fig = go.Figure()
+    fig = _Canvas()
 
     def xy(p, v) -> dict:
         return dict(x=v, y=p) if horizontal else dict(x=p, y=v)
 
-    # Phase bands (shapes, below the data) with their names.
+    # Phase bands (shapes, below the data) with their names; a phase keeps its shade.
+    phase_rank = {ph: k for k, ph in enumerate(dict.fromkeys(p for p in (phases.get(s) for s in names) if p))}
     run_start = 0
-    band = 0
     for i in range(1, n + 1):
         ph_prev = phases.get(names[i - 1])
         if i < n and phases.get(names[i]) == ph_prev:
             continue
         if ph_prev:
             a, b = run_start - 0.5, i - 1 + 0.5
-            fill = PHASE_FILLS[band % len(PHASE_FILLS)]
-            band += 1
+            fill = PHASE_FILLS[phase_rank[ph_prev] % len(PHASE_FILLS)]
             if horizontal:
                 fig.add_shape(type="rect", xref="paper", yref="y", x0=0, x1=1, y0=a, y1=b, fillcolor=fill,
-                              line_width=0, layer="below", name=f"phase:{ph_prev}")
+                              line=dict(width=0), layer="below", name=f"phase:{ph_prev}")
                 fig.add_annotation(xref="paper", yref="y", x=1.0, y=a, xanchor="right", yanchor="top",
                                    text=f"<i>{_short(ph_prev, 30)}</i>", showarrow=False,
                                    font=dict(size=11, color=MUTED_COLOR), name="phase")
             else:
                 fig.add_shape(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, fillcolor=fill,
-                              line_width=0, layer="below", name=f"phase:{ph_prev}")
-                fig.add_annotation(xref="x", yref="paper", x=(a + b) / 2, y=1.0, yanchor="bottom",
+                              line=dict(width=0), layer="below", name=f"phase:{ph_prev}")
+                fig.add_annotation(xref="x", yref="paper", x=(a + b) / 2, y=0.995, yanchor="top",
                                    text=f"<i>{_short(ph_prev, 12 * (i - run_start) + 6)}</i>", showarrow=False,
                                    font=dict(size=11, color=MUTED_COLOR), name="phase")
         run_start = i
@@ -582,13 +644,13 @@ def journey_figure(
     stage_ax = _stage_axis(names, horizontal=horizontal)
     if bounds:
         span = bounds[1] - bounds[0]
-        score_range = [bounds[0] - 0.04 * span, bounds[1] + 0.04 * span]
+        score_range = [bounds[0] - 0.04 * span, bounds[1] + (0.12 if phase_rank else 0.04) * span]
     else:
         vals = np.concatenate([lo, hi, mean, np.array(list(targets.values()), float)])
         vals = vals[np.isfinite(vals)]
         a, b = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
         pad = max(0.1 * (b - a), 0.1)
-        score_range = [a - pad, b + pad]
+        score_range = [a - pad, b + pad * (2.5 if phase_rank else 1.0)]
     score_title = f"Mean score (scale {bounds[0]:g}–{bounds[1]:g})" if bounds else "Mean score"
     score_ax = dict(range=score_range, title=dict(text=score_title), zeroline=False)
     if bounds and bounds[1] - bounds[0] <= 10:
@@ -682,7 +744,7 @@ def penalty_figure(
             hovertext=[hover(s) for s in sel], hovertemplate="%{hovertext}<extra></extra>",
         )
 
-    fig = go.Figure()
+    fig = _Canvas()
     if verdict:
         order = list(VERDICT_COLORS) + sorted({v for v in verdict.values() if v not in VERDICT_COLORS})
         groups: dict[str, list[int]] = {}
@@ -762,7 +824,7 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, tit
     for s in names:
         key = str(_get(rows[s], "factor", "unclear")) if has_factor else ""
         groups.setdefault(key, []).append(s)
-    fig = go.Figure()
+    fig = _Canvas()
     order = list(FACTOR_COLORS) + sorted(k for k in groups if k not in FACTOR_COLORS)
     for rank, key in enumerate(order if has_factor else [""]):
         sel = groups.get(key)
@@ -875,7 +937,7 @@ def priority_figure(
             lines.append("Open action plan")
         return "<br>".join(lines)
 
-    fig = go.Figure()
+    fig = _Canvas()
     level_of = {s: str(_get(rows[s], "level", "")) for s in names}
     order = list(LEVEL_COLORS) + sorted({v for v in level_of.values() if v not in LEVEL_COLORS})
     for rank, lev in enumerate(order):
@@ -1044,7 +1106,7 @@ def diverging_bar_figure(
     elif by:
         row_labels = [f"{_short(s, 22)} · {escape_text(g)}" for s, g in keys]
     else:
-        row_labels = [wrap_label(s) for s, _g in keys]
+        row_labels = [wrap_label(s, WRAP_WIDTH_H, 2) for s, _g in keys]
     ypos = [float(i) for i in range(len(keys))]
 
     def trace(p: int, sign: float, share: float, *, name: str, showlegend: bool, group: str, rank: int) -> go.Bar:
@@ -1071,7 +1133,7 @@ def diverging_bar_figure(
             hovertext=hov, hovertemplate="%{hovertext}<extra></extra>",
         )
 
-    fig = go.Figure()
+    fig = _Canvas()
     if neutral is not None:
         fig.add_trace(trace(neutral, -1.0, 0.5, name=point_name(neutral), showlegend=True, group="neutral", rank=half))
         fig.add_trace(trace(neutral, 1.0, 0.5, name=point_name(neutral), showlegend=False, group="neutral", rank=half))
@@ -1210,18 +1272,18 @@ def segment_heatmap_figure(
         return a.transpose(1, 0, *range(2, a.ndim)) if horizontal else a
 
     zmid = 0.0 if value == "diff_vs_rest" else None
-    fig = go.Figure()
+    fig = _Canvas()
     rpos, cpos = list(range(R)), list(range(C))
     xs, ys = (rpos, cpos) if horizontal else (cpos, rpos)
     fig.add_trace(go.Heatmap(
         z=o(main), x=xs, y=ys, colorscale=DIVERGING_SCALE, zmid=zmid, name=escape_text(value),
         colorbar=dict(title=dict(text=escape_text(value)), thickness=12), xgap=2, ygap=2,
-        text=o(text), texttemplate="%{text}", textfont=dict(size=11), hovertext=o(hover),
+        text=o(np.where(few, "", text)), texttemplate="%{text}", textfont=dict(size=11), hovertext=o(hover),
         hovertemplate="%{hovertext}<extra></extra>", customdata=o(custom),
     ))
     fig.add_trace(go.Heatmap(
         z=o(grey), x=xs, y=ys, colorscale=[[0, MISSING_COLOR], [1, MISSING_COLOR]], showscale=False,
-        name="Too few responses", xgap=2, ygap=2, text=o(text), texttemplate="%{text}",
+        name="Too few responses", xgap=2, ygap=2, text=o(np.where(few, text, "")), texttemplate="%{text}",
         textfont=dict(size=11, color=MUTED_COLOR), hovertext=o(hover), hovertemplate="%{hovertext}<extra></extra>",
         customdata=o(custom),
     ))
@@ -1289,22 +1351,33 @@ def trend_figure(
         xval = per
     is_time = pd.api.types.is_datetime64_any_dtype(xval)
     plabel = trends["period_label"].astype("string").fillna("") if "period_label" in trends.columns else per.astype("string")
-    stage_str = trends["stage"].astype("string")
+    stage_arr = np.array([None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+                          for v in trends["stage"].tolist()], dtype=object)
     with_ci = y == "mean" and {"ci_low", "ci_high"} <= set(trends.columns)
     mode = band if band != "auto" else ("band" if len(names) <= 4 else "bars")
-    fig = go.Figure()
+    fig = _Canvas()
+    x_all = np.asarray(xval)
     n_periods = int(pd.Series(xval).nunique())
+    order = np.argsort(x_all, kind="stable")
+    label_all = np.asarray(plabel, dtype=object)
+
+    def column(col: str) -> np.ndarray:
+        return pd.to_numeric(trends[col], errors="coerce").to_numpy(float)
+
+    y_all, n_all = column(y), column("n")
+    lo_all = column("ci_low") if with_ci else None
+    hi_all = column("ci_high") if with_ci else None
+    small_all = (trends["small_sample"].fillna(False).to_numpy(bool) if "small_sample" in trends.columns
+                 else np.zeros(len(trends), bool))
     for rank, s in enumerate(names):
-        sel = (stage_str == s).fillna(False).to_numpy()
-        sub = trends.loc[sel].assign(_x=np.asarray(xval)[sel], _label=np.asarray(plabel)[sel]).sort_values("_x", kind="stable")
-        if sub.empty:
+        idx = order[stage_arr[order] == s]
+        if not idx.size:
             continue
-        xs = list(sub["_x"]) if is_time else [str(v) for v in sub["_x"]]
-        yv = pd.to_numeric(sub[y], errors="coerce").to_numpy(float)
-        nv = pd.to_numeric(sub["n"], errors="coerce").to_numpy(float)
-        small = sub["small_sample"].fillna(False).to_numpy(bool) if "small_sample" in sub.columns else np.zeros(len(sub), bool)
-        lo = pd.to_numeric(sub["ci_low"], errors="coerce").to_numpy(float) if with_ci else None
-        hi = pd.to_numeric(sub["ci_high"], errors="coerce").to_numpy(float) if with_ci else None
+        xs = list(x_all[idx]) if is_time else [str(v) for v in x_all[idx]]
+        labels_s = [str(v) for v in label_all[idx]]
+        yv, nv, small = y_all[idx], n_all[idx], small_all[idx]
+        lo = lo_all[idx] if with_ci else None
+        hi = hi_all[idx] if with_ci else None
         color = colors.get(s, LINE_COLOR)
         if with_ci and mode == "band":
             ok = np.isfinite(lo) & np.isfinite(hi)
@@ -1317,8 +1390,8 @@ def trend_figure(
                     customdata=_customdata([s] * (2 * len(bx))),
                 ))
         hov = []
-        for k in range(len(sub)):
-            lines = [f"<b>{escape_text(s)}</b>", escape_text(sub["_label"].iloc[k])]
+        for k in range(idx.size):
+            lines = [f"<b>{escape_text(s)}</b>", escape_text(labels_s[k])]
             if np.isfinite(yv[k]):
                 val = f"{'Mean' if y == 'mean' else 'Score 0–100'} {_num(yv[k], 2 if y == 'mean' else 0)}"
                 if with_ci and np.isfinite(lo[k]):
@@ -1337,12 +1410,16 @@ def trend_figure(
             x=xs, y=yv, mode="lines+markers", name=_short(s, 40), legendgroup=s, legendrank=rank,
             line=dict(color=color, width=2), connectgaps=False,
             marker=dict(color=color, size=9, symbol=["circle-open" if sm else "circle" for sm in small], line=dict(width=2, color=color)),
-            customdata=_customdata([s] * len(sub), list(sub["_label"]), list(nv)),
+            customdata=_customdata([s] * idx.size, labels_s, list(nv)),
             hovertext=hov, hovertemplate="%{hovertext}<extra></extra>", **err,
         ))
     xaxis = dict(title=dict(text="Period"))
     if not is_time:
         xaxis["type"] = "category"
+    else:
+        ticks = pd.DataFrame({"x": np.asarray(xval), "label": np.asarray(plabel)}).dropna().drop_duplicates("x").sort_values("x")
+        if 0 < len(ticks) <= 24:
+            xaxis.update(tickmode="array", tickvals=list(ticks["x"]), ticktext=[escape_text(v) for v in ticks["label"]])
     many = len(names) > 8
     fig.update_layout(
         xaxis=xaxis,
@@ -1407,18 +1484,14 @@ def stage_change_figure(changes: pd.DataFrame, *, alpha: float = 0.05, title: st
         customdata=_customdata(to, frm, list(p)), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         cliponaxis=False,
     ))
-    fig.add_annotation(xref="paper", yref="paper", x=0, y=-0.02, yanchor="top", xanchor="left", showarrow=False,
-                       text=f"* p < {alpha:g}   ** p < 0.01   *** p < 0.001 (Wilcoxon signed-rank)",
-                       font=dict(size=11, color=MUTED_COLOR), name="legend")
     fig.update_layout(
         yaxis=dict(tickmode="array", tickvals=list(range(nrows)), ticktext=labels, range=[nrows - 0.4, -0.6], showgrid=False),
-        xaxis=dict(title=dict(text="Change in mean score from the previous stage"), zeroline=True, zerolinecolor=LINE_COLOR),
-        margin=dict(MARGIN, b=50),
+        xaxis=dict(title=dict(text="Change in mean score from the previous stage<br>"
+                              f"<sup>* p &lt; {alpha:g}   ** p &lt; 0.01   *** p &lt; 0.001 (Wilcoxon signed-rank)</sup>"),
+                   zeroline=True, zerolinecolor=LINE_COLOR),
     )
-    fig = _style(fig, figure="stage_change", stages=to, stage_axis="y", title=title,
-                 height=_rows_height(nrows, minimum=260, extra=170) + 12 * nrows)
-    fig.update_layout(margin=dict(b=50))
-    return fig
+    return _style(fig, figure="stage_change", stages=to, stage_axis="y", title=title,
+                  height=_rows_height(nrows, minimum=260, extra=190) + 12 * nrows)
 
 
 def cycle_flow_figure(
@@ -1457,9 +1530,9 @@ def cycle_flow_figure(
     dx, dy, bw, bh = 1.5, 1.9, 1.1, 0.8
     cx = [(i % per) * dx for i in range(n)]
     cy = [-(i // per) * dy for i in range(n)]
-    fig = go.Figure()
+    fig = _Canvas()
     # Phase bands: contiguous runs within a row.
-    band = 0
+    phase_rank = {ph: k for k, ph in enumerate(dict.fromkeys(st.phase for st in stages if st.phase))}
     start = 0
     for i in range(1, n + 1):
         ph = stages[i - 1].phase
@@ -1468,20 +1541,19 @@ def cycle_flow_figure(
             continue
         if ph:
             fig.add_shape(type="rect", x0=cx[start] - bw / 2 - 0.15, x1=cx[i - 1] + bw / 2 + 0.15,
-                          y0=cy[start] - bh / 2 - 0.15, y1=cy[start] + bh / 2 + 0.42, line_width=0,
-                          fillcolor=PHASE_FILLS[band % 2].replace("0.07", "0.12").replace("0.09", "0.16"),
+                          y0=cy[start] - bh / 2 - 0.15, y1=cy[start] + bh / 2 + 0.42, line=dict(width=0),
+                          fillcolor=PHASE_FILLS[phase_rank[ph] % 2].replace("0.07", "0.12").replace("0.09", "0.16"),
                           layer="below", name=f"phase:{ph}")
             fig.add_annotation(x=cx[start] - bw / 2 - 0.1, y=cy[start] + bh / 2 + 0.38, xanchor="left", yanchor="top",
                                text=f"<i>{_short(ph, 14 * (i - start))}</i>", showarrow=False,
                                font=dict(size=11, color=MUTED_COLOR), name="phase")
-            band += 1
         start = i
     for i, st in enumerate(stages):
         crit = bool(st.critical)
         fig.add_shape(type="rect", x0=cx[i] - bw / 2, x1=cx[i] + bw / 2, y0=cy[i] - bh / 2, y1=cy[i] + bh / 2,
                       line=dict(color=VERDICT_COLORS["critical"] if crit else colors.get(st.name, LINE_COLOR), width=4 if crit else 2),
                       fillcolor=_rgba(VERDICT_COLORS["critical"], 0.12) if crit else "white",
-                      name="critical" if crit else "stage")
+                      name="critical" if crit else "stage", layer="below")
         if i + 1 < n:
             if cy[i + 1] == cy[i]:
                 fig.add_annotation(x=cx[i + 1] - bw / 2, y=cy[i], ax=cx[i] + bw / 2, ay=cy[i], xref="x", yref="y",

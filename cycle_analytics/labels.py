@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -154,6 +154,9 @@ NA_LABELS: tuple[str, ...] = (
 _NA_KEYS = frozenset(normalise_key(x) for x in NA_LABELS)
 _LOOKUPS = tuple((v, v.lookup()) for v in LABEL_SETS)
 
+# Fewest answers in a column for "every point of a shorter scale is used" to decide a tie (below
+# it, a 5-point scale whose midpoint nobody chose is the likelier reading).
+COMPLETE_MIN_ANSWERS = 30
 _PURE = re.compile(r"^\s*[-+]?\d+(?:\.0+)?\s*$")
 _LEAD = re.compile(r"^\s*\(?([-+]?\d{1,3})\)?\s*(?:[-–—:=.)]\s*|\s+)(.*\D.*?)\s*$")
 _TRAIL = re.compile(r"^\s*(.*?\D)\s*(?:[-–—:=]\s*|\s+|\()\(?([-+]?\d{1,3})\)?\s*$")
@@ -238,6 +241,7 @@ def match_label_set(
     counts: Sequence[int] | None = None,
     *,
     user_map: Mapping[str, float | None] | None = None,
+    variant: str | None = None,
 ) -> LabelMatch | None:
     """Pick the label set explaining the most of a column's distinct values and score every value.
 
@@ -246,6 +250,7 @@ def match_label_set(
     distinct_values : the column's distinct non-empty values (text).
     counts : how many answers hold each value (default 1 each); used for ``unknown`` and ``coverage``.
     user_map : label -> score (or ``None`` = no answer) supplied by the user; wins over everything.
+    variant : force this variant (a :data:`LABEL_SETS` name), e.g. the one chosen for the whole file.
 
     Returns
     -------
@@ -282,22 +287,33 @@ def match_label_set(
             else:
                 parsed.append((v, c, "label", None, lk))
     label_keys = {p[4] for p in parsed if p[2] in ("label", "numbered")}
+    answers = sum(p[1] for p in parsed if p[2] in ("label", "numbered"))
     best, best_rank, tie = None, None, None
-    for order, (variant, lookup) in enumerate(_LOOKUPS):
+    for order, (v, lookup) in enumerate(_LOOKUPS):
+        if variant is not None and v.name != variant:
+            continue
         hit = label_keys & lookup.keys()
         if not hit:
             continue
-        rank = (len(hit), len({lookup[h] for h in hit}), -order)
+        points = {lookup[h] for h in hit}
+        # Every point of the variant used, in a column with enough answers to show it (a 4-point
+        # scale where a 5-point one would have its midpoint unused): that wins a tie.
+        complete = len(points) == len(v.points) and answers >= COMPLETE_MIN_ANSWERS
+        rank = (len(hit), len(points), complete, -order)
         if best_rank is None or rank > best_rank:
-            best, best_rank = (variant, lookup), rank
-            tie = None
-        elif rank[:2] == best_rank[:2] and tie is None and variant.scale != best[0].scale:
-            tie = variant
+            if best_rank is not None and rank[:2] == best_rank[:2] and v.scale != best[0].scale:
+                tie = best[0]
+            else:
+                tie = None
+            best, best_rank = (v, lookup), rank
+        elif rank[:2] == best_rank[:2] and tie is None and v.scale != best[0].scale:
+            tie = v
     has_user = any(p[2] == "user" for p in parsed)
     has_numbered = any(p[2] == "numbered" for p in parsed)
     if best is None and not has_user:
         return None  # numbers with unknown words ("Store 12", "Region 3") are not a rating scale
-    variant, lookup = best if best is not None else (None, {})
+    chosen, lookup = best if best is not None else (None, {})
+    variant = chosen
     codes, na, unknown = {}, [], {}
     for v, c, kind, num, lk in parsed:
         if kind == "user":
@@ -386,6 +402,29 @@ def match_columns(
         if m is None or m.coverage < min_share:
             continue
         found[col] = m
+    # One variant per label family for the whole file, chosen on all its columns' answers together,
+    # so that a column where nobody chose the midpoint is scored like its neighbours.
+    families: dict[str, list[str]] = {}
+    for col, m in found.items():
+        if m.label_set not in ("user", "numbered") and not any(v not in m.na_labels and split_number(v)[0] is not None for v in m.codes):
+            families.setdefault(m.label_set, []).append(col)
+    for fam, cols in families.items():
+        if len(cols) < 2 or len({found[c].variant for c in cols}) == 1 and not found[cols[0]].notes:
+            continue
+        pooled: dict[str, int] = {}
+        for c in cols:
+            for v, k in zip(*columns[c]):
+                if v is not None and str(v).strip():
+                    pooled[str(v)] = pooled.get(str(v), 0) + int(k)
+        joint = match_label_set(list(pooled), list(pooled.values()), user_map=user_map)
+        if joint is None or joint.label_set != fam:
+            continue
+        for c in cols:
+            values, counts = columns[c]
+            m = match_label_set(list(values), list(counts), user_map=user_map, variant=joint.variant)
+            if m is not None and m.coverage >= min_share:
+                found[c] = replace(m, notes=joint.notes)
+    for col, m in found.items():
         for label, c in m.unknown.items():
             entry = unknown_total.setdefault(label, [0, []])
             entry[0] += int(c)

@@ -426,11 +426,40 @@ def _first_per_respondent(codes: np.ndarray, valid: np.ndarray, resp: np.ndarray
     return out
 
 
+def _canonical(col: _Col) -> tuple[pa.Array, np.ndarray]:
+    """Distinct stripped texts (first-appearance order) and, per dictionary value, its index there."""
+    if len(col.trimmed) == 0:
+        return col.trimmed, np.zeros(0, dtype=np.int64)
+    if pc.all(pc.equal(col.raw.values, col.trimmed)).as_py():  # nothing to strip: values are distinct
+        return col.trimmed, np.arange(len(col.trimmed), dtype=np.int64)
+    uniq = pc.unique(col.trimmed)
+    return uniq, np.asarray(pc.index_in(col.trimmed, value_set=uniq).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _n_distinct(codes: np.ndarray) -> int:
+    return int(np.count_nonzero(np.bincount(codes))) if codes.size else 0
+
+
+def _duplicated(key: np.ndarray) -> np.ndarray:
+    """Boolean mask: the entry repeats an earlier entry of ``key`` (non-negative int64)."""
+    if key.size == 0:
+        return np.zeros(0, dtype=bool)
+    top = int(key.max()) + 1
+    if top <= 4 * key.size + 1024:
+        counts = np.bincount(key, minlength=top)
+        if counts.max() <= 1:
+            return np.zeros(key.size, dtype=bool)
+        cand = np.nonzero(counts[key] > 1)[0]
+        out = np.zeros(key.size, dtype=bool)
+        out[cand] = pd.Series(key[cand]).duplicated(keep="first").to_numpy()
+        return out
+    return pd.Series(key).duplicated(keep="first").to_numpy()
+
+
 def _categorical(value_codes: np.ndarray, texts_arr: pa.Array) -> pd.Categorical:
     """Categorical from per-row codes into ``texts_arr`` (stripped texts, may repeat); -1 = missing."""
     uniq = pc.unique(texts_arr)
-    remap = pc.index_in(texts_arr, value_set=uniq).to_numpy(zero_copy_only=False)
-    remap = np.asarray(remap, dtype=np.int64)
+    remap = np.asarray(pc.index_in(texts_arr, value_set=uniq).to_numpy(zero_copy_only=False), dtype=np.int64)
     codes = np.where(value_codes >= 0, remap[np.clip(value_codes, 0, None)], -1)
     # drop categories nobody uses, keeping first-use order
     used = np.zeros(len(uniq), dtype=bool)
@@ -521,7 +550,7 @@ def _plan_respondent_columns(cols: list[_Col], taken: set[str], options: ImportO
                     raise SurveyError(f"The column {c.name!r} cannot be a segment: it is already used as {'the id' if c.name == ids_col else 'a stage or score'}.")
             segments.append(c)
     else:
-        limit = max(2, min(MAX_SEGMENT_VALUES, int(0.5 * max(n_resp_hint, 1))))
+        limit = min(MAX_SEGMENT_VALUES, max(2, n_resp_hint - 1))
         for c in free:
             if c.name in used or c.name in layout_meta:
                 continue
@@ -612,9 +641,16 @@ def _rejected_frame(raw: RawTable, rows: np.ndarray, reasons: list[str]) -> pd.D
 
 
 def _empty_rows(cols: list[_Col], n: int) -> np.ndarray:
-    mask = np.ones(n, dtype=bool)
-    for c in cols:
-        mask &= c.empty[c.raw.codes]
+    """Rows where every cell is empty (checked only on the rows where the first column is empty)."""
+    mask = np.zeros(n, dtype=bool)
+    if not cols or not cols[0].empty.any():
+        return mask
+    rows = np.nonzero(cols[0].empty[cols[0].raw.codes])[0]
+    for c in cols[1:]:
+        if rows.size == 0:
+            break
+        rows = rows[c.empty[c.raw.codes[rows]]]
+    mask[rows] = True
     return mask
 
 
@@ -659,29 +695,32 @@ class _LongPlan:
 
 def _find_long_columns(cols: list[_Col], raw: RawTable, options: ImportOptions) -> _LongPlan | None:
     n = raw.n_rows
-    if n < 2:
+    forced = options.layout == "long"  # the user said so: rank the candidates, do not insist on thresholds
+    if n < 2 and not forced:
         return None
-    ids = [c for c in cols if c.n_values > 0 and c.n_unique * 1.5 <= c.n_values]
+    ids = [c for c in cols if c.n_values > 0 and (forced or c.n_unique * 1.5 <= c.n_values)]
     id_named = [c for c in ids if _is_id_name(c.name)]
     stage_cands = []
     for c in cols:
-        if c.numeric_share >= 0.5 or not (1 <= c.n_unique <= 200) or c.n_values == 0 or _is_id_name(c.name):
+        named = bool(set(_words(c.name)) & _STAGE_WORDS)
+        if c.n_values == 0 or _is_id_name(c.name):
             continue
-        if c.n_unique * 2 > c.n_values:  # stage names repeat across respondents
+        if not (forced and named) and (c.numeric_share >= 0.5 or not (1 <= c.n_unique <= 200)):
+            continue
+        if c.n_unique * 2 > c.n_values and not forced:  # stage names repeat across respondents
             continue
         matched = 0
         if options.cycle is not None:
             texts = c.texts((c.counts > 0) & ~c.empty)
             matched = sum(1 for t in texts if options.cycle.find_stage(t) is not None)
-        named = bool(set(_words(c.name)) & _STAGE_WORDS)
         stage_cands.append((matched, named, c))
     if not stage_cands:
         return None
     score_cands = []
     for c in cols:
         fit, _ = _rating_fit(c)
-        if fit:
-            named = bool(set(_words(c.name)) & _SCORE_WORDS)
+        named = bool(set(_words(c.name)) & _SCORE_WORDS)
+        if fit or (forced and named):
             score_cands.append((named, _outcome_rank(c.name) is None, c))
     if not score_cands:
         return None
@@ -690,15 +729,15 @@ def _find_long_columns(cols: list[_Col], raw: RawTable, options: ImportOptions) 
     strong = any(named or matched for matched, named, _ in stage_cands)
     for id_col in (id_named if id_named or not strong else ids):
         id_codes = id_col.raw.codes[:m].astype(np.int64)
-        n_ids = len(np.unique(id_codes))
-        if n_ids >= m:  # ids do not repeat
+        n_ids = _n_distinct(id_codes)
+        if n_ids >= m and not forced:  # ids do not repeat
             continue
         for matched, named, st in stage_cands:
             if st is id_col:
                 continue
             pair = id_codes * (len(st.counts) + 1) + st.raw.codes[:m]
             distinct = len(pd.unique(pair)) / m
-            if distinct < 0.9:  # stage values repeat within a respondent: a segment, not a stage
+            if distinct < 0.9 and not forced:  # stage values repeat within a respondent: a segment, not a stage
                 continue
             key = (matched, named, distinct, _is_id_name(id_col.name), -st.n_unique)
             if best is None or key > best[0]:
@@ -712,9 +751,9 @@ def _find_long_columns(cols: list[_Col], raw: RawTable, options: ImportOptions) 
         if c is id_col or c is st:
             continue
         pair = id_col.raw.codes[:m].astype(np.int64) * (len(c.counts) + 1) + c.raw.codes[:m]
-        varies = len(pd.unique(pair)) > len(np.unique(id_col.raw.codes[:m])) * 1.05
+        varies = len(pd.unique(pair)) > _n_distinct(id_col.raw.codes[:m]) * 1.05
         scored.append(((named, not_outcome, varies), c))
-    scored = [s for s in scored if s[0][0] or s[0][2]]
+    scored = [s for s in scored if s[0][0] or s[0][2] or forced]
     if not scored:
         return None
     scored.sort(key=lambda t: t[0], reverse=True)
@@ -764,8 +803,7 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     rej.mark(empty_row, rej.reason("empty row"))
 
     # ids: stripped texts, whitespace variants merged, in order of first appearance
-    id_uniq = pc.unique(id_c.trimmed)
-    id_map = np.asarray(pc.index_in(id_c.trimmed, value_set=id_uniq).to_numpy(zero_copy_only=False), dtype=np.int64)
+    id_uniq, id_map = _canonical(id_c)
     id_empty_vals = id_c.empty
     rej.mark(id_empty_vals[id_c.raw.codes], rej.reason("missing id"))
 
@@ -851,7 +889,7 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     stage_all = stage_of_value[row_stage_val]
     ok = rej.code == 0
     key = resp_all[ok] * (len(stage_names) + 1) + stage_all[ok]
-    dup = pd.Series(key).duplicated(keep="first").to_numpy()
+    dup = _duplicated(key)
     if dup.any():
         dup_rows = np.nonzero(ok)[0][dup]
         mask = np.zeros(n, dtype=bool)
@@ -913,10 +951,10 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
             ref = first[resp_row[acc_rows]]
             differ = (rows_codes != ref) & (ref >= 0) & ~blank[rows_codes]
             if differ.any():
-                canon = np.asarray(pc.index_in(c.trimmed, value_set=pc.unique(c.trimmed)).to_numpy(zero_copy_only=False), dtype=np.int64)
+                canon = _canonical(c)[1]
                 rows = np.nonzero(differ)[0]
                 real = canon[rows_codes[rows]] != canon[ref[rows]]
-                n_diff = np.unique(resp_row[acc_rows][rows[real]]).size
+                n_diff = _n_distinct(resp_row[acc_rows][rows[real]])
                 if n_diff:
                     conflicts.append(f"{c.name!r} ({n_diff} respondents)")
         return first
@@ -974,7 +1012,7 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
         id_c = next(c for c in cols if c.name == layout.id_column)
     else:
         for c in cols:
-            if _is_id_name(c.name) and c.n_values > 0 and c.n_unique >= 0.9 * c.n_values:
+            if _is_id_name(c.name) and c.n_values > 0 and c.n_unique >= 0.5 * c.n_values:
                 id_c = c
                 break
     taken = {id_c.name} if id_c is not None else set()
@@ -1073,12 +1111,11 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
 
     # ids: from the id column (stripped) or the data row number
     if id_c is not None:
-        id_uniq = pc.unique(id_c.trimmed)
-        id_map = np.asarray(pc.index_in(id_c.trimmed, value_set=id_uniq).to_numpy(zero_copy_only=False), dtype=np.int64)
+        id_uniq, id_map = _canonical(id_c)
         resp_all = id_map[id_c.raw.codes]
         ok = rej.code == 0
         dupl = np.zeros(n, dtype=bool)
-        dupl[ok] = pd.Series(resp_all[ok]).duplicated(keep="first").to_numpy()
+        dupl[ok] = _duplicated(resp_all[ok])
         if dupl.any():
             rej.mark(dupl, rej.reason("duplicate respondent id (an earlier row has the same id)"))
         accepted = rej.code == 0

@@ -41,6 +41,7 @@ import pandas as pd
 
 from .drivers import (
     OutcomeTable,
+    _check_table,
     _complete_patterns,
     _rw_from_patterns,
     _spearman,
@@ -119,6 +120,7 @@ def priority_ranking(
     n_boot: int = 200,
     seed: int = 0,
     alpha: float = 0.05,
+    min_n: int = 30,
     table: OutcomeTable | None = None,
 ) -> pd.DataFrame:
     """Rank the stages by what to fix first (see the module docstring for every definition).
@@ -147,7 +149,7 @@ def priority_ranking(
     DataFrame
         ``rank, stage, importance, importance_scaled, performance, target_100, gap, priority_score,
         quadrant, level, stability_top3`` then ``importance_p_value, n, importance_mean,
-        performance_mean``, sorted by rank; ``attrs`` holds ``importance_mean``,
+        performance_mean, small_sample`` (fewer than ``min_n`` ratings with an outcome), sorted by rank; ``attrs`` holds ``importance_mean``,
         ``performance_mean``, ``method``, ``n_boot`` and ``seed``.
 
     Examples
@@ -166,6 +168,7 @@ def priority_ranking(
     y, targets = _validate(ratings, y, scale, targets, method, n_boot, alpha)
     if table is None:
         table = outcome_table(ratings, y, scale)
+    _check_table(table, ratings, scale)
     stages = table.stages
     n_st = len(stages)
     use_p = method == "spearman"
@@ -240,6 +243,7 @@ def priority_ranking(
             "n": np.asarray(n, dtype=np.int64),
             "importance_mean": imp_mean,
             "performance_mean": perf_mean,
+            "small_sample": np.asarray(n) < min_n,
         }
     )
     out = out.sort_values("rank", kind="stable").reset_index(drop=True)

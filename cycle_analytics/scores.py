@@ -18,9 +18,10 @@ Definitions
 * A stage without ratings gives a row with ``n = 0``, NaN figures and ``small_sample`` true; with
   ``n = 1`` the mean is defined but ``sd`` and the interval are NaN.
 * ``stage_changes``: consecutive stages in cycle order, over the respondents who rated both;
-  the Wilcoxon signed-rank test on the differences ``to - from`` (zero differences dropped, as
-  :func:`scipy.stats.wilcoxon` with its defaults: exact/permutation p-values up to 50 pairs, the
-  tie-corrected normal approximation above) and the matched-pairs rank-biserial correlation
+  the Wilcoxon signed-rank test on the differences ``to - from`` (zero differences dropped; the
+  p-value equals :func:`scipy.stats.wilcoxon` with its defaults: exact without ties and zeros up
+  to 50 pairs, the exact sign-flip distribution up to 13 pairs, else the tie-corrected normal
+  approximation without continuity correction) and the matched-pairs rank-biserial correlation
   ``(R+ - R-) / (R+ + R-)`` (positive: the later stage is rated higher). ``p_value`` is NaN when
   fewer than 2 pairs or no non-zero difference.
 """
@@ -45,9 +46,14 @@ CHANGE_COLUMNS = (
     "stage_from", "stage_to", "n_pairs", "mean_from", "mean_to", "mean_change", "statistic", "p_value", "effect_size",
 )
 
-# Up to this many pairs, stage_changes calls scipy.stats.wilcoxon itself (exact or permutation
-# p-values, as its "auto" method); above, the identical normal approximation is computed from counts.
-_WILCOXON_SCIPY_MAX = 50
+# scipy.stats.wilcoxon's default ("auto") method: up to 50 pairs an exact p-value when there are
+# no ties and no zero differences, an exhaustive sign-flip permutation p-value up to 13 pairs
+# otherwise; the tie-corrected normal approximation in every other case. stage_changes follows the
+# same rules (so its p-values equal scipy's), but computes the exact null distribution of R+ by
+# convolution of the (doubled, integer) midranks, which is instant where scipy's permutation test
+# takes seconds at 13 pairs.
+_WILCOXON_SMALL_MAX = 50
+_WILCOXON_PERMUTATION_MAX = 13
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,7 +175,7 @@ def summary_from_counts(counts: np.ndarray, values: np.ndarray, scale: Scale, *,
         sd = np.where(n > 1, np.sqrt(ss / (nf - 1.0)), np.nan)
         df = np.where(n > 1, nf - 1.0, np.nan)
         tq = stats.t.ppf(0.5 + confidence / 2.0, df)
-        half = tq * sd / np.sqrt(nf + 1)
+        half = tq * sd / np.sqrt(nf)
         top = np.isin(v, np.asarray(scale.top_box, dtype=float))
         bottom = np.isin(v, np.asarray(scale.bottom_box, dtype=float))
         top_pct = 100.0 * c[..., top].sum(axis=-1) / nf
@@ -500,6 +506,37 @@ def _wilcoxon_from_diff_counts(dc: np.ndarray) -> tuple[float, float, float]:
     return min(r_plus, r_minus), p, (r_plus - r_minus) / (r_plus + r_minus)
 
 
+def _wilcoxon_small_p(dc: np.ndarray, n_pairs: int) -> float:
+    """Two-sided p of the signed-rank test for at most 50 pairs, as scipy.stats.wilcoxon's "auto" method.
+
+    ``dc`` holds the counts of negative / positive non-zero differences by size (see
+    :func:`_wilcoxon_from_diff_counts`); ``n_pairs`` counts the zero differences too.
+    """
+    neg, pos = dc[0].astype(np.int64), dc[1].astype(np.int64)
+    pooled = neg + pos
+    m = int(pooled.sum())
+    has_ties = bool((pooled > 1).any())
+    has_zeros = n_pairs > m
+    if (has_ties or has_zeros) and n_pairs > _WILCOXON_PERMUTATION_MAX:
+        return _wilcoxon_from_diff_counts(dc)[1]
+    # doubled midranks are integers; the null distribution of 2 R+ is the convolution over the
+    # non-zero differences of {0, 2 r_i}, each sign equally likely
+    below = np.cumsum(pooled) - pooled
+    w2 = 2 * below + pooled + 1  # 2 x midrank of each difference size
+    ranks2 = np.repeat(w2, pooled)
+    dist = np.zeros(int(ranks2.sum()) + 1)
+    dist[0] = 1.0
+    top = 0
+    for w in ranks2:
+        dist[w : top + w + 1] += dist[: top + 1].copy()
+        top += int(w)
+    dist /= dist.sum()
+    obs = int((pos * w2).sum())
+    p_ge = dist[obs:].sum()
+    p_le = dist[: obs + 1].sum()
+    return float(min(1.0, 2.0 * min(p_ge, p_le)))
+
+
 def stage_changes(ratings: pd.DataFrame) -> pd.DataFrame:
     """Change between consecutive stages of the cycle, on the respondents who rated both.
 
@@ -531,17 +568,12 @@ def stage_changes(ratings: pd.DataFrame) -> pd.DataFrame:
     rc = ratings["response_id"].cat.codes.to_numpy().astype(np.int64)
     s = ratings["stage"].cat.codes.to_numpy().astype(np.int64)
     score = ratings["score"].to_numpy(dtype=float)
-    ok = (s >= 0) & (rc >= 0) & ~np.isnan(score)
-    if not ok.all():
-        rc, s, score = rc[ok], s[ok], score[ok]
+    if len(s) and (s.min() < 0 or rc.min() < 0):
+        raise SurveyError("A rating has no stage or no respondent id (a missing value in the ratings table).")
+    if not np.isfinite(score).all():
+        raise SurveyError("A rating has no score (a missing value in the ratings table's score column).")
     rows = []
     if n_s >= 2 and len(rc):
-        cell = rc * n_s + s
-        per_cell = np.bincount(cell, minlength=n_resp * n_s)
-        if per_cell.max() > 1:
-            dup = int(np.argmax(per_cell > 1))
-            rid = ratings["response_id"].cat.categories[dup // n_s]
-            raise SurveyError(f"Respondent {rid!r} rated the stage {cats[dup % n_s]!r} more than once.")
         lo = float(np.min(score))
         hi = float(np.max(score))
         if not (np.floor(score) == score).all():
@@ -550,6 +582,12 @@ def stage_changes(ratings: pd.DataFrame) -> pd.DataFrame:
         dtype = np.int8 if span < 127 else np.int32
         mat = np.full((n_resp, n_s), -1, dtype=dtype)
         mat[rc, s] = (score - lo).astype(dtype)
+        # a respondent rating a stage twice would overwrite a cell: fewer filled cells than ratings
+        if int(np.count_nonzero(mat >= 0)) != len(rc):
+            per_cell = np.bincount(rc * n_s + s, minlength=n_resp * n_s)
+            dup = int(np.argmax(per_cell > 1))
+            rid = ratings["response_id"].cat.categories[dup // n_s]
+            raise SurveyError(f"Respondent {rid!r} rated the stage {cats[dup % n_s]!r} more than once.")
     for a in range(n_s - 1):
         b = a + 1
         row = {"stage_from": cats[a], "stage_to": cats[b], "n_pairs": 0, "mean_from": np.nan, "mean_to": np.nan,
@@ -573,9 +611,8 @@ def stage_changes(ratings: pd.DataFrame) -> pd.DataFrame:
                     stat, p, eff = _wilcoxon_from_diff_counts(dc)
                     row["statistic"], row["effect_size"] = stat, eff
                     if n_pairs >= 2:
-                        if n_pairs <= _WILCOXON_SCIPY_MAX:
-                            res = stats.wilcoxon(fb.astype(float), fa.astype(float))
-                            row["statistic"], p = float(res.statistic), float(res.pvalue)
+                        if n_pairs <= _WILCOXON_SMALL_MAX:
+                            p = _wilcoxon_small_p(dc, n_pairs)
                         row["p_value"] = p
                 elif n_pairs >= 1:
                     row["statistic"] = 0.0

@@ -190,11 +190,14 @@ def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n
     )
 
 
-def segment_tests(ratings: pd.DataFrame, responses: pd.DataFrame, segment: str, *, min_n: int = 30) -> pd.DataFrame:
+def segment_tests(
+    ratings: pd.DataFrame, responses: pd.DataFrame, segment: str, *, min_n: int = 30, scale: Scale | None = None
+) -> pd.DataFrame:
     """Kruskal-Wallis test across the values of a segment, per stage.
 
     Only values with at least ``min_n`` ratings of the stage take part; with fewer than two such
-    values (or no spread at all) the statistic and p-value are NaN.
+    values (or no spread at all) the statistic and p-value are NaN. ``scale`` is optional (the
+    ranks do not depend on it); passing it saves a pass over the scores.
 
     Returns
     -------
@@ -210,15 +213,15 @@ def segment_tests(ratings: pd.DataFrame, responses: pd.DataFrame, segment: str, 
     >>> segment_tests(r, resp, "region", min_n=2)[["statistic", "n_groups"]].round(3).to_dict("list")
     {'statistic': [5.25], 'n_groups': [2]}
     """
-    _check_inputs(ratings, responses, segment, None, min_n=min_n)
-    # the scale only sets the count table's points: any whole-number range covering the scores will do
-    scores = ratings["score"].to_numpy(dtype=float)
-    finite = scores[np.isfinite(scores)]
-    if finite.size:
-        lo, hi = int(np.floor(finite.min())), int(np.ceil(finite.max()))
-        scale = Scale(lo, max(hi, lo + 1))
-    else:
-        scale = Scale(0, 1)
+    _check_inputs(ratings, responses, segment, scale, min_n=min_n)
+    if scale is None:
+        # the scale only sets the count table's points: any whole-number range covering the scores will do
+        scores = ratings["score"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            lo, hi = (np.nanmin(scores), np.nanmax(scores)) if len(scores) and not np.isnan(scores).all() else (0.0, 1.0)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise SurveyError("A score is not a finite number.")
+        scale = Scale(int(np.floor(lo)), max(int(np.ceil(hi)), int(np.floor(lo)) + 1))
     c, _ = _segment_counts(ratings, responses, segment, scale)
     return _tests_from_counts(c, ratings, segment, min_n)
 

@@ -23,6 +23,26 @@ SAMPLES = ROOT / "data" / "sample"
 PAGES = ["overview", "critical_moments", "priorities", "stage_detail", "segments", "trends", "data"]
 
 
+@pytest.fixture(autouse=True)
+def _navigation_not_pages_dir(monkeypatch):
+    """Make AppTest run app.py's ``st.navigation`` on every rerun, as the real server does.
+
+    AppTest (streamlit 1.67) resets ``PagesManager.uses_pages_directory`` before each run and
+    recomputes it from the existence of ``pages/``; being true, every rerun after the first then
+    executes the page file alone (legacy multipage mode), skipping app.py and its sidebar. The
+    server sets the flag to false for good once ``st.navigation`` is called; we do the same.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 def new_app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=90)
 
@@ -162,6 +182,7 @@ def test_header_only_file_shows_sentence():
         ("no segments", wide_csv(segments=False)),
         ("stage all N/A", wide_csv(all_na_stage="Payment")),
     ],
+    ids=lambda x: x if isinstance(x, str) else "",
 )
 def test_edge_states_never_break(name, data):
     at = upload(new_app().run(), data)

@@ -109,10 +109,29 @@ def test_proxy_evidence_says_it_is_the_mean_of_the_other_stages():
     assert "mean of the other stages" in ev and "p = 0.012" in ev and "0.9 points lower" in ev and ev.count("(") == 1
 
 
-def test_proxy_without_scale_is_refused_plainly():
+def test_proxy_without_scale_uses_the_rating_scale_span_from_penalty_reward():
     pen = pen_table([("Pay", 800, 120, 0.9, 0.01)])
     with pytest.raises(SurveyError, match="no known scale"):
-        classify_moments(pen, PROXY_OUTCOME)
+        classify_moments(pen, PROXY_OUTCOME)  # no span anywhere: refused plainly
+    out = classify_moments(pen.assign(outcome_span=4.0), PROXY_OUTCOME)
+    assert out["min_penalty"].iloc[0] == pytest.approx(0.4) and out["verdict"].iloc[0] == "critical"
+    assert "mean of the other stages" in out["evidence"].iloc[0]
+    # end to end: penalty_reward records the rating scale's span for the proxy
+    rng = np.random.default_rng(0)
+    n = 300
+    sc = rng.integers(1, 6, size=(n, 3)).astype(float)
+    ratings = pd.DataFrame(
+        {
+            "response_id": pd.Categorical.from_codes(np.repeat(np.arange(n), 3), categories=[f"r{i}" for i in range(n)]),
+            "stage": pd.Categorical.from_codes(np.tile([0, 1, 2], n), categories=["A", "B", "C"], ordered=True),
+            "score": sc.ravel(),
+        }
+    )
+    y = drivers.rating_outcomes(ratings, pd.DataFrame({"response_id": range(n)}), PROXY_OUTCOME)
+    pen2 = drivers.penalty_reward(ratings, y, Scale(0, 10), PROXY_OUTCOME)
+    assert (pen2["outcome_span"] == 10).all()
+    out2 = classify_moments(pen2, PROXY_OUTCOME)
+    assert (out2["min_penalty"] == 1.0).all()
 
 
 def test_every_stage_gets_a_sentence():

@@ -424,3 +424,25 @@ def test_adjust_pvalues_matches_statsmodels():
         np.testing.assert_allclose(drivers.adjust_pvalues(p, m), multipletests(p, method=m)[1], rtol=1e-12)
     pn = np.array([0.01, np.nan, 0.03])
     np.testing.assert_allclose(drivers.adjust_pvalues(pn, "holm"), [0.02, np.nan, 0.03])
+
+
+def test_discretise_missing_values_far_from_the_range():
+    y = np.array([1000.0, np.nan, 1003.0, -np.inf, 1000.0])
+    codes, values = drivers._discretise(y)
+    assert codes.tolist() == [0, -1, 1, -1, 0] and values.tolist() == [1000.0, 1003.0]
+    y = np.array([np.nan, 5 / 3, 1000.0])
+    codes, values = drivers._discretise(y)
+    assert codes.tolist() == [-1, 0, 1]
+    np.testing.assert_allclose(values, [5 / 3, 1000.0])
+
+
+def test_prebuilt_table_gives_the_same_results_and_is_checked():
+    ratings, responses, _ = make_long(200, seed=15)
+    y = drivers.rating_outcomes(ratings, responses, RATING)
+    table = drivers.outcome_table(ratings, y, S15)
+    pd.testing.assert_frame_equal(
+        drivers.penalty_reward(ratings, y, S15, RATING, table=table), drivers.penalty_reward(ratings, y, S15, RATING)
+    )
+    pd.testing.assert_frame_equal(drivers.derived_importance(ratings, y, table=table), drivers.derived_importance(ratings, y, scale=S15))
+    with pytest.raises(SurveyError, match="scale"):
+        drivers.penalty_reward(ratings, y, Scale(0, 10), RATING, table=table)

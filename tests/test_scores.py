@@ -188,6 +188,8 @@ def test_bad_input_raises_survey_error():
     twice = pd.concat([two.ratings, two.ratings.iloc[:1]], ignore_index=True)
     with pytest.raises(SurveyError, match="more than once"):
         scores.stage_changes(twice)
+    with pytest.raises(SurveyError, match="no score"):
+        scores.stage_changes(two.ratings.assign(score=[1.0, np.nan, 3.0, 1.0, 2.0, 3.0]))
 
 
 # ---------------------------------------------------------------- grouped scores and distribution
@@ -271,7 +273,7 @@ def _pairs(s, a, b):
     return both[a].to_numpy(), both[b].to_numpy()
 
 
-@pytest.mark.parametrize("n, rate", [(40, 0.8), (25, 0.9), (12, 0.9), (3000, 0.7)])
+@pytest.mark.parametrize("n, rate", [(40, 0.8), (25, 0.9), (7, 0.9), (8, 1.0), (3000, 0.7)])
 def test_stage_changes_match_scipy_wilcoxon(n, rate):
     s = make_survey(n, 4, Scale(1, 7), seed=n, answer_rate=rate, stage_means=[0.5, 0.7, 0.6, 0.6])
     ch = scores.stage_changes(s.ratings)

@@ -92,6 +92,7 @@ def test_segment_tests_match_scipy_kruskal():
         assert row["n_groups"] == len(groups)
         ref = stats.kruskal(*groups)
         assert row["statistic"] == pytest.approx(ref.statistic) and row["p_value"] == pytest.approx(ref.pvalue)
+    pd.testing.assert_frame_equal(segments.segment_tests(s.ratings, s.responses, "region", min_n=60, scale=s.scale), tests)
     comp, tst = segments.segment_tables(s.ratings, s.responses, "region", s.scale, min_n=60)
     pd.testing.assert_frame_equal(tst, tests)
     pd.testing.assert_frame_equal(comp, segments.segment_comparison(s.ratings, s.responses, "region", s.scale, min_n=60))

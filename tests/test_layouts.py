@@ -1,0 +1,267 @@
+"""Layout detection, stages, scale, N/A codes, outcome, segments and row accounting.
+
+Every expected count below is worked out by hand from the fixture text in this file (the comment
+next to each fixture row says what happens to it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cycle_analytics.cycles import Cycle, Stage
+from cycle_analytics.dataset import ImportOptions
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.importer import import_survey
+from cycle_analytics.scales import Scale
+
+LONG = """respondent_id,date,branch,channel,stage,score,overall_satisfaction,recommend,comment
+A1,2024-03-01,North,walk-in,Arrival,4,4,8,Nice staff
+A1,2024-03-01,North,walk-in,Waiting,2,4,8,Nice staff
+A1,2024-03-01,North,walk-in,Teller,5,4,8,Nice staff
+A2,2024-03-02,South,online,Arrival,3,3,6,
+A2,2024-03-02,South,online,Waiting,N/A,3,6,
+A2,2024-03-02,South,online,Teller,4,3,6,
+A3,2024-03-03,North,online,Waiting,1,2,3,=cmd|' /C calc'!A0
+A3,2024-03-03,North,online,Teller,2,2,3,=cmd|' /C calc'!A0
+,2024-03-03,North,online,Teller,2,2,3,
+A4,2024-03-04,South,walk-in,Arrival,abc,5,9,
+A4,2024-03-04,South,walk-in,Waiting,,5,9,
+A4,2024-03-04,South,walk-in,Teller,5,5,9,
+A4,2024-03-04,South,walk-in,Teller,4,5,9,
+"""
+# rows 1-8 fine (row 5 is an N/A answer: accepted, no rating); row 9 missing id; row 10 score
+# 'abc'; row 11 missing score; row 12 fine; row 13 repeats A4's Teller -> 9 accepted, 4 rejected,
+# 8 ratings, respondents A1..A4.
+
+WIDE = """id,date,branch,wait,teller,cash,overall,comment
+R1,2024-01-03,North,4,5,3,4,Fine
+R2,2024-01-04,South,2,N/A,1,2,"Slow, very slow"
+R3,2024-01-05,North,5,4,x,5,
+R4,2024-01-06,South,3,9,2,3,ok
+R5,2024-01-07,North,1,2,3,2,
+R6,2024-02-01,South,4,4,4,4,good
+"""
+# with scale 1-5 and N/A code "N/A": R3 rejected (cash 'x'), R4 rejected (teller 9);
+# accepted R1 (3 ratings), R2 (2 + 1 N/A), R5 (3), R6 (3) -> 11 ratings.
+
+
+def imp(text: str, **opts):
+    return import_survey(text.encode("utf-8"), ImportOptions(**opts), file_name="t.csv")
+
+
+def check_contract(s):
+    """The tidy-survey contract of docs/architecture.md."""
+    i = s.info
+    assert i.rows_read == i.rows_accepted + i.rows_rejected
+    assert len(s.rejected) == i.rows_rejected
+    assert list(s.rejected.columns[:2]) == ["row", "reason"]
+    assert list(s.ratings.columns) == ["response_id", "stage", "score"]
+    assert isinstance(s.ratings.response_id.dtype, pd.CategoricalDtype)
+    assert list(s.ratings.response_id.cat.categories) == list(s.responses.response_id.astype(str))
+    assert s.ratings.stage.cat.ordered and tuple(s.ratings.stage.cat.categories) == i.stages
+    assert s.ratings.score.dtype == np.float64
+    assert s.scale.contains(s.ratings.score.to_numpy()).all()
+    assert len(s.responses) == i.respondents and len(s.ratings) == i.ratings
+    assert [c.column for c in i.columns if c.role != "dropped_personal"] or True
+
+
+def test_long_reference_shape_counts():
+    s = imp(LONG, na_values=("N/A",))
+    check_contract(s)
+    i = s.info
+    assert i.format == "long"
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected) == (13, 9, 4)
+    assert (i.respondents, i.ratings, i.na_answers) == (4, 8, 1)
+    assert i.stages == ("Arrival", "Waiting", "Teller")
+    assert i.scale == Scale(1, 5) and i.scale_source == "inferred"
+    assert i.outcome == "overall_satisfaction"
+    assert i.outcome_candidates == ("overall_satisfaction", "recommend")
+    assert i.segments == ("branch", "channel")
+    assert (i.id_column, i.date_column, i.comment_column) == ("respondent_id", "date", "comment")
+    assert s.rejected.row.tolist() == [9, 10, 11, 13]
+    reasons = s.rejected.reason.tolist()
+    assert reasons[0] == "missing id"
+    assert reasons[1] == "score 'abc' is not a number"
+    assert reasons[2] == "missing score"
+    assert "already rated" in reasons[3]
+    assert s.rejected.loc[1, "score"] == "abc" and s.rejected.loc[1, "respondent_id"] == "A4"
+    assert list(s.responses.response_id) == ["A1", "A2", "A3", "A4"]
+    assert s.responses.overall_satisfaction.tolist() == [4.0, 3.0, 2.0, 5.0]
+    assert s.responses.date.dtype.kind == "M"
+    assert s.responses.branch.dtype == "category"
+    # formula text is kept literally, never interpreted
+    assert s.responses.comment.tolist()[2] == "=cmd|' /C calc'!A0"
+    # A4 keeps only the first Teller rating (5)
+    a4 = s.ratings[s.ratings.response_id == "A4"]
+    assert a4.stage.tolist() == ["Teller"] and a4.score.tolist() == [5.0]
+    roles = {c.column: c.role for c in i.columns}
+    assert roles == {"respondent_id": "id", "date": "date", "branch": "segment", "channel": "segment", "stage": "stage_name",
+                     "score": "score", "overall_satisfaction": "outcome", "recommend": "outcome", "comment": "comment"}
+
+
+def test_long_without_na_code_rejects_na_text():
+    s = imp(LONG)
+    assert (s.info.rows_accepted, s.info.rows_rejected, s.info.na_answers) == (8, 5, 0)
+    assert "score 'N/A' is not a number" in s.rejected.reason.tolist()
+
+
+def test_wide_counts_with_scale_and_na():
+    s = imp(WIDE, na_values=("n/a",), scale=Scale(1, 5))
+    check_contract(s)
+    i = s.info
+    assert i.format == "wide" and i.scale_source == "user"
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected, i.respondents, i.ratings, i.na_answers) == (6, 4, 2, 4, 11, 1)
+    assert i.stages == ("wait", "teller", "cash")
+    assert i.outcome == "overall"
+    assert s.rejected.row.tolist() == [3, 4]
+    assert s.rejected.reason.tolist() == ["column 'cash' has 'x', which is not a number", "column 'teller' has '9', which is outside the scale 1-5"]
+    assert s.rejected.loc[0, "id"] == "R3"
+    assert s.responses.comment.tolist()[1] == "Slow, very slow"
+    assert list(s.responses.response_id) == ["R1", "R2", "R5", "R6"]
+
+
+def test_wide_scale_inferred_to_ten_when_nine_is_common():
+    # 9 is 1 of 16 numbers (> 1%), so 1-5 and 1-7 hold < 99% and 1-10 is the smallest that fits
+    s = imp(WIDE, na_values=("N/A",))
+    assert s.info.scale == Scale(1, 10)
+    assert s.info.rows_rejected == 1  # only 'x'
+
+
+def big_wide(n=300, seed=1, extra=None):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "respondent": [f"P{i}" for i in range(n)],
+        "age": rng.integers(18, 90, n),
+        "distance_km": np.round(rng.uniform(0.5, 40, n), 1),
+        "minutes": rng.integers(5, 180, n),
+        "arrival": rng.integers(1, 8, n),
+        "service": rng.integers(1, 8, n),
+        "billing": rng.integers(1, 8, n),
+        "member": rng.integers(0, 2, n),
+        "likelihood to recommend": rng.integers(0, 11, n),
+    })
+    if extra:
+        extra(df)
+    return df
+
+
+def test_scale_inference_ids_ages_distances_minutes_are_not_stages():
+    df = big_wide()
+    s = import_survey(df.to_csv(index=False).encode(), file_name="w.csv")
+    i = s.info
+    assert i.stages == ("arrival", "service", "billing")
+    assert i.scale == Scale(1, 7)
+    assert i.outcome == "likelihood to recommend"
+    assert "member" in i.outcome_candidates  # a 0/1 column is an outcome candidate, not a stage
+    details = {c.column: (c.role, c.detail) for c in i.columns}
+    assert details["respondent"][0] == "id"
+    for col in ("age", "minutes"):
+        assert details[col][0] == "ignored" and "do not fit a rating scale" in details[col][1]
+    assert "not whole points" in details["distance_km"][1]
+    assert i.ratings == 3 * 300
+
+
+def test_out_of_scale_under_one_percent_rejected():
+    def plant(df):
+        df.loc[7, "service"] = 12  # 1 value of 900 -> 1-7 still holds 99.9%
+    s = import_survey(big_wide(extra=plant).to_csv(index=False).encode(), file_name="w.csv")
+    assert s.info.scale == Scale(1, 7)
+    assert s.rejected.row.tolist() == [8]
+    assert s.rejected.reason.tolist() == ["column 'service' has '12', which is outside the scale 1-7"]
+
+
+def test_na_codes_numeric_and_text_case_insensitive():
+    text = "id,a,b,c\n1,0,5,Blank\n2,6,4,3\n3,1,BLANK,2\n4,2,3,4\n"
+    s = imp(text, na_values=("0", "6", "blank"), scale=Scale(1, 5))
+    assert s.info.na_answers == 4
+    assert s.info.ratings == 8 and s.info.rows_rejected == 0
+    assert set(s.ratings.score.unique()) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+
+
+def test_stage_order_inferred_from_rows_within_respondents():
+    # respondent 1 skipped the first two stages and comes first in the file; respondents 3-4 are
+    # interleaved; first appearance alone would give Teller, Cash, Arrival, Waiting.
+    rows = [
+        ("1", "Teller", 3), ("1", "Cash", 4),
+        ("2", "Arrival", 4), ("2", "Waiting", 2), ("2", "Teller", 3), ("2", "Cash", 5),
+        ("3", "Arrival", 5), ("4", "Arrival", 3), ("3", "Waiting", 4), ("4", "Teller", 4), ("3", "Cash", 3), ("4", "Cash", 2),
+        ("5", "Waiting", 1), ("5", "Cash", 3),
+    ]
+    text = "respondent_id,stage,score\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
+    s = imp(text)
+    assert s.info.stages == ("Arrival", "Waiting", "Teller", "Cash")
+    assert s.info.ratings == len(rows)
+    assert list(s.responses.response_id) == ["1", "2", "3", "4", "5"]
+
+
+def test_cycle_maps_stage_values_and_rejects_unknown():
+    cyc = Cycle("Bank", stages=(Stage("Arriving", aliases=("arrival",)), Stage("Queue", aliases=("waiting",)),
+                                Stage("Counter", aliases=("teller",))), scale="1-5")
+    text = LONG.replace("A2,2024-03-02,South,online,Teller", "A2,2024-03-02,South,online,Parking")
+    s = imp(text, cycle=cyc, na_values=("N/A",))
+    i = s.info
+    assert i.stages == ("Arriving", "Queue", "Counter") and i.scale_source == "cycle"
+    assert "unknown stage 'Parking' (not a stage of the cycle 'Bank')" in s.rejected.reason.tolist()
+    assert (i.rows_accepted, i.rows_rejected, i.ratings) == (8, 5, 7)
+
+
+def test_wide_with_cycle_maps_columns_by_alias_and_question():
+    cyc = Cycle("Bank", stages=(Stage("Counter", aliases=("teller",)), Stage("Queue", question="Wait")))
+    s = imp(WIDE, cycle=cyc, na_values=("N/A",), scale=Scale(1, 5))
+    assert s.info.stages == ("Counter", "Queue")
+    roles = {c.column: c for c in s.info.columns}
+    assert roles["teller"].role == "stage" and "Counter" in roles["teller"].detail
+    assert roles["cash"].role == "ignored"
+
+
+def test_chosen_stages_and_outcome_override():
+    s = imp(WIDE, stages=("cash", "wait"), outcome="teller", na_values=("N/A",), scale=Scale(1, 5))
+    assert s.info.stages == ("cash", "wait")
+    assert s.info.outcome == "teller"
+    assert s.info.rows_rejected == 1  # only 'x' in cash; teller 9 is an outcome value now
+
+
+def test_binary_text_outcome_and_positive_label():
+    text = "id,a,b,satisfaction\n1,4,5,satisfied\n2,2,1,neutral or dissatisfied\n3,5,5,Satisfied\n4,3,3,neutral or dissatisfied\n"
+    s = imp(text, positive="satisfied")
+    assert s.info.outcome == "satisfaction"
+    assert s.responses.satisfaction.tolist() == ["satisfied", "neutral or dissatisfied", "Satisfied", "neutral or dissatisfied"]
+    with pytest.raises(SurveyError, match="positive label 'happy' is not a value"):
+        imp(text, positive="happy")
+
+
+def test_unknown_outcome_column_is_a_sentence():
+    with pytest.raises(SurveyError, match="no column 'nps'"):
+        imp(WIDE, outcome="nps")
+
+
+def test_hostile_stage_name_kept_literally():
+    text = "respondent_id,stage,score\n1,<script>alert(1)</script>,4\n1,=1+1,5\n2,<script>alert(1)</script>,3\n2,=1+1,2\n"
+    s = imp(text)
+    assert s.info.stages == ("<script>alert(1)</script>", "=1+1")
+
+
+def test_wide_without_id_uses_row_numbers_and_rejects_empty_rows():
+    text = "wait,teller\n4,5\n,\n3,2\n"
+    s = imp(text)
+    assert s.info.rows_read == 3 and s.info.rows_rejected == 1
+    assert s.rejected.reason.tolist() == ["empty row"]
+    assert list(s.responses.response_id) == ["1", "3"]
+
+
+def test_duplicate_wide_ids_rejected():
+    text = "id,a,b\nX,1,2\nY,2,3\nX,3,4\n"
+    s = imp(text)
+    assert s.rejected.row.tolist() == [3] and "duplicate respondent id" in s.rejected.reason[0]
+
+
+def test_no_rating_columns_is_a_sentence():
+    with pytest.raises(SurveyError, match="no rating columns"):
+        imp("name,city\nAnn,Paris\nBob,Rome\n")
+
+
+def test_forced_long_layout_that_does_not_fit():
+    with pytest.raises(SurveyError, match="not a long layout"):
+        imp("name,city\nAnn,Paris\nBob,Rome\n", layout="long")
