@@ -21,7 +21,8 @@ Definitions (also in the function docstrings):
   are left out of the model (weight NaN). Not available for the proxy outcome, whose value
   differs from stage to stage within one respondent.
 * **Penalty** of a stage: mean outcome of the *rest* minus mean outcome of respondents who rated
-  the stage in the bottom box (positive = bad experiences go with a lower outcome), with a Welch
+  the stage in the bottom box (positive = bad experiences go with a lower outcome); "the rest" are
+  the other respondents who rated that stage (non-raters are not compared), with a Welch
   interval, a two-sided Mann-Whitney U test (normal approximation with tie and continuity
   correction, as ``scipy.stats.mannwhitneyu(method="asymptotic")``) and the rank-biserial
   correlation ``P(rest > bad) - P(bad > rest)``. **Reward**: mean outcome of top-box raters minus
@@ -30,7 +31,8 @@ Definitions (also in the function docstrings):
 * **Factor** (``alpha`` = 0.05 on corrected p-values). By default (``factor_basis="middle"``) the
   factor uses the penalty-reward *contrasts* of Brandt (1987): bottom box vs the middle ratings
   (neither bottom nor top box) and top box vs the middle - exactly the coefficients of the outcome
-  regressed on a bottom-box and a top-box dummy of the stage. Against "the rest", a pure basic
+  regressed on a bottom-box and a top-box dummy of the stage - each tested with Mann-Whitney U
+  and corrected across stages like the penalty. Against "the rest", a pure basic
   factor would also show a large reward (its rest holds the bad experiences) and be mislabelled
   ``performance``. ``factor_basis="rest"`` uses the ``penalty`` and ``reward`` columns instead.
   Rule, with P and R the two contrasts (negative values count as 0): ``basic`` when P is
@@ -271,6 +273,8 @@ def _discretise(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     else with ``np.unique``. On the 1/27720 grid, values closer than 1e-7 grid steps are one value.
     """
     n = len(y)
+    if n == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0)
     finite = np.isfinite(y)
     all_finite = bool(finite.all())
     if not all_finite:

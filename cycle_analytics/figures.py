@@ -686,7 +686,8 @@ def penalty_figure(
     outcome_label : str
         The outcome's name, used in the axis title.
     threshold : float, optional
-        The practical threshold for a critical moment, drawn as a dashed line (shape ``threshold``).
+        The practical threshold for a critical moment, drawn as a dashed line (shape ``threshold``);
+        by default the ``min_penalty`` column of ``verdicts`` when it has one.
 
     Returns
     -------
@@ -710,9 +711,14 @@ def penalty_figure(
     colors = dict(colors) if colors else stage_colors(cats)
     rows = _rows_by_stage(penalties)
     verdict: dict[str, str] = {}
+    evidence: dict[str, str] = {}
     if not _is_empty(verdicts):
         _check(verdicts, ("stage", "verdict"), "penalty_figure (verdicts)")
-        verdict = {s: str(_get(r, "verdict", "")) for s, r in _rows_by_stage(verdicts).items()}
+        vrows = _rows_by_stage(verdicts)
+        verdict = {s: str(_get(r, "verdict", "")) for s, r in vrows.items()}
+        evidence = {s: str(_get(r, "evidence", "") or "") for s, r in vrows.items()}
+        if threshold is None and "min_penalty" in verdicts.columns and verdicts["min_penalty"].notna().any():
+            threshold = float(pd.to_numeric(verdicts["min_penalty"], errors="coerce").dropna().iloc[0])
     out_label = escape_text(outcome_label)
 
     def hover(s: str) -> str:
@@ -729,6 +735,8 @@ def penalty_figure(
             lines.append(f"p (adjusted) {_p(_f(r, 'p_adjusted'))}")
         if s in verdict:
             lines.append(f"Verdict: {escape_text(VERDICT_LABELS.get(verdict[s], verdict[s]))}")
+        if evidence.get(s):
+            lines.append("<i>" + "<br>".join(escape_text(t) for t in _split_lines(evidence[s], 60)) + "</i>")
         return "<br>".join(lines)
 
     def bar(idx: list[int], name: str, color, rank: int, showlegend: bool) -> go.Bar:

@@ -179,11 +179,13 @@ def _outcome_rank(name: str) -> int | None:
     w = set(_words(name))
     if "overall" in k or k in {"osat", "csat"}:
         return 0
-    if k in {"satisfaction", "satisfied", "customersatisfaction", "oversat", "sat", "satisfactionoverall"} or w == {"satisfied"} or (
-        "satisf" in k and len(w) <= 2
+    if k in {"oversat", "sat"} or (
+        any("satisf" in x for x in w) and w <= {"satisfaction", "satisfied", "customer", "csat", "general", "total", "sat", "level", "score"}
     ):
         return 1
-    if "recommend" in k or "nps" in w or "promoter" in k or "likelihood" in k or "likely" in w or k in {"nps", "netpro", "ltr"}:
+    if any(x in k for x in ("recommend", "recomend", "recomiend", "recommand", "empfehl", "promoter", "likelihood")) or (
+        w & {"nps", "likely", "ltr"}
+    ) or k in {"nps", "netpro", "ltr"}:
         return 2
     return None
 
@@ -380,8 +382,16 @@ def _looks_like_dates(col: _Col) -> bool:
     sample = col.trimmed.take(pa.array(idx)).to_pylist()
     if sum(1 for t in sample if _DATE_LIKE.match(t)) < 0.9 * len(sample):
         return False
-    _, share = _parse_dates(sample)
-    return share >= 0.9
+    parsed, share = _parse_dates(sample)
+    ok = parsed[~np.isnat(parsed)]
+    # a time of day stored on Excel's day zero (12/31/1899) is not a response date
+    return share >= 0.9 and bool((ok >= np.datetime64("1900-01-01")).all())
+
+
+def _mostly_datelike(col: _Col) -> bool:
+    idx = np.nonzero((col.counts > 0) & ~col.empty)[0][:200]
+    sample = col.trimmed.take(pa.array(idx)).to_pylist()
+    return bool(sample) and sum(1 for t in sample if _DATE_LIKE.match(t)) >= 0.9 * len(sample)
 
 
 def _is_binary_01(col: _Col) -> bool:
@@ -565,7 +575,7 @@ def _plan_respondent_columns(cols: list[_Col], taken: set[str], options: ImportO
     for c in free:
         if c.name in used or c.name in layout_meta or c.n_values == 0 or c.numeric_share >= 0.5:
             continue
-        if _is_comment_name(c.name) or (c.n_unique > MAX_SEGMENT_VALUES and c.mean_text_length() >= 12):
+        if _is_comment_name(c.name) or (c.n_unique > MAX_SEGMENT_VALUES and c.mean_text_length() >= 12 and not _mostly_datelike(c)):
             comment = c
             break
     if comment is not None:
@@ -655,21 +665,23 @@ def _empty_rows(cols: list[_Col], n: int) -> np.ndarray:
 
 
 def _column_roles(cols: list[_Col], roles: dict[str, ColumnRole], raw: RawTable) -> tuple[ColumnRole, ...]:
-    out = []
-    for name in (raw.layout.columns if raw.layout is not None else raw.names):
-        name = str(name).strip()
-        if name in raw.dropped:
-            out.append(ColumnRole(name, "dropped_personal", "personal data, not read"))
-    out = [r for r in out]
+    """One ColumnRole per input column, in file order (personal-data columns included)."""
+    by_name: dict[str, ColumnRole] = {}
     for c in cols:
         if c.name in roles:
-            out.append(roles[c.name])
+            by_name[c.name] = roles[c.name]
         else:
-            reason = "not a stage"
             fit, why = _rating_fit(c)
-            if not fit:
-                reason = f"not a stage: {why}"
-            out.append(ColumnRole(c.name, "ignored", reason, c.question))
+            reason = "not a stage" if fit else f"not a stage: {why}"
+            by_name[c.name] = ColumnRole(c.name, "ignored", reason, c.question)
+    order = [str(n).strip() for n in raw.layout.columns] if raw.layout is not None else list(raw.names)
+    out = []
+    for name in order:
+        if name in by_name:
+            out.append(by_name.pop(name))
+        elif name in raw.dropped:
+            out.append(ColumnRole(name, "dropped_personal", "personal data, not read"))
+    out.extend(by_name.values())
     return tuple(out)
 
 

@@ -43,7 +43,7 @@ from .cycles import Cycle, normalise_key
 from .errors import SurveyError
 
 __all__ = [
-    "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "map_questions", "default_stage_names", "shorten_question",
+    "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "map_questions", "default_stage_names", "shorten_question", "looks_like_outcome",
     "row_label", "mapping_signature", "MappingStore",
 ]
 
@@ -71,6 +71,16 @@ _BOILERPLATE = [
 ]
 _ROW_SEP = re.compile(r"\s+[-–—]\s+")
 _GRID = re.compile(r"^(?P<q>.*\S)\s*\[(?P<r>[^\[\]]+)\]\s*$", re.S)
+
+
+def looks_like_outcome(text: str) -> bool:
+    """Whether a column id or question text reads like an overall outcome (overall, recommend, NPS),
+    in English, Spanish, French or German.
+
+    >>> looks_like_outcome("¿Qué tan probable es que recomiendes R a un colega?"), looks_like_outcome("Room")
+    (True, False)
+    """
+    return bool(_OUTCOME.search(str(text)))
 
 
 def _check_questions(questions) -> dict[str, str]:
@@ -225,7 +235,7 @@ def map_questions(
     candidates = []
     for c in pending:
         texts = _texts(c, qs[c])
-        if any(_OUTCOME.search(t) for t in texts):
+        if any(looks_like_outcome(t) for t in texts):
             rows[c]["note"] = "looks like an overall outcome question"
             continue
         cores = [x for x in dict.fromkeys(_core(t) for t in texts) if x]

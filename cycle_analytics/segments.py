@@ -135,7 +135,7 @@ def segment_comparison(
     DataFrame
         ``segment, value, stage, n, mean, score_100, rest_mean, diff_vs_rest, p_value,
         p_adjusted, flag, too_few``, one row per stage x value (stage-major, cycle order), then
-        ``rest_n`` and ``u_statistic`` (the value's Mann-Whitney U).
+        ``rest_n``, ``u_statistic`` (the value's Mann-Whitney U) and ``correction`` (the method).
 
     Examples
     --------
@@ -186,6 +186,7 @@ def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n
             "too_few": too_few.reshape(-1),
             "rest_n": other["n"].reshape(-1).astype(np.int64),
             "u_statistic": u1.reshape(-1),
+            "correction": pd.array([correction] * (n_s * n_g), dtype="str"),
         }
     )
 

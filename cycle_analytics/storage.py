@@ -527,12 +527,13 @@ def survey_from_bytes(data: bytes) -> Survey:
     return survey_from_parts(_unpack(data, _MAGIC))
 
 
-def _plans_to_bytes(plans: pd.DataFrame | None) -> bytes | None:
+def _plans_to_bytes(plans: pd.DataFrame | None, stages) -> bytes | None:
+    """Validated action plans (every stage one of ``stages``) as bytes; ``None`` for no plans."""
     if plans is None:
         return None
     from .plans import validate_plans
 
-    return _table_to_parquet(validate_plans(plans))
+    return _table_to_parquet(validate_plans(plans, tuple(stages)))
 
 
 def _plans_from_bytes(data, stages) -> pd.DataFrame:
@@ -689,7 +690,7 @@ class Store:
         _check(name=name, owner=owner, password=password, survey=survey, view=view, check_name=True)
         sid = new_id()
         pw_hash = hash_password(password) if password is not None else None
-        plans_blob = _plans_to_bytes(plans)
+        plans_blob = _plans_to_bytes(plans, survey.stages)
         now = self._ts_in(_now())
         with self._write() as cur:
             parts = survey_parts(survey)
@@ -744,7 +745,8 @@ class Store:
             return self._row(cur, sid, lock=False)[4] is not None
 
     def list_saved(self, owner: str | None = None) -> list[SavedEntry]:
-        """Saved surveys, most recently updated first: all of them, or only ``owner``'s."""
+        """Saved surveys, most recently updated first: only ``owner``'s, or (``owner=None``, for an
+        app without login) all of them."""
         _check(owner=owner)
         sql = "SELECT id, name, owner, created_at, updated_at, password_hash IS NOT NULL, respondents, ratings FROM saved_survey"
         args: tuple = ()
@@ -798,10 +800,12 @@ class Store:
     def save_plans(self, sid: str, plans: pd.DataFrame, *, as_owner: str | None = None, password: str | None = None) -> None:
         """Replace the action plans of ``sid`` (validated with :func:`cycle_analytics.plans.validate_plans`)."""
         _check(sid=sid, check_id=True)
-        blob = _plans_to_bytes(plans)
+        if plans is None:
+            raise SurveyError("The action plans to save must be a table (DataFrame); use an empty one to clear them.")
         with self._write() as cur:
             row = self._row(cur, sid)
             self._authorise_change(row[1], row[4], as_owner, password)
+            blob = _plans_to_bytes(plans, json.loads(row[5])["survey"]["info"]["stages"])
             cur.execute(self._sql("UPDATE saved_survey SET plans = %s, updated_at = %s WHERE id = %s"),
                         (blob, self._ts_in(_now()), sid))
 

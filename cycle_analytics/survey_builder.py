@@ -393,9 +393,10 @@ def build_questionnaire(
         raise SurveyError(f"Two questions of the survey would have the same column ({dup[0]!r}); rename a stage or segment.")
     intro = (
         f"Thank you for taking a few minutes to tell us about your experience ({cycle.name}). "
-        "Each question is about one step; answer from your own experience. "
-        "Choose 'Not applicable' for a step you did not go through."
+        "Each question is about one step; answer from your own experience."
     )
+    if any(x.na_option for x in questions):
+        intro += f" Choose '{NA_LABEL}' for a step you did not go through."
     notes = []
     mismatch = [q.column for q in questions if q.kind == "rating" and "satisf" in q.text.casefold()]
     if label_set != "satisfaction" and mismatch:

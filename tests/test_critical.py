@@ -198,3 +198,37 @@ def test_end_to_end_with_empty_and_constant_stage():
     out = classify_moments(pen, RATING, declared=("B",))
     assert out["verdict"].tolist() == ["critical", "not enough data", "not enough data"]
     assert out["declared_verdict"].tolist() == ["", "not enough data", ""]
+
+
+@pytest.mark.parametrize("empty", [True, False])
+def test_no_ratings_or_no_outcomes_give_not_enough_data(empty):
+    from cycle_analytics import priorities
+
+    if empty:
+        ratings = pd.DataFrame(
+            {
+                "response_id": pd.Categorical([], categories=pd.Index([], dtype="str")),
+                "stage": pd.Categorical([], categories=["A", "B"], ordered=True),
+                "score": np.array([], dtype=float),
+            }
+        )
+        y = np.array([])
+    else:  # ratings, but nobody has an outcome
+        ratings = pd.DataFrame(
+            {
+                "response_id": pd.Categorical(list("abc")),
+                "stage": pd.Categorical(["A"] * 3, categories=["A", "B"], ordered=True),
+                "score": [1.0, 2.0, 5.0],
+            }
+        )
+        y = np.full(3, np.nan)
+    pen = drivers.penalty_reward(ratings, y, S15, RATING)
+    out = classify_moments(pen, RATING, declared=("A",))
+    assert out["verdict"].tolist() == ["not enough data"] * 2
+    assert out["declared_verdict"].tolist() == ["not enough data", ""]
+    imp = drivers.derived_importance(ratings, y)
+    assert imp["importance"].isna().all() and (imp["n"] == 0).all()
+    pr = priorities.priority_ranking(ratings, y, S15, None, n_boot=20)
+    assert (pr["level"] == "low").all() and pr["importance"].isna().all()
+    rw = drivers.derived_importance(ratings, y, method="relative_weight")
+    assert rw["importance"].isna().all()

@@ -400,6 +400,11 @@ def test_factor_basis_middle_classes_a_basic_factor():
         }
     )
     out = drivers.penalty_reward(ratings, yv, S15, RATING)
+    # the contrasts are the dummy-regression coefficients of Brandt's penalty-reward analysis
+    dummies = np.column_stack([(score <= 2).astype(float), (score >= 4).astype(float)])
+    coef = OLS(yv, add_constant(dummies)).fit().params
+    assert out["penalty_vs_middle"].iloc[0] == pytest.approx(-coef[1])
+    assert out["reward_vs_middle"].iloc[0] == pytest.approx(coef[2])
     assert out["factor"].iloc[0] == "basic"
     assert out["factor_basis"].iloc[0] == "middle"
     rest = drivers.penalty_reward(ratings, yv, S15, RATING, factor_basis="rest")

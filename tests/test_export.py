@@ -8,6 +8,7 @@ get a leading apostrophe.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import zipfile
 
@@ -147,3 +148,131 @@ def test_excel_refuses_what_a_sheet_cannot_hold():
         to_excel_bytes({})
     with pytest.raises(SurveyError, match="must be a table"):
         to_csv_bytes([1, 2])
+
+
+# ---------------------------------------------------------------------------------------------
+# reports (cycle_analytics.report): the HTML report and the Excel workbook
+
+from html.parser import HTMLParser  # noqa: E402
+
+import plotly.graph_objects as go  # noqa: E402
+import plotly.offline  # noqa: E402
+from synth import make_survey  # noqa: E402
+
+from cycle_analytics.analysis import AnalysisSettings, analyze  # noqa: E402
+from cycle_analytics.plans import plans_from_priorities  # noqa: E402
+from cycle_analytics.report import SECTIONS, excel_report, html_report  # noqa: E402
+
+EVIL_STAGE = "<script>alert(1)</script>"
+REPORT_STAGES = ("Arrival", EVIL_STAGE, "Service & <b>pay</b>", "Departure")
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    import dataclasses
+
+    s = make_survey(400, REPORT_STAGES, seed=3, penalties={EVIL_STAGE: 0.35})
+    rejected = pd.DataFrame({"row": [5], "reason": pd.array(["score not a number"], dtype="str"),
+                             "comment": pd.array([HOSTILE], dtype="str")})
+    s = dataclasses.replace(s, rejected=rejected, info=dataclasses.replace(s.info, rows_rejected=1, rows_read=s.info.rows_read + 1))
+    a = analyze(s, settings=AnalysisSettings(n_boot=10))
+    plans = plans_from_priorities(a.priorities)
+    plans.loc[0, ["action", "owner"]] = ["<img src=x onerror=alert(2)>", HOSTILE]
+    return s, a, plans
+
+
+class _Checker(HTMLParser):
+    """Collects h2 headings and checks that container elements are balanced."""
+
+    CONTAINERS = {"html", "head", "body", "main", "section", "div", "table", "thead", "tbody", "tr", "ul", "dl", "nav", "script", "style"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.h2: list[str] = []
+        self._in_h2 = False
+        self.errors: list[str] = []
+        self.srcs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.srcs += [v for k, v in attrs if k in ("src", "href") and v and not v.startswith("#")]
+        if tag in self.CONTAINERS:
+            self.stack.append(tag)
+        if tag == "h2":
+            self._in_h2, self._text = True, ""
+
+    def handle_endtag(self, tag):
+        if tag in self.CONTAINERS:
+            if not self.stack or self.stack[-1] != tag:
+                self.errors.append(f"unbalanced </{tag}> (open: {self.stack[-3:]})")
+            else:
+                self.stack.pop()
+        if tag == "h2":
+            self._in_h2 = False
+            self.h2.append(self._text)
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self._text += data
+
+
+def test_html_report_is_self_contained_escaped_and_complete(analysed):
+    s, a, plans = analysed
+    page = html_report(s, a, plans=plans, title="Report <for> Q1")
+    js = plotly.offline.get_plotlyjs()
+    assert page.count(js) == 1  # plotly.js inlined exactly once
+    n_charts = page.count('class="plotly-graph-div"')
+    assert n_charts >= 3  # journey, penalty, priority (+ trend)
+    # every <script> is plotly.js or a chart's plotting call: none comes from data
+    assert page.count("<script") == js.count("<script") + 1 + n_charts
+    assert EVIL_STAGE not in page and "<img src=x" not in page and "<b>pay</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "<title>Report &lt;for&gt; Q1</title>" in page
+
+    checker = _Checker()
+    checker.feed(page)
+    checker.close()
+    assert not checker.errors and not checker.stack
+    assert [t for t in checker.h2 if t != "Notes"] == [t for _, t in SECTIONS]
+    assert checker.srcs == []  # nothing loaded from the network: it opens offline
+    # the evidence sentences of the critical moments are there (escaped)
+    crit = a.critical_moments
+    assert EVIL_STAGE in set(crit["stage"].astype(str))  # the planted critical moment
+    for sentence in crit["evidence"]:
+        assert html.escape(sentence) in page
+    for name in a.priorities["stage"].astype(str):
+        assert html.escape(name) in page
+    assert "Mann–Whitney" in page and "Holm" in page and "Martilla" in page  # method notes
+
+
+def test_html_report_without_and_with_given_figures(analysed):
+    s, a, _ = analysed
+    bare = html_report(s, a, figures={})
+    assert "<script" not in bare and "No action plans" in bare
+    fig = go.Figure(go.Bar(x=[EVIL_STAGE, "</script><script>alert(3)</script>"], y=[1, 2], name=EVIL_STAGE))
+    page = html_report(s, a, figures={"journey": fig, "custom </script>": go.Figure()})
+    assert page.count(plotly.offline.get_plotlyjs()) == 1
+    assert "alert(3)</script>" not in page and EVIL_STAGE not in page
+    assert page.count('class="plotly-graph-div"') == 2
+    with pytest.raises(SurveyError, match="not a Plotly figure"):
+        html_report(s, a, figures={"x": "<svg/>"})
+    with pytest.raises(SurveyError, match="analysis"):
+        html_report(s, None)
+
+
+def test_excel_report_has_every_table_and_inert_text(analysed):
+    s, a, plans = analysed
+    wb = openpyxl.load_workbook(io.BytesIO(excel_report(s, a, plans)))
+    for sheet in ("Stage scores", "Critical moments", "Priorities", "Segments", "Trends", "Rejected rows", "Action plans"):
+        assert sheet in wb.sheetnames
+    ws = wb["Stage scores"]
+    assert ws.max_row == len(a.scores) + 1 and ws["A1"].value == "Stage" and ws.freeze_panes == "A2"
+    assert [c.value for c in ws["A"][1:]] == [str(x) for x in a.scores["stage"]]
+    assert wb["Segments"].max_row == len(a.segments) + 1
+    rej = wb["Rejected rows"]
+    assert rej["C2"].value == "'" + HOSTILE and rej["C2"].data_type == "s"
+    plan_ws = wb["Action plans"]
+    owners = [c.value for c in plan_ws["D"][1:]]
+    assert "'" + HOSTILE in owners
+    assert "<f>" not in _sheet_xml(excel_report(s, a, plans))

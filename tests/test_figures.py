@@ -200,6 +200,15 @@ def test_penalty_bars_by_verdict_in_cycle_order():
     assert "&lt;i&gt;overall&lt;/i&gt;" in fig.layout.xaxis.title.text
 
 
+def test_penalty_threshold_and_evidence_from_verdicts():
+    ver = fx.classify(S, {"Waiting": "critical"}).assign(min_penalty=0.35)
+    ver.loc[2, "evidence"] = "Customers who rated <Waiting> badly were 0.8 points less satisfied."
+    fig = F.penalty_figure(fx.penalties(S), verdicts=ver)
+    thr = [s for s in fig.layout.shapes if s.name == "threshold"]
+    assert len(thr) == 1 and thr[0].x0 == 0.35
+    assert "rated &lt;Waiting&gt; badly" in trace_by_name(fig, "Critical moment").hovertext[0]
+
+
 def test_penalty_without_verdicts_uses_stage_colours():
     fig = F.penalty_figure(fx.penalties(S))
     assert len(fig.data) == 1 and list(fig.data[0].marker.color) == list(F.stage_colors(S).values())
@@ -553,3 +562,29 @@ def test_style_is_applied_once_everywhere():
     for fig in all_figures(S).values():
         assert fig.layout.template.layout.font.family == F.FONT_FAMILY
         assert fig.layout.template.layout.hoverlabel.bgcolor == "white"
+
+
+def test_tables_without_any_data_still_draw():
+    """Every stage unanswered (n = 0, NaN statistics): figures are drawn, never an exception."""
+    nan = float("nan")
+    scores = fx.stage_scores(S, n=[0] * len(S))
+    pens = fx.penalties(S)
+    pens[["penalty", "penalty_ci_low", "penalty_ci_high", "reward", "reward_ci_low", "reward_ci_high"]] = nan
+    prio = fx.priorities(S).assign(importance=nan, performance=nan)
+    seg = fx.segment_comparison(S).assign(n=0, score_100=nan, too_few=True)
+    tr = fx.trend_scores(S[:2]).assign(mean=nan, ci_low=nan, ci_high=nan, n=0)
+    ch = fx.stage_changes(S).assign(mean_change=nan, p_value=nan)
+    dist = fx.distribution(S, counts=np.zeros((len(S), 5)))
+    figs = [
+        F.journey_figure(scores, verdicts=fx.classify(S, {s: "not enough data" for s in S})),
+        F.journey_figure(scores, scale=Scale(1, 5)),
+        F.penalty_figure(pens), F.penalty_reward_figure(pens), F.priority_figure(prio),
+        F.segment_heatmap_figure(seg), F.trend_figure(tr), F.stage_change_figure(ch),
+        F.diverging_bar_figure(dist, Scale(1, 5)),
+    ]
+    for fig in figs:
+        fig.to_json()
+    assert figs[0].layout.meta["stages"] == S
+    assert not [s for s in figs[4].layout.shapes if (s.name or "").startswith("crosshair")]
+    assert np.isnan(np.array(figs[5].data[0].z, float)).all()
+    assert len([a for a in figs[2].layout.annotations if a.name == "no estimate"]) == len(S)

@@ -267,3 +267,24 @@ def test_preview_without_layout_is_plain():
     raw = read_raw(to_text(";").encode(), file_name="p.csv")
     assert raw.layout is None and raw.preview.rows[0][0] == "id" and raw.preview.delimiter == ";"
     assert len(raw.preview.rows) == 5
+
+
+# ---------------------------------------------------------------- real exports
+
+
+def test_real_exports_import_or_fail_with_one_sentence():
+    """Every real file in ../shared/realdata imports (with the accounting identity) or is refused
+    with one sentence; none raises anything else."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+    files = sorted([*root.glob("*.csv"), *root.glob("*.tsv"), *root.glob("*/*.csv")])
+    for path in files:
+        try:
+            s = import_survey(path)
+        except SurveyError as err:
+            assert "\n" not in str(err) and str(err).endswith("."), path.name
+            continue
+        i = s.info
+        assert i.rows_read == i.rows_accepted + i.rows_rejected, path.name
+        assert len(s.ratings) == i.ratings and len(s.responses) == i.respondents, path.name

@@ -28,6 +28,7 @@ def test_comparison_matches_scipy_and_statsmodels(correction):
     table = segments.segment_comparison(s.ratings, s.responses, "region", s.scale, min_n=30, correction=correction)
     assert list(table.columns[: len(COLS)]) == COLS
     assert len(table) == 3 * 4
+    assert (table["correction"] == correction).all()
     raw = _by_value(s, "region")
     for stage, sub in table.groupby("stage", observed=True):
         r = raw[raw["stage"] == stage]

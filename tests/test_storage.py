@@ -314,6 +314,11 @@ def test_validation_sentences(store):
     with pytest.raises(SurveyError, match="status 'later'"):
         store.save(s, "x", plans=plans_from_priorities(pd.DataFrame({"rank": [1], "stage": ["Service"]}), STAGES).assign(status="later"))
     assert store.list_saved() == []
+    sid = store.save(s, "x")
+    foreign = plans_from_priorities(pd.DataFrame({"rank": [1], "stage": ["Parking"]})).assign(action="Paint lines")
+    with pytest.raises(SurveyError, match="'Parking', which is not a stage of this survey"):
+        store.save_plans(sid, foreign)
+    assert len(store.load(sid).plans) == 0
 
 
 @pytest.mark.parametrize("operation", ["save", "replace_data"])

@@ -66,7 +66,7 @@ def test_upload_and_visit_pages(page: Page, app_url: str, screenshot_dir: Path):
     page.goto(app_url)
     wait_ready(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(UPLOAD_FILE))
-    expect(page.locator('[data-testid="stFileUploaderFileName"]').first).to_contain_text("customer_lifecycle", timeout=TIMEOUT)
+    expect(page.get_by_text("Uploaded file: customer_lifecycle_wide.csv").first).to_be_visible(timeout=TIMEOUT)
     page.wait_for_function("() => !location.search.includes('sample=')", timeout=TIMEOUT)
     wait_ready(page)
     for title in PAGES:
