@@ -100,8 +100,24 @@ def open_stage(stage: str) -> None:
 
 
 def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto", column_config=None) -> None:
-    """A dataframe shown as data (text is never interpreted as markdown or HTML)."""
-    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config=column_config, key=key)
+    """A dataframe shown as data (text is never interpreted as markdown or HTML).
+
+    Numbers get readable formats (p-values to 4 decimals, other floats to 2, dates as dates);
+    ``column_config`` entries win. ``height="all"`` shows every row without scrolling.
+    """
+    config = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_float_dtype(s):
+            name = str(col)
+            fmt = "%.4f" if name.startswith("p_") or name.endswith("_p_adjusted") else "%.2f"
+            config[col] = st.column_config.NumberColumn(format=fmt)
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            config[col] = st.column_config.DateColumn(format="YYYY-MM-DD")
+    config.update(column_config or {})
+    if height == "all":
+        height = 38 + 35 * max(1, len(df))
+    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config=config, key=key)
 
 
 def require_view(*, need_analysis: bool = True):

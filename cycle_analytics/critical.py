@@ -66,11 +66,10 @@ class CriticalSettings:
 
     def describe(self, outcome: OutcomeSpec, span: float | None = None) -> str:
         """One sentence stating the rule, e.g. for a caption."""
-        unit = "percentage points" if outcome.kind == "binary" else "points"
-        size = self.min_penalty(outcome, span) * (100 if outcome.kind == "binary" else 1)
+        size = _size(self.min_penalty(outcome, span), outcome)
         return (
             f"Critical: penalty significant at {self.alpha:g} after {_correction_name(self.correction)} correction, "
-            f"at least {_num(size)} {unit} ({self.min_effect_fraction:.0%} of the outcome's range), "
+            f"at least {size} ({self.min_effect_fraction:.0%} of the outcome's range), "
             f"and at least {self.min_bad} customers with a bad rating; "
             f"pain point: {self.pain_share:.0%} or more bad ratings without a critical effect."
         )
@@ -153,23 +152,38 @@ def _outcome_name(outcome: OutcomeSpec) -> str:
     return label
 
 
+_YES = {"yes", "y", "true", "1", "ja", "oui", "si", "sí"}
+_TOKENS = _YES | {"no", "n", "false", "0", "nein", "non"}
+
+
 def _binary_positive(outcome: OutcomeSpec) -> str:
-    pos = (outcome.positive or "").strip()
-    if not pos or pos.casefold() in {"yes", "y", "true", "1", "ja", "oui", "si"}:
-        return f'answered yes to "{outcome.label or outcome.column}"'
-    return pos.lower() if not pos.isupper() else pos
+    """How the positive answer reads after 'less often': 'satisfied', 'answered yes to "..."'."""
+    pos = " ".join((outcome.positive or "").split())
+    question = outcome.label or outcome.column
+    if not pos or pos.casefold() in _YES:
+        return f'answered yes to "{question}"'
+    if pos.casefold() in _TOKENS:
+        return f'answered "{pos}" to "{question}"'
+    return pos if pos.isupper() else pos[0].lower() + pos[1:]
+
+
+def _size(value: float, outcome: OutcomeSpec) -> str:
+    """A penalty size in the outcome's units: '23 percentage points' or '1.8 points'."""
+    if outcome.kind == "binary":
+        pp = abs(value) * 100
+        return f"{pp:.0f} percentage points" if pp >= 1 else f"{pp:.1f} percentage points"
+    return f"{_num(value)} points"
 
 
 def _effect_phrase(delta: float, outcome: OutcomeSpec) -> str:
     """Wording of 'their outcome was |delta| lower/higher' (delta = penalty, positive = lower)."""
     lower = delta >= 0
     if outcome.kind == "binary":
-        pp = abs(delta) * 100
-        size = f"{pp:.0f}" if pp >= 1 else f"{pp:.1f}"
-        return f"were {size} percentage points {'less' if lower else 'more'} often {_binary_positive(outcome)}"
+        return f"were {_size(delta, outcome)} {'less' if lower else 'more'} often {_binary_positive(outcome)}"
     if outcome.is_proxy:
-        return f"rated the other stages {_num(delta)} points {'lower' if lower else 'higher'} on average"
-    return f"gave {'an' if _outcome_name(outcome)[:1] in 'aeiou' else 'a'} {_outcome_name(outcome)} {_num(delta)} points {'lower' if lower else 'higher'}"
+        return f"rated the other stages {_size(delta, outcome)} {'lower' if lower else 'higher'} on average"
+    name = _outcome_name(outcome)
+    return f"gave {'an' if name[:1].lower() in 'aeiou' else 'a'} {name} {_size(delta, outcome)} {'lower' if lower else 'higher'}"
 
 
 def _outcome_short(outcome: OutcomeSpec) -> str:
@@ -208,10 +222,8 @@ def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalS
             f"{what[0].upper() + what[1:]}, but those customers {effect}: "
             f"a pain point, not a critical moment{_proxy_note(outcome)}."
         )
-    size = min_pen * (100 if outcome.kind == "binary" else 1)
-    unit = "percentage points" if outcome.kind == "binary" else "points"
     return (
-        f"{what} {effect}; a critical moment needs a significant penalty of at least {_num(size)} {unit}"
+        f"{what} {effect}; a critical moment needs a significant penalty of at least {_size(min_pen, outcome)}"
         f"{_proxy_note(outcome)}."
     )
 

@@ -429,8 +429,8 @@ def _customdata(*columns: Sequence[object]) -> np.ndarray:
     return out
 
 
-def _legend_only(name: str, color: str, symbol: str = "square", *, size: int = 12, rank: int = 1000) -> go.Scatter:
-    return go.Scatter(x=[None], y=[None], mode="markers", name=name, legendrank=rank,
+def _legend_only(name: str, color: str, symbol: str = "square", *, size: int = 12, rank: int = 1000) -> dict:
+    return dict(type="scatter", x=[None], y=[None], mode="markers", name=name, legendrank=rank,
                       marker=dict(color=color, symbol=symbol, size=size), hoverinfo="skip")
 
 
@@ -569,7 +569,7 @@ def journey_figure(
     def marker_trace(idx: list[int], name: str, color: str, symbol: str, size: int, rank: int) -> None:
         if not idx:
             return
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             **xy(pos[idx], at[idx]), mode="markers", name=name, legendrank=rank,
             marker=dict(symbol=symbol, size=size, color=color, line=dict(color=color, width=2)),
             customdata=_customdata([names[i] for i in idx]),
@@ -608,7 +608,7 @@ def journey_figure(
             lines.append("Open action plan")
         hover.append("<br>".join(lines))
     err = dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo, color="#8C8C8C", thickness=1.5, width=4)
-    fig.add_trace(go.Scatter(
+    fig.add_trace(dict(type="scatter",
         **xy(pos, mean), mode="lines+markers", name="Score (95% interval)", legendrank=1,
         line=dict(color=LINE_COLOR, width=2), connectgaps=False,
         marker=dict(size=12, color=[colors.get(s, LINE_COLOR) for s in names],
@@ -623,7 +623,7 @@ def journey_figure(
     if targets:
         tv = np.array([targets.get(s, np.nan) for s in names])
         keep = [i for i in range(n) if np.isfinite(tv[i])]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             **xy(pos, tv), mode="lines+markers", name="Target", legendrank=5, connectgaps=False,
             line=dict(color=TARGET_COLOR, width=1, dash="dot"),
             marker=dict(symbol="line-ns" if horizontal else "line-ew", size=22, line=dict(width=3, color=TARGET_COLOR)),
@@ -739,12 +739,12 @@ def penalty_figure(
             lines.append("<i>" + "<br>".join(escape_text(t) for t in _split_lines(evidence[s], 60)) + "</i>")
         return "<br>".join(lines)
 
-    def bar(idx: list[int], name: str, color, rank: int, showlegend: bool) -> go.Bar:
+    def bar(idx: list[int], name: str, color, rank: int, showlegend: bool) -> dict:
         sel = [names[i] for i in idx]
         pen = np.array([_f(rows[s], "penalty") for s in sel])
         lo = np.array([_f(rows[s], "penalty_ci_low") for s in sel])
         hi = np.array([_f(rows[s], "penalty_ci_high") for s in sel])
-        return go.Bar(
+        return dict(type="bar",
             x=pen, y=[float(i) for i in idx], orientation="h", name=name, legendrank=rank, showlegend=showlegend,
             marker=dict(color=color, line=dict(width=0)),
             error_x=dict(type="data", symmetric=False, array=hi - pen, arrayminus=pen - lo, color="#595959", thickness=1.5, width=4),
@@ -841,7 +841,7 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, tit
         px_ = np.array([_f(rows[s], "penalty") for s in sel])
         py_ = np.array([_f(rows[s], "reward") for s in sel])
         color = FACTOR_COLORS.get(key, MUTED_COLOR) if has_factor else [colors[s] for s in sel]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=px_, y=py_, mode="markers+text", name=f"{escape_text(key).capitalize()} factor" if has_factor else "Stage",
             showlegend=has_factor, legendrank=rank, text=[label(s) for s in sel], textposition="top center",
             textfont=dict(size=11), marker=dict(size=11, color=color, line=dict(color="white", width=1)),
@@ -953,7 +953,7 @@ def priority_figure(
         if not idx:
             continue
         sel = [names[i] for i in idx]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=perf[idx], y=imp[idx], mode="markers+text",
             name=f"{escape_text(lev).capitalize()} priority" if lev else "Stage", legendrank=rank, showlegend=bool(lev),
             text=[label(i, names[i]) for i in idx], textposition="top center", textfont=dict(size=11),
@@ -963,7 +963,7 @@ def priority_figure(
         ))
     plan_idx = [i for i, s in enumerate(names) if s in plans]
     if plan_idx:
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=perf[plan_idx], y=imp[plan_idx], mode="markers", name="Open action plan", legendrank=10,
             marker=dict(size=22, symbol="circle-open", color=LINE_COLOR, line=dict(width=1.5)),
             customdata=_customdata([names[i] for i in plan_idx]), hovertext=[hover(names[i]) for i in plan_idx],
@@ -1117,7 +1117,7 @@ def diverging_bar_figure(
         row_labels = [wrap_label(s, WRAP_WIDTH_H, 2) for s, _g in keys]
     ypos = [float(i) for i in range(len(keys))]
 
-    def trace(p: int, sign: float, share: float, *, name: str, showlegend: bool, group: str, rank: int) -> go.Bar:
+    def trace(p: int, sign: float, share: float, *, name: str, showlegend: bool, group: str, rank: int) -> dict:
         j = point_index[p]
         col = pct[:, j]
         x = sign * share * col
@@ -1133,7 +1133,7 @@ def diverging_bar_figure(
                 lines.append("No answers")
             hov.append("<br>".join(lines))
         text = [f"{v:.0f}%" if np.isfinite(v) and v >= 6 and p != neutral else "" for v in col]
-        return go.Bar(
+        return dict(type="bar",
             x=x, y=ypos, orientation="h", name=name, legendgroup=group, showlegend=showlegend, legendrank=rank,
             marker=dict(color=color_of[p], line=dict(width=0.5, color="white")),
             text=text, textposition="inside", insidetextanchor="middle", textfont=dict(size=11),
@@ -1283,13 +1283,13 @@ def segment_heatmap_figure(
     fig = _Canvas()
     rpos, cpos = list(range(R)), list(range(C))
     xs, ys = (rpos, cpos) if horizontal else (cpos, rpos)
-    fig.add_trace(go.Heatmap(
+    fig.add_trace(dict(type="heatmap",
         z=o(main), x=xs, y=ys, colorscale=DIVERGING_SCALE, zmid=zmid, name=escape_text(value),
         colorbar=dict(title=dict(text=escape_text(value)), thickness=12), xgap=2, ygap=2,
         text=o(np.where(few, "", text)), texttemplate="%{text}", textfont=dict(size=11), hovertext=o(hover),
         hovertemplate="%{hovertext}<extra></extra>", customdata=o(custom),
     ))
-    fig.add_trace(go.Heatmap(
+    fig.add_trace(dict(type="heatmap",
         z=o(grey), x=xs, y=ys, colorscale=[[0, MISSING_COLOR], [1, MISSING_COLOR]], showscale=False,
         name="Too few responses", xgap=2, ygap=2, text=o(np.where(few, text, "")), texttemplate="%{text}",
         textfont=dict(size=11, color=MUTED_COLOR), hovertext=o(hover), hovertemplate="%{hovertext}<extra></extra>",
@@ -1338,6 +1338,15 @@ def trend_figure(
         Per stage a line trace named after the stage (``customdata`` ``[stage, period_label, n]``)
         preceded, in band mode, by its band trace (``customdata`` ``[stage]``). Periods with a small
         sample are drawn hollow.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"stage": ["A", "A"], "period": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+    ...                   "period_label": ["2026-01", "2026-02"], "n": [40, 12], "mean": [3.9, 4.1],
+    ...                   "small_sample": [False, True]})
+    >>> list(trend_figure(t).data[0].marker.symbol)
+    ['circle', 'circle-open']
     """
     if _is_empty(trends):
         return empty_figure("No trend to show: the data has no dates, or no ratings in the selected period.")
@@ -1391,7 +1400,7 @@ def trend_figure(
             ok = np.isfinite(lo) & np.isfinite(hi)
             if ok.sum() >= 2:
                 bx = [x for x, k in zip(xs, ok) if k]
-                fig.add_trace(go.Scatter(
+                fig.add_trace(dict(type="scatter",
                     x=bx + bx[::-1], y=list(hi[ok]) + list(lo[ok][::-1]), fill="toself", mode="lines",
                     line=dict(width=0), fillcolor=_rgba(color, 0.15), hoverinfo="skip", showlegend=False,
                     legendgroup=s, name=f"{_short(s, 40)} (95% interval)",
@@ -1414,7 +1423,7 @@ def trend_figure(
         err = {}
         if with_ci and mode == "bars":
             err = {"error_y": dict(type="data", symmetric=False, array=hi - yv, arrayminus=yv - lo, color=_rgba(color, 0.6), thickness=1, width=3)}
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=xs, y=yv, mode="lines+markers", name=_short(s, 40), legendgroup=s, legendrank=rank,
             line=dict(color=color, width=2), connectgaps=False,
             marker=dict(color=color, size=9, symbol=["circle-open" if sm else "circle" for sm in small], line=dict(width=2, color=color)),
@@ -1485,13 +1494,13 @@ def stage_change_figure(changes: pd.DataFrame, *, alpha: float = 0.05, title: st
             lines.append(f"Effect size {_num(_f(r, 'effect_size'))}")
         hover.append("<br>".join(lines))
     labels = [f"{_short(a, 18)} →<br>{_short(b, 18)}" for a, b in zip(frm, to)]
-    fig = go.Figure(go.Bar(
+    fig = go.Figure(data=[dict(type="bar",
         x=change, y=list(range(nrows)), orientation="h", name="Change",
         marker=dict(color=[CHANGE_COLORS["up"] if c >= 0 else CHANGE_COLORS["down"] for c in np.nan_to_num(change)]),
         text=[stars(v) for v in p], textposition="outside", textfont=dict(size=13),
         customdata=_customdata(to, frm, list(p)), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         cliponaxis=False,
-    ))
+    )])
     fig.update_layout(
         yaxis=dict(tickmode="array", tickvals=list(range(nrows)), ticktext=labels, range=[nrows - 0.4, -0.6], showgrid=False),
         xaxis=dict(title=dict(text="Change in mean score from the previous stage<br>"
@@ -1586,7 +1595,7 @@ def cycle_flow_figure(
         if st.question:
             lines.append(f"Question: {_short(st.question, 80)}")
         hover.append("<br>".join(lines))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(dict(type="scatter",
         x=cx, y=cy, mode="markers+text", name="Stages", showlegend=False,
         text=[wrap_label(s, 14, 3) + (" ★" if st.critical else "") for s, st in zip(names, stages)],
         textposition="middle center", textfont=dict(size=11, color=TEXT_COLOR),

@@ -914,6 +914,7 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     new_code = np.cumsum(used) - 1
     n_resp = int(used.sum())
     id_cats = pd.Index(id_uniq.filter(pa.array(used)).to_pandas(), dtype="str") if n_resp else pd.Index([], dtype="str")
+    id_dtype = pd.CategoricalDtype(id_cats)  # validated once, reused below
     resp_row = np.where(accepted, new_code[resp_all], -1)
 
     rating_rows = accepted & (row_cls == OK)
@@ -933,7 +934,7 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     stage_dtype = pd.CategoricalDtype(pd.Index(stage_names, dtype="str"), ordered=True)
     ratings = pd.DataFrame(
         {
-            "response_id": pd.Categorical.from_codes(r_resp, categories=id_cats),
+            "response_id": pd.Categorical.from_codes(r_resp, dtype=id_dtype),
             "stage": pd.Categorical.from_codes(r_stage, dtype=stage_dtype),
             "score": sc_c.num[sc_c.raw.codes[rating_rows]].astype(np.float64),
         }
@@ -945,7 +946,9 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     notes += rp.notes
     conflicts = []
 
-    acc_rows = np.nonzero(accepted)[0]
+    all_accepted = bool(accepted.all())
+    acc_rows = None if all_accepted else np.nonzero(accepted)[0]
+    resp_acc = resp_row if all_accepted else resp_row[acc_rows]
     first_row = _first_per_respondent(np.arange(n, dtype=np.int64), accepted, resp_row, n_resp)
 
     def value_codes(c: _Col) -> np.ndarray:
@@ -959,19 +962,19 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
             first = np.where(missing, later, first)
         # respondents whose rows disagree (differences of surrounding spaces only are not counted)
         if c.n_unique > 1 and n_resp:
-            rows_codes = codes[acc_rows]
-            ref = first[resp_row[acc_rows]]
+            rows_codes = codes if all_accepted else codes[acc_rows]
+            ref = first[resp_acc]
             differ = (rows_codes != ref) & (ref >= 0) & ~blank[rows_codes]
             if differ.any():
                 canon = _canonical(c)[1]
                 rows = np.nonzero(differ)[0]
                 real = canon[rows_codes[rows]] != canon[ref[rows]]
-                n_diff = _n_distinct(resp_row[acc_rows][rows[real]])
+                n_diff = _n_distinct(resp_acc[rows[real]])
                 if n_diff:
                     conflicts.append(f"{c.name!r} ({n_diff} respondents)")
         return first
 
-    responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), categories=id_cats), rp, value_codes)
+    responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), dtype=id_dtype), rp, value_codes)
     if conflicts:
         notes.append("Some respondents have different values on different rows; the first non-empty value was kept: " + ", ".join(conflicts) + ".")
     notes += _na_note(na_answers, options)

@@ -254,20 +254,29 @@ def priority_ranking(
 
 
 def _bootstrap_spearman(full, scores, scale, target_100, alpha, n_boot, rng) -> np.ndarray:
-    """Resample each stage's (outcome + missing) x score table multinomially; share in top three."""
+    """Resample each stage's (outcome + missing) x score table multinomially; share in top three.
+
+    Resamples are drawn in chunks so that memory stays bounded (about 20 million cells) even when
+    the outcome has many distinct values.
+    """
     n_st, nb1, n_a = full.shape
     flat = full.reshape(n_st, nb1 * n_a).astype(np.float64)
     tot = flat.sum(-1)
-    boot = np.zeros((n_boot, n_st, nb1 * n_a), dtype=np.int64)
-    for s in range(n_st):  # one draw per stage (a handful), vectorised over resamples
-        if tot[s] > 0:
-            boot[:, s, :] = rng.multinomial(int(tot[s]), flat[s] / tot[s], size=n_boot)
-    boot = boot.reshape(n_boot, n_st, nb1, n_a)
-    imp, p, _ = _spearman(boot[:, :, :-1, :])
-    perf = _performance(boot.sum(2), scores, scale)
-    eff = _effective(imp, p, alpha, True)
-    prio = _scaled(eff) * np.clip(target_100 - perf, 0.0, None)
-    return _top3(prio).mean(0)
+    chunk = max(1, min(n_boot, int(2e7 // max(1, n_st * nb1 * n_a))))
+    hits = np.zeros(n_st)
+    for start in range(0, n_boot, chunk):  # chunks of resamples, not rows
+        m = min(chunk, n_boot - start)
+        boot = np.zeros((m, n_st, nb1 * n_a), dtype=np.int64)
+        for s in range(n_st):  # one draw per stage (a handful), vectorised over resamples
+            if tot[s] > 0:
+                boot[:, s, :] = rng.multinomial(int(tot[s]), flat[s] / tot[s], size=m)
+        boot = boot.reshape(m, n_st, nb1, n_a)
+        imp, p, _ = _spearman(boot[:, :, :-1, :])
+        perf = _performance(boot.sum(2), scores, scale)
+        eff = _effective(imp, p, alpha, True)
+        prio = _scaled(eff) * np.clip(target_100 - perf, 0.0, None)
+        hits += _top3(prio).sum(0)
+    return hits / n_boot
 
 
 def _bootstrap_rw(full, pat, scores, scale, target_100, n_boot, rng) -> np.ndarray:

@@ -402,9 +402,12 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTab
     if n_seen < data_start:
         raise SurveyError(f"The file {src.label} has a header but no data rows.")
 
-    table, encoding, invalid = _arrow_read(src, encoding, delimiter, skip_lines, names)
+    # cells the header row has beyond the names (a trailing delimiter on every line) are read and dropped
+    width = max(len(names), len(header_cells)) if layout is not None and layout.drop_trailing_empty else len(names)
+    read_names = names + [f"\x00extra {k}" for k in range(width - len(names))]
+    table, encoding, invalid = _arrow_read(src, encoding, delimiter, skip_lines, read_names)
     _check_quoting(src, table, invalid, encoding, delimiter)
-    if layout is not None and layout.drop_trailing_empty and len(names) < len(table.column_names):
+    if width > len(names):
         table = table.select(list(range(len(names))))
 
     # rows the parser could not split into the header's number of cells

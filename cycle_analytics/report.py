@@ -12,11 +12,13 @@
   rows, action plans) through :func:`cycle_analytics.export.to_excel_bytes` (readable headers,
   formulas neutralised).
 
+Usage: ``html_report(survey, analyze(survey), plans=plans)`` returns the page as text and
+``excel_report(survey, analyze(survey), plans)`` the workbook as bytes.
+
 Examples
 --------
->>> from cycle_analytics.analysis import analyze  # doctest: +SKIP
->>> page = html_report(survey, analyze(survey))  # doctest: +SKIP
->>> open("report.html", "w", encoding="utf-8").write(page)  # doctest: +SKIP
+>>> [title for _, title in SECTIONS]
+['Headline figures', 'The journey', 'Critical moments', 'Priorities', 'Action plans', 'Method notes']
 """
 
 from __future__ import annotations

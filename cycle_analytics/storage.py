@@ -683,9 +683,10 @@ class Store:
         options, outcome : ImportOptions, OutcomeSpec, optional
             The import options (column mapping, N/A codes, ...) and the outcome choice.
 
-        Examples
-        --------
-        >>> sid = store.save(survey, "Q3 branches", view={"outcome": "overall"})  # doctest: +SKIP
+        Returns
+        -------
+        str
+            The new id (see the module docstring for an example).
         """
         _check(name=name, owner=owner, password=password, survey=survey, view=view, check_name=True)
         sid = new_id()

@@ -42,7 +42,7 @@ summary = pd.DataFrame({
               info.date_column or "none", info.comment_column or "none", ", ".join(map(str, info.na_values)) or "none",
               f"{info.na_answers:,}", info.scale_source, " → ".join(info.stages)],
 })
-widgets.table(summary, key="import_summary")
+widgets.table(summary, key="import_summary", height="all")
 for note in info.notes:
     st.text("• " + str(note))
 

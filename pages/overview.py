@@ -19,7 +19,7 @@ if h["satisfaction"] is not None:
     label, value, helptext = h["satisfaction"]
     title = "Overall satisfaction" if "satisf" in label.lower() else label[:1].upper() + label[1:]
     c2.metric(title[:40], f"{value:.2f}",
-              delta=f"CSAT {h['csat_pct']:.0f}%" if h["csat_pct"] is not None else None, delta_color="off",
+              delta=f"CSAT {h['csat_pct']:.0f}%" if h["csat_pct"] is not None else None, delta_color="off", delta_arrow="off",
               help=f"{label}: {helptext}", border=True)
 elif h["csat_pct"] is not None:
     c2.metric("Satisfied (CSAT)", f"{h['csat_pct']:.0f}%", help=f"share answering {v.outcome.positive!r}", border=True)

@@ -80,16 +80,17 @@ def _cmd(prefix: list[str], args: list[str]) -> list[str]:
 def postgres_server(dbname: str = "cycle_analytics_test") -> Iterator[str]:
     """Start a private PostgreSQL server; yield ``postgresql://`` URL of a fresh database in it.
 
-    Examples
-    --------
-    >>> with postgres_server() as url:  # doctest: +SKIP
-    ...     store = open_store(url)
+    Usage::
+
+        with postgres_server() as url:
+            store = open_store(url)
     """
     import psycopg
 
     bindir = find_bindir()
     prefix, uid, gid = _run_as()
-    root = Path(tempfile.mkdtemp(prefix="sca-pg-"))
+    # As root, TMPDIR may be a folder the postgres user cannot enter (/root/...): use /tmp then.
+    root = Path(tempfile.mkdtemp(prefix="sca-pg-", dir="/tmp" if uid is not None and os.path.isdir("/tmp") else None))
     data, sock, log = root / "data", root / "sock", root / "server.log"
     sock.mkdir()
     log.touch()

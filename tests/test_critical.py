@@ -91,6 +91,10 @@ def test_binary_threshold_is_ten_percentage_points_and_wording():
     yes = OutcomeSpec("again", kind="binary", positive="Yes", label="Would come back")
     ev = classify_moments(pen, yes)["evidence"].iloc[0]
     assert 'less often answered yes to "Would come back"' in ev
+    no = OutcomeSpec("again", kind="binary", positive="No", label="Any problem")
+    assert 'less often answered "No" to "Any problem"' in classify_moments(pen, no)["evidence"].iloc[0]
+    assert "at least 10 percentage points" in out["evidence"].iloc[1]
+    assert "at least 10 percentage points" in CriticalSettings().describe(BINARY)
 
 
 def test_rating_evidence_matches_the_issue_example():

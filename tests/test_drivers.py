@@ -451,3 +451,30 @@ def test_prebuilt_table_gives_the_same_results_and_is_checked():
     pd.testing.assert_frame_equal(drivers.derived_importance(ratings, y, table=table), drivers.derived_importance(ratings, y, scale=S15))
     with pytest.raises(SurveyError, match="scale"):
         drivers.penalty_reward(ratings, y, Scale(0, 10), RATING, table=table)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@pytest.mark.filterwarnings("ignore:Precision loss occurred:RuntimeWarning")
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(1, 5), min_size=1, max_size=25),
+    st.lists(st.integers(1, 5), min_size=1, max_size=25),
+)
+def test_group_compare_matches_scipy_on_any_small_samples(a, b):
+    """Property: the table-based U, p, Welch interval equal scipy's on the expanded samples."""
+    vals = np.arange(1.0, 6.0)
+    g = np.bincount(a, minlength=6)[1:]
+    r = np.bincount(b, minlength=6)[1:]
+    res = drivers._group_compare(g[None, :], r[None, :], vals, 0.95)
+    x, yy = np.array(a, float), np.array(b, float)
+    mw = stats.mannwhitneyu(x, yy, method="asymptotic")
+    assert res["u"][0] == pytest.approx(mw.statistic)
+    assert res["p"][0] == pytest.approx(mw.pvalue, rel=1e-9, abs=1e-12)
+    assert res["diff"][0] == pytest.approx(x.mean() - yy.mean())
+    if len(a) >= 2 and len(b) >= 2 and (x.var() + yy.var()) > 0:
+        ci = stats.ttest_ind(x, yy, equal_var=False).confidence_interval(0.95)
+        assert res["ci_low"][0] == pytest.approx(ci.low) and res["ci_high"][0] == pytest.approx(ci.high)
+    else:
+        assert np.isnan(res["ci_low"][0])

@@ -211,3 +211,15 @@ def test_bad_targets_and_options():
         priority_ranking(ratings, yr, S15, None, n_boot=-1)
     with pytest.raises(SurveyError, match="method"):
         priority_ranking(ratings, yr, S15, None, method="shapley")
+
+
+def test_continuous_outcome_with_many_values_runs_in_bounded_chunks():
+    ratings, yr, mat, y = survey(3000, seed=12)
+    rng = np.random.default_rng(0)
+    y_cont = y + rng.normal(0, 0.3, len(y))  # ~3000 distinct values: the np.unique path
+    out = priority_ranking(ratings, np.repeat(y_cont, 6), S15, None, n_boot=30, seed=0).set_index("stage")
+    for j, s in enumerate(ratings["stage"].cat.categories):
+        ref = stats.spearmanr(mat[:, j], y_cont)
+        assert out.loc[s, "importance"] == pytest.approx(ref.statistic, abs=1e-12)
+    assert ((out["stability_top3"] >= 0) & (out["stability_top3"] <= 1)).all()
+    assert out.loc["Wait", "rank"] == 1

@@ -288,3 +288,18 @@ def test_real_exports_import_or_fail_with_one_sentence():
         i = s.info
         assert i.rows_read == i.rows_accepted + i.rows_rejected, path.name
         assert len(s.ratings) == i.ratings and len(s.responses) == i.respondents, path.name
+
+
+def test_export_layout_trailing_delimiter(monkeypatch):
+    # legacy exports end every line with a delimiter; the layout asks for the empty last cell to go
+    text = "V1,Q1,Q2,\nResponseID,Wait?,Teller?,\nR_1,4,5,\nR_2,2,3,\n"
+
+    def detect(preview):
+        return ExportLayout(format="legacy", header_row=0, skip_rows=(1,), columns=("V1", "Q1", "Q2", ""),
+                            questions={"Q1": "Wait?", "Q2": "Teller?"}, id_column="V1", drop_trailing_empty=True)
+
+    monkeypatch.setattr(formats, "detect", detect)
+    s = import_survey(text.encode(), file_name="legacy.csv")
+    i = s.info
+    assert (i.format, i.rows_read, i.rows_rejected, i.ratings) == ("legacy", 2, 0, 4)
+    assert [c.column for c in i.columns] == ["V1", "Q1", "Q2"]

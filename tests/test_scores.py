@@ -300,3 +300,27 @@ def test_stage_changes_degenerate_pairs():
     same = survey_from_wide({"A": [3] * 60, "B": [3] * 60})
     row = scores.stage_changes(same.ratings).iloc[0]
     assert row["n_pairs"] == 60 and row["mean_change"] == 0.0 and np.isnan(row["p_value"])
+
+
+# ---------------------------------------------------------------- property check on arbitrary small answer sets
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=0, max_size=40))
+def test_stage_scores_property_against_numpy(answers):
+    s = survey_from_wide({"A": answers}, Scale(0, 10))
+    row = scores.stage_scores(s.ratings, s.scale).iloc[0]
+    x = np.array([a for a in answers if a is not None], dtype=float)
+    assert row["n"] == len(x)
+    if len(x) == 0:
+        assert np.isnan(row["mean"]) and np.isnan(row["nps"])
+        return
+    assert row["mean"] == pytest.approx(x.mean()) and row["median"] == np.median(x)
+    assert row["nps"] == pytest.approx(100 * ((x >= 9).sum() - (x <= 6).sum()) / len(x))
+    if len(x) > 1:
+        assert row["sd"] == pytest.approx(np.std(x, ddof=1), abs=1e-12)
+    else:
+        assert np.isnan(row["sd"])

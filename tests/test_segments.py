@@ -137,6 +137,10 @@ def test_edge_cases():
     assert t["n"].tolist() == [len(s.ratings), 0] and t["p_value"].isna().all() and t["too_few"].tolist() == [False, True]
     kt = segments.segment_tests(s.ratings, one, "region")
     assert kt["p_value"].isna().all() and kt["n_groups"].tolist() == [1, 0]
+    # a segment nobody answered: no rows, no error
+    blank = s.responses.assign(region=pd.Categorical([None] * len(s.responses), categories=["North"]))
+    assert len(segments.segment_comparison(s.ratings, blank, "region", s.scale)) == 0
+    assert segments.segment_tests(s.ratings, blank, "region")["n_groups"].tolist() == [0, 0]
     # no segment columns at all: a plain sentence, not a KeyError
     plain = survey_from_wide({"A": [1, 2]})
     with pytest.raises(SurveyError, match="no segment column"):

@@ -1,0 +1,149 @@
+"""Survey builder: from a cycle to an unambiguous satisfaction questionnaire and its exports.
+
+Choose the cycle (the one in the Cycle designer, or a bundled template), the scale, the answer
+labels and the extra questions; read the questionnaire with the wording warnings under each
+question; download it as printable HTML, as the CSV template the importer reads with no mapping,
+as a Qualtrics Advanced Format TXT and as a list for Google Forms. Logic:
+``cycle_analytics.survey_builder`` and ``cycle_analytics.wording``. Every text typed by a user is
+shown as plain text (``st.text``) or escaped markdown, never as HTML.
+
+Session state (page keys; to be listed in ``app_support/state.py``): ``builder_source``,
+``builder_scale``, ``builder_labels``, ``builder_overall``, ``builder_recommend``,
+``builder_comments``, ``builder_org``, ``builder_na``, ``builder_segments`` (widgets); reads
+``designer_cycle`` (YAML written by the Cycle designer).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_support import state, widgets
+from cycle_analytics import figures
+from cycle_analytics.cycles import list_templates, load_cycle, parse_cycle
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.survey_builder import (
+    DEFAULT_SEGMENTS, LABEL_SET_NAMES, SCALES, build_questionnaire, csv_template, google_forms_text, optional_stages,
+    qualtrics_txt, questionnaire_html,
+)
+
+ss = st.session_state
+DESIGNER_CYCLE = getattr(state, "DESIGNER_CYCLE", "designer_cycle")
+DESIGNED = "(the cycle in the Cycle designer)"
+KIND_LABEL = {"segment": "About the respondent", "rating": "Stage", "overall": "Overall satisfaction",
+              "recommend": "Likelihood to recommend (0–10)", "comment": "Comment (optional)"}
+
+
+@st.cache_data(show_spinner=False)
+def _templates() -> dict[str, str]:
+    try:
+        return list_templates()
+    except SurveyError:
+        return {}
+
+
+templates = _templates()
+st.title("Survey builder")
+st.caption("Generate the satisfaction survey of a service cycle: one question per stage, an overall question, "
+           "likelihood to recommend, a comment on each critical moment and a few questions to compare groups.")
+
+sources = ([DESIGNED] if ss.get(DESIGNER_CYCLE) else []) + list(templates)
+if not sources:
+    st.info("There is no cycle yet: design one on the Cycle designer page.")
+    st.stop()
+if ss.get("builder_source") not in sources:
+    in_use = ss.get(state.CYCLE)
+    ss["builder_source"] = DESIGNED if DESIGNED in sources else (in_use if in_use in templates else sources[0])
+pick = st.selectbox("Cycle", sources, key="builder_source",
+                    format_func=lambda k: f"Template: {templates[k]}" if k in templates else k)
+try:
+    cycle = parse_cycle(ss[DESIGNER_CYCLE]) if pick == DESIGNED else load_cycle(pick)
+except SurveyError as exc:
+    st.error(str(exc))
+    st.stop()
+
+with st.expander("The cycle", expanded=True):
+    widgets.chart(figures.cycle_flow_figure(cycle), None,
+                  "The stages the survey asks about, in order; ★ = declared critical moment.", key="builder_flow")
+
+st.subheader("Options")
+o1, o2, o3 = st.columns(3)
+if ss.get("builder_scale") not in SCALES:
+    ss["builder_scale"] = cycle.scale if cycle.scale in SCALES else "1-5"
+o1.selectbox("Scale", SCALES, key="builder_scale", help="Points of the stage and overall questions.")
+o2.selectbox("Answer labels", LABEL_SET_NAMES, key="builder_labels",
+             format_func=lambda s: {"satisfaction": "Very dissatisfied … Very satisfied", "agreement": "Strongly disagree … Strongly agree",
+                                    "quality": "Poor … Excellent", "ease": "Very difficult … Very easy"}[s])
+o3.text_input("The organisation, as customers call it", value="us", key="builder_org",
+              help="Used in 'How likely are you to recommend … to a friend or colleague?'")
+c1, c2, c3 = st.columns(3)
+c1.checkbox("Overall satisfaction question", value=True, key="builder_overall")
+c2.checkbox("Likelihood to recommend (0–10)", value=True, key="builder_recommend")
+c3.checkbox("Comment on each critical moment", value=True, key="builder_comments")
+na_default = [s for s in optional_stages(cycle)]
+na_key = f"builder_na__{cycle.name}"
+na = st.multiselect("Stages with a 'Not applicable' answer", list(cycle.stage_names), default=na_default, key=na_key,
+                    help="Steps not every customer goes through (pre-selected when the stage description says so).")
+st.caption("Questions to compare groups of customers (one per row; options separated by commas).")
+seg_table = st.data_editor(
+    pd.DataFrame({"question": [n for n, _ in DEFAULT_SEGMENTS], "options": [", ".join(o) for _, o in DEFAULT_SEGMENTS]}),
+    key="builder_segments", num_rows="dynamic", hide_index=True, width="stretch",
+    column_config={"question": st.column_config.TextColumn("question", help="For example Branch, Channel, Customer type."),
+                   "options": st.column_config.TextColumn("options", help="For example: North, South, City centre")},
+)
+segments = []
+for _, r in seg_table.iterrows():
+    name = "" if pd.isna(r.get("question")) else str(r.get("question")).strip()
+    opts = "" if pd.isna(r.get("options")) else str(r.get("options"))
+    if name or opts.strip():
+        segments.append((name, [o.strip() for o in opts.split(",") if o.strip()]))
+
+try:
+    q = build_questionnaire(cycle, scale=ss["builder_scale"], label_set=ss["builder_labels"],
+                            include_overall=ss["builder_overall"], include_recommend=ss["builder_recommend"],
+                            comment_on_critical=ss["builder_comments"], segments=segments, na_for=na,
+                            organisation=ss["builder_org"])
+except SurveyError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.subheader("Downloads")
+stem = "".join(ch if ch.isalnum() else "_" for ch in cycle.name.casefold()).strip("_") or "survey"
+d = st.columns(4)
+d[0].download_button("Printable questionnaire (HTML)", data=questionnaire_html(q).encode("utf-8"),
+                     file_name=f"{stem}_questionnaire.html", mime="text/html", on_click="ignore", key="dl_html",
+                     icon=":material/print:")
+d[1].download_button("CSV template for the answers", data=csv_template(q), file_name=f"{stem}_answers.csv",
+                     mime="text/csv", on_click="ignore", key="dl_csv", icon=":material/table:",
+                     help="One row per respondent; upload it in the sidebar when it is filled in: every stage is read "
+                          "with no mapping. Leave a cell empty for 'Not applicable'.")
+d[2].download_button("Qualtrics import (TXT)", data=qualtrics_txt(q).encode("utf-8"), file_name=f"{stem}_qualtrics.txt",
+                     mime="text/plain", on_click="ignore", key="dl_qualtrics", icon=":material/upload_file:",
+                     help="Qualtrics: Tools › Import/Export › Import survey (Advanced Format TXT).")
+d[3].download_button("Google Forms list (TXT)", data=google_forms_text(q).encode("utf-8"),
+                     file_name=f"{stem}_google_forms.txt", mime="text/plain", on_click="ignore", key="dl_gforms",
+                     icon=":material/list_alt:")
+if q.cycle.scale != cycle.scale:
+    st.info(f"The survey uses the scale {q.scale.label()} but the cycle says {cycle.scale or 'nothing'}: when you upload the "
+            "answers, choose this scale or apply the cycle with this scale.", icon=":material/info:")
+
+n_warn = sum(len(x.warnings) for x in q.questions)
+st.subheader(f"The questionnaire ({len(q.questions)} questions)")
+if n_warn:
+    st.warning(f"{n_warn} wording warnings on {sum(1 for x in q.questions if x.warnings)} questions: see below.",
+               icon=":material/rate_review:")
+else:
+    st.success("No wording warnings: every question asks one thing, positively, in plain words.", icon=":material/check:")
+for note in q.notes:
+    st.info(widgets.md_escape(note), icon=":material/info:")
+
+for i, qu in enumerate(q.questions, start=1):
+    with st.container(border=True):
+        st.caption(widgets.md_escape(f"{i}. {KIND_LABEL[qu.kind]}" + (f" · {qu.stage}" if qu.stage and qu.kind == "rating" else "")
+                                     + f" · column {qu.column}"))
+        st.text(qu.text)
+        if qu.options:
+            shown = list(qu.options) + ([qu.na_option] if qu.na_option else [])
+            st.caption(widgets.md_escape(" | ".join(shown)))
+        for w in qu.warnings:
+            st.warning(widgets.md_escape(w.message), icon=":material/warning:")
