@@ -1,4 +1,5 @@
-"""Command line: ``python -m cycle_analytics analyze FILE [options] [--json]``.
+"""Command line: ``python -m cycle_analytics analyze FILE [options] [--json]`` and
+``python -m cycle_analytics report FILE [options] --html OUT.html --xlsx OUT.xlsx``.
 
 Exit status: 0 on success, 2 when the file or an option cannot be used (one sentence on stderr,
 never a traceback), 1 on an unexpected internal error (also one sentence).
@@ -33,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_options(analyze)
     analyze.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     analyze.add_argument("--no-analysis", action="store_true", help="import only (dataset, rejected rows, stage scores skipped)")
+    report = sub.add_parser("report", help="write a self-contained HTML report and/or an Excel workbook")
+    add_import_options(report)
+    report.add_argument("--html", type=Path, help="write the HTML report (opens offline) to this file")
+    report.add_argument("--xlsx", type=Path, help="write every table, one sheet each, to this Excel file")
+    report.add_argument("--title", help="title of the report (default: the file name)")
     return parser
 
 
@@ -142,6 +148,26 @@ def format_summary(survey, analysis) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_reports(args: argparse.Namespace) -> int:
+    """``report``: the HTML report and/or the Excel workbook of the analysis."""
+    from .report import excel_report, html_report
+
+    if not args.html and not args.xlsx:
+        raise SurveyError("Name at least one output: --html OUT.html and/or --xlsx OUT.xlsx.")
+    for out in (args.html, args.xlsx):
+        if out is not None and not out.parent.exists():
+            raise SurveyError(f"The folder {str(out.parent)!r} for {out.name!r} does not exist.")
+    survey, analysis = run_analysis(args)
+    if args.html:
+        title = args.title or f"Service cycle report: {Path(args.file).name}"
+        args.html.write_text(html_report(survey, analysis, title=title), encoding="utf-8")
+        print(f"wrote {args.html}")
+    if args.xlsx:
+        args.xlsx.write_bytes(excel_report(survey, analysis))
+        print(f"wrote {args.xlsx}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -156,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 sys.stdout.write(format_summary(survey, analysis))
             return 0
+        if args.command == "report":
+            return write_reports(args)
     except SurveyError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -159,3 +159,23 @@ def test_missing_file_and_bad_options_exit_2(tmp_path):
     assert proc.returncode == 2 and "template" in proc.stderr
     proc = run_cli(str(BANK), "--outcome", "no_such_column", "--na-values", "N/A")
     assert proc.returncode == 2 and "no_such_column" in proc.stderr
+
+
+def test_report_command_writes_html_and_workbook(tmp_path):
+    from openpyxl import load_workbook
+
+    html_path, xlsx_path = tmp_path / "r.html", tmp_path / "r.xlsx"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cycle_analytics", "report", str(BANK), "--cycle", "bank_visit", "--na-values", "N/A",
+         "--html", str(html_path), "--xlsx", str(xlsx_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    html = html_path.read_text(encoding="utf-8")
+    assert "Receiving the money" in html
+    # the sample's hostile comment (B0007: <script> tag) must never reach the page unescaped
+    assert "<script>alert" not in html
+    wb = load_workbook(xlsx_path)
+    assert len(wb.sheetnames) >= 5
+    proc = subprocess.run([sys.executable, "-m", "cycle_analytics", "report", str(BANK)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--html" in proc.stderr
