@@ -96,8 +96,7 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
     if spec.is_proxy:
         notes.append("No outcome was chosen: each stage is compared with the respondent's mean over the other stages (a proxy).")
 
-    stage_table = scores.stage_scores(ratings, scale, min_n=settings.min_n)
-    distribution = scores.score_distribution(ratings, scale)
+    stage_table, distribution = scores.score_tables(ratings, scale, min_n=settings.min_n)
     changes = scores.stage_changes(ratings)
 
     y = drivers.rating_outcomes(ratings, responses, spec)
@@ -117,15 +116,17 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
     seg_tables, seg_tests = [], []
     for column in survey.info.segments:
         if column in responses.columns:
-            seg_tables.append(segments.segment_comparison(ratings, responses, column, scale, min_n=settings.min_n, correction=settings.correction))
-            seg_tests.append(segments.segment_tests(ratings, responses, column))
+            comparison, tests = segments.segment_tables(
+                ratings, responses, column, scale, min_n=settings.min_n, correction=settings.correction, alpha=settings.alpha
+            )
+            seg_tables.append(comparison)
+            seg_tests.append(tests)
     segment_table = pd.concat(seg_tables, ignore_index=True) if seg_tables else _empty(SEGMENT_COLUMNS)
     segment_test_table = pd.concat(seg_tests, ignore_index=True) if seg_tests else _empty(
         ["segment", "stage", "statistic", "p_value", "n_groups"]
     )
 
-    trend_table = trends.trend_scores(ratings, responses, scale, freq=settings.trend_freq, min_n=settings.min_n)
-    trend_change = trends.period_change(ratings, responses, scale, freq=settings.trend_freq)
+    trend_table, trend_change = trends.trend_tables(ratings, responses, scale, freq=settings.trend_freq, min_n=settings.min_n)
     if "date" not in responses.columns:
         notes.append("The survey has no date column, so there are no trends.")
 

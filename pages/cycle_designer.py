@@ -15,7 +15,6 @@ survey in use, read by ``app.py``).
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_support import state, widgets

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cycle_analytics.cycles import Cycle, Stage, cycle_from_dict, dump_cycle, list_templates, load_cycle, parse_cycle
+from cycle_analytics.cycles import Cycle, Stage, dump_cycle, list_templates, load_cycle, parse_cycle
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.importer import import_survey

@@ -23,7 +23,8 @@ def wait_ready(page: Page) -> None:
 
 
 def open_page(page: Page, title: str, path: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    # case-sensitive: the app's st.navigation titles, not the lower-case listing of the pages/ folder
+    page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(re.escape(title))).first.click()
     page.wait_for_url(re.compile(rf"/{path}(\?|$)"), timeout=TIMEOUT)
     expect(page.locator("h1", has_text=title).first).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
@@ -40,9 +41,13 @@ def flow_chart_drawn(page: Page) -> None:
 def test_designer_and_builder_pages(page: Page, app_url: str, screenshot_dir: Path):
     page.goto(app_url)
     wait_ready(page)
+    # the app's own script has run (its navigation and sidebar are there), not only the pages/ listing
+    expect(page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile("Cycle designer")).first).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
 
     open_page(page, "Cycle designer", "cycle_designer")
     flow_chart_drawn(page)
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Upload a survey").first).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("button", name="Download YAML").first).to_be_visible()
     page.wait_for_timeout(300)
