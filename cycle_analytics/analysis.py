@@ -100,8 +100,17 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
     changes = scores.stage_changes(ratings)
 
     y = drivers.rating_outcomes(ratings, responses, spec)
-    importance = drivers.derived_importance(ratings, y, method=settings.importance_method)
-    penalties = drivers.penalty_reward(ratings, y, scale, spec, correction=settings.correction)
+    method = settings.importance_method
+    if method == "relative_weight" and spec.is_proxy:
+        # Johnson's weights need one outcome per respondent; the proxy differs from stage to stage.
+        notes.append("Relative weights need an outcome column; importance falls back to Spearman's correlation with the proxy.")
+        method = "spearman"
+    # One stage x outcome x score count table serves importance, penalties and priorities.
+    table = drivers.outcome_table(ratings, y, scale)
+    importance = drivers.derived_importance(ratings, y, method=method, scale=scale, table=table, min_n=settings.min_n)
+    penalties = drivers.penalty_reward(
+        ratings, y, scale, spec, correction=settings.correction, alpha=settings.alpha, min_n=settings.min_n, table=table
+    )
     moment_settings = critical.CriticalSettings(
         alpha=settings.alpha,
         min_effect_fraction=settings.min_effect_fraction,
@@ -110,7 +119,8 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
     )
     moments = critical.classify_moments(penalties, spec, declared=survey.declared_critical(), settings=moment_settings)
     ranking = priorities.priority_ranking(
-        ratings, y, scale, survey.targets(), method=settings.importance_method, n_boot=settings.n_boot, seed=settings.seed
+        ratings, y, scale, survey.targets(), method=method, n_boot=settings.n_boot, seed=settings.seed,
+        alpha=settings.alpha, min_n=settings.min_n, table=table,
     )
 
     seg_tables, seg_tests = [], []

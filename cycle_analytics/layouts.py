@@ -587,8 +587,29 @@ def _plan_respondent_columns(cols: list[_Col], taken: set[str], options: ImportO
     return _RespPlan(date=date, comment=comment, segments=segments, outcomes=out_cols, outcome=outcome, roles=roles, notes=notes)
 
 
-def _respondent_frame(ids: pd.Categorical, plan: _RespPlan, value_codes) -> pd.DataFrame:
+def _outcome_na(c: _Col, stage_scale: Scale) -> np.ndarray:
+    """Which distinct values of a numeric outcome are N/A codes.
+
+    Text codes always are. A numeric code is one when it lies outside 0-10, or when the outcome,
+    without the codes, is on the stages' scale (same questionnaire convention); on another scale
+    (a 0-10 recommend next to 1-5 stages) a code such as 0 is a valid answer and is kept.
+    """
+    numeric_code = c.na & ~np.isnan(c.num)
+    if not numeric_code.any():
+        return c.na
+    keep = (c.counts > 0) & ~c.empty & ~c.na & ~np.isnan(c.num)
+    own = infer_scale_from_counts(dict(zip(c.num[keep].tolist(), c.counts[keep].tolist())))
+    if own == stage_scale:
+        return c.na
+    outside = (c.num < 0) | (c.num > 10)
+    return c.na & (~numeric_code | outside)
+
+
+def _respondent_frame(ids: pd.Categorical, plan: _RespPlan, value_codes, scale: Scale) -> pd.DataFrame:
     """``value_codes(col)`` gives, per respondent, the code of the value to use (-1 = none)."""
+    for c in plan.outcomes:
+        if c.numeric_share >= 0.9:
+            c.na = _outcome_na(c, scale)
     data = {"response_id": ids}
     if plan.date is not None:
         codes = value_codes(plan.date)
@@ -974,7 +995,7 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
                     conflicts.append(f"{c.name!r} ({n_diff} respondents)")
         return first
 
-    responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), dtype=id_dtype), rp, value_codes)
+    responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), dtype=id_dtype), rp, value_codes, scale)
     if conflicts:
         notes.append("Some respondents have different values on different rows; the first non-empty value was kept: " + ", ".join(conflicts) + ".")
     notes += _na_note(na_answers, options)
@@ -1162,7 +1183,7 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
     def value_codes(c: _Col) -> np.ndarray:
         return c.raw.codes[acc_rows].astype(np.int64)
 
-    responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), categories=id_cats), rp, value_codes)
+    responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), categories=id_cats), rp, value_codes, scale)
     notes += _na_note(na_answers, options)
     rej_rows = np.nonzero(~accepted)[0]
     rejected = _rejected_frame(raw, rej_rows, [rej.texts[k] for k in rej.code[rej_rows].tolist()])

@@ -115,7 +115,7 @@ edited = st.data_editor(
         "aliases": st.column_config.TextColumn("aliases"),
     },
 )
-if st.button("Sort the rows by order", icon=":material/sort:"):
+if st.button("Sort the rows by order", icon=":material/sort:", key="designer_sort"):
     try:
         sorted_cycle = cycle_from_table(edited, name=ss[NAME], description=ss[DESCRIPTION], scale=ss[SCALE])
     except SurveyError as exc:

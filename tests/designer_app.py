@@ -10,8 +10,9 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-pg = st.navigation([
-    st.Page(ROOT / "pages" / "cycle_designer.py", title="Cycle designer", default=True),
-    st.Page(ROOT / "pages" / "survey_builder.py", title="Survey builder"),
-])
-pg.run()
+if __name__ == "__main__":  # run by Streamlit / AppTest, not when pytest imports it for doctests
+    pg = st.navigation([
+        st.Page(ROOT / "pages" / "cycle_designer.py", title="Cycle designer", default=True),
+        st.Page(ROOT / "pages" / "survey_builder.py", title="Survey builder"),
+    ])
+    pg.run()

@@ -69,7 +69,7 @@ def test_editing_the_table_changes_the_cycle(bank):
     at = new_app()
     edit(at, {0: {"name": "Arriving", "critical": True, "target": 4.2},
               7: {"order": 0}},  # "Leaving the branch" to the front
-         added_rows=[{"order": 20, "name": "Going home", "phase": "Departure"}],
+         added_rows=[{"order": 20, "name": "Going home", "phase": "Departure", "critical": False}],
          deleted_rows=[5])  # "Check verification"
     c = designed(at)
     assert c.stage_names == ("Leaving the branch", "Arriving", "Finding out how to cash a check", "Taking a number",
@@ -81,6 +81,12 @@ def test_editing_the_table_changes_the_cycle(bank):
     # the flow chart follows the table (the figure's stage list in its meta)
     spec = at.get("plotly_chart")[0].proto.spec
     assert "Going home" in spec and "Check verification" not in spec
+    # "Sort the rows by order" rewrites the table in cycle order, numbered 1..n
+    at.button(key="designer_sort").click().run()
+    assert_clean(at)
+    table = at.data_editor[0].value
+    assert table["name"].tolist() == list(c.stage_names) and table["order"].tolist() == list(range(1, 9))
+    assert designed(at) == c
 
 
 @pytest.mark.parametrize("edited,sentence", [

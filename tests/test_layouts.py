@@ -265,3 +265,22 @@ def test_no_rating_columns_is_a_sentence():
 def test_forced_long_layout_that_does_not_fit():
     with pytest.raises(SurveyError, match="not a long layout"):
         imp("name,city\nAnn,Paris\nBob,Rome\n", layout="long")
+
+
+def test_numeric_na_codes_and_outcomes():
+    # stages 1-5 with 0 = not applicable; 'overall' is on the stages' scale, so its 0 is N/A too;
+    # 'recommend' is 0-10, where 0 is a real answer and is kept.
+    text = (
+        "id,a,b,overall,recommend\n"
+        "1,0,5,0,0\n2,4,4,4,9\n3,2,0,2,3\n4,5,5,5,10\n5,3,3,3,7\n6,1,2,1,2\n"
+    )
+    s = imp(text, na_values=("0",))
+    assert s.info.scale == Scale(1, 5) and s.info.na_answers == 2
+    assert s.responses.overall.isna().tolist() == [True, False, False, False, False, False]
+    assert s.responses.recommend.tolist() == [0.0, 9.0, 3.0, 10.0, 7.0, 2.0]
+
+
+def test_long_outcome_zero_kept_per_respondent():
+    text = LONG.replace(",4,8,", ",4,0,")  # A1's recommend is 0 on each of A1's rows
+    s = imp(text, na_values=("N/A", "0"))
+    assert s.responses.recommend.tolist()[0] == 0.0
