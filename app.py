@@ -17,7 +17,7 @@ st.set_page_config(layout="wide", page_title="Service Cycle Analytics", page_ico
 state.init_session()
 ss = st.session_state
 
-PAGES = [
+PAGES = {"Analysis": [
     st.Page("pages/overview.py", title="Overview", icon=":material/route:", default=True),
     st.Page("pages/critical_moments.py", title="Critical moments", icon=":material/priority_high:"),
     st.Page("pages/priorities.py", title="Priorities", icon=":material/target:"),
@@ -25,7 +25,11 @@ PAGES = [
     st.Page("pages/segments.py", title="Segments", icon=":material/groups:"),
     st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
     st.Page("pages/data.py", title="Data", icon=":material/table:"),
-]
+]}
+_DESIGN = [("pages/cycle_designer.py", "Cycle designer", ":material/account_tree:"),
+           ("pages/survey_builder.py", "Survey builder", ":material/edit_note:")]
+if all((loaders.ROOT / path).is_file() for path, _, _ in _DESIGN):
+    PAGES["Design"] = [st.Page(path, title=title, icon=icon) for path, title, icon in _DESIGN]
 pg = st.navigation(PAGES)
 
 
@@ -65,9 +69,16 @@ with st.sidebar:
         ss[state.CYCLE] = default_cycle
         if first and pending.get(state.Q_CYCLE) in templates:
             ss[state.CYCLE] = pending[state.Q_CYCLE]
+    applied = ss.get(state.APPLIED_CYCLE)
+    if applied and ss.get(state.APPLIED_SEEN) != applied:  # just applied on the Cycle designer page
+        ss[state.APPLIED_SEEN] = applied
+        ss[state.CYCLE] = state.DESIGNED
+    cycle_options = [state.NO_CYCLE, *templates] + ([state.DESIGNED] if applied else [])
+    if ss.get(state.CYCLE) not in cycle_options:
+        ss[state.CYCLE] = default_cycle
     cycle = st.selectbox(
-        "Cycle template", options=[state.NO_CYCLE, *templates], key=state.CYCLE,
-        format_func=lambda k: templates.get(k, k),
+        "Cycle template", options=cycle_options, key=state.CYCLE,
+        format_func=lambda k: templates.get(k, "Designed cycle (Cycle designer)" if k == state.DESIGNED else k),
         help="Names, order, phases and targets of the stages. Without one, the stages come from the file.",
     )
 
@@ -81,7 +92,8 @@ with st.sidebar:
             digest, data = loaders.sample_bytes(ss[state.SAMPLE])
             view.file_name = loaders.sample_path(ss[state.SAMPLE]).name
             view.source_label = state.SAMPLES[ss[state.SAMPLE]][2]
-        opts = loaders.options_key(None if cycle == state.NO_CYCLE else cycle, ss[state.OVERRIDES])
+        cycle_opt = None if cycle == state.NO_CYCLE else ("yaml", applied) if cycle == state.DESIGNED else cycle
+        opts = loaders.options_key(cycle_opt, ss[state.OVERRIDES])
         view.survey, view.error = loaders.load_survey(digest, view.file_name, opts, data)
     except SurveyError as exc:
         digest, opts = "", ()
@@ -157,7 +169,7 @@ with st.sidebar:
         # ---- the view in the URL
         state.write_query_params(state.desired_query_params(
             sample=ss[state.SAMPLE] if uploaded is None else None,
-            cycle=cycle if cycle != default_cycle else None,
+            cycle=cycle if cycle not in (default_cycle, state.DESIGNED) else None,
             date_range=date_range, full_range=full_range, segments=segments,
             outcome=outcome_col, default_outcome=None if default_out == state.PROXY_LABEL else default_out,
             stage=ss.get(state.STAGE),

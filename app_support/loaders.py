@@ -90,8 +90,9 @@ def upload_digest(uploaded) -> tuple[str, bytes]:
 # ---------------------------------------------------------------- import
 
 
-def options_key(cycle: str | None, overrides: dict) -> tuple:
-    """A hashable description of the import options (cycle template stem + Data-page overrides)."""
+def options_key(cycle: str | tuple | None, overrides: dict) -> tuple:
+    """A hashable description of the import options: the cycle (a template stem, or
+    ``("yaml", text)`` for a designed cycle) + the Data-page overrides."""
     o = overrides or {}
     return (
         ("cycle", cycle or None),
@@ -105,12 +106,17 @@ def options_key(cycle: str | None, overrides: dict) -> tuple:
 
 
 def build_options(opts: tuple) -> ImportOptions:
-    from cycle_analytics.cycles import load_cycle
+    from cycle_analytics.cycles import load_cycle, parse_cycle
     from cycle_analytics.scales import parse_scale
 
     o = dict(opts)
+    cycle = o.get("cycle")
+    if isinstance(cycle, tuple):
+        cycle = parse_cycle(cycle[1], source="designed cycle")
+    elif cycle:
+        cycle = load_cycle(cycle)
     return ImportOptions(
-        cycle=load_cycle(o["cycle"]) if o.get("cycle") else None,
+        cycle=cycle or None,
         sheet=o.get("sheet"),
         stages=o.get("stages"),
         outcome=o.get("outcome"),

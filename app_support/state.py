@@ -9,7 +9,8 @@ survive page switches):
 ``SAMPLE``        selectbox: which bundled sample is shown when no file is uploaded
                   (a key of :data:`SAMPLES`).
 ``UPLOAD``        sidebar ``st.file_uploader``: the user's survey file (``UploadedFile`` or ``None``).
-``CYCLE``         selectbox: cycle template stem, or :data:`NO_CYCLE` (stages from the file).
+``CYCLE``         selectbox: cycle template stem, :data:`NO_CYCLE` (stages from the file) or
+                  :data:`DESIGNED` (the cycle applied on the Cycle designer page, ``APPLIED_CYCLE``).
 ``DATE_RANGE``    ``st.date_input`` range: ``(date_from, date_to)``; only when the survey has dates.
 ``SEG_PREFIX``    ``SEG_PREFIX + column``: multiselect of the kept values of one segment column
                   (empty = no filter on that column).
@@ -55,7 +56,13 @@ URL_READ = "url_read"
 URL_PENDING = "url_pending"
 VIEW = "view"
 
+# Written by the Cycle designer / Survey builder pages (YAML text of a cycle):
+DESIGNER_CYCLE = "designer_cycle"  # last valid design (read by the Survey builder)
+APPLIED_CYCLE = "applied_cycle"  # the design applied to the survey in use (read by app.py)
+APPLIED_SEEN = "applied_cycle_seen"  # the applied YAML app.py last switched the cycle selector to
+
 NO_CYCLE = "(stages from the file)"
+DESIGNED = "(designed cycle)"  # CYCLE option: the cycle applied from the Cycle designer
 PROXY_LABEL = "None (proxy)"
 
 # Bundled samples: name -> (file in data/sample, default cycle template stem, label)

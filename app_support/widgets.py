@@ -1,8 +1,7 @@
 """Shared layout helpers: chart + caption + CSV download, safe CSV export, guard messages.
 
 ``safe_csv`` neutralises spreadsheet formulas (a text cell starting with ``= + - @``, tab or CR gets
-a leading apostrophe). It belongs in ``cycle_analytics/export.py`` (no streamlit needed); it lives
-here until that module exists.
+a leading apostrophe) through ``cycle_analytics.export``.
 """
 
 from __future__ import annotations
@@ -13,37 +12,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from cycle_analytics.export import neutralise_cell, to_csv_bytes  # noqa: F401 (re-exported)
+
 from . import state
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-
-def neutralise_cell(value):
-    """``value`` with a leading apostrophe when a spreadsheet could read it as a formula.
-
-    Plain numbers written as text (``-3``, ``+1.5``) are left alone: a spreadsheet reads them as
-    numbers, never as formulas.
-
-    >>> neutralise_cell("=HYPERLINK(\\"x\\")")
-    '\\'=HYPERLINK("x")'
-    >>> neutralise_cell("-2")
-    '-2'
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER_RE.match(value):
-        return "'" + value
-    return value
-
-
 def safe_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV of ``df`` with formula-like text cells (and headers) neutralised."""
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
-        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            out[col] = s.astype("object").map(neutralise_cell)
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    return out.to_csv(index=False).encode("utf-8")
+    """CSV bytes for spreadsheets with formula-like text cells and headers neutralised
+    (``cycle_analytics.export.to_csv_bytes``: a leading apostrophe before ``= + - @``, tab, CR)."""
+    return to_csv_bytes(df)
 
 
 def download_button(df: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:

@@ -190,7 +190,9 @@ def outcome_spec(survey: Survey, column: str | None, *, positive: str | None = N
         distinct = set(np.unique(v[~np.isnan(v)]).tolist())
         if distinct and distinct <= {0.0, 1.0}:
             return OutcomeSpec(column=column, kind="binary", positive="1", label=_label(column))
-        scale = infer_scale(v)
+        # An outcome is one question: every answer must be a point of its scale (a single 0 makes
+        # a recommend question 0-10, not 1-10), so full coverage first, the stages' 99% rule second.
+        scale = infer_scale(v, coverage=1.0) or infer_scale(v)
         if scale is None:
             raise SurveyError(f"The outcome column {column!r} does not hold ratings on a 1-5, 1-7, 1-10 or 0-10 scale.")
         return OutcomeSpec(column=column, kind="rating", scale=scale, label=_label(column))

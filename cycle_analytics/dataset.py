@@ -96,6 +96,7 @@ class ImportOptions:
     layout: str | None = None  # "long" | "wide" | None (detect)
     max_bytes: int | None = 200 * 1024 * 1024
     keep_personal: bool = False
+    label_map: tuple[tuple[str, float | None], ...] = ()  # user's extra answer labels: (label, score or None = N/A)
 
 
 @dataclass(frozen=True)

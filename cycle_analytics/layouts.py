@@ -1026,7 +1026,7 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
         scale_source=scale_source,
         columns=_column_roles(cols, roles, raw),
         notes=tuple(notes),
-        source=dict(raw.source),
+        source={**raw.source, **({"positive": options.positive} if options.positive is not None else {})},
     )
     return Survey(ratings=ratings, responses=responses, rejected=rejected, info=info, cycle=options.cycle)
 
@@ -1108,8 +1108,9 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
                 stage_cols.append((c, c.name))
         order_note = "Stage order: the column order of the file."
     if not stage_cols:
+        label = raw.source.get("file_name") or ""
         raise SurveyError(
-            "The file has no rating columns: no column holds numbers that fit a 1-5, 1-7, 1-10 or 0-10 scale "
+            f"The file {repr(label) + ' ' if label else ''}has no rating columns: no column holds numbers that fit a 1-5, 1-7, 1-10 or 0-10 scale "
             "(for a long file: no id, stage and score columns were found)."
         )
     names = [nm for _, nm in stage_cols]
@@ -1219,6 +1220,6 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
         scale_source=scale_source,
         columns=_column_roles(cols, roles, raw),
         notes=tuple(notes),
-        source=dict(raw.source),
+        source={**raw.source, **({"positive": options.positive} if options.positive is not None else {})},
     )
     return Survey(ratings=ratings, responses=responses, rejected=rejected, info=info, cycle=options.cycle)
