@@ -62,8 +62,27 @@ def timed(fn) -> float:
     return time.perf_counter() - t
 
 
+def _navigation_not_pages_dir() -> None:
+    """Make AppTest rerun app.py (its st.navigation) on every run, as the server does.
+
+    AppTest (streamlit 1.67) recomputes ``PagesManager.uses_pages_directory`` from the existence of
+    ``pages/`` before each run, and then reruns execute the page file alone; see tests/test_app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+
+
 def bench_server(csv: Path) -> dict:
     from streamlit.testing.v1 import AppTest
+
+    _navigation_not_pages_dir()
 
     data = csv.read_bytes()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)

@@ -151,6 +151,17 @@ def segment_comparison(
     return _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha)
 
 
+def _adjust_stage(p: np.ndarray, n: np.ndarray, correction: str) -> np.ndarray:
+    """Correct one stage's value-vs-rest p-values.
+
+    With exactly two values holding answers, "A vs the rest" and "B vs the rest" are one and the
+    same test, so there is one hypothesis and nothing to correct (Holm would double the p-value).
+    """
+    if int((n > 0).sum()) == 2 and int((~np.isnan(p)).sum()) == 2:
+        return p.astype(float)
+    return adjust_pvalues(p, correction)
+
+
 def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha) -> pd.DataFrame:
     n_s, n_g, _ = c.shape
     values = scale_values(scale)
@@ -164,7 +175,7 @@ def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n
     rest_mean = np.where(too_few, np.nan, other["mean"])
     p = np.where(too_few, np.nan, p)
     u1 = np.where(too_few, np.nan, u1)
-    p_adj = np.vstack([adjust_pvalues(p[s], correction) for s in range(n_s)]) if n_s else p
+    p_adj = np.vstack([_adjust_stage(p[s], n[s], correction) for s in range(n_s)]) if n_s else p
     diff = mean - rest_mean
     with np.errstate(invalid="ignore"):
         sig = p_adj < alpha

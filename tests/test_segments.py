@@ -149,3 +149,21 @@ def test_edge_cases():
         segments.segment_comparison(s.ratings, s.responses, "region", s.scale, correction="bonferroni")
     with pytest.raises(SurveyError, match="rows"):
         segments.segment_comparison(s.ratings, s.responses.iloc[:5], "region", s.scale)
+
+
+def test_two_value_segment_is_one_hypothesis_not_two():
+    """With two values, A-vs-rest and B-vs-rest are the same Mann-Whitney test (scipy reference):
+    the p-value must not be doubled by Holm."""
+    from scipy.stats import mannwhitneyu
+
+    from cycle_analytics.scales import Scale
+    from cycle_analytics.segments import segment_comparison
+    from synth import survey_from_wide
+
+    a = [1, 2, 2, 3, 3, 3, 4, 4, 5, 2, 2, 1] * 4
+    b = [3, 4, 4, 5, 5, 5, 4, 3, 5, 4, 5, 5] * 4
+    survey = survey_from_wide({"S": a + b}, Scale(1, 5), segments={"grp": ["A"] * len(a) + ["B"] * len(b)})
+    table = segment_comparison(survey.ratings, survey.responses, "grp", Scale(1, 5), min_n=10)
+    ref = mannwhitneyu(a, b, method="asymptotic").pvalue
+    assert table["p_value"].to_numpy() == pytest.approx([ref, ref])
+    assert table["p_adjusted"].to_numpy() == pytest.approx([ref, ref])
