@@ -30,6 +30,14 @@ Plain state (not widgets):
 ``VIEW``          the :class:`app_support.loaders.View` of this run (survey, filtered survey,
                   analysis, error), computed in ``app.py`` and read by the pages.
 
+Page-local keys (owned by their pages, listed here so names never clash): Stage detail
+``stage_detail_segment``; Segments ``segments_page_segment``; Data ``data_stages``, ``data_na``,
+``data_scale``, ``data_outcome``, ``data_positive`` (form ``import_choices``); Cycle designer
+``designer_table``, ``designer_version``, ``designer_name``, ``designer_description``,
+``designer_scale``, ``designer_start``, ``designer_upload``, ``designer_upload_id`` and
+:data:`DESIGNER_CYCLE` / :data:`APPLIED_CYCLE`; Survey builder ``builder_*``. Chart keys
+(``journey_chart``, ``penalty_chart``, ``priority_chart``, ...) hold Plotly selection events.
+
 URL: ``?sample=<name>&cycle=<stem>&from=YYYY-MM-DD&to=YYYY-MM-DD&seg.<column>=<value>&...
 &outcome=<column>|none&stage=<stage name>`` (repeated ``seg.<column>`` keys for several values).
 """
@@ -74,6 +82,33 @@ DEFAULT_SAMPLE = "bank_visit"
 
 # Query-parameter names
 Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SEG = "sample", "cycle", "from", "to", "outcome", "stage", "seg."
+
+
+NAV_RERUN = "nav_rerun"  # a page ran without app.py once (legacy pages/ mode) and asked for a rerun
+
+
+def use_navigation_mode() -> None:
+    """Tell Streamlit this app uses ``st.navigation``, not the legacy ``pages/`` folder listing.
+
+    A server starts in the legacy multipage mode because ``pages/`` exists; it leaves it only when
+    ``st.navigation`` runs. Until then, a first request straight to a page URL (a copied link on a
+    fresh server) would run the page file alone, without app.py's sidebar and data. Called when
+    this module is imported (by app.py or by any page).
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+    except (ImportError, AttributeError):  # pragma: no cover - other streamlit versions
+        pass
+
+
+def rerun_through_app() -> None:
+    """A page ran without app.py (legacy mode, see :func:`use_navigation_mode`): run again, once."""
+    if not st.session_state.get(NAV_RERUN):
+        st.session_state[NAV_RERUN] = True
+        use_navigation_mode()
+        st.rerun()
 
 
 def init_session() -> None:
@@ -163,3 +198,6 @@ def write_query_params(desired: dict) -> None:
 def view():
     """The :class:`app_support.loaders.View` computed by ``app.py`` for this run."""
     return st.session_state.get(VIEW)
+
+
+use_navigation_mode()

@@ -99,6 +99,8 @@ def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto
 def require_view(*, need_analysis: bool = True):
     """The current view, or stop the page with a helpful message when there is nothing to show."""
     v = state.view()
+    if v is None:
+        state.rerun_through_app()
     if v is None or v.survey is None:
         if v is not None and v.error:
             st.error(v.error)
@@ -149,15 +151,6 @@ def fmt_num(x, digits: int = 2) -> str:
 
 def figures():
     """The figure-building module (``cycle_analytics.figures``)."""
-    try:
-        from cycle_analytics import figures as fg
-    except ImportError:  # pragma: no cover - only while the module is being written
-        from . import fallback_figures as fg
+    from cycle_analytics import figures as fg
+
     return fg
-
-
-def stage_colors(stages) -> dict:
-    try:
-        return figures().stage_colors(list(stages))
-    except Exception:  # noqa: BLE001 - colours are cosmetic
-        return {}

@@ -83,10 +83,14 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
 
     Examples
     --------
-    >>> from cycle_analytics.importer import import_survey  # doctest: +SKIP
-    >>> result = analyze(import_survey("data/sample/bank_visit_long.csv"))  # doctest: +SKIP
-    >>> result.critical_moments["stage"].tolist()  # doctest: +SKIP
-    ['Receiving the money']
+    >>> from cycle_analytics.importer import import_survey
+    >>> rows = [f"r{i},{1 + i % 5},{1 + (i * 3) % 5},{1 + (i * 2) % 5}" for i in range(60)]
+    >>> survey = import_survey(("id,arrival,waiting,overall_satisfaction\\n" + "\\n".join(rows)).encode(), file_name="s.csv")
+    >>> result = analyze(survey)
+    >>> result.scores[["stage", "n", "mean"]].to_dict("records")
+    [{'stage': 'arrival', 'n': 60, 'mean': 3.0}, {'stage': 'waiting', 'n': 60, 'mean': 3.0}]
+    >>> result.outcome.column, result.priorities["rank"].tolist()
+    ('overall_satisfaction', [1, 2])
     """
     from . import critical, drivers, priorities, scores, segments, trends
 

@@ -25,6 +25,20 @@ N/A codes (``ImportOptions.na_values``, compared as text, case and surrounding s
 and numerically for numbers) are answers without a score: the row is accepted, no rating is made,
 and ``info.na_answers`` counts them.
 
+Wide files (plain or survey-tool exports) may hold choice text instead of codes. Before the stages
+are chosen, :func:`cycle_analytics.labels.match_columns` scores the text columns from their distinct
+values (the user's ``ImportOptions.label_map`` first): a known label gets its score, an N/A label
+(``N/A``, ``Don't know``...) is no answer, and any other text in a label column is an *unknown
+label*: a row holding one in a stage column is rejected with a reason naming the column and the
+label, and a note lists each unknown label with its count and columns. When every label stage
+column uses the same label set, its scale is used (a 4-point set stays 1-4).
+
+Stages of survey-tool exports: with a cycle, :func:`cycle_analytics.mapping.map_questions` maps the
+rating questions (exact, alias, fuzzy with a confidence, recorded in ``ColumnRole.detail``);
+without one the stages are named by :func:`cycle_analytics.mapping.default_stage_names` (matrix row
+label or shortened question). Questions that read like an overall outcome in any of the supported
+languages (:func:`cycle_analytics.mapping.looks_like_outcome`) are outcome candidates, not stages.
+
 Example
 -------
 >>> from cycle_analytics.reading import read_raw
@@ -47,6 +61,8 @@ import pyarrow.compute as pc
 from .cycles import Cycle, normalise_key
 from .dataset import ColumnRole, DatasetInfo, ImportOptions, Survey
 from .errors import SurveyError
+from .labels import label_key, match_columns
+from .mapping import default_stage_names, looks_like_outcome, map_questions
 from .reading import RawColumn, RawTable
 from .scales import CANDIDATE_SCALES, Scale, infer_scale_from_counts, parse_scale
 
@@ -56,6 +72,7 @@ EMPTY, NA, OK, NOT_NUMBER, OUT_OF_SCALE = 0, 1, 2, 3, 4
 _NUM_RE = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$"
 _DATE_LIKE = re.compile(r"^\s*(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{4}-\d{2}-\d{2}[ T]\d)")
 MAX_SEGMENT_VALUES = 30
+MAX_LABEL_VALUES = 100  # a column with more distinct texts is free text or ids, not answer labels
 ORDER_SAMPLE_RESPONDENTS = 50_000
 
 
@@ -72,6 +89,9 @@ class _Col:
     empty: np.ndarray
     na: np.ndarray
     num: np.ndarray
+    unknown: np.ndarray | None = None  # distinct values that are answer labels nobody knows (label columns)
+    label_variant: str = ""  # the label set that scored this column's text answers
+    label_scale: Scale | None = None
 
     @property
     def name(self) -> str:
@@ -173,8 +193,19 @@ def _is_comment_name(name: str) -> bool:
     return bool(set(_words(name)) & _COMMENT_WORDS)
 
 
+_DERIVED_WORDS = {"predicted", "prediction", "predict", "prob", "probability", "fitted", "residual", "pred"}
+
+
+def _is_derived_name(name: str) -> bool:
+    """Named like a model output added to the data ("Predicted q1", "Prob(q1==2)", "Most Likely q1"), not an answer."""
+    w = _words(name)
+    return bool(set(w) & _DERIVED_WORDS) or "most likely" in " ".join(w)
+
+
 def _outcome_rank(name: str) -> int | None:
     """0 = overall satisfaction, 1 = satisfied/satisfaction, 2 = recommend/NPS/likelihood; None = not an outcome name."""
+    if _is_derived_name(name):
+        return None
     k = normalise_key(name)
     w = set(_words(name))
     if "overall" in k or k in {"osat", "csat"}:
@@ -301,7 +332,9 @@ def _value_reasons(col: _Col, classes: np.ndarray, rej: _Rejects, template: str,
     bad = np.nonzero(((classes == NOT_NUMBER) | (classes == OUT_OF_SCALE)) & (col.counts > 0))[0]
     texts = col.trimmed.take(pa.array(bad)).to_pylist() if bad.size else []
     for i, t in zip(bad.tolist(), texts):
-        if classes[i] == NOT_NUMBER:
+        if classes[i] == NOT_NUMBER and col.unknown is not None and col.unknown[i]:
+            msg = f"column {col.name!r} has the label {t!r}, which is not a known answer label"
+        elif classes[i] == NOT_NUMBER:
             msg = template.format(value=t, col=col.name, what="not a number")
         else:
             msg = template.format(value=t, col=col.name, what=f"outside the scale {scale.label()}")
@@ -319,12 +352,19 @@ def _classify(col: _Col, scale: Scale) -> np.ndarray:
     return cls
 
 
-def _choose_scale(counts: dict[float, int], options: ImportOptions, what: str) -> tuple[Scale, str, list[str]]:
+def _choose_scale(counts: dict[float, int], options: ImportOptions, what: str,
+                  label_scale: tuple[Scale, str] | None = None) -> tuple[Scale, str, list[str]]:
     notes = []
     if options.scale is not None:
         return options.scale, "user", notes
     if options.cycle is not None and options.cycle.scale:
         return parse_scale(options.cycle.scale), "cycle", notes
+    if label_scale is not None:
+        lscale, variant = label_scale
+        vals = np.fromiter(counts.keys(), dtype=float)
+        if vals.size and bool(lscale.contains(vals).all()):
+            notes.append(f"The scale {lscale.label()} was taken from the answer labels ({variant}).")
+            return lscale, "labels", notes
     scale = infer_scale_from_counts(counts)
     if scale is not None:
         notes.append(f"The scale {scale.label()} was inferred: the smallest of 1-5, 1-7, 1-10 and 0-10 holding at least 99% of the {what}.")
@@ -347,8 +387,10 @@ def _choose_scale(counts: dict[float, int], options: ImportOptions, what: str) -
 
 def _na_note(na_answers: int, options: ImportOptions) -> list[str]:
     if not options.na_values:
+        if na_answers:
+            return [f"{na_answers} answers are labels meaning no answer (such as N/A or Don't know) and count as no answer."]
         return []
-    return [f"{na_answers} answers matched the N/A codes ({', '.join(map(str, options.na_values))}) and count as no answer."]
+    return [f"{na_answers} answers matched the N/A codes ({', '.join(map(str, options.na_values))}) or N/A labels and count as no answer."]
 
 
 def _parse_dates(texts: list[str]) -> tuple[np.ndarray, float]:
@@ -511,8 +553,10 @@ def _plan_respondent_columns(cols: list[_Col], taken: set[str], options: ImportO
             pass  # the caller removes it from the stages
     for i, c in enumerate(free):
         rank = _outcome_rank(c.name) if c.name not in layout_meta else None
-        if rank is None and c.question:
+        if rank is None and c.question and c.name not in layout_meta:
             rank = _outcome_rank(c.question)
+            if rank is None and looks_like_outcome(c.question):
+                rank = 1  # overall / recommend asked in another language
         if rank is not None and (c.numeric_share >= 0.9 or 2 <= c.n_unique <= 3) and c.n_values > 0:
             outcomes.append((rank, i, c))
     outcomes.sort(key=lambda t: (t[0], t[1]))
@@ -1032,6 +1076,119 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
 
 
 # --------------------------------------------------------------------------------------------
+# Text answers (choice labels) -> scores, on distinct values only
+
+
+def _score_labels(cols: list[_Col], skip: set[str], options: ImportOptions) -> list[str]:
+    """Score the choice-text answers of the columns not in ``skip`` in place; returns notes.
+
+    The user's labels (``options.label_map``: label -> score, or ``None`` = no answer) are applied
+    first, to any column; then :func:`cycle_analytics.labels.match_columns` finds the label columns
+    (built-in label sets, labelled numbers, N/A labels) from each column's distinct texts and
+    counts. In a label column a coded label gets its score (``_Col.num``), an N/A label becomes no
+    answer (``_Col.na``) and any other text is an unknown label (``_Col.unknown``: the rows holding
+    it are rejected when the column is a stage, and a note names it).
+    """
+    user = {label_key(k): v for k, v in options.label_map}
+    user.pop("", None)
+    notes: list[str] = []
+    distinct: dict[str, tuple[list[str], list[int]]] = {}
+    where: dict[str, np.ndarray] = {}
+    by_name = {c.name: c for c in cols}
+    n_user = 0
+    for c in cols:
+        if c.name in skip:
+            continue
+        keep = (c.counts > 0) & ~c.empty & ~c.na
+        if not keep.any():
+            continue
+        text_vals = keep & np.isnan(c.num)
+        if user and (c.n_unique <= MAX_LABEL_VALUES or text_vals.sum() <= MAX_LABEL_VALUES):
+            idx = np.nonzero(keep)[0]
+            for i, t in zip(idx.tolist(), c.trimmed.take(pa.array(idx)).to_pylist()):
+                k = label_key(t)
+                if k in user:
+                    n_user += int(c.counts[i])
+                    if user[k] is None:
+                        c.na[i] = True
+                        c.num[i] = np.nan
+                    else:
+                        c.num[i] = float(user[k])
+            keep = (c.counts > 0) & ~c.empty & ~c.na
+            text_vals = keep & np.isnan(c.num)
+        if not text_vals.any() or c.n_unique > MAX_LABEL_VALUES or (_is_comment_name(c.name) and not c.question):
+            continue
+        idx = np.nonzero(keep)[0]
+        values = c.trimmed.take(pa.array(idx)).to_pylist()
+        distinct[c.name] = (values, c.counts[idx].tolist())
+        where[c.name] = idx
+    if n_user:
+        notes.append(f"{n_user} answers were read with your label mapping.")
+    if not distinct:
+        return notes
+    matches, _ = match_columns(distinct)
+    # one label repeated is not a rating scale ("OK" in a comment column): at least two scores
+    matches = {k: m for k, m in matches.items() if len(set(m.codes.values())) >= 2}
+    unknown: dict[str, list] = {}
+    for name, m in matches.items():
+        c = by_name[name]
+        idx = where[name]
+        values, counts = distinct[name]
+        na_set = set(m.na_labels)
+        unk = np.zeros(len(c.num), dtype=bool)
+        for i, v, k in zip(idx.tolist(), values, counts):
+            if v in m.codes:
+                c.num[i] = float(m.codes[v])
+            elif v in na_set:
+                c.na[i] = True
+                c.num[i] = np.nan
+            elif np.isnan(c.num[i]):  # a plain number stays a number; other text is an unknown label
+                unk[i] = True
+                entry = unknown.setdefault(v, [0, []])
+                entry[0] += int(k)
+                if name not in entry[1]:
+                    entry[1].append(name)
+        c.unknown = unk
+        c.label_variant = m.variant
+        c.label_scale = m.scale
+        notes.extend(n for n in m.notes if n not in notes)
+    if matches:
+        shown = ", ".join(f"{n!r} ({matches[n].variant})" for n in list(matches)[:10]) + (" ..." if len(matches) > 10 else "")
+        notes.append(f"Text answers were scored with the built-in answer labels: {shown}.")
+    for label, (count, names) in sorted(unknown.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        notes.append(
+            f"The label {label!r} ({count} answer{'s' if count != 1 else ''}, column{'s' if len(names) > 1 else ''} "
+            f"{'; '.join(names)}) is not known; map it to a score or to N/A."
+        )
+    return notes
+
+
+def _label_scale(stage_cols: list[_Col]) -> tuple[Scale, str] | None:
+    """The label set's scale when every label stage column agrees on one."""
+    scales = {(c.label_scale.minimum, c.label_scale.maximum) for c in stage_cols if c.label_variant and c.label_scale is not None}
+    if len(scales) != 1:
+        return None
+    variants = sorted({c.label_variant for c in stage_cols if c.label_variant and c.label_scale is not None})
+    lo, hi = next(iter(scales))
+    return Scale(lo, hi), ", ".join(variants)
+
+
+def _stage_detail(name: str, method: str = "", confidence: float = 1.0) -> str:
+    if not method:
+        return f"stage {name!r}"
+    if method == "fuzzy":
+        return f"stage {name!r} (fuzzy, {confidence:.0%})"
+    return f"stage {name!r} ({method})"
+
+
+def _is_outcome_column(c: _Col) -> bool:
+    """Named or asked like an overall outcome (overall, satisfaction, recommend; question text in several languages)."""
+    if _outcome_rank(c.name) is not None:
+        return True
+    return bool(c.question) and (_outcome_rank(c.question) is not None or looks_like_outcome(c.question))
+
+
+# --------------------------------------------------------------------------------------------
 # Wide layout
 
 
@@ -1053,20 +1210,42 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
                 break
     taken = {id_c.name} if id_c is not None else set()
 
+    # text answers -> scores (before the stages are chosen and the scale is inferred)
+    notes += _score_labels(cols, set(meta) | taken, options)
+
     # outcome named by the user is never a stage
     user_outcome = _find_column(options.outcome, cols, "the outcome") if options.outcome else None
+    is_export = layout is not None
 
     # stages
     stage_cols: list[tuple[_Col, str]] = []  # (column, stage name)
+    details: dict[str, str] = {}  # column -> how it was mapped
     if options.stages:
+        chosen: list[_Col] = []
         for s in options.stages:
             c = _find_column(s, cols, "a stage")
-            name = c.name
-            if options.cycle is not None:
-                stg = options.cycle.find_stage(c.name) or (options.cycle.find_stage(c.question) if c.question else None)
-                name = stg.name if stg is not None else c.name
             if c.name in taken:
                 raise SurveyError(f"The column {c.name!r} cannot be a stage: it is the respondent id.")
+            chosen.append(c)
+        default = default_stage_names({c.name: c.question or c.name for c in chosen}) if is_export else {}
+        mapped: dict[str, tuple[str, str, float]] = {}
+        if options.cycle is not None:
+            if is_export:
+                mp = map_questions({c.name: c.question for c in chosen}, options.cycle)
+                for col, stg, method, conf in zip(mp["column"], mp["stage"], mp["method"], mp["confidence"]):
+                    if stg is not None:
+                        mapped[col] = (stg, method, float(conf))
+            else:
+                for c in chosen:
+                    stg = options.cycle.find_stage(c.name) or (options.cycle.find_stage(c.question) if c.question else None)
+                    if stg is not None:
+                        mapped[c.name] = (stg.name, "", 1.0)
+        for c in chosen:
+            if c.name in mapped:
+                name, method, conf = mapped[c.name]
+                details[c.name] = _stage_detail(name, method, conf)
+            else:
+                name = default.get(c.name, c.name)
             stage_cols.append((c, name))
         order_note = "Stage order: the chosen stages."
         if options.cycle is not None:
@@ -1076,16 +1255,28 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
     elif options.cycle is not None:
         cyc = options.cycle
         by_stage: dict[str, _Col] = {}
-        for c in cols:
-            if c.name in taken or c.name in meta or (user_outcome is not None and c.name == user_outcome.name):
-                continue
-            stg = cyc.find_stage(c.name) or (cyc.find_stage(c.question) if c.question else None)
-            if stg is None:
-                continue
-            if stg.name in by_stage:
-                roles[c.name] = ColumnRole(c.name, "ignored", f"also matches the stage {stg.name!r}, already read from {by_stage[stg.name].name!r}", c.question)
-                continue
-            by_stage[stg.name] = c
+        free = [c for c in cols if not (c.name in taken or c.name in meta or (user_outcome is not None and c.name == user_outcome.name))]
+        if is_export:
+            cands = [c for c in free if _rating_fit(c)[0] or cyc.find_stage(c.name) or (c.question and cyc.find_stage(c.question))]
+            if cands:
+                mp = map_questions({c.name: c.question for c in cands}, cyc)
+                col_by = {c.name: c for c in cands}
+                for col, stg, method, conf, note in zip(mp["column"], mp["stage"], mp["method"], mp["confidence"], mp["note"]):
+                    c = col_by[col]
+                    if stg is not None:
+                        by_stage[stg] = c
+                        details[c.name] = _stage_detail(stg, method, float(conf))
+                    elif note.startswith("matches"):
+                        roles[c.name] = ColumnRole(c.name, "ignored", f"not a stage: {note}", c.question)
+        else:
+            for c in free:
+                stg = cyc.find_stage(c.name) or (cyc.find_stage(c.question) if c.question else None)
+                if stg is None:
+                    continue
+                if stg.name in by_stage:
+                    roles[c.name] = ColumnRole(c.name, "ignored", f"also matches the stage {stg.name!r}, already read from {by_stage[stg.name].name!r}", c.question)
+                    continue
+                by_stage[stg.name] = c
         if not by_stage:
             raise SurveyError(
                 f"No column of the file matches a stage of the cycle {cyc.name!r} by name, alias or question; choose the stage columns."
@@ -1099,13 +1290,16 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
         for c in cols:
             if c.name in taken or c.name in meta or (user_outcome is not None and c.name == user_outcome.name):
                 continue
-            if _outcome_rank(c.name) is not None or (c.question and _outcome_rank(c.question) is not None):
+            if _is_outcome_column(c):
                 continue
-            if _is_id_name(c.name):
+            if _is_id_name(c.name) or _is_derived_name(c.name):
                 continue
             fit, _ = _rating_fit(c)
             if fit:
                 stage_cols.append((c, c.name))
+        if is_export and stage_cols:
+            default = default_stage_names({c.name: c.question or c.name for c, _ in stage_cols})
+            stage_cols = [(c, default[c.name]) for c, _ in stage_cols]
         order_note = "Stage order: the column order of the file."
     if not stage_cols:
         label = raw.source.get("file_name") or ""
@@ -1126,7 +1320,8 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
     for c, _ in stage_cols:
         for v, k in c.number_counts().items():
             counts[v] = counts.get(v, 0) + k
-    scale, scale_source, scale_notes = _choose_scale(counts, options, "numbers in the stage columns")
+    scale, scale_source, scale_notes = _choose_scale(counts, options, "numbers in the stage columns",
+                                                     _label_scale([c for c, _ in stage_cols]))
     notes += scale_notes
 
     rej = _Rejects.new(n)
@@ -1193,12 +1388,12 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
     if id_c is not None:
         roles[id_c.name] = ColumnRole(id_c.name, "id", "respondent id", id_c.question)
     for c, nm in stage_cols:
-        detail = nm if nm == c.name else f"stage {nm!r}"
+        detail = details.get(c.name) or (nm if nm == c.name else f"stage {nm!r}")
         roles[c.name] = ColumnRole(c.name, "stage", detail, c.question)
     for c in cols:
         if c.name in meta and c.name not in roles:
             roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: survey-tool metadata", c.question)
-        elif c.name not in roles and (_outcome_rank(c.name) is not None) and options.cycle is None and not options.stages:
+        elif c.name not in roles and _is_outcome_column(c) and options.cycle is None and not options.stages:
             roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: named like an outcome", c.question)
     info = DatasetInfo(
         format=layout.format if layout is not None else "wide",

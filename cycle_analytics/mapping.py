@@ -149,11 +149,21 @@ def default_stage_names(questions: Mapping[str, str]) -> dict[str, str]:
             stems[_stem(text or col)] = stems.get(_stem(text or col), 0) + 1
     out: dict[str, str] = {}
     used: set[str] = set()
+    first_text: dict[str, str] = {}  # name key -> the text that first got that name
     for col, text in qs.items():
         t = text or col
         r = row_label(t)
         name = r if r is not None and stems.get(_stem(t), 0) >= 2 else shorten_question(t)
-        if normalise_key(name) in used:
+        if normalise_key(name) in used and r is None and normalise_key(name) in first_text:
+            # two long questions that start alike: their first words, then where they differ
+            a, b = first_text[normalise_key(name)].split(), t.split()
+            k = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            tail = " ".join(b[k:]).strip(" ?:.!¿¡")
+            if tail and k > 3:
+                if len(tail) > MAX_NAME:
+                    tail = tail[:MAX_NAME].rsplit(" ", 1)[0] + "…"
+                name = " ".join(b[:3]) + " … " + tail
+        if normalise_key(name) in used and len(col) <= 12 and normalise_key(col) != normalise_key(t):
             name = f"{name} ({col})"
         k = 2
         base = name
@@ -161,6 +171,7 @@ def default_stage_names(questions: Mapping[str, str]) -> dict[str, str]:
             name = f"{base} {k}"
             k += 1
         used.add(normalise_key(name))
+        first_text.setdefault(normalise_key(name), t)
         out[col] = name
     return out
 

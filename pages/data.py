@@ -7,6 +7,8 @@ from app_support import state, widgets
 
 ss = st.session_state
 v = state.view()
+if v is None:
+    state.rerun_through_app()
 
 st.title("Data")
 if v is None or v.survey is None:

@@ -9,7 +9,7 @@ a, s = v.analysis, v.filtered
 fg = widgets.figures()
 
 st.title("Trends")
-if "date" not in s.responses.columns or s.info.date_column is None and "date" not in s.responses.columns:
+if "date" not in s.responses.columns:
     st.info("This survey has no date column, so there are no trends to show. Add the response date to the export "
             "(for example a 'date' or 'submitted' column) to see each stage over time.")
     st.stop()

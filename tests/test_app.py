@@ -271,3 +271,29 @@ def test_safe_csv_neutralises_formulas():
     assert "'+cmd" in text and "'-x" in text and "'@SUM(A1)" in text and "'\tTab" in text
     assert "\nok," in text and "\n-3," in text  # plain text and numbers untouched
     assert neutralise_cell(5) == 5
+
+
+def test_stage_with_only_na_answers_via_data_page():
+    """Declaring an all-'N/A' column a stage (Data page) keeps it, and its detail explains it is empty."""
+    at = upload(new_app().run(), wide_csv(all_na_stage="Payment"))
+    visit(at, "data")
+    at.multiselect(key="data_stages").set_value(["Arrival", "Service", "Payment"])
+    at.text_input(key="data_na").set_value("N/A")
+    [b for b in at.button if "Read the file again" in b.label][0].click().run()
+    assert_clean(at, "re-import")
+    assert "Arrival → Service → Payment" in at.dataframe[0].value.to_string()
+    for page in PAGES:
+        visit(at, page)
+    at.session_state["stage"] = "Payment"
+    visit(at, "stage_detail")
+    assert at.selectbox(key="stage_select").value == "Payment"
+    assert "Nobody answered this stage" in texts(at)
+
+
+def test_selected_stage_reads_customdata():
+    from app_support.widgets import selected_stage
+
+    event = {"selection": {"points": [{"curve_number": 0, "point_index": 2, "customdata": ["Receiving the money", 120]}]}}
+    assert selected_stage(event) == "Receiving the money"
+    assert selected_stage({"selection": {"points": []}}) is None
+    assert selected_stage(None) is None

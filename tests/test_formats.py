@@ -207,8 +207,9 @@ from cycle_analytics.reading import read_raw  # noqa: E402
 
 CYCLE = load_cycle("hotel_stay")
 EXPECTED_STATS = fb.expected_stage_stats()
-# Builds whose answers are numbers: the current wide reader imports them completely.
-NUMERIC_BUILDS = ("qualtrics_csv", "qualtrics_utf16_tsv", "typeform_csv", "plain_wide_csv", "multi_sheet_xlsx")
+# Builds whose answers are numbers.
+NUMERIC_BUILDS = ("qualtrics_csv", "qualtrics_legacy_csv", "qualtrics_utf16_tsv", "typeform_csv", "plain_wide_csv",
+                  "multi_sheet_xlsx")
 # Builds whose ratings are choice text ("Very satisfied"): scored by cycle_analytics.labels.
 LABEL_BUILDS = ("qualtrics_choice_text_csv", "surveymonkey_csv", "surveymonkey_xlsx", "google_forms_csv",
                 "google_forms_xlsx", "ms_forms_xlsx")
@@ -219,17 +220,42 @@ def _stage_stats(survey) -> dict[str, tuple[int, float]]:
     return {str(k): (int(n), float(m)) for k, n, m in zip(g.size().index, g.size().to_numpy(), g.mean().to_numpy())}
 
 
-@pytest.mark.parametrize("name", NUMERIC_BUILDS)
+@pytest.mark.parametrize("name", sorted(BUILDS))
 def test_import_gives_the_same_stage_scores(name):
+    """All five formats, legacy Qualtrics, UTF-16 TSV, cp1252, choice text and a multi-sheet workbook:
+    the same stage names, n and means as the numbers the survey was generated from."""
     b = BUILDS[name]
     s = import_survey(b.data, ImportOptions(cycle=CYCLE), file_name=b.file_name)
     assert s.info.format == b.format
     assert (s.info.rows_read, s.info.rows_accepted, s.info.respondents) == (40, 40, 40)
-    assert s.info.stages == HOTEL_STAGES
+    assert s.info.stages == HOTEL_STAGES and s.info.scale.label() == "1-5"
     got = _stage_stats(s)
+    assert set(got) == set(HOTEL_STAGES)
     for row, (n, mean) in EXPECTED_STATS.items():
         assert got[ROW_TO_STAGE[row]][0] == n
         assert got[ROW_TO_STAGE[row]][1] == pytest.approx(mean, rel=1e-12)
+    # the overall question is the outcome, never a stage; its values are the generated ones
+    survey = fb.small_survey()
+    out = s.responses[s.info.outcome].to_numpy(dtype=float)
+    assert np.array_equal(out, survey.overall)
+    # N/A labels of the choice-text exports are answers without a score
+    na_builds = ("qualtrics_choice_text_csv", "surveymonkey_csv", "surveymonkey_xlsx", "ms_forms_xlsx")  # write "N/A"
+    n_na = sum(int(v.sum()) for v in survey.na_mask.values()) if name in na_builds else 0
+    assert s.info.na_answers == n_na
+    stage_roles = [c for c in s.info.columns if c.role == "stage"]
+    assert [c.question for c in stage_roles] == (
+        [fb.TYPEFORM_QUESTIONS[r] for r in fb.ROWS] if name == "typeform_csv" else list(fb.ROWS) if b.format != "wide" else [""] * 4)
+
+
+@pytest.mark.parametrize("name", sorted(set(BUILDS) - {"plain_wide_csv", "multi_sheet_xlsx"}))
+def test_exports_without_a_cycle_name_stages_by_row_label_or_question(name):
+    b = BUILDS[name]
+    s = import_survey(b.data, file_name=b.file_name)
+    expected = ("Check-in", "Room", "Help you received from the staff during…", "Check-out") if name == "typeform_csv" else fb.ROWS
+    assert s.info.stages == expected
+    got = _stage_stats(s)
+    for k, (row, (n, mean)) in enumerate(EXPECTED_STATS.items()):
+        assert got[expected[k]] == (n, pytest.approx(mean, rel=1e-12))
 
 
 @pytest.mark.parametrize("name", sorted(set(BUILDS) - {"qualtrics_legacy_csv"}))
@@ -324,3 +350,114 @@ def test_real_files_refused_with_one_sentence(name):
         import_survey(REAL / name)
     msg = str(err.value)
     assert "\n" not in msg and msg.endswith(".") and msg.count(". ") == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# integration of labels, mapping, outcome and personal data in the wide reader
+
+
+def _qualtrics(rows, texts, ids=None) -> bytes:
+    """A minimal current Qualtrics CSV: ids, question texts, ImportId row, then ``rows``."""
+    import json
+
+    ids = ids or [f"Q{k + 1}" for k in range(len(texts))]
+    head = ["ResponseId", *ids]
+    q = ["Response ID", *texts]
+    imp = [json.dumps({"ImportId": "_recordId"})] + [json.dumps({"ImportId": f"QID{k + 1}"}) for k in range(len(texts))]
+    body = [[f"R_{k}", *r] for k, r in enumerate(rows)]
+    return fb._csv_bytes([head, q, imp, *body], encoding="utf-8-sig")
+
+
+def test_unknown_label_rejects_the_row_and_is_noted_with_count_and_columns():
+    rows = [["Satisfied", "Very satisfied", "4"], ["Meh", "Satisfied", "5"], ["Dissatisfied", "Meh", "3"],
+            ["N/A", "Very dissatisfied", "2"], ["Very satisfied", "Satisfied", "4"]]
+    data = _qualtrics(rows, ["Rate your stay - Room", "Rate your stay - Staff", "Overall, how was your stay?"])
+    s = import_survey(data, file_name="q.csv")
+    i = s.info
+    assert i.stages == ("Room", "Staff") and i.outcome == "Q3"
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected) == (5, 3, 2)
+    assert s.rejected["row"].tolist() == [2, 3]
+    assert s.rejected["reason"].tolist() == ["column 'Q1' has the label 'Meh', which is not a known answer label",
+                                             "column 'Q2' has the label 'Meh', which is not a known answer label"]
+    assert "The label 'Meh' (2 answers, columns Q1; Q2) is not known; map it to a score or to N/A." in i.notes
+    assert i.na_answers == 1  # the N/A label on row 4
+    # hand-computed from the rows above (rows 1, 4 and 5 accepted; satisfaction-5: Very dissatisfied=1 ... Very satisfied=5)
+    g = s.ratings.groupby("stage", observed=True)["score"].agg(list)
+    assert g["Room"] == [4.0, 5.0] and g["Staff"] == [5.0, 1.0, 4.0]
+    # the user maps it: Meh -> 3 on one run, Meh -> no answer on another
+    s3 = import_survey(data, ImportOptions(label_map=(("meh", 3.0),)), file_name="q.csv")
+    assert s3.info.rows_rejected == 0 and sorted(s3.ratings["score"].tolist()).count(3.0) == 2
+    sna = import_survey(data, ImportOptions(label_map=(("Meh", None),)), file_name="q.csv")
+    assert sna.info.rows_rejected == 0 and sna.info.na_answers == 3 and len(sna.ratings) == 7
+
+
+def test_four_point_labels_keep_their_scale():
+    labels4 = ["Very dissatisfied", "Dissatisfied", "Satisfied", "Very satisfied"]
+    rows = [[labels4[k % 4], labels4[(k + 1) % 4]] for k in range(40)]  # enough answers to show every point is used
+    s = import_survey(_qualtrics(rows, ["Room", "Staff"]), file_name="q4.csv")
+    assert s.info.scale.label() == "1-4" and s.info.scale_source == "labels"
+    assert sorted(set(s.ratings["score"])) == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_plain_wide_file_with_choice_text():
+    data = b"id,room,staff,overall\n1,Good,Excellent,4\n2,Poor,Fair,2\n3,Very good,Good,5\n4,Fair,Poor,3\n"
+    s = import_survey(data, file_name="plain.csv")
+    i = s.info
+    assert i.format == "wide" and i.stages == ("room", "staff") and i.outcome == "overall"
+    # quality-5: Poor=1, Fair=2, Good=3, Very good=4, Excellent=5
+    assert s.ratings["score"].tolist() == [3.0, 5.0, 1.0, 2.0, 4.0, 3.0, 2.0, 1.0]
+    assert i.scale.label() == "1-5" and i.rows_rejected == 0
+
+
+def test_surveymonkey_false_positive_plain_file_with_empty_first_cell():
+    data = b"respondent_id,segment,stage,score\n,B,S1,1\n1,A,S1,4\n1,A,S2,5\n2,B,S1,3\n2,B,S2,2\n"
+    assert read_raw(data, file_name="long.csv").layout is None
+    s = import_survey(data, file_name="long.csv")
+    assert s.info.format == "long" and s.info.rows_read == 5 and s.info.rows_rejected == 1
+
+
+def test_stages_and_outcome_by_column_id_or_question_text():
+    b = BUILDS["qualtrics_csv"]
+    by_id = import_survey(b.data, ImportOptions(stages=("Q1_2", "Q1_1"), outcome="Q3"), file_name=b.file_name)
+    assert by_id.info.stages == ("Room", "Check-in") and by_id.info.outcome == "Q3"
+    by_text = import_survey(b.data, ImportOptions(stages=("Room", "check-in"), outcome=fb.RECOMMEND_Q), file_name=b.file_name)
+    assert by_text.info.stages == ("Room", "Check-in") and by_text.info.outcome == "Q3"
+    with_cycle = import_survey(b.data, ImportOptions(cycle=CYCLE, stages=("Q1_4", "Room")), file_name=b.file_name)
+    assert with_cycle.info.stages == ("Room", "Check-out")  # cycle order
+    g = with_cycle.ratings.groupby("stage", observed=True)["score"].size()
+    assert g["Room"] == EXPECTED_STATS["Room"][0] and g["Check-out"] == EXPECTED_STATS["Check-out"][0]
+
+
+def test_fuzzy_mapping_is_recorded_with_its_confidence():
+    from cycle_analytics.cycles import Cycle, Stage
+
+    cyc = Cycle("Hotel", (Stage("Check-in experience"), Stage("Room cleanliness")))
+    rows = [[str(1 + k % 5), str(1 + (k * 2) % 5)] for k in range(10)]
+    s = import_survey(_qualtrics(rows, ["How satisfied were you with the check-in experience?", "Room cleanliness"]),
+                      ImportOptions(cycle=cyc), file_name="q.csv")
+    roles = {c.column: c for c in s.info.columns}
+    assert s.info.stages == ("Check-in experience", "Room cleanliness")
+    assert roles["Q2"].detail == "stage 'Room cleanliness' (exact)"
+    assert roles["Q1"].detail.startswith("stage 'Check-in experience' (fuzzy, ") and roles["Q1"].detail.endswith("%)")
+    assert roles["Q1"].question == "How satisfied were you with the check-in experience?"
+
+
+def test_outcome_asked_in_another_language_is_not_a_stage():
+    data = ("Marca temporal,Habitación,Personal,Valoración global\n"
+            "2024/03/05 10:00:00,4,5,4\n2024/03/05 11:00:00,2,3,3\n2024/03/06 09:00:00,5,4,5\n").encode()
+    s = import_survey(data, file_name="Respuestas.csv")
+    assert s.info.format == "google-forms"
+    assert s.info.stages == ("Habitación", "Personal") and s.info.outcome == "Valoración global"
+
+
+def test_personal_data_dropped_and_named_unless_kept():
+    b = BUILDS["qualtrics_csv"]
+    s = import_survey(b.data, ImportOptions(cycle=CYCLE), file_name=b.file_name)
+    personal = EXPECTED["qualtrics_csv"][4]
+    dropped = {c.column for c in s.info.columns if c.role == "dropped_personal"}
+    assert dropped == personal and not personal & set(s.rejected.columns)
+    note = next(n for n in s.info.notes if n.startswith("Personal data columns were not read"))
+    assert all(p in note for p in personal)
+    kept = import_survey(b.data, ImportOptions(cycle=CYCLE, keep_personal=True), file_name=b.file_name)
+    assert not any(c.role == "dropped_personal" for c in kept.info.columns)
+    assert personal <= {c.column for c in kept.info.columns} and kept.info.stages == HOTEL_STAGES

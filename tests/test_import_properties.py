@@ -15,22 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import cycle_analytics.formats as formats
-
 from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.importer import import_survey
 from cycle_analytics.scales import Scale
 
-
-
-@pytest.fixture(scope="module", autouse=True)
-def plain_files_only():
-    """These properties are about the plain long/wide rules: survey-tool detection is switched off
-    (a generated file whose first data row lacks an id can look like a two-row tool header)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(formats, "detect", lambda preview: None)
-        yield
 
 
 GOOD = st.sampled_from(["1", "2", "3", "4", "5", "N/A", ""])

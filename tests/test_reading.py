@@ -248,7 +248,8 @@ def test_export_layout_seam(monkeypatch):
     assert i.format == "testtool"
     assert (i.rows_read, i.rows_accepted, i.rows_rejected) == (3, 2, 1)
     assert s.rejected.row.tolist() == [2]  # data rows only: the question row is not counted
-    assert i.stages == ("Q1", "Q2") and i.outcome == "Q3" and i.id_column == "ResponseId"
+    # exports without a cycle: stages named by their shortened question text (mapping.default_stage_names)
+    assert i.stages == ("Wait", "Teller") and i.outcome == "Q3" and i.id_column == "ResponseId"
     roles = {c.column: c for c in i.columns}
     assert roles["Email"].role == "dropped_personal"
     assert "Email" not in s.rejected.columns and "Email" not in s.responses.columns
@@ -259,7 +260,8 @@ def test_export_layout_seam(monkeypatch):
 def test_export_layout_keep_personal_and_stage_by_question(monkeypatch):
     monkeypatch.setattr(formats, "detect", fake_detect)
     s = import_survey(TOOL.encode(), ImportOptions(keep_personal=True, stages=("How was the teller?",)), file_name="tool.csv")
-    assert s.info.stages == ("Q2",)
+    assert s.info.stages == ("Teller",)
+    assert {c.column: c for c in s.info.columns}["Q2"].role == "stage"
     assert "Email" in s.rejected.columns
 
 

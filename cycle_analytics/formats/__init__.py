@@ -3,7 +3,8 @@
 The detectors are tried in a fixed order, most specific first: Qualtrics (ImportId line or
 ``V1..Vn`` ids), Typeform (``#`` and its system columns), Microsoft Forms (``ID``, ``Start time``,
 ``Completion time``), Google Forms (a time stamp first) and SurveyMonkey (a second header line of
-``Response`` / row labels under blank system columns). The first that recognises the file wins.
+``Response`` / ``Open-Ended Response`` cells, or row labels under SurveyMonkey's own ``Respondent ID`` /
+``Collector ID`` headers; a plain file whose second line merely starts with an empty cell is not one). The first that recognises the file wins.
 
 Examples
 --------

@@ -44,6 +44,12 @@ METADATA_KEYS = frozenset(
               "Custom Value")
 )
 PERSONAL_KEYS = frozenset(key(k) for k in ("IP Address", "Email Address", "First Name", "Last Name"))
+SYSTEM_SPELLINGS = frozenset(("respondent id", "respondentid", "collector id", "collectorid"))
+
+
+def _spelled(text: str) -> str:
+    """Header text as spelled (case and runs of spaces ignored, punctuation kept)."""
+    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def detect(preview: Preview) -> ExportLayout | None:
@@ -60,17 +66,20 @@ def detect(preview: Preview) -> ExportLayout | None:
     top_keys = [key(t) for t in top_cells]
     has_response = any(k in RESPONSE_KEYS for k in sub_keys)
     system = [i for i, k in enumerate(top_keys) if k in METADATA_KEYS or k in PERSONAL_KEYS]
-    has_system = any(top_keys[i] in ("respondentid", "collectorid") for i in system)
+    # Evidence that line 1 is SurveyMonkey's own: its id headers spelled as the tool writes them
+    # ("Respondent ID", "Collector ID"), not a plain file's "respondent_id".
+    has_system = any(_spelled(top_cells[i]) in SYSTEM_SPELLINGS for i in system)
     # The system columns have an empty second line; a data row would carry their values.
     system_blank = bool(system) and all(sub_cells[i] == "" for i in system)
+    others = [sub_cells[i] for i in range(width) if i not in set(system) and sub_cells[i]]
+    numeric = any(_NUMBER.match(s) or looks_like_date(s) for s in others)
     if system:
-        ok = system_blank and (has_response or (has_system and any(sub_cells)))
+        ok = system_blank and (has_response or (has_system and bool(others) and not numeric))
     else:
         # No system columns: line 2 must read like a header (mostly "Response", or labels under a
         # question continued over blank cells) and hold no numbers or dates, unlike a data row.
         filled = [k for k in sub_keys if k]
         continued = any(not top_cells[i] and sub_cells[i] for i in range(1, width))
-        numeric = any(_NUMBER.match(s) or looks_like_date(s) for s in sub_cells if s)
         ok = has_response and not numeric and (continued or sum(k in RESPONSE_KEYS for k in filled) >= 0.5 * len(filled))
     if not ok:
         return None

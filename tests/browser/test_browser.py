@@ -99,8 +99,15 @@ def test_copied_url_restores_filters(page: Page, app_url: str, browser):
     page.goto(app_url)
     wait_ready(page)
     box = page.locator('[data-testid="stMultiSelect"]', has_text="channel")
-    box.locator("input").click()
     option = page.locator('[role="option"]').filter(has_not_text="Select all").first
+    for _ in range(5):  # the list may not open while the app is still settling: try again
+        box.locator("input").click()
+        try:
+            option.wait_for(state="visible", timeout=4000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
     chosen = option.inner_text().strip()
     option.click()
     page.locator("h1").first.click()  # close the list: the multiselect commits its value
