@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_support import loaders, state
 from app_support.loaders import View
+from app_support.widgets import md_escape
 from cycle_analytics.errors import SurveyError
 
 st.set_page_config(layout="wide", page_title="Service Cycle Analytics", page_icon=":material/route:")
@@ -129,7 +130,7 @@ with st.sidebar:
                 ss[key] = [v for v in want if v in options]
             if key in ss:
                 ss[key] = [v for v in ss[key] if v in options]
-            segments[col] = st.multiselect(col, options=options, key=key, placeholder="All")
+            segments[col] = st.multiselect(md_escape(col), options=options, key=key, placeholder="All")
         # ---- outcome
         cands = [c for c in survey.info.outcome_candidates if c in resp.columns]
         out_options = [*cands, state.PROXY_LABEL]

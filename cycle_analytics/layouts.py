@@ -73,6 +73,7 @@ _NUM_RE = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$"
 _DATE_LIKE = re.compile(r"^\s*(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{4}-\d{2}-\d{2}[ T]\d)")
 MAX_SEGMENT_VALUES = 30
 MAX_LABEL_VALUES = 100  # a column with more distinct texts is free text or ids, not answer labels
+MAX_USER_LABEL_VALUES = 10_000  # distinct values looked up in the user's label map, per column
 ORDER_SAMPLE_RESPONDENTS = 50_000
 
 
@@ -357,14 +358,18 @@ def _choose_scale(counts: dict[float, int], options: ImportOptions, what: str,
     notes = []
     if options.scale is not None:
         return options.scale, "user", notes
-    if options.cycle is not None and options.cycle.scale:
-        return parse_scale(options.cycle.scale), "cycle", notes
-    if label_scale is not None:
+    if label_scale is not None:  # the file's own answer labels say it: they win over the cycle's usual scale
         lscale, variant = label_scale
         vals = np.fromiter(counts.keys(), dtype=float)
         if vals.size and bool(lscale.contains(vals).all()):
-            notes.append(f"The scale {lscale.label()} was taken from the answer labels ({variant}).")
+            cyc = parse_scale(options.cycle.scale) if options.cycle is not None and options.cycle.scale else None
+            if cyc is not None and cyc == lscale:
+                return cyc, "cycle", notes
+            extra = f", not the cycle's {cyc.label()}" if cyc is not None else ""
+            notes.append(f"The scale {lscale.label()} was taken from the answer labels ({variant}){extra}.")
             return lscale, "labels", notes
+    if options.cycle is not None and options.cycle.scale:
+        return parse_scale(options.cycle.scale), "cycle", notes
     scale = infer_scale_from_counts(counts)
     if scale is not None:
         notes.append(f"The scale {scale.label()} was inferred: the smallest of 1-5, 1-7, 1-10 and 0-10 holding at least 99% of the {what}.")
@@ -388,7 +393,7 @@ def _choose_scale(counts: dict[float, int], options: ImportOptions, what: str,
 def _na_note(na_answers: int, options: ImportOptions) -> list[str]:
     if not options.na_values:
         if na_answers:
-            return [f"{na_answers} answers are labels meaning no answer (such as N/A or Don't know) and count as no answer."]
+            return [f"{na_answers} answers mean no answer (N/A labels such as Don't know, or your label mapping) and count as no answer."]
         return []
     return [f"{na_answers} answers matched the N/A codes ({', '.join(map(str, options.na_values))}) or N/A labels and count as no answer."]
 
@@ -1091,6 +1096,13 @@ def _score_labels(cols: list[_Col], skip: set[str], options: ImportOptions) -> l
     """
     user = {label_key(k): v for k, v in options.label_map}
     user.pop("", None)
+    user_nums = []  # numeric labels the user mapped ("99" -> N/A)
+    for k, _ in options.label_map:
+        try:
+            user_nums.append(float(str(k).strip().replace(",", ".")))
+        except ValueError:
+            pass
+    user_nums = np.array(user_nums, dtype=float)
     notes: list[str] = []
     distinct: dict[str, tuple[list[str], list[int]]] = {}
     where: dict[str, np.ndarray] = {}
@@ -1103,8 +1115,10 @@ def _score_labels(cols: list[_Col], skip: set[str], options: ImportOptions) -> l
         if not keep.any():
             continue
         text_vals = keep & np.isnan(c.num)
-        if user and (c.n_unique <= MAX_LABEL_VALUES or text_vals.sum() <= MAX_LABEL_VALUES):
-            idx = np.nonzero(keep)[0]
+        cand = (text_vals | np.isin(c.num, user_nums)) if user else text_vals
+        if user and int(cand.sum()) <= MAX_USER_LABEL_VALUES:
+            _make_writable(c)
+            idx = np.nonzero(cand)[0]
             for i, t in zip(idx.tolist(), c.trimmed.take(pa.array(idx)).to_pylist()):
                 k = label_key(t)
                 if k in user:
@@ -1132,6 +1146,7 @@ def _score_labels(cols: list[_Col], skip: set[str], options: ImportOptions) -> l
     unknown: dict[str, list] = {}
     for name, m in matches.items():
         c = by_name[name]
+        _make_writable(c)
         idx = where[name]
         values, counts = distinct[name]
         na_set = set(m.na_labels)
@@ -1161,6 +1176,14 @@ def _score_labels(cols: list[_Col], skip: set[str], options: ImportOptions) -> l
             f"{'; '.join(names)}) is not known; map it to a score or to N/A."
         )
     return notes
+
+
+def _make_writable(c: _Col) -> None:
+    """Own copies of the per-value arrays (Arrow may hand out read-only views)."""
+    if not c.num.flags.writeable:
+        c.num = c.num.copy()
+    if not c.na.flags.writeable:
+        c.na = c.na.copy()
 
 
 def _label_scale(stage_cols: list[_Col]) -> tuple[Scale, str] | None:

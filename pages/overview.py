@@ -18,17 +18,17 @@ c1.metric("Responses", f"{h['responses']:,}", help=f"{h['ratings']:,} stage rati
 if h["satisfaction"] is not None:
     label, value, helptext = h["satisfaction"]
     title = "Overall satisfaction" if "satisf" in label.lower() else label[:1].upper() + label[1:]
-    c2.metric(title[:40], f"{value:.2f}",
+    c2.metric(widgets.md_escape(title[:40]), f"{value:.2f}",
               delta=f"CSAT {h['csat_pct']:.0f}%" if h["csat_pct"] is not None else None, delta_color="off", delta_arrow="off",
-              help=f"{label}: {helptext}", border=True, height="stretch")
+              help=widgets.md_escape(f"{label}: {helptext}"), border=True, height="stretch")
 elif h["csat_pct"] is not None:
-    c2.metric("Satisfied (CSAT)", f"{h['csat_pct']:.0f}%", help=f"share answering {v.outcome.positive!r}", border=True, height="stretch")
+    c2.metric("Satisfied (CSAT)", f"{h['csat_pct']:.0f}%", help=widgets.md_escape(f"share answering {v.outcome.positive!r}"), border=True, height="stretch")
 else:
     sc = a.scores
     avg = float(sc["score_100"].mean()) if len(sc) else float("nan")
     c2.metric("Average stage score", widgets.fmt_num(avg, 0) + " / 100", help="mean over the stages of score_100 (no outcome chosen)", border=True, height="stretch")
 if h["nps"] is not None:
-    c3.metric("NPS", f"{h['nps']:+.0f}", help=f"from {h['nps_column']!r}: % promoters (9–10) − % detractors (0–6)", border=True, height="stretch")
+    c3.metric("NPS", f"{h['nps']:+.0f}", help=widgets.md_escape(f"from {h['nps_column']!r}: % promoters (9–10) − % detractors (0–6)"), border=True, height="stretch")
 else:
     c3.metric("NPS", "–", help="no 0–10 likelihood-to-recommend question in this survey", border=True, height="stretch")
 n_crit = len(a.critical_moments)

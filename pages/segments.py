@@ -23,10 +23,10 @@ if len(seg_table) == 0:
 seg = st.selectbox("Segment", segs, key="segments_page_segment") if len(segs) > 1 else segs[0]
 part = seg_table[seg_table["segment"].astype(str) == seg]
 if len(part) == 0:
-    st.info(f"No comparison for {seg} in the current selection.")
+    st.info(f"No comparison for {widgets.md_escape(seg)} in the current selection.")
     st.stop()
 widgets.chart(fg.segment_heatmap_figure(part, min_n=cfg.min_n), part,
-              f"Score (0–100) of each stage for each {seg} value; outlined cells are significantly below the rest "
+              f"Score (0–100) of each stage for each {widgets.md_escape(seg)} value; outlined cells are significantly below the rest "
               f"({cfg.correction} corrected), grey cells have fewer than {cfg.min_n} responses.",
               key="segment_heatmap", file_name="segments.csv")
 

@@ -60,7 +60,7 @@ if segs:
     seg = st.selectbox("Segment", segs, key="stage_detail_segment") if len(segs) > 1 else segs[0]
     by = loaders.stage_distribution_by(v.key, stage, seg, s)
     widgets.chart(fg.diverging_bar_figure(by, s.scale, by=seg), by,
-                  f"The same answers split by {seg}: a bar further left means more bad experiences in that group.",
+                  f"The same answers split by {widgets.md_escape(seg)}: a bar further left means more bad experiences in that group.",
                   key="stage_distribution_by_segment", file_name="stage_distribution_by_segment.csv")
 else:
     st.caption("The survey has no segment columns, so there is no breakdown by segment.")

@@ -297,3 +297,18 @@ def test_selected_stage_reads_customdata():
     assert selected_stage(event) == "Receiving the money"
     assert selected_stage({"selection": {"points": []}}) is None
     assert selected_stage(None) is None
+
+
+def test_markup_in_names_and_comments_is_shown_as_text():
+    """A stage named like HTML and a comment starting with '=' are displayed literally (st.text / dataframe)."""
+    data = wide_csv(stages=("<script>alert(1)</script>", "**Service**", "Payment"))
+    at = upload(new_app().run(), data)
+    visit(at, "overview")
+    assert not any("<script>" in m.value for m in at.markdown), "user text must not reach st.markdown unescaped"
+    at.session_state["stage"] = "<script>alert(1)</script>"
+    visit(at, "stage_detail")
+    assert at.selectbox(key="stage_select").value == "<script>alert(1)</script>"
+    comments = [d.value for d in at.dataframe if "comment" in d.value.columns]
+    assert comments and comments[0]["comment"].str.startswith("=HYPERLINK").all()  # shown as data, unchanged
+    csv = safe_csv(comments[0]).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv  # ... and neutralised in the download

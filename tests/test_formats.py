@@ -397,6 +397,20 @@ def test_four_point_labels_keep_their_scale():
     s = import_survey(_qualtrics(rows, ["Room", "Staff"]), file_name="q4.csv")
     assert s.info.scale.label() == "1-4" and s.info.scale_source == "labels"
     assert sorted(set(s.ratings["score"])) == [1.0, 2.0, 3.0, 4.0]
+    # the file's labels win over the cycle's usual 1-5 (a 4 of 4 is not a 4 of 5), and the note says so
+    from cycle_analytics.cycles import Cycle, Stage
+
+    cyc = Cycle("Hotel", (Stage("Room"), Stage("Staff")), scale="1-5")
+    c = import_survey(_qualtrics(rows, ["Room", "Staff"]), ImportOptions(cycle=cyc), file_name="q4.csv")
+    assert c.info.scale.label() == "1-4" and any("not the cycle's 1-5" in n for n in c.info.notes)
+
+
+def test_label_map_also_takes_numeric_codes_as_no_answer():
+    rows = [f"{k},{1 + k % 5},{1 + (k * 3) % 5}" for k in range(40)] + ["40,99,3", "41,2,99"]
+    data = ("id,room,staff\n" + "\n".join(rows) + "\n").encode()
+    assert import_survey(data, file_name="p.csv").info.rows_rejected == 2  # 99 is outside 1-5
+    s = import_survey(data, ImportOptions(label_map=(("99", None),)), file_name="p.csv")
+    assert s.info.rows_rejected == 0 and s.info.na_answers == 2 and len(s.ratings) == 82
 
 
 def test_plain_wide_file_with_choice_text():
