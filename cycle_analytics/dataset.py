@@ -97,6 +97,10 @@ class ImportOptions:
     max_bytes: int | None = 200 * 1024 * 1024
     keep_personal: bool = False
     label_map: tuple[tuple[str, float | None], ...] = ()  # user's extra answer labels: (label, score or None = N/A)
+    # The user's reviewed question -> stage mapping (wide files and exports): (column, stage name or
+    # None = "not a stage"). Columns it names override every guess; stage order = cycle order, else
+    # the order of first appearance here.
+    stage_map: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ class DatasetInfo:
     comment_column: str | None = None
     na_values: tuple[str, ...] = ()
     na_answers: int = 0  # answers read as "no answer" through N/A codes
-    scale_source: str = "inferred"  # "inferred" | "user" | "cycle"
+    scale_source: str = "inferred"  # "inferred" | "user" | "cycle" | "labels"
     columns: tuple[ColumnRole, ...] = ()
     notes: tuple[str, ...] = ()
     source: dict = field(default_factory=dict)  # encoding, delimiter, sheet, file name
