@@ -867,6 +867,37 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, tit
     return _style(fig, figure="penalty_reward", stages=names, title=title, height=520)
 
 
+
+_LABEL_SLOTS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+
+
+def _label_positions(x: np.ndarray, y: np.ndarray, *, near: float = 0.09) -> list[str]:
+    """Text positions for scatter labels so that labels of close points do not overlap.
+
+    Points are taken left to right; each gets the first slot (above, below, right, left, ...) that
+    no already-placed point within ``near`` (a share of each axis' range) uses.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(x)
+    out = ["top center"] * n
+    if n < 2:
+        return out
+    def span(v: np.ndarray) -> float:
+        f = v[np.isfinite(v)]
+        return float(f.max() - f.min()) if f.size and f.max() > f.min() else 1.0
+    sx, sy = span(x), span(y)
+    placed: list[int] = []
+    for i in np.argsort(np.where(np.isfinite(x), x, np.inf), kind="stable"):
+        taken = {
+            out[j] for j in placed
+            if np.isfinite(x[i]) and np.isfinite(x[j]) and abs(x[i] - x[j]) / sx < near * 2 and abs(y[i] - y[j]) / sy < near * 1.5
+        }
+        out[i] = next((slot for slot in _LABEL_SLOTS if slot not in taken), "top center")
+        placed.append(int(i))
+    return out
+
+
 def priority_figure(
     priorities: pd.DataFrame,
     *,
@@ -946,6 +977,7 @@ def priority_figure(
         return "<br>".join(lines)
 
     fig = _Canvas()
+    positions = _label_positions(perf, imp)
     level_of = {s: str(_get(rows[s], "level", "")) for s in names}
     order = list(LEVEL_COLORS) + sorted({v for v in level_of.values() if v not in LEVEL_COLORS})
     for rank, lev in enumerate(order):
@@ -956,7 +988,7 @@ def priority_figure(
         fig.add_trace(dict(type="scatter",
             x=perf[idx], y=imp[idx], mode="markers+text",
             name=f"{escape_text(lev).capitalize()} priority" if lev else "Stage", legendrank=rank, showlegend=bool(lev),
-            text=[label(i, names[i]) for i in idx], textposition="top center", textfont=dict(size=11),
+            text=[label(i, names[i]) for i in idx], textposition=[positions[i] for i in idx], textfont=dict(size=11),
             marker=dict(size=12, color=LEVEL_COLORS.get(lev, MUTED_COLOR), line=dict(color="white", width=1)),
             customdata=_customdata(sel, [_get(rows[s], "rank", None) for s in sel]),
             hovertext=[hover(s) for s in sel], hovertemplate="%{hovertext}<extra></extra>",

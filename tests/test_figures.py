@@ -588,3 +588,13 @@ def test_tables_without_any_data_still_draw():
     assert not [s for s in figs[4].layout.shapes if (s.name or "").startswith("crosshair")]
     assert np.isnan(np.array(figs[5].data[0].z, float)).all()
     assert len([a for a in figs[2].layout.annotations if a.name == "no estimate"]) == len(S)
+
+
+def test_priority_labels_of_close_points_take_different_positions():
+    """Two stages almost on top of each other (as Getting to the branch and Leaving the branch in
+    the bank sample) must not have their labels drawn in the same place."""
+    from cycle_analytics.figures import _label_positions
+
+    pos = _label_positions(np.array([74.0, 74.5, 40.0]), np.array([0.125, 0.126, 0.0]))
+    assert pos[0] != pos[1]
+    assert pos[2] == "top center"  # a lone point keeps the default
