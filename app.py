@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_support import loaders, state
+from app_support import loaders, sharing, state
 from app_support.loaders import View
 from app_support.widgets import md_escape
 from cycle_analytics.errors import SurveyError
@@ -17,6 +17,45 @@ from cycle_analytics.errors import SurveyError
 st.set_page_config(layout="wide", page_title="Service Cycle Analytics", page_icon=":material/route:")
 state.init_session()
 ss = st.session_state
+sharing.login_gate()  # with an identity provider configured, nothing runs before sign-in
+
+
+def _leave_link() -> None:
+    ss[state.SAVED_ID] = None
+    st.query_params.clear()
+
+
+def _gate(message: str, *, ask_password: str | None = None) -> None:
+    """The only thing a link to a missing or locked saved survey shows."""
+    st.title("Saved survey")
+    if ask_password is None:
+        st.error(message)
+    else:
+        st.info(message, icon=":material/lock:")
+        pw = st.text_input("Password", type="password", key="unlock_password")
+        if st.button("Open", type="primary", key="unlock_button"):
+            try:
+                sharing.unlock(ask_password, pw)
+            except sharing.WrongPassword as exc:
+                st.error(str(exc))
+            except SurveyError as exc:
+                st.error(str(exc))
+            else:
+                ss.pop("unlock_password", None)
+                st.rerun()
+    st.button("Open the app without this link", key="leave_link", on_click=_leave_link)
+    st.stop()
+
+
+# ---- a saved survey as the data source (?survey=<id> or "Open" on the Saved surveys page)
+saved = None
+if ss.get(state.SAVED_ID) and ss.get(state.UPLOAD) is None:
+    try:
+        saved = sharing.open_saved(ss[state.SAVED_ID])
+    except sharing.PasswordRequired as exc:
+        _gate(str(exc), ask_password=ss[state.SAVED_ID])
+    except SurveyError as exc:  # NotFound (unknown or malformed id), or the store cannot be opened
+        _gate(str(exc))
 
 PAGES = {"Analysis": [
     st.Page("pages/overview.py", title="Overview", icon=":material/route:", default=True),
@@ -26,12 +65,13 @@ PAGES = {"Analysis": [
     st.Page("pages/segments.py", title="Segments", icon=":material/groups:"),
     st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
     st.Page("pages/data.py", title="Data", icon=":material/table:"),
-]}
+], "Share": [st.Page("pages/saved.py", title="Saved surveys", icon=":material/bookmark:", url_path="saved")]}
 _DESIGN = [("pages/cycle_designer.py", "Cycle designer", ":material/account_tree:"),
            ("pages/survey_builder.py", "Survey builder", ":material/edit_note:")]
 if all((loaders.ROOT / path).is_file() for path, _, _ in _DESIGN):
     PAGES["Design"] = [st.Page(path, title=title, icon=icon) for path, title, icon in _DESIGN]
 pg = st.navigation(PAGES)
+sharing.note_location(pg)
 
 
 @st.cache_data(show_spinner=False)
@@ -48,6 +88,10 @@ view = View()
 pending = ss.get(state.URL_PENDING) or {}
 
 with st.sidebar:
+    user = sharing.current_user()
+    if user:
+        st.caption(f"Signed in as {md_escape(user)}")
+        st.button("Sign out", key="logout_button", on_click=st.logout)
     st.subheader("Data")
     uploaded = st.file_uploader(
         "Upload a survey (CSV or Excel)", type=["csv", "tsv", "txt", "xlsx", "xlsm"], key=state.UPLOAD,
@@ -55,13 +99,24 @@ with st.sidebar:
     )
     st.selectbox(
         "Sample survey", options=list(state.SAMPLES), key=state.SAMPLE,
-        format_func=lambda k: state.SAMPLES[k][2], disabled=uploaded is not None,
+        format_func=lambda k: state.SAMPLES[k][2], disabled=uploaded is not None or saved is not None,
         help="Shown when no file is uploaded.",
     )
-    source_id = f"upload:{getattr(uploaded, 'file_id', uploaded.name)}" if uploaded is not None else f"sample:{ss[state.SAMPLE]}"
+    if uploaded is not None:
+        ss[state.SAVED_ID] = None
+        saved = None
+    if saved is not None:
+        st.info(f"Saved survey: **{md_escape(saved.name)}**", icon=":material/bookmark:")
+        st.button("Close the saved survey", key="close_saved", on_click=_leave_link)
+    if uploaded is not None:
+        source_id = f"upload:{getattr(uploaded, 'file_id', uploaded.name)}"
+    elif saved is not None:
+        source_id = f"saved:{saved.id}"
+    else:
+        source_id = f"sample:{ss[state.SAMPLE]}"
     templates = _templates()
     default_cycle = state.NO_CYCLE
-    if uploaded is None and state.SAMPLES[ss[state.SAMPLE]][1] in templates:
+    if uploaded is None and saved is None and state.SAMPLES[ss[state.SAMPLE]][1] in templates:
         default_cycle = state.SAMPLES[ss[state.SAMPLE]][1]
     if ss.get(state.SOURCE_ID) != source_id:
         first = state.SOURCE_ID not in ss
@@ -70,6 +125,10 @@ with st.sidebar:
         ss[state.CYCLE] = default_cycle
         if first and pending.get(state.Q_CYCLE) in templates:
             ss[state.CYCLE] = pending[state.Q_CYCLE]
+        has_plans = saved is not None and saved.plans is not None and len(saved.plans) > 0
+        ss[state.PLANS] = saved.plans if has_plans else None
+        ss[state.PLANS_SOURCE] = source_id
+        ss[state.PLANS_VERSION] = ss.get(state.PLANS_VERSION, 0) + 1
     applied = ss.get(state.APPLIED_CYCLE)
     if applied and ss.get(state.APPLIED_SEEN) != applied:  # just applied on the Cycle designer page
         ss[state.APPLIED_SEEN] = applied
@@ -77,15 +136,26 @@ with st.sidebar:
     cycle_options = [state.NO_CYCLE, *templates] + ([state.DESIGNED] if applied else [])
     if ss.get(state.CYCLE) not in cycle_options:
         ss[state.CYCLE] = default_cycle
-    cycle = st.selectbox(
-        "Cycle template", options=cycle_options, key=state.CYCLE,
-        format_func=lambda k: templates.get(k, "Designed cycle (Cycle designer)" if k == state.DESIGNED else k),
-        help="Names, order, phases and targets of the stages. Without one, the stages come from the file.",
-    )
+    if saved is None:
+        cycle = st.selectbox(
+            "Cycle template", options=cycle_options, key=state.CYCLE,
+            format_func=lambda k: templates.get(k, "Designed cycle (Cycle designer)" if k == state.DESIGNED else k),
+            help="Names, order, phases and targets of the stages. Without one, the stages come from the file.",
+        )
+    else:
+        cycle = default_cycle
+        if saved.survey.cycle is not None:
+            st.caption(f"Cycle: {md_escape(saved.survey.cycle.name)} (saved with the survey)")
 
     # ---- load
     try:
-        if uploaded is not None:
+        if saved is not None and uploaded is None:
+            digest, opts = f"saved:{saved.id}:{saved.updated.isoformat()}", (("saved", saved.id),)
+            view.file_name = str((saved.survey.info.source or {}).get("file") or saved.name)
+            view.source_label = f"Saved survey: {saved.name}"
+            view.survey = saved.survey
+            ss[state.SAVED_OPTIONS] = saved.options
+        elif uploaded is not None:
             digest, data = loaders.upload_digest(uploaded)
             view.file_name = uploaded.name
             view.source_label = f"Uploaded file: {uploaded.name}"
@@ -93,9 +163,11 @@ with st.sidebar:
             digest, data = loaders.sample_bytes(ss[state.SAMPLE])
             view.file_name = loaders.sample_path(ss[state.SAMPLE]).name
             view.source_label = state.SAMPLES[ss[state.SAMPLE]][2]
-        cycle_opt = None if cycle == state.NO_CYCLE else ("yaml", applied) if cycle == state.DESIGNED else cycle
-        opts = loaders.options_key(cycle_opt, ss[state.OVERRIDES])
-        view.survey, view.error = loaders.load_survey(digest, view.file_name, opts, data)
+        if saved is None or uploaded is not None:
+            cycle_opt = None if cycle == state.NO_CYCLE else ("yaml", applied) if cycle == state.DESIGNED else cycle
+            opts = loaders.options_key(cycle_opt, ss[state.OVERRIDES])
+            view.survey, view.error = loaders.load_survey(digest, view.file_name, opts, data)
+            ss[state.SAVED_OPTIONS] = opts
     except SurveyError as exc:
         digest, opts = "", ()
         view.error = str(exc)
@@ -135,6 +207,8 @@ with st.sidebar:
         cands = [c for c in survey.info.outcome_candidates if c in resp.columns]
         out_options = [*cands, state.PROXY_LABEL]
         default_out = survey.info.outcome if survey.info.outcome in cands else state.PROXY_LABEL
+        if saved is not None and saved.outcome is not None:  # the outcome chosen when it was saved
+            default_out = saved.outcome.column if (not saved.outcome.is_proxy and saved.outcome.column in cands) else state.PROXY_LABEL
         if state.Q_OUTCOME in pending:
             want = pending[state.Q_OUTCOME]
             ss[state.OUTCOME] = state.PROXY_LABEL if want == "none" else (want if want in cands else default_out)
@@ -152,7 +226,10 @@ with st.sidebar:
         except SurveyError as exc:
             view.analysis_error = str(exc)
             view.filtered = None
-        okey = (outcome_col, (ss[state.OVERRIDES] or {}).get("positive"))
+        positive = (ss[state.OVERRIDES] or {}).get("positive")
+        if saved is not None and saved.outcome is not None and not saved.outcome.is_proxy and saved.outcome.column == outcome_col:
+            positive = saved.outcome.positive
+        okey = (outcome_col, positive)
         view.key = (digest, opts, fkey, okey)
         if view.filtered is not None and len(view.filtered.responses):
             view.analysis, view.analysis_error = loaders.run_analysis(digest, opts, fkey, okey, view.filtered)
@@ -169,15 +246,20 @@ with st.sidebar:
 
         # ---- the view in the URL
         state.write_query_params(state.desired_query_params(
-            sample=ss[state.SAMPLE] if uploaded is None else None,
+            sample=ss[state.SAMPLE] if uploaded is None and saved is None else None,
+            survey=saved.id if saved is not None else None,
             cycle=cycle if cycle not in (default_cycle, state.DESIGNED) else None,
             date_range=date_range, full_range=full_range, segments=segments,
             outcome=outcome_col, default_outcome=None if default_out == state.PROXY_LABEL else default_out,
             stage=ss.get(state.STAGE),
         ))
         ss[state.URL_PENDING] = {}
-    elif uploaded is None:
+    elif uploaded is None and saved is None:
         state.write_query_params({state.Q_SAMPLE: ss[state.SAMPLE]})
+
+    if view.survey is not None:
+        with st.expander("Save & share", icon=":material/share:"):
+            sharing.save_panel(view, where="sidebar")
 
 ss[state.VIEW] = view
 pg.run()

@@ -3,19 +3,27 @@
 Cache keys are primitives only (file digest, option tuples, filter tuples); the heavy objects are
 passed as leading-underscore arguments, which Streamlit does not hash:
 
-* :func:`load_survey` - ``import_survey`` keyed by the file's SHA-256 digest + import options.
+* :func:`import_cached` - ``import_survey`` keyed by the file's SHA-256 digest + import options.
   ``st.cache_resource`` (no copy on a hit: a 1M-rating survey is not unpickled on every rerun;
   surveys are immutable by convention, nothing mutates them). A ``SurveyError`` is cached too, as
   its sentence, so a bad file is not re-parsed on every rerun.
+* :func:`load_survey` - :func:`import_cached`, plus the automatic reuse of a stage mapping saved
+  for an upload with the same questions (:func:`mapping_store`, ``$CYCLE_ANALYTICS_DATA_DIR/mappings``).
 * :func:`filtered_survey` - ``filter_survey`` keyed by digest + options + filters.
 * :func:`run_analysis` - ``analyze`` keyed by digest + options + filters + outcome + settings
   (``st.cache_data``: the result is small tables).
-* :func:`bad_comments` - comments of the respondents who rated one stage in the bottom box.
+* :func:`headline` / :func:`headline_figures`, :func:`bad_comments`, :func:`stage_distribution_by` -
+  cached wrappers of ``cycle_analytics.headline``.
+
+Data-page overrides (``state.OVERRIDES``) understood by :func:`options_key` / :func:`build_options`:
+``stages``, ``outcome``, ``positive``, ``na_values``, ``scale``, ``sheet``, ``stage_map``
+(``((column, stage or None), ...)``) and ``label_map`` (``((label, score or None), ...)``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +110,8 @@ def options_key(cycle: str | tuple | None, overrides: dict) -> tuple:
         ("na_values", tuple(o.get("na_values") or ())),
         ("scale", o.get("scale") or None),
         ("sheet", o.get("sheet") or None),
+        ("stage_map", tuple((str(c), None if st_ is None else str(st_)) for c, st_ in o["stage_map"]) if o.get("stage_map") else None),
+        ("label_map", tuple((str(k), None if v is None else float(v)) for k, v in o["label_map"]) if o.get("label_map") else None),
     )
 
 
@@ -123,11 +133,13 @@ def build_options(opts: tuple) -> ImportOptions:
         positive=o.get("positive"),
         na_values=tuple(o.get("na_values") or ()),
         scale=parse_scale(o["scale"]) if o.get("scale") else None,
+        stage_map=tuple(o.get("stage_map") or ()),
+        label_map=tuple(o.get("label_map") or ()),
     )
 
 
 @st.cache_resource(show_spinner="Reading the survey…", max_entries=6)
-def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple[Survey | None, str | None]:
+def import_cached(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple[Survey | None, str | None]:
     """``(survey, None)`` or ``(None, error sentence)``: ``import_survey`` on the file's bytes."""
     from cycle_analytics.importer import import_survey
 
@@ -135,6 +147,73 @@ def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple
         return import_survey(_data, build_options(opts), file_name=file_name), None
     except SurveyError as exc:
         return None, str(exc)
+
+
+def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple[Survey | None, str | None]:
+    """``(survey, None)`` or ``(None, error sentence)`` (:func:`import_cached`), reusing a saved mapping.
+
+    When an uploaded file's options carry no stage mapping and a mapping confirmed earlier for a
+    file with the same questions (and the same cycle) is saved in :func:`mapping_store`, it is put into the
+    Data-page overrides (``stage_map``, and its ``label_map``) and the script reruns, so every
+    cache key downstream includes it. :data:`MAPPING_REUSED` records it for the Data page.
+    """
+    survey, error = import_cached(digest, file_name, opts, _data)
+    if survey is None or not digest.startswith("upload:") or dict(opts).get("stage_map") or survey.info.format == "long":
+        return survey, error
+    ss = st.session_state
+    try:
+        sig = survey_signature(survey)
+        record = mapping_store().load(sig) if sig else None
+    except SurveyError:
+        return survey, error
+    if record is None or sig in (ss.get(MAPPING_SKIP) or ()):
+        return survey, error
+    if record.get("cycle") != (survey.cycle.name if survey.cycle is not None else None):
+        return survey, error
+    known = {r.column for r in survey.info.columns}
+    stage_map = tuple((c, s_) for c, s_ in record["columns"].items() if c in known)
+    if not stage_map:
+        return survey, error
+    over = dict(ss.get(state.OVERRIDES) or {})
+    over["stage_map"] = stage_map
+    labels = tuple(record.get("labels", {}).items())
+    if labels and not over.get("label_map"):
+        over["label_map"] = labels
+    ss[state.OVERRIDES] = over
+    ss[MAPPING_REUSED] = {"digest": digest, "signature": sig, "saved_at": record.get("saved_at"), "stage_map": stage_map}
+    st.rerun()
+    return survey, error  # pragma: no cover - st.rerun does not return
+
+
+# ---------------------------------------------------------------- saved stage mappings (Data page)
+
+# Session-state keys owned by the Data page / loaders (to be listed in app_support/state.py):
+MAPPING_REUSED = "data_mapping_reused"  # dict(digest, signature, saved_at, stage_map): a saved mapping applied on load
+MAPPING_SKIP = "data_mapping_skip"  # set of signatures whose saved mapping this session does not reuse (after a reset)
+MAPPING_SAVED = "data_mapping_saved"  # (digest, saved_at): the mapping just confirmed on the Data page
+DATA_DIR_ENV = "CYCLE_ANALYTICS_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """Where the app keeps what it saves: ``$CYCLE_ANALYTICS_DATA_DIR``, default ``<project>/var``."""
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else ROOT / "var"
+
+
+def mapping_store():
+    """The :class:`cycle_analytics.mapping.MappingStore` in ``data_dir()/mappings``."""
+    from cycle_analytics.mapping import MappingStore
+
+    return MappingStore(data_dir() / "mappings")
+
+
+def survey_signature(survey: Survey) -> str | None:
+    """:func:`cycle_analytics.mapping.mapping_signature` of the file's columns and question texts
+    (every input column, so the signature does not change when the mapping does)."""
+    from cycle_analytics.mapping import mapping_signature
+
+    questions = {r.column: r.question for r in survey.info.columns}
+    return mapping_signature(questions) if questions else None
 
 
 # ---------------------------------------------------------------- filters
@@ -188,105 +267,40 @@ def run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, _surv
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def bad_comments(key: tuple, stage: str, _survey: Survey) -> pd.DataFrame:
-    """Respondents who rated ``stage`` in the bottom box and left a comment: ``response_id, score, comment``."""
-    r, resp = _survey.ratings, _survey.responses
-    empty = pd.DataFrame({"response_id": pd.Series([], dtype="str"), "score": pd.Series([], dtype="float64"),
-                          "comment": pd.Series([], dtype="str")})
-    if "comment" not in resp.columns or stage not in r["stage"].cat.categories:
-        return empty
-    code = r["stage"].cat.categories.get_loc(stage)
-    mask = (r["stage"].cat.codes.to_numpy() == code) & np.isin(r["score"].to_numpy(), np.asarray(_survey.scale.bottom_box, dtype=float))
-    rows = r["response_id"].cat.codes.to_numpy()[mask]
-    scores = r["score"].to_numpy()[mask]
-    comments = resp["comment"].to_numpy()[rows] if len(rows) else np.array([], dtype=object)
-    keep = pd.notna(comments) & (pd.Series(comments, dtype="str").str.strip().str.len().fillna(0).to_numpy() > 0) if len(rows) else np.zeros(0, bool)
-    if not keep.any():
-        return empty
-    return pd.DataFrame({
-        "response_id": resp["response_id"].astype("str").to_numpy()[rows[keep]],
-        "score": scores[keep],
-        "comment": pd.Series(comments[keep], dtype="str").to_numpy(),
-    }).sort_values("score", kind="stable").reset_index(drop=True)
+    """Respondents who rated ``stage`` in the bottom box and left a comment: ``response_id, score, comment``
+    (:func:`cycle_analytics.headline.bad_comments`, cached)."""
+    from cycle_analytics.headline import bad_comments as _bad_comments
+
+    return _bad_comments(_survey, stage)
 
 
 # ---------------------------------------------------------------- headline figures
 
 
-def _recommend_column(survey: Survey) -> str | None:
-    """A 0-10 likelihood-to-recommend outcome column, if the survey has one."""
-    resp = survey.responses
-    for col in survey.info.outcome_candidates:
-        if col not in resp.columns or not pd.api.types.is_numeric_dtype(resp[col]):
-            continue
-        name = col.lower()
-        if "recommend" in name or "nps" in name:
-            vals = resp[col].to_numpy(dtype=float)
-            vals = vals[~np.isnan(vals)]
-            if len(vals) and vals.min() >= 0 and vals.max() <= 10:
-                return col
-    return None
-
-
 @st.cache_data(show_spinner=False, max_entries=24)
+def headline_figures(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None):
+    """:func:`cycle_analytics.headline.headline_figures` for the filtered survey (cached)."""
+    from cycle_analytics.headline import headline_figures as _figures
+
+    return _figures(_survey, _outcome)
+
+
 def headline(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None) -> dict:
-    """Headline numbers: ``responses``, ``ratings``, ``satisfaction`` (label, value, help),
-    ``csat_pct``, ``nps`` (or ``None``), computed with numpy on the filtered survey."""
-    resp = _survey.responses
-    out: dict = {"responses": int(len(resp)), "ratings": int(len(_survey.ratings)), "satisfaction": None,
-                 "csat_pct": None, "nps": None, "nps_column": None}
-    spec = _outcome
-    if spec is not None and not spec.is_proxy and spec.column in resp.columns:
-        col = resp[spec.column]
-        if spec.kind == "rating" and pd.api.types.is_numeric_dtype(col) and spec.scale is not None:
-            vals = col.to_numpy(dtype=float)
-            vals = vals[~np.isnan(vals)]
-            if len(vals):
-                out["satisfaction"] = (spec.display(), float(vals.mean()), f"mean on {spec.scale.minimum}–{spec.scale.maximum}, {len(vals):,} answers")
-                out["csat_pct"] = float(np.isin(vals, np.asarray(spec.scale.top_box, float)).mean() * 100)
-        elif spec.kind == "binary":
-            vals = col.dropna()
-            if len(vals):
-                pos = (vals.astype(str) == str(spec.positive)).to_numpy() if spec.positive is not None else None
-                if pos is not None:
-                    out["csat_pct"] = float(pos.mean() * 100)
-    rec = _recommend_column(_survey)
-    if rec is not None:
-        vals = resp[rec].to_numpy(dtype=float)
-        vals = vals[~np.isnan(vals)]
-        if len(vals):
-            out["nps"] = float(((vals >= 9).mean() - (vals <= 6).mean()) * 100)
-            out["nps_column"] = rec
-    return out
+    """Headline numbers as the Overview page reads them: ``responses``, ``ratings``, ``satisfaction``
+    (label, value, help) or ``None``, ``csat_pct``, ``nps``, ``nps_column``, and ``figures`` (the
+    :class:`cycle_analytics.headline.Headline`)."""
+    h = headline_figures(key, _survey, _outcome)
+    sat = None
+    if h.outcome_mean is not None:
+        where = f"mean on {h.outcome_scale.minimum}–{h.outcome_scale.maximum}, " if h.outcome_scale is not None else "mean, "
+        sat = (h.outcome_label or "", h.outcome_mean, f"{where}{h.outcome_n:,} answers")
+    return {"responses": h.responses, "ratings": h.ratings, "satisfaction": sat, "csat_pct": h.csat_pct,
+            "nps": h.nps, "nps_column": h.nps_column, "figures": h}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def stage_distribution_by(key: tuple, stage: str, segment: str, _survey: Survey) -> pd.DataFrame:
-    """Answer distribution of one stage per value of a segment column (one vectorised bincount).
+    """One stage's answer distribution per segment value (:func:`cycle_analytics.headline.stage_distribution_by`, cached)."""
+    from cycle_analytics.headline import stage_distribution_by as _by
 
-    Columns: ``stage``, ``<segment>`` (the segment value), ``score``, ``count``, ``pct`` (within
-    the value), ``n`` (answers of the value): the shape ``figures.diverging_bar_figure(..., by=segment)`` draws.
-    """
-    r, resp = _survey.ratings, _survey.responses
-    values = _survey.scale.values
-    seg = resp[segment]
-    cats = [str(c) for c in (seg.cat.categories if hasattr(seg, "cat") else sorted(seg.dropna().astype(str).unique()))]
-    seg_codes = seg.cat.codes.to_numpy() if hasattr(seg, "cat") else pd.Categorical(seg.astype("str"), categories=cats).codes
-    code = r["stage"].cat.categories.get_loc(stage)
-    mask = r["stage"].cat.codes.to_numpy() == code
-    g = np.asarray(seg_codes)[r["response_id"].cat.codes.to_numpy()[mask]]
-    sc = r["score"].to_numpy()[mask].astype(np.int64) - _survey.scale.minimum
-    ok = g >= 0
-    k, p = len(cats), len(values)
-    counts = np.bincount(g[ok] * p + sc[ok], minlength=k * p).reshape(k, p) if k else np.zeros((0, p), np.int64)
-    n = counts.sum(axis=1)
-    pct = counts / np.maximum(n[:, None], 1) * 100
-    keep = n > 0
-    kept = [c for c, kk in zip(cats, keep) if kk]
-    return pd.DataFrame({
-        "stage": pd.Categorical([stage] * (len(kept) * p), categories=list(_survey.stages), ordered=True),
-        segment: pd.Categorical(np.repeat(np.asarray(kept, dtype=object), p), categories=kept),
-        "score": np.tile(np.asarray(values, dtype=np.int64), len(kept)),
-        "count": counts[keep].ravel(),
-        "pct": pct[keep].ravel(),
-        "n": np.repeat(n[keep], p),
-    })
+    return _by(_survey, stage, segment)

@@ -30,6 +30,29 @@ Plain state (not widgets):
 ``VIEW``          the :class:`app_support.loaders.View` of this run (survey, filtered survey,
                   analysis, error), computed in ``app.py`` and read by the pages.
 
+Saved surveys, share links and action plans (``app_support.sharing``):
+
+``SAVED_ID``       id of the saved survey requested as the data source (``?survey=<id>`` at
+                  session start, or "Open" on the Saved surveys page); ``None`` = none.
+``SAVED_UNLOCKED`` dict ``{id: password}`` of protected saved surveys unlocked in this session
+                  (server-side session memory only; needed again to save plans to them).
+``SAVED_MINE``     ids saved or opened in this session (listed on the Saved surveys page when the
+                  app runs without login).
+``SAVED_LINKED``   ``(source_id, id)``: the current upload / sample was saved as ``id`` in this
+                  session (its share link and plan saves go to that saved survey).
+``SAVED_OPTIONS``  the import options of the survey in use: the options key of ``loaders`` for a
+                  file or sample, or the saved ``ImportOptions`` of a saved survey.
+``PLANS``          the action-plan table (``cycle_analytics.plans`` columns, validated) of the
+                  survey in use; ``None`` until edited / loaded. ``PLANS_SOURCE`` is the
+                  ``SOURCE_ID`` it belongs to (plans of another source are ignored);
+                  ``PLANS_VERSION`` the version of the plan editor's key (``plans_editor_<n>``),
+                  bumped when the table is replaced; ``PLANS_UPLOAD_SEEN`` the file id of the last
+                  imported plan CSV.
+``APP_BASE_URL``   the app's URL in the browser (without page and query), for share links.
+``LAST_PAGE``      url path of the analysis page last shown (``""`` = Overview): the page a share
+                  link opens.
+``EXPORT_READY``   the analysis key + plans fingerprint for which the report downloads were built.
+
 Page-local keys (owned by their pages, listed here so names never clash): Stage detail
 ``stage_detail_segment``; Segments ``segments_page_segment``; Data ``data_stages``, ``data_na``,
 ``data_scale``, ``data_outcome``, ``data_positive`` (form ``import_choices``); Cycle designer
@@ -39,7 +62,8 @@ Page-local keys (owned by their pages, listed here so names never clash): Stage 
 (``journey_chart``, ``penalty_chart``, ``priority_chart``, ...) hold Plotly selection events.
 
 URL: ``?sample=<name>&cycle=<stem>&from=YYYY-MM-DD&to=YYYY-MM-DD&seg.<column>=<value>&...
-&outcome=<column>|none&stage=<stage name>`` (repeated ``seg.<column>`` keys for several values).
+&outcome=<column>|none&stage=<stage name>`` (repeated ``seg.<column>`` keys for several values);
+a share link has ``survey=<saved survey id>`` instead of ``sample``.
 """
 
 from __future__ import annotations
@@ -64,6 +88,19 @@ URL_READ = "url_read"
 URL_PENDING = "url_pending"
 VIEW = "view"
 
+SAVED_ID = "saved_survey_id"
+SAVED_UNLOCKED = "saved_unlocked"
+SAVED_MINE = "saved_mine"
+SAVED_LINKED = "saved_linked"
+SAVED_OPTIONS = "saved_options"
+PLANS = "action_plans"
+PLANS_SOURCE = "action_plans_source"
+PLANS_VERSION = "action_plans_version"
+PLANS_UPLOAD_SEEN = "action_plans_upload_seen"
+APP_BASE_URL = "app_base_url"
+LAST_PAGE = "last_page"
+EXPORT_READY = "export_ready"
+
 # Written by the Cycle designer / Survey builder pages (YAML text of a cycle):
 DESIGNER_CYCLE = "designer_cycle"  # last valid design (read by the Survey builder)
 APPLIED_CYCLE = "applied_cycle"  # the design applied to the survey in use (read by app.py)
@@ -82,6 +119,7 @@ DEFAULT_SAMPLE = "bank_visit"
 
 # Query-parameter names
 Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SEG = "sample", "cycle", "from", "to", "outcome", "stage", "seg."
+Q_SURVEY = "survey"
 
 
 NAV_RERUN = "nav_rerun"  # a page ran without app.py once (legacy pages/ mode) and asked for a rerun
@@ -122,13 +160,15 @@ def init_session() -> None:
         ss[URL_PENDING] = pending
         if pending.get(Q_SAMPLE) in SAMPLES:
             ss[SAMPLE] = pending[Q_SAMPLE]
+        if Q_SURVEY in pending:
+            ss[SAVED_ID] = str(pending[Q_SURVEY])
     ss.setdefault(SAMPLE, DEFAULT_SAMPLE)
 
 
 def read_query_params(qp) -> dict:
     """The view described by the URL: ``{"sample", "cycle", "from", "to", "outcome", "stage", "segments"}``."""
     out: dict = {}
-    for k in (Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE):
+    for k in (Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SURVEY):
         if k in qp:
             out[k] = qp.get(k)
     segs = {}
@@ -144,7 +184,7 @@ def reset_for_new_source(ss: Mapping | None = None) -> None:
     """Forget the filters, overrides and selected stage (the data source changed)."""
     ss = st.session_state if ss is None else ss
     for key in list(ss.keys()):
-        if key.startswith(SEG_PREFIX) or key in (DATE_RANGE, OUTCOME, STAGE_SELECT):
+        if key.startswith(SEG_PREFIX) or key in (DATE_RANGE, OUTCOME, STAGE_SELECT, EXPORT_READY):
             del ss[key]
     ss[OVERRIDES] = {}
     ss[STAGE] = None
@@ -164,9 +204,13 @@ def parse_date(text: str | None) -> dt.date | None:
 
 
 def desired_query_params(*, sample: str | None, cycle: str | None, date_range, full_range, segments: dict,
-                         outcome: str | None, default_outcome: str | None, stage: str | None) -> dict:
-    """The query parameters for the current view (defaults are left out to keep links short)."""
+                         outcome: str | None, default_outcome: str | None, stage: str | None,
+                         survey: str | None = None) -> dict:
+    """The query parameters for the current view (defaults are left out to keep links short);
+    ``survey`` is the id of the saved survey in use."""
     qp: dict = {}
+    if survey:
+        qp[Q_SURVEY] = survey
     if sample:
         qp[Q_SAMPLE] = sample
     if cycle:

@@ -881,6 +881,8 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     notes.append(
         f"Long layout: one row per respondent and stage (id {id_c.name!r}, stage {st_c.name!r}, score {sc_c.name!r})."
     )
+    if options.stage_map:
+        notes.append("Your stage mapping was not used: it applies to wide files (one column per stage), and this file is long.")
     empty_row = _empty_rows(cols, n)
     rej.mark(empty_row, rej.reason("empty row"))
 
@@ -1173,9 +1175,36 @@ def _score_labels(cols: list[_Col], skip: set[str], options: ImportOptions) -> l
     for label, (count, names) in sorted(unknown.items(), key=lambda kv: (-kv[1][0], kv[0])):
         notes.append(
             f"The label {label!r} ({count} answer{'s' if count != 1 else ''}, column{'s' if len(names) > 1 else ''} "
-            f"{'; '.join(names)}) is not known; map it to a score or to N/A."
+            f"{_COLUMN_SEP.join(names)}) is not known; map it to a score or to N/A."
         )
     return notes
+
+
+_COLUMN_SEP = "; "
+_UNKNOWN_NOTE = re.compile(r"^The label (?P<label>'.*'|\".*\") \((?P<count>\d+) answers?, columns? (?P<cols>.*)\) is not known; map it to a score or to N/A\.$", re.S)
+
+
+def unknown_labels(info: DatasetInfo) -> pd.DataFrame:
+    """The answer labels the import did not know, read back from ``info.notes``.
+
+    Returns a DataFrame ``label, count, columns`` (``columns``: the column names joined with
+    ``"; "``), most frequent first, as the notes list them; empty when every label was known.
+
+    >>> from cycle_analytics.importer import import_survey
+    >>> s = import_survey(b"id,a,b\\n1,Satisfied,Meh\\n2,Dissatisfied,Satisfied\\n3,Meh,Very satisfied\\n", file_name="x.csv")
+    >>> unknown_labels(s.info).values.tolist()
+    [['Meh', 2, 'a; b']]
+    """
+    import ast
+
+    if not isinstance(info, DatasetInfo):
+        raise SurveyError(f"unknown_labels needs the import summary (DatasetInfo), not a {type(info).__name__}.")
+    rows = []
+    for note in info.notes:
+        m = _UNKNOWN_NOTE.match(str(note))
+        if m:
+            rows.append({"label": str(ast.literal_eval(m.group("label"))), "count": int(m.group("count")), "columns": m.group("cols")})
+    return pd.DataFrame(rows, columns=["label", "count", "columns"]).astype({"label": "str", "count": "int64", "columns": "str"})
 
 
 def _make_writable(c: _Col) -> None:
@@ -1213,6 +1242,69 @@ def _is_outcome_column(c: _Col) -> bool:
 
 # --------------------------------------------------------------------------------------------
 # Wide layout
+
+
+def _apply_stage_map(cols: list[_Col], stage_cols: list[tuple[_Col, str]], details: dict[str, str],
+                     roles: dict[str, ColumnRole], taken: set[str], user_outcome: _Col | None,
+                     options: ImportOptions, order_note: str) -> tuple[list[tuple[_Col, str]], str]:
+    """The stages after the user's reviewed mapping (``options.stage_map``) overrides the guesses.
+
+    A listed column becomes the named stage (renamed) or, mapped to ``None``, is no stage; the
+    guessed stages of unlisted columns stay unless the user gave their stage name to another
+    column. Order: the cycle's (user stages outside the cycle follow, in mapping order), else the
+    mapping's order, then the remaining guessed stages in their order.
+    """
+    user: dict[str, str | None] = {}
+    listed: list[_Col] = []
+    for entry in options.stage_map:
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            raise SurveyError(f"Each stage mapping entry must be a (column, stage or None) pair, not {entry!r}.")
+        col_text, stage = entry
+        c = _find_column(str(col_text), cols, "a stage in your stage mapping")
+        if c.name in taken:
+            raise SurveyError(f"The column {c.name!r} in your stage mapping cannot be a stage: it is the respondent id.")
+        if user_outcome is not None and c.name == user_outcome.name and stage is not None and str(stage).strip():
+            raise SurveyError(f"The column {c.name!r} in your stage mapping cannot be a stage: it is the chosen outcome.")
+        name = None if stage is None or not str(stage).strip() else str(stage).strip()
+        if c.name in user:
+            raise SurveyError(f"The column {c.name!r} appears twice in your stage mapping.")
+        user[c.name] = name
+        listed.append(c)
+    chosen = [(c, user[c.name]) for c in listed if user[c.name] is not None]
+    keys = [normalise_key(nm) for _, nm in chosen]
+    dup = next((nm for (_, nm), k in zip(chosen, keys) if keys.count(k) > 1), None)
+    if dup is not None:
+        raise SurveyError(f"Your stage mapping gives the stage {dup!r} to more than one column.")
+    user_keys = set(keys)
+    if options.cycle is not None:
+        names = {normalise_key(s): s for s in options.cycle.stage_names}
+        chosen = [(c, names.get(normalise_key(nm), nm)) for c, nm in chosen]  # the cycle's spelling
+    for c, nm in chosen:
+        details[c.name] = _stage_detail(nm, "your mapping")
+    for c in listed:
+        if user[c.name] is None:
+            roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: your mapping", c.question)
+            details.pop(c.name, None)
+    kept = []
+    for c, nm in stage_cols:
+        if c.name in user:
+            continue
+        if normalise_key(nm) in user_keys:
+            owner = next(u.name for u, unm in chosen if normalise_key(unm) == normalise_key(nm))
+            roles[c.name] = ColumnRole(c.name, "ignored", f"not a stage: your mapping gives {nm!r} to the column {owner!r}", c.question)
+            details.pop(c.name, None)
+            continue
+        kept.append((c, nm))
+    if options.cycle is not None:
+        pos = {s: k for k, s in enumerate(options.cycle.stage_names)}
+        combined = chosen + kept
+        rank = {id(t): k for k, t in enumerate(combined)}
+        combined.sort(key=lambda t: (pos.get(t[1], len(pos)), rank[id(t)]))
+        note = f"Stage order: the cycle {options.cycle.name!r} (stages mapped by you)."
+    else:
+        combined = chosen + kept
+        note = "Stage order: your stage mapping."
+    return combined, note if chosen else order_note
 
 
 def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Survey:
@@ -1300,7 +1392,7 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
                     roles[c.name] = ColumnRole(c.name, "ignored", f"also matches the stage {stg.name!r}, already read from {by_stage[stg.name].name!r}", c.question)
                     continue
                 by_stage[stg.name] = c
-        if not by_stage:
+        if not by_stage and not any(stg for _, stg in options.stage_map):
             raise SurveyError(
                 f"No column of the file matches a stage of the cycle {cyc.name!r} by name, alias or question; choose the stage columns."
             )
@@ -1324,6 +1416,8 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
             default = default_stage_names({c.name: c.question or c.name for c, _ in stage_cols})
             stage_cols = [(c, default[c.name]) for c, _ in stage_cols]
         order_note = "Stage order: the column order of the file."
+    if options.stage_map:
+        stage_cols, order_note = _apply_stage_map(cols, stage_cols, details, roles, taken, user_outcome, options, order_note)
     if not stage_cols:
         label = raw.source.get("file_name") or ""
         raise SurveyError(

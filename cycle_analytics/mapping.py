@@ -34,6 +34,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -315,8 +316,13 @@ class MappingStore:
             raise SurveyError(f"{signature!r} is not a mapping signature (16 hexadecimal characters).")
         return Path(self.folder) / f"mapping-{signature}.json"
 
-    def save(self, signature: str, mapping, *, cycle: str | None = None, questions: Mapping[str, str] | None = None) -> Path:
-        """Save ``mapping`` (column -> stage or ``None``, or a :func:`map_questions` frame) atomically."""
+    def save(self, signature: str, mapping, *, cycle: str | None = None, questions: Mapping[str, str] | None = None,
+             labels: Mapping[str, float | None] | None = None, saved_at: str | None = None) -> Path:
+        """Save ``mapping`` (column -> stage or ``None``, or a :func:`map_questions` frame) atomically.
+
+        ``labels``: the user's answer labels (label -> score, ``None`` = N/A) confirmed with it;
+        ``saved_at``: an ISO timestamp (default: now, UTC), shown when the mapping is reused.
+        """
         if isinstance(mapping, pd.DataFrame):
             if not {"column", "stage"} <= set(mapping.columns):
                 raise SurveyError("A mapping table needs the columns 'column' and 'stage'.")
@@ -328,6 +334,8 @@ class MappingStore:
             "cycle": cycle,
             "columns": {str(c): (None if s is None else str(s)) for c, s in mapping.items()},
             "questions": {str(c): str(q) for c, q in (questions or {}).items()},
+            "labels": {str(k): (None if v is None else float(v)) for k, v in (labels or {}).items()},
+            "saved_at": saved_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         path = self.path(signature)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,7 +346,10 @@ class MappingStore:
         return path
 
     def load(self, signature: str) -> dict | None:
-        """The saved record (``signature, cycle, columns, questions``) or ``None`` if there is none."""
+        """The saved record (``signature, cycle, columns, questions, labels, saved_at``) or ``None`` if there is none.
+
+        Records saved before ``labels`` / ``saved_at`` existed read with ``{}`` / ``None`` for them.
+        """
         path = self.path(signature)
         if not path.is_file():
             return None
@@ -348,6 +359,9 @@ class MappingStore:
             raise SurveyError(f"The saved mapping {path.name!r} cannot be read; delete it and map the questions again.") from None
         if not isinstance(data, dict) or not isinstance(data.get("columns"), dict) or data.get("signature") != signature:
             raise SurveyError(f"The saved mapping {path.name!r} is not a mapping file; delete it and map the questions again.")
+        labels = data.get("labels")
+        data["labels"] = labels if isinstance(labels, dict) else {}
+        data.setdefault("saved_at", None)
         return data
 
     def delete(self, signature: str) -> bool:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import loaders, widgets
+from app_support import loaders, sharing, state, widgets
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
@@ -38,10 +38,13 @@ st.subheader("The journey")
 if len(a.scores) == 0:
     st.info("No stage has any answer in the current selection.")
 else:
-    fig = fg.journey_figure(a.scores, verdicts=a.moments, targets=s.targets(), phases=s.phases(), scale=s.scale)
+    open_plans = sharing.open_plans(v)
+    fig = fg.journey_figure(a.scores, verdicts=a.moments, targets=s.targets(), phases=s.phases(), scale=s.scale,
+                            open_plans=open_plans)
     clicked = widgets.chart(
         fig, a.scores, "Each point is a stage in cycle order: its mean score with a 95% interval; the dashed line is the "
-        "target. Critical moments and pain points are marked. Click a stage to open its detail.",
+        "target. Critical moments and pain points are marked" + (", and so are stages with an open action plan" if open_plans else "")
+        + ". Click a stage to open its detail.",
         key="journey_chart", selectable=True, file_name="stage_scores.csv")
     if clicked:
         widgets.open_stage(clicked)
@@ -60,3 +63,25 @@ if len(pains):
                + ", ".join(widgets.md_escape(x) for x in pains["stage"].astype(str)))
 for note in getattr(a, "notes", ()) or ():
     st.caption(widgets.md_escape(note))
+
+# ---- report export (built on click, cached on the analysis key + plans; reruns reuse the bytes)
+st.subheader("Export")
+ss = st.session_state
+plans = sharing.current_plans(v)
+export_key = (repr(v.key), sharing.plans_fingerprint(plans))
+if ss.get(state.EXPORT_READY) != export_key:
+    st.caption("A self-contained HTML report (opens offline, interactive charts) and an Excel workbook with every table.")
+    if st.button("Prepare the report downloads", key="prepare_reports", icon=":material/description:"):
+        ss[state.EXPORT_READY] = export_key
+        st.rerun()
+else:
+    title = f"Service cycle report: {v.source_label.split(': ', 1)[-1]}" if v.source_label else "Service cycle report"
+    html_bytes = sharing.report_html(v.key, export_key[1], title, s, a, plans)
+    xlsx_bytes = sharing.report_xlsx(v.key, export_key[1], s, a, plans)
+    e1, e2 = st.columns(2)
+    e1.download_button("Download the HTML report", data=html_bytes, file_name="service_cycle_report.html",
+                       mime="text/html", key="report_html", on_click="ignore", icon=":material/download:")
+    e2.download_button("Download the Excel workbook", data=xlsx_bytes, file_name="service_cycle_report.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="report_xlsx",
+                       on_click="ignore", icon=":material/download:")
+    st.caption("Both reflect the current filters, outcome and action plans.")

@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-from app_support import widgets
+import pandas as pd
+
+from app_support import sharing, state, widgets
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.plans import PLAN_COLUMNS, STATUSES, plans_from_priorities, validate_plans
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
@@ -22,10 +26,12 @@ if len(pr) == 0:
     st.info("No stage can be ranked in this selection (no stage has answers together with an outcome).")
     st.stop()
 
-fig = fg.priority_figure(pr)
+open_plans = sharing.open_plans(v)
+fig = fg.priority_figure(pr, open_plans=open_plans)
 clicked = widgets.chart(
     fig, pr, "Importance (up) against performance (right); the crosshairs are the stages' averages. "
-    "'Concentrate here' (top left) holds important stages that perform poorly. Click a stage to open its detail.",
+    "'Concentrate here' (top left) holds important stages that perform poorly"
+    + ("; stages with an open action plan are marked" if open_plans else "") + ". Click a stage to open its detail.",
     key="priority_chart", selectable=True, file_name="priorities.csv")
 if clicked:
     widgets.open_stage(clicked)
@@ -39,5 +45,67 @@ widgets.table(pr[cols], key="priority_table", column_config={
     "gap": st.column_config.NumberColumn(format="%.0f"),
     "priority_score": st.column_config.NumberColumn(format="%.2f"),
 })
+# ---- action plans
+ss = st.session_state
+st.subheader("Action plans")
+st.caption("For each stage to improve: what is needed (requirement), the action, who owns it, by when, and its status. "
+           "Starts from the ranking above; add or delete rows as needed. Edits are checked and kept as you type"
+           + (", and saved with the saved survey." if sharing.active_saved_id() else "; save the survey (sidebar) to keep them."))
+stages = [str(x) for x in v.survey.stages]
+plans = sharing.current_plans(v)
+if plans is None:
+    plans = plans_from_priorities(pr, stages)
+ver = ss.setdefault(state.PLANS_VERSION, 0)
+base = plans.assign(stage=plans["stage"].astype(object).astype(str), due_date=pd.to_datetime(plans["due_date"]).dt.date)
+edited = st.data_editor(
+    base[list(PLAN_COLUMNS)], key=f"plans_editor_{ver}", num_rows="dynamic", hide_index=True, width="stretch",
+    column_config={
+        "stage": st.column_config.SelectboxColumn("stage", options=stages, required=True),
+        "requirement": st.column_config.TextColumn("requirement", help="what is needed to improve the stage"),
+        "action": st.column_config.TextColumn("action", help="the action plan"),
+        "owner": st.column_config.TextColumn("owner"),
+        "due_date": st.column_config.DateColumn("due date", format="YYYY-MM-DD"),
+        "status": st.column_config.SelectboxColumn("status", options=list(STATUSES), required=True, default="planned"),
+    },
+)
+
+
+def _apply(new) -> None:
+    message = sharing.set_plans(new)
+    ss[state.PLANS_VERSION] = ss.get(state.PLANS_VERSION, 0) + 1
+    if message:
+        st.toast(message)
+
+
+current = plans
+try:
+    current = validate_plans(edited, stages)
+except SurveyError as exc:
+    st.error(str(exc))
+else:
+    stored = sharing.current_plans(v)
+    reference = stored if stored is not None else validate_plans(plans, stages)
+    if not current.equals(reference):
+        _apply(current)
+c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+with c1:
+    widgets.download_button(current, "action_plans.csv", key="plans_csv",
+                            label="Download plans (CSV)")
+with c2:
+    plan_file = st.file_uploader("Import action plans (CSV with the same columns)", type=["csv"], key="plans_upload")
+if plan_file is not None and ss.get(state.PLANS_UPLOAD_SEEN) != plan_file.file_id:
+    try:
+        raw = pd.read_csv(plan_file, dtype=str, keep_default_na=False)
+        raw = raw.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+        new_plans = validate_plans(raw, stages)
+    except SurveyError as exc:
+        st.error(str(exc))
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+        st.error("The action-plan file cannot be read as CSV.")
+    else:
+        ss[state.PLANS_UPLOAD_SEEN] = plan_file.file_id
+        _apply(new_plans)
+        st.rerun()
+
 with st.expander("Analysis settings"):
     st.json({k: getattr(cfg, k) for k in cfg.__dataclass_fields__})

@@ -284,3 +284,78 @@ def test_long_outcome_zero_kept_per_respondent():
     text = LONG.replace(",4,8,", ",4,0,")  # A1's recommend is 0 on each of A1's rows
     s = imp(text, na_values=("N/A", "0"))
     assert s.responses.recommend.tolist()[0] == 0.0
+
+
+# ---------------------------------------------------------------- the user's stage mapping (stage_map)
+
+# A Qualtrics-like wide export written by hand: line 1 ids, line 2 question texts, line 3 ImportIds. Hand-counted:
+# Q1_1 answers 4,2,5 (mean 11/3); Q1_2 answers 3,5,4 (mean 4); Q1_3 answers 1,2,3; Q2 the overall.
+MAPPED = (
+    "ResponseId,Q1_1,Q1_2,Q1_3,Q2\n"
+    "Response ID,Rate your visit - Front desk,Rate your visit - Bedroom,Rate your visit - Parking,"
+    "\"Overall, how satisfied were you?\"\n"
+    '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1_1""}","{""ImportId"":""QID1_2""}",'
+    '"{""ImportId"":""QID1_3""}","{""ImportId"":""QID2""}"\n'
+    "R1,4,3,1,4\n"
+    "R2,2,5,2,3\n"
+    "R3,5,4,3,5\n"
+).encode()
+
+
+def _stage_means(s):
+    return s.ratings.groupby("stage", observed=True)["score"].mean().to_dict()
+
+
+def test_stage_map_renames_excludes_and_orders_without_a_cycle():
+    guess = import_survey(MAPPED, file_name="m.csv")
+    assert guess.info.stages == ("Front desk", "Bedroom", "Parking")
+    s = import_survey(MAPPED, ImportOptions(stage_map=(("Q1_2", "Room"), ("Q1_1", "Check-in"), ("Q1_3", None))),
+                      file_name="m.csv")
+    assert s.info.stages == ("Room", "Check-in")  # the order of the stage map
+    assert _stage_means(s) == pytest.approx({"Room": 4.0, "Check-in": 11 / 3})
+    roles = {r.column: r for r in s.info.columns}
+    assert roles["Q1_3"].role != "stage"
+    assert roles["Q1_2"].detail == "stage 'Room' (your mapping)"
+    assert s.info.ratings == 6  # 3 respondents x 2 stages, Parking no longer read
+
+
+def test_stage_map_keeps_unlisted_guesses_and_follows_the_cycle_order():
+    cyc = Cycle("Visit", (Stage("Arrival", aliases=("front desk",)), Stage("Housekeeping"), Stage("Parking")))
+    auto = import_survey(MAPPED, ImportOptions(cycle=cyc), file_name="m.csv")
+    assert auto.info.stages == ("Arrival", "Parking")  # "Bedroom" matches no stage
+    s = import_survey(MAPPED, ImportOptions(cycle=cyc, stage_map=(("Q1_2", "housekeeping"),)), file_name="m.csv")
+    assert s.info.stages == ("Arrival", "Housekeeping", "Parking")  # cycle order, the cycle's spelling
+    assert _stage_means(s)["Housekeeping"] == pytest.approx(4.0)
+    # giving a guessed stage's name to another column takes it from the guessed column
+    s2 = import_survey(MAPPED, ImportOptions(cycle=cyc, stage_map=(("Q1_3", "Arrival"),)), file_name="m.csv")
+    assert s2.info.stages == ("Arrival",)
+    assert _stage_means(s2)["Arrival"] == pytest.approx(2.0)  # Q1_3: (1+2+3)/3
+    assert {r.column: r.role for r in s2.info.columns}["Q1_1"] != "stage"
+
+
+def test_stage_map_errors_name_the_problem():
+    with pytest.raises(SurveyError, match="no column 'Q9'"):
+        import_survey(MAPPED, ImportOptions(stage_map=(("Q9", "Room"),)), file_name="m.csv")
+    with pytest.raises(SurveyError, match="'Room' to more than one column"):
+        import_survey(MAPPED, ImportOptions(stage_map=(("Q1_1", "Room"), ("Q1_2", "room"))), file_name="m.csv")
+    with pytest.raises(SurveyError, match="respondent id"):
+        import_survey(MAPPED, ImportOptions(stage_map=(("ResponseId", "Room"),)), file_name="m.csv")
+
+
+def test_stage_map_on_a_long_file_is_reported_not_used():
+    s = import_survey(LONG.encode(), ImportOptions(stage_map=(("score", "X"),)), file_name="l.csv")
+    assert s.info.format == "long"
+    assert any("stage mapping was not used" in n for n in s.info.notes)
+
+
+def test_unknown_labels_are_listed_with_count_and_columns():
+    from cycle_analytics.layouts import unknown_labels
+
+    # hand-counted: "Meh" twice (a, b), "So-so" once (b); the other texts are satisfaction labels
+    data = b"id,a,b\n1,Satisfied,Meh\n2,Meh,So-so\n3,Dissatisfied,Very satisfied\n4,Satisfied,Dissatisfied\n"
+    s = import_survey(data, file_name="u.csv")
+    got = unknown_labels(s.info)
+    assert got.values.tolist() == [["Meh", 2, "a; b"], ["So-so", 1, "b"]]
+    assert s.info.rows_rejected == 2  # rows 1 and 2 hold an unknown label in a stage column
+    mapped = import_survey(data, ImportOptions(label_map=(("meh", 3.0), ("So-so", None))), file_name="u.csv")
+    assert len(unknown_labels(mapped.info)) == 0 and mapped.info.rows_rejected == 0

@@ -1,0 +1,104 @@
+"""Benchmark: saving a 1,000,000-rating survey and opening its share link (SQLite).
+
+Prints
+* the import time of ``bench/data/long_1000000.csv`` (made by ``bench/make_big_csv.py`` when missing),
+* the time to save the imported survey (``Store.save``: one transaction) and the ratio save / import
+  (target: at most 2),
+* the time to load it back (``Store.load``),
+* the time for a fresh AppTest session opening ``?survey=<id>`` until the overview has rendered
+  (target: at most 3 s): the first session after a server start (nothing cached: load + analysis)
+  and a second fresh session (the saved survey and its analysis are cached by the server).
+
+Usage::
+
+    python bench/bench_share.py [--rows 1000000] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+
+def best(fn, repeat: int):
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+
+    csv = ROOT / "bench" / "data" / f"long_{args.rows}.csv"
+    if not csv.is_file():
+        print(f"generating {csv.relative_to(ROOT)} ...", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "make_big_csv.py"), "--rows", str(args.rows), "--out", str(csv)],
+                       check=True)
+
+    data_dir = tempfile.mkdtemp(prefix="bench_share_")
+    os.environ["CYCLE_ANALYTICS_DATA_DIR"] = data_dir
+    os.environ.pop("CYCLE_ANALYTICS_DATABASE_URL", None)
+
+    from cycle_analytics.dataset import ImportOptions
+    from cycle_analytics.importer import import_survey
+    from cycle_analytics.storage import open_store
+
+    raw = csv.read_bytes()
+    options = ImportOptions(na_values=("N/A",))
+    t_import, survey = best(lambda: import_survey(raw, options, file_name=csv.name), args.repeat)
+    store = open_store(data_dir)
+    t_save, sid = best(lambda: store.save(survey, "Benchmark survey", options=options), args.repeat)
+    t_load, loaded = best(lambda: store.load(sid), args.repeat)
+    assert len(loaded.survey.ratings) == len(survey.ratings)
+    db = Path(data_dir) / "cycle_analytics.sqlite3"
+
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    original = PagesManager.__init__
+
+    def init(self, *a, **k):  # run app.py's st.navigation on every rerun, as the server does
+        original(self, *a, **k)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+
+    def open_link() -> tuple[float, AppTest]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at.query_params["survey"] = sid
+        t = time.perf_counter()
+        at.run()
+        elapsed = time.perf_counter() - t
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.metric and at.get("plotly_chart"), "the overview did not render"
+        return elapsed, at
+
+    t_open_cold, at = open_link()
+    t_open_warm, _ = open_link()
+    responses = at.metric[0].value
+
+    print(f"survey: {len(survey.ratings):,} ratings, {len(survey.responses):,} respondents ({csv.name}, {len(raw) / 1e6:.0f} MB)")
+    print(f"import:                      {t_import:6.2f} s")
+    print(f"save (SQLite):               {t_save:6.2f} s   = {t_save / t_import:.2f} x import (target <= 2)")
+    print(f"load (Store.load):           {t_load:6.2f} s")
+    print(f"database file:               {db.stat().st_size / 1e6:6.1f} MB")
+    print(f"open link, first session:    {t_open_cold:6.2f} s   (overview rendered, {responses} responses; target <= 3 s)")
+    print(f"open link, another session:  {t_open_warm:6.2f} s   (saved survey + analysis cached by the server)")
+
+
+if __name__ == "__main__":
+    main()

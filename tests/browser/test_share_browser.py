@@ -1,0 +1,146 @@
+"""Share links in a real browser: one context saves a survey and copies the link, a second, fresh
+context opens the link and sees the same view (page, filter selection, headline numbers).
+
+Run: ``python -m pytest tests/browser/test_share_browser.py -q``. This module starts its own
+server with ``CYCLE_ANALYTICS_DATA_DIR`` set to a temporary folder, so it never writes to ./var.
+Screenshots: artifacts/screenshots/share_*.png (git-ignored): look at them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 45_000
+
+
+@pytest.fixture(scope="module")
+def share_app_url(tmp_path_factory):
+    """A server of its own whose saved surveys go to a temporary folder."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "CYCLE_ANALYTICS_DATA_DIR": str(tmp_path_factory.mktemp("share_data"))}
+    env.pop("CYCLE_ANALYTICS_DATABASE_URL", None)
+    log_path = ROOT / "artifacts" / "streamlit-share-browser-test.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+        )
+    url = f"http://localhost:{port}"
+    deadline = time.time() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("the Streamlit server did not start")
+            time.sleep(0.25)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_ready(page: Page, charts: bool = True) -> None:
+    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_function(
+        "() => { const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
+        " return !w || !/Running|Connecting/i.test(w.innerText); }", timeout=TIMEOUT)
+    if charts:
+        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=TIMEOUT)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def headline(page: Page) -> list[str]:
+    expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(4, timeout=TIMEOUT)
+    return [t.strip() for t in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
+
+
+def chips(page: Page, label: str) -> list[str]:
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]', has_text=label)
+    return [c.get_attribute("aria-label") for c in box.locator("[data-tag]").all()]
+
+
+def test_saved_link_opens_same_view_in_fresh_context(page: Page, share_app_url: str, browser, screenshot_dir: Path):
+    # context 1: the bank sample, filtered to one branch, on the Priorities page
+    page.goto(share_app_url + "/priorities?sample=bank_visit&seg.branch=Northgate")
+    wait_ready(page)
+    expect(page.locator("h1", has_text="Which stage to fix first")).to_be_visible()
+    assert chips(page, "branch") == ["Northgate"]
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
+    page.wait_for_url(re.compile(r"seg\.branch=Northgate"), timeout=TIMEOUT)
+    wait_ready(page)
+    expect(page.locator("h1", has_text="Service cycle overview")).to_be_visible()
+    numbers = headline(page)
+    assert len(numbers) == 4 and numbers[0], numbers
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Save & share").click()
+    sidebar.get_by_label("Name").fill("Northgate visits")
+    sidebar.get_by_label("Name").press("Enter")
+    sidebar.get_by_role("button", name="Save and get a share link").click()
+    code = sidebar.locator('[data-testid="stCode"]', has_text="survey=").last
+    expect(code).to_be_visible(timeout=TIMEOUT)
+    link = code.inner_text().strip()
+    assert re.search(r"[?&]survey=[A-Za-z0-9_-]{32}(&|$)", link), link
+    assert "seg.branch=Northgate" in link and "sample=" not in link, link
+    page.screenshot(path=str(screenshot_dir / "share_saved.png"))
+
+    # context 2: a fresh browser context (no cookies, no session) opens the copied link
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        p2 = other.new_page()
+        p2.goto(link)
+        wait_ready(p2)
+        expect(p2.locator("h1", has_text="Service cycle overview")).to_be_visible()
+        expect(p2.locator('[data-testid="stSidebar"]').get_by_text("Saved survey: Northgate visits")).to_be_visible()
+        assert chips(p2, "branch") == ["Northgate"]
+        assert headline(p2) == numbers
+        p2.wait_for_timeout(300)
+        p2.screenshot(path=str(screenshot_dir / "share_opened.png"))
+
+        # an unknown id: the "not found" sentence and nothing else
+        p2.goto(share_app_url + "/?survey=" + "A" * 32)
+        expect(p2.get_by_text("There is no saved survey at this link.")).to_be_visible(timeout=TIMEOUT)
+        expect(p2.locator('[data-testid="stMetricValue"]')).to_have_count(0)
+        expect(p2.locator(".js-plotly-plot")).to_have_count(0)
+        p2.screenshot(path=str(screenshot_dir / "share_not_found.png"))
+    finally:
+        other.close()
+
+    # context 1 again: the action-plan editor and the Saved surveys page (for the screenshots)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Priorities").first.click()
+    page.wait_for_url(re.compile(r"/priorities"), timeout=TIMEOUT)
+    wait_ready(page)
+    heading = page.locator("h3", has_text="Action plans")
+    heading.scroll_into_view_if_needed()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(screenshot_dir / "share_plans.png"))
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Saved surveys").first.click()
+    page.wait_for_url(re.compile(r"/saved"), timeout=TIMEOUT)
+    wait_ready(page, charts=False)
+    expect(page.locator('[data-testid="stExpander"]', has_text="Northgate visits").first).to_be_visible(timeout=TIMEOUT)
+    page.screenshot(path=str(screenshot_dir / "share_saved_page.png"))

@@ -1,0 +1,323 @@
+"""AppTest tests of saved surveys, share links, passwords, the Saved surveys page, action plans and
+report exports (issue 6, app side).
+
+Every test stores its saved surveys in its own temporary folder (``CYCLE_ANALYTICS_DATA_DIR``),
+never in ./var. Run: ``python -m pytest tests/test_app_sharing.py -q``.
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.parse
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cycle_analytics.storage import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+NOT_FOUND = "There is no saved survey at this link."
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """Saved surveys in a temporary folder; app.py's st.navigation on every rerun (see test_app.py)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    monkeypatch.setenv("CYCLE_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CYCLE_ANALYTICS_DATABASE_URL", raising=False)
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def clean(at: AppTest, where: str = "") -> AppTest:
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def save(at: AppTest, name: str, password: str | None = None, where: str = "sidebar") -> str:
+    """Save the survey in use from the sidebar; return the share link shown."""
+    at.text_input(key=f"save_name_{where}").set_value(name)
+    if password:
+        at.text_input(key=f"save_password_{where}").set_value(password)
+    at.button(key=f"save_button_{where}").click().run()
+    clean(at, "save")
+    links = [c.value for c in at.code if "survey=" in c.value]
+    assert links, "no share link shown after saving"
+    return links[-1]
+
+
+def link_query(link: str) -> dict:
+    """The query parameters of a share link, as AppTest takes them (a list for repeated keys)."""
+    pairs = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    return {k: v[0] if len(v) == 1 else v for k, v in pairs.items()}
+
+
+def survey_id(link: str) -> str:
+    return link_query(link)["survey"]
+
+
+def store(tmp_path):
+    return open_store(tmp_path / "data")
+
+
+# ---------------------------------------------------------------- save and open a link
+
+
+def test_saved_link_opens_same_view_in_fresh_session(tmp_path):
+    at = clean(new_app().run(), "start")
+    seg = at.sidebar.multiselect[0]
+    picked = seg.options[:1]
+    seg.set_value(picked).run()
+    before = metrics(clean(at, "filter"))
+    link = save(at, "Bank survey, filtered")
+    sid = survey_id(link)
+    assert len(sid) == 32  # 192 random bits from the store
+    q = link_query(link)
+    assert q.get("sample") is None and any(k.startswith("seg.") for k in q), q
+
+    fresh = clean(new_app(q).run(), "open link")
+    assert metrics(fresh) == before
+    assert fresh.sidebar.multiselect[0].value == picked
+    assert any("Bank survey, filtered" in i.value for i in fresh.sidebar.info)
+    assert fresh.query_params["survey"] in (sid, [sid])
+    # the saved survey is on disk: a new store object (as after a restart) loads it
+    assert store(tmp_path).load(sid).name == "Bank survey, filtered"
+
+
+def test_link_keeps_page_and_stage():
+    at = clean(new_app().run())
+    at.switch_page("pages/priorities.py").run()
+    at.switch_page("pages/saved.py").run()
+    link = save(clean(at), "Priorities view", where="page")
+    assert urllib.parse.urlsplit(link).path.rstrip("/").endswith("priorities"), link
+
+
+@pytest.mark.parametrize("bad", ["A" * 32, "not-an-id", "'; DROP TABLE saved_survey; --", "A" * 31 + "!"])
+def test_unknown_or_malformed_id_shows_only_not_found(bad):
+    at = clean(new_app({"survey": bad}).run())
+    assert [e.value for e in at.error] == [NOT_FOUND]
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+    assert not at.sidebar.file_uploader and not at.sidebar.multiselect
+
+
+def test_deleted_survey_is_not_found_like_an_unknown_one(tmp_path):
+    at = clean(new_app().run())
+    sid = survey_id(save(at, "Soon gone"))
+    store(tmp_path).delete(sid)
+    fresh = clean(new_app({"survey": sid}).run())
+    assert [e.value for e in fresh.error] == [NOT_FOUND]
+    assert not fresh.metric
+
+
+def test_password_protected_link():
+    at = clean(new_app().run())
+    before = metrics(at)
+    sid = survey_id(save(at, "Secret", password="s3cret pass"))
+
+    fresh = clean(new_app({"survey": sid}).run())
+    assert not fresh.metric and not fresh.get("plotly_chart")
+    pw = fresh.text_input(key="unlock_password")
+    assert pw.proto.type == pw.proto.PASSWORD
+    pw.set_value("wrong")
+    fresh.button(key="unlock_button").click().run()
+    clean(fresh, "wrong password")
+    assert [e.value for e in fresh.error] == ["The password is not right for this saved survey."]
+    assert not fresh.metric
+
+    fresh.text_input(key="unlock_password").set_value("s3cret pass")
+    fresh.button(key="unlock_button").click().run()
+    clean(fresh, "right password")
+    assert metrics(fresh) == before
+    fresh.switch_page("pages/critical_moments.py").run()  # unlocked for the rest of the session
+    clean(fresh, "next page")
+    assert fresh.get("plotly_chart")
+
+
+# ---------------------------------------------------------------- the Saved surveys page
+
+
+def test_rename_and_delete_on_saved_page(tmp_path):
+    at = clean(new_app().run())
+    sid = survey_id(save(at, "First name"))
+    at.switch_page("pages/saved.py").run()
+    clean(at, "saved page")
+    assert any(e.label.startswith("First name") for e in at.expander)
+
+    at.text_input(key=f"rename_{sid}").set_value("Second name")
+    at.button(key=f"rename_button_{sid}").click().run()
+    clean(at, "rename")
+    assert any(e.label.startswith("Second name") for e in at.expander)
+    assert store(tmp_path).load(sid).name == "Second name"
+
+    assert at.button(key=f"delete_{sid}").disabled  # until confirmed
+    at.checkbox(key=f"delete_sure_{sid}").check().run()
+    at.button(key=f"delete_{sid}").click().run()
+    clean(at, "delete")
+    assert store(tmp_path).list_saved() == []
+    assert not any(e.label.startswith("Second name") for e in at.expander)
+    assert [e.value for e in clean(new_app({"survey": sid}).run()).error] == [NOT_FOUND]
+
+
+def test_replace_data_with_upload(tmp_path):
+    at = clean(new_app().run())
+    sid = survey_id(save(at, "Will be replaced"))
+    csv = (ROOT / "data" / "sample" / "customer_lifecycle_wide.csv").read_bytes()
+    at.file_uploader(key="upload").set_value(("other.csv", csv, "text/csv")).run()
+    at.switch_page("pages/saved.py").run()
+    at.button(key=f"replace_{sid}").click().run()
+    clean(at, "replace")
+    loaded = store(tmp_path).load(sid)
+    assert loaded.name == "Will be replaced"
+    assert len(loaded.survey.responses) == len(at.session_state["view"].survey.responses)
+    fresh = clean(new_app({"survey": sid}).run())
+    assert fresh.metric[0].value == f"{len(loaded.survey.responses):,}"
+
+
+# ---------------------------------------------------------------- action plans
+
+
+def plan_csv(rows: list[dict]) -> bytes:
+    return pd.DataFrame(rows, columns=["stage", "requirement", "action", "owner", "due_date", "status"]).to_csv(index=False).encode()
+
+
+def test_action_plans_validated_saved_and_round_tripped(tmp_path):
+    at = clean(new_app().run())
+    sid = survey_id(save(at, "With plans"))
+    at.switch_page("pages/priorities.py").run()
+    clean(at, "priorities")
+    editor = at.data_editor[0].value
+    stages = at.session_state["view"].survey.stages
+    assert list(editor.columns) == ["stage", "requirement", "action", "owner", "due_date", "status"]
+    assert set(editor["stage"]) <= set(stages) and (editor["status"] == "planned").all()
+    first = str(editor["stage"].iloc[0])  # rank 1
+
+    # a wrong status: one sentence, nothing saved
+    at.file_uploader(key="plans_upload").set_value(
+        ("plans.csv", plan_csv([{"stage": first, "action": "x", "status": "someday"}]), "text/csv")).run()
+    clean(at, "bad plans")
+    assert any("status 'someday'" in e.value for e in at.error)
+    assert len(store(tmp_path).load(sid).plans) == 0
+
+    good = plan_csv([{"stage": first, "requirement": "Shorter queue", "action": "Open a second desk", "owner": "Ann",
+                      "due_date": "2026-12-31", "status": "in progress"}])
+    at.file_uploader(key="plans_upload").set_value(("plans2.csv", good, "text/csv")).run()
+    clean(at, "good plans")
+    saved = store(tmp_path).load(sid).plans
+    assert saved[["stage", "action", "owner", "status"]].astype(str).values.tolist() == [[first, "Open a second desk", "Ann", "in progress"]]
+    assert saved["due_date"].iloc[0] == pd.Timestamp("2026-12-31")
+
+    fresh = clean(new_app({"survey": sid}).run())
+    assert any("open action plan" in c.value for c in fresh.caption)  # marked on the journey
+    fresh.switch_page("pages/priorities.py").run()
+    clean(fresh, "priorities after reopening")
+    shown = fresh.data_editor[0].value
+    assert shown["action"].tolist() == ["Open a second desk"] and shown["status"].tolist() == ["in progress"]
+
+
+def test_plans_made_before_saving_are_saved_with_the_survey(tmp_path):
+    at = clean(new_app().run())
+    at.switch_page("pages/priorities.py").run()
+    first = str(at.data_editor[0].value["stage"].iloc[0])
+    at.file_uploader(key="plans_upload").set_value(
+        ("p.csv", plan_csv([{"stage": first, "action": "Train staff", "status": "planned"}]), "text/csv")).run()
+    clean(at, "plans")
+    sid = survey_id(save(at, "Plans first"))
+    assert store(tmp_path).load(sid).plans["action"].tolist() == ["Train staff"]
+
+
+# ---------------------------------------------------------------- report export
+
+
+def test_report_buttons_give_html_and_workbook(monkeypatch):
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            files[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    at = clean(new_app().run())
+    assert not [d for d in at.get("download_button") if "report" in d.label.lower()]  # built on click only
+    at.button(key="prepare_reports").click().run()
+    clean(at, "prepare")
+    labels = [d.label for d in at.get("download_button")]
+    assert "Download the HTML report" in labels and "Download the Excel workbook" in labels
+
+    stages = [str(s) for s in at.session_state["view"].survey.stages]
+    html = files["service_cycle_report.html"].decode("utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    for s in stages:
+        assert s.replace("'", "&#x27;") in html, s
+    wb = openpyxl.load_workbook(io.BytesIO(files["service_cycle_report.xlsx"]))
+    assert {"Stage scores", "Priorities", "Action plans"} <= set(wb.sheetnames)
+    ws = wb["Stage scores"]
+    assert ws["A1"].value == "Stage"
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == stages
+
+    # a rerun does not rebuild them (cached on the analysis key)
+    from app_support import sharing
+
+    calls = []
+    monkeypatch.setattr("cycle_analytics.report.html_report", lambda *a, **k: calls.append(1) or "")
+    at.run()
+    clean(at, "rerun")
+    assert calls == []
+    assert sharing.plans_fingerprint(None) == "none"
+
+
+# ---------------------------------------------------------------- login (an [auth] section in secrets)
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",
+        "client_secret": "secret", "server_metadata_url": "https://idp.invalid/.well-known/openid-configuration"}
+
+
+def auth_app(user: dict, query: dict | None = None) -> AppTest:
+    at = new_app(query)
+    at.secrets["auth"] = AUTH
+    at.user = user
+    return at
+
+
+def test_login_gates_the_app_when_auth_is_configured():
+    at = clean(auth_app({"is_logged_in": False}).run())
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.metric and not at.sidebar.file_uploader
+
+
+def test_owner_is_recorded_and_lists_are_per_user(tmp_path):
+    ann = clean(auth_app({"is_logged_in": True, "email": "ann@example.com"}).run())
+    assert any("Signed in as ann@example" in c.value for c in ann.sidebar.caption)
+    sid = survey_id(save(ann, "Ann's survey"))
+    assert store(tmp_path).load(sid).owner == "ann@example.com"
+    ann.switch_page("pages/saved.py").run()
+    assert any(e.label.startswith("Ann's survey") for e in clean(ann).expander)
+
+    bob = clean(auth_app({"is_logged_in": True, "email": "bob@example.com"}, {"survey": sid}).run())
+    assert bob.metric  # a colleague with the link sees the survey
+    bob.switch_page("pages/saved.py").run()
+    assert not any(e.label.startswith("Ann's survey") for e in clean(bob).expander)  # but it is not in his list
