@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import widgets
+from app_support import sharing, widgets
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
@@ -31,6 +31,9 @@ clicked = widgets.chart(
     file_name="penalties.csv")
 if clicked:
     widgets.open_stage(clicked)
+planned = sharing.open_plans(v)
+if planned:
+    st.caption("Stages with an open action plan (Priorities page): " + ", ".join(widgets.md_escape(x) for x in planned))
 
 st.subheader("Verdicts")
 cols = [c for c in ("stage", "verdict", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct") if c in a.moments.columns]
