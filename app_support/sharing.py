@@ -187,10 +187,10 @@ def active_saved_id() -> str | None:
 
 
 def current_query() -> dict:
-    """The view's filters as query parameters (without the ``sample`` of a bundled sample)."""
+    """The view's filters as query parameters (without ``sample``, ``survey`` and ``cycle``)."""
     qp = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-    qp.pop(state.Q_SAMPLE, None)
-    qp.pop(state.Q_SURVEY, None)
+    for k in (state.Q_SAMPLE, state.Q_SURVEY, state.Q_CYCLE):  # the saved survey brings its own data and cycle
+        qp.pop(k, None)
     return qp
 
 

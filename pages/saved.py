@@ -50,7 +50,8 @@ for e in entries:
         st.caption(f"Saved {e.created:%Y-%m-%d %H:%M} UTC, updated {e.updated:%Y-%m-%d %H:%M} UTC"
                    + (f" · owner {widgets.md_escape(e.owner)}" if e.owner else ""))
         sharing.show_link(e.id)
-        if e.id != active and st.button("Open", key=f"open_{e.id}", icon=":material/open_in_new:"):
+        if e.id != active and st.button("Open", key=f"open_{e.id}", icon=":material/open_in_new:", disabled=upload is not None,
+                                        help="Remove the uploaded file in the sidebar first." if upload is not None else None):
             ss[state.SAVED_ID] = e.id
             st.switch_page("pages/overview.py", query_params={state.Q_SURVEY: e.id})
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")

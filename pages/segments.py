@@ -26,8 +26,8 @@ if len(part) == 0:
     st.info(f"No comparison for {widgets.md_escape(seg)} in the current selection.")
     st.stop()
 widgets.chart(fg.segment_heatmap_figure(part, min_n=cfg.min_n), part,
-              f"Score (0–100) of each stage for each {widgets.md_escape(seg)} value; outlined cells are significantly below the rest "
-              f"({cfg.correction} corrected), grey cells have fewer than {cfg.min_n} responses.",
+              f"Score (0–100) of each stage for each {widgets.md_escape(seg)} value; ▼ marks a value significantly below the rest "
+              f"of the customers, ▲ significantly above ({cfg.correction} corrected); grey cells have fewer than {cfg.min_n} responses.",
               key="segment_heatmap", file_name="segments.csv")
 
 st.subheader("Weak segments")
