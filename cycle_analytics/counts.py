@@ -42,6 +42,28 @@ def _check_ratings(ratings: pd.DataFrame) -> None:
         raise SurveyError("The ratings table's 'stage' column must be an ordered category.")
 
 
+def _check_ratings_table(ratings: pd.DataFrame) -> None:
+    """The analytics modules' shared ratings check: a DataFrame with ``response_id`` (category),
+    ``stage`` (ordered category) and ``score``."""
+    if not isinstance(ratings, pd.DataFrame):
+        raise SurveyError("The ratings must be a table (DataFrame) with response_id, stage and score.")
+    _check_ratings(ratings)
+    if not isinstance(ratings["response_id"].dtype, pd.CategoricalDtype):
+        raise SurveyError("The ratings table's 'response_id' column must be a category.")
+
+
+def _check_responses(responses: pd.DataFrame, ratings: pd.DataFrame) -> None:
+    """The shared responses check (after :func:`_check_ratings_table`): a DataFrame with one row
+    per respondent the ratings name."""
+    if not isinstance(responses, pd.DataFrame):
+        raise SurveyError("The responses must be a table (DataFrame) with one row per respondent.")
+    if len(responses) != len(ratings["response_id"].cat.categories):
+        raise SurveyError(
+            f"The responses table has {len(responses)} rows but the ratings name "
+            f"{len(ratings['response_id'].cat.categories)} respondents."
+        )
+
+
 def score_codes(scores: np.ndarray, scale: Scale) -> np.ndarray:
     """Scores as 0-based point indexes on ``scale`` (int64). Raises if a score is off the scale."""
     s = np.asarray(scores, dtype=float)

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .counts import respondent_codes, stage_counts
+from .counts import _check_ratings_table, respondent_codes, stage_counts
 from .dataset import OutcomeSpec
 from .errors import SurveyError
 from .scales import Scale
@@ -87,15 +87,7 @@ def _validate(
 ) -> np.ndarray | None:
     """The module's one input check; returns ``y`` as a float64 array when given."""
     if ratings is not None:
-        if not isinstance(ratings, pd.DataFrame):
-            raise SurveyError("The ratings must be a table (DataFrame) with response_id, stage and score.")
-        missing = {"response_id", "stage", "score"} - set(ratings.columns)
-        if missing:
-            raise SurveyError(f"The ratings table lacks the column(s) {', '.join(sorted(missing))}.")
-        if not isinstance(ratings["stage"].dtype, pd.CategoricalDtype):
-            raise SurveyError("The ratings table's 'stage' column must be an ordered category.")
-        if not isinstance(ratings["response_id"].dtype, pd.CategoricalDtype):
-            raise SurveyError("The ratings table's 'response_id' column must be a category.")
+        _check_ratings_table(ratings)
     if correction is not None and correction not in CORRECTIONS:
         raise SurveyError(f"The p-value correction {correction!r} is not one of {', '.join(CORRECTIONS)}.")
     if confidence is not None and not (0.0 < float(confidence) < 1.0):

@@ -266,30 +266,28 @@ def _short(value: object, limit: int = 24) -> str:
     return escape_text(text)
 
 
-def _num(value: object, digits: int = 2) -> str:
+def _finite(value: object) -> float | None:
+    """``value`` as a finite float, or None when it is missing, not a number or infinite."""
     try:
         v = float(value)
     except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(v):
-        return "–"
-    return f"{v:.{digits}f}"
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _num(value: object, digits: int = 2) -> str:
+    v = _finite(value)
+    return "–" if v is None else f"{v:.{digits}f}"
 
 
 def _int(value: object) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    return "–" if not math.isfinite(v) else f"{int(round(v)):,}"
+    v = _finite(value)
+    return "–" if v is None else f"{int(round(v)):,}"
 
 
 def _p(value: object) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(v):
+    v = _finite(value)
+    if v is None:
         return "–"
     return "< 0.001" if v < 0.001 else f"{v:.3f}"
 
@@ -363,6 +361,24 @@ def _stage_order(data: pd.DataFrame, col: str = "stage") -> tuple[list[str], lis
         s = data.sort_values("order", kind="stable")[col]
     names = [str(v) for v in dict.fromkeys(s.dropna())]
     return names, names
+
+
+def _open_stage_table(
+    data: object, required: Sequence[str], builder: str, what: str, why: str
+) -> "tuple[list[str], list[str]] | go.Figure":
+    """The shared start of a per-stage figure builder.
+
+    Returns the empty figure to show instead ("No {what} to show: {why}" for a missing or empty
+    table, "...: the table names no stage." when no row names a stage), or, after checking the
+    ``required`` columns, ``(names, cats)`` from :func:`_stage_order`.
+    """
+    if _is_empty(data):
+        return empty_figure(f"No {what} to show: {why}")
+    _check(data, required, builder)
+    names, cats = _stage_order(data)
+    if not names:
+        return empty_figure(f"No {what} to show: the table names no stage.")
+    return names, cats
 
 
 def _rows_by_stage(data: pd.DataFrame, col: str = "stage") -> dict[str, pd.Series]:
@@ -504,12 +520,11 @@ def journey_figure(
     >>> [tr.name for tr in journey_figure(t, targets={"A": 4.5}).data]
     ['Score (95% interval)', 'Target']
     """
-    if _is_empty(scores):
-        return empty_figure("No stage scores to show: no ratings match the current selection.")
-    _check(scores, ("stage", "n", "mean", "ci_low", "ci_high"), "journey_figure")
-    names, cats = _stage_order(scores)
-    if not names:
-        return empty_figure("No stage scores to show: the table names no stage.")
+    start = _open_stage_table(scores, ("stage", "n", "mean", "ci_low", "ci_high"), "journey_figure",
+                              "stage scores", "no ratings match the current selection.")
+    if isinstance(start, go.Figure):
+        return start
+    names, cats = start
     colors = dict(colors) if colors else stage_colors(cats)
     rows = _rows_by_stage(scores)
     n = len(names)
@@ -702,12 +717,11 @@ def penalty_figure(
     >>> list(penalty_figure(t).data[0].y)
     [0.0, 1.0]
     """
-    if _is_empty(penalties):
-        return empty_figure("No penalties to show: an outcome and rated stages are needed.")
-    _check(penalties, ("stage", "n_bad", "penalty", "penalty_ci_low", "penalty_ci_high"), "penalty_figure")
-    names, cats = _stage_order(penalties)
-    if not names:
-        return empty_figure("No penalties to show: the table names no stage.")
+    start = _open_stage_table(penalties, ("stage", "n_bad", "penalty", "penalty_ci_low", "penalty_ci_high"), "penalty_figure",
+                              "penalties", "an outcome and rated stages are needed.")
+    if isinstance(start, go.Figure):
+        return start
+    names, cats = start
     colors = dict(colors) if colors else stage_colors(cats)
     rows = _rows_by_stage(penalties)
     verdict: dict[str, str] = {}
@@ -802,12 +816,11 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, tit
     >>> [s.name for s in penalty_reward_figure(t).layout.shapes]
     ['diagonal']
     """
-    if _is_empty(penalties):
-        return empty_figure("No penalties and rewards to show: an outcome and rated stages are needed.")
-    _check(penalties, ("stage", "penalty", "reward"), "penalty_reward_figure")
-    names, cats = _stage_order(penalties)
-    if not names:
-        return empty_figure("No penalties and rewards to show: the table names no stage.")
+    start = _open_stage_table(penalties, ("stage", "penalty", "reward"), "penalty_reward_figure",
+                              "penalties and rewards", "an outcome and rated stages are needed.")
+    if isinstance(start, go.Figure):
+        return start
+    names, cats = start
     rows = _rows_by_stage(penalties)
     colors = stage_colors(cats)
     number = {s: i + 1 for i, s in enumerate(names)}
@@ -929,12 +942,11 @@ def priority_figure(
     >>> [s.x0 for s in priority_figure(t).layout.shapes if s.name == "crosshair_performance"]
     [60.0]
     """
-    if _is_empty(priorities):
-        return empty_figure("No priorities to show: an outcome and rated stages are needed.")
-    _check(priorities, ("stage", "importance", "performance"), "priority_figure")
-    names, _cats = _stage_order(priorities)
-    if not names:
-        return empty_figure("No priorities to show: the table names no stage.")
+    start = _open_stage_table(priorities, ("stage", "importance", "performance"), "priority_figure",
+                              "priorities", "an outcome and rated stages are needed.")
+    if isinstance(start, go.Figure):
+        return start
+    names, _cats = start
     rows = _rows_by_stage(priorities)
     imp = np.array([_f(rows[s], "importance") for s in names])
     perf = np.array([_f(rows[s], "performance") for s in names])
@@ -1239,12 +1251,11 @@ def segment_heatmap_figure(
     >>> fig.data[1].z.tolist()
     [[nan], [1.0]]
     """
-    if _is_empty(segment_table):
-        return empty_figure("No segment comparison to show: choose a segment column with enough responses.")
-    _check(segment_table, ("segment", "value", "stage", "n", value), "segment_heatmap_figure")
-    names, _cats = _stage_order(segment_table)
-    if not names:
-        return empty_figure("No segment comparison to show: the table names no stage.")
+    start = _open_stage_table(segment_table, ("segment", "value", "stage", "n", value), "segment_heatmap_figure",
+                              "segment comparison", "choose a segment column with enough responses.")
+    if isinstance(start, go.Figure):
+        return start
+    names, _cats = start
     seg_names = [str(v) for v in dict.fromkeys(segment_table["segment"].dropna())]
     several = len(seg_names) > 1
     row_keys: list[tuple[str, str]] = []

@@ -720,6 +720,39 @@ def _rejected_frame(raw: RawTable, rows: np.ndarray, reasons: list[str]) -> pd.D
     return frame.sort_values("row", kind="stable").reset_index(drop=True)
 
 
+def _finish_survey(raw: RawTable, rej: "_Rejects", accepted: np.ndarray, cols: list[_Col], roles: dict[str, ColumnRole],
+                   rp: "_RespPlan", options: ImportOptions, notes: list[str], *, fmt: str, rows_accepted: int,
+                   n_resp: int, ratings: pd.DataFrame, responses: pd.DataFrame, scale: Scale, scale_source: str,
+                   stages: list[str], id_column: str | None, na_answers: int) -> Survey:
+    """The shared end of the long and wide builders: N/A note, rejected rows, ``DatasetInfo``, ``Survey``."""
+    notes = notes + _na_note(na_answers, options)
+    rej_rows = np.nonzero(~accepted)[0]
+    rejected = _rejected_frame(raw, rej_rows, [rej.texts[k] for k in rej.code[rej_rows].tolist()])
+    info = DatasetInfo(
+        format=fmt,
+        rows_read=raw.rows_read,
+        rows_accepted=rows_accepted,
+        rows_rejected=int((~accepted).sum()) + len(raw.bad_rows),
+        respondents=n_resp,
+        ratings=len(ratings),
+        scale=scale,
+        stages=tuple(stages),
+        outcome=rp.outcome,
+        outcome_candidates=tuple(c.name for c in rp.outcomes),
+        segments=tuple(c.name for c in rp.segments),
+        id_column=id_column,
+        date_column=rp.date.name if rp.date is not None else None,
+        comment_column=rp.comment.name if rp.comment is not None else None,
+        na_values=tuple(options.na_values),
+        na_answers=na_answers,
+        scale_source=scale_source,
+        columns=_column_roles(cols, roles, raw),
+        notes=tuple(notes),
+        source={**raw.source, **({"positive": options.positive} if options.positive is not None else {})},
+    )
+    return Survey(ratings=ratings, responses=responses, rejected=rejected, info=info, cycle=options.cycle)
+
+
 def _empty_rows(cols: list[_Col], n: int) -> np.ndarray:
     """Rows where every cell is empty (checked only on the rows where the first column is empty)."""
     mask = np.zeros(n, dtype=bool)
@@ -1049,37 +1082,13 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), dtype=id_dtype), rp, value_codes, scale)
     if conflicts:
         notes.append("Some respondents have different values on different rows; the first non-empty value was kept: " + ", ".join(conflicts) + ".")
-    notes += _na_note(na_answers, options)
-
-    rej_rows = np.nonzero(~accepted)[0]
-    rejected = _rejected_frame(raw, rej_rows, [rej.texts[k] for k in rej.code[rej_rows].tolist()])
     roles = dict(rp.roles)
     roles[id_c.name] = ColumnRole(id_c.name, "id", "respondent id (repeats on each of a respondent's rows)", id_c.question)
     roles[st_c.name] = ColumnRole(st_c.name, "stage_name", f"{len(stage_names)} stages", st_c.question)
     roles[sc_c.name] = ColumnRole(sc_c.name, "score", f"scale {scale.label()}", sc_c.question)
-    info = DatasetInfo(
-        format="long",
-        rows_read=raw.rows_read,
-        rows_accepted=int(accepted.sum()),
-        rows_rejected=int((~accepted).sum()) + len(raw.bad_rows),
-        respondents=n_resp,
-        ratings=len(ratings),
-        scale=scale,
-        stages=tuple(stage_names),
-        outcome=rp.outcome,
-        outcome_candidates=tuple(c.name for c in rp.outcomes),
-        segments=tuple(c.name for c in rp.segments),
-        id_column=id_c.name,
-        date_column=rp.date.name if rp.date is not None else None,
-        comment_column=rp.comment.name if rp.comment is not None else None,
-        na_values=tuple(options.na_values),
-        na_answers=na_answers,
-        scale_source=scale_source,
-        columns=_column_roles(cols, roles, raw),
-        notes=tuple(notes),
-        source={**raw.source, **({"positive": options.positive} if options.positive is not None else {})},
-    )
-    return Survey(ratings=ratings, responses=responses, rejected=rejected, info=info, cycle=options.cycle)
+    return _finish_survey(raw, rej, accepted, cols, roles, rp, options, notes, fmt="long", rows_accepted=int(accepted.sum()),
+                          n_resp=n_resp, ratings=ratings, responses=responses, scale=scale, scale_source=scale_source,
+                          stages=stage_names, id_column=id_c.name, na_answers=na_answers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1497,9 +1506,6 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
         return c.raw.codes[acc_rows].astype(np.int64)
 
     responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), categories=id_cats), rp, value_codes, scale)
-    notes += _na_note(na_answers, options)
-    rej_rows = np.nonzero(~accepted)[0]
-    rejected = _rejected_frame(raw, rej_rows, [rej.texts[k] for k in rej.code[rej_rows].tolist()])
 
     roles.update(rp.roles)
     if id_c is not None:
@@ -1512,26 +1518,7 @@ def _build_wide(raw: RawTable, cols: list[_Col], options: ImportOptions) -> Surv
             roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: survey-tool metadata", c.question)
         elif c.name not in roles and _is_outcome_column(c) and options.cycle is None and not options.stages:
             roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: named like an outcome", c.question)
-    info = DatasetInfo(
-        format=layout.format if layout is not None else "wide",
-        rows_read=raw.rows_read,
-        rows_accepted=n_resp,
-        rows_rejected=int((~accepted).sum()) + len(raw.bad_rows),
-        respondents=n_resp,
-        ratings=len(ratings),
-        scale=scale,
-        stages=tuple(names),
-        outcome=rp.outcome,
-        outcome_candidates=tuple(c.name for c in rp.outcomes),
-        segments=tuple(c.name for c in rp.segments),
-        id_column=id_c.name if id_c is not None else None,
-        date_column=rp.date.name if rp.date is not None else None,
-        comment_column=rp.comment.name if rp.comment is not None else None,
-        na_values=tuple(options.na_values),
-        na_answers=na_answers,
-        scale_source=scale_source,
-        columns=_column_roles(cols, roles, raw),
-        notes=tuple(notes),
-        source={**raw.source, **({"positive": options.positive} if options.positive is not None else {})},
-    )
-    return Survey(ratings=ratings, responses=responses, rejected=rejected, info=info, cycle=options.cycle)
+    return _finish_survey(raw, rej, accepted, cols, roles, rp, options, notes,
+                          fmt=layout.format if layout is not None else "wide", rows_accepted=n_resp,
+                          n_resp=n_resp, ratings=ratings, responses=responses, scale=scale, scale_source=scale_source,
+                          stages=names, id_column=id_c.name if id_c is not None else None, na_answers=na_answers)

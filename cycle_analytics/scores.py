@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .counts import codes_of, score_codes
+from .counts import _check_ratings_table, codes_of, score_codes
 from .errors import SurveyError
 from .scales import Scale
 
@@ -62,15 +62,7 @@ _WILCOXON_PERMUTATION_MAX = 13
 
 def _check_inputs(ratings: pd.DataFrame, scale: Scale | None = None, *, min_n: int = 0, confidence: float = 0.95) -> None:
     """Raise :class:`SurveyError` unless the ratings table, scale and options can be used."""
-    if not isinstance(ratings, pd.DataFrame):
-        raise SurveyError("The ratings must be a table (DataFrame) with response_id, stage and score.")
-    missing = {"response_id", "stage", "score"} - set(ratings.columns)
-    if missing:
-        raise SurveyError(f"The ratings table lacks the column(s) {', '.join(sorted(missing))}.")
-    if not isinstance(ratings["stage"].dtype, pd.CategoricalDtype):
-        raise SurveyError("The ratings table's 'stage' column must be an ordered category.")
-    if not isinstance(ratings["response_id"].dtype, pd.CategoricalDtype):
-        raise SurveyError("The ratings table's 'response_id' column must be a category.")
+    _check_ratings_table(ratings)
     if scale is not None and not isinstance(scale, Scale):
         raise SurveyError(f"The scale must be a Scale such as Scale(1, 5), not {scale!r}.")
     if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 0:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .counts import _check_responses
 from .errors import SurveyError
 from .scales import Scale
 from .scores import _check_inputs as _check_ratings
@@ -40,13 +41,7 @@ CORRECTIONS = ("holm", "fdr_bh", "none")
 def _check_inputs(ratings, responses, segment, scale=None, *, min_n=30, correction="holm", alpha=0.05) -> None:
     """Raise :class:`SurveyError` unless the tables, the segment column and the options can be used."""
     _check_ratings(ratings, scale, min_n=min_n)
-    if not isinstance(responses, pd.DataFrame):
-        raise SurveyError("The responses must be a table (DataFrame) with one row per respondent.")
-    if len(responses) != len(ratings["response_id"].cat.categories):
-        raise SurveyError(
-            f"The responses table has {len(responses)} rows but the ratings name "
-            f"{len(ratings['response_id'].cat.categories)} respondents."
-        )
+    _check_responses(responses, ratings)
     if not isinstance(segment, str) or segment not in responses.columns:
         raise SurveyError(f"The responses table has no segment column {segment!r}.")
     if segment in ("response_id", "date"):

@@ -95,26 +95,31 @@ class StorageError(SurveyError):
     """A saved survey cannot be opened or changed; ``str(err)`` is the sentence to show."""
 
 
-class NotFound(StorageError):
+class _Refusal(StorageError):
+    """A storage error whose sentence defaults to the class's ``default_message``."""
+
+    default_message = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(self.default_message if message is None else message)
+
+
+class NotFound(_Refusal):
     """Unknown or malformed id (the same answer for both, so ids cannot be probed)."""
 
-    def __init__(self, message: str = "There is no saved survey at this link.") -> None:
-        super().__init__(message)
+    default_message = "There is no saved survey at this link."
 
 
-class PasswordRequired(StorageError):
-    def __init__(self, message: str = "This saved survey is protected by a password; enter it to open the survey.") -> None:
-        super().__init__(message)
+class PasswordRequired(_Refusal):
+    default_message = "This saved survey is protected by a password; enter it to open the survey."
 
 
-class WrongPassword(StorageError):
-    def __init__(self, message: str = "The password is not right for this saved survey.") -> None:
-        super().__init__(message)
+class WrongPassword(_Refusal):
+    default_message = "The password is not right for this saved survey."
 
 
-class NotOwner(StorageError):
-    def __init__(self, message: str = "Only the owner of this saved survey can change or delete it.") -> None:
-        super().__init__(message)
+class NotOwner(_Refusal):
+    default_message = "Only the owner of this saved survey can change or delete it."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,8 +127,8 @@ class NotOwner(StorageError):
 
 
 @dataclass(frozen=True)
-class SavedEntry:
-    """One line of :meth:`Store.list_saved` (no payload, nothing secret)."""
+class _SavedHeader:
+    """The fields every saved-survey result starts with (one ``saved_survey`` row, nothing secret)."""
 
     id: str
     name: str
@@ -131,20 +136,20 @@ class SavedEntry:
     created: dt.datetime
     updated: dt.datetime
     protected: bool
+
+
+@dataclass(frozen=True)
+class SavedEntry(_SavedHeader):
+    """One line of :meth:`Store.list_saved` (no payload, nothing secret)."""
+
     respondents: int
     ratings: int
 
 
 @dataclass(frozen=True)
-class SavedSurvey:
+class SavedSurvey(_SavedHeader):
     """A saved survey as loaded: the survey itself and what was saved with it."""
 
-    id: str
-    name: str
-    owner: str | None
-    created: dt.datetime
-    updated: dt.datetime
-    protected: bool
     survey: Survey
     plans: pd.DataFrame
     view: dict = field(default_factory=dict)

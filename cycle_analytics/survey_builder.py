@@ -564,12 +564,15 @@ def qualtrics_txt(q: Questionnaire, *, matrix: bool = False) -> str:
             lines.append(_qx(qu.na_option))
         lines.append("")
 
+    def mc_block(title: str, questions: tuple[Question, ...], layout: str) -> None:
+        lines.extend([f"[[Block:{title}]]", ""])
+        for qu in questions:
+            mc(qu, layout)
+
     segs, ratings, overall, comments = (q.by_kind("segment"), q.by_kind("rating"),
                                         q.by_kind("overall") + q.by_kind("recommend"), q.by_kind("comment"))
     if segs:
-        lines.extend(["[[Block:About you]]", ""])
-        for qu in segs:
-            mc(qu, "Vertical")
+        mc_block("About you", segs, "Vertical")
     if ratings:
         lines.extend(["[[Block:Your experience]]", ""])
         groups: list[list[Question]] = []
@@ -596,9 +599,7 @@ def qualtrics_txt(q: Questionnaire, *, matrix: bool = False) -> str:
                 for qu in group:
                     mc(qu, "Horizontal")
     if overall:
-        lines.extend(["[[Block:Overall]]", ""])
-        for qu in overall:
-            mc(qu, "Horizontal")
+        mc_block("Overall", overall, "Horizontal")
     if comments:
         lines.extend(["[[Block:Your comments]]", ""])
         for qu in comments:

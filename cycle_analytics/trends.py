@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .counts import _check_responses
 from .errors import SurveyError
 from .scales import Scale
 from .scores import _check_inputs as _check_ratings
@@ -43,13 +44,7 @@ TEST_NAME = "Mann-Whitney U"
 def _check_inputs(ratings, responses, scale, *, freq=None, min_n=30, confidence=0.95) -> str | None:
     """Validate the tables and options; return the normalised ``freq`` (or None)."""
     _check_ratings(ratings, scale, min_n=min_n, confidence=confidence)
-    if not isinstance(responses, pd.DataFrame):
-        raise SurveyError("The responses must be a table (DataFrame) with one row per respondent.")
-    if len(responses) != len(ratings["response_id"].cat.categories):
-        raise SurveyError(
-            f"The responses table has {len(responses)} rows but the ratings name "
-            f"{len(ratings['response_id'].cat.categories)} respondents."
-        )
+    _check_responses(responses, ratings)
     if freq is None:
         return None
     f = str(freq).strip().upper()[:1] if isinstance(freq, str) else ""

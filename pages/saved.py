@@ -45,7 +45,7 @@ if not entries:
 active = sharing.active_saved_id()
 upload = ss.get(state.UPLOAD)
 for e in entries:
-    title = f"{e.name} · {e.respondents:,} respondents" + (" · password" if e.protected else "") + (" · in use" if e.id == active else "")
+    title = f"{widgets.md_escape(e.name)} · {e.respondents:,} respondents" + (" · password" if e.protected else "") + (" · in use" if e.id == active else "")
     with st.expander(title, expanded=e.id == active, icon=":material/bookmark:"):
         st.caption(f"Saved {e.created:%Y-%m-%d %H:%M} UTC, updated {e.updated:%Y-%m-%d %H:%M} UTC"
                    + (f" · owner {widgets.md_escape(e.owner)}" if e.owner else ""))

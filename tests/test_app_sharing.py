@@ -194,6 +194,21 @@ def test_replace_data_with_upload(tmp_path):
     assert fresh.metric[0].value == f"{len(loaded.survey.responses):,}"
 
 
+def test_open_from_saved_page_and_hostile_name_is_text():
+    at = clean(new_app().run())
+    bank = metrics(at)
+    sid = survey_id(save(at, "<b>Bank</b> *x*"))
+    at.selectbox(key="sample").select("customer_lifecycle").run()
+    assert metrics(clean(at, "other sample")) != bank
+    at.switch_page("pages/saved.py").run()
+    label = next(e.label for e in clean(at, "saved page").expander if "Bank" in e.label)
+    assert label.startswith(r"\<b\>Bank\</b\> \*x\*"), label  # markdown-escaped: shown as typed
+    at.button(key=f"open_{sid}").click().run()
+    clean(at, "open")
+    assert metrics(at) == bank
+    assert at.query_params["survey"] in (sid, [sid])
+
+
 # ---------------------------------------------------------------- action plans
 
 

@@ -16,7 +16,8 @@ from ..cycles import normalise_key
 from ..errors import SurveyError
 from .base import Preview
 
-__all__ = ["check_preview", "cell", "key", "unique_names", "split_row_label", "grid_row_label", "looks_like_date"]
+__all__ = ["check_preview", "cell", "key", "unique_names", "split_row_label", "grid_row_label", "looks_like_date",
+           "header_texts"]
 
 
 def check_preview(preview: object) -> Preview:
@@ -96,3 +97,8 @@ def clean_text(text: str) -> str:
     """Header text as shown to the user: HTML line breaks and runs of white space become one space."""
     t = re.sub(r"<br\s*/?>", " ", str(text or ""), flags=re.I)
     return re.sub(r"\s+", " ", t).strip()
+
+
+def header_texts(row: tuple[str, ...], width: int | None = None) -> list[str]:
+    """The :func:`clean_text` of the first ``width`` cells of a header row (default: every cell)."""
+    return [clean_text(cell(row, i)) for i in range(len(row) if width is None else width)]

@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from .base import ExportLayout, Preview
-from ._shared import cell, check_preview, clean_text, grid_row_label, key, unique_names
+from ._shared import cell, check_preview, grid_row_label, header_texts, key, unique_names
 
 FORMAT = "google-forms"
 
@@ -47,8 +47,7 @@ def detect(preview: Preview) -> ExportLayout | None:
     rows = preview.rows
     if not rows or not rows[0] or key(cell(rows[0], 0)) not in TIMESTAMP_KEYS:
         return None
-    width = len(rows[0])
-    raw = [clean_text(cell(rows[0], i)) for i in range(width)]
+    raw = header_texts(rows[0])
     columns = unique_names(raw)
     questions, meta, personal = {}, {columns[0]}, set()
     for i, c in enumerate(columns[1:], start=1):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from .base import ExportLayout, Preview
-from ._shared import cell, check_preview, clean_text, key, unique_names
+from ._shared import check_preview, header_texts, key, unique_names
 
 FORMAT = "ms-forms"
 
@@ -61,7 +61,7 @@ def detect(preview: Preview) -> ExportLayout | None:
     rows = preview.rows
     if not rows or len(rows[0]) < 3:
         return None
-    raw = [clean_text(cell(rows[0], i)) for i in range(len(rows[0]))]
+    raw = header_texts(rows[0])
     keys = [key(r) for r in raw]
     if keys[0] not in _ID or keys[1] not in _START or keys[2] not in _END:
         return None

@@ -31,7 +31,7 @@ import os
 import re
 
 from .base import ExportLayout, Preview
-from ._shared import cell, check_preview, clean_text, key, looks_like_date, split_row_label, unique_names
+from ._shared import cell, check_preview, header_texts, key, looks_like_date, split_row_label, unique_names
 
 FORMAT = "qualtrics"
 
@@ -170,7 +170,7 @@ def detect(preview: Preview) -> ExportLayout | None:
     if not (has_import or two_row):
         return None
     columns = unique_names(ids)
-    texts = [clean_text(cell(rows[1], i)) for i in range(width)]
+    texts = header_texts(rows[1], width)
     import_ids = [cell(rows[2], i) for i in range(width)] if has_import else None
     meta, personal = _roles(columns, import_ids)
     notes = ["Qualtrics export: column ids on line 1, question text on line 2"
@@ -212,7 +212,7 @@ def _detect_legacy(rows) -> ExportLayout:
         t = cell(top, i)
         names.append(cell(second, i) if _LEGACY_V.match(t) and cell(second, i) else t)
     columns = unique_names(names)
-    texts = [clean_text(cell(second, i)) for i in range(width)]
+    texts = header_texts(second, width)
     meta, personal = _roles(columns)
     return ExportLayout(
         format=FORMAT,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from .base import ExportLayout, Preview
-from ._shared import cell, check_preview, clean_text, key, looks_like_date, unique_names
+from ._shared import check_preview, header_texts, key, looks_like_date, unique_names
 
 FORMAT = "surveymonkey"
 _NUMBER = re.compile(r"^\s*[-+]?\d+(?:[.,]\d+)?\s*$")
@@ -60,8 +60,8 @@ def detect(preview: Preview) -> ExportLayout | None:
         return None
     top, second = rows[0], rows[1]
     width = max(len(top), len(second))
-    top_cells = [clean_text(cell(top, i)) for i in range(width)]
-    sub_cells = [clean_text(cell(second, i)) for i in range(width)]
+    top_cells = header_texts(top, width)
+    sub_cells = header_texts(second, width)
     sub_keys = [key(s) for s in sub_cells]
     top_keys = [key(t) for t in top_cells]
     has_response = any(k in RESPONSE_KEYS for k in sub_keys)

@@ -15,7 +15,7 @@ Examples
 from __future__ import annotations
 
 from .base import ExportLayout, Preview
-from ._shared import cell, check_preview, clean_text, key, unique_names
+from ._shared import cell, check_preview, header_texts, key, unique_names
 
 FORMAT = "typeform"
 
@@ -32,7 +32,7 @@ def detect(preview: Preview) -> ExportLayout | None:
     rows = preview.rows
     if not rows or not rows[0] or cell(rows[0], 0) != "#":
         return None
-    raw = [clean_text(cell(rows[0], i)) for i in range(len(rows[0]))]
+    raw = header_texts(rows[0])
     keys = [key(r) for r in raw]
     if not ({"submitdateutc", "networkid"} <= set(keys) or {"startdateutc", "submitdateutc"} <= set(keys)):
         return None

@@ -78,9 +78,12 @@ def headline(page: Page) -> list[str]:
     return [t.strip() for t in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
 
 
-def chips(page: Page, label: str) -> list[str]:
+def expect_chips(page: Page, label: str, values: list[str]) -> None:
+    """The sidebar multiselect ``label`` shows exactly ``values`` (waits while the app settles)."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]', has_text=label)
-    return [c.get_attribute("aria-label") for c in box.locator("[data-tag]").all()]
+    expect(box.locator("[data-tag]")).to_have_count(len(values), timeout=TIMEOUT)
+    for i, v in enumerate(values):
+        expect(box.locator("[data-tag]").nth(i)).to_have_attribute("aria-label", v)
 
 
 def test_saved_link_opens_same_view_in_fresh_context(page: Page, share_app_url: str, browser, screenshot_dir: Path):
@@ -88,7 +91,7 @@ def test_saved_link_opens_same_view_in_fresh_context(page: Page, share_app_url: 
     page.goto(share_app_url + "/priorities?sample=bank_visit&seg.branch=Northgate")
     wait_ready(page)
     expect(page.locator("h1", has_text="Which stage to fix first")).to_be_visible()
-    assert chips(page, "branch") == ["Northgate"]
+    expect_chips(page, "branch", ["Northgate"])
     page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
     page.wait_for_url(re.compile(r"seg\.branch=Northgate"), timeout=TIMEOUT)
     wait_ready(page)
@@ -116,8 +119,8 @@ def test_saved_link_opens_same_view_in_fresh_context(page: Page, share_app_url: 
         wait_ready(p2)
         expect(p2.locator("h1", has_text="Service cycle overview")).to_be_visible()
         expect(p2.locator('[data-testid="stSidebar"]').get_by_text("Saved survey: Northgate visits")).to_be_visible()
-        assert chips(p2, "branch") == ["Northgate"]
-        assert headline(p2) == numbers
+        expect_chips(p2, "branch", ["Northgate"])
+        expect(p2.locator('[data-testid="stMetricValue"]')).to_have_text(numbers, timeout=TIMEOUT)
         p2.wait_for_timeout(300)
         p2.screenshot(path=str(screenshot_dir / "share_opened.png"))
 
