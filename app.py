@@ -47,16 +47,6 @@ def _gate(message: str, *, ask_password: str | None = None) -> None:
     st.stop()
 
 
-# ---- a saved survey as the data source (?survey=<id> or "Open" on the Saved surveys page)
-saved = None
-if ss.get(state.SAVED_ID) and ss.get(state.UPLOAD) is None:
-    try:
-        saved = sharing.open_saved(ss[state.SAVED_ID])
-    except sharing.PasswordRequired as exc:
-        _gate(str(exc), ask_password=ss[state.SAVED_ID])
-    except SurveyError as exc:  # NotFound (unknown or malformed id), or the store cannot be opened
-        _gate(str(exc))
-
 PAGES = {"Analysis": [
     st.Page("pages/overview.py", title="Overview", icon=":material/route:", default=True),
     st.Page("pages/critical_moments.py", title="Critical moments", icon=":material/priority_high:"),
@@ -70,6 +60,19 @@ _DESIGN = [("pages/cycle_designer.py", "Cycle designer", ":material/account_tree
            ("pages/survey_builder.py", "Survey builder", ":material/edit_note:")]
 if all((loaders.ROOT / path).is_file() for path, _, _ in _DESIGN):
     PAGES["Design"] = [st.Page(path, title=title, icon=icon) for path, title, icon in _DESIGN]
+
+# ---- a saved survey as the data source (?survey=<id> or "Open" on the Saved surveys page)
+saved = None
+if ss.get(state.SAVED_ID) and ss.get(state.UPLOAD) is None:
+    try:
+        saved = sharing.open_saved(ss[state.SAVED_ID])
+    except sharing.PasswordRequired as exc:
+        st.navigation(PAGES, position="hidden")
+        _gate(str(exc), ask_password=ss[state.SAVED_ID])
+    except SurveyError as exc:  # NotFound (unknown or malformed id), or the store cannot be opened
+        st.navigation(PAGES, position="hidden")
+        _gate(str(exc))
+
 pg = st.navigation(PAGES)
 sharing.note_location(pg)
 

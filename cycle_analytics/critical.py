@@ -146,8 +146,8 @@ def _people(n: int) -> str:
 
 def _outcome_name(outcome: OutcomeSpec) -> str:
     label = (outcome.label or str(outcome.column or "the outcome")).strip()
-    # lower-case a capitalised word ("Overall satisfaction") but keep acronyms ("NPS")
-    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
+    # lower-case a capitalised word ("Overall satisfaction") but keep acronyms ("NPS") and codes ("Q7ALL")
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper() and not _is_code(label):
         label = label[0].lower() + label[1:]
     return label
 
@@ -183,7 +183,15 @@ def _effect_phrase(delta: float, outcome: OutcomeSpec) -> str:
     if outcome.is_proxy:
         return f"rated the other stages {_size(delta, outcome)} {'lower' if lower else 'higher'} on average"
     name = _outcome_name(outcome)
+    if _is_code(name):
+        # A column code reads badly after an article ("gave a Q7ALL"): say what was rated instead.
+        return f"rated {name} {_size(delta, outcome)} {'lower' if lower else 'higher'}"
     return f"gave {'an' if name[:1].lower() in 'aeiou' else 'a'} {name} {_size(delta, outcome)} {'lower' if lower else 'higher'}"
+
+
+def _is_code(label: str) -> bool:
+    """A column code such as ``Q7ALL`` or ``NETPRO`` rather than words ("overall satisfaction")."""
+    return " " not in label and (any(ch.isdigit() for ch in label) or (label.isupper() and len(label) > 3))
 
 
 def _outcome_short(outcome: OutcomeSpec) -> str:

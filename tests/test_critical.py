@@ -236,3 +236,16 @@ def test_no_ratings_or_no_outcomes_give_not_enough_data(empty):
     assert (pr["level"] == "low").all() and pr["importance"].isna().all()
     rw = drivers.derived_importance(ratings, y, method="relative_weight")
     assert rw["importance"].isna().all()
+
+
+def test_evidence_names_a_coded_outcome_without_an_article():
+    """A survey whose outcome is a column code (the airport survey's Q7ALL) must not read
+    'gave a q7ALL'; the code is kept as written."""
+    from cycle_analytics.critical import _effect_phrase
+    from cycle_analytics.dataset import OutcomeSpec
+    from cycle_analytics.scales import Scale
+
+    spec = OutcomeSpec(column="Q7ALL", kind="rating", scale=Scale(1, 5), label="Q7ALL")
+    assert _effect_phrase(0.59, spec) == "rated Q7ALL 0.59 points lower"
+    words = OutcomeSpec(column="overall_satisfaction", kind="rating", scale=Scale(1, 5), label="Overall satisfaction")
+    assert _effect_phrase(1.8, words) == "gave an overall satisfaction 1.8 points lower"

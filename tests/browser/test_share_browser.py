@@ -130,6 +130,10 @@ def test_saved_link_opens_same_view_in_fresh_context(page: Page, share_app_url: 
         expect(p2.locator('[data-testid="stMetricValue"]')).to_have_count(0)
         expect(p2.locator(".js-plotly-plot")).to_have_count(0)
         p2.screenshot(path=str(screenshot_dir / "share_not_found.png"))
+        p2.goto(share_app_url + "/priorities?survey=not-an-id")
+        expect(p2.get_by_text("There is no saved survey at this link.")).to_be_visible(timeout=TIMEOUT)
+        expect(p2.locator('[data-testid="stSidebarNav"]')).to_have_count(0)
+        expect(p2.locator('[role="dialog"]')).to_have_count(0)
     finally:
         other.close()
 
