@@ -34,7 +34,7 @@ from cycle_analytics.storage import (ENV_URL, NotFound, NotOwner, PasswordRequir
 
 from . import state
 
-__all__ = ["NotFound", "NotOwner", "PasswordRequired", "WrongPassword", "StorageError"]
+# NotFound, NotOwner, PasswordRequired, WrongPassword and StorageError are re-exported for app.py and the pages.
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 
@@ -167,8 +167,13 @@ def unlock(sid: str, password: str) -> None:
 
 
 def _update_loaded(sid: str, **changes) -> None:
-    holder = _loaded(store_target(), sid, password_for(sid))
-    holder["saved"] = dataclasses.replace(holder["saved"], **changes)
+    """Apply a small change (plans, name) to the cached copy of ``sid``: in place when this session
+    has it open (so the data is not loaded again), else by dropping the cache (never a stale copy)."""
+    if st.session_state.get(state.SOURCE_ID) == f"saved:{sid}":
+        holder = _loaded(store_target(), sid, password_for(sid))
+        holder["saved"] = dataclasses.replace(holder["saved"], **changes)
+    else:
+        forget_loaded()
 
 
 # ---------------------------------------------------------------- the survey in use
