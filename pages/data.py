@@ -122,6 +122,11 @@ else:
     st.caption("The importer did not report column roles.")
 
 # ---------------------------------------------------------------- stage mapping review
+if str(ss.get(state.SOURCE_ID) or "").startswith("saved:"):
+    # A saved survey keeps its tidy tables, not the raw file, so there is nothing to read again.
+    st.info("This is a saved survey: its stages, N/A codes, scale and mapping were fixed when it was saved. "
+            "To change them, upload the file again, make the changes here, and save it (or replace the saved data).")
+    st.stop()
 over = dict(ss.get(state.OVERRIDES) or {})
 if info.format != "long":
     st.subheader("Stage mapping")

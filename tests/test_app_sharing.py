@@ -336,3 +336,14 @@ def test_owner_is_recorded_and_lists_are_per_user(tmp_path):
     assert bob.metric  # a colleague with the link sees the survey
     bob.switch_page("pages/saved.py").run()
     assert not any(e.label.startswith("Ann's survey") for e in clean(bob).expander)  # but it is not in his list
+
+
+def test_data_page_of_a_saved_survey_explains_why_choices_are_fixed():
+    at = clean(new_app().run(), "start")
+    link = save(at, "Bank survey")
+    fresh = clean(new_app(link_query(link)).run(), "open link")
+    fresh.switch_page("pages/data.py").run()
+    clean(fresh, "data page")
+    assert any("This is a saved survey" in i.value for i in fresh.info)
+    # the re-import controls are not offered: there is no raw file behind a saved survey
+    assert not any("Read the file again" in str(b.label) for b in fresh.button)

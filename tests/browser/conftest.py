@@ -29,14 +29,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """Start ``streamlit run app.py`` on a free port; yield its base URL; stop it at the end."""
+def app_url(tmp_path_factory):
+    """Start ``streamlit run app.py`` on a free port; yield its base URL; stop it at the end.
+
+    Saved surveys and mappings go to a throwaway data folder, never to the project's ./var.
+    """
     port = _free_port()
     log = open(ROOT / "artifacts" / "streamlit-browser-test.log", "w") if (ROOT / "artifacts").is_dir() else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "CYCLE_ANALYTICS_DATA_DIR": str(tmp_path_factory.mktemp("app_data"))},
     )
     url = f"http://localhost:{port}"
     deadline = time.time() + 60
