@@ -77,16 +77,6 @@ pg = st.navigation(PAGES)
 sharing.note_location(pg)
 
 
-@st.cache_data(show_spinner=False)
-def _templates() -> dict[str, str]:
-    from cycle_analytics.cycles import list_templates
-
-    try:
-        return list_templates()
-    except SurveyError:
-        return {}
-
-
 view = View()
 pending = ss.get(state.URL_PENDING) or {}
 
@@ -117,7 +107,7 @@ with st.sidebar:
         source_id = f"saved:{saved.id}"
     else:
         source_id = f"sample:{ss[state.SAMPLE]}"
-    templates = _templates()
+    templates = loaders.templates()
     default_cycle = state.NO_CYCLE
     if uploaded is None and saved is None and state.SAMPLES[ss[state.SAMPLE]][1] in templates:
         default_cycle = state.SAMPLES[ss[state.SAMPLE]][1]

@@ -27,11 +27,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cycle_analytics.dataset import PROXY_OUTCOME, ImportOptions, OutcomeSpec, Survey
+from cycle_analytics.dataset import ImportOptions, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
 
 from . import state
@@ -304,3 +303,14 @@ def stage_distribution_by(key: tuple, stage: str, segment: str, _survey: Survey)
     from cycle_analytics.headline import stage_distribution_by as _by
 
     return _by(_survey, stage, segment)
+
+
+@st.cache_data(show_spinner=False)
+def templates() -> dict[str, str]:
+    """Bundled cycle templates: file stem -> display name (empty if a template file is broken)."""
+    from cycle_analytics.cycles import list_templates
+
+    try:
+        return list_templates()
+    except SurveyError:
+        return {}

@@ -469,8 +469,11 @@ def _rating_fit(col: _Col) -> tuple[bool, str]:
     return True, ""
 
 
-def _first_per_respondent(codes: np.ndarray, valid: np.ndarray, resp: np.ndarray, n_resp: int) -> np.ndarray:
-    """For each respondent, the value code on their first row where ``valid`` (-1 when none)."""
+def _first_per_respondent(codes: np.ndarray | None, valid: np.ndarray, resp: np.ndarray, n_resp: int) -> np.ndarray:
+    """For each respondent, the value code on their first row where ``valid`` (-1 when none).
+
+    ``codes=None`` gives the row index itself (as if ``codes`` were ``np.arange(len(valid))``).
+    """
     rows = np.nonzero(valid)[0]
     first = np.full(n_resp, np.iinfo(np.int64).max, dtype=np.int64)
     r = resp[rows]
@@ -479,7 +482,7 @@ def _first_per_respondent(codes: np.ndarray, valid: np.ndarray, resp: np.ndarray
     np.minimum.at(first, r, rows)
     out = np.full(n_resp, -1, dtype=np.int64)
     has = first != np.iinfo(np.int64).max
-    out[has] = codes[first[has]]
+    out[has] = first[has] if codes is None else codes[first[has]]
     return out
 
 
@@ -984,7 +987,9 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
         raise SurveyError(f"No value of the stage column {st_c.name!r} is a usable stage.")
     row_stage_val = st_c.raw.codes
     rej.mark(st_c.empty[row_stage_val], rej.reason("missing stage"))
-    rej.mark(unknown_reason[row_stage_val] > 0, unknown_reason[row_stage_val])
+    if unknown_reason.any():
+        row_unknown = unknown_reason[row_stage_val]
+        rej.mark(row_unknown > 0, row_unknown)
 
     # scores: numbers among distinct values
     score_counts: dict[float, int] = {}
@@ -999,7 +1004,9 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     row_cls = cls[sc_c.raw.codes]
     rej.mark(row_cls == EMPTY, rej.reason("missing score"))
     bad_reason = _value_reasons(sc_c, cls, rej, "score {value!r} is {what}", scale)
-    rej.mark(bad_reason[sc_c.raw.codes] > 0, bad_reason[sc_c.raw.codes])
+    if bad_reason.any():
+        row_bad = bad_reason[sc_c.raw.codes]
+        rej.mark(row_bad > 0, row_bad)
 
     # duplicates: a respondent rating the same stage twice keeps the first row
     resp_all = id_map[id_c.raw.codes]
@@ -1020,7 +1027,8 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     n_resp = int(used.sum())
     id_cats = pd.Index(id_uniq.filter(pa.array(used)).to_pandas(), dtype="str") if n_resp else pd.Index([], dtype="str")
     id_dtype = pd.CategoricalDtype(id_cats)  # validated once, reused below
-    resp_row = np.where(accepted, new_code[resp_all], -1)
+    code_type = np.int32 if n_resp < np.iinfo(np.int32).max else np.int64
+    resp_row = np.where(accepted, new_code.astype(code_type)[resp_all], code_type(-1))
 
     rating_rows = accepted & (row_cls == OK)
     na_answers = int((accepted & (row_cls == NA)).sum())
@@ -1054,17 +1062,17 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     all_accepted = bool(accepted.all())
     acc_rows = None if all_accepted else np.nonzero(accepted)[0]
     resp_acc = resp_row if all_accepted else resp_row[acc_rows]
-    first_row = _first_per_respondent(np.arange(n, dtype=np.int64), accepted, resp_row, n_resp)
+    first_row = _first_per_respondent(None, accepted, resp_row, n_resp)
 
     def value_codes(c: _Col) -> np.ndarray:
         codes = c.raw.codes
         blank = c.empty | c.na
-        first = codes[first_row].astype(np.int64) if n_resp else np.zeros(0, dtype=np.int64)
+        first = codes[first_row] if n_resp else np.zeros(0, dtype=codes.dtype)
         missing = blank[first] if n_resp else np.zeros(0, dtype=bool)
         if missing.any():  # the respondent's first row is empty here: look at their other rows
             valid = accepted & ~blank[codes]
-            later = _first_per_respondent(codes.astype(np.int64), valid, resp_row, n_resp)
-            first = np.where(missing, later, first)
+            later = _first_per_respondent(codes, valid, resp_row, n_resp)
+            first = np.where(missing, later, first).astype(codes.dtype, copy=False)
         # respondents whose rows disagree (differences of surrounding spaces only are not counted)
         if c.n_unique > 1 and n_resp:
             rows_codes = codes if all_accepted else codes[acc_rows]
@@ -1077,7 +1085,7 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
                 n_diff = _n_distinct(resp_acc[rows[real]])
                 if n_diff:
                     conflicts.append(f"{c.name!r} ({n_diff} respondents)")
-        return first
+        return first.astype(np.int64)
 
     responses = _respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), dtype=id_dtype), rp, value_codes, scale)
     if conflicts:

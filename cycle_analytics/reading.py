@@ -69,9 +69,12 @@ class RawColumn:
     name: str
     values: pa.Array  # pa.string(); distinct cell texts as read (not stripped)
     codes: np.ndarray  # int32, one per accepted-shape data row
+    value_counts: np.ndarray | None = field(default=None, repr=False, compare=False)  # counts(), when the reader knew them
 
     def counts(self) -> np.ndarray:
         """How many rows hold each of ``values`` (int64, same length as ``values``)."""
+        if self.value_counts is not None and len(self.value_counts) == len(self.values):
+            return self.value_counts.copy()
         return np.bincount(self.codes, minlength=len(self.values)).astype(np.int64)
 
     def cells(self, rows: np.ndarray | None = None) -> np.ndarray:
@@ -546,8 +549,7 @@ def _check_quoting(src: _Source, table: pa.Table, invalid, encoding: str, delimi
 
 
 def _columns_from_table(table: pa.Table, names, layout: ExportLayout | None, keep_personal: bool):
-    if table.num_rows and any(isinstance(c.type, pa.DictionaryType) for c in table.columns):
-        table = table.unify_dictionaries()
+    # the dictionaries of the chunks are merged column by column in _raw_column (no unify_dictionaries)
     personal = set(layout.personal) if layout is not None and not keep_personal else set()
     columns, dropped = [], []
     for name, col in zip(names, table.columns):
@@ -568,13 +570,42 @@ def _raw_column(name: str, col) -> RawColumn:
     if not isinstance(chunks[0].type, pa.DictionaryType):
         arr = pa.chunked_array(chunks).cast(pa.string()).combine_chunks().dictionary_encode()
         chunks = [arr]
-    values = chunks[0].dictionary
+    if len(chunks) == 1:
+        values = chunks[0].dictionary
+        codes = chunks[0].indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        counts = None
+    else:
+        values, codes, counts = _merge_dictionary_chunks(chunks)
     if values.type != pa.string():
         values = values.cast(pa.string())
-    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int32, copy=False)
     if values.null_count:
         values = pc.fill_null(values, "")
-    return RawColumn(name, values, codes)
+    return RawColumn(name, values, codes, counts)
+
+
+def _merge_dictionary_chunks(chunks) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """One dictionary for dictionary-encoded chunks, the int32 codes into it and the count of each value.
+
+    The merged dictionary lists the values in order of first appearance over the chunks' own
+    dictionaries, the order ``pa.Table.unify_dictionaries`` gives; the codes are written straight
+    into one array (no unified copy of the chunks, no concatenation) and counted chunk by chunk.
+    """
+    dicts = [c.dictionary for c in chunks]
+    all_values = pa.chunked_array(dicts, type=dicts[0].type).combine_chunks()
+    values = pc.unique(all_values)
+    remap = np.asarray(pc.index_in(all_values, value_set=values).to_numpy(zero_copy_only=False), dtype=np.int32)
+    n = sum(len(c) for c in chunks)
+    codes = np.empty(n, dtype=np.int32)
+    counts = np.zeros(len(values), dtype=np.int64)
+    start = off = 0
+    for c, d in zip(chunks, dicts):
+        idx = c.indices.to_numpy(zero_copy_only=False)
+        local = remap[off:off + len(d)]
+        np.take(local, idx, out=codes[start:start + len(idx)], mode="clip")
+        np.add.at(counts, local, np.bincount(idx, minlength=len(d)))
+        start += len(idx)
+        off += len(d)
+    return values, codes, counts
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_support import state, widgets
+from app_support import loaders, state, widgets
 from cycle_analytics import figures
-from cycle_analytics.cycles import Cycle, Stage, dump_cycle, list_templates, load_cycle, parse_cycle
+from cycle_analytics.cycles import Cycle, Stage, dump_cycle, load_cycle, parse_cycle
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.survey_builder import SCALES, cycle_from_table, stages_table
 from cycle_analytics.wording import check_question
@@ -28,17 +28,9 @@ ss = st.session_state
 TABLE, VERSION = "designer_table", "designer_version"
 NAME, DESCRIPTION, SCALE = "designer_name", "designer_description", "designer_scale"
 START, UPLOAD, UPLOAD_ID = "designer_start", "designer_upload", "designer_upload_id"
-DESIGNER_CYCLE = getattr(state, "DESIGNER_CYCLE", "designer_cycle")
-APPLIED_CYCLE = getattr(state, "APPLIED_CYCLE", "applied_cycle")
+DESIGNER_CYCLE = state.DESIGNER_CYCLE
+APPLIED_CYCLE = state.APPLIED_CYCLE
 BLANK = "(blank cycle)"
-
-
-@st.cache_data(show_spinner=False)
-def _templates() -> dict[str, str]:
-    try:
-        return list_templates()
-    except SurveyError:
-        return {}
 
 
 def _load(cycle: Cycle) -> None:
@@ -58,7 +50,7 @@ def _start_changed() -> None:
         _load(load_cycle(pick))
 
 
-templates = _templates()
+templates = loaders.templates()
 if TABLE not in ss:
     in_use = ss.get(state.CYCLE)
     first = in_use if in_use in templates else next(iter(templates), None)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_support import state, widgets
+from app_support import loaders, state, widgets
 from cycle_analytics import figures
-from cycle_analytics.cycles import list_templates, load_cycle, parse_cycle
+from cycle_analytics.cycles import load_cycle, parse_cycle
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.survey_builder import (
     DEFAULT_SEGMENTS, LABEL_SET_NAMES, SCALES, build_questionnaire, csv_template, google_forms_text, optional_stages,
@@ -28,21 +28,13 @@ from cycle_analytics.survey_builder import (
 )
 
 ss = st.session_state
-DESIGNER_CYCLE = getattr(state, "DESIGNER_CYCLE", "designer_cycle")
+DESIGNER_CYCLE = state.DESIGNER_CYCLE
 DESIGNED = "(the cycle in the Cycle designer)"
 KIND_LABEL = {"segment": "About the respondent", "rating": "Stage", "overall": "Overall satisfaction",
               "recommend": "Likelihood to recommend (0–10)", "comment": "Comment (optional)"}
 
 
-@st.cache_data(show_spinner=False)
-def _templates() -> dict[str, str]:
-    try:
-        return list_templates()
-    except SurveyError:
-        return {}
-
-
-templates = _templates()
+templates = loaders.templates()
 st.title("Survey builder")
 st.caption("Generate the satisfaction survey of a service cycle: one question per stage, an overall question, "
            "likelihood to recommend, a comment on each critical moment and a few questions to compare groups.")

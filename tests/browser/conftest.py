@@ -40,7 +40,8 @@ def app_url(tmp_path_factory):
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "CYCLE_ANALYTICS_DATA_DIR": str(tmp_path_factory.mktemp("app_data"))},
+        env={**{k: v for k, v in os.environ.items() if k != "CYCLE_ANALYTICS_DATABASE_URL"},
+             "CYCLE_ANALYTICS_DATA_DIR": str(tmp_path_factory.mktemp("app_data"))},
     )
     url = f"http://localhost:{port}"
     deadline = time.time() + 60

@@ -1,20 +1,14 @@
 """Share links in a real browser: one context saves a survey and copies the link, a second, fresh
 context opens the link and sees the same view (page, filter selection, headline numbers).
 
-Run: ``python -m pytest tests/browser/test_share_browser.py -q``. This module starts its own
-server with ``CYCLE_ANALYTICS_DATA_DIR`` set to a temporary folder, so it never writes to ./var.
+Run: ``python -m pytest tests/browser/test_share_browser.py -q``. The server of the browser tests
+runs with ``CYCLE_ANALYTICS_DATA_DIR`` set to a temporary folder, so it never writes to ./var.
 Screenshots: artifacts/screenshots/share_*.png (git-ignored): look at them.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,41 +19,9 @@ TIMEOUT = 45_000
 
 
 @pytest.fixture(scope="module")
-def share_app_url(tmp_path_factory):
-    """A server of its own whose saved surveys go to a temporary folder."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "CYCLE_ANALYTICS_DATA_DIR": str(tmp_path_factory.mktemp("share_data"))}
-    env.pop("CYCLE_ANALYTICS_DATABASE_URL", None)
-    log_path = ROOT / "artifacts" / "streamlit-share-browser-test.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-        )
-    url = f"http://localhost:{port}"
-    deadline = time.time() + 60
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("the Streamlit server did not start")
-            time.sleep(0.25)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def share_app_url(app_url):
+    """The session's server (tests/browser/conftest.py): its saved surveys go to a temporary folder."""
+    return app_url
 
 
 def wait_ready(page: Page, charts: bool = True) -> None:
