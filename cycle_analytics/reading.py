@@ -592,8 +592,9 @@ def _merge_dictionary_chunks(chunks) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """
     dicts = [c.dictionary for c in chunks]
     all_values = pa.chunked_array(dicts, type=dicts[0].type).combine_chunks()
-    values = pc.unique(all_values)
-    remap = np.asarray(pc.index_in(all_values, value_set=values).to_numpy(zero_copy_only=False), dtype=np.int32)
+    encoded = all_values.dictionary_encode()  # one hash pass: distinct values in first-appearance order
+    values = encoded.dictionary
+    remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
     n = sum(len(c) for c in chunks)
     codes = np.empty(n, dtype=np.int32)
     counts = np.zeros(len(values), dtype=np.int64)

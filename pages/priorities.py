@@ -18,7 +18,10 @@ widgets.outcome_note(v)
 method = "Spearman correlation with the outcome" if cfg.importance_method == "spearman" else "relative weights (Johnson)"
 st.caption(
     f"Importance: {method}. Performance: mean score on 0–100. Priority = importance (rescaled 0–1) × gap to the target. "
-    f"Stability: share of {cfg.n_boot} bootstrap resamples (seed {cfg.seed}) in which the stage stays in the top three."
+    f"Stability: share of {cfg.n_boot} bootstrap resamples (seed {cfg.seed}) in which the stage stays in the top three. "
+    "Quadrants compare each stage with the stages' averages; the rank weighs importance by the distance to the target, "
+    "so a stage far below its target can rank high outside 'Concentrate here'. Importance that is not significant "
+    f"(p ≥ {cfg.alpha}) counts as none."
 )
 
 pr = a.priorities
