@@ -1012,17 +1012,18 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     resp_all = id_map[id_c.raw.codes]
     stage_all = stage_of_value[row_stage_val]
     ok = rej.code == 0
-    key = resp_all[ok] * (len(stage_names) + 1) + stage_all[ok]
+    all_ok = bool(ok.all())
+    key = resp_all * (len(stage_names) + 1) + stage_all if all_ok else resp_all[ok] * (len(stage_names) + 1) + stage_all[ok]
     dup = _duplicated(key)
     if dup.any():
-        dup_rows = np.nonzero(ok)[0][dup]
+        dup_rows = np.nonzero(dup)[0] if all_ok else np.nonzero(ok)[0][dup]
         mask = np.zeros(n, dtype=bool)
         mask[dup_rows] = True
         rej.mark(mask, rej.reason("the respondent already rated this stage on an earlier row"))
 
     accepted = rej.code == 0
     used = np.zeros(len(id_uniq), dtype=bool)
-    used[resp_all[accepted]] = True
+    used[resp_all if bool(accepted.all()) else resp_all[accepted]] = True
     new_code = np.cumsum(used) - 1
     n_resp = int(used.sum())
     id_cats = pd.Index(id_uniq.filter(pa.array(used)).to_pandas(), dtype="str") if n_resp else pd.Index([], dtype="str")
@@ -1062,7 +1063,21 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
     all_accepted = bool(accepted.all())
     acc_rows = None if all_accepted else np.nonzero(accepted)[0]
     resp_acc = resp_row if all_accepted else resp_row[acc_rows]
-    first_row = _first_per_respondent(None, accepted, resp_row, n_resp)
+    # each respondent's accepted rows in one run (the usual long file): conflicts show between neighbours
+    contiguous, same_next = False, None
+    if n_resp and resp_acc.size:
+        run_start = np.empty(resp_acc.size, dtype=bool)
+        run_start[0] = True
+        np.not_equal(resp_acc[1:], resp_acc[:-1], out=run_start[1:])
+        starts = np.flatnonzero(run_start)
+        contiguous = starts.size == n_resp
+        if contiguous:
+            same_next = ~run_start[1:]  # row i+1 belongs to the respondent of row i
+            first_row = np.empty(n_resp, dtype=np.int64)
+            first_row[resp_acc[starts]] = starts if all_accepted else acc_rows[starts]
+        del run_start, starts
+    if not contiguous:
+        first_row = _first_per_respondent(None, accepted, resp_row, n_resp)
 
     def value_codes(c: _Col) -> np.ndarray:
         codes = c.raw.codes
@@ -1074,7 +1089,23 @@ def _build_long(raw: RawTable, cols: list[_Col], plan: _LongPlan, options: Impor
             later = _first_per_respondent(codes, valid, resp_row, n_resp)
             first = np.where(missing, later, first).astype(codes.dtype, copy=False)
         # respondents whose rows disagree (differences of surrounding spaces only are not counted)
-        if c.n_unique > 1 and n_resp:
+        if c.n_unique > 1 and n_resp and contiguous:
+            # a respondent disagrees when two of their consecutive non-blank rows do
+            rows_codes = codes if all_accepted else codes[acc_rows]
+            if (blank & (c.counts > 0)).any():
+                keep = np.flatnonzero(~blank[rows_codes])
+                cod, rsp = rows_codes[keep], resp_acc[keep]
+                same = rsp[1:] == rsp[:-1]
+            else:
+                cod, rsp, same = rows_codes, resp_acc, same_next
+            pairs = np.flatnonzero(same & (cod[1:] != cod[:-1]))
+            if pairs.size:
+                canon = _canonical(c)[1]
+                real = canon[cod[pairs]] != canon[cod[pairs + 1]]
+                n_diff = _n_distinct(rsp[pairs[real]])
+                if n_diff:
+                    conflicts.append(f"{c.name!r} ({n_diff} respondents)")
+        elif c.n_unique > 1 and n_resp:
             rows_codes = codes if all_accepted else codes[acc_rows]
             ref = first[resp_acc]
             differ = (rows_codes != ref) & (ref >= 0) & ~blank[rows_codes]

@@ -549,7 +549,8 @@ def _check_quoting(src: _Source, table: pa.Table, invalid, encoding: str, delimi
 
 
 def _columns_from_table(table: pa.Table, names, layout: ExportLayout | None, keep_personal: bool):
-    # the dictionaries of the chunks are merged column by column in _raw_column (no unify_dictionaries)
+    if table.num_rows and any(isinstance(c.type, pa.DictionaryType) and c.num_chunks > 1 for c in table.columns):
+        table = table.unify_dictionaries()
     personal = set(layout.personal) if layout is not None and not keep_personal else set()
     columns, dropped = [], []
     for name, col in zip(names, table.columns):
@@ -561,6 +562,7 @@ def _columns_from_table(table: pa.Table, names, layout: ExportLayout | None, kee
 
 
 def _raw_column(name: str, col) -> RawColumn:
+    """A RawColumn from a (chunked) Arrow column; dictionary chunks must share one dictionary."""
     if isinstance(col, pa.ChunkedArray):
         chunks = [c for c in col.chunks if len(c)]
     else:
@@ -570,43 +572,20 @@ def _raw_column(name: str, col) -> RawColumn:
     if not isinstance(chunks[0].type, pa.DictionaryType):
         arr = pa.chunked_array(chunks).cast(pa.string()).combine_chunks().dictionary_encode()
         chunks = [arr]
-    if len(chunks) == 1:
-        values = chunks[0].dictionary
-        codes = chunks[0].indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-        counts = None
-    else:
-        values, codes, counts = _merge_dictionary_chunks(chunks)
+    values = chunks[0].dictionary
     if values.type != pa.string():
         values = values.cast(pa.string())
+    parts = [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
+    codes = parts[0].astype(np.int32, copy=False) if len(parts) == 1 else np.concatenate(parts).astype(np.int32, copy=False)
+    counts = None
+    if len(parts) > 1 and len(values) * len(parts) <= codes.size:
+        # few distinct values: counting chunk by chunk (small, cache-friendly arrays) is cheaper
+        counts = np.zeros(len(values), dtype=np.int64)
+        for part in parts:
+            counts += np.bincount(part, minlength=len(values))
     if values.null_count:
         values = pc.fill_null(values, "")
     return RawColumn(name, values, codes, counts)
-
-
-def _merge_dictionary_chunks(chunks) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """One dictionary for dictionary-encoded chunks, the int32 codes into it and the count of each value.
-
-    The merged dictionary lists the values in order of first appearance over the chunks' own
-    dictionaries, the order ``pa.Table.unify_dictionaries`` gives; the codes are written straight
-    into one array (no unified copy of the chunks, no concatenation) and counted chunk by chunk.
-    """
-    dicts = [c.dictionary for c in chunks]
-    all_values = pa.chunked_array(dicts, type=dicts[0].type).combine_chunks()
-    encoded = all_values.dictionary_encode()  # one hash pass: distinct values in first-appearance order
-    values = encoded.dictionary
-    remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-    n = sum(len(c) for c in chunks)
-    codes = np.empty(n, dtype=np.int32)
-    counts = np.zeros(len(values), dtype=np.int64)
-    start = off = 0
-    for c, d in zip(chunks, dicts):
-        idx = c.indices.to_numpy(zero_copy_only=False)
-        local = remap[off:off + len(d)]
-        np.take(local, idx, out=codes[start:start + len(idx)], mode="clip")
-        np.add.at(counts, local, np.bincount(idx, minlength=len(d)))
-        start += len(idx)
-        off += len(d)
-    return values, codes, counts
 
 
 # --------------------------------------------------------------------------------------------
