@@ -305,3 +305,24 @@ def test_export_layout_trailing_delimiter(monkeypatch):
     i = s.info
     assert (i.format, i.rows_read, i.rows_rejected, i.ratings) == ("legacy", 2, 0, 4)
     assert [c.column for c in i.columns] == ["V1", "Q1", "Q2"]
+
+
+def test_line_break_check_only_skips_the_slow_parser_when_no_cell_can_hold_one():
+    """The fast parse (no newlines_in_values) is used only when the only quotes are balanced ones on
+    the header line; a quoted cell anywhere after it keeps the careful parse."""
+    from cycle_analytics.reading import _quotes_may_span_lines as may_span
+
+    assert may_span(b"a,b\n1,2\n") is False
+    assert may_span(b'"a","b"\n1,2\n') is False  # pyarrow-style quoted header only
+    assert may_span(b'"a","b"\n1,"x\ny"\n') is True
+    assert may_span(b'"a\nb",c\n1,2\n') is True  # a header cell with a line break
+    assert may_span(b'a,b\n1,"2"\n') is True
+
+
+def test_quoted_header_file_with_plain_rows_reads_exactly():
+    from cycle_analytics.importer import import_survey
+
+    data = b'"id","wait","money"\n' + b"".join(f"r{i},{1 + i % 5},{1 + (i * 2) % 5}\n".encode() for i in range(50))
+    survey = import_survey(data, file_name="quoted_header.csv")
+    assert survey.info.rows_read == 50 and survey.info.rows_rejected == 0
+    assert list(survey.info.stages) == ["wait", "money"]
