@@ -5,8 +5,9 @@ Definitions (documented in docs/statistics.md and used by every module):
 * A scale is a closed integer range ``min..max``; the candidates are 1-5, 1-7, 1-10 and 0-10.
 * Inference: the smallest candidate (fewest points; 1-10 before 0-10) holding at least 99% of the
   numeric values of the stage columns, after N/A codes are removed.
-* Top box / bottom box: on scales of up to 7 points the top two and bottom two points; on 0-10 and
-  1-10 scales the answers 9-10 (top) and 6 or below (bottom), as in NPS practice.
+* Top box / bottom box: on scales of up to 7 points the top two and bottom two points (on 2- and
+  3-point scales the end points only, so the boxes never overlap); on 0-10 and 1-10 scales the
+  answers 9-10 (top) and 6 or below (bottom), as in NPS practice.
 * ``score_100``: a mean rescaled so that the scale's minimum is 0 and its maximum 100.
 """
 
@@ -58,6 +59,9 @@ class Scale:
     def top_box(self) -> tuple[int, ...]:
         if self.is_eleven_or_ten_point:
             return (9, 10)
+        if self.points <= 3:
+            # On 2- and 3-point scales two points per box would overlap (the middle in both).
+            return (self.maximum,)
         if self.points <= 7:
             return (self.maximum - 1, self.maximum)
         # Other long scales: the top fifth of the points, at least two.
@@ -68,6 +72,8 @@ class Scale:
     def bottom_box(self) -> tuple[int, ...]:
         if self.is_eleven_or_ten_point:
             return tuple(range(self.minimum, 7))
+        if self.points <= 3:
+            return (self.minimum,)
         if self.points <= 7:
             return (self.minimum, self.minimum + 1)
         k = max(2, round(self.points / 5))
