@@ -11,6 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from pageutil import TIMEOUT, wait_ready
+
 ROOT = Path(__file__).resolve().parents[2]
 UPLOAD_FILE = ROOT / "data" / "sample" / "customer_lifecycle_wide.csv"
 
@@ -24,19 +26,6 @@ PAGES = {
     "Trends": ("trends", True),
     "Data": ("data", False),
 }
-TIMEOUT = 45_000
-
-
-def wait_ready(page: Page, charts: bool = True) -> None:
-    """Wait until the app is mounted, the script finished, and (optionally) a Plotly chart is drawn."""
-    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_function(
-        "() => { const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
-        " return !w || !/Running|Connecting/i.test(w.innerText); }", timeout=TIMEOUT)
-    if charts:
-        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=TIMEOUT)
-    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
 def go(page: Page, title: str) -> None:

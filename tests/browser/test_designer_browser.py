@@ -12,14 +12,13 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-TIMEOUT = 45_000
+from pageutil import TIMEOUT
+from pageutil import wait_ready as _wait
+
 
 
 def wait_ready(page: Page) -> None:
-    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_function(
-        "() => { const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
-        " return !w || !/Running|Connecting/i.test(w.innerText); }", timeout=TIMEOUT)
+    _wait(page, charts=False, no_exception=False)
 
 
 def open_page(page: Page, title: str, path: str) -> None:

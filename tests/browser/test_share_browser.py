@@ -14,25 +14,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from pageutil import TIMEOUT, wait_ready
+
 ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 45_000
 
 
 @pytest.fixture(scope="module")
 def share_app_url(app_url):
     """The session's server (tests/browser/conftest.py): its saved surveys go to a temporary folder."""
     return app_url
-
-
-def wait_ready(page: Page, charts: bool = True) -> None:
-    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_function(
-        "() => { const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
-        " return !w || !/Running|Connecting/i.test(w.innerText); }", timeout=TIMEOUT)
-    if charts:
-        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=TIMEOUT)
-    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
 def headline(page: Page) -> list[str]:
