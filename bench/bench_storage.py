@@ -30,13 +30,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from cycle_analytics import storage  # noqa: E402
 
 
-def best(fn, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), result
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import best_call as best  # noqa: E402
 
 
 def main(argv=None) -> None:

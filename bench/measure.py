@@ -36,4 +36,16 @@ def best_of(cmd: list[str], repeats: int) -> dict:
     return min(runs, key=lambda r: r["wall_s"])
 
 
+def best_call(fn, repeat: int):
+    """``(fastest wall time in seconds, last result)`` of ``repeat`` in-process calls of ``fn``."""
+    import time
+
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), result
+
+
 BARE_READ = "import pyarrow.csv as c, sys; t = c.read_csv(sys.argv[1]); print(t.num_rows)"
