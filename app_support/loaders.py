@@ -13,7 +13,7 @@ passed as leading-underscore arguments, which Streamlit does not hash:
 * :func:`run_analysis` - ``analyze`` keyed by digest + options + filters + outcome + settings
   (``st.cache_data``: the result is small tables).
 * :func:`headline` / :func:`headline_figures`, :func:`bad_comments`, :func:`stage_distribution_by` -
-  cached wrappers of ``cycle_analytics.headline``.
+  cached wrappers of ``cycle_analytics.stats.headline``.
 
 Data-page overrides (``state.OVERRIDES``) understood by :func:`options_key` / :func:`build_options`:
 ``stages``, ``outcome``, ``positive``, ``na_values``, ``scale``, ``sheet``, ``stage_map``
@@ -47,7 +47,7 @@ class View:
     file_name: str = ""
     survey: Survey | None = None  # as imported (Data page)
     filtered: Survey | None = None  # after the sidebar filters
-    analysis: object | None = None  # cycle_analytics.analysis.Analysis
+    analysis: object | None = None  # cycle_analytics.stats.analysis.Analysis
     outcome: OutcomeSpec | None = None
     error: str | None = None  # import error sentence (SurveyError)
     analysis_error: str | None = None  # analysis error sentence (SurveyError)
@@ -140,7 +140,7 @@ def build_options(opts: tuple) -> ImportOptions:
 @st.cache_resource(show_spinner="Reading the survey…", max_entries=6)
 def import_cached(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple[Survey | None, str | None]:
     """``(survey, None)`` or ``(None, error sentence)``: ``import_survey`` on the file's bytes."""
-    from cycle_analytics.importer import import_survey
+    from cycle_analytics.ingest.importer import import_survey
 
     try:
         return import_survey(_data, build_options(opts), file_name=file_name), None
@@ -200,16 +200,16 @@ def data_dir() -> Path:
 
 
 def mapping_store():
-    """The :class:`cycle_analytics.mapping.MappingStore` in ``data_dir()/mappings``."""
-    from cycle_analytics.mapping import MappingStore
+    """The :class:`cycle_analytics.ingest.mapping.MappingStore` in ``data_dir()/mappings``."""
+    from cycle_analytics.ingest.mapping import MappingStore
 
     return MappingStore(data_dir() / "mappings")
 
 
 def survey_signature(survey: Survey) -> str | None:
-    """:func:`cycle_analytics.mapping.mapping_signature` of the file's columns and question texts
+    """:func:`cycle_analytics.ingest.mapping.mapping_signature` of the file's columns and question texts
     (every input column, so the signature does not change when the mapping does)."""
-    from cycle_analytics.mapping import mapping_signature
+    from cycle_analytics.ingest.mapping import mapping_signature
 
     questions = {r.column: r.question for r in survey.info.columns}
     return mapping_signature(questions) if questions else None
@@ -232,7 +232,7 @@ def filtered_survey(digest: str, opts: tuple, filters: tuple, _survey: Survey) -
     dfrom, dto, segs = filters
     if dfrom is None and not segs:
         return _survey
-    from cycle_analytics.filters import filter_survey
+    from cycle_analytics.stats.filters import filter_survey
 
     date_range = (pd.Timestamp(dfrom), pd.Timestamp(dto)) if dfrom else None
     return filter_survey(_survey, date_range=date_range, segments={c: list(v) for c, v in segs} or None)
@@ -243,7 +243,7 @@ def filtered_survey(digest: str, opts: tuple, filters: tuple, _survey: Survey) -
 
 def outcome_spec(survey: Survey, column: str | None, positive: str | None = None) -> OutcomeSpec:
     """The :class:`OutcomeSpec` for an outcome column of ``survey`` (``None`` = the proxy)."""
-    from cycle_analytics.analysis import outcome_spec as _spec
+    from cycle_analytics.stats.analysis import outcome_spec as _spec
 
     return _spec(survey, column, positive=positive)
 
@@ -251,7 +251,7 @@ def outcome_spec(survey: Survey, column: str | None, positive: str | None = None
 @st.cache_data(show_spinner="Analysing…", max_entries=24)
 def run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, _survey: Survey):
     """``(analysis, None)`` or ``(None, error sentence)`` for the filtered survey and an outcome key."""
-    from cycle_analytics.analysis import AnalysisSettings, analyze
+    from cycle_analytics.stats.analysis import AnalysisSettings, analyze
 
     column, positive = outcome
     try:
@@ -267,8 +267,8 @@ def run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, _surv
 @st.cache_data(show_spinner=False, max_entries=64)
 def bad_comments(key: tuple, stage: str, _survey: Survey) -> pd.DataFrame:
     """Respondents who rated ``stage`` in the bottom box and left a comment: ``response_id, score, comment``
-    (:func:`cycle_analytics.headline.bad_comments`, cached)."""
-    from cycle_analytics.headline import bad_comments as _bad_comments
+    (:func:`cycle_analytics.stats.headline.bad_comments`, cached)."""
+    from cycle_analytics.stats.headline import bad_comments as _bad_comments
 
     return _bad_comments(_survey, stage)
 
@@ -278,8 +278,8 @@ def bad_comments(key: tuple, stage: str, _survey: Survey) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=24)
 def headline_figures(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None):
-    """:func:`cycle_analytics.headline.headline_figures` for the filtered survey (cached)."""
-    from cycle_analytics.headline import headline_figures as _figures
+    """:func:`cycle_analytics.stats.headline.headline_figures` for the filtered survey (cached)."""
+    from cycle_analytics.stats.headline import headline_figures as _figures
 
     return _figures(_survey, _outcome)
 
@@ -287,7 +287,7 @@ def headline_figures(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None):
 def headline(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None) -> dict:
     """Headline numbers as the Overview page reads them: ``responses``, ``ratings``, ``satisfaction``
     (label, value, help) or ``None``, ``csat_pct``, ``nps``, ``nps_column``, and ``figures`` (the
-    :class:`cycle_analytics.headline.Headline`)."""
+    :class:`cycle_analytics.stats.headline.Headline`)."""
     h = headline_figures(key, _survey, _outcome)
     sat = None
     if h.outcome_mean is not None:
@@ -299,8 +299,8 @@ def headline(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def stage_distribution_by(key: tuple, stage: str, segment: str, _survey: Survey) -> pd.DataFrame:
-    """One stage's answer distribution per segment value (:func:`cycle_analytics.headline.stage_distribution_by`, cached)."""
-    from cycle_analytics.headline import stage_distribution_by as _by
+    """One stage's answer distribution per segment value (:func:`cycle_analytics.stats.headline.stage_distribution_by`, cached)."""
+    from cycle_analytics.stats.headline import stage_distribution_by as _by
 
     return _by(_survey, stage, segment)
 

@@ -1,4 +1,4 @@
-"""Saved surveys, share links, login and report exports: the app side of ``cycle_analytics.storage``.
+"""Saved surveys, share links, login and report exports: the app side of ``cycle_analytics.storage.store``.
 
 * **Store**: :func:`get_store` opens the store once per target (cached resource). The target is
   the PostgreSQL URL from Streamlit secrets (``[database] url`` or a top-level
@@ -29,7 +29,7 @@ import pandas as pd
 import streamlit as st
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.storage import (ENV_URL, NotFound, NotOwner, PasswordRequired, SavedSurvey, StorageError,
+from cycle_analytics.storage.store import (ENV_URL, NotFound, NotOwner, PasswordRequired, SavedSurvey, StorageError,
                                      WrongPassword, default_sqlite_path, open_store)
 
 from . import state
@@ -305,7 +305,7 @@ def set_plans(plans: pd.DataFrame) -> str | None:
 
 
 def open_plans(v) -> list[str]:
-    from cycle_analytics.plans import open_plan_stages
+    from cycle_analytics.outputs.plans import open_plan_stages
 
     try:
         return sorted(open_plan_stages(current_plans(v)))
@@ -324,14 +324,14 @@ def plans_fingerprint(plans: pd.DataFrame | None) -> str:
 
 @st.cache_data(show_spinner="Building the HTML report…", max_entries=8)
 def report_html(key: tuple, plans_key: str, title: str, _survey, _analysis, _plans) -> bytes:
-    from cycle_analytics.report import html_report
+    from cycle_analytics.outputs.report import html_report
 
     return html_report(_survey, _analysis, plans=_plans, title=title).encode("utf-8")
 
 
 @st.cache_data(show_spinner="Building the Excel workbook…", max_entries=8)
 def report_xlsx(key: tuple, plans_key: str, _survey, _analysis, _plans) -> bytes:
-    from cycle_analytics.report import excel_report
+    from cycle_analytics.outputs.report import excel_report
 
     return excel_report(_survey, _analysis, _plans)
 

@@ -42,7 +42,7 @@ Saved surveys, share links and action plans (``app_support.sharing``):
                   session (its share link and plan saves go to that saved survey).
 ``SAVED_OPTIONS``  the import options of the survey in use: the options key of ``loaders`` for a
                   file or sample, or the saved ``ImportOptions`` of a saved survey.
-``PLANS``          the action-plan table (``cycle_analytics.plans`` columns, validated) of the
+``PLANS``          the action-plan table (``cycle_analytics.outputs.plans`` columns, validated) of the
                   survey in use; ``None`` until edited / loaded. ``PLANS_SOURCE`` is the
                   ``SOURCE_ID`` it belongs to (plans of another source are ignored);
                   ``PLANS_VERSION`` the version of the plan editor's key (``plans_editor_<n>``),

@@ -1,7 +1,7 @@
 """Shared layout helpers: chart + caption + CSV download, safe CSV export, guard messages.
 
 ``safe_csv`` neutralises spreadsheet formulas (a text cell starting with ``= + - @``, tab or CR gets
-a leading apostrophe) through ``cycle_analytics.export``.
+a leading apostrophe) through ``cycle_analytics.outputs.export``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cycle_analytics.export import neutralise_cell, to_csv_bytes  # noqa: F401 (re-exported)
+from cycle_analytics.outputs.export import neutralise_cell, to_csv_bytes  # noqa: F401 (re-exported)
 
 from . import state
 
 def safe_csv(df: pd.DataFrame) -> bytes:
     """CSV bytes for spreadsheets with formula-like text cells and headers neutralised
-    (``cycle_analytics.export.to_csv_bytes``: a leading apostrophe before ``= + - @``, tab, CR)."""
+    (``cycle_analytics.outputs.export.to_csv_bytes``: a leading apostrophe before ``= + - @``, tab, CR)."""
     return to_csv_bytes(df)
 
 

@@ -19,7 +19,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cycle_analytics import critical, drivers, priorities  # noqa: E402
+from cycle_analytics.stats import critical, drivers
+from cycle_analytics.stats import priorities  # noqa: E402
 from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec  # noqa: E402
 from cycle_analytics.scales import Scale  # noqa: E402
 

@@ -3,8 +3,8 @@ import io, json, time, sys
 import numpy as np, pandas as pd
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cycle_analytics.importer import import_survey
-from cycle_analytics.labels import apply_labels
+from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.ingest.labels import apply_labels
 n, q = 50_000, 30
 rng = np.random.default_rng(1)
 scores = rng.integers(1, 6, (n, q)).astype(str)

@@ -37,7 +37,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[2])
 from cycle_analytics.dataset import ImportOptions
-from cycle_analytics.importer import import_survey
+from cycle_analytics.ingest.importer import import_survey
 survey = import_survey(sys.argv[1], ImportOptions(max_bytes=None, na_values=("N/A",)))
 t1 = time.perf_counter()
 i = survey.info

@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from synth import make_survey  # noqa: E402
 
-from cycle_analytics import scores, segments, trends  # noqa: E402
+from cycle_analytics.stats import scores, segments
+from cycle_analytics.stats import trends  # noqa: E402
 from cycle_analytics.scales import Scale  # noqa: E402
 
 

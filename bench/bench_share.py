@@ -50,8 +50,8 @@ def main() -> None:
     os.environ.pop("CYCLE_ANALYTICS_DATABASE_URL", None)
 
     from cycle_analytics.dataset import ImportOptions
-    from cycle_analytics.importer import import_survey
-    from cycle_analytics.storage import open_store
+    from cycle_analytics.ingest.importer import import_survey
+    from cycle_analytics.storage.store import open_store
 
     raw = csv.read_bytes()
     options = ImportOptions(na_values=("N/A",))

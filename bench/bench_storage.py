@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from cycle_analytics import storage  # noqa: E402
+from cycle_analytics.storage import store as storage  # noqa: E402
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,7 +45,7 @@ def main(argv=None) -> None:
     import_s = None
     if args.csv is not None:
         from cycle_analytics.dataset import ImportOptions
-        from cycle_analytics.importer import import_survey
+        from cycle_analytics.ingest.importer import import_survey
 
         opts = ImportOptions(na_values=tuple(v for v in args.na.split(",") if v))
         import_s, survey = best(lambda: import_survey(args.csv, opts), 1)

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import SurveyError
+from cycle_analytics.errors import SurveyError
 
 
 def _split_list(text: str | None) -> tuple[str, ...] | None:
@@ -60,9 +60,9 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
 
 
 def import_options_from_args(args: argparse.Namespace):
-    from .cycles import load_cycle
-    from .dataset import ImportOptions
-    from .scales import parse_scale
+    from cycle_analytics.cycles import load_cycle
+    from cycle_analytics.dataset import ImportOptions
+    from cycle_analytics.scales import parse_scale
 
     cycle = load_cycle(args.cycle) if args.cycle else None
     return ImportOptions(
@@ -81,9 +81,9 @@ def import_options_from_args(args: argparse.Namespace):
 
 def run_analysis(args: argparse.Namespace):
     """Import and analyse as the arguments say; returns (survey, analysis or None)."""
-    from .analysis import AnalysisSettings, analyze, outcome_spec
-    from .dataset import PROXY_OUTCOME
-    from .importer import import_survey
+    from cycle_analytics.stats.analysis import AnalysisSettings, analyze, outcome_spec
+    from cycle_analytics.dataset import PROXY_OUTCOME
+    from cycle_analytics.ingest.importer import import_survey
 
     path = Path(args.file)
     if not path.exists():
@@ -150,7 +150,7 @@ def format_summary(survey, analysis) -> str:
 
 def write_reports(args: argparse.Namespace) -> int:
     """``report``: the HTML report and/or the Excel workbook of the analysis."""
-    from .report import excel_report, html_report
+    from cycle_analytics.outputs.report import excel_report, html_report
 
     if not args.html and not args.xlsx:
         raise SurveyError("Name at least one output: --html OUT.html and/or --xlsx OUT.xlsx.")
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "analyze":
             survey, analysis = run_analysis(args)
             if args.json:
-                from .analysis import analysis_json
+                from cycle_analytics.stats.analysis import analysis_json
 
                 json.dump(analysis_json(survey, analysis), sys.stdout, ensure_ascii=False, allow_nan=False)
                 sys.stdout.write("\n")

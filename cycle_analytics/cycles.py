@@ -25,7 +25,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .errors import SurveyError
+from cycle_analytics.errors import SurveyError
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
@@ -183,7 +183,7 @@ def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
         )
     scale = data.get("scale")
     if scale not in (None, ""):
-        from .scales import parse_scale
+        from cycle_analytics.scales import parse_scale
 
         try:
             parse_scale(str(scale))

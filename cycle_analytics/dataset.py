@@ -28,8 +28,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .cycles import Cycle
-from .scales import Scale
+from cycle_analytics.cycles import Cycle
+from cycle_analytics.scales import Scale
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SurveyError
+from cycle_analytics.errors import SurveyError
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Start from a bundled template, a blank cycle or a cycle file; edit the stages in a table (order,
 name, phase, declared critical moment, target, description, question, aliases); see the cycle as a
 flow; download it as YAML or JSON; apply it to the survey in use. The logic lives in
-``cycle_analytics.survey_builder`` (table <-> cycle) and ``cycle_analytics.cycles``.
+``cycle_analytics.design.questionnaire`` (table <-> cycle) and ``cycle_analytics.cycles``.
 
 Session state (page keys; to be listed in ``app_support/state.py``): ``designer_table`` (the
 editor's base table), ``designer_version`` (bumped to reset the editor), ``designer_name`` /
@@ -21,8 +21,8 @@ from app_support import loaders, state, widgets
 from cycle_analytics import figures
 from cycle_analytics.cycles import Cycle, Stage, dump_cycle, load_cycle, parse_cycle
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.survey_builder import SCALES, cycle_from_table, stages_table
-from cycle_analytics.wording import check_question
+from cycle_analytics.design.questionnaire import SCALES, cycle_from_table, stages_table
+from cycle_analytics.design.wording import check_question
 
 ss = st.session_state
 TABLE, VERSION = "designer_table", "designer_version"

@@ -4,7 +4,7 @@ unknown answer labels, and the import choices.
 The stage mapping (wide files and survey-tool exports) is an editable table: one row per candidate
 question column with its proposed stage. "Apply mapping" reads the file again with
 ``ImportOptions.stage_map`` (through the Data-page overrides) and saves the mapping with
-``cycle_analytics.mapping.MappingStore`` under the file's question signature, so the next upload of
+``cycle_analytics.ingest.mapping.MappingStore`` under the file's question signature, so the next upload of
 a file with the same questions reuses it (``app_support.loaders.load_survey``).
 """
 
@@ -15,7 +15,7 @@ import streamlit as st
 
 from app_support import loaders, state, widgets
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.layouts import unknown_labels
+from cycle_analytics.ingest.layouts import unknown_labels
 
 NOT_A_STAGE = "not a stage"
 EDITOR = "data_mapping_editor"  # st.data_editor of the mapping review (page-local widget key)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from app_support import sharing, state, widgets
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.plans import PLAN_COLUMNS, STATUSES, plans_from_priorities, validate_plans
+from cycle_analytics.outputs.plans import PLAN_COLUMNS, STATUSES, plans_from_priorities, validate_plans
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered

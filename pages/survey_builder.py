@@ -4,7 +4,7 @@ Choose the cycle (the one in the Cycle designer, or a bundled template), the sca
 labels and the extra questions; read the questionnaire with the wording warnings under each
 question; download it as printable HTML, as the CSV template the importer reads with no mapping,
 as a Qualtrics Advanced Format TXT and as a list for Google Forms. Logic:
-``cycle_analytics.survey_builder`` and ``cycle_analytics.wording``. Every text typed by a user is
+``cycle_analytics.design.questionnaire`` and ``cycle_analytics.design.wording``. Every text typed by a user is
 shown as plain text (``st.text``) or escaped markdown, never as HTML.
 
 Session state (page keys; to be listed in ``app_support/state.py``): ``builder_source``,
@@ -22,7 +22,7 @@ from app_support import loaders, state, widgets
 from cycle_analytics import figures
 from cycle_analytics.cycles import load_cycle, parse_cycle
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.survey_builder import (
+from cycle_analytics.design.questionnaire import (
     DEFAULT_SEGMENTS, LABEL_SET_NAMES, SCALES, build_questionnaire, csv_template, google_forms_text, optional_stages,
     qualtrics_txt, questionnaire_html,
 )

@@ -403,9 +403,9 @@ def build_all(survey: SmallSurvey | None = None) -> dict[str, Built]:
 
 
 def preview_of(data: bytes, file_name: str = "", n_rows: int = 20):
-    """A :class:`~cycle_analytics.formats.base.Preview` of ``data`` built with the standard library
+    """A :class:`~cycle_analytics.ingest.formats.base.Preview` of ``data`` built with the standard library
     (csv) and python-calamine, so that the detectors are tested apart from ``reading.py``."""
-    from cycle_analytics.formats.base import Preview
+    from cycle_analytics.ingest.formats.base import Preview
 
     if data[:2] == b"PK":
         from python_calamine import CalamineWorkbook

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_support.widgets import neutralise_cell, safe_csv
 from cycle_analytics.dataset import ImportOptions
-from cycle_analytics.importer import import_survey
+from cycle_analytics.ingest.importer import import_survey
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

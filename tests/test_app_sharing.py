@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cycle_analytics.storage import open_store
+from cycle_analytics.storage.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -298,7 +298,7 @@ def test_report_buttons_give_html_and_workbook(monkeypatch):
     from app_support import sharing
 
     calls = []
-    monkeypatch.setattr("cycle_analytics.report.html_report", lambda *a, **k: calls.append(1) or "")
+    monkeypatch.setattr("cycle_analytics.outputs.report.html_report", lambda *a, **k: calls.append(1) or "")
     at.run()
     clean(at, "rerun")
     assert calls == []

@@ -1,4 +1,4 @@
-"""Tests of cycle_analytics.critical: the verdict rule, declared verdicts and evidence sentences.
+"""Tests of cycle_analytics.stats.critical: the verdict rule, declared verdicts and evidence sentences.
 
 Hand-built penalty tables (values chosen to sit on either side of every threshold), corrected
 p-values checked against statsmodels.multipletests, and an end-to-end pass through
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from cycle_analytics import critical, drivers
-from cycle_analytics.critical import CriticalSettings, classify_moments, format_p
+from cycle_analytics.stats import critical, drivers
+from cycle_analytics.stats.critical import CriticalSettings, classify_moments, format_p
 from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
@@ -206,7 +206,7 @@ def test_end_to_end_with_empty_and_constant_stage():
 
 @pytest.mark.parametrize("empty", [True, False])
 def test_no_ratings_or_no_outcomes_give_not_enough_data(empty):
-    from cycle_analytics import priorities
+    from cycle_analytics.stats import priorities
 
     if empty:
         ratings = pd.DataFrame(
@@ -241,7 +241,7 @@ def test_no_ratings_or_no_outcomes_give_not_enough_data(empty):
 def test_evidence_names_a_coded_outcome_without_an_article():
     """A survey whose outcome is a column code (the airport survey's Q7ALL) must not read
     'gave a q7ALL'; the code is kept as written."""
-    from cycle_analytics.critical import _effect_phrase
+    from cycle_analytics.stats.critical import _effect_phrase
     from cycle_analytics.dataset import OutcomeSpec
     from cycle_analytics.scales import Scale
 

@@ -1,4 +1,4 @@
-"""Tests of cycle_analytics.drivers against independent references.
+"""Tests of cycle_analytics.stats.drivers against independent references.
 
 References: scipy.stats (spearmanr, mannwhitneyu(method="asymptotic"), ttest_ind(equal_var=False)
 .confidence_interval), statsmodels (multipletests, OLS R-squared), pandas groupby / crosstab for
@@ -18,7 +18,7 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tools import add_constant
 
-from cycle_analytics import drivers
+from cycle_analytics.stats import drivers
 from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale

@@ -1,4 +1,4 @@
-"""CSV and Excel exports (cycle_analytics.export): formula injection is neutralised, types survive.
+"""CSV and Excel exports (cycle_analytics.outputs.export): formula injection is neutralised, types survive.
 
 The workbook is read back with openpyxl (an independent reader) and its sheet XML is inspected.
 The rule under test is OWASP's "CSV Injection" guidance: text cells beginning with = + - @ TAB CR
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.export import (
+from cycle_analytics.outputs.export import (
     neutralise_formulas,
     readable_header,
     sheet_name,
@@ -151,7 +151,7 @@ def test_excel_refuses_what_a_sheet_cannot_hold():
 
 
 # ---------------------------------------------------------------------------------------------
-# reports (cycle_analytics.report): the HTML report and the Excel workbook
+# reports (cycle_analytics.outputs.report): the HTML report and the Excel workbook
 
 from html.parser import HTMLParser  # noqa: E402
 
@@ -159,9 +159,9 @@ import plotly.graph_objects as go  # noqa: E402
 import plotly.offline  # noqa: E402
 from synth import make_survey  # noqa: E402
 
-from cycle_analytics.analysis import AnalysisSettings, analyze  # noqa: E402
-from cycle_analytics.plans import plans_from_priorities  # noqa: E402
-from cycle_analytics.report import SECTIONS, excel_report, html_report  # noqa: E402
+from cycle_analytics.stats.analysis import AnalysisSettings, analyze  # noqa: E402
+from cycle_analytics.outputs.plans import plans_from_priorities  # noqa: E402
+from cycle_analytics.outputs.report import SECTIONS, excel_report, html_report  # noqa: E402
 
 EVIL_STAGE = "<script>alert(1)</script>"
 REPORT_STAGES = ("Arrival", EVIL_STAGE, "Service & <b>pay</b>", "Departure")

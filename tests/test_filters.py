@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.filters import filter_mask, filter_survey
-from cycle_analytics.importer import import_survey
+from cycle_analytics.stats.filters import filter_mask, filter_survey
+from cycle_analytics.ingest.importer import import_survey
 
 TEXT = """respondent_id,date,branch,channel,stage,score
 A,2024-01-05,North,web,Wait,4

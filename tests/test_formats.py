@@ -1,4 +1,4 @@
-"""Survey-tool export recognition (cycle_analytics.formats) and the end-to-end import of every export.
+"""Survey-tool export recognition (cycle_analytics.ingest.formats) and the end-to-end import of every export.
 
 Reference for every count and mean: tests/format_builders.py generates one 40-response survey and
 computes each stage's n and mean with numpy directly from the generated numbers; the real files'
@@ -17,8 +17,8 @@ import format_builders as fb
 from cycle_analytics.cycles import load_cycle
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.formats import DETECTORS, FORMATS, detect
-from cycle_analytics.formats.base import ExportLayout, Preview
+from cycle_analytics.ingest.formats import DETECTORS, FORMATS, detect
+from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 BUILDS = fb.build_all()
@@ -200,17 +200,17 @@ def test_detect_rejects_a_non_preview():
 
 
 # ---------------------------------------------------------------------------------------------
-# end to end through cycle_analytics.importer.import_survey (the other helper's reader)
+# end to end through cycle_analytics.ingest.importer.import_survey (the other helper's reader)
 
-from cycle_analytics.importer import import_survey  # noqa: E402
-from cycle_analytics.reading import read_raw  # noqa: E402
+from cycle_analytics.ingest.importer import import_survey  # noqa: E402
+from cycle_analytics.ingest.reading import read_raw  # noqa: E402
 
 CYCLE = load_cycle("hotel_stay")
 EXPECTED_STATS = fb.expected_stage_stats()
 # Builds whose answers are numbers.
 NUMERIC_BUILDS = ("qualtrics_csv", "qualtrics_legacy_csv", "qualtrics_utf16_tsv", "typeform_csv", "plain_wide_csv",
                   "multi_sheet_xlsx")
-# Builds whose ratings are choice text ("Very satisfied"): scored by cycle_analytics.labels.
+# Builds whose ratings are choice text ("Very satisfied"): scored by cycle_analytics.ingest.labels.
 LABEL_BUILDS = ("qualtrics_choice_text_csv", "surveymonkey_csv", "surveymonkey_xlsx", "google_forms_csv",
                 "google_forms_xlsx", "ms_forms_xlsx")
 
@@ -272,8 +272,8 @@ def _labelled_stage_stats(name):
     """What the wide reader does once it scores choice text: read_raw, then labels + mapping."""
     import pandas as pd
 
-    from cycle_analytics.labels import match_columns
-    from cycle_analytics.mapping import map_questions
+    from cycle_analytics.ingest.labels import match_columns
+    from cycle_analytics.ingest.mapping import map_questions
 
     b = BUILDS[name]
     raw = read_raw(b.data, file_name=b.file_name)

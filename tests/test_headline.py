@@ -1,4 +1,4 @@
-"""Headline figures, bad-experience comments and per-segment distributions (cycle_analytics.headline).
+"""Headline figures, bad-experience comments and per-segment distributions (cycle_analytics.stats.headline).
 
 Every expected number is hand-computed from the fixture ``H`` below (the comment next to each
 figure shows the arithmetic); the per-segment distribution is checked against ``pd.crosstab``.
@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cycle_analytics.analysis import outcome_spec
+from cycle_analytics.stats.analysis import outcome_spec
 from cycle_analytics.dataset import PROXY_OUTCOME, ImportOptions, OutcomeSpec
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.headline import Headline, bad_comments, headline_figures, recommend_column, stage_distribution_by
-from cycle_analytics.importer import import_survey
+from cycle_analytics.stats.headline import Headline, bad_comments, headline_figures, recommend_column, stage_distribution_by
+from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.scales import Scale
 
 # 8 respondents, stages wait + pay (16 ratings); overall has an off-scale 7 (row 3) and a blank (row 6);

@@ -3,7 +3,7 @@ exactly the bad rows are rejected, with their 1-based data row numbers; every ac
 the scale becomes exactly one rating.
 
 The expected outcome of each generated row is computed independently by a plain-Python
-simulation of the documented rules (module docstring of cycle_analytics.layouts).
+simulation of the documented rules (module docstring of cycle_analytics.ingest.layouts).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.dataset import ImportOptions
-from cycle_analytics.importer import import_survey
+from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.scales import Scale
 
 

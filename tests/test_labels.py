@@ -1,4 +1,4 @@
-"""Text answers to scores (cycle_analytics.labels).
+"""Text answers to scores (cycle_analytics.ingest.labels).
 
 Reference: the label orders are the standard published scales (e.g. the 5-point satisfaction
 scale "Very dissatisfied = 1 ... Very satisfied = 5" of the bundled templates; the SFO 2017 field
@@ -14,7 +14,7 @@ import pytest
 
 import format_builders as fb
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.labels import COMPLETE_MIN_ANSWERS, LABEL_SETS, apply_labels, match_columns, match_label_set, split_number
+from cycle_analytics.ingest.labels import COMPLETE_MIN_ANSWERS, LABEL_SETS, apply_labels, match_columns, match_label_set, split_number
 from cycle_analytics.scales import Scale
 
 

@@ -13,7 +13,7 @@ import pytest
 from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.importer import import_survey
+from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.scales import Scale
 
 LONG = """respondent_id,date,branch,channel,stage,score,overall_satisfaction,recommend,comment
@@ -349,7 +349,7 @@ def test_stage_map_on_a_long_file_is_reported_not_used():
 
 
 def test_unknown_labels_are_listed_with_count_and_columns():
-    from cycle_analytics.layouts import unknown_labels
+    from cycle_analytics.ingest.layouts import unknown_labels
 
     # hand-counted: "Meh" twice (a, b), "So-so" once (b); the other texts are satisfaction labels
     data = b"id,a,b\n1,Satisfied,Meh\n2,Meh,So-so\n3,Dissatisfied,Very satisfied\n4,Satisfied,Dissatisfied\n"

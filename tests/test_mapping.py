@@ -1,4 +1,4 @@
-"""Stage mapping of question columns (cycle_analytics.mapping).
+"""Stage mapping of question columns (cycle_analytics.ingest.mapping).
 
 Reference: the hotel_stay template (cycle_analytics/templates/hotel_stay.yaml) and the question
 texts of tests/format_builders.py; every expected stage below is read off those two by hand.
@@ -14,8 +14,8 @@ import pytest
 import format_builders as fb
 from cycle_analytics.cycles import Cycle, Stage, load_cycle
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.formats import detect
-from cycle_analytics.mapping import (
+from cycle_analytics.ingest.formats import detect
+from cycle_analytics.ingest.mapping import (
     FUZZY_THRESHOLD, MAPPING_COLUMNS, MappingStore, default_stage_names, map_questions, mapping_signature,
     row_label, shorten_question,
 )

@@ -1,4 +1,4 @@
-"""Action plans (cycle_analytics.plans): dtypes, validation sentences, priority order, open stages."""
+"""Action plans (cycle_analytics.outputs.plans): dtypes, validation sentences, priority order, open stages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.plans import PLAN_COLUMNS, empty_plans, open_plan_stages, plans_from_priorities, validate_plans
+from cycle_analytics.outputs.plans import PLAN_COLUMNS, empty_plans, open_plan_stages, plans_from_priorities, validate_plans
 
 STAGES = ("Arrival", "Waiting", "Service", "Payment")
 

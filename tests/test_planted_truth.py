@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cycle_analytics import critical, drivers, priorities
+from cycle_analytics.stats import critical, drivers, priorities
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.scales import Scale
 

@@ -1,4 +1,4 @@
-"""Tests of cycle_analytics.priorities (importance-performance analysis, priority score, bootstrap).
+"""Tests of cycle_analytics.stats.priorities (importance-performance analysis, priority score, bootstrap).
 
 References: scipy.stats.spearmanr for importance, plain numpy means for performance, and the
 quadrant / priority rules re-derived by hand in the tests from those reference numbers
@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cycle_analytics import drivers, priorities
+from cycle_analytics.stats import drivers, priorities
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.priorities import priority_ranking
+from cycle_analytics.stats.priorities import priority_ranking
 from cycle_analytics.scales import Scale
 
 S15 = Scale(1, 5)

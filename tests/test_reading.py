@@ -10,12 +10,12 @@ import io
 
 import pytest
 
-import cycle_analytics.formats as formats
+import cycle_analytics.ingest.formats as formats
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.formats.base import ExportLayout
-from cycle_analytics.importer import import_survey
-from cycle_analytics.reading import read_raw
+from cycle_analytics.ingest.formats.base import ExportLayout
+from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.ingest.reading import read_raw
 
 ROWS = [
     ["id", "branch", "wait", "teller", "cash", "comment"],
@@ -310,7 +310,7 @@ def test_export_layout_trailing_delimiter(monkeypatch):
 def test_line_break_check_only_skips_the_slow_parser_when_no_cell_can_hold_one():
     """The fast parse (no newlines_in_values) is used only when the only quotes are balanced ones on
     the header line; a quoted cell anywhere after it keeps the careful parse."""
-    from cycle_analytics.reading import _quotes_may_span_lines as may_span
+    from cycle_analytics.ingest.reading import _quotes_may_span_lines as may_span
 
     assert may_span(b"a,b\n1,2\n") is False
     assert may_span(b'"a","b"\n1,2\n') is False  # pyarrow-style quoted header only
@@ -320,7 +320,7 @@ def test_line_break_check_only_skips_the_slow_parser_when_no_cell_can_hold_one()
 
 
 def test_quoted_header_file_with_plain_rows_reads_exactly():
-    from cycle_analytics.importer import import_survey
+    from cycle_analytics.ingest.importer import import_survey
 
     data = b'"id","wait","money"\n' + b"".join(f"r{i},{1 + i % 5},{1 + (i * 2) % 5}\n".encode() for i in range(50))
     survey = import_survey(data, file_name="quoted_header.csv")

@@ -23,8 +23,8 @@ import pytest
 
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.importer import import_survey
-from cycle_analytics.reading import read_raw
+from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.ingest.reading import read_raw
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 HEADER_ROWS = {  # file -> header rows of its format (not responses)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cycle_analytics import scores
-from cycle_analytics.counts import stage_counts
+from cycle_analytics.stats import scores
+from cycle_analytics.stats.kernel import stage_counts
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from synth import make_survey, survey_from_wide

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from cycle_analytics import segments
+from cycle_analytics.stats import segments
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from synth import make_survey, survey_from_wide
@@ -157,7 +157,7 @@ def test_two_value_segment_is_one_hypothesis_not_two():
     from scipy.stats import mannwhitneyu
 
     from cycle_analytics.scales import Scale
-    from cycle_analytics.segments import segment_comparison
+    from cycle_analytics.stats.segments import segment_comparison
     from synth import survey_from_wide
 
     a = [1, 2, 2, 3, 3, 3, 4, 4, 5, 2, 2, 1] * 4

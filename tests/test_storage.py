@@ -1,4 +1,4 @@
-"""Saved surveys (cycle_analytics.storage): every test runs on SQLite and on a real PostgreSQL server.
+"""Saved surveys (cycle_analytics.storage.store): every test runs on SQLite and on a real PostgreSQL server.
 
 The PostgreSQL server is started once per test session by tests/pg.py (Debian's postgresql
 package, installed by scripts/install-postgres); when it cannot start, the postgres tests fail.
@@ -16,14 +16,14 @@ import pytest
 from pg import postgres_server
 from synth import make_survey
 
-from cycle_analytics import storage
+from cycle_analytics.storage import store as storage
 from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.dataset import ColumnRole, ImportOptions, OutcomeSpec
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.plans import plans_from_priorities, validate_plans
+from cycle_analytics.outputs.plans import plans_from_priorities, validate_plans
 from cycle_analytics.scales import Scale
-from cycle_analytics.scores import stage_scores
-from cycle_analytics.storage import NotFound, NotOwner, PasswordRequired, WrongPassword, open_store
+from cycle_analytics.stats.scores import stage_scores
+from cycle_analytics.storage.store import NotFound, NotOwner, PasswordRequired, WrongPassword, open_store
 
 STAGES = ("Arrival", "Waiting", "Service", "Payment", "Departure")
 MARKER = "ZQXJ-unique-comment-marker-7781"

@@ -1,4 +1,4 @@
-"""Survey builder (cycle_analytics.survey_builder): questionnaire, exports, and the closed loop
+"""Survey builder (cycle_analytics.design.questionnaire): questionnaire, exports, and the closed loop
 cycle -> questionnaire -> CSV template -> simulated answers -> import_survey with no mapping."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 from cycle_analytics.cycles import Cycle, Stage, dump_cycle, list_templates, load_cycle, parse_cycle
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.importer import import_survey
+from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.scales import Scale
-from cycle_analytics.survey_builder import (
+from cycle_analytics.design.questionnaire import (
     DEFAULT_SEGMENTS, NA_LABEL, build_questionnaire, csv_template, cycle_from_table, fill_template, google_forms_text,
     optional_stages, qualtrics_txt, questionnaire_html, scale_options, stages_table,
 )

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cycle_analytics import trends
+from cycle_analytics.stats import trends
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from synth import make_survey, survey_from_wide

@@ -1,4 +1,4 @@
-"""Ambiguity checks (cycle_analytics.wording): a positive and a negative example for every rule.
+"""Ambiguity checks (cycle_analytics.design.wording): a positive and a negative example for every rule.
 
 The examples follow the usual questionnaire-design guidance (one thing per question, no negations,
 neutral wording, concrete periods instead of vague quantifiers, customer language, an N/A answer
@@ -11,7 +11,7 @@ import pytest
 
 from cycle_analytics.cycles import list_templates, load_cycle
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.wording import MAX_CHARS, MAX_WORDS, RULES, WordingWarning, check_question
+from cycle_analytics.design.wording import MAX_CHARS, MAX_WORDS, RULES, WordingWarning, check_question
 
 
 def rules(text: str, **kw) -> list[str]:

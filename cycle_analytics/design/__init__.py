@@ -1,0 +1,1 @@
+"""Designing a survey before data exists: questionnaires, wording checks, exporters."""

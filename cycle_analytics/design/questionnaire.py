@@ -1,0 +1,743 @@
+"""From a service cycle to the next satisfaction survey: questionnaire, checks and exports.
+
+:func:`build_questionnaire` turns a :class:`~cycle_analytics.cycles.Cycle` into a
+:class:`Questionnaire`: one rating question per stage (the stage's ``question``, else "How
+satisfied or dissatisfied were you with <stage>?") on the chosen scale and label set, an overall
+satisfaction question, a 0-10 likelihood-to-recommend question, an optional comment per declared
+critical stage and segment questions (channel, customer type, branch, ...). Every question is
+checked with :func:`cycle_analytics.design.wording.check_question`.
+
+Exports
+-------
+* :func:`questionnaire_html` - a printable, self-contained HTML page (all text escaped).
+* :func:`csv_template` - the header of a wide CSV that :func:`cycle_analytics.ingest.importer.import_survey`
+  reads with the questionnaire's cycle and no mapping::
+
+      respondent_id,date,<segment columns>,<one column per stage, named exactly as the stage>,
+      overall_satisfaction,recommend,<Comment on <stage> per critical stage>
+
+  Ratings are the scale points as numbers; a "Not applicable" (or no) answer is an empty cell.
+* :func:`qualtrics_txt` - a Qualtrics *Advanced Format* TXT file (``[[AdvancedFormat]]``,
+  ``[[Block:...]]``, ``[[Question:MC:SingleAnswer:Horizontal]]`` / ``[[Question:Matrix]]``,
+  ``[[ID:...]]``, ``[[Choices]]``, ``[[Answers]]``, ``[[Question:TE:Essay]]``, ``[[PageBreak]]``).
+  Question IDs are the column names made safe (``Getting_to_the_branch``), which the importer maps
+  to the stages (names are compared ignoring case, spaces and punctuation).
+* :func:`google_forms_text` - a plain numbered list to paste question by question into Google Forms.
+
+Import with ``ImportOptions(cycle=questionnaire.cycle)``: it is the input cycle with the chosen
+scale and every stage's question text filled in, so that exports whose headers carry the question
+text (Google Forms, Qualtrics' second header row) map too.
+
+The designer helpers :func:`stages_table` and :func:`cycle_from_table` convert a cycle to and from
+the editable table of the cycle designer page.
+
+Examples
+--------
+>>> from cycle_analytics.cycles import load_cycle
+>>> q = build_questionnaire(load_cycle("hotel_stay"), segments=(("Channel", ("Website", "Phone")),))
+>>> [x.kind for x in q.questions][:3], q.questions[1].options[0]
+(['segment', 'rating', 'rating'], '1 - Very dissatisfied')
+>>> csv_template(q).decode().splitlines()[0][:49]
+'respondent_id,date,Channel,Booking,Arrival and ch'
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.cycles import Cycle, Stage, cycle_from_dict, normalise_key
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest.labels import LABEL_SETS
+from cycle_analytics.scales import Scale, parse_scale
+from cycle_analytics.design.wording import WordingWarning, check_question
+
+__all__ = [
+    "Question", "Questionnaire", "build_questionnaire", "optional_stages", "scale_options",
+    "questionnaire_html", "csv_template", "qualtrics_txt", "google_forms_text", "fill_template",
+    "stages_table", "cycle_from_table", "SCALES", "LABEL_SET_NAMES", "DEFAULT_SEGMENTS", "KINDS",
+    "ID_COLUMN", "DATE_COLUMN", "OVERALL_COLUMN", "RECOMMEND_COLUMN", "NA_LABEL", "TABLE_COLUMNS",
+]
+
+SCALES = ("1-5", "1-7", "1-10", "0-10")
+LABEL_SET_NAMES = ("satisfaction", "agreement", "quality", "ease")
+KINDS = ("segment", "rating", "overall", "recommend", "comment")
+ID_COLUMN, DATE_COLUMN = "respondent_id", "date"
+OVERALL_COLUMN, RECOMMEND_COLUMN = "overall_satisfaction", "recommend"
+NA_LABEL = "Not applicable"
+MAX_SEGMENT_OPTIONS = 30  # the importer reads a text column with more values as free text, not a segment
+DEFAULT_SEGMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Channel", ("In person", "By phone", "Online")),
+    ("Customer type", ("New customer", "Existing customer")),
+)
+RECOMMEND_LABELS = ("Not at all likely", "Extremely likely")
+TABLE_COLUMNS = ("order", "name", "phase", "critical", "target", "description", "question", "aliases")
+
+# "only guests who ...", "not every customer", "if applicable": stages some customers skip.
+_OPTIONAL_RE = re.compile(
+    r"\bonly\s+(?:for\s+)?(?:the\s+)?(?:customers|guests|clients|people|those|users|visitors|members|patients|"
+    r"passengers|respondents|buyers)\b|\bnot\s+(?:every|all)\s+(?:customers?|guests?|clients?|users?)\b"
+    r"|\bif\s+applicable\b|\bapplies\s+only\b|\boptional\b|\bsome\s+(?:customers|guests|clients)\b",
+    re.IGNORECASE,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Data model
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a :class:`Questionnaire`.
+
+    ``id``: unique, letters, digits and underscores (Qualtrics question ID); ``column``: the CSV
+    template column that holds its answers; ``kind``: one of :data:`KINDS`; ``options``: the answer
+    choices as shown (rating and recommend: ``"<value> - <label>"`` or the bare value); ``values``:
+    the number recorded for each option (empty for segments and comments); ``na_option``: the
+    label of the "Not applicable" answer, or ``None``; ``warnings``: wording problems.
+    """
+
+    id: str
+    kind: str
+    text: str
+    column: str
+    stage: str | None = None
+    options: tuple[str, ...] = ()
+    values: tuple[int, ...] = ()
+    na_option: str | None = None
+    required: bool = False
+    warnings: tuple[WordingWarning, ...] = ()
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A generated questionnaire (see :func:`build_questionnaire`)."""
+
+    title: str
+    intro: str
+    cycle: Cycle
+    scale: Scale
+    label_set: str
+    questions: tuple[Question, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The CSV template columns, in order."""
+        return (ID_COLUMN, DATE_COLUMN) + tuple(q.column for q in self.questions)
+
+    def by_kind(self, kind: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.kind == kind)
+
+    def warnings_table(self) -> pd.DataFrame:
+        """One row per wording warning: ``question_id, column, kind, stage, rule, message, excerpt``."""
+        rows = [
+            {"question_id": q.id, "column": q.column, "kind": q.kind, "stage": q.stage or "", "rule": w.rule,
+             "message": w.message, "excerpt": w.excerpt}
+            for q in self.questions for w in q.warnings
+        ]
+        cols = ["question_id", "column", "kind", "stage", "rule", "message", "excerpt"]
+        return pd.DataFrame(rows, columns=cols).astype("str") if rows else pd.DataFrame({c: pd.Series([], dtype="str") for c in cols})
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _safe_id(text: str, used: set[str]) -> str:
+    base = re.sub(r"[^0-9A-Za-z]+", "_", str(text)).strip("_") or "q"
+    if base[0].isdigit():
+        base = "q_" + base
+    base = base[:60]
+    out, k = base, 2
+    while out.casefold() in used:
+        out = f"{base}_{k}"
+        k += 1
+    used.add(out.casefold())
+    return out
+
+
+def _default_question(stage: Stage) -> str:
+    name = stage.name.strip()
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        name = name[0].lower() + name[1:]
+    return f"How satisfied or dissatisfied were you with {name}?"
+
+
+def _variant_labels(label_set: str, scale: Scale) -> tuple[str, ...]:
+    """One label per scale point ('' for unlabelled points)."""
+    family = [v for v in LABEL_SETS if v.family == label_set]
+    if not family:
+        raise SurveyError(f"The label set {label_set!r} is not one of {', '.join(LABEL_SET_NAMES)}.")
+    for v in family:
+        if len(v.points) == scale.points:
+            return tuple(p[0] for p in v.points)
+    first = family[0]
+    labels = [""] * scale.points
+    labels[0], labels[-1] = first.points[0][0], first.points[-1][0]
+    return tuple(labels)
+
+
+def scale_options(scale: Scale | str, label_set: str = "satisfaction") -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Answer choices and their values for a rating question.
+
+    >>> scale_options("1-5")[0][:2]
+    ('1 - Very dissatisfied', '2 - Dissatisfied')
+    >>> scale_options("0-10")[0][:2], scale_options("0-10")[1][-1]
+    (('0 - Very dissatisfied', '1'), 10)
+    """
+    sc = parse_scale(scale) if isinstance(scale, str) else scale
+    labels = _variant_labels(label_set, sc)
+    opts = tuple(f"{v} - {lab}" if lab else str(v) for v, lab in zip(sc.values, labels))
+    return opts, tuple(int(v) for v in sc.values)
+
+
+def optional_stages(cycle: Cycle) -> tuple[str, ...]:
+    """Stages whose description or question says not every customer goes through them.
+
+    A heuristic on the words ("only guests who...", "not every customer", "if applicable",
+    "optional"); the survey builder offers these a "Not applicable" answer by default.
+
+    >>> from cycle_analytics.cycles import load_cycle
+    >>> optional_stages(load_cycle("online_purchase"))
+    ('Returns',)
+    """
+    return tuple(s.name for s in cycle.stages if _OPTIONAL_RE.search(f"{s.description} {s.question}"))
+
+
+def _check_segments(segments, cycle: Cycle) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if segments is None:
+        return ()
+    if isinstance(segments, dict):
+        segments = tuple(segments.items())
+    out = []
+    seen: set[str] = set()
+    reserved = {normalise_key(c) for c in (ID_COLUMN, DATE_COLUMN, OVERALL_COLUMN, RECOMMEND_COLUMN)}
+    for item in segments:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise SurveyError("Each segment question must be a (name, options) pair, for example ('Channel', ['Phone', 'Online']).")
+        name, options = str(item[0]).strip(), item[1]
+        if isinstance(options, str):
+            options = [o for o in options.split(",")]
+        options = tuple(dict.fromkeys(str(o).strip() for o in options if str(o).strip()))
+        if not name:
+            raise SurveyError("A segment question has no name.")
+        key = normalise_key(name)
+        if key in seen or key in reserved:
+            raise SurveyError(f"The segment {name!r} repeats the name of another column of the survey.")
+        if cycle.find_stage(name) is not None:
+            raise SurveyError(f"The segment {name!r} has the name of the stage {cycle.find_stage(name).name!r}; rename the segment.")
+        if "comment" in key or "date" in key or key.endswith("id") or "overall" in key or "recommend" in key or "satisf" in key:
+            raise SurveyError(f"The segment name {name!r} would be read as another kind of column (id, date, outcome or comment); rename it.")
+        if len(options) < 2:
+            raise SurveyError(f"The segment {name!r} needs at least two answer options.")
+        if len(options) > MAX_SEGMENT_OPTIONS:
+            raise SurveyError(f"The segment {name!r} has {len(options)} options; at most {MAX_SEGMENT_OPTIONS} can be analysed as groups.")
+        numeric = [o for o in options if re.fullmatch(r"[+-]?\d+(?:[.,]\d+)?", o)]
+        if numeric:
+            raise SurveyError(f"The segment {name!r} has the option {numeric[0]!r}, a bare number; use words (for example 'Branch {numeric[0]}').")
+        seen.add(key)
+        out.append((name, options))
+    return tuple(out)
+
+
+def _validate(cycle, scale, label_set, na_for) -> tuple[Scale, tuple[str, ...] | None]:
+    if not isinstance(cycle, Cycle):
+        raise SurveyError("The survey builder needs a Cycle (load one with cycles.load_cycle).")
+    if not cycle.stages:
+        raise SurveyError(f"The cycle {cycle.name!r} has no stages to ask about.")
+    sc = scale if isinstance(scale, Scale) else parse_scale(str(scale))
+    if label_set not in LABEL_SET_NAMES:
+        raise SurveyError(f"The label set {label_set!r} is not one of {', '.join(LABEL_SET_NAMES)}.")
+    if na_for is None or na_for == "auto":
+        return sc, None
+    if na_for == "all":
+        return sc, cycle.stage_names
+    if isinstance(na_for, str):
+        na_for = (na_for,)
+    names = []
+    for s in na_for:
+        stg = cycle.find_stage(str(s))
+        if stg is None:
+            raise SurveyError(f"The stage {s!r} given for a 'Not applicable' answer is not in the cycle {cycle.name!r}.")
+        names.append(stg.name)
+    return sc, tuple(names)
+
+
+# --------------------------------------------------------------------------------------------
+# Building
+
+
+def build_questionnaire(
+    cycle: Cycle,
+    *,
+    scale: str | Scale = "1-5",
+    label_set: str = "satisfaction",
+    include_overall: bool = True,
+    include_recommend: bool = True,
+    comment_on_critical: bool = True,
+    segments: Sequence[tuple[str, Sequence[str]]] | dict | None = DEFAULT_SEGMENTS,
+    na_for: Iterable[str] | str | None = None,
+    organisation: str = "us",
+    title: str | None = None,
+) -> Questionnaire:
+    """Generate the questionnaire of a service cycle.
+
+    Parameters
+    ----------
+    cycle : Cycle
+    scale : str or Scale
+        Scale of the stage and overall questions (``"1-5"``, ``"1-7"``, ``"1-10"``, ``"0-10"``).
+    label_set : str
+        Answer labels: ``"satisfaction"``, ``"agreement"``, ``"quality"`` or ``"ease"`` (every point
+        labelled when the set has that many points, else the two ends only).
+    include_overall, include_recommend, comment_on_critical : bool
+        Add the overall satisfaction question, the 0-10 recommend question, one optional comment
+        per declared critical stage.
+    segments : sequence of (name, options), optional
+        Segment questions asked first (e.g. ``[("Branch", ["North", "South"])]``).
+    na_for : iterable of stage names, ``"all"`` or None
+        Stages offered a "Not applicable" answer; ``None`` = :func:`optional_stages`.
+    organisation : str
+        How the recommend question names the organisation ("How likely are you to recommend us...").
+    title : str, optional
+        Questionnaire title (default: the cycle's name).
+
+    Returns
+    -------
+    Questionnaire
+        ``cycle`` is the input cycle with ``scale`` set and empty stage questions filled in.
+
+    Raises
+    ------
+    SurveyError
+        On an unknown scale or label set, a stage not in the cycle, or segment questions whose
+        names or options the importer could not read back as segments.
+
+    Examples
+    --------
+    >>> from cycle_analytics.cycles import load_cycle
+    >>> q = build_questionnaire(load_cycle("online_purchase"), segments=())
+    >>> [x.column for x in q.questions if x.na_option]
+    ['Returns']
+    >>> q.by_kind("recommend")[0].values[:2], q.by_kind("comment")[0].column
+    ((0, 1), 'Comment on Payment')
+    """
+    sc, na_names = _validate(cycle, scale, label_set, na_for)
+    optional = set(optional_stages(cycle))
+    na_set = optional if na_names is None else set(na_names)
+    segs = _check_segments(segments, cycle)
+    used: set[str] = {ID_COLUMN, DATE_COLUMN}
+    questions: list[Question] = []
+    options, values = scale_options(sc, label_set)
+
+    for name, opts in segs:
+        if name.endswith("?"):
+            text = name
+        else:
+            low = name[0].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
+            text = f"Which {low} applies to you?"
+        questions.append(Question(id=_safe_id(name, used), kind="segment", text=text, column=name, options=opts,
+                                  required=False, warnings=tuple(check_question(text))))
+
+    stages = []
+    for st in cycle.stages:
+        text = " ".join((st.question or "").split()) or _default_question(st)
+        has_na = st.name in na_set
+        warns = tuple(check_question(text, stage=st.name, has_na_option=has_na, optional_stage=st.name in optional))
+        sid = _safe_id(st.name, used)
+        questions.append(Question(id=sid, kind="rating", text=text, column=st.name, stage=st.name, options=options,
+                                  values=values, na_option=NA_LABEL if has_na else None, required=False, warnings=warns))
+        aliases = st.aliases
+        if normalise_key(sid) not in st.match_keys():
+            aliases = (*aliases, sid)
+        stages.append(replace(st, question=text, aliases=aliases))
+    try:
+        cyc = replace(cycle, stages=tuple(stages), scale=sc.label())
+    except SurveyError as exc:
+        raise SurveyError(f"The questions of the cycle {cycle.name!r} cannot be told apart: {exc}") from None
+
+    if include_overall:
+        text = "Overall, how satisfied or dissatisfied were you with your experience?"
+        if label_set != "satisfaction":
+            text = "Overall, how would you rate your experience?"
+        questions.append(Question(id=OVERALL_COLUMN, kind="overall", text=text, column=OVERALL_COLUMN, options=options,
+                                  values=values, warnings=tuple(check_question(text))))
+        used.add(OVERALL_COLUMN)
+    if include_recommend:
+        who = " ".join(str(organisation).split()) or "us"
+        text = f"How likely are you to recommend {who} to a friend or colleague?"
+        rec_opts = tuple(f"{v} - {RECOMMEND_LABELS[0]}" if v == 0 else f"{v} - {RECOMMEND_LABELS[1]}" if v == 10 else str(v)
+                         for v in range(11))
+        questions.append(Question(id=RECOMMEND_COLUMN, kind="recommend", text=text, column=RECOMMEND_COLUMN,
+                                  options=rec_opts, values=tuple(range(11)), warnings=tuple(check_question(text))))
+        used.add(RECOMMEND_COLUMN)
+    if comment_on_critical:
+        for st in cycle.stages:
+            if not st.critical:
+                continue
+            text = f"What, if anything, could we have done better at this step: {st.name}? (optional)"
+            column = f"Comment on {st.name}"
+            questions.append(Question(id=_safe_id(f"comment_{st.name}", used), kind="comment", text=text, column=column,
+                                      stage=st.name, warnings=()))
+    cols = [q.column for q in questions]
+    dup = sorted({normalise_key(c) for c in cols if sum(normalise_key(x) == normalise_key(c) for x in cols) > 1})
+    if dup:
+        raise SurveyError(f"Two questions of the survey would have the same column ({dup[0]!r}); rename a stage or segment.")
+    intro = (
+        f"Thank you for taking a few minutes to tell us about your experience ({cycle.name}). "
+        "Each question is about one step; answer from your own experience."
+    )
+    if any(x.na_option for x in questions):
+        intro += f" Choose '{NA_LABEL}' for a step you did not go through."
+    notes = []
+    mismatch = [q.column for q in questions if q.kind == "rating" and "satisf" in q.text.casefold()]
+    if label_set != "satisfaction" and mismatch:
+        notes.append(f"{len(mismatch)} stage questions ask how satisfied customers were but the answers use the "
+                     f"{label_set} labels; reword the questions or choose the satisfaction labels.")
+    return Questionnaire(title=title or cycle.name, intro=intro, cycle=cyc, scale=sc, label_set=label_set,
+                         questions=tuple(questions), notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------------------------
+# Exports
+
+
+def _check_q(q) -> Questionnaire:
+    if not isinstance(q, Questionnaire):
+        raise SurveyError("Exports need a Questionnaire (see build_questionnaire).")
+    return q
+
+
+_HTML_CSS = """
+body{font-family:Arial,Helvetica,sans-serif;max-width:50rem;margin:2rem auto;color:#222;line-height:1.4}
+h1{font-size:1.5rem;margin-bottom:.3rem} h2{font-size:1.1rem;margin:1.6rem 0 .4rem;border-bottom:1px solid #ccc}
+.q{margin:1rem 0;page-break-inside:avoid} .qt{font-weight:bold} .n{color:#666;margin-right:.3rem}
+table.opts{border-collapse:collapse;margin-top:.3rem;width:100%} table.opts td{border:1px solid #bbb;padding:.3rem;
+text-align:center;font-size:.85rem;vertical-align:top} .box{display:inline-block;width:.9rem;height:.9rem;border:1px solid #444;
+margin-bottom:.2rem} .na{color:#555} .lines{border-bottom:1px solid #999;height:1.6rem} .hint{color:#555;font-size:.9rem}
+@media print{body{margin:1cm}}
+"""
+
+
+def questionnaire_html(q: Questionnaire) -> str:
+    """A printable, self-contained HTML questionnaire (every text escaped; no scripts, no links).
+
+    >>> from cycle_analytics.cycles import Cycle, Stage
+    >>> page = questionnaire_html(build_questionnaire(Cycle("<b>X</b>", (Stage("<i>Wait</i>"),)), segments=()))
+    >>> "<i>Wait</i>" in page, "&lt;i&gt;Wait&lt;/i&gt;" in page
+    (False, True)
+    """
+    q = _check_q(q)
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(q.title)}</title><style>{_HTML_CSS}</style></head><body>",
+        f"<h1>{e(q.title)}</h1>", f"<p>{e(q.intro)}</p>",
+        f'<p class="hint">Tick one box per question. Scale: {e(q.scale.label())}.</p>',
+    ]
+    section = None
+    phases = {s.name: s.phase for s in q.cycle.stages}
+    for i, qu in enumerate(q.questions, start=1):
+        head = {"segment": "About you", "overall": "Overall", "recommend": "Overall", "comment": "Your comments"}.get(qu.kind)
+        if qu.kind == "rating":
+            head = phases.get(qu.stage) or "Your experience"
+        if head != section:
+            parts.append(f"<h2>{e(head)}</h2>")
+            section = head
+        parts.append(f'<div class="q" id="{e(qu.id)}"><div class="qt"><span class="n">{i}.</span>{e(qu.text)}</div>')
+        if qu.kind == "comment":
+            parts.append('<div class="lines"></div><div class="lines"></div>')
+        else:
+            cells = [f'<td><span class="box"></span><br>{e(o)}</td>' for o in qu.options]
+            if qu.na_option:
+                cells.append(f'<td class="na"><span class="box"></span><br>{e(qu.na_option)}</td>')
+            parts.append('<table class="opts"><tr>' + "".join(cells) + "</tr></table>")
+        parts.append("</div>")
+    parts.append('<p class="hint">Thank you for your answers.</p></body></html>')
+    return "\n".join(parts) + "\n"
+
+
+def _neutralise(text: str) -> str:
+    """A leading apostrophe for text a spreadsheet would read as a formula (the importer ignores it:
+    column names are compared without punctuation)."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+def csv_template(q: Questionnaire, rows: pd.DataFrame | None = None) -> bytes:
+    """The CSV the collected answers go into (UTF-8, comma-separated, header row).
+
+    Without ``rows`` only the header; with ``rows`` (a DataFrame with exactly
+    :attr:`Questionnaire.columns`, e.g. from :func:`fill_template`) the answers too.
+
+    >>> from cycle_analytics.cycles import Cycle, Stage
+    >>> q = build_questionnaire(Cycle("Demo", (Stage("Wait"), Stage("Pay", critical=True))), segments=())
+    >>> csv_template(q).decode()
+    'respondent_id,date,Wait,Pay,overall_satisfaction,recommend,Comment on Pay\\r\\n'
+    """
+    q = _check_q(q)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([_neutralise(c) for c in q.columns])
+    if rows is not None:
+        if list(rows.columns) != list(q.columns):
+            raise SurveyError("The rows to write do not have the questionnaire's columns in its order.")
+        for rec in rows.itertuples(index=False, name=None):
+            w.writerow(["" if (v is None or (isinstance(v, float) and np.isnan(v))) else
+                        _neutralise(v) if isinstance(v, str) else (int(v) if float(v).is_integer() else v) for v in rec])
+    return buf.getvalue().encode("utf-8")
+
+
+def fill_template(q: Questionnaire, n: int, *, seed: int, na_share: float = 0.2, start: str = "2026-01-01") -> pd.DataFrame:
+    """Simulated answers in the CSV template's columns (for tests and demos).
+
+    Ratings are drawn uniformly on the scale; stages with a "Not applicable" option are left empty
+    for about ``na_share`` of the respondents; each comment column is filled for a third of them.
+
+    >>> from cycle_analytics.cycles import Cycle, Stage
+    >>> q = build_questionnaire(Cycle("Demo", (Stage("Wait"),)), segments=())
+    >>> fill_template(q, 3, seed=1).shape
+    (3, 5)
+    """
+    q = _check_q(q)
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise SurveyError(f"The number of simulated respondents must be a positive whole number, not {n!r}.")
+    rng = np.random.default_rng(seed)
+    data: dict[str, object] = {
+        ID_COLUMN: [f"R{i:05d}" for i in range(1, n + 1)],
+        DATE_COLUMN: (pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 90, n), unit="D")).strftime("%Y-%m-%d"),
+    }
+    for qu in q.questions:
+        if qu.kind == "segment":
+            data[qu.column] = np.asarray(qu.options, dtype=object)[rng.integers(0, len(qu.options), n)]
+        elif qu.kind in ("rating", "overall", "recommend"):
+            vals = np.asarray(qu.values, dtype=float)[rng.integers(0, len(qu.values), n)]
+            if qu.na_option:
+                vals[rng.random(n) < na_share] = np.nan
+            data[qu.column] = vals
+        else:
+            texts = np.asarray([f"Simulated remark {i} about {qu.stage}" for i in range(n)], dtype=object)
+            data[qu.column] = np.where(rng.random(n) < 1 / 3, texts, "")
+    return pd.DataFrame(data, columns=list(q.columns))
+
+
+_QX_TAG = re.compile(r"\[\[|\]\]")
+
+
+def _qx(text: str) -> str:
+    """One line of Qualtrics text: no line breaks, no ``[[``/``]]`` that would start a tag."""
+    return _QX_TAG.sub(lambda m: m.group(0)[0], " ".join(str(text).split()))
+
+
+def qualtrics_txt(q: Questionnaire, *, matrix: bool = False) -> str:
+    """The questionnaire as a Qualtrics Advanced Format TXT file (Survey > Tools > Import/Export).
+
+    Structure: ``[[AdvancedFormat]]`` first; one ``[[Block:...]]`` per section; each question as
+    ``[[Question:<type>]]``, ``[[ID:<id>]]``, its text on one line, then ``[[Choices]]`` with one
+    choice per line (matrix: ``[[Choices]]`` = statements, ``[[Answers]]`` = scale points); a
+    blank line between questions and ``[[PageBreak]]`` between phases. Choices carry their value
+    ("1 - Very dissatisfied"), so an export "with choice text" still holds the number.
+
+    With ``matrix=True`` the stages of each phase are one ``[[Question:Matrix]]`` (compact on
+    screen, but the export names its columns ``<ID>_1``, ``<ID>_2``...: map them on import).
+
+    >>> from cycle_analytics.cycles import Cycle, Stage
+    >>> txt = qualtrics_txt(build_questionnaire(Cycle("Demo", (Stage("Wait"),)), segments=()))
+    >>> txt.splitlines()[:5]
+    ['[[AdvancedFormat]]', '', '[[Block:Your experience]]', '', '[[Question:MC:SingleAnswer:Horizontal]]']
+    """
+    q = _check_q(q)
+    lines = ["[[AdvancedFormat]]", ""]
+    phases = {s.name: s.phase for s in q.cycle.stages}
+
+    def mc(qu: Question, layout: str) -> None:
+        lines.extend([f"[[Question:MC:SingleAnswer:{layout}]]", f"[[ID:{qu.id}]]", _qx(qu.text), "[[Choices]]"])
+        lines.extend(_qx(o) for o in qu.options)
+        if qu.na_option:
+            lines.append(_qx(qu.na_option))
+        lines.append("")
+
+    def mc_block(title: str, questions: tuple[Question, ...], layout: str) -> None:
+        lines.extend([f"[[Block:{title}]]", ""])
+        for qu in questions:
+            mc(qu, layout)
+
+    segs, ratings, overall, comments = (q.by_kind("segment"), q.by_kind("rating"),
+                                        q.by_kind("overall") + q.by_kind("recommend"), q.by_kind("comment"))
+    if segs:
+        mc_block("About you", segs, "Vertical")
+    if ratings:
+        lines.extend(["[[Block:Your experience]]", ""])
+        groups: list[list[Question]] = []
+        for qu in ratings:
+            if groups and phases.get(groups[-1][0].stage) == phases.get(qu.stage):
+                groups[-1].append(qu)
+            else:
+                groups.append([qu])
+        for gi, group in enumerate(groups):
+            if gi:
+                lines.extend(["[[PageBreak]]", ""])
+            if matrix:
+                phase = phases.get(group[0].stage) or "your experience"
+                mid = _qx(f"phase_{re.sub(r'[^0-9A-Za-z]+', '_', phase).strip('_')}_{gi + 1}")
+                lines.extend(["[[Question:Matrix]]", f"[[ID:{mid}]]",
+                              _qx(f"How satisfied or dissatisfied were you with each step of {phase}?"), "[[Choices]]"])
+                lines.extend(_qx(x.stage or x.text) for x in group)
+                lines.append("[[Answers]]")
+                lines.extend(_qx(o) for o in group[0].options)
+                if any(x.na_option for x in group):
+                    lines.append(_qx(NA_LABEL))
+                lines.append("")
+            else:
+                for qu in group:
+                    mc(qu, "Horizontal")
+    if overall:
+        mc_block("Overall", overall, "Horizontal")
+    if comments:
+        lines.extend(["[[Block:Your comments]]", ""])
+        for qu in comments:
+            lines.extend(["[[Question:TE:Essay]]", f"[[ID:{qu.id}]]", _qx(qu.text), ""])
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def google_forms_text(q: Questionnaire) -> str:
+    """A numbered list to build the form in Google Forms, one question at a time.
+
+    Each entry names the Google Forms question type to pick ("Multiple choice", "Linear scale",
+    "Paragraph") and lists the options, one per line, ready to paste.
+
+    >>> from cycle_analytics.cycles import Cycle, Stage
+    >>> print(google_forms_text(build_questionnaire(Cycle("Demo", (Stage("Wait"),)), segments=(),
+    ...       include_overall=False, include_recommend=False)))  # doctest: +ELLIPSIS
+    Form title: Demo
+    ...
+    1. How satisfied or dissatisfied were you with wait?
+       Type: Multiple choice (one answer), not required
+       Options:
+       1 - Very dissatisfied
+    ...
+    """
+    q = _check_q(q)
+    out = [f"Form title: {q.title}", f"Form description: {q.intro}", "",
+           "Paste each question below into a new question of the form; choose the type shown; paste the options "
+           "(one per line) into the first option field.", ""]
+    for i, qu in enumerate(q.questions, start=1):
+        out.append(f"{i}. {qu.text}")
+        if qu.kind == "comment":
+            out.append("   Type: Paragraph, not required")
+        elif qu.kind == "recommend":
+            out.append("   Type: Linear scale from 0 to 10, not required")
+            out.append(f"   Label for 0: {RECOMMEND_LABELS[0]}")
+            out.append(f"   Label for 10: {RECOMMEND_LABELS[1]}")
+        else:
+            kind = "Dropdown" if (qu.kind == "segment" and len(qu.options) > 8) else "Multiple choice (one answer)"
+            out.append(f"   Type: {kind}, not required")
+            out.append("   Options:")
+            out.extend(f"   {o}" for o in qu.options)
+            if qu.na_option:
+                out.append(f"   {qu.na_option}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Cycle designer helpers: the editable stage table
+
+
+def stages_table(cycle: Cycle | None) -> pd.DataFrame:
+    """The cycle's stages as the designer's table: ``order, name, phase, critical, target, description,
+    question, aliases`` (aliases comma-separated; ``order`` 1..n).
+
+    >>> from cycle_analytics.cycles import load_cycle
+    >>> t = stages_table(load_cycle("hotel_stay"))
+    >>> list(t.columns)[:4], t["name"].tolist()[:2], int(t["critical"].sum())
+    (['order', 'name', 'phase', 'critical'], ['Booking', 'Arrival and check-in'], 2)
+    """
+    stages = cycle.stages if cycle is not None else ()
+    df = pd.DataFrame({
+        "order": pd.array([i + 1 for i in range(len(stages))], dtype="Int64"),
+        "name": pd.array([s.name for s in stages], dtype="str"),
+        "phase": pd.array([s.phase or "" for s in stages], dtype="str"),
+        "critical": pd.array([bool(s.critical) for s in stages], dtype="bool"),
+        "target": pd.array([s.target for s in stages], dtype="Float64"),
+        "description": pd.array([s.description for s in stages], dtype="str"),
+        "question": pd.array([s.question for s in stages], dtype="str"),
+        "aliases": pd.array([", ".join(s.aliases) for s in stages], dtype="str"),
+    })
+    return df
+
+
+def _cell(value) -> str:
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float) and np.isnan(value):
+        return ""
+    return str(value).strip()
+
+
+def cycle_from_table(table: pd.DataFrame, *, name: str = "Untitled cycle", description: str = "",
+                     scale: str | None = None) -> Cycle:
+    """The cycle described by the designer's table (rows sorted by ``order``; ties and empty orders
+    keep their row position, empty orders last). Rows with every cell empty are editor leftovers
+    and are skipped; any other problem raises :class:`SurveyError` naming the row.
+
+    >>> t = stages_table(None)
+    >>> t.loc[0] = [2, "Pay", "", True, 4.5, "", "", ""]
+    >>> t.loc[1] = [1, "Wait", "Queue", False, None, "", "", "q1, queue"]
+    >>> c = cycle_from_table(t, name="Demo", scale="1-5")
+    >>> c.stage_names, c.stages[0].aliases, c.stages[1].critical
+    (('Wait', 'Pay'), ('q1', 'queue'), True)
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise SurveyError("The stage table must be a table (DataFrame).")
+    missing = [c for c in ("name",) if c not in table.columns]
+    if missing:
+        raise SurveyError("The stage table has no 'name' column.")
+    sc = None
+    if scale not in (None, ""):
+        sc = parse_scale(str(scale))
+    rows = []
+    for pos, (_, r) in enumerate(table.reset_index(drop=True).iterrows(), start=1):
+        cells = {c: r.get(c) for c in TABLE_COLUMNS if c in table.columns}
+        texts = {c: _cell(v) for c, v in cells.items() if c not in ("critical",)}
+        if not any(texts.values()) and not bool(cells.get("critical") or False):
+            continue  # a blank row the editor added
+        order = cells.get("order")
+        try:
+            order_val = float(order) if _cell(order) else np.inf
+        except (TypeError, ValueError):
+            raise SurveyError(f"Row {pos} of the stage table has an order that is not a number: {order!r}.") from None
+        crit = cells.get("critical")
+        crit = False if crit is None or crit is pd.NA or (isinstance(crit, float) and np.isnan(crit)) else crit
+        target = texts.get("target", "")
+        if target and sc is not None:
+            try:
+                tv = float(target)
+            except ValueError:
+                tv = None
+            if tv is not None and not (sc.minimum <= tv <= sc.maximum):
+                raise SurveyError(f"Row {pos} of the stage table ({texts.get('name') or 'no name'}) has the target {tv:g}, "
+                                  f"outside the scale {sc.label()}.")
+        rows.append((order_val, pos, {
+            "name": texts.get("name", ""), "phase": texts.get("phase", ""), "critical": crit,
+            "target": target or None, "description": texts.get("description", ""),
+            "question": texts.get("question", ""), "aliases": texts.get("aliases", ""),
+        }))
+    if not rows:
+        raise SurveyError("The stage table has no stages: add at least one row with a name.")
+    rows.sort(key=lambda t: (t[0], t[1]))
+    for order_val, pos, d in rows:
+        if not d["name"]:
+            raise SurveyError(f"Row {pos} of the stage table has no stage name.")
+    data = {"name": str(name).strip() or "Untitled cycle", "description": description, "scale": scale or None,
+            "stages": [d for _, _, d in rows]}
+    return cycle_from_dict(data, source="stage table")

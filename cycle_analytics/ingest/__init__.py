@@ -1,0 +1,1 @@
+"""Reading files and survey-tool exports into a tidy Survey."""

@@ -1,0 +1,507 @@
+"""Text answers to scores: built-in label sets (satisfaction, agreement, quality, ease, frequency,
+likelihood, favourability) and the labels that mean *no answer*.
+
+Survey tools often export the choice text (``Very satisfied``) instead of the code (``5``). A
+column of such text is turned into scores here, before the wide reader infers the scale:
+
+1. :func:`match_label_set` takes a column's distinct values (and their counts) and picks the
+   label-set variant that explains the most of them (ties: more distinct scale points covered, then
+   the more common variant, e.g. the 5-point before the 4- and 7-point ones). Labels are compared
+   ignoring case, spaces and punctuation (``"very-satisfied "`` == ``"Very satisfied"``).
+2. A label carrying its own number (``"5 - Very satisfied"``, ``"Extremely likely 10"``) is scored
+   by that number, and bare numbers in the same column (``"7"``) are then scores too: this is how
+   tools export scales with labelled end points.
+3. N/A labels (``N/A``, ``NA``, ``Not applicable``, ``Don't know``, ``Did not use``, ``Unfamiliar
+   (N/A)``, ``Prefer not to say``...) are no answer, never a score.
+4. Anything else is an *unknown label*: it is reported with its count and the columns it appears
+   in, never silently dropped; the user can map it (``user_map``, label -> score or ``None`` for
+   no answer), which also overrides the built-in sets.
+
+:func:`apply_labels` does this for every text column of a frame in one pass per column (codes are
+looked up on the column's distinct values, so the cost does not grow with Python loops over rows).
+
+Examples
+--------
+>>> m = match_label_set(["Very satisfied", "satisfied", "Neutral", "N/A", "Meh"])
+>>> m.label_set, m.variant, m.codes["satisfied"], m.na_labels, m.unknown
+('satisfaction', 'satisfaction-5', 4.0, ('N/A',), {'Meh': 1})
+>>> match_label_set(["0 - Not at all likely", "7", "Extremely likely 10"]).codes["Extremely likely 10"]
+10.0
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.cycles import normalise_key
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import Scale, infer_scale
+
+__all__ = [
+    "LabelVariant", "LabelMatch", "LabelResult", "LABEL_SETS", "NA_LABELS",
+    "match_label_set", "match_columns", "apply_labels", "label_key", "split_number",
+]
+
+
+@dataclass(frozen=True)
+class LabelVariant:
+    """One ordered answer scale: ``points[i]`` holds the synonyms scored ``minimum + i``."""
+
+    family: str
+    name: str
+    points: tuple[tuple[str, ...], ...]
+    minimum: int = 1
+
+    @property
+    def scale(self) -> Scale:
+        return Scale(self.minimum, self.minimum + len(self.points) - 1)
+
+    def lookup(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i, syns in enumerate(self.points):
+            for s in syns:
+                out.setdefault(normalise_key(s), self.minimum + i)
+        return out
+
+
+def _v(family, name, *points):
+    return LabelVariant(family, name, tuple((p,) if isinstance(p, str) else tuple(p) for p in points))
+
+
+_NEUTRAL = ("Neutral", "Neither", "Undecided")
+# Order matters: earlier variants win ties (the common 5-point forms come first in each family).
+LABEL_SETS: tuple[LabelVariant, ...] = (
+    _v("satisfaction", "satisfaction-5",
+       ("Very dissatisfied", "Very unsatisfied", "Extremely dissatisfied", "Completely dissatisfied"),
+       ("Dissatisfied", "Unsatisfied", "Somewhat dissatisfied", "Somewhat unsatisfied", "Fairly dissatisfied"),
+       ("Neither satisfied nor dissatisfied", "Neither dissatisfied nor satisfied", "Neither satisfied or dissatisfied",
+        "Neutral", "Neither", "Undecided"),
+       ("Satisfied", "Somewhat satisfied", "Fairly satisfied"),
+       ("Very satisfied", "Extremely satisfied", "Completely satisfied")),
+    _v("satisfaction", "satisfaction-4",
+       ("Very dissatisfied", "Very unsatisfied"), ("Dissatisfied", "Somewhat dissatisfied", "Unsatisfied"),
+       ("Satisfied", "Somewhat satisfied"), ("Very satisfied",)),
+    _v("satisfaction", "satisfaction-7",
+       ("Extremely dissatisfied", "Completely dissatisfied"), ("Moderately dissatisfied", "Mostly dissatisfied"),
+       ("Slightly dissatisfied", "Somewhat dissatisfied"),
+       ("Neither satisfied nor dissatisfied", "Neither dissatisfied nor satisfied", *_NEUTRAL),
+       ("Slightly satisfied", "Somewhat satisfied"), ("Moderately satisfied", "Mostly satisfied"),
+       ("Extremely satisfied", "Completely satisfied")),
+    _v("satisfaction", "satisfaction-7b",
+       ("Very dissatisfied",), ("Dissatisfied",), ("Somewhat dissatisfied", "Slightly dissatisfied"),
+       ("Neither satisfied nor dissatisfied", "Neither dissatisfied nor satisfied", *_NEUTRAL),
+       ("Somewhat satisfied", "Slightly satisfied"), ("Satisfied",), ("Very satisfied",)),
+    _v("agreement", "agreement-5",
+       "Strongly disagree", ("Disagree", "Somewhat disagree"),
+       ("Neither agree nor disagree", "Neither disagree nor agree", *_NEUTRAL),
+       ("Agree", "Somewhat agree"), "Strongly agree"),
+    _v("agreement", "agreement-4", "Strongly disagree", ("Disagree", "Somewhat disagree"),
+       ("Agree", "Somewhat agree"), "Strongly agree"),
+    _v("agreement", "agreement-7",
+       "Strongly disagree", "Disagree", ("Somewhat disagree", "Slightly disagree"),
+       ("Neither agree nor disagree", "Neither disagree nor agree", *_NEUTRAL),
+       ("Somewhat agree", "Slightly agree"), "Agree", "Strongly agree"),
+    _v("quality", "quality-5", "Poor", "Fair", "Good", "Very good", "Excellent"),
+    _v("quality", "quality-5b", "Very poor", "Poor", ("Fair", "Average"), "Good", ("Excellent", "Very good")),
+    _v("quality", "quality-5c", "Unacceptable", ("Below average", "Poor"), "Average", ("Good", "Above average"),
+       ("Outstanding", "Excellent")),
+    _v("quality", "quality-5d", "Very bad", "Bad", ("Neither good nor bad", "Average", "Okay", "OK"), "Good", "Very good"),
+    _v("quality", "quality-4", "Poor", "Fair", "Good", "Excellent"),
+    _v("ease", "ease-5",
+       ("Very difficult", "Extremely difficult"), ("Difficult", "Somewhat difficult"),
+       ("Neither easy nor difficult", "Neither difficult nor easy", *_NEUTRAL),
+       ("Easy", "Somewhat easy"), ("Very easy", "Extremely easy")),
+    _v("ease", "ease-7",
+       "Extremely difficult", ("Very difficult", "Moderately difficult"), ("Somewhat difficult", "Slightly difficult"),
+       ("Neither easy nor difficult", "Neither difficult nor easy", *_NEUTRAL),
+       ("Somewhat easy", "Slightly easy"), ("Very easy", "Moderately easy"), "Extremely easy"),
+    _v("frequency", "frequency-5", "Never", ("Rarely", "Seldom"), ("Sometimes", "Occasionally"),
+       ("Often", "Most of the time", "Frequently", "Very often"), "Always"),
+    _v("frequency", "frequency-4", ("Never",), ("Sometimes",), ("Usually",), ("Always",)),
+    _v("likelihood", "likelihood-5",
+       ("Very unlikely", "Extremely unlikely", "Definitely not", "Definitely will not"),
+       ("Unlikely", "Somewhat unlikely", "Probably not", "Probably will not"),
+       ("Neither likely nor unlikely", "Neither unlikely nor likely", "Might or might not", *_NEUTRAL),
+       ("Likely", "Somewhat likely", "Probably", "Probably will"),
+       ("Very likely", "Extremely likely", "Definitely", "Definitely will")),
+    _v("likelihood", "likelihood-5u", "Not at all likely", "Slightly likely", "Moderately likely", "Very likely",
+       "Extremely likely"),
+    _v("likelihood", "likelihood-7",
+       "Extremely unlikely", ("Very unlikely", "Moderately unlikely"), ("Somewhat unlikely", "Slightly unlikely"),
+       ("Neither likely nor unlikely", *_NEUTRAL), ("Somewhat likely", "Slightly likely"),
+       ("Very likely", "Moderately likely"), "Extremely likely"),
+    _v("favourability", "favourability-5",
+       ("Very unfavourable", "Very unfavorable"),
+       ("Unfavourable", "Unfavorable", "Somewhat unfavourable", "Somewhat unfavorable", "Mostly unfavourable",
+        "Mostly unfavorable"),
+       ("Neither favourable nor unfavourable", "Neither favorable nor unfavorable", *_NEUTRAL),
+       ("Favourable", "Favorable", "Somewhat favourable", "Somewhat favorable", "Mostly favourable",
+        "Mostly favorable"),
+       ("Very favourable", "Very favorable")),
+)
+
+NA_LABELS: tuple[str, ...] = (
+    "N/A", "NA", "n.a.", "Not applicable", "Does not apply", "Don't know", "Do not know", "Dont know",
+    "Don't know / not sure", "Not sure", "Did not use", "Didn't use", "Not used", "Have not used",
+    "Unfamiliar (N/A)", "Unfamiliar", "Prefer not to say", "Prefer not to answer", "Rather not say",
+    "No opinion", "Can't say", "Cannot say", "Not relevant",
+)
+_NA_KEYS = frozenset(normalise_key(x) for x in NA_LABELS)
+_LOOKUPS = tuple((v, v.lookup()) for v in LABEL_SETS)
+
+# Fewest answers in a column for "every point of a shorter scale is used" to decide a tie (below
+# it, a 5-point scale whose midpoint nobody chose is the likelier reading).
+COMPLETE_MIN_ANSWERS = 30
+_PURE = re.compile(r"^\s*[-+]?\d+(?:\.0+)?\s*$")
+_LEAD = re.compile(r"^\s*\(?([-+]?\d{1,3})\)?\s*(?:[-–—:=.)]\s*|\s+)(.*\D.*?)\s*$")
+_TRAIL = re.compile(r"^\s*(.*?\D)\s*(?:[-–—:=]\s*|\s+|\()\(?([-+]?\d{1,3})\)?\s*$")
+
+
+def label_key(text: object) -> str:
+    """Normalised label: lower case, spaces and punctuation removed (``"Don't know"`` -> ``"dontknow"``)."""
+    return normalise_key(text)
+
+
+def split_number(text: str) -> tuple[float | None, str]:
+    """``"5 - Very satisfied"`` -> ``(5.0, "Very satisfied")``; ``"7"`` -> ``(7.0, "")``; no number -> ``(None, text)``.
+
+    >>> split_number("Extremely likely 10"), split_number("(1) Poor"), split_number("Good")
+    ((10.0, 'Extremely likely'), (1.0, 'Poor'), (None, 'Good'))
+    """
+    t = str(text)
+    if _PURE.match(t):
+        return float(t), ""
+    m = _LEAD.match(t)
+    if m and normalise_key(m.group(2)):
+        return float(m.group(1)), m.group(2).strip()
+    m = _TRAIL.match(t)
+    if m and normalise_key(m.group(1)):
+        return float(m.group(2)), m.group(1).strip(" -–—:=(")
+    return None, t.strip()
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """How one column's text values become scores.
+
+    ``codes``: original value -> score (only coded values); ``na_labels``: values read as no answer;
+    ``unknown``: value -> count of answers that no set, number or user mapping explains;
+    ``scale``: the variant's scale, or the scale inferred from the numbers the labels carry;
+    ``coverage``: share of the answers (by count) that are coded or N/A.
+    """
+
+    label_set: str
+    variant: str
+    codes: dict
+    na_labels: tuple[str, ...] = ()
+    unknown: dict = field(default_factory=dict)
+    scale: Scale | None = None
+    coverage: float = 1.0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    """:func:`apply_labels` output.
+
+    ``codes``: float64 scores of the converted columns (same index as the input; NaN = empty, N/A
+    or unknown); ``unknown_mask``: where a cell held an unknown label; ``matches``: one row per
+    converted column (``column, label_set, variant, scale_min, scale_max, n_coded, n_na,
+    n_unknown``); ``unknown``: one row per unknown label (``label, count, columns``, the columns
+    joined by ``"; "``), largest count first.
+    """
+
+    codes: pd.DataFrame
+    unknown_mask: pd.DataFrame
+    matches: pd.DataFrame
+    unknown: pd.DataFrame
+    label_matches: dict = field(default_factory=dict)
+
+
+def _check_values(values, counts, user_map):
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence | np.ndarray | pd.Index):
+        raise SurveyError("Label matching needs a list of a column's distinct text values.")
+    if counts is not None and len(counts) != len(values):
+        raise SurveyError(f"Label matching got {len(values)} values but {len(counts)} counts.")
+    if user_map is not None:
+        if not isinstance(user_map, Mapping):
+            raise SurveyError("The label mapping must be a dictionary from label to score (or None for no answer).")
+        for k, v in user_map.items():
+            if v is not None and not isinstance(v, (int, float, np.integer, np.floating)):
+                raise SurveyError(f"The label mapping gives {k!r} the score {v!r}, which is not a number.")
+
+
+def match_label_set(
+    distinct_values: Sequence[str],
+    counts: Sequence[int] | None = None,
+    *,
+    user_map: Mapping[str, float | None] | None = None,
+    variant: str | None = None,
+) -> LabelMatch | None:
+    """Pick the label set explaining the most of a column's distinct values and score every value.
+
+    Parameters
+    ----------
+    distinct_values : the column's distinct non-empty values (text).
+    counts : how many answers hold each value (default 1 each); used for ``unknown`` and ``coverage``.
+    user_map : label -> score (or ``None`` = no answer) supplied by the user; wins over everything.
+    variant : force this variant (a :data:`LABEL_SETS` name), e.g. the one chosen for the whole file.
+
+    Returns
+    -------
+    LabelMatch, or ``None`` when no built-in label, labelled number or user label occurs.
+
+    Examples
+    --------
+    >>> m = match_label_set(["Poor", "Fair", "Excellent", "Very good"], [3, 5, 9, 1])
+    >>> m.variant, [m.codes[v] for v in ("Poor", "Fair", "Excellent")], m.scale
+    ('quality-5', [1.0, 2.0, 5.0], Scale(minimum=1, maximum=5))
+    >>> match_label_set(["Yes", "No"]) is None
+    True
+    """
+    _check_values(distinct_values, counts, user_map)
+    values = [("" if v is None else str(v)) for v in distinct_values]
+    cnt = [1] * len(values) if counts is None else [int(c) for c in counts]
+    umap = {label_key(k): (None if v is None else float(v)) for k, v in (user_map or {}).items()}
+    parsed = []  # (value, count, kind, number, label key)
+    for v, c in zip(values, cnt):
+        if not v.strip():
+            continue
+        k = label_key(v)
+        if k in umap:
+            parsed.append((v, c, "user", umap[k], k))
+        elif k in _NA_KEYS:
+            parsed.append((v, c, "na", None, k))
+        else:
+            num, label = split_number(v)
+            lk = label_key(label)
+            if num is not None and not lk:
+                parsed.append((v, c, "number", num, ""))
+            elif num is not None:
+                parsed.append((v, c, "na" if lk in _NA_KEYS else "numbered", num, lk))
+            else:
+                parsed.append((v, c, "label", None, lk))
+    label_keys = {p[4] for p in parsed if p[2] in ("label", "numbered")}
+    answers = sum(p[1] for p in parsed if p[2] in ("label", "numbered"))
+    best, best_rank, tie = None, None, None
+    for order, (v, lookup) in enumerate(_LOOKUPS):
+        if variant is not None and v.name != variant:
+            continue
+        hit = label_keys & lookup.keys()
+        if not hit:
+            continue
+        points = {lookup[h] for h in hit}
+        # Every point of the variant used, in a column with enough answers to show it (a 4-point
+        # scale where a 5-point one would have its midpoint unused): that wins a tie.
+        complete = len(points) == len(v.points) and answers >= COMPLETE_MIN_ANSWERS
+        rank = (len(hit), len(points), complete, -order)
+        if best_rank is None or rank > best_rank:
+            if best_rank is not None and rank[:2] == best_rank[:2] and v.scale != best[0].scale:
+                tie = best[0]
+            else:
+                tie = None
+            best, best_rank = (v, lookup), rank
+        elif rank[:2] == best_rank[:2] and tie is None and v.scale != best[0].scale:
+            tie = v
+    has_user = any(p[2] == "user" for p in parsed)
+    has_numbered = any(p[2] == "numbered" for p in parsed)
+    if best is None and not has_user:
+        return None  # numbers with unknown words ("Store 12", "Region 3") are not a rating scale
+    chosen, lookup = best if best is not None else (None, {})
+    variant = chosen
+    codes, na, unknown = {}, [], {}
+    for v, c, kind, num, lk in parsed:
+        if kind == "user":
+            if num is None:
+                na.append(v)
+            else:
+                codes[v] = num
+        elif kind == "na":
+            na.append(v)
+        elif kind == "numbered" or (kind == "number" and has_numbered):
+            codes[v] = float(num)
+        elif kind == "label" and lk in lookup and not has_numbered:
+            codes[v] = float(lookup[lk])
+        else:
+            unknown[v] = unknown.get(v, 0) + c
+    total = sum(c for _, c, *_ in parsed)
+    explained = sum(c for v, c, *_ in parsed if v in codes or v in na)
+    notes = []
+    if has_numbered:
+        scale = infer_scale(np.fromiter(codes.values(), dtype=float)) if codes else None
+        if variant is not None:
+            pairs = sorted((num, lookup[lk]) for _, _, kind, num, lk in parsed if kind == "numbered" and lk in lookup)
+            if len(pairs) >= 2 and pairs[0][1] > pairs[-1][1]:
+                notes.append("The numbers in the labels run opposite to the label meanings; the numbers were used.")
+    else:
+        scale = variant.scale if variant is not None else None
+        if tie is not None:
+            notes.append(
+                f"The labels fit both the {variant.name} and the {tie.name} scale; {variant.name} was assumed "
+                "(map the labels yourself if that is wrong)."
+            )
+    return LabelMatch(
+        label_set=variant.family if variant is not None else ("numbered" if has_numbered else "user"),
+        variant=variant.name if variant is not None else ("numbered" if has_numbered else "user"),
+        codes=codes,
+        na_labels=tuple(na),
+        unknown=unknown,
+        scale=scale,
+        coverage=explained / total if total else 0.0,
+        notes=tuple(notes),
+    )
+
+
+def match_columns(
+    columns: Mapping[str, tuple[Sequence[str], Sequence[int]]],
+    *,
+    user_map: Mapping[str, float | None] | None = None,
+    min_share: float = 0.5,
+) -> tuple[dict[str, LabelMatch], pd.DataFrame]:
+    """Label matches for many columns given as ``name -> (distinct values, counts)``.
+
+    This is the entry point for a dictionary-encoded reader: each column's distinct texts and
+    their counts are all that is needed; the reader then scores a column with
+    ``lookup = [match.codes.get(v, nan) for v in values]`` and ``lookup[row_codes]``.
+
+    A column is a label column when its values are not all plain numbers, a built-in label (or a
+    user label) occurs in it, and the explained answers (coded or N/A) are at least ``min_share``
+    of its non-empty answers. Other columns (numbers, free text, categories) are left out.
+
+    Returns
+    -------
+    (matches, unknown): ``matches`` maps each label column to its :class:`LabelMatch`; ``unknown``
+    is a DataFrame ``label, count, columns`` (columns joined by ``"; "``), largest count first.
+
+    Examples
+    --------
+    >>> m, unk = match_columns({"room": (["Good", "Poor", "Okay-ish"], [5, 2, 1]), "region": (["N", "S"], [4, 4])})
+    >>> list(m), m["room"].codes, unk.to_dict("records")
+    (['room'], {'Good': 3.0, 'Poor': 1.0}, [{'label': 'Okay-ish', 'count': 1, 'columns': 'room'}])
+    """
+    if not isinstance(columns, Mapping):
+        raise SurveyError("match_columns needs a mapping from column name to (distinct values, counts).")
+    if not 0 < min_share <= 1:
+        raise SurveyError(f"min_share must be in (0, 1], not {min_share!r}.")
+    found: dict[str, LabelMatch] = {}
+    unknown_total: dict[str, list] = {}
+    for col, pair in columns.items():
+        try:
+            values, counts = pair
+        except (TypeError, ValueError):
+            raise SurveyError(f"The column {col!r} must be given as (distinct values, counts).") from None
+        texts = [str(u) for u, c in zip(values, counts) if u is not None and str(u).strip() and c]
+        if not texts or all(_PURE.match(u) for u in texts):
+            continue  # plain numbers: the numeric path reads them
+        m = match_label_set(list(values), list(counts), user_map=user_map)
+        if m is None or m.coverage < min_share:
+            continue
+        found[col] = m
+    # One variant per label family for the whole file, chosen on all its columns' answers together,
+    # so that a column where nobody chose the midpoint is scored like its neighbours.
+    families: dict[str, list[str]] = {}
+    for col, m in found.items():
+        if m.label_set not in ("user", "numbered") and not any(v not in m.na_labels and split_number(v)[0] is not None for v in m.codes):
+            families.setdefault(m.label_set, []).append(col)
+    for fam, cols in families.items():
+        if len(cols) < 2 or len({found[c].variant for c in cols}) == 1 and not found[cols[0]].notes:
+            continue
+        pooled: dict[str, int] = {}
+        for c in cols:
+            for v, k in zip(*columns[c]):
+                if v is not None and str(v).strip():
+                    pooled[str(v)] = pooled.get(str(v), 0) + int(k)
+        joint = match_label_set(list(pooled), list(pooled.values()), user_map=user_map)
+        if joint is None or joint.label_set != fam:
+            continue
+        for c in cols:
+            values, counts = columns[c]
+            m = match_label_set(list(values), list(counts), user_map=user_map, variant=joint.variant)
+            if m is not None and m.coverage >= min_share:
+                found[c] = replace(m, notes=joint.notes)
+    for col, m in found.items():
+        for label, c in m.unknown.items():
+            entry = unknown_total.setdefault(label, [0, []])
+            entry[0] += int(c)
+            entry[1].append(str(col))
+    unknown = pd.DataFrame(
+        [{"label": k, "count": v[0], "columns": "; ".join(v[1])} for k, v in unknown_total.items()],
+        columns=["label", "count", "columns"],
+    )
+    if len(unknown):
+        unknown = unknown.sort_values(["count", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return found, unknown
+
+
+def apply_labels(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    user_map: Mapping[str, float | None] | None = None,
+    min_share: float = 0.5,
+) -> LabelResult:
+    """Turn the text-answer columns of ``frame`` into scores.
+
+    The same rules as :func:`match_columns` decide which columns are label columns; columns of
+    plain numbers, free text or categories (``Yes``/``No``, regions) are left alone and do not
+    appear in the result. Unknown labels in converted columns are reported, never dropped.
+
+    Parameters
+    ----------
+    frame : the data rows, one column per question (text or numbers).
+    columns : the columns to try (default: all).
+    user_map : label -> score or ``None`` (no answer), applied before the built-in sets.
+    min_share : smallest share of explained answers for a column to count as a label column.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"room": ["Satisfied", "Very satisfied", "N/A", "Meh", ""],
+    ...                    "region": ["North", "South", "North", "East", "West"]})
+    >>> res = apply_labels(df)
+    >>> res.codes["room"].tolist()
+    [4.0, 5.0, nan, nan, nan]
+    >>> res.unknown.to_dict("records")
+    [{'label': 'Meh', 'count': 1, 'columns': 'room'}]
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise SurveyError("Label conversion needs a table (DataFrame) of answers.")
+    cols = list(frame.columns) if columns is None else list(columns)
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise SurveyError(f"The column {missing[0]!r} is not in the table.")
+    factorized, distinct = {}, {}
+    for col in cols:
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+            continue
+        codes, uniques = pd.factorize(s.astype("str"), use_na_sentinel=True)
+        uniq = [str(u) for u in uniques]
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
+        factorized[col] = (codes, uniq)
+        distinct[col] = (uniq, counts.tolist())
+    found, unknown = match_columns(distinct, user_map=user_map, min_share=min_share)
+    out, masks, rows = {}, {}, []
+    for col, m in found.items():
+        codes, uniq = factorized[col]
+        counts = distinct[col][1]
+        lookup = np.array([m.codes.get(u, np.nan) for u in uniq] + [np.nan], dtype=float)
+        unk = np.array([u in m.unknown for u in uniq] + [False])
+        idx = np.where(codes >= 0, codes, len(uniq))
+        out[col] = lookup[idx]
+        masks[col] = unk[idx]
+        na = set(m.na_labels)
+        rows.append({
+            "column": col, "label_set": m.label_set, "variant": m.variant,
+            "scale_min": m.scale.minimum if m.scale else None, "scale_max": m.scale.maximum if m.scale else None,
+            "n_coded": int(np.isfinite(out[col]).sum()), "n_na": int(sum(c for u, c in zip(uniq, counts) if u in na)),
+            "n_unknown": int(masks[col].sum()),
+        })
+    codes_df = pd.DataFrame(out, index=frame.index, dtype="float64") if out else pd.DataFrame(index=frame.index)
+    mask_df = pd.DataFrame(masks, index=frame.index, dtype=bool) if masks else pd.DataFrame(index=frame.index)
+    matches = pd.DataFrame(rows, columns=["column", "label_set", "variant", "scale_min", "scale_max", "n_coded", "n_na", "n_unknown"])
+    return LabelResult(codes=codes_df, unknown_mask=mask_df, matches=matches, unknown=unknown, label_matches=found)

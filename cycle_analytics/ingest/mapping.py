@@ -1,0 +1,378 @@
+"""Which question column rates which cycle stage, and remembering the user's answer.
+
+* :func:`map_questions` proposes a stage for each question column: first an exact match of the
+  column id, the question text or its row label with a stage's name or question (``exact``) or one
+  of its aliases (``alias``), both with confidence 1; then fuzzy matching (rapidfuzz ``WRatio``
+  after removing question boilerplate such as "How satisfied were you with") against stage names,
+  aliases and questions, accepted from :data:`FUZZY_THRESHOLD` (85 of 100; confidence = score/100).
+  Each stage gets at most one column (the first exact/alias match in file order, then the best
+  fuzzy score); questions about the overall outcome (overall, recommend, NPS) are never matched
+  fuzzily. A confirmed mapping saved earlier (``saved``) wins over all of this (method ``saved``).
+* :func:`default_stage_names`: without a cycle, rating questions become stages named by their row
+  label (matrix rows) or a shortened question text, made unique.
+* :func:`mapping_signature` and :class:`MappingStore`: a confirmed mapping is saved as JSON in a
+  folder chosen by the caller, under a stable hash of the file's question set, and found again
+  the next time a file with the same questions is uploaded.
+
+Examples
+--------
+>>> from cycle_analytics.cycles import Cycle, Stage
+>>> cyc = Cycle("Hotel", (Stage("Arrival and check-in", aliases=("checkin",)), Stage("Room")))
+>>> m = map_questions({"Q1_1": "Check-in", "Q1_2": "How satisfied were you with your room?", "Q2": "Overall?"}, cyc)
+>>> m[["column", "stage", "method"]].values.tolist()
+[['Q1_1', 'Arrival and check-in', 'alias'], ['Q1_2', 'Room', 'fuzzy'], ['Q2', None, 'none']]
+>>> default_stage_names({"Q1": "How satisfied were you with the check-in process?", "Q2": "Waiting time"})
+{'Q1': 'Check-in process', 'Q2': 'Waiting time'}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz import fuzz, utils
+
+from cycle_analytics.cycles import Cycle, normalise_key
+from cycle_analytics.errors import SurveyError
+
+__all__ = [
+    "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "map_questions", "default_stage_names", "shorten_question", "looks_like_outcome",
+    "row_label", "mapping_signature", "MappingStore",
+]
+
+FUZZY_THRESHOLD = 85.0
+MAPPING_COLUMNS = ["column", "question", "stage", "method", "confidence", "note"]
+MAX_NAME = 40
+
+_OUTCOME = re.compile(
+    r"\b(overall|recommend\w*|nps|in general|all in all|altogether|general satisfaction|gesamt\w*|"
+    r"recomend\w*|recomiend\w*|recommand\w*|empfehl\w*|weiterempfehl\w*|en general|global)\b",
+    re.I,
+)
+_BOILERPLATE = [
+    re.compile(p, re.I)
+    for p in (
+        r"^\s*(q\s*)?\d+[a-z]?\s*[.):-]\s*",  # "Q3.", "2)"
+        r"^please\s+",
+        r"^on\s+a\s+scale\b[^,]*,\s*",
+        r"^(overall,?\s+)?how\s+(satisfied|dissatisfied)(\s+or\s+(dis)?satisfied)?\s+(were|are|was|is)\s+you\s+(with|about|by)\s+",
+        r"^(how\s+would\s+you\s+rate|how\s+do\s+you\s+rate|rate|how\s+did\s+you\s+find|what\s+do\s+you\s+think\s+of)\s+",
+        r"^how\s+(was|were|is)\s+",
+        r"^(your\s+)?(level\s+of\s+)?satisfaction\s+(with|about)\s+",
+        r"^(the|your|our)\s+",
+    )
+]
+_ROW_SEP = re.compile(r"\s+[-–—]\s+")
+_GRID = re.compile(r"^(?P<q>.*\S)\s*\[(?P<r>[^\[\]]+)\]\s*$", re.S)
+
+
+def looks_like_outcome(text: str) -> bool:
+    """Whether a column id or question text reads like an overall outcome (overall, recommend, NPS),
+    in English, Spanish, French or German.
+
+    >>> looks_like_outcome("¿Qué tan probable es que recomiendes R a un colega?"), looks_like_outcome("Room")
+    (True, False)
+    """
+    return bool(_OUTCOME.search(str(text)))
+
+
+def _check_questions(questions) -> dict[str, str]:
+    """The one input check of this module: a mapping column -> question text."""
+    if not isinstance(questions, Mapping):
+        raise SurveyError("The questions must be a mapping from column name to question text.")
+    return {str(c): ("" if q is None else str(q)) for c, q in questions.items()}
+
+
+def shorten_question(text: str, *, limit: int = MAX_NAME) -> str:
+    """A question text without its boilerplate, capitalised and cut at a word to ``limit`` characters.
+
+    >>> shorten_question("Q4. How satisfied or dissatisfied were you with your check-out?")
+    'Check-out'
+    """
+    t = re.sub(r"\s+", " ", str(text)).strip()
+    core = t
+    for pat in _BOILERPLATE:
+        core = pat.sub("", core, count=1)
+    core = core.strip(" ?:.!¿¡")
+    if not normalise_key(core):
+        core = t.strip(" ?:.!¿¡") or t
+    if len(core) > limit:
+        cut = core[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+        core = (cut if len(cut) >= limit // 2 else core[:limit]).rstrip() + "…"
+    return core[:1].upper() + core[1:]
+
+
+def row_label(text: str) -> str | None:
+    """The row label of ``"question - row"`` or ``"question [row]"``, else ``None``.
+
+    >>> row_label("Rate your stay [Room]"), row_label("Rate your stay - Room"), row_label("Room")
+    ('Room', 'Room', None)
+    """
+    m = _GRID.match(text)
+    if m:
+        return m.group("r").strip()
+    parts = list(_ROW_SEP.finditer(text))
+    if parts and text[parts[-1].end():].strip() and text[: parts[-1].start()].strip():
+        return text[parts[-1].end():].strip()
+    return None
+
+
+def _stem(text: str) -> str:
+    m = _GRID.match(text)
+    if m:
+        return m.group("q").strip()
+    parts = list(_ROW_SEP.finditer(text))
+    return text[: parts[-1].start()].strip() if parts else text
+
+
+def default_stage_names(questions: Mapping[str, str]) -> dict[str, str]:
+    """Stage names for rating questions when there is no cycle (file order kept, names unique).
+
+    A matrix row (``"question - row"`` or ``"question [row]"`` sharing its question part with
+    another column) is named by its row label; any other question by :func:`shorten_question`.
+    Repeated names get the column id appended: ``"Staff (Q3_2)"``.
+
+    >>> default_stage_names({"Q1_1": "Rate - Staff", "Q1_2": "Rate - Room", "Q3_1": "Staff"})
+    {'Q1_1': 'Staff', 'Q1_2': 'Room', 'Q3_1': 'Staff (Q3_1)'}
+    """
+    qs = _check_questions(questions)
+    stems: dict[str, int] = {}
+    for col, text in qs.items():
+        if row_label(text or col) is not None:
+            stems[_stem(text or col)] = stems.get(_stem(text or col), 0) + 1
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    first_text: dict[str, str] = {}  # name key -> the text that first got that name
+    for col, text in qs.items():
+        t = text or col
+        r = row_label(t)
+        name = r if r is not None and stems.get(_stem(t), 0) >= 2 else shorten_question(t)
+        if normalise_key(name) in used and r is None and normalise_key(name) in first_text:
+            # two long questions that start alike: their first words, then where they differ
+            a, b = first_text[normalise_key(name)].split(), t.split()
+            k = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            tail = " ".join(b[k:]).strip(" ?:.!¿¡")
+            if tail and k > 3:
+                if len(tail) > MAX_NAME:
+                    tail = tail[:MAX_NAME].rsplit(" ", 1)[0] + "…"
+                name = " ".join(b[:3]) + " … " + tail
+        if normalise_key(name) in used and len(col) <= 12 and normalise_key(col) != normalise_key(t):
+            name = f"{name} ({col})"
+        k = 2
+        base = name
+        while normalise_key(name) in used:
+            name = f"{base} {k}"
+            k += 1
+        used.add(normalise_key(name))
+        first_text.setdefault(normalise_key(name), t)
+        out[col] = name
+    return out
+
+
+def _texts(col: str, question: str) -> list[str]:
+    out = [col, question]
+    r = row_label(question) if question else None
+    if r:
+        out.append(r)
+    return [t for t in dict.fromkeys(out) if t and normalise_key(t)]
+
+
+def _core(text: str) -> str:
+    return utils.default_process(shorten_question(text, limit=10_000))
+
+
+def map_questions(
+    questions: Mapping[str, str],
+    cycle: Cycle,
+    *,
+    saved: Mapping[str, str | None] | None = None,
+    threshold: float = FUZZY_THRESHOLD,
+) -> pd.DataFrame:
+    """Propose a cycle stage for every question column.
+
+    Parameters
+    ----------
+    questions : column -> question text, in file order (the text may be empty: the column id is used).
+    cycle : the service cycle whose stages the questions rate.
+    saved : a confirmed mapping (column -> stage name, or ``None`` = not a stage), e.g. from
+        :meth:`MappingStore.load`; its entries win (method ``saved``). Stages not in the cycle are ignored.
+    threshold : smallest rapidfuzz ``WRatio`` (0-100) for a fuzzy match.
+
+    Returns
+    -------
+    DataFrame with columns ``column, question, stage, method, confidence, note``: one row per
+    question in input order; ``stage`` is ``None`` for "not a stage"; ``method`` is one of
+    ``saved``, ``exact``, ``alias``, ``fuzzy``, ``none``; ``confidence`` in 0-1.
+    """
+    qs = _check_questions(questions)
+    if not isinstance(cycle, Cycle):
+        raise SurveyError("Stage mapping needs a service cycle (a Cycle), not " + type(cycle).__name__ + ".")
+    if not 0 <= threshold <= 100:
+        raise SurveyError(f"The fuzzy-match threshold must be between 0 and 100, not {threshold!r}.")
+    names = set(cycle.stage_names)
+    rows = {c: {"column": c, "question": q, "stage": None, "method": "none", "confidence": 0.0, "note": ""} for c, q in qs.items()}
+    taken: dict[str, str] = {}
+    if saved:
+        for c, st in saved.items():
+            if c in rows and (st is None or st in names) and (st is None or st not in taken):
+                rows[c].update(stage=st, method="saved", confidence=1.0, note="confirmed earlier")
+                if st is not None:
+                    taken[st] = c
+    pending = [c for c in qs if rows[c]["method"] == "none"]
+    # 1. exact names / questions and aliases
+    for c in pending:
+        for t in _texts(c, qs[c]):
+            stage = cycle.find_stage(t)
+            if stage is None:
+                continue
+            k = normalise_key(t)
+            method = "exact" if k in (normalise_key(stage.name), normalise_key(stage.question)) else "alias"
+            if stage.name in taken:
+                rows[c]["note"] = f"matches {stage.name!r}, already rated by column {taken[stage.name]!r}"
+                break
+            rows[c].update(stage=stage.name, method=method, confidence=1.0)
+            taken[stage.name] = c
+            break
+    # 2. fuzzy on the remaining columns and stages
+    pending = [c for c in pending if rows[c]["method"] == "none" and not rows[c]["note"]]
+    free = [s for s in cycle.stages if s.name not in taken]
+    candidates = []
+    for c in pending:
+        texts = _texts(c, qs[c])
+        if any(looks_like_outcome(t) for t in texts):
+            rows[c]["note"] = "looks like an overall outcome question"
+            continue
+        cores = [x for x in dict.fromkeys(_core(t) for t in texts) if x]
+        for order, st in enumerate(free):
+            keys = [x for x in dict.fromkeys(_core(k) for k in (st.name, *st.aliases, st.question) if k) if x]
+            best = max((fuzz.WRatio(a, b) for a in cores for b in keys), default=0.0)
+            if best >= threshold:
+                candidates.append((-best, list(qs).index(c), order, c, st.name, best))
+    for _, _, _, c, st, score in sorted(candidates):
+        if rows[c]["method"] != "none" or st in taken:
+            continue
+        rows[c].update(stage=st, method="fuzzy", confidence=round(score / 100.0, 3))
+        taken[st] = c
+    out = pd.DataFrame(list(rows.values()), columns=MAPPING_COLUMNS)
+    out["confidence"] = out["confidence"].astype("float64")
+    out["stage"] = out["stage"].astype(object).where(out["stage"].notna(), None)
+    return out
+
+
+def mapping_signature(columns: Iterable[str] | Mapping[str, str]) -> str:
+    """A stable hash of a file's question set (column ids, and question texts when given).
+
+    Order, case, spaces and punctuation do not matter, so a re-export of the same survey gets the
+    same signature.
+
+    >>> mapping_signature({"Q1": "Room", "Q2": "Staff"}) == mapping_signature({"q2": "staff ", "Q1": "Room"})
+    True
+    >>> len(mapping_signature(["Q1", "Q2"]))
+    16
+    """
+    if isinstance(columns, (str, bytes)):
+        raise SurveyError("mapping_signature needs a collection of column names, not one string.")
+    if isinstance(columns, Mapping):
+        items = [f"{normalise_key(c)}\x1f{normalise_key(q)}" for c, q in columns.items()]
+    else:
+        items = [normalise_key(c) for c in columns]
+    if not items:
+        raise SurveyError("A mapping signature needs at least one question column.")
+    digest = hashlib.sha256("\x1e".join(sorted(items)).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+_SIG = re.compile(r"^[0-9a-f]{16}$")
+
+
+@dataclass(frozen=True)
+class MappingStore:
+    """Confirmed mappings saved as ``mapping-<signature>.json`` in ``folder`` (created on first save).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = MappingStore(tempfile.mkdtemp())
+    >>> sig = mapping_signature({"Q1": "Room"})
+    >>> _ = store.save(sig, {"Q1": "Room"}, cycle="Hotel stay")
+    >>> store.load(sig)["columns"]
+    {'Q1': 'Room'}
+    >>> store.load(mapping_signature(["other"])) is None
+    True
+    """
+
+    folder: str | Path
+
+    def path(self, signature: str) -> Path:
+        if not isinstance(signature, str) or not _SIG.match(signature):
+            raise SurveyError(f"{signature!r} is not a mapping signature (16 hexadecimal characters).")
+        return Path(self.folder) / f"mapping-{signature}.json"
+
+    def save(self, signature: str, mapping, *, cycle: str | None = None, questions: Mapping[str, str] | None = None,
+             labels: Mapping[str, float | None] | None = None, saved_at: str | None = None) -> Path:
+        """Save ``mapping`` (column -> stage or ``None``, or a :func:`map_questions` frame) atomically.
+
+        ``labels``: the user's answer labels (label -> score, ``None`` = N/A) confirmed with it;
+        ``saved_at``: an ISO timestamp (default: now, UTC), shown when the mapping is reused.
+        """
+        if isinstance(mapping, pd.DataFrame):
+            if not {"column", "stage"} <= set(mapping.columns):
+                raise SurveyError("A mapping table needs the columns 'column' and 'stage'.")
+            mapping = {str(c): (None if pd.isna(s) or s == "" else str(s)) for c, s in zip(mapping["column"], mapping["stage"])}
+        if not isinstance(mapping, Mapping):
+            raise SurveyError("A mapping must be a dictionary from column to stage name (or None).")
+        data = {
+            "signature": signature,
+            "cycle": cycle,
+            "columns": {str(c): (None if s is None else str(s)) for c, s in mapping.items()},
+            "questions": {str(c): str(q) for c, q in (questions or {}).items()},
+            "labels": {str(k): (None if v is None else float(v)) for k, v in (labels or {}).items()},
+            "saved_at": saved_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        path = self.path(signature)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mapping-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2)
+        os.replace(tmp, path)
+        return path
+
+    def load(self, signature: str) -> dict | None:
+        """The saved record (``signature, cycle, columns, questions, labels, saved_at``) or ``None`` if there is none.
+
+        Records saved before ``labels`` / ``saved_at`` existed read with ``{}`` / ``None`` for them.
+        """
+        path = self.path(signature)
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise SurveyError(f"The saved mapping {path.name!r} cannot be read; delete it and map the questions again.") from None
+        if not isinstance(data, dict) or not isinstance(data.get("columns"), dict) or data.get("signature") != signature:
+            raise SurveyError(f"The saved mapping {path.name!r} is not a mapping file; delete it and map the questions again.")
+        labels = data.get("labels")
+        data["labels"] = labels if isinstance(labels, dict) else {}
+        data.setdefault("saved_at", None)
+        return data
+
+    def delete(self, signature: str) -> bool:
+        path = self.path(signature)
+        if path.is_file():
+            path.unlink()
+            return True
+        return False
+
+    def signatures(self) -> list[str]:
+        folder = Path(self.folder)
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem.removeprefix("mapping-") for p in folder.glob("mapping-*.json"))

@@ -1,0 +1,1 @@
+"""What leaves the app: CSV/Excel exports, HTML reports, action plans."""

@@ -1,0 +1,223 @@
+"""Action plans: the method's steps after prioritising (what to improve, how, who, by when).
+
+An action-plan table has one row per planned action, several rows per stage allowed:
+
+=============== =====================================================================
+``stage``       the stage the action improves (ordered category in cycle order when the
+                stages are known, else ``str``)
+``requirement`` what is needed to improve the stage (``str``, may be empty)
+``action``      the action plan (``str``, may be empty)
+``owner``       who is responsible (``str``, may be empty)
+``due_date``    the due date (``datetime64[ns]`` at midnight; ``NaT`` = none)
+``status``      ``planned``, ``in progress`` or ``done``
+=============== =====================================================================
+
+A stage has an *open plan* when one of its rows is not ``done`` and says something (a requirement
+or an action): the journey and priority charts mark those stages.
+
+Examples
+--------
+>>> p = plans_from_priorities(pd.DataFrame({"rank": [2, 1], "stage": ["Wait", "Pay"]}))
+>>> p[["stage", "status"]].to_dict("records")
+[{'stage': 'Pay', 'status': 'planned'}, {'stage': 'Wait', 'status': 'planned'}]
+>>> p.loc[0, "action"] = "Add a second till"
+>>> sorted(open_plan_stages(validate_plans(p)))
+['Pay']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.errors import SurveyError
+
+PLAN_COLUMNS = ("stage", "requirement", "action", "owner", "due_date", "status")
+STATUSES = ("planned", "in progress", "done")
+OPEN_STATUSES = ("planned", "in progress")
+_TEXT = ("requirement", "action", "owner")
+_STATUS_ALIASES = {"in-progress": "in progress", "in_progress": "in progress", "inprogress": "in progress",
+                   "ongoing": "in progress", "doing": "in progress", "todo": "planned", "to do": "planned",
+                   "completed": "done", "complete": "done", "finished": "done"}
+
+
+def _stage_series(values, stages: Sequence[str] | None) -> pd.Series:
+    if stages is None:
+        return pd.Series(pd.array(values, dtype="str"))
+    return pd.Series(pd.Categorical(values, categories=list(stages), ordered=True))
+
+
+def empty_plans(stages: Sequence[str] | None = None) -> pd.DataFrame:
+    """An action-plan table with no rows and the documented dtypes.
+
+    >>> list(empty_plans(["A", "B"]).columns)
+    ['stage', 'requirement', 'action', 'owner', 'due_date', 'status']
+    """
+    return pd.DataFrame(
+        {
+            "stage": _stage_series([], None if stages is None else tuple(stages)),
+            **{c: pd.Series([], dtype="str") for c in _TEXT},
+            "due_date": pd.Series([], dtype="datetime64[ns]"),
+            "status": pd.Series([], dtype="str"),
+        }
+    )
+
+
+def plans_from_priorities(priorities: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.DataFrame:
+    """A starting plan: one ``planned`` row per stage, in priority order (rank 1 first), with
+    empty requirement, action, owner and due date.
+
+    ``priorities`` is :func:`cycle_analytics.stats.priorities.priority_ranking`'s table (``rank`` and
+    ``stage`` are used). The stage categories are ``stages`` when given, else the ``stage``
+    column's categories when it is categorical, else the stages in rank order.
+    """
+    if not isinstance(priorities, pd.DataFrame) or not {"rank", "stage"} <= set(priorities.columns):
+        raise SurveyError("The priority table needs the columns rank and stage.")
+    ranked = priorities.sort_values("rank", kind="stable")
+    names = [str(s) for s in ranked["stage"]]
+    if stages is None:
+        dtype = priorities["stage"].dtype
+        stages = [str(c) for c in dtype.categories] if isinstance(dtype, pd.CategoricalDtype) else names
+    n = len(names)
+    return pd.DataFrame(
+        {
+            "stage": _stage_series(names, tuple(stages)),
+            **{c: pd.Series([""] * n, dtype="str") for c in _TEXT},
+            "due_date": pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
+            "status": pd.Series(["planned"] * n, dtype="str"),
+        }
+    )
+
+
+def _blank(v) -> bool:
+    if v is None:
+        return True
+    try:
+        if pd.isna(v):
+            return True
+    except (TypeError, ValueError):
+        return False
+    return isinstance(v, str) and not v.strip()
+
+
+def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.DataFrame:
+    """Check and normalise an edited action-plan table; returns a new table with the documented dtypes.
+
+    Text is stripped and missing text becomes ``""``; a blank status becomes ``planned``; status
+    spellings such as ``In Progress`` or ``completed`` are normalised; due dates are parsed (ISO
+    ``YYYY-MM-DD`` text, dates or timestamps) and kept as dates. Rows in which every field is
+    blank (an editor's new empty row) carry nothing and are removed; every other row is kept.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table with the columns :data:`PLAN_COLUMNS` (other columns are refused).
+    stages : sequence of str, optional
+        The survey's stages in cycle order: every row's stage must be one of them, and ``stage``
+        becomes an ordered category in that order. Without it, the stage's categories are kept
+        when it is categorical, else it stays text.
+
+    Raises
+    ------
+    SurveyError
+        One sentence naming the first bad row (1-based) and field.
+
+    Examples
+    --------
+    >>> validate_plans(pd.DataFrame({"stage": ["Wait"], "requirement": [""], "action": ["Add a till"],
+    ...     "owner": ["Ann"], "due_date": ["2026-03-31"], "status": ["finished"]}))["status"].tolist()
+    ['done']
+    >>> validate_plans(pd.DataFrame({"stage": ["Wait"], "requirement": [""], "action": [""],
+    ...     "owner": [""], "due_date": ["soon"], "status": ["planned"]}))
+    Traceback (most recent call last):
+    ...
+    cycle_analytics.errors.SurveyError: Row 1 of the action plans has the due date 'soon', which is not a date; write it as YYYY-MM-DD.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise SurveyError("The action plans must be a table (DataFrame).")
+    missing = [c for c in PLAN_COLUMNS if c not in df.columns]
+    if missing:
+        raise SurveyError(f"The action plans lack the column(s) {', '.join(missing)}.")
+    extra = [str(c) for c in df.columns if c not in PLAN_COLUMNS]
+    if extra:
+        raise SurveyError(f"The action plans have the unknown column(s) {', '.join(extra)}; the columns are {', '.join(PLAN_COLUMNS)}.")
+    if stages is None and isinstance(df["stage"].dtype, pd.CategoricalDtype):
+        stages = [str(c) for c in df["stage"].cat.categories]
+    allowed = None if stages is None else set(map(str, stages))
+
+    rows = {c: [] for c in PLAN_COLUMNS}
+    records = df.reset_index(drop=True)[list(PLAN_COLUMNS)].astype(object).to_numpy()
+    for i, rec in enumerate(records, start=1):
+        vals = dict(zip(PLAN_COLUMNS, rec))
+        if all(_blank(vals[c]) for c in PLAN_COLUMNS if c != "status") and (
+            _blank(vals["status"]) or str(vals["status"]).strip().lower() == "planned"
+        ):
+            continue  # an empty row from the editor
+        if _blank(vals["stage"]):
+            raise SurveyError(f"Row {i} of the action plans has no stage; choose the stage the action improves.")
+        stage = str(vals["stage"]).strip()
+        if allowed is not None and stage not in allowed:
+            raise SurveyError(f"Row {i} of the action plans names the stage {stage!r}, which is not a stage of this survey.")
+        status = "planned" if _blank(vals["status"]) else " ".join(str(vals["status"]).split()).lower()
+        status = _STATUS_ALIASES.get(status, status)
+        if status not in STATUSES:
+            raise SurveyError(
+                f"Row {i} of the action plans has the status {str(vals['status'])!r}; use planned, in progress or done."
+            )
+        due = vals["due_date"]
+        if _blank(due):
+            due = pd.NaT
+        else:
+            try:
+                if isinstance(due, str) and not _looks_like_date(due):
+                    raise ValueError(due)
+                due = pd.Timestamp(due.strip() if isinstance(due, str) else due)
+                if due.tzinfo is not None:
+                    due = due.tz_convert(None)
+                due = due.normalize()
+            except (ValueError, TypeError, OverflowError):
+                raise SurveyError(
+                    f"Row {i} of the action plans has the due date {str(vals['due_date'])!r}, which is not a date; write it as YYYY-MM-DD."
+                ) from None
+        rows["stage"].append(stage)
+        for c in _TEXT:
+            rows[c].append("" if _blank(vals[c]) else str(vals[c]).strip())
+        rows["due_date"].append(due)
+        rows["status"].append(status)
+    return pd.DataFrame(
+        {
+            "stage": _stage_series(rows["stage"], None if stages is None else tuple(map(str, stages))),
+            **{c: pd.Series(rows[c], dtype="str") for c in _TEXT},
+            "due_date": pd.Series(pd.to_datetime(pd.Series(rows["due_date"], dtype=object)), dtype="datetime64[ns]")
+            if rows["due_date"] else pd.Series([], dtype="datetime64[ns]"),
+            "status": pd.Series(rows["status"], dtype="str"),
+        }
+    )
+
+
+def _looks_like_date(text: str) -> bool:
+    """ISO dates only (``2026-03-31``, optionally with a time): ``03/04/2026`` is ambiguous and
+    pandas would also read words such as ``now``, which a due date must not be."""
+    import re
+
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?", text.strip()))
+
+
+def open_plan_stages(plans: pd.DataFrame | None) -> set[str]:
+    """Stages with an open plan: a row that is not ``done`` and has a requirement or an action.
+
+    >>> open_plan_stages(None)
+    set()
+    """
+    if plans is None or len(plans) == 0:
+        return set()
+    missing = [c for c in ("stage", "requirement", "action", "status") if c not in plans.columns]
+    if missing:
+        raise SurveyError(f"The action plans lack the column(s) {', '.join(missing)}.")
+    status = plans["status"].astype(object).map(lambda v: "planned" if _blank(v) else " ".join(str(v).split()).lower())
+    status = status.map(lambda s: _STATUS_ALIASES.get(s, s))
+    said = ~(plans["requirement"].astype(object).map(_blank) & plans["action"].astype(object).map(_blank))
+    keep = status.isin(OPEN_STATUSES).to_numpy() & said.to_numpy() & ~plans["stage"].astype(object).map(_blank).to_numpy()
+    return {str(s) for s in plans.loc[np.asarray(keep), "stage"]}

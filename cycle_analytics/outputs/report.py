@@ -1,0 +1,454 @@
+"""Report exports: a self-contained HTML report and an Excel workbook of every table.
+
+* :func:`html_report` - one HTML file that opens offline (plotly.js is inlined once in the head;
+  each chart is a ``<div>`` with its figure JSON): headline figures, the journey, critical moments
+  with their evidence sentences, pain points, the priority chart and ranked list, action plans and
+  the method notes (definitions of every statistic and the settings used). Every text that comes
+  from data (stage names, labels, comments, file names, plans) is escaped with
+  :func:`html.escape`; the figure JSON is written by plotly, which escapes ``<``, ``>`` and ``/``
+  inside scripts, so no data can open or close a ``<script>``.
+* :func:`excel_report` - one sheet per table (summary, stage scores, distribution, stage changes,
+  critical moments, penalties, priorities, segments, segment tests, trends, trend change, rejected
+  rows, action plans) through :func:`cycle_analytics.outputs.export.to_excel_bytes` (readable headers,
+  formulas neutralised).
+
+Usage: ``html_report(survey, analyze(survey), plans=plans)`` returns the page as text and
+``excel_report(survey, analyze(survey), plans)`` the workbook as bytes.
+
+Examples
+--------
+>>> [title for _, title in SECTIONS]
+['Headline figures', 'The journey', 'Critical moments', 'Priorities', 'Action plans', 'Method notes']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.errors import SurveyError
+
+DEFAULT_TITLE = "Service cycle report"
+SECTIONS = (
+    ("headline", "Headline figures"),
+    ("journey", "The journey"),
+    ("critical", "Critical moments"),
+    ("priorities", "Priorities"),
+    ("plans", "Action plans"),
+    ("method", "Method notes"),
+)
+# Where each default figure goes (a figures dict may use these keys; others go to the journey section).
+FIGURE_SECTIONS = {"journey": "journey", "penalty": "critical", "priority": "priorities", "trend": "journey"}
+
+_CSS = """
+body{font-family:Inter,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;margin:0;color:#1f2933;background:#fff}
+main{max-width:1100px;margin:0 auto;padding:1.5rem 1.5rem 4rem}
+h1{font-size:1.8rem;margin:.2rem 0 .3rem}h2{font-size:1.35rem;margin-top:2.4rem;border-bottom:2px solid #e4e7eb;padding-bottom:.3rem}
+h3{font-size:1.05rem;margin-top:1.4rem}.meta{color:#616e7c;font-size:.9rem}
+.cards{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}.card{border:1px solid #e4e7eb;border-radius:8px;padding:.7rem 1rem;min-width:150px}
+.card .v{font-size:1.4rem;font-weight:600}.card .k{color:#616e7c;font-size:.85rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.88rem}th,td{border-bottom:1px solid #e4e7eb;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f5f7fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.evidence{margin:.4rem 0 .8rem;padding:.5rem .8rem;border-left:4px solid #d55e00;background:#fff7f0}
+.pain{border-left-color:#e69f00;background:#fffbf0}.note{color:#616e7c;font-size:.9rem}
+.figure{margin:1rem 0}dl.defs dt{font-weight:600;margin-top:.6rem}dl.defs dd{margin-left:1rem}
+@media print{.figure{page-break-inside:avoid}}
+"""
+
+
+def _check(survey, analysis, figures, plans, title) -> None:
+    """Raise :class:`SurveyError` unless the report's inputs can be used (the module's validation helper)."""
+    from cycle_analytics.stats.analysis import Analysis
+    from cycle_analytics.dataset import Survey
+
+    if not isinstance(survey, Survey):
+        raise SurveyError("The report needs the imported survey (a Survey).")
+    if not isinstance(analysis, Analysis):
+        raise SurveyError("The report needs the analysis of the survey (from analysis.analyze).")
+    if figures is not None and not isinstance(figures, Mapping):
+        raise SurveyError("The report's figures must be a mapping of name to Plotly figure.")
+    if plans is not None and not isinstance(plans, pd.DataFrame):
+        raise SurveyError("The action plans must be a table (DataFrame).")
+    if not isinstance(title, str) or not title.strip():
+        raise SurveyError("The report needs a title that is not empty.")
+
+
+# ---------------------------------------------------------------------------------------------
+# formatting
+
+
+def _esc(value) -> str:
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return html.escape(str(value), quote=True)
+
+
+def _fmt(value, digits: int = 2) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return "–"
+        if not math.isfinite(value):
+            return "∞" if value > 0 else "−∞"
+        return f"{value:,.{digits}f}"
+    if isinstance(value, pd.Timestamp):
+        return "" if pd.isna(value) else (value.date().isoformat() if value == value.normalize() else value.isoformat(sep=" "))
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _fmt_p(p) -> str:
+    try:
+        p = float(p)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _table(df: pd.DataFrame, columns: list[tuple[str, str]], *, pcols: tuple[str, ...] = (), digits: Mapping[str, int] | None = None,
+           empty: str = "Nothing to show.") -> str:
+    """An escaped HTML table of ``df``'s ``columns`` given as (column, header) pairs."""
+    cols = [(c, h) for c, h in columns if c in df.columns]
+    if len(df) == 0 or not cols:
+        return f'<p class="note">{_esc(empty)}</p>'
+    digits = dict(digits or {})
+    out = ["<table><thead><tr>", *(f"<th>{_esc(h)}</th>" for _, h in cols), "</tr></thead><tbody>"]
+    for row in df[[c for c, _ in cols]].itertuples(index=False, name=None):
+        out.append("<tr>")
+        for (c, _), v in zip(cols, row):
+            text = _fmt_p(v) if c in pcols else _fmt(v, digits.get(c, 2))
+            numeric = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+            out.append(f'<td class="num">{_esc(text)}</td>' if numeric else f"<td>{_esc(text)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+
+
+def default_figures(survey, analysis, plans=None) -> tuple[dict, list[str]]:
+    """The report's charts from :mod:`cycle_analytics.figures`, and a sentence for each one that
+    could not be drawn (so nothing is dropped silently)."""
+    from cycle_analytics import figures as F
+    from cycle_analytics.outputs.plans import open_plan_stages
+
+    open_plans = sorted(open_plan_stages(plans)) if plans is not None else None
+    builders = {
+        "journey": lambda: F.journey_figure(analysis.scores, verdicts=analysis.moments, targets=survey.targets(),
+                                            phases=survey.phases(), open_plans=open_plans, scale=survey.scale),
+        "penalty": lambda: F.penalty_figure(analysis.penalties, verdicts=analysis.moments,
+                                            outcome_label=analysis.outcome.display()),
+        "priority": lambda: F.priority_figure(analysis.priorities, open_plans=open_plans),
+    }
+    if len(analysis.trends):
+        builders["trend"] = lambda: F.trend_figure(analysis.trends)
+    figs, problems = {}, []
+    for name, build in builders.items():
+        try:
+            figs[name] = build()
+        except SurveyError as err:
+            problems.append(f"The {name} chart could not be drawn: {err}")
+    return figs, problems
+
+
+def _figure_div(fig, key: str) -> str:
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"figure-{key}",
+        config={"displaylogo": False, "responsive": True},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the HTML report
+
+
+def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.DataFrame | None = None, *,
+                title: str = DEFAULT_TITLE, generated: dt.datetime | None = None) -> str:
+    """A self-contained HTML report of ``analysis`` that opens offline.
+
+    Parameters
+    ----------
+    survey : Survey
+        The (filtered) survey the analysis ran on.
+    analysis : Analysis
+        :func:`cycle_analytics.stats.analysis.analyze`'s result.
+    figures : mapping of name to plotly Figure, optional
+        Charts to embed. Keys ``journey``, ``trend`` (journey section), ``penalty`` (critical
+        moments) and ``priority`` (priorities) are placed in their sections; other keys go under
+        the journey. ``None`` builds them with :mod:`cycle_analytics.figures`; ``{}`` gives a
+        report without charts (and without plotly.js).
+    plans : DataFrame, optional
+        Action plans (:mod:`cycle_analytics.outputs.plans`).
+    title : str
+        The report's title.
+    generated : datetime, optional
+        The time stamp printed in the report (default: now, UTC).
+
+    Returns
+    -------
+    str
+        The HTML document. plotly.js (about 4.7 MB) is inlined once when there is a chart.
+    """
+    _check(survey, analysis, figures, plans, title)
+    problems: list[str] = []
+    if figures is None:
+        figures, problems = default_figures(survey, analysis, plans)
+    info, settings, outcome = survey.info, analysis.settings, analysis.outcome
+    generated = generated or dt.datetime.now(dt.timezone.utc)
+
+    placed: dict[str, list[str]] = {key: [] for key, _ in SECTIONS}
+    for i, (name, fig) in enumerate(figures.items()):
+        if not hasattr(fig, "to_html"):
+            raise SurveyError(f"The report figure {str(name)!r} is not a Plotly figure.")
+        placed[FIGURE_SECTIONS.get(str(name), "journey")].append(f'<div class="figure">{_figure_div(fig, f"{i}")}</div>')
+
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_esc(title)}</title>",
+        f"<style>{_CSS}</style>",
+    ]
+    if figures:
+        import plotly.offline
+
+        head.append(f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>')
+    head.append("</head>")
+
+    body = ['<body><main>', f"<h1>{_esc(title)}</h1>"]
+    source = info.source.get("file") or info.source.get("file_name") or info.source.get("name") if isinstance(info.source, Mapping) else None
+    meta = [f"Generated {generated.strftime('%Y-%m-%d %H:%M %Z').strip()}"]
+    if source:
+        meta.append(f"from {source}")
+    if survey.cycle is not None:
+        meta.append(f"cycle: {survey.cycle.name}")
+    body.append(f'<p class="meta">{_esc(" · ".join(meta))}</p>')
+    body.append('<nav><p class="meta">' + " · ".join(f'<a href="#{k}">{_esc(t)}</a>' for k, t in SECTIONS) + "</p></nav>")
+
+    body += _headline(survey, analysis)
+    body += [f'<section id="journey"><h2>The journey</h2>', *placed["journey"], _journey_table(analysis), "</section>"]
+    body += _critical(analysis, placed["critical"])
+    body += _priorities(analysis, placed["priorities"])
+    body += _plans_section(plans)
+    body += _method(survey, analysis)
+    if problems or analysis.notes:
+        body.append('<section id="notes"><h2>Notes</h2><ul>' + "".join(f"<li>{_esc(n)}</li>" for n in (*analysis.notes, *problems)) + "</ul></section>")
+    body.append("</main></body></html>")
+    return "\n".join(head + body)
+
+
+def _headline(survey, analysis) -> list[str]:
+    info = survey.info
+    crit = analysis.critical_moments
+    pri = analysis.priorities.sort_values("rank") if len(analysis.priorities) else analysis.priorities
+    top = str(pri["stage"].iloc[0]) if len(pri) else "–"
+    scores = analysis.scores
+    weakest = "–"
+    if len(scores) and scores["mean"].notna().any():
+        weakest = str(scores.loc[scores["mean"].idxmin(), "stage"])
+    cards = [
+        ("Respondents", _fmt(int(info.respondents))),
+        ("Ratings", _fmt(int(info.ratings))),
+        ("Stages", _fmt(len(info.stages))),
+        ("Scale", info.scale.label()),
+        ("Outcome", analysis.outcome.display()),
+        ("Critical moments", _fmt(len(crit))),
+        ("Fix first", top),
+        ("Lowest rated stage", weakest),
+        ("Rows rejected", f"{int(info.rows_rejected):,} of {int(info.rows_read):,}"),
+    ]
+    out = ['<section id="headline"><h2>Headline figures</h2><div class="cards">']
+    out += [f'<div class="card"><div class="v">{_esc(v)}</div><div class="k">{_esc(k)}</div></div>' for k, v in cards]
+    out.append("</div>")
+    if len(crit):
+        names = ", ".join(str(s) for s in crit["stage"])
+        out.append(f"<p>Critical moments (a bad experience there spoils the outcome): <strong>{_esc(names)}</strong>.</p>")
+    else:
+        out.append("<p>No stage is a critical moment by the rule in the method notes.</p>")
+    out.append("</section>")
+    return out
+
+
+def _journey_table(analysis) -> str:
+    return "<h3>Stage scores</h3>" + _table(
+        analysis.scores,
+        [("order", "#"), ("stage", "Stage"), ("n", "n"), ("mean", "Mean"), ("ci_low", "95% CI low"), ("ci_high", "95% CI high"),
+         ("score_100", "Score (0–100)"), ("top_box_pct", "Top box %"), ("bottom_box_pct", "Bottom box %"), ("nps", "NPS"),
+         ("small_sample", "Small sample")],
+        digits={"score_100": 1, "top_box_pct": 1, "bottom_box_pct": 1, "nps": 1},
+    )
+
+
+def _critical(analysis, figs: list[str]) -> list[str]:
+    moments = analysis.moments
+    out = ['<section id="critical"><h2>Critical moments</h2>']
+    crit = analysis.critical_moments
+    if len(crit):
+        for _, r in crit.iterrows():
+            out.append(f'<div class="evidence"><strong>{_esc(r["stage"])}</strong>: {_esc(r.get("evidence", ""))}</div>')
+    else:
+        out.append("<p>No stage is a critical moment: no bad experience measurably spoils the outcome by the rule below.</p>")
+    pains = analysis.pain_points
+    if len(pains):
+        out.append("<h3>Pain points</h3><p class=\"note\">Many bad ratings, but no measurable effect on the outcome.</p>")
+        for _, r in pains.iterrows():
+            out.append(f'<div class="evidence pain"><strong>{_esc(r["stage"])}</strong>: {_esc(r.get("evidence", ""))}</div>')
+    out += figs
+    out.append("<h3>Every stage</h3>")
+    out.append(_table(
+        moments,
+        [("stage", "Stage"), ("verdict", "Verdict"), ("declared_verdict", "Declared critical"), ("penalty", "Penalty"),
+         ("p_adjusted", "p (corrected)"), ("n_bad", "Bad ratings"), ("bad_pct", "Bad %"), ("evidence", "Evidence")],
+        pcols=("p_adjusted",),
+        digits={"bad_pct": 1},
+    ))
+    out.append("</section>")
+    return out
+
+
+def _priorities(analysis, figs: list[str]) -> list[str]:
+    pri = analysis.priorities.sort_values("rank") if len(analysis.priorities) else analysis.priorities
+    return [
+        '<section id="priorities"><h2>Priorities</h2>',
+        *figs,
+        "<h3>Ranked list (1 = act first)</h3>",
+        _table(
+            pri,
+            [("rank", "Rank"), ("stage", "Stage"), ("importance", "Importance"), ("performance", "Performance (0–100)"),
+             ("target_100", "Target (0–100)"), ("gap", "Gap"), ("priority_score", "Priority score"), ("quadrant", "Quadrant"),
+             ("level", "Level"), ("stability_top3", "In top 3 (bootstrap share)")],
+            digits={"importance": 3, "performance": 1, "target_100": 1, "gap": 1, "priority_score": 1, "stability_top3": 2},
+        ),
+        "</section>",
+    ]
+
+
+def _plans_section(plans) -> list[str]:
+    out = ['<section id="plans"><h2>Action plans</h2>']
+    if plans is None or len(plans) == 0:
+        out.append('<p class="note">No action plans have been written yet.</p>')
+    else:
+        from cycle_analytics.outputs.plans import validate_plans
+
+        p = validate_plans(plans)
+        out.append(_table(p, [("stage", "Stage"), ("requirement", "Requirement"), ("action", "Action"), ("owner", "Owner"),
+                              ("due_date", "Due"), ("status", "Status")]))
+    out.append("</section>")
+    return out
+
+
+def _method(survey, analysis) -> list[str]:
+    s, outcome, scale, info = analysis.settings, analysis.outcome, survey.scale, survey.info
+    span = outcome.span if np.isfinite(outcome.span) else float(scale.maximum - scale.minimum)
+    unit = "on the 0/1 scale (percentage points ÷ 100)" if outcome.kind == "binary" else "points"
+    correction = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}.get(s.correction, s.correction)
+    importance = {"spearman": "Spearman rank correlation", "relative_weight": "relative weights (Johnson)"}.get(
+        s.importance_method, s.importance_method)
+    defs = [
+        ("Scale", f"{scale.label()} ({info.scale_source}); top box = {', '.join(map(str, scale.top_box))}, "
+                  f"bottom box = {', '.join(map(str, scale.bottom_box))}. N/A answers are not ratings."),
+        ("Outcome", outcome.display() + (" — no outcome was chosen, so each stage is compared with the respondent's mean "
+                                         "over the other stages." if outcome.is_proxy else "")),
+        ("Mean and interval", "The mean score of a stage with its 95% t-interval; a stage with fewer than "
+                              f"{s.min_n} ratings is flagged as a small sample."),
+        ("Score (0–100)", f"The mean rescaled so that {scale.minimum} is 0 and {scale.maximum} is 100."),
+        ("Top box / bottom box", "Percentage of ratings in the top / bottom box of the scale."),
+        ("NPS", "On 0–10 scales only: % promoters (9–10) minus % detractors (0–6)."),
+        ("Penalty", "Mean outcome of respondents who rated the stage in the bottom box minus that of the others, "
+                    f"tested with the Mann–Whitney U test; p-values corrected across stages ({correction}). "
+                    "The reward is the same for the top box."),
+        ("Critical moment", f"Penalty significant after correction (p < {s.alpha:g}), at least "
+                            f"{s.min_effect_fraction:.0%} of the outcome's scale ({s.min_effect_fraction * span:g} {unit}), "
+                            f"and at least {s.min_bad} bad ratings."),
+        ("Pain point", "Many bad ratings but no measurable effect on the outcome."),
+        ("Importance", f"Derived importance: {importance} of the stage's score with the outcome."),
+        ("Quadrants", "Importance–performance analysis (Martilla & James 1977) with crosshairs at the mean importance and "
+                      "mean performance of the stages: Concentrate here, Keep up the good work, Low priority, Possible overkill."),
+        ("Priority score", "Importance rescaled 0–1 across stages × the gap between the target and the performance "
+                           "(0–100); rank 1 = act first; the level is high, medium or low."),
+        ("Stability", f"Share of {s.n_boot} bootstrap resamples (seed {s.seed}) in which the stage stays in the top three."),
+    ]
+    settings_rows = [
+        ("Minimum count (min_n)", s.min_n), ("Significance level", s.alpha), ("Correction", correction),
+        ("Smallest penalty (share of the outcome's scale)", s.min_effect_fraction), ("Fewest bad ratings", s.min_bad),
+        ("Importance method", importance), ("Bootstrap resamples", s.n_boot), ("Seed", s.seed),
+        ("Respondents", info.respondents), ("Rows read / accepted / rejected", f"{info.rows_read} / {info.rows_accepted} / {info.rows_rejected}"),
+        ("Layout", info.format), ("N/A codes", ", ".join(map(str, info.na_values)) or "none"),
+    ]
+    out = ['<section id="method"><h2>Method notes</h2><dl class="defs">']
+    out += [f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in defs]
+    out.append("</dl><h3>Settings</h3><table><tbody>")
+    out += [f"<tr><th>{_esc(k)}</th><td>{_esc(_fmt(v) if not isinstance(v, float) else f'{v:g}')}</td></tr>" for k, v in settings_rows]
+    out.append("</tbody></table></section>")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel
+
+
+def report_tables(survey, analysis, plans: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the report, by sheet name, in workbook order."""
+    from cycle_analytics.outputs.plans import empty_plans, validate_plans
+
+    info, s = survey.info, analysis.settings
+    summary = pd.DataFrame(
+        {
+            "item": ["Respondents", "Ratings", "Rows read", "Rows accepted", "Rows rejected", "Layout", "Scale", "Stages",
+                     "Outcome", "Correction", "Significance level", "Smallest penalty (share of scale)", "Fewest bad ratings",
+                     "Importance method", "Bootstrap resamples", "Seed", *[f"Note {i + 1}" for i in range(len(analysis.notes))]],
+            "value": [str(info.respondents), str(info.ratings), str(info.rows_read), str(info.rows_accepted), str(info.rows_rejected),
+                      info.format, info.scale.label(), ", ".join(info.stages), analysis.outcome.display(), s.correction,
+                      f"{s.alpha:g}", f"{s.min_effect_fraction:g}", str(s.min_bad), s.importance_method, str(s.n_boot), str(s.seed),
+                      *analysis.notes],
+        }
+    )
+    pri = analysis.priorities.sort_values("rank") if len(analysis.priorities) else analysis.priorities
+    return {
+        "Summary": summary,
+        "Stage scores": analysis.scores,
+        "Distribution": analysis.distribution,
+        "Stage changes": analysis.changes,
+        "Critical moments": analysis.moments,
+        "Penalties": analysis.penalties,
+        "Priorities": pri,
+        "Segments": analysis.segments,
+        "Segment tests": analysis.segment_tests,
+        "Trends": analysis.trends,
+        "Trend change": analysis.trend_change,
+        "Rejected rows": survey.rejected,
+        "Action plans": validate_plans(plans) if plans is not None else empty_plans(survey.stages),
+    }
+
+
+def excel_report(survey, analysis, plans: pd.DataFrame | None = None) -> bytes:
+    """An ``.xlsx`` workbook with every table of the report, one sheet each (see :func:`report_tables`)."""
+    from cycle_analytics.outputs.export import to_excel_bytes
+
+    _check(survey, analysis, None, plans, DEFAULT_TITLE)
+    return to_excel_bytes(report_tables(survey, analysis, plans))

@@ -1,0 +1,1 @@
+"""Statistics over a tidy Survey: count tables, scores, drivers, critical moments, priorities."""

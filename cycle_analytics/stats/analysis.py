@@ -1,0 +1,327 @@
+"""One call that runs every analysis on a survey, and its JSON form for the command line.
+
+``analyze(survey, outcome=..., settings=...)`` returns an :class:`Analysis`: the tidy tables of
+scores, drivers, critical moments, priorities, segments and trends for one survey and one outcome.
+The app caches it per (survey, filters, outcome); the command line prints ``analysis_json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec, Survey
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Every threshold the analyses use; shown next to the results.
+
+    * ``min_n``: below this many answers a stage, segment value or period is a small sample
+      (flagged; segments below it are shown only as "too few responses").
+    * ``alpha``: significance level after correction.
+    * ``correction``: ``"holm"`` (default) or ``"fdr_bh"`` (Benjamini-Hochberg), across stages.
+    * ``min_effect_fraction``: a penalty must be at least this share of the outcome's scale.
+    * ``min_bad``: at least this many bottom-box ratings before a stage can be critical.
+    * ``importance_method``: ``"spearman"`` or ``"relative_weight"``.
+    * ``n_boot`` / ``seed``: bootstrap resamples for the priority stability figure.
+    """
+
+    min_n: int = 30
+    alpha: float = 0.05
+    correction: str = "holm"
+    min_effect_fraction: float = 0.10
+    min_bad: int = 30
+    importance_method: str = "spearman"
+    n_boot: int = 200
+    seed: int = 0
+    trend_freq: str | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything computed for one survey and one outcome (tables documented in docs/architecture.md)."""
+
+    outcome: OutcomeSpec
+    settings: AnalysisSettings
+    scores: pd.DataFrame
+    distribution: pd.DataFrame
+    changes: pd.DataFrame
+    importance: pd.DataFrame
+    penalties: pd.DataFrame
+    moments: pd.DataFrame
+    priorities: pd.DataFrame
+    segments: pd.DataFrame
+    segment_tests: pd.DataFrame
+    trends: pd.DataFrame
+    trend_change: pd.DataFrame
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def critical_moments(self) -> pd.DataFrame:
+        return self.moments[self.moments["verdict"] == "critical"]
+
+    @property
+    def pain_points(self) -> pd.DataFrame:
+        return self.moments[self.moments["verdict"] == "pain point"]
+
+
+def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: AnalysisSettings = AnalysisSettings()) -> Analysis:
+    """Run every analysis of the service cycle on ``survey``.
+
+    Parameters
+    ----------
+    survey : Survey
+        The imported (and possibly filtered) survey.
+    outcome : OutcomeSpec, optional
+        The outcome a stage can spoil. ``None`` uses the survey's default outcome, or the proxy
+        (each respondent's mean over their other stages) when the survey has none.
+    settings : AnalysisSettings
+        Thresholds and methods.
+
+    Examples
+    --------
+    >>> from cycle_analytics.ingest.importer import import_survey
+    >>> rows = [f"r{i},{1 + i % 5},{1 + (i * 3) % 5},{1 + (i * 2) % 5}" for i in range(60)]
+    >>> survey = import_survey(("id,arrival,waiting,overall_satisfaction\\n" + "\\n".join(rows)).encode(), file_name="s.csv")
+    >>> result = analyze(survey)
+    >>> result.scores[["stage", "n", "mean"]].to_dict("records")
+    [{'stage': 'arrival', 'n': 60, 'mean': 3.0}, {'stage': 'waiting', 'n': 60, 'mean': 3.0}]
+    >>> result.outcome.column, result.priorities["rank"].tolist()
+    ('overall_satisfaction', [1, 2])
+    """
+    from cycle_analytics.stats import critical, drivers, priorities, scores, segments, trends
+
+    spec = outcome if outcome is not None else default_outcome(survey)
+    ratings, responses, scale = survey.ratings, survey.responses, survey.scale
+    notes: list[str] = []
+    if spec.is_proxy:
+        notes.append("No outcome was chosen: each stage is compared with the respondent's mean over the other stages (a proxy).")
+
+    stage_table, distribution = scores.score_tables(ratings, scale, min_n=settings.min_n)
+    changes = scores.stage_changes(ratings)
+
+    y = drivers.rating_outcomes(ratings, responses, spec)
+    method = settings.importance_method
+    if method == "relative_weight" and spec.is_proxy:
+        # Johnson's weights need one outcome per respondent; the proxy differs from stage to stage.
+        notes.append("Relative weights need an outcome column; importance falls back to Spearman's correlation with the proxy.")
+        method = "spearman"
+    # One stage x outcome x score count table serves importance, penalties and priorities.
+    table = drivers.outcome_table(ratings, y, scale)
+    importance = drivers.derived_importance(ratings, y, method=method, scale=scale, table=table, min_n=settings.min_n)
+    penalties = drivers.penalty_reward(
+        ratings, y, scale, spec, correction=settings.correction, alpha=settings.alpha, min_n=settings.min_n, table=table
+    )
+    moment_settings = critical.CriticalSettings(
+        alpha=settings.alpha,
+        min_effect_fraction=settings.min_effect_fraction,
+        min_bad=settings.min_bad,
+        correction=settings.correction,
+    )
+    moments = critical.classify_moments(penalties, spec, declared=survey.declared_critical(), settings=moment_settings)
+    ranking = priorities.priority_ranking(
+        ratings, y, scale, survey.targets(), method=method, n_boot=settings.n_boot, seed=settings.seed,
+        alpha=settings.alpha, min_n=settings.min_n, table=table,
+    )
+
+    seg_tables, seg_tests = [], []
+    for column in survey.info.segments:
+        if column in responses.columns:
+            comparison, tests = segments.segment_tables(
+                ratings, responses, column, scale, min_n=settings.min_n, correction=settings.correction, alpha=settings.alpha
+            )
+            seg_tables.append(comparison)
+            seg_tests.append(tests)
+    segment_table = pd.concat(seg_tables, ignore_index=True) if seg_tables else _empty(SEGMENT_COLUMNS)
+    segment_test_table = pd.concat(seg_tests, ignore_index=True) if seg_tests else _empty(
+        ["segment", "stage", "statistic", "p_value", "n_groups"]
+    )
+
+    trend_table, trend_change = trends.trend_tables(ratings, responses, scale, freq=settings.trend_freq, min_n=settings.min_n)
+    if "date" not in responses.columns:
+        notes.append("The survey has no date column, so there are no trends.")
+
+    return Analysis(
+        outcome=spec,
+        settings=settings,
+        scores=stage_table,
+        distribution=distribution,
+        changes=changes,
+        importance=importance,
+        penalties=penalties,
+        moments=moments,
+        priorities=ranking,
+        segments=segment_table,
+        segment_tests=segment_test_table,
+        trends=trend_table,
+        trend_change=trend_change,
+        notes=tuple(notes),
+    )
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+
+
+SEGMENT_COLUMNS = ["segment", "value", "stage", "n", "mean", "score_100", "rest_mean", "diff_vs_rest", "p_value", "p_adjusted", "flag", "too_few"]
+
+
+def default_outcome(survey: Survey) -> OutcomeSpec:
+    """The survey's default outcome (``info.outcome``) as an :class:`OutcomeSpec`, else the proxy."""
+    return outcome_spec(survey, survey.info.outcome)
+
+
+def outcome_spec(survey: Survey, column: str | None, *, positive: str | None = None) -> OutcomeSpec:
+    """Describe the outcome column ``column`` of ``survey`` (``None`` = the proxy).
+
+    A numeric column is a rating outcome on the scale inferred from its values (a 0-1 column is
+    binary); a text column is binary with ``positive`` (or the survey's chosen positive label) as 1.
+    """
+    from cycle_analytics.errors import SurveyError
+    from cycle_analytics.scales import infer_scale
+
+    if column is None:
+        return PROXY_OUTCOME
+    responses = survey.responses
+    if column not in responses.columns:
+        raise SurveyError(f"The outcome column {column!r} is not in the survey; the candidates are: {', '.join(survey.info.outcome_candidates) or 'none'}.")
+    values = responses[column]
+    if pd.api.types.is_numeric_dtype(values):
+        v = values.to_numpy(dtype=float)
+        distinct = set(np.unique(v[~np.isnan(v)]).tolist())
+        if distinct and distinct <= {0.0, 1.0}:
+            return OutcomeSpec(column=column, kind="binary", positive="1", label=_label(column))
+        # An outcome is one question: every answer must be a point of its scale (a single 0 makes
+        # a recommend question 0-10, not 1-10), so full coverage first, the stages' 99% rule second.
+        scale = infer_scale(v, coverage=1.0) or infer_scale(v)
+        if scale is None:
+            raise SurveyError(f"The outcome column {column!r} does not hold ratings on a 1-5, 1-7, 1-10 or 0-10 scale.")
+        return OutcomeSpec(column=column, kind="rating", scale=scale, label=_label(column))
+    labels = [str(x) for x in pd.unique(values.dropna()) if str(x).strip()]
+    pos = positive or survey.info.source.get("positive")
+    if pos is None:
+        pos = _guess_positive(labels)
+    if pos is None:
+        raise SurveyError(
+            f"The outcome column {column!r} holds text; name the label that counts as a good outcome (one of: {', '.join(sorted(labels)[:6])})."
+        )
+    return OutcomeSpec(column=column, kind="binary", positive=str(pos), label=_label(column))
+
+
+def _label(column: str) -> str:
+    return str(column).replace("_", " ").strip()
+
+
+def _guess_positive(labels: list[str]) -> str | None:
+    """A positive label when exactly one label reads as positive (e.g. 'satisfied' vs 'neutral or dissatisfied')."""
+    import re
+
+    positive = [l for l in labels if re.fullmatch(r"\s*(very\s+)?(satisfied|yes|happy|promoter|positive|good)\s*", l, re.I)]
+    return positive[0] if len(positive) == 1 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON (the command line's contract; see README "Command line")
+# ---------------------------------------------------------------------------------------------
+
+
+def _num(x, digits: int | None = None):
+    """A JSON-safe number: NaN and infinities become null, numpy scalars plain Python."""
+    if x is None:
+        return None
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        if not np.isfinite(x):
+            return None
+        return round(float(x), digits) if digits is not None else float(x)
+    return x
+
+
+def _records(df: pd.DataFrame, columns: list[str], digits: int = 6) -> list[dict]:
+    out = []
+    present = [c for c in columns if c in df.columns]
+    for row in df[present].itertuples(index=False, name=None):
+        rec = {}
+        for c, v in zip(present, row):
+            if isinstance(v, pd.Timestamp):
+                rec[c] = v.isoformat()
+            elif isinstance(v, str):
+                rec[c] = v
+            else:
+                rec[c] = _num(v, digits)
+        out.append(rec)
+    return out
+
+
+def analysis_json(survey: Survey, analysis: Analysis | None) -> dict:
+    """The ``analyze --json`` object: ``dataset``, ``rejected``, ``stages`` and the analyses."""
+    dataset = survey.info.to_json()
+    rejected = [{"row": int(r), "reason": str(m)} for r, m in zip(survey.rejected["row"], survey.rejected["reason"])]
+    out: dict = {"dataset": dataset, "rejected": rejected}
+    if analysis is None:
+        return out
+    scores = analysis.scores
+    out["stages"] = _records(
+        scores,
+        ["stage", "order", "n", "mean", "ci_low", "ci_high", "median", "sd", "score_100", "top_box_pct", "bottom_box_pct", "nps", "small_sample"],
+    )
+    out["outcome"] = {
+        "column": analysis.outcome.column,
+        "kind": analysis.outcome.kind,
+        "label": analysis.outcome.display(),
+        "scale": analysis.outcome.scale.as_list() if analysis.outcome.scale else None,
+        "positive": analysis.outcome.positive,
+        "is_proxy": analysis.outcome.is_proxy,
+    }
+    s = analysis.settings
+    out["settings"] = {
+        "min_n": s.min_n,
+        "alpha": s.alpha,
+        "correction": s.correction,
+        "min_effect_fraction": s.min_effect_fraction,
+        "min_bad": s.min_bad,
+        "importance_method": s.importance_method,
+        "n_boot": s.n_boot,
+        "seed": s.seed,
+    }
+    moments = analysis.moments
+    crit = moments[moments["verdict"] == "critical"].merge(
+        analysis.penalties[["stage", "p_value"]], on="stage", how="left", suffixes=("", "_raw")
+    ) if len(moments) else moments
+    out["critical_moments"] = [
+        {
+            "stage": str(r["stage"]),
+            "penalty": _num(r["penalty"], 6),
+            "p_value": _num(r["p_adjusted"], 8),
+            "p_value_uncorrected": _num(r.get("p_value"), 8),
+            "n_bad": _num(r["n_bad"]),
+            "evidence": str(r["evidence"]),
+        }
+        for _, r in crit.iterrows()
+    ]
+    out["pain_points"] = _records(analysis.pain_points, ["stage", "bad_pct", "n_bad", "penalty", "p_adjusted", "evidence"])
+    out["moments"] = _records(moments, ["stage", "verdict", "declared_critical", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct", "evidence"])
+    out["priorities"] = _records(
+        analysis.priorities.sort_values("rank"),
+        ["rank", "stage", "importance", "performance", "quadrant", "level", "priority_score", "gap", "stability_top3"],
+    )
+    seg = analysis.segments
+    flagged = seg[seg["flag"].astype(str).isin(["below", "above"])] if len(seg) else seg
+    out["segments"] = _records(flagged, ["segment", "value", "stage", "n", "mean", "diff_vs_rest", "p_adjusted", "flag"])
+    out["trends"] = _records(
+        analysis.trend_change,
+        ["stage", "period_last", "period_previous", "n_last", "n_previous", "mean_last", "mean_previous", "change", "p_value", "test"],
+    )
+    out["notes"] = list(analysis.notes)
+    return out

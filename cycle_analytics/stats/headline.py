@@ -1,0 +1,230 @@
+"""Headline figures of a survey and two per-stage row look-ups the dashboard shows.
+
+* :func:`headline_figures` - responses, ratings, the outcome's mean and CSAT % (share of top-box
+  answers of a rating outcome, or of positive answers of a binary one) and the NPS when the survey
+  has a 0-10 likelihood-to-recommend question. Outcome values come from
+  :func:`cycle_analytics.stats.drivers.outcome_values`, so they are exactly what the analyses use: text
+  labels matched without regard to case and spaces, values off the outcome's scale dropped.
+* :func:`bad_comments` - the comments of the respondents who rated one stage in the bottom box.
+* :func:`stage_distribution_by` - one stage's answer distribution per value of a segment column
+  (one ``np.bincount`` on combined codes).
+
+Example
+-------
+>>> import pandas as pd
+>>> from cycle_analytics.ingest.importer import import_survey
+>>> from cycle_analytics.dataset import OutcomeSpec
+>>> from cycle_analytics.scales import Scale
+>>> s = import_survey(b"id,wait,teller,overall\\nA,4,5,5\\nB,2,3,2\\nC,5,5,4\\n", file_name="x.csv")
+>>> h = headline_figures(s, OutcomeSpec("overall", scale=Scale(1, 5)))
+>>> h.responses, h.ratings, round(h.outcome_mean, 3), round(h.csat_pct, 1), h.nps
+(3, 6, 3.667, 66.7, None)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.dataset import OutcomeSpec, Survey
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import Scale, infer_scale
+
+__all__ = ["Headline", "headline_figures", "recommend_column", "bad_comments", "stage_distribution_by"]
+
+_RECOMMEND = re.compile(r"recommend|recomend|recomiend|recommand|empfehl|\bnps\b|promoter|\bltr\b", re.I)
+_ZERO_TO_TEN = re.compile(r"\b0\s*(-|–|to|bis|a|à)\s*10\b|\bnps\b", re.I)
+NPS_SCALE = Scale(0, 10)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The headline numbers of a (filtered) survey.
+
+    ``outcome_mean`` / ``outcome_n`` / ``outcome_scale``: mean, answer count and scale of a rating
+    outcome (``None`` for a binary outcome or the proxy). ``csat_pct``: % of top-box answers of a
+    rating outcome, or % positive answers of a binary outcome (``None`` without answers or with the
+    proxy). ``nps``: % promoters (9-10) - % detractors (0-6) of ``nps_column``, only for a 0-10
+    recommend question. ``n_critical``: number of critical moments, set by the caller.
+    """
+
+    responses: int
+    ratings: int
+    outcome_label: str | None = None
+    outcome_kind: str = "proxy"
+    outcome_mean: float | None = None
+    outcome_scale: Scale | None = None
+    outcome_n: int = 0
+    csat_pct: float | None = None
+    nps: float | None = None
+    nps_column: str | None = None
+    nps_n: int = 0
+    n_critical: int | None = None
+
+
+def _check_survey(survey) -> Survey:
+    """The one input check of this module."""
+    if not isinstance(survey, Survey):
+        raise SurveyError(f"The headline figures need an imported Survey, not a {type(survey).__name__}.")
+    return survey
+
+
+def recommend_column(survey: Survey) -> str | None:
+    """The first outcome candidate that is a 0-10 likelihood-to-recommend question, else ``None``.
+
+    Recommend-like means its name or question text mentions recommending (several languages), NPS
+    or promoters. It must be numeric with every answer in 0-10, and be a 0-10 question: an answer 0
+    occurs, or the name / question says "0-10" or NPS. A 1-10 question never gives an NPS.
+
+    >>> from cycle_analytics.ingest.importer import import_survey
+    >>> s = import_survey(b"id,a,b,recommend\\n1,4,5,10\\n2,2,3,0\\n", file_name="x.csv")
+    >>> recommend_column(s)
+    'recommend'
+    """
+    _check_survey(survey)
+    resp = survey.responses
+    questions = {r.column: r.question for r in survey.info.columns}
+    for col in survey.info.outcome_candidates:
+        if col not in resp.columns or not pd.api.types.is_numeric_dtype(resp[col]):
+            continue
+        text = f"{col} {questions.get(col, '')}"
+        if not _RECOMMEND.search(text):
+            continue
+        v = resp[col].to_numpy(dtype=float, na_value=np.nan)
+        v = v[~np.isnan(v)]
+        if not len(v) or not NPS_SCALE.contains(v).all():
+            continue
+        if (v == 0).any() or _ZERO_TO_TEN.search(text):
+            return col
+    return None
+
+
+def headline_figures(survey: Survey, outcome_spec: OutcomeSpec | None, *, n_critical: int | None = None) -> Headline:
+    """Responses, ratings, outcome mean, CSAT % and NPS of ``survey``.
+
+    Parameters
+    ----------
+    survey : Survey
+        The (filtered) survey.
+    outcome_spec : OutcomeSpec or None
+        The chosen outcome (``None`` or the proxy: no outcome figures).
+    n_critical : int, optional
+        The number of critical moments, passed through.
+
+    Returns
+    -------
+    Headline
+
+    Examples
+    --------
+    >>> from cycle_analytics.ingest.importer import import_survey
+    >>> s = import_survey(b"id,a,b,ok\\n1,4,5,1\\n2,2,3,0\\n3,5,5,1\\n", file_name="x.csv")
+    >>> round(headline_figures(s, OutcomeSpec("ok", kind="binary", positive="1")).csat_pct, 1)
+    66.7
+    """
+    from cycle_analytics.stats.drivers import outcome_values
+
+    _check_survey(survey)
+    resp = survey.responses
+    fields: dict = {"responses": int(len(resp)), "ratings": int(len(survey.ratings)), "n_critical": n_critical}
+    spec = outcome_spec
+    if spec is not None and not spec.is_proxy and spec.column in resp.columns:
+        vals = outcome_values(resp, spec)
+        vals = vals[~np.isnan(vals)]
+        fields.update(outcome_label=spec.display(), outcome_kind=spec.kind, outcome_n=int(len(vals)))
+        if len(vals):
+            if spec.kind == "rating":
+                fields["outcome_mean"] = float(vals.mean())
+                fields["outcome_scale"] = spec.scale
+                if spec.scale is not None:
+                    top = np.asarray(spec.scale.top_box, dtype=float)
+                    fields["csat_pct"] = float(np.isin(vals, top).mean() * 100)
+            else:  # binary: 1 = positive
+                fields["csat_pct"] = float((vals == 1.0).mean() * 100)
+    rec = recommend_column(survey)
+    if rec is not None:
+        v = resp[rec].to_numpy(dtype=float, na_value=np.nan)
+        v = v[~np.isnan(v)]
+        fields.update(nps=float(((v >= 9).mean() - (v <= 6).mean()) * 100), nps_column=rec, nps_n=int(len(v)))
+    return Headline(**fields)
+
+
+def bad_comments(survey: Survey, stage: str) -> pd.DataFrame:
+    """Respondents who rated ``stage`` in the bottom box and left a comment.
+
+    Returns a DataFrame ``response_id, score, comment`` sorted by score (worst first); empty when
+    the survey has no comment column or the stage is unknown.
+
+    >>> from cycle_analytics.ingest.importer import import_survey
+    >>> s = import_survey(b"id,wait,pay,comment\\nA,1,5,slow\\nB,5,4,fine\\nC,2,3,\\n", file_name="x.csv")
+    >>> bad_comments(s, "wait").values.tolist()
+    [['A', 1.0, 'slow']]
+    """
+    _check_survey(survey)
+    r, resp = survey.ratings, survey.responses
+    empty = pd.DataFrame({"response_id": pd.Series([], dtype="str"), "score": pd.Series([], dtype="float64"),
+                          "comment": pd.Series([], dtype="str")})
+    if "comment" not in resp.columns or stage not in r["stage"].cat.categories:
+        return empty
+    code = r["stage"].cat.categories.get_loc(stage)
+    mask = (r["stage"].cat.codes.to_numpy() == code) & np.isin(r["score"].to_numpy(), np.asarray(survey.scale.bottom_box, dtype=float))
+    rows = r["response_id"].cat.codes.to_numpy()[mask]
+    if not len(rows):
+        return empty
+    scores = r["score"].to_numpy()[mask]
+    comments = pd.Series(resp["comment"].to_numpy()[rows], dtype="str")
+    keep = (comments.notna() & (comments.str.strip().str.len() > 0)).to_numpy()
+    if not keep.any():
+        return empty
+    return pd.DataFrame({
+        "response_id": resp["response_id"].astype("str").to_numpy()[rows[keep]],
+        "score": scores[keep],
+        "comment": comments.to_numpy()[keep],
+    }).sort_values("score", kind="stable").reset_index(drop=True)
+
+
+def stage_distribution_by(survey: Survey, stage: str, segment: str) -> pd.DataFrame:
+    """Answer distribution of one stage per value of a segment column (one vectorised bincount).
+
+    Returns a DataFrame ``stage, <segment>, score, count, pct, n``: ``pct`` is within the segment
+    value, ``n`` the value's answers; values without answers are left out (the shape
+    ``figures.diverging_bar_figure(..., by=segment)`` draws).
+
+    >>> from cycle_analytics.ingest.importer import import_survey
+    >>> s = import_survey(b"id,wait,pay,region\\nA,1,5,N\\nB,5,4,S\\nC,5,3,N\\n", file_name="x.csv")
+    >>> d = stage_distribution_by(s, "wait", "region")
+    >>> d[d["count"] > 0][["region", "score", "count", "n"]].values.tolist()
+    [['N', 1, 1, 2], ['N', 5, 1, 2], ['S', 5, 1, 1]]
+    """
+    _check_survey(survey)
+    r, resp = survey.ratings, survey.responses
+    if stage not in r["stage"].cat.categories:
+        raise SurveyError(f"The stage {stage!r} is not a stage of the survey.")
+    if segment not in resp.columns:
+        raise SurveyError(f"The segment column {segment!r} is not in the survey.")
+    values = survey.scale.values
+    seg = resp[segment]
+    cats = [str(c) for c in (seg.cat.categories if hasattr(seg, "cat") else sorted(seg.dropna().astype(str).unique()))]
+    seg_codes = seg.cat.codes.to_numpy() if hasattr(seg, "cat") else pd.Categorical(seg.astype("str"), categories=cats).codes
+    code = r["stage"].cat.categories.get_loc(stage)
+    mask = r["stage"].cat.codes.to_numpy() == code
+    g = np.asarray(seg_codes)[r["response_id"].cat.codes.to_numpy()[mask]]
+    sc = r["score"].to_numpy()[mask].astype(np.int64) - survey.scale.minimum
+    ok = g >= 0
+    k, p = len(cats), len(values)
+    counts = np.bincount(g[ok] * p + sc[ok], minlength=k * p).reshape(k, p) if k else np.zeros((0, p), np.int64)
+    n = counts.sum(axis=1)
+    pct = counts / np.maximum(n[:, None], 1) * 100
+    keep = n > 0
+    kept = [c for c, kk in zip(cats, keep) if kk]
+    return pd.DataFrame({
+        "stage": pd.Categorical([stage] * (len(kept) * p), categories=list(survey.stages), ordered=True),
+        segment: pd.Categorical(np.repeat(np.asarray(kept, dtype=object), p), categories=kept),
+        "score": np.tile(np.asarray(values, dtype=np.int64), len(kept)),
+        "count": counts[keep].ravel(),
+        "pct": pct[keep].ravel(),
+        "n": np.repeat(n[keep], p),
+    })

@@ -1,0 +1,280 @@
+"""Segment comparisons: each segment value against the rest, per stage, and a test across values.
+
+Everything is computed from one stage x segment-value x scale-point count table.
+
+Definitions
+-----------
+* The *rest* of a value are the respondents with another value of the same segment; respondents
+  without a value of the segment are left out of both sides and of the Kruskal-Wallis test.
+* ``p_value``: two-sided Mann-Whitney U of the value's ratings against the rest's, tie-corrected
+  normal approximation with continuity correction (identical to
+  ``scipy.stats.mannwhitneyu(x, rest, method="asymptotic")``).
+* ``p_adjusted``: p-values corrected across the values of the segment within a stage (Holm by
+  default, Benjamini-Hochberg with ``correction="fdr_bh"``, ``"none"`` to skip); only values with
+  ``n >= min_n`` take part.
+* ``flag``: ``"below"`` / ``"above"`` when ``p_adjusted < alpha`` and the value's mean is below /
+  above the rest's; empty otherwise.
+* ``too_few``: ``n < min_n``. Such rows keep ``n`` but their ``mean``, ``score_100``,
+  ``rest_mean``, ``diff_vs_rest`` and p-values are NaN and the flag is empty: the app shows
+  "too few responses" instead.
+* Values nobody in the survey carries (unused categories) give no rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.stats.kernel import _check_responses
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import Scale
+from cycle_analytics.stats.scores import _check_inputs as _check_ratings
+from cycle_analytics.stats.scores import count_table, group_codes, kruskal_from_counts, mann_whitney_from_counts, scale_values, summary_from_counts
+
+COMPARISON_COLUMNS = (
+    "segment", "value", "stage", "n", "mean", "score_100", "rest_mean", "diff_vs_rest", "p_value", "p_adjusted", "flag", "too_few",
+)
+TEST_COLUMNS = ("segment", "stage", "statistic", "p_value", "n_groups")
+CORRECTIONS = ("holm", "fdr_bh", "none")
+
+
+def _check_inputs(ratings, responses, segment, scale=None, *, min_n=30, correction="holm", alpha=0.05) -> None:
+    """Raise :class:`SurveyError` unless the tables, the segment column and the options can be used."""
+    _check_ratings(ratings, scale, min_n=min_n)
+    _check_responses(responses, ratings)
+    if not isinstance(segment, str) or segment not in responses.columns:
+        raise SurveyError(f"The responses table has no segment column {segment!r}.")
+    if segment in ("response_id", "date"):
+        raise SurveyError(f"The column {segment!r} cannot be used as a segment.")
+    if correction not in CORRECTIONS:
+        raise SurveyError(f"The correction must be one of {', '.join(CORRECTIONS)}, not {correction!r}.")
+    if not (isinstance(alpha, (float, int)) and 0 < alpha < 1):
+        raise SurveyError(f"The significance level alpha must be between 0 and 1, not {alpha!r}.")
+
+
+def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
+    """Holm or Benjamini-Hochberg adjusted p-values of a 1-d array; NaN entries stay NaN and do not count.
+
+    Same results as ``statsmodels.stats.multitest.multipletests(p, method=...)[1]``.
+
+    Examples
+    --------
+    >>> adjust_pvalues(np.array([0.01, 0.04, np.nan, 0.03]), "holm").round(2).tolist()
+    [0.03, 0.06, nan, 0.06]
+    >>> adjust_pvalues(np.array([0.01, 0.04, 0.03]), "fdr_bh").round(2).tolist()
+    [0.03, 0.04, 0.04]
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    if method == "none":
+        out[ok] = p[ok]
+        return out
+    idx = np.flatnonzero(ok)
+    order = np.argsort(p[idx], kind="mergesort")
+    ps = p[idx][order]
+    i = np.arange(1, m + 1)
+    if method == "holm":
+        adj = np.minimum(1.0, np.maximum.accumulate((m - i + 1) * ps))
+    elif method == "fdr_bh":
+        adj = np.minimum(1.0, np.minimum.accumulate((m / i * ps)[::-1])[::-1])
+    else:
+        raise SurveyError(f"The correction must be one of {', '.join(CORRECTIONS)}, not {method!r}.")
+    out[idx[order]] = adj
+    return out
+
+
+def _segment_counts(ratings: pd.DataFrame, responses: pd.DataFrame, segment: str, scale: Scale):
+    """``(counts[stage, value, point], labels)`` of one segment (values nobody carries dropped)."""
+    codes, labels = group_codes(responses[segment])
+    return count_table(ratings, scale, codes, len(labels))[:, :-1, :], labels
+
+
+def _value_column(labels, n_stages: int, source: pd.Series) -> pd.Categorical:
+    ordered = isinstance(source.dtype, pd.CategoricalDtype) and bool(source.dtype.ordered)
+    return pd.Categorical(list(labels) * n_stages, categories=list(labels), ordered=ordered)
+
+
+def segment_comparison(
+    ratings: pd.DataFrame,
+    responses: pd.DataFrame,
+    segment: str,
+    scale: Scale,
+    *,
+    min_n: int = 30,
+    correction: str = "holm",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Each value of a segment against the rest of the segment, per stage.
+
+    Parameters
+    ----------
+    ratings, responses : DataFrame
+        The tidy survey tables (``responses`` rows = respondent codes).
+    segment : str
+        A segment column of ``responses``.
+    scale : Scale
+        The rating scale.
+    min_n : int, default 30
+        Values with fewer ratings of a stage are reported as too few (figures NaN).
+    correction : {"holm", "fdr_bh", "none"}
+        Multiple-comparison correction across the values within a stage.
+    alpha : float, default 0.05
+        Significance level of the flag.
+
+    Returns
+    -------
+    DataFrame
+        ``segment, value, stage, n, mean, score_100, rest_mean, diff_vs_rest, p_value,
+        p_adjusted, flag, too_few``, one row per stage x value (stage-major, cycle order), then
+        ``rest_n``, ``u_statistic`` (the value's Mann-Whitney U) and ``correction`` (the method).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(["a", "b", "c", "d"]),
+    ...     "stage": pd.Categorical(["X"] * 4, ordered=True), "score": [1.0, 2.0, 4.0, 5.0]})
+    >>> resp = pd.DataFrame({"response_id": r.response_id.cat.categories,
+    ...     "region": pd.Categorical(["N", "N", "S", "S"])})
+    >>> segment_comparison(r, resp, "region", Scale(1, 5), min_n=2)[["value", "mean", "rest_mean", "flag"]].to_dict("list")
+    {'value': ['N', 'S'], 'mean': [1.5, 4.5], 'rest_mean': [4.5, 1.5], 'flag': ['', '']}
+    """
+    _check_inputs(ratings, responses, segment, scale, min_n=min_n, correction=correction, alpha=alpha)
+    c, labels = _segment_counts(ratings, responses, segment, scale)
+    return _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha)
+
+
+def _adjust_stage(p: np.ndarray, n: np.ndarray, correction: str) -> np.ndarray:
+    """Correct one stage's value-vs-rest p-values.
+
+    With exactly two values holding answers, "A vs the rest" and "B vs the rest" are one and the
+    same test, so there is one hypothesis and nothing to correct (Holm would double the p-value).
+    """
+    if int((n > 0).sum()) == 2 and int((~np.isnan(p)).sum()) == 2:
+        return p.astype(float)
+    return adjust_pvalues(p, correction)
+
+
+def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha) -> pd.DataFrame:
+    n_s, n_g, _ = c.shape
+    values = scale_values(scale)
+    rest = c.sum(axis=1, keepdims=True) - c
+    own = summary_from_counts(c, values, scale)
+    other = summary_from_counts(rest, values, scale)
+    u1, p = mann_whitney_from_counts(c, rest)
+    n = own["n"]
+    too_few = n < min_n
+    mean = np.where(too_few, np.nan, own["mean"])
+    rest_mean = np.where(too_few, np.nan, other["mean"])
+    p = np.where(too_few, np.nan, p)
+    u1 = np.where(too_few, np.nan, u1)
+    p_adj = np.vstack([_adjust_stage(p[s], n[s], correction) for s in range(n_s)]) if n_s else p
+    diff = mean - rest_mean
+    with np.errstate(invalid="ignore"):
+        sig = p_adj < alpha
+    flag = np.where(sig & (diff < 0), "below", np.where(sig & (diff > 0), "above", ""))
+    cats = list(ratings["stage"].cat.categories)
+    return pd.DataFrame(
+        {
+            "segment": pd.array([segment] * (n_s * n_g), dtype="str"),
+            "value": _value_column(labels, n_s, responses[segment]),
+            "stage": pd.Categorical.from_codes(np.repeat(np.arange(n_s), n_g), categories=cats, ordered=True),
+            "n": n.reshape(-1).astype(np.int64),
+            "mean": mean.reshape(-1),
+            "score_100": np.asarray(scale.to_100(mean), dtype=float).reshape(-1),
+            "rest_mean": rest_mean.reshape(-1),
+            "diff_vs_rest": diff.reshape(-1),
+            "p_value": p.reshape(-1),
+            "p_adjusted": p_adj.reshape(-1),
+            "flag": pd.array(flag.reshape(-1), dtype="str"),
+            "too_few": too_few.reshape(-1),
+            "rest_n": other["n"].reshape(-1).astype(np.int64),
+            "u_statistic": u1.reshape(-1),
+            "correction": pd.array([correction] * (n_s * n_g), dtype="str"),
+        }
+    )
+
+
+def segment_tests(
+    ratings: pd.DataFrame, responses: pd.DataFrame, segment: str, *, min_n: int = 30, scale: Scale | None = None
+) -> pd.DataFrame:
+    """Kruskal-Wallis test across the values of a segment, per stage.
+
+    Only values with at least ``min_n`` ratings of the stage take part; with fewer than two such
+    values (or no spread at all) the statistic and p-value are NaN. ``scale`` is optional (the
+    ranks do not depend on it); passing it saves a pass over the scores.
+
+    Returns
+    -------
+    DataFrame
+        ``segment, stage, statistic, p_value, n_groups`` (values that took part), one row per stage.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(list("abcdefgh")),
+    ...     "stage": pd.Categorical(["X"] * 8, ordered=True), "score": [1.0, 1, 1, 2, 2, 3, 3, 3]})
+    >>> resp = pd.DataFrame({"response_id": r.response_id.cat.categories,
+    ...     "region": pd.Categorical(list("NNNNSSSS"))})
+    >>> segment_tests(r, resp, "region", min_n=2)[["statistic", "n_groups"]].round(3).to_dict("list")
+    {'statistic': [5.25], 'n_groups': [2]}
+    """
+    _check_inputs(ratings, responses, segment, scale, min_n=min_n)
+    if scale is None:
+        # the scale only sets the count table's points: any whole-number range covering the scores will do
+        scores = ratings["score"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            lo, hi = (np.nanmin(scores), np.nanmax(scores)) if len(scores) and not np.isnan(scores).all() else (0.0, 1.0)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise SurveyError("A score is not a finite number.")
+        scale = Scale(int(np.floor(lo)), max(int(np.ceil(hi)), int(np.floor(lo)) + 1))
+    c, _ = _segment_counts(ratings, responses, segment, scale)
+    return _tests_from_counts(c, ratings, segment, min_n)
+
+
+def _tests_from_counts(c, ratings, segment, min_n) -> pd.DataFrame:
+    rows = []
+    for s in range(c.shape[0]):
+        keep = c[s].sum(axis=1) >= max(min_n, 1)
+        h, p = kruskal_from_counts(c[s][keep])
+        rows.append((h, p, int(keep.sum())))
+    cats = list(ratings["stage"].cat.categories)
+    arr = np.array(rows, dtype=float).reshape(-1, 3)
+    return pd.DataFrame(
+        {
+            "segment": pd.array([segment] * len(rows), dtype="str"),
+            "stage": pd.Categorical.from_codes(np.arange(len(rows)), categories=cats, ordered=True),
+            "statistic": arr[:, 0],
+            "p_value": arr[:, 1],
+            "n_groups": arr[:, 2].astype(np.int64),
+        }
+    )
+
+
+def segment_tables(
+    ratings: pd.DataFrame,
+    responses: pd.DataFrame,
+    segment: str,
+    scale: Scale,
+    *,
+    min_n: int = 30,
+    correction: str = "holm",
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(segment_comparison(...), segment_tests(...))`` from a single pass over the ratings.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(["a", "b"]),
+    ...     "stage": pd.Categorical(["X", "X"], ordered=True), "score": [1.0, 2.0]})
+    >>> resp = pd.DataFrame({"response_id": r.response_id.cat.categories, "g": pd.Categorical(["u", "v"])})
+    >>> [len(t) for t in segment_tables(r, resp, "g", Scale(1, 5))]
+    [2, 1]
+    """
+    _check_inputs(ratings, responses, segment, scale, min_n=min_n, correction=correction, alpha=alpha)
+    c, labels = _segment_counts(ratings, responses, segment, scale)
+    return (
+        _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha),
+        _tests_from_counts(c, ratings, segment, min_n),
+    )

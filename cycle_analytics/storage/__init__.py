@@ -1,0 +1,1 @@
+"""Saved surveys: serialisation, ids and passwords, SQLite and PostgreSQL stores."""
