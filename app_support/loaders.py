@@ -15,23 +15,30 @@ passed as leading-underscore arguments, which Streamlit does not hash:
 * :func:`headline` / :func:`headline_figures`, :func:`bad_comments`, :func:`stage_distribution_by` -
   cached wrappers of ``cycle_analytics.stats.headline``.
 
-Data-page overrides (``state.OVERRIDES``) understood by :func:`options_key` / :func:`build_options`:
+Import options (``state.OVERRIDES``) understood by :func:`options_key` / :func:`build_options`:
 ``stages``, ``outcome``, ``positive``, ``na_values``, ``scale``, ``sheet``, ``stage_map``
 (``((column, stage or None), ...)``) and ``label_map`` (``((label, score or None), ...)``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from cycle_analytics.cycles import list_templates, load_cycle, parse_cycle
 from cycle_analytics.dataset import ImportOptions, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.ingest.mapping import MappingStore, mapping_signature
+from cycle_analytics.scales import parse_scale
+from cycle_analytics.stats import headline as headline_stats
+from cycle_analytics.stats.analysis import AnalysisSettings, analyze, outcome_spec
+from cycle_analytics.stats.filters import filter_survey
+from cycle_analytics.storage import data_dir
 
 from . import state
 
@@ -39,31 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
 
 
-@dataclass
-class View:
-    """Everything a page needs for this run."""
-
-    source_label: str = ""
-    file_name: str = ""
-    survey: Survey | None = None  # as imported (Data page)
-    filtered: Survey | None = None  # after the sidebar filters
-    analysis: object | None = None  # cycle_analytics.stats.analysis.Analysis
-    outcome: OutcomeSpec | None = None
-    error: str | None = None  # import error sentence (SurveyError)
-    analysis_error: str | None = None  # analysis error sentence (SurveyError)
-    filters_active: bool = False
-    key: tuple = ()  # (digest, options, filters, outcome): identity of the view for caches
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.survey is not None and self.error is None
-
-
 # ---------------------------------------------------------------- files
 
 
 def sample_path(name: str) -> Path:
+    """The file of bundled sample ``name`` (a key of :data:`app_support.state.SAMPLES`)."""
     return SAMPLE_DIR / state.SAMPLES[name][0]
 
 
@@ -94,6 +81,15 @@ def upload_digest(uploaded) -> tuple[str, bytes]:
     return digest, data
 
 
+@st.cache_data(show_spinner=False)
+def templates() -> dict[str, str]:
+    """Bundled cycle templates: file stem -> display name (empty if a template file is broken)."""
+    try:
+        return list_templates()
+    except SurveyError:
+        return {}
+
+
 # ---------------------------------------------------------------- import
 
 
@@ -115,9 +111,7 @@ def options_key(cycle: str | tuple | None, overrides: dict) -> tuple:
 
 
 def build_options(opts: tuple) -> ImportOptions:
-    from cycle_analytics.cycles import load_cycle, parse_cycle
-    from cycle_analytics.scales import parse_scale
-
+    """The :class:`ImportOptions` an :func:`options_key` describes."""
     o = dict(opts)
     cycle = o.get("cycle")
     if isinstance(cycle, tuple):
@@ -137,11 +131,20 @@ def build_options(opts: tuple) -> ImportOptions:
     )
 
 
+def saved_import_options(options) -> ImportOptions | None:
+    """The import options to store with a saved survey: ``state.SAVED_OPTIONS`` as
+    :class:`ImportOptions` (an :func:`options_key` tuple is rebuilt; ``None`` when it cannot be)."""
+    if not isinstance(options, tuple):
+        return options
+    try:
+        return build_options(options)
+    except SurveyError:
+        return None
+
+
 @st.cache_resource(show_spinner="Reading the survey…", max_entries=6)
 def import_cached(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple[Survey | None, str | None]:
     """``(survey, None)`` or ``(None, error sentence)``: ``import_survey`` on the file's bytes."""
-    from cycle_analytics.ingest.importer import import_survey
-
     try:
         return import_survey(_data, build_options(opts), file_name=file_name), None
     except SurveyError as exc:
@@ -152,9 +155,9 @@ def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple
     """``(survey, None)`` or ``(None, error sentence)`` (:func:`import_cached`), reusing a saved mapping.
 
     When an uploaded file's options carry no stage mapping and a mapping confirmed earlier for a
-    file with the same questions (and the same cycle) is saved in :func:`mapping_store`, it is put into the
-    Data-page overrides (``stage_map``, and its ``label_map``) and the script reruns, so every
-    cache key downstream includes it. :data:`MAPPING_REUSED` records it for the Data page.
+    file with the same questions (and the same cycle) is saved in :func:`mapping_store`, it is put
+    into the import options (``stage_map``, and its ``label_map``) and the script reruns, so every
+    cache key downstream includes it. ``state.MAPPING_REUSED`` records it for the Data page.
     """
     survey, error = import_cached(digest, file_name, opts, _data)
     if survey is None or not digest.startswith("upload:") or dict(opts).get("stage_map") or survey.info.format == "long":
@@ -165,7 +168,7 @@ def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple
         record = mapping_store().load(sig) if sig else None
     except SurveyError:
         return survey, error
-    if record is None or sig in (ss.get(MAPPING_SKIP) or ()):
+    if record is None or sig in (ss.get(state.MAPPING_SKIP) or ()):
         return survey, error
     if record.get("cycle") != (survey.cycle.name if survey.cycle is not None else None):
         return survey, error
@@ -173,46 +176,51 @@ def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple
     stage_map = tuple((c, s_) for c, s_ in record["columns"].items() if c in known)
     if not stage_map:
         return survey, error
-    over = dict(ss.get(state.OVERRIDES) or {})
+    over = state.overrides()
     over["stage_map"] = stage_map
     labels = tuple(record.get("labels", {}).items())
     if labels and not over.get("label_map"):
         over["label_map"] = labels
-    ss[state.OVERRIDES] = over
-    ss[MAPPING_REUSED] = {"digest": digest, "signature": sig, "saved_at": record.get("saved_at"), "stage_map": stage_map}
+    state.set_overrides(over)
+    ss[state.MAPPING_REUSED] = {"digest": digest, "signature": sig, "saved_at": record.get("saved_at"), "stage_map": stage_map}
     st.rerun()
     return survey, error  # pragma: no cover - st.rerun does not return
 
 
 # ---------------------------------------------------------------- saved stage mappings (Data page)
 
-# Session-state keys owned by the Data page / loaders (to be listed in app_support/state.py):
-MAPPING_REUSED = "data_mapping_reused"  # dict(digest, signature, saved_at, stage_map): a saved mapping applied on load
-MAPPING_SKIP = "data_mapping_skip"  # set of signatures whose saved mapping this session does not reuse (after a reset)
-MAPPING_SAVED = "data_mapping_saved"  # (digest, saved_at): the mapping just confirmed on the Data page
-DATA_DIR_ENV = "CYCLE_ANALYTICS_DATA_DIR"
 
-
-def data_dir() -> Path:
-    """Where the app keeps what it saves: ``$CYCLE_ANALYTICS_DATA_DIR``, default ``<project>/var``."""
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else ROOT / "var"
-
-
-def mapping_store():
-    """The :class:`cycle_analytics.ingest.mapping.MappingStore` in ``data_dir()/mappings``."""
-    from cycle_analytics.ingest.mapping import MappingStore
-
-    return MappingStore(data_dir() / "mappings")
+def mapping_store() -> MappingStore:
+    """The :class:`cycle_analytics.ingest.mapping.MappingStore` in ``$CYCLE_ANALYTICS_DATA_DIR/mappings``
+    (``cycle_analytics.storage.data_dir``; default ``<project>/var/mappings``)."""
+    return MappingStore(data_dir(ROOT / "var") / "mappings")
 
 
 def survey_signature(survey: Survey) -> str | None:
     """:func:`cycle_analytics.ingest.mapping.mapping_signature` of the file's columns and question texts
     (every input column, so the signature does not change when the mapping does)."""
-    from cycle_analytics.ingest.mapping import mapping_signature
-
     questions = {r.column: r.question for r in survey.info.columns}
     return mapping_signature(questions) if questions else None
+
+
+def save_mapping(survey: Survey, signature: str, stage_map: tuple, label_map: tuple) -> None:
+    """Save a confirmed stage mapping (and its answer labels) under the file's ``signature`` and
+    note it for the Data page (``state.MAPPING_SAVED``); raises ``SurveyError`` / ``OSError``."""
+    saved_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    mapping_store().save(
+        signature, dict(stage_map), cycle=survey.cycle.name if survey.cycle is not None else None,
+        questions={r.column: r.question for r in survey.info.columns}, labels=dict(label_map or ()), saved_at=saved_at)
+    st.session_state[state.MAPPING_SAVED] = (signature, saved_at)
+
+
+def reset_overrides() -> None:
+    """Back to the importer's guesses; a saved mapping reused for this file is not applied again
+    in this session (``state.MAPPING_SKIP``)."""
+    ss = st.session_state
+    reused = ss.get(state.MAPPING_REUSED) or {}
+    if reused.get("signature"):
+        ss[state.MAPPING_SKIP] = set(ss.get(state.MAPPING_SKIP) or ()) | {reused["signature"]}
+    state.set_overrides({})
 
 
 # ---------------------------------------------------------------- filters
@@ -229,33 +237,24 @@ def filters_key(date_range, full_range, segments: dict) -> tuple:
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def filtered_survey(digest: str, opts: tuple, filters: tuple, _survey: Survey) -> Survey:
+    """``filter_survey`` for a :func:`filters_key` (the survey itself when nothing is filtered)."""
     dfrom, dto, segs = filters
     if dfrom is None and not segs:
         return _survey
-    from cycle_analytics.stats.filters import filter_survey
-
     date_range = (pd.Timestamp(dfrom), pd.Timestamp(dto)) if dfrom else None
     return filter_survey(_survey, date_range=date_range, segments={c: list(v) for c, v in segs} or None)
 
 
-# ---------------------------------------------------------------- outcome + analysis
-
-
-def outcome_spec(survey: Survey, column: str | None, positive: str | None = None) -> OutcomeSpec:
-    """The :class:`OutcomeSpec` for an outcome column of ``survey`` (``None`` = the proxy)."""
-    from cycle_analytics.stats.analysis import outcome_spec as _spec
-
-    return _spec(survey, column, positive=positive)
+# ---------------------------------------------------------------- analysis
 
 
 @st.cache_data(show_spinner="Analysing…", max_entries=24)
 def run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, _survey: Survey):
-    """``(analysis, None)`` or ``(None, error sentence)`` for the filtered survey and an outcome key."""
-    from cycle_analytics.stats.analysis import AnalysisSettings, analyze
-
+    """``(analysis, None)`` or ``(None, error sentence)`` for the filtered survey and an outcome key
+    ``(column or None, positive label or None)``."""
     column, positive = outcome
     try:
-        spec = outcome_spec(_survey, column, positive)
+        spec = outcome_spec(_survey, column, positive=positive)
         return analyze(_survey, outcome=spec, settings=AnalysisSettings()), None
     except SurveyError as exc:
         return None, str(exc)
@@ -268,20 +267,22 @@ def run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, _surv
 def bad_comments(key: tuple, stage: str, _survey: Survey) -> pd.DataFrame:
     """Respondents who rated ``stage`` in the bottom box and left a comment: ``response_id, score, comment``
     (:func:`cycle_analytics.stats.headline.bad_comments`, cached)."""
-    from cycle_analytics.stats.headline import bad_comments as _bad_comments
+    return headline_stats.bad_comments(_survey, stage)
 
-    return _bad_comments(_survey, stage)
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def stage_distribution_by(key: tuple, stage: str, segment: str, _survey: Survey) -> pd.DataFrame:
+    """One stage's answer distribution per segment value (:func:`cycle_analytics.stats.headline.stage_distribution_by`, cached)."""
+    return headline_stats.stage_distribution_by(_survey, stage, segment)
 
 
 # ---------------------------------------------------------------- headline figures
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
-def headline_figures(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None):
+def headline_figures(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None) -> headline_stats.Headline:
     """:func:`cycle_analytics.stats.headline.headline_figures` for the filtered survey (cached)."""
-    from cycle_analytics.stats.headline import headline_figures as _figures
-
-    return _figures(_survey, _outcome)
+    return headline_stats.headline_figures(_survey, _outcome)
 
 
 def headline(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None) -> dict:
@@ -295,22 +296,3 @@ def headline(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None) -> dict:
         sat = (h.outcome_label or "", h.outcome_mean, f"{where}{h.outcome_n:,} answers")
     return {"responses": h.responses, "ratings": h.ratings, "satisfaction": sat, "csat_pct": h.csat_pct,
             "nps": h.nps, "nps_column": h.nps_column, "figures": h}
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def stage_distribution_by(key: tuple, stage: str, segment: str, _survey: Survey) -> pd.DataFrame:
-    """One stage's answer distribution per segment value (:func:`cycle_analytics.stats.headline.stage_distribution_by`, cached)."""
-    from cycle_analytics.stats.headline import stage_distribution_by as _by
-
-    return _by(_survey, stage, segment)
-
-
-@st.cache_data(show_spinner=False)
-def templates() -> dict[str, str]:
-    """Bundled cycle templates: file stem -> display name (empty if a template file is broken)."""
-    from cycle_analytics.cycles import list_templates
-
-    try:
-        return list_templates()
-    except SurveyError:
-        return {}

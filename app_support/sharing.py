@@ -1,13 +1,14 @@
-"""Saved surveys, share links, login and report exports: the app side of ``cycle_analytics.storage.store``.
+"""Saved surveys, share links, login and report exports: the app side of ``cycle_analytics.storage``.
 
 * **Store**: :func:`get_store` opens the store once per target (cached resource). The target is
   the PostgreSQL URL from Streamlit secrets (``[database] url`` or a top-level
   ``CYCLE_ANALYTICS_DATABASE_URL``) or the environment variable of that name; else the SQLite file
   under ``$CYCLE_ANALYTICS_DATA_DIR`` (default ``./var``).
-* **Opening a link**: :func:`open_saved` gives the saved survey behind ``?survey=<id>``; the
-  heavy load is a cached resource keyed by (store, id). Every rerun first asks the store whether
-  the id exists and is protected (a small query), so a deleted survey is never served from the
-  cache and a protected one never without this session's password (:func:`unlock`).
+* **Opening a link**: :func:`open_requested` / :func:`open_saved` give the saved survey behind
+  ``?survey=<id>``; the heavy load is a cached resource keyed by (store, id). Every rerun first
+  asks the store whether the id exists and is protected (a small query), so a deleted survey is
+  never served from the cache and a protected one never without this session's password
+  (:func:`unlock`). A missing or locked link shows only :func:`link_gate`.
 * **Login**: :func:`auth_configured` is true when the secrets have an ``[auth]`` section;
   :func:`current_user` is the signed-in user's e-mail (``None`` without login).
 * **Share link**: :func:`share_link` = the app's URL, the page, ``?survey=<id>`` and the view's
@@ -29,12 +30,13 @@ import pandas as pd
 import streamlit as st
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.storage.store import (ENV_URL, NotFound, NotOwner, PasswordRequired, SavedSurvey, StorageError,
-                                     WrongPassword, default_sqlite_path, open_store)
+from cycle_analytics.outputs.plans import open_plan_stages
+from cycle_analytics.outputs.report import excel_report, html_report
+from cycle_analytics.storage import (ENV_URL, PasswordRequired, SavedSurvey, StorageError, WrongPassword,
+                                     default_sqlite_path, open_store)
 
 from . import state
-
-# NotFound, NotOwner, PasswordRequired, WrongPassword and StorageError are re-exported for app.py and the pages.
+from .loaders import saved_import_options
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 
@@ -143,6 +145,66 @@ def remember(sid: str) -> None:
         mine.insert(0, sid)
 
 
+@dataclasses.dataclass(frozen=True)
+class OpenedLink:
+    """The saved survey this session asked for (``?survey=<id>`` or "Open"), or why it cannot see it.
+
+    ``saved`` is ``None`` when no saved survey is requested (or an upload replaces it); ``problem``
+    is the sentence of a missing link or of a protected one (then ``locked_id`` is its id).
+    """
+
+    saved: SavedSurvey | None = None
+    problem: str | None = None
+    locked_id: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        """Whether the link shows only :func:`link_gate` (no navigation, no sidebar)."""
+        return self.problem is not None
+
+
+def open_requested() -> OpenedLink:
+    """Open the saved survey requested in this session (``state.SAVED_ID``) unless a file is uploaded."""
+    ss = st.session_state
+    sid = ss.get(state.SAVED_ID)
+    if not sid or ss.get(state.UPLOAD) is not None:
+        return OpenedLink()
+    try:
+        return OpenedLink(saved=open_saved(sid))
+    except PasswordRequired as exc:
+        return OpenedLink(problem=str(exc), locked_id=sid)
+    except SurveyError as exc:  # NotFound (unknown or malformed id), or the store cannot be opened
+        return OpenedLink(problem=str(exc))
+
+
+def leave_link() -> None:
+    """Stop using the saved survey of a link (back to the sample or the upload)."""
+    st.session_state[state.SAVED_ID] = None
+    st.query_params.clear()
+
+
+def link_gate(link: OpenedLink) -> None:
+    """The only thing a link to a missing or locked saved survey shows; stops the run."""
+    st.title("Saved survey")
+    if link.locked_id is None:
+        st.error(link.problem)
+    else:
+        st.info(link.problem, icon=":material/lock:")
+        pw = st.text_input("Password", type="password", key=state.UNLOCK_PASSWORD)
+        if st.button("Open", type="primary", key="unlock_button"):
+            try:
+                unlock(link.locked_id, pw)
+            except WrongPassword as exc:
+                st.error(str(exc))
+            except SurveyError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state.pop(state.UNLOCK_PASSWORD, None)
+                st.rerun()
+    st.button("Open the app without this link", key="leave_link", on_click=leave_link)
+    st.stop()
+
+
 def open_saved(sid: str) -> SavedSurvey:
     """The saved survey ``sid`` for this session.
 
@@ -193,7 +255,7 @@ def active_saved_id() -> str | None:
 
 def current_query() -> dict:
     """The view's filters as query parameters (without ``sample``, ``survey`` and ``cycle``)."""
-    qp = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    qp = state.current_query_params()
     for k in (state.Q_SAMPLE, state.Q_SURVEY, state.Q_CYCLE):  # the saved survey brings its own data and cycle
         qp.pop(k, None)
     return qp
@@ -231,14 +293,7 @@ def save_survey(v, name: str, password: str | None) -> str:
     ss = st.session_state
     if v is None or v.survey is None:
         raise SurveyError("There is no survey to save: choose a sample or upload a file first.")
-    options = ss.get(state.SAVED_OPTIONS)
-    if isinstance(options, tuple):  # the options key of a file / sample import
-        from .loaders import build_options
-
-        try:
-            options = build_options(options)
-        except SurveyError:
-            options = None
+    options = saved_import_options(ss.get(state.SAVED_OPTIONS))
     store = get_store()
     sid = store.save(v.survey, name, owner=current_user(), password=password or None, plans=current_plans(v),
                      view=current_query(), options=options, outcome=v.outcome)
@@ -284,6 +339,14 @@ def current_plans(v) -> pd.DataFrame | None:
     return ss.get(state.PLANS)
 
 
+def start_plans(source_id: str, plans: pd.DataFrame | None) -> None:
+    """The plans of a data source just chosen (a saved survey's plans, else none); the editor restarts."""
+    ss = st.session_state
+    ss[state.PLANS] = plans
+    ss[state.PLANS_SOURCE] = source_id
+    state.next_version(state.PLANS_VERSION)
+
+
 def set_plans(plans: pd.DataFrame) -> str | None:
     """Keep validated ``plans`` for the survey in use; write them to its saved survey when there is
     one. Returns a sentence saying where they were saved, or why they could not be."""
@@ -305,8 +368,7 @@ def set_plans(plans: pd.DataFrame) -> str | None:
 
 
 def open_plans(v) -> list[str]:
-    from cycle_analytics.outputs.plans import open_plan_stages
-
+    """The stages with an open action plan (sorted), ``[]`` when the plans are unusable."""
     try:
         return sorted(open_plan_stages(current_plans(v)))
     except SurveyError:
@@ -324,15 +386,13 @@ def plans_fingerprint(plans: pd.DataFrame | None) -> str:
 
 @st.cache_data(show_spinner="Building the HTML report…", max_entries=8)
 def report_html(key: tuple, plans_key: str, title: str, _survey, _analysis, _plans) -> bytes:
-    from cycle_analytics.outputs.report import html_report
-
+    """The self-contained HTML report (cached on the analysis key and the plans' fingerprint)."""
     return html_report(_survey, _analysis, plans=_plans, title=title).encode("utf-8")
 
 
 @st.cache_data(show_spinner="Building the Excel workbook…", max_entries=8)
 def report_xlsx(key: tuple, plans_key: str, _survey, _analysis, _plans) -> bytes:
-    from cycle_analytics.outputs.report import excel_report
-
+    """The Excel workbook of every table (cached like :func:`report_html`)."""
     return excel_report(_survey, _analysis, _plans)
 
 
@@ -352,8 +412,8 @@ def save_panel(v, where: str) -> str | None:
         st.caption("Share link (this page, these filters and this data; works after a restart):")
         show_link(sid)
     default = (v.source_label.split(": ", 1)[-1] if v.source_label else "") or "Survey"
-    name = st.text_input("Name", key=f"save_name_{where}", placeholder=default[:200], max_chars=200)
-    password = st.text_input("Password (optional)", type="password", key=f"save_password_{where}",
+    name = st.text_input("Name", key=state.SAVE_NAME_PREFIX + where, placeholder=default[:200], max_chars=200)
+    password = st.text_input("Password (optional)", type="password", key=state.SAVE_PASSWORD_PREFIX + where,
                              help="Whoever opens the link must enter it. Stored only as a salted Argon2id hash.")
     label = "Save as a new saved survey" if sid else "Save and get a share link"
     if st.button(label, key=f"save_button_{where}", icon=":material/save:"):

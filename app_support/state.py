@@ -1,65 +1,95 @@
-"""Session-state keys of the dashboard, in one place, and the URL (query-parameter) round trip.
+"""Every session-state key of the dashboard, in one place, and the URL (query-parameter) round trip.
 
-Every key the app stores in ``st.session_state`` is a constant below; pages and ``app.py`` use the
-constants, never string literals.
+Pages, ``app.py`` and the other ``app_support`` modules use the constants below, never string
+literals. A constant exists for every key whose value the app keeps between reruns: plain state,
+and the input widgets (their value *is* the session-state value). Keys ending in ``_PREFIX`` are
+completed with a name (a column, a label, a saved-survey id, a version number).
 
-Widget keys (their value *is* the session-state value; rendered in ``app.py`` on every run, so they
-survive page switches):
+Buttons, charts, tables and download buttons hold nothing the app reads back; their keys are short
+literal names in their page (``journey_chart``, ``verdict_table``, ``prepare_reports``,
+``designer_apply``, ``<chart key>__csv`` ...), unique across the app.
 
-``SAMPLE``        selectbox: which bundled sample is shown when no file is uploaded
-                  (a key of :data:`SAMPLES`).
-``UPLOAD``        sidebar ``st.file_uploader``: the user's survey file (``UploadedFile`` or ``None``).
-``CYCLE``         selectbox: cycle template stem, :data:`NO_CYCLE` (stages from the file) or
-                  :data:`DESIGNED` (the cycle applied on the Cycle designer page, ``APPLIED_CYCLE``).
-``DATE_RANGE``    ``st.date_input`` range: ``(date_from, date_to)``; only when the survey has dates.
-``SEG_PREFIX``    ``SEG_PREFIX + column``: multiselect of the kept values of one segment column
-                  (empty = no filter on that column).
-``OUTCOME``       selectbox: an outcome column of the survey, or :data:`PROXY_LABEL`.
+View and filters (sidebar widgets, rendered on every run so they survive page switches)
+    ``SAMPLE``         selectbox: which bundled sample is shown when no file is uploaded (a key of
+                       :data:`SAMPLES`).
+    ``UPLOAD``         ``st.file_uploader``: the user's survey file (``UploadedFile`` or ``None``).
+    ``CYCLE``          selectbox: cycle template stem, :data:`NO_CYCLE` (stages from the file) or
+                       :data:`DESIGNED` (the cycle applied on the Cycle designer, ``APPLIED_CYCLE``).
+    ``DATE_RANGE``     ``st.date_input`` range ``(date_from, date_to)``; only when the survey has dates.
+    ``SEG_PREFIX``     ``+ column``: multiselect of the kept values of one segment column (empty = all).
+    ``OUTCOME``        selectbox: an outcome column of the survey, or :data:`PROXY_LABEL`.
 
-Plain state (not widgets):
+The run
+    ``SOURCE_ID``      identity of the data source (``"sample:<name>"``, ``"upload:<file_id>"`` or
+                       ``"saved:<id>"``); when it changes the filters and import options are reset.
+    ``UPLOAD_DIGEST``  ``(file_id, digest)`` of the current upload, so a big file is hashed once.
+    ``URL_READ``       true once the query parameters were read at session start.
+    ``URL_PENDING``    the view read from the URL, applied once the survey it refers to is loaded.
+    ``VIEW``           the :class:`app_support.sidebar.View` of this run, read by the pages
+                       (:func:`view`, written by :func:`set_view`).
+    ``STAGE``          the stage shown on the Stage detail page (its selector, a click on a stage in
+                       a chart, or ``?stage=``).
+    ``STAGE_SELECT``   the Stage detail selectbox (mirrors ``STAGE``).
+    ``STAGE_SEGMENT``  the Stage detail "by segment" selectbox; ``SEGMENTS_SEGMENT`` the Segments
+                       page's one.
 
-``STAGE``         the stage shown on the Stage detail page (set by its selector or by clicking a
-                  stage in the journey / priority / penalty chart).
-``OVERRIDES``     dict of import options chosen on the Data page (``stages``, ``na_values``,
-                  ``scale``, ``outcome``, ``positive``, ``sheet``); reset when the data source changes.
-``SOURCE_ID``     identity of the current data source (``"sample:<name>"`` or
-                  ``"upload:<file_id>"``); when it changes, the filters and overrides are reset.
-``UPLOAD_DIGEST`` ``(file_id, sha256 hex)`` of the current upload, so big files are hashed once.
-``URL_READ``      true once the query parameters were read at session start.
-``URL_PENDING``   view read from the URL, applied once the survey it refers to is loaded.
-``VIEW``          the :class:`app_support.loaders.View` of this run (survey, filtered survey,
-                  analysis, error), computed in ``app.py`` and read by the pages.
+Import options and stage mapping (Data page, :mod:`app_support.loaders`)
+    ``OVERRIDES``      dict of import options (``stages``, ``na_values``, ``scale``, ``outcome``,
+                       ``positive``, ``sheet``, ``stage_map``, ``label_map``); read with
+                       :func:`overrides`, written only by :func:`set_overrides`; reset when the data
+                       source changes.
+    ``MAPPING_REUSED`` ``{"digest", "signature", "saved_at", "stage_map"}``: a saved stage mapping
+                       applied automatically on load.
+    ``MAPPING_SKIP``   set of file signatures whose saved mapping this session no longer reuses
+                       (after "Reset").
+    ``MAPPING_SAVED``  ``(signature, saved_at)`` of the mapping just confirmed on the Data page.
+    ``MAPPING_EDITOR`` the mapping review ``st.data_editor``; ``MAPPING_EDITOR_SIG`` the file
+                       signature its edits belong to.
+    ``LABEL_PREFIX``   ``+ label``: selectbox mapping one unknown answer label to a score or N/A.
+    ``DATA_STAGES``, ``DATA_NA``, ``DATA_SCALE``, ``DATA_OUTCOME``, ``DATA_POSITIVE``: the widgets
+                       of the "Your choices" form.
 
-Saved surveys, share links and action plans (``app_support.sharing``):
+Saved surveys and share links (:mod:`app_support.sharing`)
+    ``SAVED_ID``       id of the saved survey requested as the data source (``?survey=<id>`` at
+                       session start, or "Open" on the Saved surveys page); ``None`` = none.
+    ``SAVED_UNLOCKED`` ``{id: password}`` of protected saved surveys unlocked in this session
+                       (server-side session memory only; needed again to save plans to them).
+    ``SAVED_MINE``     ids saved or opened in this session (listed on the Saved surveys page when
+                       the app runs without login).
+    ``SAVED_LINKED``   ``(source_id, id)``: the current upload / sample was saved as ``id`` in this
+                       session (its share link and plan saves go to that saved survey).
+    ``SAVED_OPTIONS``  the import options of the survey in use: the options key of ``loaders`` for
+                       a file or sample, or the saved ``ImportOptions`` of a saved survey.
+    ``APP_BASE_URL``   the app's URL in the browser (without page and query), for share links.
+    ``LAST_PAGE``      url path of the analysis page last shown (``""`` = Overview): the page a
+                       share link opens.
+    ``UNLOCK_PASSWORD`` the password box of a protected link.
+    ``SAVE_NAME_PREFIX``, ``SAVE_PASSWORD_PREFIX`` ``+ "sidebar" | "page"``: the save panel's boxes.
+    ``RENAME_PREFIX``  ``+ id``: the "New name" box of a saved survey (Saved surveys page).
+    ``DELETE_SURE_PREFIX`` ``+ id``: the "Yes, delete it" checkbox of a saved survey.
 
-``SAVED_ID``       id of the saved survey requested as the data source (``?survey=<id>`` at
-                  session start, or "Open" on the Saved surveys page); ``None`` = none.
-``SAVED_UNLOCKED`` dict ``{id: password}`` of protected saved surveys unlocked in this session
-                  (server-side session memory only; needed again to save plans to them).
-``SAVED_MINE``     ids saved or opened in this session (listed on the Saved surveys page when the
-                  app runs without login).
-``SAVED_LINKED``   ``(source_id, id)``: the current upload / sample was saved as ``id`` in this
-                  session (its share link and plan saves go to that saved survey).
-``SAVED_OPTIONS``  the import options of the survey in use: the options key of ``loaders`` for a
-                  file or sample, or the saved ``ImportOptions`` of a saved survey.
-``PLANS``          the action-plan table (``cycle_analytics.outputs.plans`` columns, validated) of the
-                  survey in use; ``None`` until edited / loaded. ``PLANS_SOURCE`` is the
-                  ``SOURCE_ID`` it belongs to (plans of another source are ignored);
-                  ``PLANS_VERSION`` the version of the plan editor's key (``plans_editor_<n>``),
-                  bumped when the table is replaced; ``PLANS_UPLOAD_SEEN`` the file id of the last
-                  imported plan CSV.
-``APP_BASE_URL``   the app's URL in the browser (without page and query), for share links.
-``LAST_PAGE``      url path of the analysis page last shown (``""`` = Overview): the page a share
-                  link opens.
-``EXPORT_READY``   the analysis key + plans fingerprint for which the report downloads were built.
+Action plans and reports (Priorities and Overview pages)
+    ``PLANS``          the action-plan table (``cycle_analytics.outputs.plans`` columns, validated)
+                       of the survey in use; ``None`` until edited / loaded.
+    ``PLANS_SOURCE``   the ``SOURCE_ID`` the plans belong to (plans of another source are ignored).
+    ``PLANS_VERSION``  version of the plan editor's key (``PLANS_EDITOR_PREFIX + version``), bumped
+                       (:func:`next_version`) when the table is replaced.
+    ``PLANS_UPLOAD``   the plan CSV uploader; ``PLANS_UPLOAD_SEEN`` the file id last imported.
+    ``EXPORT_READY``   the analysis key + plans fingerprint for which the report downloads were built.
 
-Page-local keys (owned by their pages, listed here so names never clash): Stage detail
-``stage_detail_segment``; Segments ``segments_page_segment``; Data ``data_stages``, ``data_na``,
-``data_scale``, ``data_outcome``, ``data_positive`` (form ``import_choices``); Cycle designer
-``designer_table``, ``designer_version``, ``designer_name``, ``designer_description``,
-``designer_scale``, ``designer_start``, ``designer_upload``, ``designer_upload_id`` and
-:data:`DESIGNER_CYCLE` / :data:`APPLIED_CYCLE`; Survey builder ``builder_*``. Chart keys
-(``journey_chart``, ``penalty_chart``, ``priority_chart``, ...) hold Plotly selection events.
+Cycle designer
+    ``DESIGNER_TABLE`` the editor's base table; ``DESIGNER_VERSION`` the version of the editor's key
+                       (``DESIGNER_EDITOR_PREFIX + version``), bumped to drop the edits.
+    ``DESIGNER_NAME``, ``DESIGNER_DESCRIPTION``, ``DESIGNER_SCALE``, ``DESIGNER_START``: widgets.
+    ``DESIGNER_UPLOAD`` the cycle-file uploader; ``DESIGNER_UPLOAD_ID`` the file id last loaded.
+    ``DESIGNER_CYCLE`` YAML of the last valid design (read by the Survey builder).
+    ``APPLIED_CYCLE``  YAML of the design applied to the survey in use (read by the sidebar);
+                       ``APPLIED_SEEN`` the applied YAML the sidebar last switched ``CYCLE`` to.
+
+Survey builder
+    ``BUILDER_SOURCE``, ``BUILDER_SCALE``, ``BUILDER_LABELS``, ``BUILDER_ORG``, ``BUILDER_OVERALL``,
+    ``BUILDER_RECOMMEND``, ``BUILDER_COMMENTS``, ``BUILDER_SEGMENTS`` (segment-question editor) and
+    ``BUILDER_NA_PREFIX + cycle name`` (stages with a "Not applicable" answer): widgets.
 
 URL: ``?sample=<name>&cycle=<stem>&from=YYYY-MM-DD&to=YYYY-MM-DD&seg.<column>=<value>&...
 &outcome=<column>|none&stage=<stage name>`` (repeated ``seg.<column>`` keys for several values);
@@ -69,43 +99,96 @@ a share link has ``survey=<saved survey id>`` instead of ``sample``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
+if TYPE_CHECKING:  # for annotations only: the sidebar module imports this one
+    from app_support.sidebar import View
+
+# ---------------------------------------------------------------- view and filters
 SAMPLE = "sample"
 UPLOAD = "upload"
 CYCLE = "cycle"
 DATE_RANGE = "date_range"
 SEG_PREFIX = "seg__"
 OUTCOME = "outcome"
-STAGE = "stage"
-STAGE_SELECT = "stage_select"  # widget on the Stage detail page (mirrors STAGE)
-OVERRIDES = "import_overrides"
+
+# ---------------------------------------------------------------- the run
 SOURCE_ID = "source_id"
 UPLOAD_DIGEST = "upload_digest"
 URL_READ = "url_read"
 URL_PENDING = "url_pending"
 VIEW = "view"
+STAGE = "stage"
+STAGE_SELECT = "stage_select"
+STAGE_SEGMENT = "stage_detail_segment"
+SEGMENTS_SEGMENT = "segments_page_segment"
 
+# ---------------------------------------------------------------- import options and stage mapping
+OVERRIDES = "import_overrides"
+MAPPING_REUSED = "data_mapping_reused"
+MAPPING_SKIP = "data_mapping_skip"
+MAPPING_SAVED = "data_mapping_saved"
+MAPPING_EDITOR = "data_mapping_editor"
+MAPPING_EDITOR_SIG = "data_mapping_editor_sig"
+LABEL_PREFIX = "data_label__"
+DATA_STAGES = "data_stages"
+DATA_NA = "data_na"
+DATA_SCALE = "data_scale"
+DATA_OUTCOME = "data_outcome"
+DATA_POSITIVE = "data_positive"
+
+# ---------------------------------------------------------------- saved surveys and share links
 SAVED_ID = "saved_survey_id"
 SAVED_UNLOCKED = "saved_unlocked"
 SAVED_MINE = "saved_mine"
 SAVED_LINKED = "saved_linked"
 SAVED_OPTIONS = "saved_options"
+APP_BASE_URL = "app_base_url"
+LAST_PAGE = "last_page"
+UNLOCK_PASSWORD = "unlock_password"
+SAVE_NAME_PREFIX = "save_name_"
+SAVE_PASSWORD_PREFIX = "save_password_"
+RENAME_PREFIX = "rename_"
+DELETE_SURE_PREFIX = "delete_sure_"
+
+# ---------------------------------------------------------------- action plans and reports
 PLANS = "action_plans"
 PLANS_SOURCE = "action_plans_source"
 PLANS_VERSION = "action_plans_version"
+PLANS_EDITOR_PREFIX = "plans_editor_"
+PLANS_UPLOAD = "plans_upload"
 PLANS_UPLOAD_SEEN = "action_plans_upload_seen"
-APP_BASE_URL = "app_base_url"
-LAST_PAGE = "last_page"
 EXPORT_READY = "export_ready"
 
-# Written by the Cycle designer / Survey builder pages (YAML text of a cycle):
-DESIGNER_CYCLE = "designer_cycle"  # last valid design (read by the Survey builder)
-APPLIED_CYCLE = "applied_cycle"  # the design applied to the survey in use (read by app.py)
-APPLIED_SEEN = "applied_cycle_seen"  # the applied YAML app.py last switched the cycle selector to
+# ---------------------------------------------------------------- cycle designer
+DESIGNER_TABLE = "designer_table"
+DESIGNER_VERSION = "designer_version"
+DESIGNER_EDITOR_PREFIX = "designer_editor_"
+DESIGNER_NAME = "designer_name"
+DESIGNER_DESCRIPTION = "designer_description"
+DESIGNER_SCALE = "designer_scale"
+DESIGNER_START = "designer_start"
+DESIGNER_UPLOAD = "designer_upload"
+DESIGNER_UPLOAD_ID = "designer_upload_id"
+DESIGNER_CYCLE = "designer_cycle"
+APPLIED_CYCLE = "applied_cycle"
+APPLIED_SEEN = "applied_cycle_seen"
 
+# ---------------------------------------------------------------- survey builder
+BUILDER_SOURCE = "builder_source"
+BUILDER_SCALE = "builder_scale"
+BUILDER_LABELS = "builder_labels"
+BUILDER_ORG = "builder_org"
+BUILDER_OVERALL = "builder_overall"
+BUILDER_RECOMMEND = "builder_recommend"
+BUILDER_COMMENTS = "builder_comments"
+BUILDER_SEGMENTS = "builder_segments"
+BUILDER_NA_PREFIX = "builder_na__"
+
+# ---------------------------------------------------------------- option values
 NO_CYCLE = "(stages from the file)"
 DESIGNED = "(designed cycle)"  # CYCLE option: the cycle applied from the Cycle designer
 PROXY_LABEL = "None (proxy)"
@@ -117,42 +200,19 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
 }
 DEFAULT_SAMPLE = "bank_visit"
 
-# Query-parameter names
+# ---------------------------------------------------------------- query-parameter names
 Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SEG = "sample", "cycle", "from", "to", "outcome", "stage", "seg."
 Q_SURVEY = "survey"
 
 
-NAV_RERUN = "nav_rerun"  # a page ran without app.py once (legacy pages/ mode) and asked for a rerun
-
-
-def use_navigation_mode() -> None:
-    """Tell Streamlit this app uses ``st.navigation``, not the legacy ``pages/`` folder listing.
-
-    A server starts in the legacy multipage mode because ``pages/`` exists; it leaves it only when
-    ``st.navigation`` runs. Until then, a first request straight to a page URL (a copied link on a
-    fresh server) would run the page file alone, without app.py's sidebar and data. Called when
-    this module is imported (by app.py or by any page).
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-
-        PagesManager.uses_pages_directory = False
-    except (ImportError, AttributeError):  # pragma: no cover - other streamlit versions
-        pass
-
-
-def rerun_through_app() -> None:
-    """A page ran without app.py (legacy mode, see :func:`use_navigation_mode`): run again, once."""
-    if not st.session_state.get(NAV_RERUN):
-        st.session_state[NAV_RERUN] = True
-        use_navigation_mode()
-        st.rerun()
+# ---------------------------------------------------------------- session
 
 
 def init_session() -> None:
-    """Set defaults and read the URL once per session (call first thing in ``app.py``)."""
+    """Set the defaults and read the URL once per session (first thing of every run)."""
     ss = st.session_state
-    ss.setdefault(OVERRIDES, {})
+    if OVERRIDES not in ss:
+        set_overrides({})
     ss.setdefault(STAGE, None)
     if not ss.get(URL_READ):
         ss[URL_READ] = True
@@ -165,8 +225,53 @@ def init_session() -> None:
     ss.setdefault(SAMPLE, DEFAULT_SAMPLE)
 
 
+def overrides() -> dict:
+    """A copy of the import options chosen on the Data page (``OVERRIDES``)."""
+    return dict(st.session_state.get(OVERRIDES) or {})
+
+
+def set_overrides(new: Mapping, ss: MutableMapping | None = None) -> None:
+    """Replace the import options (``OVERRIDES``): the only writer of that key."""
+    ss = st.session_state if ss is None else ss
+    ss[OVERRIDES] = dict(new)
+
+
+def next_version(key: str) -> int:
+    """Bump the version counter ``key`` (a new editor key drops the editor's edits); returns it."""
+    st.session_state[key] = st.session_state.get(key, 0) + 1
+    return st.session_state[key]
+
+
+def reset_for_new_source(ss: MutableMapping | None = None) -> None:
+    """Forget the filters, import options and selected stage (the data source changed)."""
+    ss = st.session_state if ss is None else ss
+    for key in list(ss.keys()):
+        if key.startswith(SEG_PREFIX) or key in (DATE_RANGE, OUTCOME, STAGE_SELECT, EXPORT_READY):
+            del ss[key]
+    set_overrides({}, ss)
+    ss[STAGE] = None
+
+
+def segment_key(column: str) -> str:
+    """The sidebar multiselect key of segment ``column``."""
+    return SEG_PREFIX + column
+
+
+def view() -> View | None:
+    """The :class:`app_support.sidebar.View` of this run (``None`` before the sidebar ran)."""
+    return st.session_state.get(VIEW)
+
+
+def set_view(current: View) -> None:
+    """Keep the :class:`app_support.sidebar.View` of this run for the page (called by ``app.py``)."""
+    st.session_state[VIEW] = current
+
+
+# ---------------------------------------------------------------- URL
+
+
 def read_query_params(qp) -> dict:
-    """The view described by the URL: ``{"sample", "cycle", "from", "to", "outcome", "stage", "segments"}``."""
+    """The view described by the URL: ``{"sample", "cycle", "from", "to", "outcome", "stage", "survey", "segments"}``."""
     out: dict = {}
     for k in (Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SURVEY):
         if k in qp:
@@ -180,21 +285,8 @@ def read_query_params(qp) -> dict:
     return out
 
 
-def reset_for_new_source(ss: Mapping | None = None) -> None:
-    """Forget the filters, overrides and selected stage (the data source changed)."""
-    ss = st.session_state if ss is None else ss
-    for key in list(ss.keys()):
-        if key.startswith(SEG_PREFIX) or key in (DATE_RANGE, OUTCOME, STAGE_SELECT, EXPORT_READY):
-            del ss[key]
-    ss[OVERRIDES] = {}
-    ss[STAGE] = None
-
-
-def segment_key(column: str) -> str:
-    return SEG_PREFIX + column
-
-
 def parse_date(text: str | None) -> dt.date | None:
+    """An ISO date from the URL, ``None`` when absent or malformed."""
     if not text:
         return None
     try:
@@ -232,16 +324,12 @@ def _normalise(qp: Mapping) -> dict:
     return {k: (list(v) if isinstance(v, (list, tuple)) else [v]) for k, v in qp.items()}
 
 
+def current_query_params() -> dict[str, list[str]]:
+    """The URL's query parameters, every value as a list."""
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
 def write_query_params(desired: dict) -> None:
     """Write ``desired`` to the URL when it differs from what the URL holds."""
-    current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-    if _normalise(current) != _normalise(desired):
+    if _normalise(current_query_params()) != _normalise(desired):
         st.query_params.from_dict(desired)
-
-
-def view():
-    """The :class:`app_support.loaders.View` computed by ``app.py`` for this run."""
-    return st.session_state.get(VIEW)
-
-
-use_navigation_mode()

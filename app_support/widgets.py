@@ -1,4 +1,4 @@
-"""Shared layout helpers: chart + caption + CSV download, safe CSV export, guard messages.
+"""Shared layout helpers: chart + caption + CSV download, safe CSV export, guard messages, formats.
 
 ``safe_csv`` neutralises spreadsheet formulas (a text cell starting with ``= + - @``, tab or CR gets
 a leading apostrophe) through ``cycle_analytics.outputs.export``.
@@ -6,15 +6,19 @@ a leading apostrophe) through ``cycle_analytics.outputs.export``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cycle_analytics.outputs.export import neutralise_cell, to_csv_bytes  # noqa: F401 (re-exported)
+from cycle_analytics.outputs.export import to_csv_bytes
 
 from . import state
+
+STAGE_DETAIL_PAGE = "app_pages/stage_detail.py"  # where a click on a stage leads (path from app.py)
+
 
 def safe_csv(df: pd.DataFrame) -> bytes:
     """CSV bytes for spreadsheets with formula-like text cells and headers neutralised
@@ -23,6 +27,7 @@ def safe_csv(df: pd.DataFrame) -> bytes:
 
 
 def download_button(df: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
+    """A CSV download of ``df`` (formulas neutralised) that does not rerun the app."""
     st.download_button(label, data=safe_csv(df), file_name=file_name, mime="text/csv", key=key,
                        on_click="ignore", icon=":material/download:")
 
@@ -70,9 +75,9 @@ def open_stage(stage: str) -> None:
     """Remember ``stage`` (state + URL) and switch to the Stage detail page."""
     st.session_state[state.STAGE] = stage
     st.session_state.pop(state.STAGE_SELECT, None)
-    qp = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    qp = state.current_query_params()
     qp[state.Q_STAGE] = [stage]
-    st.switch_page("pages/stage_detail.py", query_params=qp)
+    st.switch_page(STAGE_DETAIL_PAGE, query_params=qp)
 
 
 def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto", column_config=None) -> None:
@@ -99,8 +104,6 @@ def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto
 def require_view(*, need_analysis: bool = True):
     """The current view, or stop the page with a helpful message when there is nothing to show."""
     v = state.view()
-    if v is None:
-        state.rerun_through_app()
     if v is None or v.survey is None:
         if v is not None and v.error:
             st.error(v.error)
@@ -125,22 +128,16 @@ def outcome_note(v) -> None:
     if spec.is_proxy:
         st.info("No outcome chosen: importance and penalties use each respondent's mean over their other stages as a proxy outcome. Pick an outcome in the sidebar when the survey has one.", icon=":material/info:")
     else:
-        st.caption(f"Outcome: **{_md_escape(spec.display())}**")
+        st.caption(f"Outcome: **{md_escape(spec.display())}**")
 
 
-def _md_escape(text: str) -> str:
+def md_escape(text: str) -> str:
     """Escape markdown/HTML control characters in a short label (for captions built by the app)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
 
 
-md_escape = _md_escape
-
-
-def has_rows(df: pd.DataFrame | None) -> bool:
-    return df is not None and len(df) > 0
-
-
 def fmt_num(x, digits: int = 2) -> str:
+    """``x`` with thousands separators and ``digits`` decimals; ``–`` for a missing number."""
     try:
         if x is None or (isinstance(x, float) and np.isnan(x)):
             return "–"
@@ -149,8 +146,14 @@ def fmt_num(x, digits: int = 2) -> str:
         return str(x)
 
 
-def figures():
-    """The figure-building module (``cycle_analytics.figures``)."""
-    from cycle_analytics import figures as fg
+def fmt_timestamp(text) -> str:
+    """An ISO timestamp as ``YYYY-MM-DD HH:MM UTC`` (``an earlier session`` when unreadable)."""
+    try:
+        return dt.datetime.fromisoformat(str(text)).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError):
+        return "an earlier session"
 
-    return fg
+
+def file_stem(name: str, fallback: str) -> str:
+    """A download file name stem from a display name: lower case, ``_`` for other characters."""
+    return "".join(ch if ch.isalnum() else "_" for ch in name.casefold()).strip("_") or fallback

@@ -17,26 +17,31 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import socket
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from synth import make_survey  # noqa: E402 (tests/ is put on the path just above)
+
 PAGES = ["overview", "critical_moments", "priorities", "stage_detail", "segments", "trends", "data"]
 
 
 def make_csv(n_ratings: int, path: Path) -> Path:
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    from synth import make_survey
-
+    """A long-layout survey CSV of about ``n_ratings`` ratings (seeded, ``tests/synth.py``)."""
     stages = ("Arrival", "Finding help", "Waiting", "Service", "Payment", "Departure")
     n_resp = int(n_ratings / (len(stages) * 0.9)) + 1
     s = make_survey(n_resp, stages, seed=7, penalties={"Payment": 0.3}, span_days=180)
@@ -57,33 +62,14 @@ def make_csv(n_ratings: int, path: Path) -> Path:
 
 
 def timed(fn) -> float:
+    """Wall time of one call of ``fn`` in seconds."""
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
 
 
-def _navigation_not_pages_dir() -> None:
-    """Make AppTest rerun app.py (its st.navigation) on every run, as the server does.
-
-    AppTest (streamlit 1.67) recomputes ``PagesManager.uses_pages_directory`` from the existence of
-    ``pages/`` before each run, and then reruns execute the page file alone; see tests/test_app.py.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-
-
 def bench_server(csv: Path) -> dict:
-    from streamlit.testing.v1 import AppTest
-
-    _navigation_not_pages_dir()
-
+    """Rerun times of ``app.py`` under AppTest with ``csv`` uploaded."""
     data = csv.read_bytes()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     t_start = timed(at.run)
@@ -94,22 +80,22 @@ def bench_server(csv: Path) -> dict:
 
     first_visit, switches = {}, []
     for p in PAGES:  # first visit of each page (analysis cached, page-specific caches cold)
-        first_visit[p] = timed(lambda: at.switch_page(f"pages/{p}.py").run())
+        first_visit[p] = timed(lambda: at.switch_page(f"app_pages/{p}.py").run())
         assert not at.exception, (p, [e.value for e in at.exception])
     for _ in range(2):
         for p in PAGES:
-            switches.append((p, timed(lambda: at.switch_page(f"pages/{p}.py").run())))
+            switches.append((p, timed(lambda: at.switch_page(f"app_pages/{p}.py").run())))
     out["first visit per page"] = first_visit
     out["page switch (warm) median"] = statistics.median(t for _, t in switches)
     worst = max(switches, key=lambda x: x[1])
     out[f"page switch (warm) max ({worst[0]})"] = worst[1]
 
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     filt = {}
     filt["segment filter on (first time: filter + analysis)"] = timed(lambda: at.multiselect(key="seg__region").set_value(["North"]).run())
     filt["segment filter off (cached)"] = timed(lambda: at.multiselect(key="seg__region").set_value([]).run())
     filt["segment filter on again (cached)"] = timed(lambda: at.multiselect(key="seg__region").set_value(["North"]).run())
-    filt["page switch with filter (cached)"] = timed(lambda: at.switch_page("pages/priorities.py").run())
+    filt["page switch with filter (cached)"] = timed(lambda: at.switch_page("app_pages/priorities.py").run())
     lo, hi = at.date_input(key="date_range").value
     filt["date range change (first time)"] = timed(lambda: at.date_input(key="date_range").set_value((lo, lo + dt.timedelta(days=60))).run())
     filt["date range back to full (cached)"] = timed(lambda: at.date_input(key="date_range").set_value((lo, hi)).run())
@@ -124,10 +110,9 @@ TRIVIAL_APP = '''import plotly.graph_objects as go\nimport streamlit as st\nst.p
 
 
 def bench_browser(n: int = 3) -> dict:
-    import socket
-    import subprocess
-    import urllib.request
-
+    """Median browser time to the first drawn Plotly chart: a trivial page against the dashboard."""
+    # Only with --browser: playwright is a test-only dependency, and the browser-test conftest
+    # (CHROMIUM settings) is importable only once its folder is on the path.
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT / "tests" / "browser"))

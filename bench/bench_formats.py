@@ -1,10 +1,17 @@
 """Benchmark of issue 5: a 50,000-response Qualtrics export with 30 rating questions vs the same data as a plain wide CSV (target: <= 2x)."""
-import io, json, time, sys
-import numpy as np, pandas as pd
+import io
+import json
+import sys
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cycle_analytics.ingest.importer import import_survey
-from cycle_analytics.ingest.labels import apply_labels
+
+import numpy as np
+import pandas as pd
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
+from cycle_analytics.ingest.importer import import_survey  # noqa: E402
+from cycle_analytics.ingest.labels import apply_labels  # noqa: E402
+from measure import best_call  # noqa: E402
+
 n, q = 50_000, 30
 rng = np.random.default_rng(1)
 scores = rng.integers(1, 6, (n, q)).astype(str)
@@ -24,16 +31,11 @@ buf = io.StringIO()
 pd.DataFrame([texts, imp], columns=body.columns).to_csv(buf, index=False)
 body.to_csv(buf, index=False, header=False)
 q_bytes = b"\xef\xbb\xbf" + buf.getvalue().encode()
-def t(fn, k=3):
-    best = 1e9
-    for _ in range(k):
-        t0 = time.perf_counter(); r = fn(); best = min(best, time.perf_counter() - t0)
-    return best, r
-tp, sp = t(lambda: import_survey(plain_bytes, file_name="plain.csv"))
-tq, sq = t(lambda: import_survey(q_bytes, file_name="qualtrics.csv"))
+tp, sp = best_call(lambda: import_survey(plain_bytes, file_name="plain.csv"), 3)
+tq, sq = best_call(lambda: import_survey(q_bytes, file_name="qualtrics.csv"), 3)
 print(f"plain wide CSV {len(plain_bytes)/1e6:.1f} MB: {tp:.2f} s  ratings={sp.info.ratings}")
 print(f"qualtrics CSV  {len(q_bytes)/1e6:.1f} MB: {tq:.2f} s  ratings={sq.info.ratings} format={sq.info.format}  ratio={tq/tp:.2f}")
 labels = np.array(["Very dissatisfied","Dissatisfied","Neither satisfied nor dissatisfied","Satisfied","Very satisfied"], dtype=object)
 lab = pd.DataFrame(labels[scores.astype(int) - 1], columns=qcols)
-tl, res = t(lambda: apply_labels(lab), k=2)
+tl, res = best_call(lambda: apply_labels(lab), 2)
 print(f"apply_labels on {n} x {q} text labels: {tl:.2f} s, converted {res.codes.shape}")

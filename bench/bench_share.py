@@ -32,6 +32,10 @@ sys.path[:0] = [str(ROOT)]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import best_call as best  # noqa: E402
 
+from cycle_analytics.dataset import ImportOptions  # noqa: E402
+from cycle_analytics.ingest.importer import import_survey  # noqa: E402
+from cycle_analytics.storage import ENV_DATA_DIR, ENV_URL, open_store  # noqa: E402
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -46,12 +50,8 @@ def main() -> None:
                        check=True)
 
     data_dir = tempfile.mkdtemp(prefix="bench_share_")
-    os.environ["CYCLE_ANALYTICS_DATA_DIR"] = data_dir
-    os.environ.pop("CYCLE_ANALYTICS_DATABASE_URL", None)
-
-    from cycle_analytics.dataset import ImportOptions
-    from cycle_analytics.ingest.importer import import_survey
-    from cycle_analytics.storage.store import open_store
+    os.environ[ENV_DATA_DIR] = data_dir
+    os.environ.pop(ENV_URL, None)
 
     raw = csv.read_bytes()
     options = ImportOptions(na_values=("N/A",))
@@ -62,16 +62,9 @@ def main() -> None:
     assert len(loaded.survey.ratings) == len(survey.ratings)
     db = Path(data_dir) / "cycle_analytics.sqlite3"
 
-    from streamlit.runtime.pages_manager import PagesManager
+    # Streamlit (and, through app.py, scipy, statsmodels and plotly) is imported only now, so that the
+    # first open_link below measures a new server process with these imports included.
     from streamlit.testing.v1 import AppTest
-
-    original = PagesManager.__init__
-
-    def init(self, *a, **k):  # run app.py's st.navigation on every rerun, as the server does
-        original(self, *a, **k)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
 
     def open_link() -> tuple[float, AppTest]:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)

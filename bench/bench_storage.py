@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from cycle_analytics.storage import store as storage  # noqa: E402
+from cycle_analytics import storage  # noqa: E402
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

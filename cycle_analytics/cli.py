@@ -15,6 +15,11 @@ from pathlib import Path
 
 from cycle_analytics.errors import SurveyError
 
+# The analysis modules are imported inside the functions that use them, not here: importing them
+# costs about 0.9 s (pandas, pyarrow, scipy, statsmodels) and 0.15 s more for ``report`` (plotly),
+# measured with ``python -X importtime`` on 2 cores, which ``--help`` and a mistyped option would
+# otherwise pay (``python -m cycle_analytics --help`` takes about 0.1 s).
+
 
 def _split_list(text: str | None) -> tuple[str, ...] | None:
     """Split ``A,B,"C, with comma"`` the way a CSV line is split."""
@@ -60,7 +65,8 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
 
 
 def import_options_from_args(args: argparse.Namespace):
-    from cycle_analytics.cycles import load_cycle
+    """The :class:`~cycle_analytics.dataset.ImportOptions` the command-line arguments ask for."""
+    from cycle_analytics.cycles import load_cycle  # lazy: start-up cost, see the note at the top
     from cycle_analytics.dataset import ImportOptions
     from cycle_analytics.scales import parse_scale
 
@@ -81,9 +87,9 @@ def import_options_from_args(args: argparse.Namespace):
 
 def run_analysis(args: argparse.Namespace):
     """Import and analyse as the arguments say; returns (survey, analysis or None)."""
-    from cycle_analytics.stats.analysis import AnalysisSettings, analyze, outcome_spec
-    from cycle_analytics.dataset import PROXY_OUTCOME
+    from cycle_analytics.dataset import PROXY_OUTCOME  # lazy: start-up cost, see the note at the top
     from cycle_analytics.ingest.importer import import_survey
+    from cycle_analytics.stats.analysis import AnalysisSettings, analyze, outcome_spec
 
     path = Path(args.file)
     if not path.exists():
@@ -150,7 +156,7 @@ def format_summary(survey, analysis) -> str:
 
 def write_reports(args: argparse.Namespace) -> int:
     """``report``: the HTML report and/or the Excel workbook of the analysis."""
-    from cycle_analytics.outputs.report import excel_report, html_report
+    from cycle_analytics.outputs.report import excel_report, html_report  # lazy: start-up cost, see the note at the top
 
     if not args.html and not args.xlsx:
         raise SurveyError("Name at least one output: --html OUT.html and/or --xlsx OUT.xlsx.")
@@ -175,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "analyze":
             survey, analysis = run_analysis(args)
             if args.json:
-                from cycle_analytics.stats.analysis import analysis_json
+                from cycle_analytics.stats.analysis import analysis_json  # lazy: start-up cost, see the note at the top
 
                 json.dump(analysis_json(survey, analysis), sys.stdout, ensure_ascii=False, allow_nan=False)
                 sys.stdout.write("\n")

@@ -25,7 +25,10 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import yaml
+
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import parse_scale
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
@@ -103,17 +106,6 @@ class Cycle:
     def with_stages(self, stages) -> "Cycle":
         return replace(self, stages=tuple(stages))
 
-    def to_dict(self) -> dict:
-        out = {"name": self.name, "description": self.description}
-        if self.scale:
-            out["scale"] = self.scale
-        out["stages"] = []
-        for s in self.stages:
-            d = asdict(s)
-            d["aliases"] = list(s.aliases)
-            out["stages"].append({k: v for k, v in d.items() if k == "name" or _worth_saving(v)})
-        return out
-
 
 def _worth_saving(value) -> bool:
     """Leave empty and false fields out of saved files, but keep numbers such as a target of 0."""
@@ -147,8 +139,32 @@ def normalise_key(text: object) -> str:
     return _KEY_RE.sub("", str(text).casefold())
 
 
+def cycle_to_dict(cycle: Cycle) -> dict:
+    """The dictionary form of ``cycle``: the template file format (see the module docstring).
+
+    Empty and false stage fields are left out; numbers are kept, so a target of 0 survives.
+    :func:`cycle_from_dict` reads it back (and the dictionaries of every field that older saves hold).
+
+    >>> d = cycle_to_dict(Cycle("Demo", (Stage("Wait", target=0.0), Stage("Pay", aliases=("till",)))))
+    >>> d["stages"]
+    [{'name': 'Wait', 'target': 0.0}, {'name': 'Pay', 'aliases': ['till']}]
+    >>> cycle_from_dict(d) == Cycle("Demo", (Stage("Wait", target=0.0), Stage("Pay", aliases=("till",))))
+    True
+    """
+    out = {"name": cycle.name, "description": cycle.description}
+    if cycle.scale:
+        out["scale"] = cycle.scale
+    out["stages"] = []
+    for s in cycle.stages:
+        d = asdict(s)
+        d["aliases"] = list(s.aliases)
+        out["stages"].append({k: v for k, v in d.items() if k == "name" or _worth_saving(v)})
+    return out
+
+
 def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
-    """Build a :class:`Cycle` from the dictionary form, with one clear sentence on any problem."""
+    """Build a :class:`Cycle` from the dictionary form (:func:`cycle_to_dict`), with one clear
+    sentence on any problem; ``source`` names the input in that sentence."""
     if not isinstance(data, dict):
         raise SurveyError(f"The {source} is not a mapping with 'name' and 'stages'.")
     stages_in = data.get("stages")
@@ -183,8 +199,6 @@ def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
         )
     scale = data.get("scale")
     if scale not in (None, ""):
-        from cycle_analytics.scales import parse_scale
-
         try:
             parse_scale(str(scale))
         except SurveyError:
@@ -219,8 +233,6 @@ def parse_cycle(text: str, *, suffix: str = ".yaml", source: str = "cycle file")
         if suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            import yaml
-
             data = yaml.safe_load(text)
     except Exception as exc:  # parser messages vary; one sentence is what the user needs
         kind = "JSON" if suffix.lower() == ".json" else "YAML"
@@ -234,11 +246,9 @@ def parse_cycle(text: str, *, suffix: str = ".yaml", source: str = "cycle file")
 
 def dump_cycle(cycle: Cycle, *, fmt: str = "yaml") -> str:
     """The text of ``cycle`` in the template format (``fmt`` is ``"yaml"`` or ``"json"``)."""
-    data = cycle.to_dict()
+    data = cycle_to_dict(cycle)
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    import yaml
-
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 

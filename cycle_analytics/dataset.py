@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.cycles import Cycle
+from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 
 
@@ -103,6 +104,41 @@ class ImportOptions:
     stage_map: tuple[tuple[str, str | None], ...] = ()
 
 
+def validate_import_options(options: ImportOptions) -> ImportOptions:
+    """Check the options the importer relies on; returns them.
+
+    Raises :class:`~cycle_analytics.errors.SurveyError` when ``options`` is not an
+    :class:`ImportOptions`, or its layout, scale or cycle has the wrong kind of value.
+
+    >>> validate_import_options(ImportOptions(layout="wide")).layout
+    'wide'
+    """
+    if not isinstance(options, ImportOptions):
+        raise SurveyError(f"The import options must be an ImportOptions, not a {type(options).__name__}.")
+    if options.layout not in (None, "long", "wide"):
+        raise SurveyError(f"The layout must be 'long' or 'wide', not {options.layout!r}.")
+    if options.scale is not None and not isinstance(options.scale, Scale):
+        raise SurveyError(f"The scale must be a Scale such as 1-5, not {options.scale!r}.")
+    if options.cycle is not None and not isinstance(options.cycle, Cycle):
+        raise SurveyError("The cycle option must be a Cycle (load one with cycles.load_cycle).")
+    return options
+
+
+@dataclass(frozen=True)
+class UnknownLabel:
+    """An answer text in a label column that no label set, number or user mapping explains.
+
+    ``count``: answers holding it; ``columns``: the columns it occurs in, in file order.
+    """
+
+    label: str
+    count: int
+    columns: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", tuple(self.columns))  # a list read back from JSON
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """The import summary: accounting, detected structure and what was assumed."""
@@ -123,6 +159,7 @@ class DatasetInfo:
     comment_column: str | None = None
     na_values: tuple[str, ...] = ()
     na_answers: int = 0  # answers read as "no answer" through N/A codes
+    unknown_labels: tuple[UnknownLabel, ...] = ()  # most answers first (the notes say the same in words)
     scale_source: str = "inferred"  # "inferred" | "user" | "cycle" | "labels"
     columns: tuple[ColumnRole, ...] = ()
     notes: tuple[str, ...] = ()
@@ -147,6 +184,7 @@ class DatasetInfo:
             "comment_column": self.comment_column,
             "na_values": list(self.na_values),
             "na_answers": int(self.na_answers),
+            "unknown_labels": [{"label": u.label, "count": int(u.count), "columns": list(u.columns)} for u in self.unknown_labels],
             "columns": [{"column": c.column, "role": c.role, "detail": c.detail} for c in self.columns],
             "notes": list(self.notes),
             "source": dict(self.source),

@@ -13,6 +13,7 @@ Definitions (documented in docs/statistics.md and used by every module):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,8 +110,6 @@ def parse_scale(text: str) -> Scale:
     >>> parse_scale("0-10")
     Scale(minimum=0, maximum=10)
     """
-    import re
-
     m = re.fullmatch(r"\s*(-?\d+)\s*(?:-|\.\.|to|–)\s*(-?\d+)\s*", str(text))
     if not m:
         raise SurveyError(f"The scale {text!r} is not of the form MIN-MAX, for example 1-5 or 0-10.")
@@ -124,7 +123,7 @@ def infer_scale(values: np.ndarray, *, coverage: float = 0.99) -> Scale | None:
 
     >>> infer_scale(np.array([1, 2, 5, 4, 3]))
     Scale(minimum=1, maximum=5)
-    >>> infer_scale(np.array([0, 10, 7, 9])) 
+    >>> infer_scale(np.array([0, 10, 7, 9]))
     Scale(minimum=0, maximum=10)
     """
     v = np.asarray(values, dtype=float)

@@ -26,10 +26,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from cycle_analytics.ingest.formats.base import Preview
 
 ROWS = ("Check-in", "Room", "Staff", "Check-out")
 MATRIX_Q = "How satisfied or dissatisfied were you with each part of your stay?"
@@ -146,8 +151,6 @@ def _csv_bytes(rows, *, encoding="utf-8", delimiter=",", trailing=False, lineter
 
 def _xlsx_bytes(sheets: dict) -> bytes:
     """``sheets``: name -> list of rows (cells: str, int, float, datetime or None)."""
-    import xlsxwriter
-
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                                    "strings_to_urls": False})
@@ -200,8 +203,6 @@ def _qualtrics_rows(s: SmallSurvey, *, choice_text: bool, tz: str | None = "Euro
         d = {"ImportId": k}
         if tz and k in ("startDate", "endDate", "recordedDate"):
             d["timeZone"] = tz
-        import json
-
         return json.dumps(d, separators=(",", ":"))
 
     rows = [ids, texts, [imp(k) for k in imports]]
@@ -405,11 +406,7 @@ def build_all(survey: SmallSurvey | None = None) -> dict[str, Built]:
 def preview_of(data: bytes, file_name: str = "", n_rows: int = 20):
     """A :class:`~cycle_analytics.ingest.formats.base.Preview` of ``data`` built with the standard library
     (csv) and python-calamine, so that the detectors are tested apart from ``reading.py``."""
-    from cycle_analytics.ingest.formats.base import Preview
-
     if data[:2] == b"PK":
-        from python_calamine import CalamineWorkbook
-
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         for name in wb.sheet_names:
             grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)

@@ -5,6 +5,7 @@ Run: ``python -m pytest tests/test_app.py -q``. No browser is needed (see tests/
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -13,34 +14,18 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.widgets import neutralise_cell, safe_csv
-from cycle_analytics.dataset import ImportOptions
+from app_support.widgets import safe_csv, selected_stage
+from cycle_analytics.cycles import load_cycle
+from cycle_analytics.dataset import PROXY_OUTCOME, ImportOptions
 from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.outputs.export import neutralise_cell
+from cycle_analytics.stats.analysis import analyze
+from cycle_analytics.stats.headline import headline_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 SAMPLES = ROOT / "data" / "sample"
 PAGES = ["overview", "critical_moments", "priorities", "stage_detail", "segments", "trends", "data"]
-
-
-@pytest.fixture(autouse=True)
-def _navigation_not_pages_dir(monkeypatch):
-    """Make AppTest run app.py's ``st.navigation`` on every rerun, as the real server does.
-
-    AppTest (streamlit 1.67) resets ``PagesManager.uses_pages_directory`` before each run and
-    recomputes it from the existence of ``pages/``; being true, every rerun after the first then
-    executes the page file alone (legacy multipage mode), skipping app.py and its sidebar. The
-    server sets the flag to false for good once ``st.navigation`` is called; we do the same.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def new_app() -> AppTest:
@@ -52,7 +37,7 @@ def assert_clean(at: AppTest, where: str = "") -> None:
 
 
 def visit(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert_clean(at, page)
     return at
 
@@ -113,10 +98,28 @@ def wide_csv(n=60, stages=("Arrival", "Service", "Payment"), *, dates=True, segm
 
 @pytest.fixture(scope="module")
 def bank_survey():
+    """The bank sample as the app opens it: with its own cycle template."""
     data = (SAMPLES / "bank_visit_long.csv").read_bytes()
-    from cycle_analytics.cycles import load_cycle
-
     return import_survey(data, ImportOptions(cycle=load_cycle("bank_visit")), file_name="bank_visit_long.csv")
+
+
+@pytest.fixture(scope="module")
+def bank_analysis(bank_survey):
+    """``analyze()`` of the bank sample with its default outcome, as the app runs it."""
+    return analyze(bank_survey)
+
+
+def number(text: str) -> float:
+    """A number as the app shows it (thousands separators, a sign, a unit after a space)."""
+    return float(text.replace(",", "").replace("%", "").split(" ")[0])
+
+
+def shown_table(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table on the page that has ``columns`` (AppTest does not expose a table's key)."""
+    for d in at.dataframe:
+        if set(columns) <= set(d.value.columns):
+            return d.value
+    raise AssertionError(f"no table with {columns}: {[list(d.value.columns) for d in at.dataframe]}")
 
 
 def test_opens_on_bank_sample_with_headline(bank_survey):
@@ -144,6 +147,93 @@ def test_data_page_accounting(bank_survey):
     assert metric(at, "Accepted") == f"{info.rows_accepted:,}"
     assert metric(at, "Rejected") == f"{info.rows_rejected:,}"
     assert "(holds)" in at.dataframe[0].value.to_string()
+
+
+# ---------------------------------------------------------------- numbers on each page against analyze()
+
+
+def test_overview_numbers_match_the_analysis(bank_survey, bank_analysis):
+    at = visit(new_app().run(), "overview")
+    h = headline_figures(bank_survey, bank_analysis.outcome)
+    outcome = bank_survey.responses[bank_analysis.outcome.column]
+    assert metric(at, "Responses") == f"{len(bank_survey.responses):,}"
+    assert number(metric(at, "Overall satisfaction")) == pytest.approx(outcome.mean(), abs=0.005)
+    assert metric(at, "Overall satisfaction") == f"{h.outcome_mean:.2f}"
+    assert metric(at, "NPS") == f"{h.nps:+.0f}"
+    assert metric(at, "Critical moments") == str(len(bank_analysis.critical_moments))
+
+
+def test_overview_without_outcome_shows_the_average_stage_score(bank_survey):
+    at = new_app().run()
+    at.selectbox(key="outcome").set_value("None (proxy)").run()
+    assert_clean(at, "proxy")
+    proxy = analyze(bank_survey, outcome=PROXY_OUTCOME)
+    assert number(metric(at, "Average stage score")) == round(proxy.scores["score_100"].mean())
+    assert metric(at, "Critical moments") == str(len(proxy.critical_moments))
+
+
+def test_critical_moments_penalty_of_the_top_stage(bank_analysis):
+    at = visit(new_app().run(), "critical_moments")
+    pen = bank_analysis.penalties.sort_values("penalty", ascending=False)
+    top = str(pen["stage"].iloc[0])
+    shown = shown_table(at, "stage", "verdict", "penalty").assign(stage=lambda d: d["stage"].astype(str)).set_index("stage")
+    assert shown.loc[top, "penalty"] == pytest.approx(pen["penalty"].iloc[0])
+    assert shown.loc[top, "verdict"] == bank_analysis.moments.set_index(bank_analysis.moments["stage"].astype(str)).loc[top, "verdict"]
+    assert list(shown.index) == [str(x) for x in bank_analysis.moments["stage"]]
+
+
+def test_priorities_rank_one_stage(bank_analysis):
+    at = visit(new_app().run(), "priorities")
+    shown = shown_table(at, "rank", "stage", "priority_score")
+    pr = bank_analysis.priorities.sort_values("rank")
+    first = shown[shown["rank"] == 1].iloc[0]
+    assert str(first["stage"]) == str(pr["stage"].iloc[0])
+    assert first["priority_score"] == pytest.approx(pr["priority_score"].iloc[0])
+    assert str(at.data_editor[0].value["stage"].iloc[0]) == str(pr["stage"].iloc[0])  # the plans start from rank 1
+
+
+def test_stage_detail_answers_and_mean(bank_survey):
+    stage = "Receiving the money"
+    at = new_app()
+    at.query_params["stage"] = stage
+    visit(at.run(), "stage_detail")
+    ratings = bank_survey.ratings
+    scores = ratings.loc[ratings["stage"].astype(str) == stage, "score"].dropna()
+    assert at.selectbox(key="stage_select").value == stage
+    assert metric(at, "Answers") == f"{len(scores):,}"
+    assert metric(at, "Mean") == f"{scores.mean():,.2f}"
+
+
+def test_segments_tests_match_the_analysis(bank_analysis):
+    at = visit(new_app().run(), "segments")
+    shown = shown_table(at, "segment", "stage", "statistic")
+    expected = bank_analysis.segment_tests
+    assert len(shown) == len(expected) > 0
+    assert shown["statistic"].to_numpy() == pytest.approx(expected["statistic"].to_numpy())
+    flagged = bank_analysis.segments[bank_analysis.segments["flag"].astype(str) == "below"]
+    if len(flagged):
+        assert shown_table(at, "segment", "value", "diff_vs_rest")["diff_vs_rest"].to_numpy() == pytest.approx(flagged["diff_vs_rest"].to_numpy())
+
+
+def test_trends_change_matches_the_analysis(bank_analysis):
+    at = visit(new_app().run(), "trends")
+    expected = bank_analysis.trend_change
+    assert len(expected) > 0
+    shown = shown_table(at, *expected.columns)
+    assert [str(x) for x in shown["stage"]] == [str(x) for x in expected["stage"]]
+    numeric = [c for c in expected.columns if pd.api.types.is_float_dtype(expected[c])]
+    assert numeric
+    for col in numeric:
+        assert shown[col].to_numpy(dtype=float) == pytest.approx(expected[col].to_numpy(dtype=float), nan_ok=True), col
+
+
+def test_data_page_rows_read_are_accepted_plus_rejected():
+    data = wide_csv(n=40) + b",2026-03-01,North,3,3,3,3,\n"  # a row without an id is rejected
+    expected = import_survey(data, ImportOptions(), file_name="survey.csv").info
+    at = visit(upload(new_app().run(), data), "data")
+    read, accepted, rejected = (number(metric(at, k)) for k in ("Rows read", "Accepted", "Rejected"))
+    assert (read, accepted, rejected) == (expected.rows_read, expected.rows_accepted, expected.rows_rejected)
+    assert read == accepted + rejected and rejected >= 1
 
 
 def test_upload_wide_sample_every_page():
@@ -203,8 +293,6 @@ def test_filter_that_selects_nobody():
     # North = even rows; restricting the date range to one odd day leaves nobody in North.
     at = upload(new_app().run(), wide_csv())
     at.multiselect(key="seg__region").set_value(["North"]).run()
-    import datetime as dt
-
     at.date_input(key="date_range").set_value((dt.date(2026, 1, 2), dt.date(2026, 1, 2))).run()
     assert_clean(at)
     for page in PAGES[:-1]:
@@ -291,8 +379,6 @@ def test_stage_with_only_na_answers_via_data_page():
 
 
 def test_selected_stage_reads_customdata():
-    from app_support.widgets import selected_stage
-
     event = {"selection": {"points": [{"curve_number": 0, "point_index": 2, "customdata": ["Receiving the money", 120]}]}}
     assert selected_stage(event) == "Receiving the money"
     assert selected_stage({"selection": {"points": []}}) is None

@@ -1,5 +1,5 @@
 """AppTest tests of saved surveys, share links, passwords, the Saved surveys page, action plans and
-report exports (issue 6, app side).
+report exports, on the app side.
 
 Every test stores its saved surveys in its own temporary folder (``CYCLE_ANALYTICS_DATA_DIR``),
 never in ./var. Run: ``python -m pytest tests/test_app_sharing.py -q``.
@@ -14,9 +14,16 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from cycle_analytics.storage.store import open_store
+from app_support import sharing
+from cycle_analytics.cycles import load_cycle
+from cycle_analytics.dataset import ImportOptions
+from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.stats.analysis import analyze
+from cycle_analytics.stats.filters import filter_survey
+from cycle_analytics.storage import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -25,18 +32,9 @@ NOT_FOUND = "There is no saved survey at this link."
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
-    """Saved surveys in a temporary folder; app.py's st.navigation on every rerun (see test_app.py)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
+    """Saved surveys in a temporary folder, never in ./var or a configured database."""
     monkeypatch.setenv("CYCLE_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CYCLE_ANALYTICS_DATABASE_URL", raising=False)
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def new_app(query: dict | None = None) -> AppTest:
@@ -81,6 +79,13 @@ def store(tmp_path):
     return open_store(tmp_path / "data")
 
 
+@pytest.fixture(scope="module")
+def bank_survey():
+    """The bank sample as the app opens it: with its own cycle template."""
+    data = (ROOT / "data" / "sample" / "bank_visit_long.csv").read_bytes()
+    return import_survey(data, ImportOptions(cycle=load_cycle("bank_visit")), file_name="bank_visit_long.csv")
+
+
 # ---------------------------------------------------------------- save and open a link
 
 
@@ -105,10 +110,34 @@ def test_saved_link_opens_same_view_in_fresh_session(tmp_path):
     assert store(tmp_path).load(sid).name == "Bank survey, filtered"
 
 
+def test_filtered_link_shows_the_numbers_of_the_filtered_survey(bank_survey):
+    branch = str(bank_survey.responses["branch"].cat.categories[0])
+    at = clean(new_app({"seg.branch": branch}).run(), "filtered")
+    fresh = clean(new_app(link_query(save(at, "One branch"))).run(), "open link")
+    filtered = filter_survey(bank_survey, segments={"branch": [branch]})
+    expected = analyze(filtered)
+    shown = metrics(fresh)
+    assert shown["Responses"] == f"{len(filtered.responses):,}"
+    assert shown["Overall satisfaction"] == f"{filtered.responses[expected.outcome.column].mean():.2f}"
+    assert shown["Critical moments"] == str(len(expected.critical_moments))
+
+
+def test_saved_page_lists_the_respondents(bank_survey, tmp_path):
+    at = clean(new_app().run())
+    sid = survey_id(save(at, "Bank"))
+    at.switch_page("app_pages/saved.py").run()
+    clean(at, "saved page")
+    n = len(bank_survey.responses)
+    assert any(f"· {n:,} respondents" in m.value for m in at.markdown)  # "In use: ... · N respondents"
+    label = next(e.label for e in at.expander if e.label.startswith("Bank"))
+    assert f"{n:,} respondents" in label and "in use" in label
+    assert [e.respondents for e in store(tmp_path).list_saved() if e.id == sid] == [n]
+
+
 def test_link_keeps_page_and_stage():
     at = clean(new_app().run())
-    at.switch_page("pages/priorities.py").run()
-    at.switch_page("pages/saved.py").run()
+    at.switch_page("app_pages/priorities.py").run()
+    at.switch_page("app_pages/saved.py").run()
     link = save(clean(at), "Priorities view", where="page")
     assert urllib.parse.urlsplit(link).path.rstrip("/").endswith("priorities"), link
 
@@ -149,7 +178,7 @@ def test_password_protected_link():
     fresh.button(key="unlock_button").click().run()
     clean(fresh, "right password")
     assert metrics(fresh) == before
-    fresh.switch_page("pages/critical_moments.py").run()  # unlocked for the rest of the session
+    fresh.switch_page("app_pages/critical_moments.py").run()  # unlocked for the rest of the session
     clean(fresh, "next page")
     assert fresh.get("plotly_chart")
 
@@ -160,7 +189,7 @@ def test_password_protected_link():
 def test_rename_and_delete_on_saved_page(tmp_path):
     at = clean(new_app().run())
     sid = survey_id(save(at, "First name"))
-    at.switch_page("pages/saved.py").run()
+    at.switch_page("app_pages/saved.py").run()
     clean(at, "saved page")
     assert any(e.label.startswith("First name") for e in at.expander)
 
@@ -184,7 +213,7 @@ def test_replace_data_with_upload(tmp_path):
     sid = survey_id(save(at, "Will be replaced"))
     csv = (ROOT / "data" / "sample" / "customer_lifecycle_wide.csv").read_bytes()
     at.file_uploader(key="upload").set_value(("other.csv", csv, "text/csv")).run()
-    at.switch_page("pages/saved.py").run()
+    at.switch_page("app_pages/saved.py").run()
     at.button(key=f"replace_{sid}").click().run()
     clean(at, "replace")
     loaded = store(tmp_path).load(sid)
@@ -200,7 +229,7 @@ def test_open_from_saved_page_and_hostile_name_is_text():
     sid = survey_id(save(at, "<b>Bank</b> *x*"))
     at.selectbox(key="sample").select("customer_lifecycle").run()
     assert metrics(clean(at, "other sample")) != bank
-    at.switch_page("pages/saved.py").run()
+    at.switch_page("app_pages/saved.py").run()
     label = next(e.label for e in clean(at, "saved page").expander if "Bank" in e.label)
     assert label.startswith(r"\<b\>Bank\</b\> \*x\*"), label  # markdown-escaped: shown as typed
     at.button(key=f"open_{sid}").click().run()
@@ -219,7 +248,7 @@ def plan_csv(rows: list[dict]) -> bytes:
 def test_action_plans_validated_saved_and_round_tripped(tmp_path):
     at = clean(new_app().run())
     sid = survey_id(save(at, "With plans"))
-    at.switch_page("pages/priorities.py").run()
+    at.switch_page("app_pages/priorities.py").run()
     clean(at, "priorities")
     editor = at.data_editor[0].value
     stages = at.session_state["view"].survey.stages
@@ -244,7 +273,7 @@ def test_action_plans_validated_saved_and_round_tripped(tmp_path):
 
     fresh = clean(new_app({"survey": sid}).run())
     assert any("open action plan" in c.value for c in fresh.caption)  # marked on the journey
-    fresh.switch_page("pages/priorities.py").run()
+    fresh.switch_page("app_pages/priorities.py").run()
     clean(fresh, "priorities after reopening")
     shown = fresh.data_editor[0].value
     assert shown["action"].tolist() == ["Open a second desk"] and shown["status"].tolist() == ["in progress"]
@@ -252,7 +281,7 @@ def test_action_plans_validated_saved_and_round_tripped(tmp_path):
 
 def test_plans_made_before_saving_are_saved_with_the_survey(tmp_path):
     at = clean(new_app().run())
-    at.switch_page("pages/priorities.py").run()
+    at.switch_page("app_pages/priorities.py").run()
     first = str(at.data_editor[0].value["stage"].iloc[0])
     at.file_uploader(key="plans_upload").set_value(
         ("p.csv", plan_csv([{"stage": first, "action": "Train staff", "status": "planned"}]), "text/csv")).run()
@@ -265,8 +294,6 @@ def test_plans_made_before_saving_are_saved_with_the_survey(tmp_path):
 
 
 def test_report_buttons_give_html_and_workbook(monkeypatch):
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
     files: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
 
@@ -295,8 +322,6 @@ def test_report_buttons_give_html_and_workbook(monkeypatch):
     assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == stages
 
     # a rerun does not rebuild them (cached on the analysis key)
-    from app_support import sharing
-
     calls = []
     monkeypatch.setattr("cycle_analytics.outputs.report.html_report", lambda *a, **k: calls.append(1) or "")
     at.run()
@@ -329,12 +354,12 @@ def test_owner_is_recorded_and_lists_are_per_user(tmp_path):
     assert any("Signed in as ann@example" in c.value for c in ann.sidebar.caption)
     sid = survey_id(save(ann, "Ann's survey"))
     assert store(tmp_path).load(sid).owner == "ann@example.com"
-    ann.switch_page("pages/saved.py").run()
+    ann.switch_page("app_pages/saved.py").run()
     assert any(e.label.startswith("Ann's survey") for e in clean(ann).expander)
 
     bob = clean(auth_app({"is_logged_in": True, "email": "bob@example.com"}, {"survey": sid}).run())
     assert bob.metric  # a colleague with the link sees the survey
-    bob.switch_page("pages/saved.py").run()
+    bob.switch_page("app_pages/saved.py").run()
     assert not any(e.label.startswith("Ann's survey") for e in clean(bob).expander)  # but it is not in his list
 
 
@@ -342,7 +367,7 @@ def test_data_page_of_a_saved_survey_explains_why_choices_are_fixed():
     at = clean(new_app().run(), "start")
     link = save(at, "Bank survey")
     fresh = clean(new_app(link_query(link)).run(), "open link")
-    fresh.switch_page("pages/data.py").run()
+    fresh.switch_page("app_pages/data.py").run()
     clean(fresh, "data page")
     assert any("This is a saved survey" in i.value for i in fresh.info)
     # the re-import controls are not offered: there is no raw file behind a saved survey

@@ -1,4 +1,4 @@
-"""Command-line contract of ``python -m cycle_analytics analyze`` (issue 2 and issue 3).
+"""Command-line contract of ``python -m cycle_analytics analyze`` and ``report``, and the package's public API.
 
 Runs the real command in a subprocess, as other tools will. Expected counts for the bank sample are
 the ones documented in data/sample/README.md (made by data/sample/make_samples.py).
@@ -179,3 +179,39 @@ def test_report_command_writes_html_and_workbook(tmp_path):
     assert len(wb.sheetnames) >= 5
     proc = subprocess.run([sys.executable, "-m", "cycle_analytics", "report", str(BANK)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "--html" in proc.stderr
+
+
+def test_importing_the_package_loads_no_heavy_library_and_every_public_name_resolves():
+    """``import cycle_analytics`` stays cheap (``--help`` pays it); the public names load on first use."""
+    code = (
+        "import sys, cycle_analytics as ca\n"
+        "heavy = [m for m in ('pandas', 'numpy', 'plotly', 'streamlit', 'scipy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "missing = [n for n in ca.__all__ if getattr(ca, n, None) is None]\n"
+        "assert not missing, missing\n"
+        "assert 'streamlit' not in sys.modules\n"
+        "print(len(ca.__all__))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) >= 15
+    with pytest.raises(AttributeError):
+        import cycle_analytics
+
+        cycle_analytics.no_such_name  # noqa: B018
+
+
+def test_help_needs_no_analysis_module():
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['cycle_analytics', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('cycle_analytics', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('pandas', 'numpy', 'plotly', 'scipy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "analyze" in proc.stdout and "report" in proc.stdout

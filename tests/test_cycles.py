@@ -11,6 +11,8 @@ from cycle_analytics.cycles import (
     TEMPLATE_DIR,
     Cycle,
     Stage,
+    cycle_from_dict,
+    cycle_to_dict,
     dump_cycle,
     list_templates,
     load_cycle,
@@ -165,6 +167,25 @@ def test_round_trip_of_a_user_cycle_with_every_field(tmp_path):
     )
     for suffix in (".yaml", ".json"):
         assert load_cycle(save_cycle(cycle, tmp_path / f"c{suffix}")) == cycle
+
+
+def test_cycle_dict_round_trip_for_every_template_and_the_every_field_form():
+    for name in TEMPLATE_NAMES:
+        cycle = load_cycle(name)
+        assert cycle_from_dict(cycle_to_dict(cycle)) == cycle
+    cycle = Cycle("Visit", (Stage("Arrival", phase="Visit", target=0.0, aliases=("arrival",)), Stage("Payment", critical=True)),
+                  scale="1-5")
+    assert cycle_to_dict(cycle)["stages"] == [
+        {"name": "Arrival", "phase": "Visit", "aliases": ["arrival"], "target": 0.0},  # a target of 0 is kept
+        {"name": "Payment", "critical": True},
+    ]
+    # saved surveys written before the one serialiser hold every field, empty ones included
+    every_field = {"name": "Visit", "description": "", "scale": "1-5", "stages": [
+        {"name": "Arrival", "phase": "Visit", "description": "", "question": "", "aliases": ["arrival"], "critical": False,
+         "target": 0.0},
+        {"name": "Payment", "phase": None, "description": "", "question": "", "aliases": [], "critical": True, "target": None},
+    ]}
+    assert cycle_from_dict(every_field) == cycle
 
 
 def test_find_stage_normalises_text():

@@ -24,20 +24,6 @@ EDITOR = "data_mapping_editor"
 
 
 @pytest.fixture(autouse=True)
-def _navigation_not_pages_dir(monkeypatch):
-    """As in tests/test_app.py: AppTest must run app.py's ``st.navigation`` on every rerun."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("CYCLE_ANALYTICS_DATA_DIR", str(tmp_path))
     return tmp_path
@@ -53,7 +39,7 @@ def open_data_page(data: bytes, name: str = "qualtrics.csv") -> AppTest:
     clean(at, "start")
     at.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
     clean(at, "upload")
-    at.switch_page("pages/data.py").run()
+    at.switch_page("app_pages/data.py").run()
     return clean(at, "data page")
 
 

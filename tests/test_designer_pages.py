@@ -1,8 +1,8 @@
 """AppTest tests of the Cycle designer and Survey builder pages.
 
-The pages run under ``tests/designer_app.py`` (a test-only ``st.navigation`` with the two pages),
-so the designer -> builder hand-over through session state is covered too.
-Run: ``python -m pytest tests/test_designer_pages.py -q``.
+The pages run inside the whole app (``app.py``, its sidebar on the bank sample), so the
+designer -> builder hand-over and the designer -> analysis hand-over through session state are
+covered too. Run: ``python -m pytest tests/test_designer_pages.py -q``.
 """
 
 from __future__ import annotations
@@ -18,14 +18,24 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cycle_analytics.cycles import dump_cycle, load_cycle, parse_cycle  # noqa: E402
+from cycle_analytics.dataset import ImportOptions  # noqa: E402
+from cycle_analytics.design.questionnaire import (  # noqa: E402
+    DEFAULT_SEGMENTS, LABEL_SET_NAMES, build_questionnaire, optional_stages,
+)
+from cycle_analytics.ingest.importer import import_survey  # noqa: E402
+from cycle_analytics.stats.analysis import analyze  # noqa: E402
 
-ENTRY = str(ROOT / "tests" / "designer_app.py")
-BUILDER = "../pages/survey_builder.py"
+APP = str(ROOT / "app.py")
+DESIGNER = "app_pages/cycle_designer.py"
+BUILDER = "app_pages/survey_builder.py"
 
 
 def new_app() -> AppTest:
-    at = AppTest.from_file(ENTRY, default_timeout=90)
+    """The app, switched to the Cycle designer page."""
+    at = AppTest.from_file(APP, default_timeout=90)
     at.run()
+    assert_clean(at)
+    at.switch_page(DESIGNER).run()
     assert_clean(at)
     return at
 
@@ -63,6 +73,29 @@ def test_designer_opens_on_a_template_with_its_flow_chart(bank):
     assert at.data_editor[0].value["name"].tolist() == list(bank.stage_names)
     assert designed(at) == bank
     assert len(at.get("download_button")) == 2
+
+
+def test_designer_counts_match_the_cycle(bank):
+    at = new_app()
+    counts = f"{len(bank.stages)} stages · {len(bank.phases)} phases · {sum(s.critical for s in bank.stages)} declared critical moments"
+    assert counts in [c.value for c in at.caption]
+
+
+def test_applied_cycle_is_what_the_analysis_uses(bank):
+    at = new_app()
+    edit(at, {0: {"name": "Arriving", "aliases": bank.stages[0].name}})  # the file's name for it becomes an alias
+    at.button(key="designer_apply").click().run()
+    assert_clean(at)
+    at.switch_page("app_pages/stage_detail.py").run()
+    assert_clean(at)
+    assert at.selectbox(key="cycle").value == "(designed cycle)"
+    applied = parse_cycle(at.session_state["applied_cycle"])
+    data = (ROOT / "data" / "sample" / "bank_visit_long.csv").read_bytes()
+    survey = import_survey(data, ImportOptions(cycle=applied), file_name="bank_visit_long.csv")
+    first = analyze(survey).scores.iloc[0]
+    assert str(first["stage"]) == "Arriving" == at.selectbox(key="stage_select").value
+    assert next(m.value for m in at.metric if m.label == "Answers") == f"{int(first['n']):,}"
+    assert next(m.value for m in at.metric if m.label == "Mean") == f"{first['mean']:,.2f}"
 
 
 def test_editing_the_table_changes_the_cycle(bank):
@@ -149,6 +182,16 @@ def test_builder_uses_the_designed_cycle_and_shows_wording_warnings():
     assert "two things at once" in warnings
     assert len(at.get("download_button")) == 4
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_builder_question_count_matches_the_questionnaire(bank):
+    at = new_app()
+    at.switch_page(BUILDER).run()
+    assert_clean(at)
+    q = build_questionnaire(bank, scale=bank.scale, label_set=LABEL_SET_NAMES[0], segments=DEFAULT_SEGMENTS,
+                            na_for=optional_stages(bank), organisation="us")
+    assert f"The questionnaire ({len(q.questions)} questions)" in [h.value for h in at.subheader]
+    assert [t.value for t in at.text] == [x.text for x in q.questions]
 
 
 def test_builder_options_and_bad_segments():

@@ -18,7 +18,8 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tools import add_constant
 
-from cycle_analytics.stats import drivers
+from cycle_analytics.stats import drivers, kernel
+from cycle_analytics.stats.drivers.penalty import classify_factor, compare_groups
 from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
@@ -145,7 +146,7 @@ def test_outcome_table_matches_crosstab():
 
 def test_discretise_merges_equal_rationals_and_matches_unique():
     y = np.array([2.0, 4 / 2, 10 / 3, 20 / 6, np.nan, 1.5, 3 / 2, 7 / 6, np.inf])
-    codes, values = drivers._discretise(y)
+    codes, values = kernel.discretise(y)
     ref_vals, ref_inv = np.unique(y[np.isfinite(y)], return_inverse=True)
     np.testing.assert_allclose(values, ref_vals)
     np.testing.assert_array_equal(codes[np.isfinite(y)], ref_inv)
@@ -153,7 +154,7 @@ def test_discretise_merges_equal_rationals_and_matches_unique():
     # a continuous outcome falls back on np.unique
     rng = np.random.default_rng(0)
     z = rng.normal(size=50)
-    codes, values = drivers._discretise(z)
+    codes, values = kernel.discretise(z)
     np.testing.assert_allclose(values[codes], z)
 
 
@@ -180,10 +181,10 @@ def test_spearman_matches_scipy(kind):
 
 
 def test_spearman_batched_tables_match_scipy():
-    # the bootstrap evaluates _spearman on stacks of tables: check a stack against scipy
+    # the bootstrap evaluates spearman_from_counts on stacks of tables: check a stack against scipy
     rng = np.random.default_rng(11)
     tabs = rng.integers(0, 6, size=(3, 4, 5, 5))
-    r, p, n = drivers._spearman(tabs)
+    r, p, n = kernel.spearman_from_counts(tabs)
     vals = np.arange(5.0)
     for idx in np.ndindex(3, 4):
         t = tabs[idx]
@@ -369,7 +370,7 @@ def test_penalty_edge_cases_do_not_crash():
 def test_mann_whitney_all_tied_gives_p_one_like_scipy():
     g = np.array([[0.0, 5.0, 0.0]])
     rest = np.array([[0.0, 7.0, 0.0]])
-    res = drivers._group_compare(g, rest, np.array([1.0, 2.0, 3.0]), 0.95)
+    res = compare_groups(g, rest, np.array([1.0, 2.0, 3.0]), 0.95)
     ref = stats.mannwhitneyu(np.full(5, 2.0), np.full(7, 2.0), method="asymptotic")
     assert res["p"][0] == pytest.approx(ref.pvalue)
 
@@ -379,7 +380,7 @@ def test_factor_rule():
     padj = np.array([0.001, 0.5, 0.01, 0.01, 0.2, np.nan, 0.001])
     rew = np.array([0.3, 0.9, 0.4, 0.2, 0.2, 0.5, 0.8])
     radj = np.array([0.001, 0.001, 0.001, 0.001, 0.5, 0.001, 0.001])
-    got = drivers._factor(pen, padj, rew, radj, 0.05).tolist()
+    got = classify_factor(pen, padj, rew, radj, 0.05).tolist()
     # 1.0 > 2*0.3 basic; reward only -> delight; comparable -> performance; 0.5 > 2*0.2 basic;
     # nothing significant -> unclear; NaN penalty with significant reward -> delight; negative penalty
     assert got == ["basic", "delight", "performance", "basic", "unclear", "delight", "delight"]
@@ -426,17 +427,26 @@ def test_adjust_pvalues_matches_statsmodels():
     rng = np.random.default_rng(5)
     p = rng.uniform(0, 0.2, 9)
     for m in ("holm", "fdr_bh", "bonferroni"):
-        np.testing.assert_allclose(drivers.adjust_pvalues(p, m), multipletests(p, method=m)[1], rtol=1e-12)
+        np.testing.assert_allclose(kernel.adjust_pvalues(p, m), multipletests(p, method=m)[1], rtol=1e-12)
+        # statsmodels' operations in statsmodels' order: equal to the bit, ties included
+        tied = np.concatenate([p, p[:3]])
+        np.testing.assert_array_equal(kernel.adjust_pvalues(tied, m), multipletests(tied, method=m)[1])
+    np.testing.assert_array_equal(kernel.adjust_pvalues(p, "none"), p)
+    assert np.isnan(kernel.adjust_pvalues(np.array([np.nan, np.nan]), "holm")).all()
+    with pytest.raises(SurveyError, match="correction"):
+        kernel.adjust_pvalues(p, "sidak")
     pn = np.array([0.01, np.nan, 0.03])
-    np.testing.assert_allclose(drivers.adjust_pvalues(pn, "holm"), [0.02, np.nan, 0.03])
+    np.testing.assert_allclose(kernel.adjust_pvalues(pn, "holm"), [0.02, np.nan, 0.03])
+    # the drivers package re-exports the kernel's one correction, not a copy
+    assert drivers.adjust_pvalues is kernel.adjust_pvalues and drivers.CORRECTIONS is kernel.CORRECTIONS
 
 
 def test_discretise_missing_values_far_from_the_range():
     y = np.array([1000.0, np.nan, 1003.0, -np.inf, 1000.0])
-    codes, values = drivers._discretise(y)
+    codes, values = kernel.discretise(y)
     assert codes.tolist() == [0, -1, 1, -1, 0] and values.tolist() == [1000.0, 1003.0]
     y = np.array([np.nan, 5 / 3, 1000.0])
-    codes, values = drivers._discretise(y)
+    codes, values = kernel.discretise(y)
     assert codes.tolist() == [-1, 0, 1]
     np.testing.assert_allclose(values, [5 / 3, 1000.0])
 
@@ -467,7 +477,7 @@ def test_group_compare_matches_scipy_on_any_small_samples(a, b):
     vals = np.arange(1.0, 6.0)
     g = np.bincount(a, minlength=6)[1:]
     r = np.bincount(b, minlength=6)[1:]
-    res = drivers._group_compare(g[None, :], r[None, :], vals, 0.95)
+    res = compare_groups(g[None, :], r[None, :], vals, 0.95)
     x, yy = np.array(a, float), np.array(b, float)
     mw = stats.mannwhitneyu(x, yy, method="asymptotic")
     assert res["u"][0] == pytest.approx(mw.statistic)

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 from cycle_analytics import figures as F
+from cycle_analytics.figures.drivers import label_positions
 from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
@@ -593,8 +594,6 @@ def test_tables_without_any_data_still_draw():
 def test_priority_labels_of_close_points_take_different_positions():
     """Two stages almost on top of each other (as Getting to the branch and Leaving the branch in
     the bank sample) must not have their labels drawn in the same place."""
-    from cycle_analytics.figures import _label_positions
-
-    pos = _label_positions(np.array([74.0, 74.5, 40.0]), np.array([0.125, 0.126, 0.0]))
+    pos = label_positions(np.array([74.0, 74.5, 40.0]), np.array([0.125, 0.126, 0.0]))
     assert pos[0] != pos[1]
     assert pos[2] == "top center"  # a lone point keeps the default

@@ -8,17 +8,23 @@ data-row counts are counted here with Python's csv module, independently of the 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import format_builders as fb
-from cycle_analytics.cycles import load_cycle
+from cycle_analytics.cycles import Cycle, Stage, load_cycle
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.formats import DETECTORS, FORMATS, detect
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
+from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.ingest.labels import match_columns
+from cycle_analytics.ingest.mapping import map_questions
+from cycle_analytics.ingest.reading import read_raw
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 BUILDS = fb.build_all()
@@ -200,10 +206,7 @@ def test_detect_rejects_a_non_preview():
 
 
 # ---------------------------------------------------------------------------------------------
-# end to end through cycle_analytics.ingest.importer.import_survey (the other helper's reader)
-
-from cycle_analytics.ingest.importer import import_survey  # noqa: E402
-from cycle_analytics.ingest.reading import read_raw  # noqa: E402
+# end to end through cycle_analytics.ingest.importer.import_survey
 
 CYCLE = load_cycle("hotel_stay")
 EXPECTED_STATS = fb.expected_stage_stats()
@@ -270,11 +273,6 @@ def test_every_build_reads_forty_data_rows(name):
 
 def _labelled_stage_stats(name):
     """What the wide reader does once it scores choice text: read_raw, then labels + mapping."""
-    import pandas as pd
-
-    from cycle_analytics.ingest.labels import match_columns
-    from cycle_analytics.ingest.mapping import map_questions
-
     b = BUILDS[name]
     raw = read_raw(b.data, file_name=b.file_name)
     qs = {c.name: raw.layout.questions[c.name] for c in raw.columns if c.name in raw.layout.questions}
@@ -358,8 +356,6 @@ def test_real_files_refused_with_one_sentence(name):
 
 def _qualtrics(rows, texts, ids=None) -> bytes:
     """A minimal current Qualtrics CSV: ids, question texts, ImportId row, then ``rows``."""
-    import json
-
     ids = ids or [f"Q{k + 1}" for k in range(len(texts))]
     head = ["ResponseId", *ids]
     q = ["Response ID", *texts]
@@ -398,8 +394,6 @@ def test_four_point_labels_keep_their_scale():
     assert s.info.scale.label() == "1-4" and s.info.scale_source == "labels"
     assert sorted(set(s.ratings["score"])) == [1.0, 2.0, 3.0, 4.0]
     # the file's labels win over the cycle's usual 1-5 (a 4 of 4 is not a 4 of 5), and the note says so
-    from cycle_analytics.cycles import Cycle, Stage
-
     cyc = Cycle("Hotel", (Stage("Room"), Stage("Staff")), scale="1-5")
     c = import_survey(_qualtrics(rows, ["Room", "Staff"]), ImportOptions(cycle=cyc), file_name="q4.csv")
     assert c.info.scale.label() == "1-4" and any("not the cycle's 1-5" in n for n in c.info.notes)
@@ -443,8 +437,6 @@ def test_stages_and_outcome_by_column_id_or_question_text():
 
 
 def test_fuzzy_mapping_is_recorded_with_its_confidence():
-    from cycle_analytics.cycles import Cycle, Stage
-
     cyc = Cycle("Hotel", (Stage("Check-in experience"), Stage("Room cleanliness")))
     rows = [[str(1 + k % 5), str(1 + (k * 2) % 5)] for k in range(10)]
     s = import_survey(_qualtrics(rows, ["How satisfied were you with the check-in experience?", "Room cleanliness"]),

@@ -342,6 +342,17 @@ def test_stage_map_errors_name_the_problem():
         import_survey(MAPPED, ImportOptions(stage_map=(("ResponseId", "Room"),)), file_name="m.csv")
 
 
+@pytest.mark.parametrize("options, message", [
+    ({"layout": "wide"}, "must be an ImportOptions, not a dict"),
+    (ImportOptions(layout="tall"), "layout must be 'long' or 'wide'"),
+    (ImportOptions(scale="1-5"), "scale must be a Scale"),
+    (ImportOptions(cycle={"name": "x"}), "cycle option must be a Cycle"),
+])
+def test_options_of_the_wrong_kind_are_refused_with_one_sentence(options, message):
+    with pytest.raises(SurveyError, match=message):
+        import_survey(LONG.encode(), options, file_name="l.csv")
+
+
 def test_stage_map_on_a_long_file_is_reported_not_used():
     s = import_survey(LONG.encode(), ImportOptions(stage_map=(("score", "X"),)), file_name="l.csv")
     assert s.info.format == "long"
@@ -349,13 +360,15 @@ def test_stage_map_on_a_long_file_is_reported_not_used():
 
 
 def test_unknown_labels_are_listed_with_count_and_columns():
-    from cycle_analytics.ingest.layouts import unknown_labels
-
     # hand-counted: "Meh" twice (a, b), "So-so" once (b); the other texts are satisfaction labels
     data = b"id,a,b\n1,Satisfied,Meh\n2,Meh,So-so\n3,Dissatisfied,Very satisfied\n4,Satisfied,Dissatisfied\n"
     s = import_survey(data, file_name="u.csv")
-    got = unknown_labels(s.info)
-    assert got.values.tolist() == [["Meh", 2, "a; b"], ["So-so", 1, "b"]]
+    got = [[u.label, u.count, "; ".join(u.columns)] for u in s.info.unknown_labels]
+    assert got == [["Meh", 2, "a; b"], ["So-so", 1, "b"]]
+    assert s.info.unknown_labels[0].columns == ("a", "b")
+    assert s.info.to_json()["unknown_labels"][0] == {"label": "Meh", "count": 2, "columns": ["a", "b"]}
+    # the notes say the same in words
+    assert "The label 'Meh' (2 answers, columns a; b) is not known; map it to a score or to N/A." in s.info.notes
     assert s.info.rows_rejected == 2  # rows 1 and 2 hold an unknown label in a stage column
     mapped = import_survey(data, ImportOptions(label_map=(("meh", 3.0), ("So-so", None))), file_name="u.csv")
-    assert len(unknown_labels(mapped.info)) == 0 and mapped.info.rows_rejected == 0
+    assert len(mapped.info.unknown_labels) == 0 and mapped.info.rows_rejected == 0

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import codecs
 import io
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 import cycle_analytics.ingest.formats as formats
@@ -15,7 +17,7 @@ from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.formats.base import ExportLayout
 from cycle_analytics.ingest.importer import import_survey
-from cycle_analytics.ingest.reading import read_raw
+from cycle_analytics.ingest.reading import quotes_may_span_lines, read_raw
 
 ROWS = [
     ["id", "branch", "wait", "teller", "cash", "comment"],
@@ -158,8 +160,6 @@ def test_missing_path_is_a_sentence(tmp_path):
 
 
 def xlsx_bytes(cover=True, title_rows=0):
-    import openpyxl
-
     wb = openpyxl.Workbook()
     ws = wb.active
     if cover:
@@ -277,8 +277,6 @@ def test_preview_without_layout_is_plain():
 def test_real_exports_import_or_fail_with_one_sentence():
     """Every real file in ../shared/realdata imports (with the accounting identity) or is refused
     with one sentence; none raises anything else."""
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
     files = sorted([*root.glob("*.csv"), *root.glob("*.tsv"), *root.glob("*/*.csv")])
     for path in files:
@@ -310,8 +308,7 @@ def test_export_layout_trailing_delimiter(monkeypatch):
 def test_line_break_check_only_skips_the_slow_parser_when_no_cell_can_hold_one():
     """The fast parse (no newlines_in_values) is used only when the only quotes are balanced ones on
     the header line; a quoted cell anywhere after it keeps the careful parse."""
-    from cycle_analytics.ingest.reading import _quotes_may_span_lines as may_span
-
+    may_span = quotes_may_span_lines
     assert may_span(b"a,b\n1,2\n") is False
     assert may_span(b'"a","b"\n1,2\n') is False  # pyarrow-style quoted header only
     assert may_span(b'"a","b"\n1,"x\ny"\n') is True
@@ -320,8 +317,6 @@ def test_line_break_check_only_skips_the_slow_parser_when_no_cell_can_hold_one()
 
 
 def test_quoted_header_file_with_plain_rows_reads_exactly():
-    from cycle_analytics.ingest.importer import import_survey
-
     data = b'"id","wait","money"\n' + b"".join(f"r{i},{1 + i % 5},{1 + (i * 2) % 5}\n".encode() for i in range(50))
     survey = import_survey(data, file_name="quoted_header.csv")
     assert survey.info.rows_read == 50 and survey.info.rows_rejected == 0

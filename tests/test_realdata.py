@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cycle_analytics.cli import main
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.importer import import_survey
@@ -199,8 +200,6 @@ def test_real_file_refused_with_one_sentence(name):
 
 
 def test_refusal_exits_with_status_2(capsys):
-    from cycle_analytics.cli import main
-
     assert main(["analyze", str(REAL / "hcahps_maven" / "states.csv")]) == 2
     err = capsys.readouterr().err
     assert "no rating columns" in err and "Traceback" not in err

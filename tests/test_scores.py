@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cycle_analytics.stats import scores
-from cycle_analytics.stats.kernel import stage_counts
+from cycle_analytics.stats import kernel, scores
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from synth import make_survey, survey_from_wide
@@ -105,26 +104,41 @@ def test_median_from_counts_matches_numpy():
     counts[:5] = 0
     counts[5:10] = 0
     counts[5:10, 3] = 1  # n = 1
-    med = scores.median_from_counts(counts, values)
+    med = kernel.median_from_counts(counts, values)
     for c, m in zip(counts, med):
         x = np.repeat(values, c)
         assert (np.isnan(m) and len(x) == 0) or m == np.median(x)
 
 
-def test_count_table_equals_lead_stage_counts():
+def _crosstab(stage, group, score, n_stages, n_groups, scale):
+    """Reference count table: pandas groupby-size over (stage, group, score), zeros filled in."""
+    df = pd.DataFrame({"s": stage, "g": group, "k": score})
+    sizes = df.groupby(["s", "g", "k"]).size()
+    full = pd.MultiIndex.from_product([range(n_stages), range(n_groups), scale.values])
+    return sizes.reindex(full, fill_value=0).to_numpy().reshape(n_stages, n_groups, scale.points)
+
+
+def test_count_table_matches_pandas_groupby():
     s = make_survey(900, 5, Scale(0, 10), seed=3, shuffle=True)
     r = s.ratings
-    ours = scores.count_table(r, s.scale)
-    ref = stage_counts(r, s.scale).counts
-    np.testing.assert_array_equal(ours, ref)
+    stage = r["stage"].cat.codes.to_numpy()
+    score = r["score"].to_numpy().astype(np.int64)
+    ours = kernel.count_table(r, s.scale)
+    np.testing.assert_array_equal(ours, _crosstab(stage, np.zeros(len(r), int), score, 5, 1, s.scale))
+    # one group code per respondent; missing labels land in the extra last group
     codes = s.responses["region"].cat.codes.to_numpy().astype(np.int64)
-    codes[::7] = -1  # missing labels
-    ours_g = scores.count_table(r, s.scale, codes, 4)
+    codes[::7] = -1
     rc = r["response_id"].cat.codes.to_numpy()
-    ref_g = stage_counts(r, s.scale, group_codes=codes[rc], groups=("N", "S", "E", "W")).counts
-    np.testing.assert_array_equal(ours_g[:, :4], ref_g)
-    missing = np.bincount(r["stage"].cat.codes.to_numpy()[codes[rc] < 0], minlength=5)
+    ours_g = kernel.count_table(r, s.scale, codes, 4)
+    per_rating = np.where(codes[rc] < 0, 4, codes[rc])
+    ref_g = _crosstab(stage, per_rating, score, 5, 5, s.scale)
+    np.testing.assert_array_equal(ours_g, ref_g)
+    missing = np.bincount(stage[codes[rc] < 0], minlength=5)
     np.testing.assert_array_equal(ours_g[:, 4].sum(axis=1), missing)
+    # one group code per rating (as the outcome table uses): the same table
+    np.testing.assert_array_equal(kernel.count_table(r, s.scale, codes[rc], 4, per_rating=True), ref_g)
+    with pytest.raises(SurveyError, match="one group code per rating"):
+        kernel.count_table(r, s.scale, codes, 4, per_rating=True)
 
 
 # ---------------------------------------------------------------- edge cases
@@ -248,7 +262,7 @@ def test_mann_whitney_from_counts_matches_scipy(continuity):
         a = rng.integers(0, 20, size=5)
         b = rng.integers(0, 30, size=5)
         x, y = np.repeat(np.arange(5.0), a), np.repeat(np.arange(5.0), b)
-        u, p = scores.mann_whitney_from_counts(a, b, use_continuity=continuity)
+        u, p = kernel.mann_whitney_from_counts(a, b, use_continuity=continuity)
         ref = stats.mannwhitneyu(x, y, method="asymptotic", use_continuity=continuity)
         assert u == pytest.approx(ref.statistic) and p == pytest.approx(ref.pvalue)
 
@@ -257,11 +271,11 @@ def test_kruskal_from_counts_matches_scipy():
     rng = np.random.default_rng(12)
     for k in (2, 3, 5):
         c = rng.integers(0, 15, size=(k, 7))
-        h, p = scores.kruskal_from_counts(c)
+        h, p = kernel.kruskal_from_counts(c)
         ref = stats.kruskal(*[np.repeat(np.arange(7.0), row) for row in c])
         assert h == pytest.approx(ref.statistic) and p == pytest.approx(ref.pvalue)
-    assert np.isnan(scores.kruskal_from_counts(np.array([[3, 0], [2, 0]]))[0])  # no spread
-    assert np.isnan(scores.kruskal_from_counts(np.array([[3, 1]]))[1])  # one group
+    assert np.isnan(kernel.kruskal_from_counts(np.array([[3, 0], [2, 0]]))[0])  # no spread
+    assert np.isnan(kernel.kruskal_from_counts(np.array([[3, 1]]))[1])  # one group
 
 
 # ---------------------------------------------------------------- stage changes against scipy.stats.wilcoxon

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from cycle_analytics.stats import segments
+from cycle_analytics.stats import kernel, segments
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from synth import make_survey, survey_from_wide
@@ -22,7 +22,7 @@ def _by_value(s, segment):
     return s.ratings.assign(value=s.responses[segment].to_numpy()[rc])
 
 
-@pytest.mark.parametrize("correction", ["holm", "fdr_bh"])
+@pytest.mark.parametrize("correction", ["holm", "fdr_bh", "bonferroni"])
 def test_comparison_matches_scipy_and_statsmodels(correction):
     s = make_survey(1500, 3, Scale(1, 5), seed=21, segment_shifts={"West": -0.12, "East": 0.05})
     table = segments.segment_comparison(s.ratings, s.responses, "region", s.scale, min_n=30, correction=correction)
@@ -101,13 +101,13 @@ def test_segment_tests_match_scipy_kruskal():
 
 def test_adjust_pvalues_matches_statsmodels():
     rng = np.random.default_rng(25)
-    for method in ("holm", "fdr_bh"):
+    for method in ("holm", "fdr_bh", "bonferroni"):
         for m in (1, 2, 5, 17):
             p = rng.uniform(0, 0.2, size=m)
             p[rng.random(m) < 0.2] = p[0]  # ties
-            np.testing.assert_allclose(segments.adjust_pvalues(p, method), multipletests(p, method=method)[1])
+            np.testing.assert_allclose(kernel.adjust_pvalues(p, method), multipletests(p, method=method)[1])
         with_nan = np.array([0.01, np.nan, 0.02, 0.2])
-        out = segments.adjust_pvalues(with_nan, method)
+        out = kernel.adjust_pvalues(with_nan, method)
         assert np.isnan(out[1])
         np.testing.assert_allclose(out[[0, 2, 3]], multipletests(with_nan[[0, 2, 3]], method=method)[1])
 
@@ -146,7 +146,7 @@ def test_edge_cases():
     with pytest.raises(SurveyError, match="no segment column"):
         segments.segment_comparison(plain.ratings, plain.responses, "region", plain.scale)
     with pytest.raises(SurveyError, match="correction"):
-        segments.segment_comparison(s.ratings, s.responses, "region", s.scale, correction="bonferroni")
+        segments.segment_comparison(s.ratings, s.responses, "region", s.scale, correction="sidak")
     with pytest.raises(SurveyError, match="rows"):
         segments.segment_comparison(s.ratings, s.responses.iloc[:5], "region", s.scale)
 

@@ -1,4 +1,4 @@
-"""Saved surveys (cycle_analytics.storage.store): every test runs on SQLite and on a real PostgreSQL server.
+"""Saved surveys (cycle_analytics.storage): every test runs on SQLite and on a real PostgreSQL server.
 
 The PostgreSQL server is started once per test session by tests/pg.py (Debian's postgresql
 package, installed by scripts/install-postgres); when it cannot start, the postgres tests fail.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,14 +17,15 @@ import pytest
 from pg import postgres_server
 from synth import make_survey
 
-from cycle_analytics.storage import store as storage
 from cycle_analytics.cycles import Cycle, Stage
-from cycle_analytics.dataset import ColumnRole, ImportOptions, OutcomeSpec
+from cycle_analytics.dataset import ColumnRole, ImportOptions, OutcomeSpec, UnknownLabel
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.outputs.plans import plans_from_priorities, validate_plans
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.scores import stage_scores
-from cycle_analytics.storage.store import NotFound, NotOwner, PasswordRequired, WrongPassword, open_store
+from cycle_analytics.storage import (DEFAULT_FILE, ENV_DATA_DIR, ENV_URL, NotFound, NotOwner, PasswordRequired, WrongPassword,
+                                     open_store)
+from cycle_analytics.storage import secrets, serialise
 
 STAGES = ("Arrival", "Waiting", "Service", "Payment", "Departure")
 MARKER = "ZQXJ-unique-comment-marker-7781"
@@ -84,7 +86,7 @@ def cheap_password_hashing(request, monkeypatch):
         return
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr(storage, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +115,7 @@ def store(request, tmp_path):
 
 def test_survey_bytes_round_trip_keeps_every_dtype():
     s = rich_survey()
-    back = storage.survey_from_bytes(storage.survey_to_bytes(s))
+    back = serialise.survey_from_bytes(serialise.survey_to_bytes(s))
     assert_same_survey(s, back)
     # the contract: ordered stage categories in cycle order (the empty stage kept), response ids
     assert back.ratings["stage"].cat.ordered
@@ -126,23 +128,69 @@ def test_survey_bytes_round_trip_keeps_every_dtype():
 
 
 def test_survey_from_bytes_refuses_foreign_and_truncated_bytes():
-    data = storage.survey_to_bytes(rich_survey(30))
+    data = serialise.survey_to_bytes(rich_survey(30))
     with pytest.raises(SurveyError, match="not a saved survey"):
-        storage.survey_from_bytes(b"PK\x03\x04 an excel file")
+        serialise.survey_from_bytes(b"PK\x03\x04 an excel file")
     with pytest.raises(SurveyError, match="cut short"):
-        storage.survey_from_bytes(data[: len(data) // 2])
+        serialise.survey_from_bytes(data[: len(data) // 2])
 
 
 def test_table_serialisation_keeps_odd_columns_and_categories():
     df = pd.DataFrame([[1, "=x", None], [2, "b", 3.0]], columns=["row", "a", "a"])
     df[7] = pd.Categorical([None, 5], categories=[9, 5, 1])  # int categories, unused ones, a missing value
     df["empty_cat"] = pd.Categorical(["u", "u"], categories=["u", "v"], ordered=True)
-    back = storage._table_from_parquet(storage._table_to_parquet(df))
+    back = serialise.table_from_bytes(serialise.table_to_bytes(df))
     pd.testing.assert_frame_equal(df, back, check_exact=True)
     empty = df.iloc[:0]
-    back = storage._table_from_parquet(storage._table_to_parquet(empty))
+    back = serialise.table_from_bytes(serialise.table_to_bytes(empty))
     assert list(back[7].cat.categories) == [9, 5, 1]
     assert list(back["empty_cat"].cat.categories) == ["u", "v"]
+
+
+def test_a_save_written_by_format_version_1_still_opens():
+    """tests/data/saved_survey_v1.bin: survey_to_bytes(rich_survey(12, seed=5)) as written by the
+    first release of the format (before storage was split into modules)."""
+    blob = (Path(__file__).parent / "data" / "saved_survey_v1.bin").read_bytes()
+    survey = serialise.survey_from_bytes(blob)
+    assert survey.info.stages == STAGES and survey.info.scale == Scale(1, 5)
+    assert (len(survey.ratings), len(survey.responses), len(survey.rejected)) == (47, 12, 2)
+    assert list(survey.ratings["stage"].cat.categories) == list(STAGES) and survey.ratings["stage"].cat.ordered
+    assert survey.ratings["response_id"].cat.categories.equals(survey.responses["response_id"].cat.categories)
+    assert survey.ratings["score"].tolist()[:3] == [3.0, 4.0, 4.0]
+    assert survey.responses["date"].dtype == np.dtype("datetime64[ns]")
+    assert survey.responses["comment"].iloc[0] == f"{MARKER} comment 0 =1+1"
+    assert list(survey.rejected.columns) == ["row", "reason", "Q1 <b>", "=cmd"]
+    assert survey.cycle.stages[0].target == 0.0
+    # the tables are written today exactly as then
+    again = dict(serialise.survey_parts(survey))
+    old = {name: bytes(data) for name, data in _parts_of(blob).items()}
+    for table in ("ratings", "responses", "rejected"):
+        assert again[table] == old[table], table
+
+
+def _parts_of(blob: bytes) -> dict[str, bytes]:
+    """The named parts of a survey_to_bytes blob (the framing documented in survey_to_bytes)."""
+    import struct
+
+    magic = b"SCA-SURVEY\x00"
+    assert blob.startswith(magic)
+    pos, parts = len(magic), {}
+    while pos < len(blob):
+        (n,) = struct.unpack_from(">H", blob, pos)
+        name = blob[pos + 2 : pos + 2 + n].decode("ascii")
+        pos += 2 + n
+        (m,) = struct.unpack_from(">Q", blob, pos)
+        parts[name] = blob[pos + 8 : pos + 8 + m]
+        pos += 8 + m
+    return parts
+
+
+def test_unknown_answer_labels_survive_a_save():
+    s = rich_survey(30)
+    labels = (UnknownLabel("Meh", 3, ("Arrival", "Waiting")), UnknownLabel("So-so", 1, ("Service",)))
+    s = dataclasses.replace(s, info=dataclasses.replace(s.info, unknown_labels=labels))
+    back = serialise.survey_from_bytes(serialise.survey_to_bytes(s))
+    assert back.info.unknown_labels == labels
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,7 +232,7 @@ BAD_IDS = ["", "x", "A" * 31, "A" * 33, "../../etc/passwd", "' OR '1'='1' --AAAA
 
 def test_malformed_and_unknown_ids_give_the_same_not_found(store):
     store.save(rich_survey(30), "kept")
-    unknown = storage.new_id()
+    unknown = secrets.new_id()
     with pytest.raises(NotFound) as e_unknown:
         store.load(unknown)
     assert str(e_unknown.value) == "There is no saved survey at this link."
@@ -233,16 +281,16 @@ def test_password_is_stored_as_salted_argon2id_hash(store):
             hashes.append(h)
     assert all(h.startswith("$argon2id$") for h in hashes)
     assert hashes[0] != hashes[1]  # a fresh salt per hash
-    assert storage.verify_password(hashes[0], "same password") and not storage.verify_password(hashes[0], "same passwor")
+    assert secrets.verify_password(hashes[0], "same password") and not secrets.verify_password(hashes[0], "same passwor")
     with pytest.raises(SurveyError, match="non-empty"):
         store.save(s, "c", password="")
 
 
 def test_password_hash_uses_production_parameters():
-    storage._hasher = None  # the module's own choice
-    h = storage.hash_password("pw")
+    secrets._hasher = None  # the module's own choice
+    h = secrets.hash_password("pw")
     assert re.match(r"\$argon2id\$v=19\$m=65536,t=3,p=4\$", h)  # RFC 9106 low-memory profile
-    assert storage.verify_password(h, "pw")
+    assert secrets.verify_password(h, "pw")
 
 
 def test_list_rename_replace_plans_delete(store):
@@ -325,7 +373,7 @@ def test_validation_sentences(store):
 def test_a_crash_mid_save_leaves_the_previous_version(store, monkeypatch, operation):
     s1, s2 = rich_survey(60, seed=1), rich_survey(90, seed=2)
     sid = store.save(s1, "original")
-    real = storage._table_to_parquet
+    real = serialise.table_to_bytes
     calls = []
 
     def flaky(df):
@@ -334,14 +382,14 @@ def test_a_crash_mid_save_leaves_the_previous_version(store, monkeypatch, operat
             raise OSError("disk full (simulated)")
         return real(df)
 
-    monkeypatch.setattr(storage, "_table_to_parquet", flaky)
+    monkeypatch.setattr(serialise, "table_to_bytes", flaky)
     with pytest.raises(OSError, match="simulated"):
         if operation == "save":
             store.save(s2, "half-saved")
         else:
             store.replace_data(sid, s2)
     assert len(calls) == 2  # the failure really happened half-way
-    monkeypatch.setattr(storage, "_table_to_parquet", real)
+    monkeypatch.setattr(serialise, "table_to_bytes", real)
 
     assert [e.name for e in store.list_saved()] == ["original"]
     got = store.load(sid)
@@ -419,13 +467,13 @@ def test_sqlite_uses_wal_and_delete_removes_the_data_from_the_file(tmp_path):
 
 
 def test_open_store_targets(tmp_path, monkeypatch):
-    monkeypatch.delenv(storage.ENV_URL, raising=False)
-    monkeypatch.setenv(storage.ENV_DATA_DIR, str(tmp_path / "data"))
+    monkeypatch.delenv(ENV_URL, raising=False)
+    monkeypatch.setenv(ENV_DATA_DIR, str(tmp_path / "data"))
     st = open_store()
-    assert st.backend == "sqlite" and st.path == tmp_path / "data" / storage.DEFAULT_FILE
-    assert open_store(str(tmp_path)).path == tmp_path / storage.DEFAULT_FILE
+    assert st.backend == "sqlite" and st.path == tmp_path / "data" / DEFAULT_FILE
+    assert open_store(str(tmp_path)).path == tmp_path / DEFAULT_FILE
     assert open_store(f"sqlite:///{tmp_path}/x.db").path == tmp_path / "x.db"
-    monkeypatch.setenv(storage.ENV_URL, f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv(ENV_URL, f"sqlite:///{tmp_path}/env.db")
     assert open_store().path == tmp_path / "env.db"
     with pytest.raises(SurveyError, match="postgresql:// or sqlite://"):
         open_store("mysql://user:secret@host/db")

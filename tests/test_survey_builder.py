@@ -16,9 +16,10 @@ from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.scales import Scale
+from cycle_analytics.design.exporters import csv_template, google_forms_text, qualtrics_txt, questionnaire_html
 from cycle_analytics.design.questionnaire import (
-    DEFAULT_SEGMENTS, NA_LABEL, build_questionnaire, csv_template, cycle_from_table, fill_template, google_forms_text,
-    optional_stages, qualtrics_txt, questionnaire_html, scale_options, stages_table,
+    DEFAULT_SEGMENTS, NA_LABEL, build_questionnaire, cycle_from_table, fill_template, optional_stages, scale_options,
+    stages_table,
 )
 
 TEMPLATES = sorted(list_templates())

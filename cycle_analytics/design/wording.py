@@ -167,7 +167,9 @@ _JARGON_RE = re.compile(
 _WORDS = re.compile(r"[\w'’-]+", re.UNICODE)
 
 
-def _validate(text, stage, has_na_option, optional_stage) -> str:
+def _validate_question(text, stage, has_na_option, optional_stage) -> str:
+    """Raise :class:`SurveyError` unless the inputs of :func:`check_question` can be used; returns
+    the text with its white space collapsed."""
     if not isinstance(text, str):
         raise SurveyError(f"A question must be text, not {type(text).__name__}.")
     if not text.strip():
@@ -189,7 +191,7 @@ def _double_barrelled(text: str) -> list[WordingWarning]:
     masked = _mask(_mask(_mask(text, _BALANCED), _FIXED_PAIRS), _BETWEEN)
     out = []
     for m in _CONJ.finditer(masked):
-        left, conj, right = m.group(1), m.group(2), m.group(3)
+        left, right = m.group(1), m.group(3)
         if left.isdigit() or right.isdigit():
             continue
         excerpt = text[m.start():m.end()]
@@ -235,7 +237,7 @@ def check_question(text: str, *, stage: str | None = None, has_na_option: bool |
     >>> check_question("Was the teller not polite?")[0].message.startswith("Uses a negation")
     True
     """
-    text = _validate(text, stage, has_na_option, optional_stage)
+    text = _validate_question(text, stage, has_na_option, optional_stage)
     out: list[WordingWarning] = []
     out += _double_barrelled(text)
 

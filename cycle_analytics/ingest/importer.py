@@ -13,20 +13,11 @@ Example
 
 from __future__ import annotations
 
-from cycle_analytics.dataset import ImportOptions, Survey
-from cycle_analytics.errors import SurveyError
+from cycle_analytics.dataset import ImportOptions, Survey, validate_import_options
 from cycle_analytics.ingest.layouts import build_survey
 from cycle_analytics.ingest.reading import read_raw
 
 __all__ = ["import_survey"]
-
-
-def _validate(options) -> ImportOptions:
-    if options is None:
-        return ImportOptions()
-    if not isinstance(options, ImportOptions):
-        raise SurveyError(f"The import options must be an ImportOptions, not a {type(options).__name__}.")
-    return options
 
 
 def import_survey(source, options: ImportOptions = ImportOptions(), *, file_name: str | None = None) -> Survey:
@@ -36,8 +27,9 @@ def import_survey(source, options: ImportOptions = ImportOptions(), *, file_name
     ----------
     source : str, pathlib.Path, bytes or binary file-like
         A path, the file's bytes, or an object with ``read()`` such as Streamlit's ``UploadedFile``.
-    options : ImportOptions
-        What the user told the importer (cycle, sheet, stages, outcome, N/A codes, scale, ...).
+    options : ImportOptions, optional
+        What the user told the importer (cycle, sheet, stages, outcome, N/A codes, scale, ...);
+        ``None`` means the defaults.
     file_name : str, optional
         Name used in messages and for the file kind when ``source`` is bytes.
 
@@ -58,6 +50,6 @@ def import_survey(source, options: ImportOptions = ImportOptions(), *, file_name
     >>> s.info.format, s.info.rows_read, s.info.rows_accepted, s.info.ratings, s.info.na_answers
     ('long', 4, 4, 3, 1)
     """
-    options = _validate(options)
+    options = validate_import_options(ImportOptions() if options is None else options)
     raw = read_raw(source, options, file_name=file_name)
     return build_survey(raw, options)

@@ -223,7 +223,7 @@ class LabelResult:
     label_matches: dict = field(default_factory=dict)
 
 
-def _check_values(values, counts, user_map):
+def _validate_values(values, counts, user_map):
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence | np.ndarray | pd.Index):
         raise SurveyError("Label matching needs a list of a column's distinct text values.")
     if counts is not None and len(counts) != len(values):
@@ -264,7 +264,7 @@ def match_label_set(
     >>> match_label_set(["Yes", "No"]) is None
     True
     """
-    _check_values(distinct_values, counts, user_map)
+    _validate_values(distinct_values, counts, user_map)
     values = [("" if v is None else str(v)) for v in distinct_values]
     cnt = [1] * len(values) if counts is None else [int(c) for c in counts]
     umap = {label_key(k): (None if v is None else float(v)) for k, v in (user_map or {}).items()}

@@ -42,21 +42,18 @@ from rapidfuzz import fuzz, utils
 
 from cycle_analytics.cycles import Cycle, normalise_key
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest.formats.common import grid_row_label, split_row_label
+from cycle_analytics.ingest.names import looks_like_outcome
 
 __all__ = [
-    "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "map_questions", "default_stage_names", "shorten_question", "looks_like_outcome",
-    "row_label", "mapping_signature", "MappingStore",
+    "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "map_questions", "default_stage_names", "shorten_question", "row_label",
+    "mapping_signature", "MappingStore",
 ]
 
 FUZZY_THRESHOLD = 85.0
 MAPPING_COLUMNS = ["column", "question", "stage", "method", "confidence", "note"]
 MAX_NAME = 40
 
-_OUTCOME = re.compile(
-    r"\b(overall|recommend\w*|nps|in general|all in all|altogether|general satisfaction|gesamt\w*|"
-    r"recomend\w*|recomiend\w*|recommand\w*|empfehl\w*|weiterempfehl\w*|en general|global)\b",
-    re.I,
-)
 _BOILERPLATE = [
     re.compile(p, re.I)
     for p in (
@@ -70,21 +67,9 @@ _BOILERPLATE = [
         r"^(the|your|our)\s+",
     )
 ]
-_ROW_SEP = re.compile(r"\s+[-–—]\s+")
-_GRID = re.compile(r"^(?P<q>.*\S)\s*\[(?P<r>[^\[\]]+)\]\s*$", re.S)
 
 
-def looks_like_outcome(text: str) -> bool:
-    """Whether a column id or question text reads like an overall outcome (overall, recommend, NPS),
-    in English, Spanish, French or German.
-
-    >>> looks_like_outcome("¿Qué tan probable es que recomiendes R a un colega?"), looks_like_outcome("Room")
-    (True, False)
-    """
-    return bool(_OUTCOME.search(str(text)))
-
-
-def _check_questions(questions) -> dict[str, str]:
+def _validate_questions(questions) -> dict[str, str]:
     """The one input check of this module: a mapping column -> question text."""
     if not isinstance(questions, Mapping):
         raise SurveyError("The questions must be a mapping from column name to question text.")
@@ -116,21 +101,16 @@ def row_label(text: str) -> str | None:
     >>> row_label("Rate your stay [Room]"), row_label("Rate your stay - Room"), row_label("Room")
     ('Room', 'Room', None)
     """
-    m = _GRID.match(text)
-    if m:
-        return m.group("r").strip()
-    parts = list(_ROW_SEP.finditer(text))
-    if parts and text[parts[-1].end():].strip() and text[: parts[-1].start()].strip():
-        return text[parts[-1].end():].strip()
-    return None
+    return _matrix_parts(text)[1]
 
 
-def _stem(text: str) -> str:
-    m = _GRID.match(text)
-    if m:
-        return m.group("q").strip()
-    parts = list(_ROW_SEP.finditer(text))
-    return text[: parts[-1].start()].strip() if parts else text
+def _matrix_parts(text: str) -> tuple[str, str | None]:
+    """``(question part, row label)`` of a matrix header ``"question [row]"`` or ``"question - row"``;
+    ``(text, None)`` for any other text."""
+    question, row = grid_row_label(text)
+    if row is None:
+        question, row = split_row_label(text)
+    return question, row
 
 
 def default_stage_names(questions: Mapping[str, str]) -> dict[str, str]:
@@ -143,18 +123,19 @@ def default_stage_names(questions: Mapping[str, str]) -> dict[str, str]:
     >>> default_stage_names({"Q1_1": "Rate - Staff", "Q1_2": "Rate - Room", "Q3_1": "Staff"})
     {'Q1_1': 'Staff', 'Q1_2': 'Room', 'Q3_1': 'Staff (Q3_1)'}
     """
-    qs = _check_questions(questions)
+    qs = _validate_questions(questions)
     stems: dict[str, int] = {}
     for col, text in qs.items():
-        if row_label(text or col) is not None:
-            stems[_stem(text or col)] = stems.get(_stem(text or col), 0) + 1
+        stem, row = _matrix_parts(text or col)
+        if row is not None:
+            stems[stem] = stems.get(stem, 0) + 1
     out: dict[str, str] = {}
     used: set[str] = set()
     first_text: dict[str, str] = {}  # name key -> the text that first got that name
     for col, text in qs.items():
         t = text or col
-        r = row_label(t)
-        name = r if r is not None and stems.get(_stem(t), 0) >= 2 else shorten_question(t)
+        stem, r = _matrix_parts(t)
+        name = r if r is not None and stems.get(stem, 0) >= 2 else shorten_question(t)
         if normalise_key(name) in used and r is None and normalise_key(name) in first_text:
             # two long questions that start alike: their first words, then where they differ
             a, b = first_text[normalise_key(name)].split(), t.split()
@@ -212,7 +193,7 @@ def map_questions(
     question in input order; ``stage`` is ``None`` for "not a stage"; ``method`` is one of
     ``saved``, ``exact``, ``alias``, ``fuzzy``, ``none``; ``confidence`` in 0-1.
     """
-    qs = _check_questions(questions)
+    qs = _validate_questions(questions)
     if not isinstance(cycle, Cycle):
         raise SurveyError("Stage mapping needs a service cycle (a Cycle), not " + type(cycle).__name__ + ".")
     if not 0 <= threshold <= 100:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import mmap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,10 +46,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+from python_calamine import CalamineWorkbook
 
-from cycle_analytics.ingest import formats
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest import formats
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 
 TEXT = pa.dictionary(pa.int32(), pa.string())
@@ -199,21 +201,21 @@ class _Source:
         quote and 0x0A the line feed in every supported encoding (UTF-8, cp1252, latin-1, UTF-16).
         """
         if self.data is not None:
-            return _quotes_may_span_lines(self.data)
-        import mmap
-
+            return quotes_may_span_lines(self.data)
         with open(self.path, "rb") as fh:
             if fh.seek(0, 2) == 0:
                 return False
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return _quotes_may_span_lines(mm)
+                return quotes_may_span_lines(mm)
 
     def stream(self):
         """Something ``pyarrow.csv.read_csv`` reads from."""
         return str(self.path) if self.path is not None else pa.BufferReader(self.data)
 
 
-def _quotes_may_span_lines(buf) -> bool:
+def quotes_may_span_lines(buf) -> bool:
+    """Whether a quoted cell of ``buf`` (bytes or an mmap) may hold a line break: any quote after the
+    first line, or an odd number of quotes on it (see :meth:`_Source.may_break_inside_cells`)."""
     first_quote = buf.find(b'"')
     if first_quote < 0:
         return False
@@ -245,7 +247,7 @@ def _open_source(source, file_name: str | None, max_bytes: int | None) -> _Sourc
         if not path.is_file():
             raise SurveyError(f"The file {str(path)!r} does not exist.")
         size = path.stat().st_size
-        _check_size(size, max_bytes, name)
+        _validate_size(size, max_bytes, name)
         return _Source(path=path, data=None, name=name)
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -254,7 +256,7 @@ def _open_source(source, file_name: str | None, max_bytes: int | None) -> _Sourc
         name = file_name or str(getattr(source, "name", "") or "")
         size = getattr(source, "size", None)
         if isinstance(size, int):
-            _check_size(size, max_bytes, name)
+            _validate_size(size, max_bytes, name)
         if hasattr(source, "seek"):
             try:
                 source.seek(0)
@@ -264,11 +266,11 @@ def _open_source(source, file_name: str | None, max_bytes: int | None) -> _Sourc
         data = source.read() if limit is None else source.read(limit)
         if isinstance(data, str):
             data = data.encode("utf-8")
-    _check_size(len(data), max_bytes, name)
+    _validate_size(len(data), max_bytes, name)
     return _Source(path=None, data=data, name=name)
 
 
-def _check_size(size: int, max_bytes: int | None, name: str) -> None:
+def _validate_size(size: int, max_bytes: int | None, name: str) -> None:
     if max_bytes is not None and size > max_bytes:
         label = repr(name) if name else "the upload"
         raise SurveyError(
@@ -439,7 +441,7 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTab
     width = max(len(names), len(header_cells)) if layout is not None and layout.drop_trailing_empty else len(names)
     read_names = names + [f"\x00extra {k}" for k in range(width - len(names))]
     table, encoding, invalid = _arrow_read(src, encoding, delimiter, skip_lines, read_names)
-    _check_quoting(src, table, invalid, encoding, delimiter)
+    _validate_quoting(src, table, invalid, encoding, delimiter)
     if width > len(names):
         table = table.select(list(range(len(names))))
 
@@ -569,7 +571,7 @@ def _unclosed_quote_line(src: _Source, encoding: str, delimiter: str) -> tuple[i
     return None
 
 
-def _check_quoting(src: _Source, table: pa.Table, invalid, encoding: str, delimiter: str) -> None:
+def _validate_quoting(src: _Source, table: pa.Table, invalid, encoding: str, delimiter: str) -> None:
     if _quoting_suspect(src, table, invalid):
         found = _unclosed_quote_line(src, encoding, delimiter)
         if found is not None:
@@ -651,8 +653,6 @@ def _table_start(rows: list[list[str]]) -> int | None:
 
 
 def _read_xlsx(src: _Source, options: ImportOptions) -> RawTable:
-    from python_calamine import CalamineWorkbook
-
     try:
         wb = CalamineWorkbook.from_path(str(src.path)) if src.path is not None else CalamineWorkbook.from_filelike(io.BytesIO(src.data))
         sheet_names = list(wb.sheet_names)

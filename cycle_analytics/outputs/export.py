@@ -29,6 +29,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 
 from cycle_analytics.errors import SurveyError
 
@@ -40,8 +41,8 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _ABBREVIATIONS = {"pct": "%", "ci": "CI", "nps": "NPS", "sd": "SD", "id": "ID", "p": "p", "n": "n", "u": "U"}
 
 
-def _check_table(df, what: str = "table") -> None:
-    """Raise :class:`SurveyError` unless ``df`` is a DataFrame (the module's validation helper)."""
+def _validate_table(df, what: str = "table") -> None:
+    """Raise :class:`SurveyError` unless ``df`` is a DataFrame."""
     if not isinstance(df, pd.DataFrame):
         raise SurveyError(f"The {what} to export must be a table (DataFrame), not {type(df).__name__}.")
 
@@ -92,7 +93,7 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     >>> list(out.columns), out.iloc[0, 0], pd.isna(out.iloc[1, 0])
     (["'@who"], "'\\tx", True)
     """
-    _check_table(df)
+    _validate_table(df)
     out = df.copy()
     for i in range(out.shape[1]):
         s = out.iloc[:, i]
@@ -120,7 +121,7 @@ def to_csv_bytes(df: pd.DataFrame, *, neutralise: bool = True) -> bytes:
     >>> to_csv_bytes(pd.DataFrame({"a": ["=x", "ok"], "b": [1.5, None]}))
     b"\\xef\\xbb\\xbfa,b\\r\\n'=x,1.5\\r\\nok,\\r\\n"
     """
-    _check_table(df)
+    _validate_table(df)
     out = neutralise_formulas(df) if neutralise else df
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
@@ -182,12 +183,10 @@ def to_excel_bytes(tables: Mapping[str, pd.DataFrame], *, neutralise: bool = Tru
     >>> data[:2]
     b'PK'
     """
-    import xlsxwriter
-
     if not isinstance(tables, Mapping) or not tables:
         raise SurveyError("The Excel export needs at least one table, given as a mapping of sheet name to table.")
     for name, df in tables.items():
-        _check_table(df, f"table {name!r}")
+        _validate_table(df, f"table {name!r}")
         if len(df) + 1 > EXCEL_MAX_ROWS or df.shape[1] > EXCEL_MAX_COLS:
             raise SurveyError(
                 f"The table {name!r} has {len(df):,} rows and {df.shape[1]} columns, more than an Excel sheet holds "
@@ -246,7 +245,7 @@ def to_excel_bytes(tables: Mapping[str, pd.DataFrame], *, neutralise: bool = Tru
             else:
                 for i, v in enumerate(col.astype(object).to_numpy()):
                     _write_any(ws, i + 1, j, v, date_fmt, datetime_fmt)
-                width = max(width, max((_cell_width(v) for v in col.astype(object).to_numpy()[:1000] if not _missing(v)), default=0))
+                width = max(width, max((_cell_width(v) for v in col.astype(object).to_numpy()[:1000] if not is_missing(v)), default=0))
             ws.set_column(j, j, min(max(width + 2, 6), 60))
         ws.freeze_panes(1, 0)
         if frame.shape[1]:
@@ -255,18 +254,24 @@ def to_excel_bytes(tables: Mapping[str, pd.DataFrame], *, neutralise: bool = Tru
     return buf.getvalue()
 
 
-def _missing(v) -> bool:
-    if v is None:
+def is_missing(value) -> bool:
+    """True for ``None``, NaN, ``NaT`` and ``pd.NA``; False for any other value (also one that
+    ``pd.isna`` cannot judge, such as a list).
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NaT), is_missing(""), is_missing([1, 2])
+    (True, True, True, False, False)
+    """
+    if value is None:
         return True
     try:
-        return bool(pd.isna(v))
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 
 
 def _write_any(ws, row: int, col: int, v, date_fmt, datetime_fmt) -> None:
     """One cell of a text or mixed column: text as text, numbers as numbers, missing as empty."""
-    if _missing(v):
+    if is_missing(v):
         return
     if isinstance(v, (bool, np.bool_)):
         ws.write_boolean(row, col, bool(v))

@@ -27,17 +27,20 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.outputs.export import is_missing
 
 PLAN_COLUMNS = ("stage", "requirement", "action", "owner", "due_date", "status")
 STATUSES = ("planned", "in progress", "done")
 OPEN_STATUSES = ("planned", "in progress")
 _TEXT = ("requirement", "action", "owner")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 _STATUS_ALIASES = {"in-progress": "in progress", "in_progress": "in progress", "inprogress": "in progress",
                    "ongoing": "in progress", "doing": "in progress", "todo": "planned", "to do": "planned",
                    "completed": "done", "complete": "done", "finished": "done"}
@@ -73,8 +76,7 @@ def plans_from_priorities(priorities: pd.DataFrame, stages: Sequence[str] | None
     ``stage`` are used). The stage categories are ``stages`` when given, else the ``stage``
     column's categories when it is categorical, else the stages in rank order.
     """
-    if not isinstance(priorities, pd.DataFrame) or not {"rank", "stage"} <= set(priorities.columns):
-        raise SurveyError("The priority table needs the columns rank and stage.")
+    _validate_priority_table(priorities)
     ranked = priorities.sort_values("rank", kind="stable")
     names = [str(s) for s in ranked["stage"]]
     if stages is None:
@@ -91,15 +93,22 @@ def plans_from_priorities(priorities: pd.DataFrame, stages: Sequence[str] | None
     )
 
 
+def _validate_priority_table(priorities) -> None:
+    """Raise :class:`SurveyError` unless ``priorities`` is a DataFrame with ``rank`` and ``stage``."""
+    if not isinstance(priorities, pd.DataFrame) or not {"rank", "stage"} <= set(priorities.columns):
+        raise SurveyError("The priority table needs the columns rank and stage.")
+
+
+def _validate_plan_columns(plans: pd.DataFrame, required: Sequence[str]) -> None:
+    """Raise :class:`SurveyError` naming the ``required`` columns the action plans lack."""
+    missing = [c for c in required if c not in plans.columns]
+    if missing:
+        raise SurveyError(f"The action plans lack the column(s) {', '.join(missing)}.")
+
+
 def _blank(v) -> bool:
-    if v is None:
-        return True
-    try:
-        if pd.isna(v):
-            return True
-    except (TypeError, ValueError):
-        return False
-    return isinstance(v, str) and not v.strip()
+    """Missing, or text with nothing but white space."""
+    return is_missing(v) or (isinstance(v, str) and not v.strip())
 
 
 def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.DataFrame:
@@ -137,9 +146,7 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.
     """
     if not isinstance(df, pd.DataFrame):
         raise SurveyError("The action plans must be a table (DataFrame).")
-    missing = [c for c in PLAN_COLUMNS if c not in df.columns]
-    if missing:
-        raise SurveyError(f"The action plans lack the column(s) {', '.join(missing)}.")
+    _validate_plan_columns(df, PLAN_COLUMNS)
     extra = [str(c) for c in df.columns if c not in PLAN_COLUMNS]
     if extra:
         raise SurveyError(f"The action plans have the unknown column(s) {', '.join(extra)}; the columns are {', '.join(PLAN_COLUMNS)}.")
@@ -200,9 +207,7 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.
 def _looks_like_date(text: str) -> bool:
     """ISO dates only (``2026-03-31``, optionally with a time): ``03/04/2026`` is ambiguous and
     pandas would also read words such as ``now``, which a due date must not be."""
-    import re
-
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?", text.strip()))
+    return bool(_ISO_DATE.fullmatch(text.strip()))
 
 
 def open_plan_stages(plans: pd.DataFrame | None) -> set[str]:
@@ -213,9 +218,7 @@ def open_plan_stages(plans: pd.DataFrame | None) -> set[str]:
     """
     if plans is None or len(plans) == 0:
         return set()
-    missing = [c for c in ("stage", "requirement", "action", "status") if c not in plans.columns]
-    if missing:
-        raise SurveyError(f"The action plans lack the column(s) {', '.join(missing)}.")
+    _validate_plan_columns(plans, ("stage", "requirement", "action", "status"))
     status = plans["status"].astype(object).map(lambda v: "planned" if _blank(v) else " ".join(str(v).split()).lower())
     status = status.map(lambda s: _STATUS_ALIASES.get(s, s))
     said = ~(plans["requirement"].astype(object).map(_blank) & plans["action"].astype(object).map(_blank))

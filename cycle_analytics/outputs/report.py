@@ -30,8 +30,15 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import plotly.offline
 
+from cycle_analytics import figures as F
+from cycle_analytics.dataset import Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.figures.style import format_p_value
+from cycle_analytics.outputs.export import is_missing, to_excel_bytes
+from cycle_analytics.outputs.plans import empty_plans, open_plan_stages, validate_plans
+from cycle_analytics.stats.analysis import Analysis
 
 DEFAULT_TITLE = "Service cycle report"
 SECTIONS = (
@@ -61,11 +68,8 @@ th{background:#f5f7fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-def _check(survey, analysis, figures, plans, title) -> None:
-    """Raise :class:`SurveyError` unless the report's inputs can be used (the module's validation helper)."""
-    from cycle_analytics.stats.analysis import Analysis
-    from cycle_analytics.dataset import Survey
-
+def _validate_inputs(survey, analysis, figures, plans, title) -> None:
+    """Raise :class:`SurveyError` unless the report's inputs can be used."""
     if not isinstance(survey, Survey):
         raise SurveyError("The report needs the imported survey (a Survey).")
     if not isinstance(analysis, Analysis):
@@ -83,13 +87,9 @@ def _check(survey, analysis, figures, plans, title) -> None:
 
 
 def _esc(value) -> str:
-    if value is None:
+    """``value`` as escaped HTML text; missing values give an empty string."""
+    if is_missing(value):
         return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
     return html.escape(str(value), quote=True)
 
 
@@ -108,22 +108,9 @@ def _fmt(value, digits: int = 2) -> str:
         return f"{value:,.{digits}f}"
     if isinstance(value, pd.Timestamp):
         return "" if pd.isna(value) else (value.date().isoformat() if value == value.normalize() else value.isoformat(sep=" "))
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
+    if is_missing(value):
+        return ""
     return str(value)
-
-
-def _fmt_p(p) -> str:
-    try:
-        p = float(p)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(p):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _table(df: pd.DataFrame, columns: list[tuple[str, str]], *, pcols: tuple[str, ...] = (), digits: Mapping[str, int] | None = None,
@@ -137,7 +124,7 @@ def _table(df: pd.DataFrame, columns: list[tuple[str, str]], *, pcols: tuple[str
     for row in df[[c for c, _ in cols]].itertuples(index=False, name=None):
         out.append("<tr>")
         for (c, _), v in zip(cols, row):
-            text = _fmt_p(v) if c in pcols else _fmt(v, digits.get(c, 2))
+            text = format_p_value(v) if c in pcols else _fmt(v, digits.get(c, 2))
             numeric = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
             out.append(f'<td class="num">{_esc(text)}</td>' if numeric else f"<td>{_esc(text)}</td>")
         out.append("</tr>")
@@ -152,9 +139,6 @@ def _table(df: pd.DataFrame, columns: list[tuple[str, str]], *, pcols: tuple[str
 def default_figures(survey, analysis, plans=None) -> tuple[dict, list[str]]:
     """The report's charts from :mod:`cycle_analytics.figures`, and a sentence for each one that
     could not be drawn (so nothing is dropped silently)."""
-    from cycle_analytics import figures as F
-    from cycle_analytics.outputs.plans import open_plan_stages
-
     open_plans = sorted(open_plan_stages(plans)) if plans is not None else None
     builders = {
         "journey": lambda: F.journey_figure(analysis.scores, verdicts=analysis.moments, targets=survey.targets(),
@@ -214,11 +198,11 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
     str
         The HTML document. plotly.js (about 4.7 MB) is inlined once when there is a chart.
     """
-    _check(survey, analysis, figures, plans, title)
+    _validate_inputs(survey, analysis, figures, plans, title)
     problems: list[str] = []
     if figures is None:
         figures, problems = default_figures(survey, analysis, plans)
-    info, settings, outcome = survey.info, analysis.settings, analysis.outcome
+    info = survey.info
     generated = generated or dt.datetime.now(dt.timezone.utc)
 
     placed: dict[str, list[str]] = {key: [] for key, _ in SECTIONS}
@@ -235,8 +219,6 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
         f"<style>{_CSS}</style>",
     ]
     if figures:
-        import plotly.offline
-
         head.append(f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>')
     head.append("</head>")
 
@@ -251,7 +233,7 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
     body.append('<nav><p class="meta">' + " · ".join(f'<a href="#{k}">{_esc(t)}</a>' for k, t in SECTIONS) + "</p></nav>")
 
     body += _headline(survey, analysis)
-    body += [f'<section id="journey"><h2>The journey</h2>', *placed["journey"], _journey_table(analysis), "</section>"]
+    body += ['<section id="journey"><h2>The journey</h2>', *placed["journey"], _journey_table(analysis), "</section>"]
     body += _critical(analysis, placed["critical"])
     body += _priorities(analysis, placed["priorities"])
     body += _plans_section(plans)
@@ -353,8 +335,6 @@ def _plans_section(plans) -> list[str]:
     if plans is None or len(plans) == 0:
         out.append('<p class="note">No action plans have been written yet.</p>')
     else:
-        from cycle_analytics.outputs.plans import validate_plans
-
         p = validate_plans(plans)
         out.append(_table(p, [("stage", "Stage"), ("requirement", "Requirement"), ("action", "Action"), ("owner", "Owner"),
                               ("due_date", "Due"), ("status", "Status")]))
@@ -414,8 +394,6 @@ def _method(survey, analysis) -> list[str]:
 
 def report_tables(survey, analysis, plans: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the report, by sheet name, in workbook order."""
-    from cycle_analytics.outputs.plans import empty_plans, validate_plans
-
     info, s = survey.info, analysis.settings
     summary = pd.DataFrame(
         {
@@ -448,7 +426,5 @@ def report_tables(survey, analysis, plans: pd.DataFrame | None = None) -> dict[s
 
 def excel_report(survey, analysis, plans: pd.DataFrame | None = None) -> bytes:
     """An ``.xlsx`` workbook with every table of the report, one sheet each (see :func:`report_tables`)."""
-    from cycle_analytics.outputs.export import to_excel_bytes
-
-    _check(survey, analysis, None, plans, DEFAULT_TITLE)
+    _validate_inputs(survey, analysis, None, plans, DEFAULT_TITLE)
     return to_excel_bytes(report_tables(survey, analysis, plans))

@@ -7,12 +7,16 @@ The app caches it per (survey, filters, outcome); the command line prints ``anal
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec, Survey
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import infer_scale
+from cycle_analytics.stats import critical, drivers, priorities, scores, segments, trends
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,8 @@ class AnalysisSettings:
     * ``min_n``: below this many answers a stage, segment value or period is a small sample
       (flagged; segments below it are shown only as "too few responses").
     * ``alpha``: significance level after correction.
-    * ``correction``: ``"holm"`` (default) or ``"fdr_bh"`` (Benjamini-Hochberg), across stages.
+    * ``correction``: ``"holm"`` (default), ``"fdr_bh"`` (Benjamini-Hochberg), ``"bonferroni"`` or
+      ``"none"``, across stages (:data:`cycle_analytics.stats.kernel.CORRECTIONS`).
     * ``min_effect_fraction``: a penalty must be at least this share of the outcome's scale.
     * ``min_bad``: at least this many bottom-box ratings before a stage can be critical.
     * ``importance_method``: ``"spearman"`` or ``"relative_weight"``.
@@ -92,8 +97,6 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
     >>> result.outcome.column, result.priorities["rank"].tolist()
     ('overall_satisfaction', [1, 2])
     """
-    from cycle_analytics.stats import critical, drivers, priorities, scores, segments, trends
-
     spec = outcome if outcome is not None else default_outcome(survey)
     ratings, responses, scale = survey.ratings, survey.responses, survey.scale
     notes: list[str] = []
@@ -102,44 +105,8 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
 
     stage_table, distribution = scores.score_tables(ratings, scale, min_n=settings.min_n)
     changes = scores.stage_changes(ratings)
-
-    y = drivers.rating_outcomes(ratings, responses, spec)
-    method = settings.importance_method
-    if method == "relative_weight" and spec.is_proxy:
-        # Johnson's weights need one outcome per respondent; the proxy differs from stage to stage.
-        notes.append("Relative weights need an outcome column; importance falls back to Spearman's correlation with the proxy.")
-        method = "spearman"
-    # One stage x outcome x score count table serves importance, penalties and priorities.
-    table = drivers.outcome_table(ratings, y, scale)
-    importance = drivers.derived_importance(ratings, y, method=method, scale=scale, table=table, min_n=settings.min_n)
-    penalties = drivers.penalty_reward(
-        ratings, y, scale, spec, correction=settings.correction, alpha=settings.alpha, min_n=settings.min_n, table=table
-    )
-    moment_settings = critical.CriticalSettings(
-        alpha=settings.alpha,
-        min_effect_fraction=settings.min_effect_fraction,
-        min_bad=settings.min_bad,
-        correction=settings.correction,
-    )
-    moments = critical.classify_moments(penalties, spec, declared=survey.declared_critical(), settings=moment_settings)
-    ranking = priorities.priority_ranking(
-        ratings, y, scale, survey.targets(), method=method, n_boot=settings.n_boot, seed=settings.seed,
-        alpha=settings.alpha, min_n=settings.min_n, table=table,
-    )
-
-    seg_tables, seg_tests = [], []
-    for column in survey.info.segments:
-        if column in responses.columns:
-            comparison, tests = segments.segment_tables(
-                ratings, responses, column, scale, min_n=settings.min_n, correction=settings.correction, alpha=settings.alpha
-            )
-            seg_tables.append(comparison)
-            seg_tests.append(tests)
-    segment_table = pd.concat(seg_tables, ignore_index=True) if seg_tables else _empty(SEGMENT_COLUMNS)
-    segment_test_table = pd.concat(seg_tests, ignore_index=True) if seg_tests else _empty(
-        ["segment", "stage", "statistic", "p_value", "n_groups"]
-    )
-
+    importance, penalties, moments, ranking = _driver_tables(survey, spec, settings, notes)
+    segment_table, segment_test_table = _segment_tables(survey, settings)
     trend_table, trend_change = trends.trend_tables(ratings, responses, scale, freq=settings.trend_freq, min_n=settings.min_n)
     if "date" not in responses.columns:
         notes.append("The survey has no date column, so there are no trends.")
@@ -162,11 +129,56 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
     )
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
+def _driver_tables(
+    survey: Survey, spec: OutcomeSpec, settings: AnalysisSettings, notes: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Importance, penalties, critical moments and priorities for one outcome (appends to ``notes``)."""
+    ratings, scale = survey.ratings, survey.scale
+    y = drivers.rating_outcomes(ratings, survey.responses, spec)
+    method = settings.importance_method
+    if method == "relative_weight" and spec.is_proxy:
+        # Johnson's weights need one outcome per respondent; the proxy differs from stage to stage.
+        notes.append("Relative weights need an outcome column; importance falls back to Spearman's correlation with the proxy.")
+        method = "spearman"
+    # One stage x outcome x score count table serves importance, penalties and priorities.
+    table = drivers.outcome_table(ratings, y, scale)
+    importance = drivers.derived_importance(ratings, y, method=method, scale=scale, table=table, min_n=settings.min_n)
+    penalties = drivers.penalty_reward(
+        ratings, y, scale, spec, correction=settings.correction, alpha=settings.alpha, min_n=settings.min_n, table=table
+    )
+    moment_settings = critical.CriticalSettings(
+        alpha=settings.alpha,
+        min_effect_fraction=settings.min_effect_fraction,
+        min_bad=settings.min_bad,
+        correction=settings.correction,
+    )
+    moments = critical.classify_moments(penalties, spec, declared=survey.declared_critical(), settings=moment_settings)
+    ranking = priorities.priority_ranking(
+        ratings, y, scale, survey.targets(), method=method, n_boot=settings.n_boot, seed=settings.seed,
+        alpha=settings.alpha, min_n=settings.min_n, table=table,
+    )
+    return importance, penalties, moments, ranking
+
+
+def _segment_tables(survey: Survey, settings: AnalysisSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Segment comparisons and Kruskal-Wallis tests of every segment column, stacked."""
+    ratings, responses, scale = survey.ratings, survey.responses, survey.scale
+    seg_tables, seg_tests = [], []
+    for column in survey.info.segments:
+        if column in responses.columns:
+            comparison, tests = segments.segment_tables(
+                ratings, responses, column, scale, min_n=settings.min_n, correction=settings.correction, alpha=settings.alpha
+            )
+            seg_tables.append(comparison)
+            seg_tests.append(tests)
+    segment_table = pd.concat(seg_tables, ignore_index=True) if seg_tables else _empty(segments.COMPARISON_COLUMNS)
+    segment_test_table = pd.concat(seg_tests, ignore_index=True) if seg_tests else _empty(segments.TEST_COLUMNS)
+    return segment_table, segment_test_table
+
+
+def _empty(columns) -> pd.DataFrame:
+    """An empty table with these (float) columns, for a survey without segments."""
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-
-
-SEGMENT_COLUMNS = ["segment", "value", "stage", "n", "mean", "score_100", "rest_mean", "diff_vs_rest", "p_value", "p_adjusted", "flag", "too_few"]
 
 
 def default_outcome(survey: Survey) -> OutcomeSpec:
@@ -180,9 +192,6 @@ def outcome_spec(survey: Survey, column: str | None, *, positive: str | None = N
     A numeric column is a rating outcome on the scale inferred from its values (a 0-1 column is
     binary); a text column is binary with ``positive`` (or the survey's chosen positive label) as 1.
     """
-    from cycle_analytics.errors import SurveyError
-    from cycle_analytics.scales import infer_scale
-
     if column is None:
         return PROXY_OUTCOME
     responses = survey.responses
@@ -217,8 +226,6 @@ def _label(column: str) -> str:
 
 def _guess_positive(labels: list[str]) -> str | None:
     """A positive label when exactly one label reads as positive (e.g. 'satisfied' vs 'neutral or dissatisfied')."""
-    import re
-
     positive = [l for l in labels if re.fullmatch(r"\s*(very\s+)?(satisfied|yes|happy|promoter|positive|good)\s*", l, re.I)]
     return positive[0] if len(positive) == 1 else None
 

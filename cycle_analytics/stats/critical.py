@@ -29,8 +29,10 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec
-from cycle_analytics.stats.drivers import CORRECTIONS, adjust_pvalues
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest.names import NO_LABELS, YES_LABELS
+from cycle_analytics.stats.kernel import adjust_pvalues
+from cycle_analytics.stats.validation import validate_alpha, validate_correction
 
 __all__ = ["CriticalSettings", "classify_moments", "format_p", "VERDICTS", "DECLARED_VERDICTS"]
 
@@ -87,7 +89,9 @@ def _span(penalties: pd.DataFrame, outcome: OutcomeSpec) -> float:
     return span
 
 
-def _validate(penalties: pd.DataFrame, outcome: OutcomeSpec, declared, settings: CriticalSettings) -> tuple[str, ...]:
+def _validate_moment_inputs(penalties: pd.DataFrame, outcome: OutcomeSpec, declared, settings: CriticalSettings) -> tuple[str, ...]:
+    """Check the penalty table, the outcome, the declared stages and the settings; returns the
+    declared stages as a tuple of names."""
     if not isinstance(penalties, pd.DataFrame):
         raise SurveyError("Critical moments need the penalty table from penalty_reward().")
     missing = [c for c in _NEEDED if c not in penalties.columns]
@@ -100,10 +104,8 @@ def _validate(penalties: pd.DataFrame, outcome: OutcomeSpec, declared, settings:
         raise SurveyError(
             f"The outcome {outcome.display()!r} has no known scale, so the size of a penalty cannot be judged."
         )
-    if settings.correction not in CORRECTIONS:
-        raise SurveyError(f"The p-value correction {settings.correction!r} is not one of {', '.join(CORRECTIONS)}.")
-    if not (0 < settings.alpha < 1):
-        raise SurveyError(f"The significance level must lie between 0 and 1, not {settings.alpha!r}.")
+    validate_correction(settings.correction)
+    validate_alpha(settings.alpha)
     if settings.min_effect_fraction < 0 or settings.min_bad < 0 or not (0 <= settings.pain_share <= 1):
         raise SurveyError("The critical-moment thresholds must not be negative (and the pain-point share at most 1).")
     if isinstance(declared, str):
@@ -152,15 +154,14 @@ def _outcome_name(outcome: OutcomeSpec) -> str:
     return label
 
 
-_YES = {"yes", "y", "true", "1", "ja", "oui", "si", "sí"}
-_TOKENS = _YES | {"no", "n", "false", "0", "nein", "non"}
+_TOKENS = YES_LABELS | NO_LABELS
 
 
 def _binary_positive(outcome: OutcomeSpec) -> str:
     """How the positive answer reads after 'less often': 'satisfied', 'answered yes to "..."'."""
     pos = " ".join((outcome.positive or "").split())
     question = outcome.label or outcome.column
-    if not pos or pos.casefold() in _YES:
+    if not pos or pos.casefold() in YES_LABELS:
         return f'answered yes to "{question}"'
     if pos.casefold() in _TOKENS:
         return f'answered "{pos}" to "{question}"'
@@ -242,6 +243,27 @@ def _proxy_note(outcome: OutcomeSpec) -> str:
     return "; no overall question was chosen, so the outcome is the mean of the other stages"
 
 
+def _verdicts(n, n_bad, bad_pct, pen, p_adj, min_pen: float, settings: CriticalSettings):
+    """``(enough, critical, verdict)`` per stage: the rule of the module docstring."""
+    enough = (n_bad >= settings.min_bad) & np.isfinite(pen) & (n_bad > 0) & (n > n_bad)
+    critical = enough & (p_adj < settings.alpha) & (pen >= min_pen)
+    pain = enough & ~critical & (bad_pct >= settings.pain_share * 100.0)
+    verdict = np.full(len(n), "ok", dtype=object)
+    verdict[~enough] = "not enough data"
+    verdict[pain] = "pain point"
+    verdict[critical] = "critical"
+    return enough, critical, verdict
+
+
+def _declared_verdicts(is_declared: np.ndarray, enough: np.ndarray, critical: np.ndarray) -> np.ndarray:
+    """The data's verdict on the declared-critical stages (empty for the others)."""
+    dv = np.full(len(is_declared), "", dtype=object)
+    dv[is_declared] = "not confirmed"
+    dv[is_declared & critical] = "confirmed"
+    dv[is_declared & ~enough] = "not enough data"
+    return dv
+
+
 def classify_moments(
     penalties: pd.DataFrame,
     outcome: OutcomeSpec,
@@ -282,7 +304,7 @@ def classify_moments(
     >>> out.evidence.iloc[0]
     'Customers who rated Pay badly gave an overall satisfaction 1.8 points lower (p < 0.001, 120 customers).'
     """
-    declared = _validate(penalties, outcome, declared, settings)
+    declared = _validate_moment_inputs(penalties, outcome, declared, settings)
     stages = penalties["stage"]
     names = stages.astype(str).to_numpy()
     n = penalties["n"].to_numpy(dtype=np.float64)
@@ -292,19 +314,9 @@ def classify_moments(
     p_adj = adjust_pvalues(penalties["p_value"].to_numpy(dtype=np.float64), settings.correction)
     min_pen = settings.min_penalty(outcome, _span(penalties, outcome))
 
-    enough = (n_bad >= settings.min_bad) & np.isfinite(pen) & (n_bad > 0) & (n > n_bad)
-    critical = enough & (p_adj < settings.alpha) & (pen >= min_pen)
-    pain = enough & ~critical & (bad_pct >= settings.pain_share * 100.0)
-    verdict = np.full(len(names), "ok", dtype=object)
-    verdict[~enough] = "not enough data"
-    verdict[pain] = "pain point"
-    verdict[critical] = "critical"
-
+    enough, critical, verdict = _verdicts(n, n_bad, bad_pct, pen, p_adj, min_pen, settings)
     is_declared = np.isin(names, np.asarray(declared, dtype=object)) if declared else np.zeros(len(names), bool)
-    dv = np.full(len(names), "", dtype=object)
-    dv[is_declared] = "not confirmed"
-    dv[is_declared & critical] = "confirmed"
-    dv[is_declared & ~enough] = "not enough data"
+    dv = _declared_verdicts(is_declared, enough, critical)
 
     evidence = [
         _sentence(

@@ -25,7 +25,8 @@ from cycle_analytics.errors import SurveyError
 __all__ = ["filter_survey", "filter_mask"]
 
 
-def _validate(survey: Survey, date_range, segments) -> None:
+def _validate_filters(survey: Survey, date_range, segments) -> None:
+    """The survey, the date range and the segment filter must be usable."""
     if not isinstance(survey, Survey):
         raise SurveyError(f"filter_survey needs a Survey, not a {type(survey).__name__}.")
     if date_range is not None:
@@ -68,7 +69,7 @@ def filter_mask(survey: Survey, *, date_range=None, segments: dict[str, list[str
     >>> filter_mask(s, segments={"branch": ["South"]}).tolist()
     [False, True]
     """
-    _validate(survey, date_range, segments)
+    _validate_filters(survey, date_range, segments)
     resp = survey.responses
     keep = np.ones(len(resp), dtype=bool)
     if date_range is not None:

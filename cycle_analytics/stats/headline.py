@@ -31,11 +31,12 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.scales import Scale, infer_scale
+from cycle_analytics.ingest.names import mentions_recommend
+from cycle_analytics.scales import Scale
+from cycle_analytics.stats.drivers.outcomes import outcome_values
 
 __all__ = ["Headline", "headline_figures", "recommend_column", "bad_comments", "stage_distribution_by"]
 
-_RECOMMEND = re.compile(r"recommend|recomend|recomiend|recommand|empfehl|\bnps\b|promoter|\bltr\b", re.I)
 _ZERO_TO_TEN = re.compile(r"\b0\s*(-|–|to|bis|a|à)\s*10\b|\bnps\b", re.I)
 NPS_SCALE = Scale(0, 10)
 
@@ -65,7 +66,7 @@ class Headline:
     n_critical: int | None = None
 
 
-def _check_survey(survey) -> Survey:
+def _validate_survey(survey) -> Survey:
     """The one input check of this module."""
     if not isinstance(survey, Survey):
         raise SurveyError(f"The headline figures need an imported Survey, not a {type(survey).__name__}.")
@@ -84,14 +85,14 @@ def recommend_column(survey: Survey) -> str | None:
     >>> recommend_column(s)
     'recommend'
     """
-    _check_survey(survey)
+    _validate_survey(survey)
     resp = survey.responses
     questions = {r.column: r.question for r in survey.info.columns}
     for col in survey.info.outcome_candidates:
         if col not in resp.columns or not pd.api.types.is_numeric_dtype(resp[col]):
             continue
         text = f"{col} {questions.get(col, '')}"
-        if not _RECOMMEND.search(text):
+        if not mentions_recommend(text):
             continue
         v = resp[col].to_numpy(dtype=float, na_value=np.nan)
         v = v[~np.isnan(v)]
@@ -125,9 +126,7 @@ def headline_figures(survey: Survey, outcome_spec: OutcomeSpec | None, *, n_crit
     >>> round(headline_figures(s, OutcomeSpec("ok", kind="binary", positive="1")).csat_pct, 1)
     66.7
     """
-    from cycle_analytics.stats.drivers import outcome_values
-
-    _check_survey(survey)
+    _validate_survey(survey)
     resp = survey.responses
     fields: dict = {"responses": int(len(resp)), "ratings": int(len(survey.ratings)), "n_critical": n_critical}
     spec = outcome_spec
@@ -163,7 +162,7 @@ def bad_comments(survey: Survey, stage: str) -> pd.DataFrame:
     >>> bad_comments(s, "wait").values.tolist()
     [['A', 1.0, 'slow']]
     """
-    _check_survey(survey)
+    _validate_survey(survey)
     r, resp = survey.ratings, survey.responses
     empty = pd.DataFrame({"response_id": pd.Series([], dtype="str"), "score": pd.Series([], dtype="float64"),
                           "comment": pd.Series([], dtype="str")})
@@ -199,7 +198,7 @@ def stage_distribution_by(survey: Survey, stage: str, segment: str) -> pd.DataFr
     >>> d[d["count"] > 0][["region", "score", "count", "n"]].values.tolist()
     [['N', 1, 1, 2], ['N', 5, 1, 2], ['S', 5, 1, 1]]
     """
-    _check_survey(survey)
+    _validate_survey(survey)
     r, resp = survey.ratings, survey.responses
     if stage not in r["stage"].cat.categories:
         raise SurveyError(f"The stage {stage!r} is not a stage of the survey.")

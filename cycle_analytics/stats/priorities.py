@@ -39,17 +39,24 @@ import math
 import numpy as np
 import pandas as pd
 
-from cycle_analytics.stats.drivers import (
-    OutcomeTable,
-    _check_table,
-    _complete_patterns,
-    _rw_from_patterns,
-    _spearman,
-    _validate as _validate_drivers,
-    outcome_table,
-)
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
+from cycle_analytics.stats.drivers.importance import (
+    IMPORTANCE_METHODS,
+    CompletePatterns,
+    complete_patterns,
+    relative_weights_from_patterns,
+)
+from cycle_analytics.stats.drivers.outcomes import outcome_table
+from cycle_analytics.stats.kernel import OutcomeTable, spearman_from_counts
+from cycle_analytics.stats.validation import (
+    validate_alpha,
+    validate_choice,
+    validate_outcome_table,
+    validate_outcome_vector,
+    validate_ratings_table,
+    validate_scale,
+)
 
 __all__ = ["priority_ranking", "QUADRANTS", "LEVELS"]
 
@@ -57,14 +64,15 @@ QUADRANTS = ("Concentrate here", "Keep up the good work", "Low priority", "Possi
 LEVELS = ("high", "medium", "low")
 
 
-def _validate(ratings, y, scale, targets, method, n_boot, alpha) -> tuple[np.ndarray, dict]:
-    y = _validate_drivers(ratings, y, method=method)
-    if not isinstance(scale, Scale):
-        raise SurveyError("The priority ranking needs the rating scale (a Scale).")
+def _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha) -> tuple[np.ndarray, dict]:
+    """Check the tables and options; returns ``y`` as float64 and the targets as ``{stage: float}``."""
+    validate_ratings_table(ratings)
+    validate_choice(method, IMPORTANCE_METHODS, "importance method")
+    y = validate_outcome_vector(y, ratings)
+    validate_scale(scale)
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise SurveyError(f"The number of bootstrap resamples must be a whole number of at least 0, not {n_boot!r}.")
-    if not (0 < alpha < 1):
-        raise SurveyError(f"The significance level must lie between 0 and 1, not {alpha!r}.")
+    validate_alpha(alpha)
     stages = [str(s) for s in ratings["stage"].cat.categories]
     targets = {} if targets is None else dict(targets)
     for k, v in targets.items():
@@ -165,66 +173,33 @@ def priority_ranking(
     >>> out.stage.tolist(), out.level.tolist()
     (['A', 'B'], ['high', 'low'])
     """
-    y, targets = _validate(ratings, y, scale, targets, method, n_boot, alpha)
+    y, targets = _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha)
     if table is None:
         table = outcome_table(ratings, y, scale)
-    _check_table(table, ratings, scale)
-    stages = table.stages
-    n_st = len(stages)
+    validate_outcome_table(table, ratings, scale)
+    n_st = len(table.stages)
     use_p = method == "spearman"
-    scores = table.scores
-    target = np.array([targets.get(s, float(scale.maximum)) for s in stages])
-    target_100 = scale.to_100(target) if n_st else np.empty(0)
-    target_100 = np.atleast_1d(target_100).astype(np.float64)
-
+    target_100 = _targets_100(table.stages, targets, scale)
     full = np.concatenate([table.counts, table.missing[:, None, :]], axis=1)  # S x (B+1) x A
-    perf = _performance(full.sum(1), scores, scale)
+    perf = _performance(full.sum(1), table.scores, scale)
+    patterns = None
     if use_p:
-        imp, p, n = _spearman(table.counts)
+        imp, p, n = spearman_from_counts(table.counts)
     else:
-        pat = _complete_patterns(ratings, y, table)
-        imp = np.full(n_st, np.nan)
-        n_cc = int(pat.counts.sum())
-        if n_cc >= int(pat.keep.sum()) + 2 and pat.keep.any():
-            eps, _ = _rw_from_patterns(pat, pat.counts.astype(np.float64))
-            imp[pat.keep] = eps
-        p = np.full(n_st, np.nan)
-        n = np.full(n_st, n_cc, dtype=np.float64)
-
-    eff = _effective(imp, p, alpha, use_p)
-    scaled = _scaled(eff)
+        patterns = complete_patterns(ratings, y, table)
+        imp, p, n = _relative_weight_importance(patterns, n_st)
+    scaled = _scaled(_effective(imp, p, alpha, use_p))
     gap = np.clip(target_100 - perf, 0.0, None)
     prio = scaled * gap
-    prio_sort = np.where(np.isfinite(prio), prio, -1.0)
-    gap_sort = np.where(np.isfinite(gap), gap, -1.0)
-    order = np.lexsort((np.arange(n_st), -gap_sort, -scaled, -prio_sort))
-    rank = np.empty(n_st, dtype=np.int64)
-    rank[order] = np.arange(1, n_st + 1)
-
-    n_high = math.ceil(n_st / 3)
-    n_low = n_st // 3
-    pos = np.isfinite(prio) & (prio > 0)
-    level = np.full(n_st, "medium", dtype=object)
-    level[(rank <= n_high) & pos] = "high"
-    level[(rank > n_st - n_low) | ~pos] = "low"
-
-    imp_mean = float(np.nanmean(imp)) if np.isfinite(imp).any() else np.nan
-    perf_mean = float(np.nanmean(perf)) if np.isfinite(perf).any() else np.nan
-    hi_imp = np.isfinite(imp) & (imp >= imp_mean)
-    hi_perf = np.isfinite(perf) & (perf >= perf_mean)
-    quadrant = np.where(
-        hi_imp,
-        np.where(hi_perf, "Keep up the good work", "Concentrate here"),
-        np.where(hi_perf, "Possible overkill", "Low priority"),
-    )
-
+    rank, level = _rank_and_level(prio, scaled, gap)
+    imp_mean, perf_mean, quadrant = _quadrants(imp, perf)
     stability = np.full(n_st, np.nan)
     if n_boot > 0 and n_st:
         rng = np.random.default_rng(seed)
         if use_p:
-            stability = _bootstrap_spearman(full, scores, scale, target_100, alpha, n_boot, rng)
+            stability = _bootstrap_spearman(full, table.scores, scale, target_100, alpha, n_boot, rng)
         else:
-            stability = _bootstrap_rw(full, pat, scores, scale, target_100, n_boot, rng)
+            stability = _bootstrap_rw(full, patterns, table.scores, scale, target_100, n_boot, rng)
 
     out = pd.DataFrame(
         {
@@ -253,6 +228,56 @@ def priority_ranking(
     return out
 
 
+def _targets_100(stages: tuple[str, ...], targets: dict, scale: Scale) -> np.ndarray:
+    """Each stage's target on the 0-100 scale (the top of the rating scale unless set)."""
+    target = np.array([targets.get(s, float(scale.maximum)) for s in stages])
+    target_100 = scale.to_100(target) if len(stages) else np.empty(0)
+    return np.atleast_1d(target_100).astype(np.float64)
+
+
+def _relative_weight_importance(patterns: CompletePatterns, n_st: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Importance (relative weights; NaN when the regression cannot be fitted), p-values (none:
+    NaN) and n (the complete-data respondents) per stage."""
+    imp = np.full(n_st, np.nan)
+    if patterns.fits:
+        eps, _ = relative_weights_from_patterns(patterns, patterns.counts.astype(np.float64))
+        imp[patterns.keep] = eps
+    n_cc = int(patterns.counts.sum())
+    return imp, np.full(n_st, np.nan), np.full(n_st, n_cc, dtype=np.float64)
+
+
+def _rank_and_level(prio: np.ndarray, scaled: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank (1 = act first; ties by importance_scaled, gap, cycle order) and level of every stage."""
+    n_st = len(prio)
+    prio_sort = np.where(np.isfinite(prio), prio, -1.0)
+    gap_sort = np.where(np.isfinite(gap), gap, -1.0)
+    order = np.lexsort((np.arange(n_st), -gap_sort, -scaled, -prio_sort))
+    rank = np.empty(n_st, dtype=np.int64)
+    rank[order] = np.arange(1, n_st + 1)
+
+    n_high = math.ceil(n_st / 3)
+    n_low = n_st // 3
+    pos = np.isfinite(prio) & (prio > 0)
+    level = np.full(n_st, "medium", dtype=object)
+    level[(rank <= n_high) & pos] = "high"
+    level[(rank > n_st - n_low) | ~pos] = "low"
+    return rank, level
+
+
+def _quadrants(imp: np.ndarray, perf: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """The crosshairs (mean importance, mean performance) and each stage's quadrant."""
+    imp_mean = float(np.nanmean(imp)) if np.isfinite(imp).any() else np.nan
+    perf_mean = float(np.nanmean(perf)) if np.isfinite(perf).any() else np.nan
+    hi_imp = np.isfinite(imp) & (imp >= imp_mean)
+    hi_perf = np.isfinite(perf) & (perf >= perf_mean)
+    quadrant = np.where(
+        hi_imp,
+        np.where(hi_perf, "Keep up the good work", "Concentrate here"),
+        np.where(hi_perf, "Possible overkill", "Low priority"),
+    )
+    return imp_mean, perf_mean, quadrant
+
+
 def _bootstrap_spearman(full, scores, scale, target_100, alpha, n_boot, rng) -> np.ndarray:
     """Resample each stage's (outcome + missing) x score table multinomially; share in top three.
 
@@ -271,7 +296,7 @@ def _bootstrap_spearman(full, scores, scale, target_100, alpha, n_boot, rng) -> 
             if tot[s] > 0:
                 boot[:, s, :] = rng.multinomial(int(tot[s]), flat[s] / tot[s], size=m)
         boot = boot.reshape(m, n_st, nb1, n_a)
-        imp, p, _ = _spearman(boot[:, :, :-1, :])
+        imp, p, _ = spearman_from_counts(boot[:, :, :-1, :])
         perf = _performance(boot.sum(2), scores, scale)
         eff = _effective(imp, p, alpha, True)
         prio = _scaled(eff) * np.clip(target_100 - perf, 0.0, None)
@@ -279,7 +304,7 @@ def _bootstrap_spearman(full, scores, scale, target_100, alpha, n_boot, rng) -> 
     return hits / n_boot
 
 
-def _bootstrap_rw(full, pat, scores, scale, target_100, n_boot, rng) -> np.ndarray:
+def _bootstrap_rw(full, patterns: CompletePatterns, scores, scale, target_100, n_boot, rng) -> np.ndarray:
     """Resample respondents' complete-data patterns (importance) and stage tables (performance)."""
     n_st = full.shape[0]
     perf = np.empty((n_boot, n_st))
@@ -288,11 +313,11 @@ def _bootstrap_rw(full, pat, scores, scale, target_100, n_boot, rng) -> np.ndarr
         tot = sc[s].sum()
         perf[:, s] = _performance(rng.multinomial(int(tot), sc[s] / tot, size=n_boot), scores, scale) if tot > 0 else np.nan
     imp = np.full((n_boot, n_st), np.nan)
-    n_cc = int(pat.counts.sum())
-    if n_cc >= int(pat.keep.sum()) + 2 and pat.keep.any():
-        w = rng.multinomial(n_cc, pat.counts / n_cc, size=n_boot).astype(np.float64)
-        eps, _ = _rw_from_patterns(pat, w)
-        imp[:, pat.keep] = eps
+    if patterns.fits:
+        n_cc = int(patterns.counts.sum())
+        w = rng.multinomial(n_cc, patterns.counts / n_cc, size=n_boot).astype(np.float64)
+        eps, _ = relative_weights_from_patterns(patterns, w)
+        imp[:, patterns.keep] = eps
     eff = _effective(imp, np.full_like(imp, np.nan), 0.05, False)
     prio = _scaled(eff) * np.clip(target_100 - perf, 0.0, None)
     return _top3(prio).mean(0)

@@ -1,8 +1,8 @@
 """Stage scores, answer distributions, NPS and stage-to-stage change along the cycle.
 
 Every figure is computed from the count tables of :mod:`cycle_analytics.stats.kernel` (stage x group x
-scale point), built in one vectorised pass, so the cost after that pass does not depend on the
-number of ratings.
+scale point, :func:`~cycle_analytics.stats.kernel.count_table`), built in one vectorised pass, so the
+cost after that pass does not depend on the number of ratings.
 
 Definitions
 -----------
@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
-from cycle_analytics.stats.kernel import _check_ratings_table, codes_of, score_codes
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
+from cycle_analytics.stats.kernel import count_table, group_codes, midranks, scale_values, summary_from_counts, tie_term
+from cycle_analytics.stats.validation import validate_score_inputs
 
 STAGE_SCORE_COLUMNS = (
     "stage", "order", "n", "mean", "sd", "median", "ci_low", "ci_high", "score_100",
@@ -56,232 +57,9 @@ _WILCOXON_SMALL_MAX = 50
 _WILCOXON_PERMUTATION_MAX = 13
 
 
-# --------------------------------------------------------------------------------------------
-# validation
-
-
-def _check_inputs(ratings: pd.DataFrame, scale: Scale | None = None, *, min_n: int = 0, confidence: float = 0.95) -> None:
-    """Raise :class:`SurveyError` unless the ratings table, scale and options can be used."""
-    _check_ratings_table(ratings)
-    if scale is not None and not isinstance(scale, Scale):
-        raise SurveyError(f"The scale must be a Scale such as Scale(1, 5), not {scale!r}.")
-    if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 0:
-        raise SurveyError(f"The minimum count min_n must be a whole number of at least 0, not {min_n!r}.")
-    if not (isinstance(confidence, (float, int)) and 0 < confidence < 1):
-        raise SurveyError(f"The confidence level must be between 0 and 1 (for example 0.95), not {confidence!r}.")
-
-
 def stage_categorical(stages, categories) -> pd.Categorical:
     """Stage labels as the ordered categorical of the cycle (``categories`` in cycle order)."""
     return pd.Categorical(list(stages), categories=list(categories), ordered=True)
-
-
-# --------------------------------------------------------------------------------------------
-# count tables
-
-
-def count_table(ratings: pd.DataFrame, scale: Scale, resp_group: np.ndarray | None = None, n_groups: int = 0) -> np.ndarray:
-    """Stage x group x point counts in one vectorised pass (same numbers as ``counts.stage_counts``).
-
-    A leaner variant of :func:`cycle_analytics.stats.kernel.stage_counts` (about twice as fast on 10
-    million ratings): the groups come as one code per *respondent* (``resp_group``, ``-1`` =
-    missing), and respondents with a missing code land in an extra last group instead of being
-    masked out, so no row-level mask is needed.
-
-    Returns
-    -------
-    ndarray of int64
-        ``(n_stages, 1, n_points)`` when ungrouped, else ``(n_stages, n_groups + 1, n_points)``
-        whose last group holds the respondents without a group.
-
-    Examples
-    --------
-    >>> r = pd.DataFrame({"response_id": pd.Categorical(["a", "a", "b"]),
-    ...     "stage": pd.Categorical(["X", "Y", "X"], ordered=True), "score": [5.0, 3.0, 4.0]})
-    >>> count_table(r, Scale(1, 5), np.array([0, -1]), 1)[0].tolist()
-    [[0, 0, 0, 0, 1], [0, 0, 0, 1, 0]]
-    """
-    stage = ratings["stage"].cat.codes.to_numpy()
-    sv = ratings["score"].to_numpy(dtype=np.float64)
-    n_s, k, lo = len(ratings["stage"].cat.categories), scale.points, int(scale.minimum)
-    with np.errstate(invalid="ignore"):
-        ki = sv.astype(np.int32)
-    # NaN, fractions and values beyond int32 all fail this comparison: counts.score_codes then
-    # raises the one-sentence error naming the bad score.
-    if not np.array_equal(ki, sv) or (len(ki) and (ki.min() < scale.minimum or ki.max() > scale.maximum)):
-        score_codes(sv, scale)
-        raise SurveyError("A score is not a point of the rating scale.")  # pragma: no cover - score_codes raised
-    if len(stage) and stage.min() < 0:
-        raise SurveyError("A rating has no stage (the stage column holds a missing value).")
-    if resp_group is None:
-        n_g = 1
-        flat = stage.astype(np.intp)
-    else:
-        n_g = int(n_groups) + 1
-        rg = np.asarray(resp_group)
-        rg = np.where(rg < 0, n_groups, rg).astype(np.int16 if n_g < 32000 else np.int64)
-        rc = ratings["response_id"].cat.codes.to_numpy()
-        if len(rc) and rc.min() < 0:
-            raise SurveyError("A rating has no respondent id (the response_id column holds a missing value).")
-        flat = stage.astype(np.intp)
-        flat *= n_g
-        flat += rg[rc]
-    flat *= k
-    flat += ki
-    size = n_s * n_g * k
-    if lo >= 0:
-        c = np.bincount(flat, minlength=size + lo)[lo:]
-    else:
-        c = np.bincount(flat - lo, minlength=size)
-    return c.astype(np.int64, copy=False).reshape(n_s, n_g, k)
-
-
-def scale_values(scale: Scale) -> np.ndarray:
-    """The scale's points as floats (the last axis of a count table)."""
-    return np.asarray(scale.values, dtype=float)
-
-
-# --------------------------------------------------------------------------------------------
-# statistics from count tables (vectorised over any leading axes; last axis = scale points)
-
-
-def summary_from_counts(counts: np.ndarray, values: np.ndarray, scale: Scale, *, confidence: float = 0.95) -> dict:
-    """Per-cell n, mean, sd, median, interval, boxes and NPS from ``counts[..., k]`` (score ``values[k]``).
-
-    Returns a dict of float arrays shaped like ``counts.shape[:-1]`` (``n`` is int64).
-
-    Examples
-    --------
-    >>> out = summary_from_counts(np.array([5, 10, 15, 40, 30]), np.arange(1.0, 6.0), Scale(1, 5))
-    >>> float(out["mean"]), float(out["top_box_pct"]), float(out["bottom_box_pct"])
-    (3.8, 70.0, 15.0)
-    """
-    c = np.asarray(counts, dtype=np.int64)
-    v = np.asarray(values, dtype=float)
-    n = c.sum(axis=-1)
-    nf = n.astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (c * v).sum(axis=-1) / nf
-        dev = v - mean[..., None]
-        ss = (c * dev * dev).sum(axis=-1)
-        sd = np.where(n > 1, np.sqrt(ss / (nf - 1.0)), np.nan)
-        df = np.where(n > 1, nf - 1.0, np.nan)
-        tq = stats.t.ppf(0.5 + confidence / 2.0, df)
-        half = tq * sd / np.sqrt(nf)
-        top = np.isin(v, np.asarray(scale.top_box, dtype=float))
-        bottom = np.isin(v, np.asarray(scale.bottom_box, dtype=float))
-        top_pct = 100.0 * c[..., top].sum(axis=-1) / nf
-        bottom_pct = 100.0 * c[..., bottom].sum(axis=-1) / nf
-        if scale.supports_nps:
-            prom = c[..., v >= 9].sum(axis=-1)
-            detr = c[..., v <= 6].sum(axis=-1)
-            nps = 100.0 * (prom - detr) / nf
-        else:
-            nps = np.full(n.shape, np.nan)
-    median = median_from_counts(c, v)
-    mean = np.where(n > 0, mean, np.nan)
-    return {
-        "n": n,
-        "mean": mean,
-        "sd": sd,
-        "median": median,
-        "ci_low": mean - half,
-        "ci_high": mean + half,
-        "score_100": np.asarray(scale.to_100(mean), dtype=float).reshape(n.shape),
-        "top_box_pct": np.where(n > 0, top_pct, np.nan),
-        "bottom_box_pct": np.where(n > 0, bottom_pct, np.nan),
-        "nps": np.where(n > 0, nps, np.nan),
-    }
-
-
-def median_from_counts(counts: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Median of each count row (mean of the two middle answers for even n; NaN for n = 0).
-
-    Examples
-    --------
-    >>> float(median_from_counts(np.array([1, 0, 1, 0]), np.arange(4.0)))
-    1.0
-    """
-    c = np.asarray(counts, dtype=np.int64)
-    v = np.asarray(values, dtype=float)
-    n = c.sum(axis=-1)
-    cum = np.cumsum(c, axis=-1)
-    lo_pos = (n - 1) // 2  # 0-based positions of the middle order statistics
-    hi_pos = n // 2
-    k_lo = np.argmax(cum > lo_pos[..., None], axis=-1)
-    k_hi = np.argmax(cum > hi_pos[..., None], axis=-1)
-    med = (v[k_lo] + v[k_hi]) / 2.0
-    return np.where(n > 0, med, np.nan)
-
-
-def midranks(pooled: np.ndarray) -> np.ndarray:
-    """Average ranks of the scale points given pooled counts ``pooled[..., k]`` (ties share a rank)."""
-    p = np.asarray(pooled, dtype=float)
-    below = np.cumsum(p, axis=-1) - p
-    return below + (p + 1.0) / 2.0
-
-
-def tie_term(pooled: np.ndarray) -> np.ndarray:
-    """``sum(t**3 - t)`` over the tie groups (scale points) of pooled counts."""
-    t = np.asarray(pooled, dtype=float)
-    return (t * t * t - t).sum(axis=-1)
-
-
-def mann_whitney_from_counts(a: np.ndarray, b: np.ndarray, *, use_continuity: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Two-sided Mann-Whitney U of sample ``a`` against ``b``, both given as counts over the same points.
-
-    Equals ``scipy.stats.mannwhitneyu(x, y, method="asymptotic", use_continuity=use_continuity)``
-    (tie-corrected normal approximation): returns ``(U1, p)`` with ``U1`` the statistic of ``a``.
-    Cells with an empty sample or without any spread give NaN.
-
-    Examples
-    --------
-    >>> u, p = mann_whitney_from_counts(np.array([0, 1, 2]), np.array([2, 1, 0]))
-    >>> float(u)
-    8.5
-    """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    n1, n2 = a.sum(axis=-1), b.sum(axis=-1)
-    pooled = a + b
-    r = midranks(pooled)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        u1 = (a * r).sum(axis=-1) - n1 * (n1 + 1.0) / 2.0
-        u = np.maximum(u1, n1 * n2 - u1)
-        nn = n1 + n2
-        s = np.sqrt(n1 * n2 / 12.0 * ((nn + 1.0) - tie_term(pooled) / (nn * (nn - 1.0))))
-        z = (u - n1 * n2 / 2.0 - (0.5 if use_continuity else 0.0)) / s
-        p = np.clip(2.0 * special.ndtr(-z), 0.0, 1.0)
-    bad = (n1 == 0) | (n2 == 0) | ~(s > 0)
-    return np.where((n1 == 0) | (n2 == 0), np.nan, u1), np.where(bad, np.nan, p)
-
-
-def kruskal_from_counts(counts: np.ndarray) -> tuple[float, float]:
-    """Kruskal-Wallis H and p for groups given as rows of ``counts[g, k]`` (as :func:`scipy.stats.kruskal`).
-
-    NaN when fewer than two non-empty groups or when every answer is the same.
-
-    Examples
-    --------
-    >>> h, p = kruskal_from_counts(np.array([[3, 1, 0], [0, 1, 3]]))
-    >>> round(h, 4)
-    5.25
-    """
-    c = np.asarray(counts, dtype=float)
-    c = c[c.sum(axis=1) > 0]
-    if c.shape[0] < 2:
-        return float("nan"), float("nan")
-    pooled = c.sum(axis=0)
-    nn = pooled.sum()
-    r = midranks(pooled)
-    rank_sums = (c * r).sum(axis=1)
-    ni = c.sum(axis=1)
-    h = 12.0 / (nn * (nn + 1.0)) * (rank_sums**2 / ni).sum() - 3.0 * (nn + 1.0)
-    corr = 1.0 - tie_term(pooled) / (nn**3 - nn)
-    if not corr > 0:
-        return float("nan"), float("nan")
-    h /= corr
-    return float(h), float(stats.chi2.sf(h, c.shape[0] - 1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,7 +126,7 @@ def stage_scores(ratings: pd.DataFrame, scale: Scale, *, min_n: int = 30, confid
     >>> stage_scores(r, Scale(1, 5))[["stage", "n", "mean", "top_box_pct"]].to_dict("list")
     {'stage': ['X', 'Y'], 'n': [3, 0], 'mean': [4.0, nan], 'top_box_pct': [66.66666666666667, nan]}
     """
-    _check_inputs(ratings, scale, min_n=min_n, confidence=confidence)
+    validate_score_inputs(ratings, scale, min_n=min_n, confidence=confidence)
     tot = count_table(ratings, scale)[:, 0, :]
     return _stage_scores_from_counts(tot, ratings["stage"].cat.categories, scale, min_n, confidence)
 
@@ -365,7 +143,7 @@ def score_distribution(ratings: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     >>> score_distribution(r, Scale(1, 3))[["score", "count", "pct"]].to_dict("list")
     {'score': [1.0, 2.0, 3.0], 'count': [1, 0, 1], 'pct': [50.0, 0.0, 50.0]}
     """
-    _check_inputs(ratings, scale)
+    validate_score_inputs(ratings, scale)
     tot = count_table(ratings, scale)[:, 0, :]
     return _distribution_from_counts(tot, ratings["stage"].cat.categories, scale)
 
@@ -382,28 +160,10 @@ def score_tables(
     >>> [len(t) for t in score_tables(r, Scale(1, 5))]
     [1, 5]
     """
-    _check_inputs(ratings, scale, min_n=min_n, confidence=confidence)
+    validate_score_inputs(ratings, scale, min_n=min_n, confidence=confidence)
     tot = count_table(ratings, scale)[:, 0, :]
     cats = ratings["stage"].cat.categories
     return (_stage_scores_from_counts(tot, cats, scale, min_n, confidence), _distribution_from_counts(tot, cats, scale))
-
-
-def group_codes(labels_per_respondent) -> tuple[np.ndarray, tuple]:
-    """Per-respondent group codes (``-1`` = missing) and labels, without labels nobody carries.
-
-    Examples
-    --------
-    >>> codes, labels = group_codes(pd.Categorical(["b", None, "b"], categories=["a", "b"]))
-    >>> codes.tolist(), labels
-    ([0, -1, 0], ('b',))
-    """
-    codes, labels = codes_of(labels_per_respondent)
-    used = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
-    if used.all():
-        return codes, tuple(labels)
-    remap = np.full(len(labels) + 1, -1, dtype=np.int64)
-    remap[:-1][used] = np.arange(int(used.sum()))
-    return remap[codes], tuple(lab for lab, u in zip(labels, used) if u)
 
 
 def grouped_stage_scores(
@@ -449,7 +209,7 @@ def grouped_stage_scores(
     >>> grouped_stage_scores(r, ["m", "m", "f"], Scale(1, 5), name="sex")[["sex", "n", "mean"]].to_dict("list")
     {'sex': ['f', 'm'], 'n': [1, 2], 'mean': [3.0, 4.5]}
     """
-    _check_inputs(ratings, scale, min_n=min_n, confidence=confidence)
+    validate_score_inputs(ratings, scale, min_n=min_n, confidence=confidence)
     if not isinstance(name, str) or not name or name in GROUPED_COLUMNS:
         raise SurveyError(f"The group column needs a name other than the result's own columns, not {name!r}.")
     n_resp = len(ratings["response_id"].cat.categories)
@@ -553,7 +313,29 @@ def stage_changes(ratings: pd.DataFrame) -> pd.DataFrame:
     >>> stage_changes(r)[["n_pairs", "mean_change", "effect_size"]].round(3).to_dict("list")
     {'n_pairs': [3], 'mean_change': [1.333], 'effect_size': [0.667]}
     """
-    _check_inputs(ratings)
+    validate_score_inputs(ratings)
+    cats = list(ratings["stage"].cat.categories)
+    paired = _paired_scores(ratings)
+    rows = []
+    for a in range(len(cats) - 1):
+        row = {"stage_from": cats[a], "stage_to": cats[a + 1]}
+        row.update(_pair_change(paired, a, a + 1))
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    df["stage_from"] = stage_categorical(df["stage_from"], cats)
+    df["stage_to"] = stage_categorical(df["stage_to"], cats)
+    df["n_pairs"] = df["n_pairs"].astype(np.int64)
+    for col in CHANGE_COLUMNS[3:]:
+        df[col] = df[col].astype(float)
+    return df
+
+
+def _paired_scores(ratings: pd.DataFrame) -> tuple[np.ndarray, float, int] | None:
+    """Respondent x stage matrix of scores minus the lowest score (-1 = not rated), that lowest
+    score and the score span; ``None`` without ratings or with fewer than two stages.
+
+    Raises on missing values, fractional scores and a respondent rating a stage twice.
+    """
     cats = list(ratings["stage"].cat.categories)
     n_s = len(cats)
     n_resp = len(ratings["response_id"].cat.categories)
@@ -564,55 +346,54 @@ def stage_changes(ratings: pd.DataFrame) -> pd.DataFrame:
         raise SurveyError("A rating has no stage or no respondent id (a missing value in the ratings table).")
     if not np.isfinite(score).all():
         raise SurveyError("A rating has no score (a missing value in the ratings table's score column).")
-    rows = []
-    if n_s >= 2 and len(rc):
-        lo = float(np.min(score))
-        hi = float(np.max(score))
-        if not (np.floor(score) == score).all():
-            raise SurveyError("Stage scores must be whole points of the scale.")
-        span = int(hi - lo)
-        dtype = np.int8 if span < 127 else np.int32
-        mat = np.full((n_resp, n_s), -1, dtype=dtype)
-        mat[rc, s] = (score - lo).astype(dtype)
-        # a respondent rating a stage twice would overwrite a cell: fewer filled cells than ratings
-        if int(np.count_nonzero(mat >= 0)) != len(rc):
-            per_cell = np.bincount(rc * n_s + s, minlength=n_resp * n_s)
-            dup = int(np.argmax(per_cell > 1))
-            rid = ratings["response_id"].cat.categories[dup // n_s]
-            raise SurveyError(f"Respondent {rid!r} rated the stage {cats[dup % n_s]!r} more than once.")
-    for a in range(n_s - 1):
-        b = a + 1
-        row = {"stage_from": cats[a], "stage_to": cats[b], "n_pairs": 0, "mean_from": np.nan, "mean_to": np.nan,
-               "mean_change": np.nan, "statistic": np.nan, "p_value": np.nan, "effect_size": np.nan}
-        if len(rc):
-            xa, xb = mat[:, a], mat[:, b]
-            both = (xa >= 0) & (xb >= 0)
-            n_pairs = int(both.sum())
-            row["n_pairs"] = n_pairs
-            if n_pairs:
-                fa = xa[both].astype(np.int64)
-                fb = xb[both].astype(np.int64)
-                d = fb - fa
-                row["mean_from"] = float(fa.mean()) + lo
-                row["mean_to"] = float(fb.mean()) + lo
-                row["mean_change"] = float(d.mean())
-                nz = d[d != 0]
-                if nz.size:
-                    # counts of |d| by sign -> signed-rank statistic and effect size
-                    dc = np.bincount((nz > 0).astype(np.int64) * span + (np.abs(nz) - 1), minlength=2 * span).reshape(2, span)
-                    stat, p, eff = _wilcoxon_from_diff_counts(dc)
-                    row["statistic"], row["effect_size"] = stat, eff
-                    if n_pairs >= 2:
-                        if n_pairs <= _WILCOXON_SMALL_MAX:
-                            p = _wilcoxon_small_p(dc, n_pairs)
-                        row["p_value"] = p
-                elif n_pairs >= 1:
-                    row["statistic"] = 0.0
-        rows.append(row)
-    df = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
-    df["stage_from"] = stage_categorical(df["stage_from"], cats)
-    df["stage_to"] = stage_categorical(df["stage_to"], cats)
-    df["n_pairs"] = df["n_pairs"].astype(np.int64)
-    for col in CHANGE_COLUMNS[3:]:
-        df[col] = df[col].astype(float)
-    return df
+    if n_s < 2 or not len(rc):
+        return None
+    lo = float(np.min(score))
+    hi = float(np.max(score))
+    if not (np.floor(score) == score).all():
+        raise SurveyError("Stage scores must be whole points of the scale.")
+    span = int(hi - lo)
+    dtype = np.int8 if span < 127 else np.int32
+    mat = np.full((n_resp, n_s), -1, dtype=dtype)
+    mat[rc, s] = (score - lo).astype(dtype)
+    # a respondent rating a stage twice would overwrite a cell: fewer filled cells than ratings
+    if int(np.count_nonzero(mat >= 0)) != len(rc):
+        per_cell = np.bincount(rc * n_s + s, minlength=n_resp * n_s)
+        dup = int(np.argmax(per_cell > 1))
+        rid = ratings["response_id"].cat.categories[dup // n_s]
+        raise SurveyError(f"Respondent {rid!r} rated the stage {cats[dup % n_s]!r} more than once.")
+    return mat, lo, span
+
+
+def _pair_change(paired: tuple[np.ndarray, float, int] | None, a: int, b: int) -> dict:
+    """The figures of one consecutive pair of stages ``a`` -> ``b`` (NaN where there is nothing to compute)."""
+    row = {"n_pairs": 0, "mean_from": np.nan, "mean_to": np.nan, "mean_change": np.nan, "statistic": np.nan,
+           "p_value": np.nan, "effect_size": np.nan}
+    if paired is None:
+        return row
+    mat, lo, span = paired
+    xa, xb = mat[:, a], mat[:, b]
+    both = (xa >= 0) & (xb >= 0)
+    n_pairs = int(both.sum())
+    row["n_pairs"] = n_pairs
+    if not n_pairs:
+        return row
+    fa = xa[both].astype(np.int64)
+    fb = xb[both].astype(np.int64)
+    d = fb - fa
+    row["mean_from"] = float(fa.mean()) + lo
+    row["mean_to"] = float(fb.mean()) + lo
+    row["mean_change"] = float(d.mean())
+    nz = d[d != 0]
+    if not nz.size:
+        row["statistic"] = 0.0
+        return row
+    # counts of |d| by sign -> signed-rank statistic and effect size
+    dc = np.bincount((nz > 0).astype(np.int64) * span + (np.abs(nz) - 1), minlength=2 * span).reshape(2, span)
+    stat, p, eff = _wilcoxon_from_diff_counts(dc)
+    row["statistic"], row["effect_size"] = stat, eff
+    if n_pairs >= 2:
+        if n_pairs <= _WILCOXON_SMALL_MAX:
+            p = _wilcoxon_small_p(dc, n_pairs)
+        row["p_value"] = p
+    return row

@@ -9,9 +9,10 @@ Definitions
 * ``p_value``: two-sided Mann-Whitney U of the value's ratings against the rest's, tie-corrected
   normal approximation with continuity correction (identical to
   ``scipy.stats.mannwhitneyu(x, rest, method="asymptotic")``).
-* ``p_adjusted``: p-values corrected across the values of the segment within a stage (Holm by
-  default, Benjamini-Hochberg with ``correction="fdr_bh"``, ``"none"`` to skip); only values with
-  ``n >= min_n`` take part.
+* ``p_adjusted``: p-values corrected across the values of the segment within a stage with
+  :func:`cycle_analytics.stats.kernel.adjust_pvalues` (Holm by default, Benjamini-Hochberg with
+  ``correction="fdr_bh"``, ``"bonferroni"``, ``"none"`` to skip); only values with ``n >= min_n``
+  take part.
 * ``flag``: ``"below"`` / ``"above"`` when ``p_adjusted < alpha`` and the value's mean is below /
   above the rest's; empty otherwise.
 * ``too_few``: ``n < min_n``. Such rows keep ``n`` but their ``mean``, ``score_100``,
@@ -25,66 +26,35 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cycle_analytics.stats.kernel import _check_responses
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
-from cycle_analytics.stats.scores import _check_inputs as _check_ratings
-from cycle_analytics.stats.scores import count_table, group_codes, kruskal_from_counts, mann_whitney_from_counts, scale_values, summary_from_counts
+from cycle_analytics.stats.kernel import (
+    adjust_pvalues,
+    count_table,
+    group_codes,
+    kruskal_from_counts,
+    mann_whitney_from_counts,
+    scale_values,
+    summary_from_counts,
+)
+from cycle_analytics.stats.validation import validate_alpha, validate_correction, validate_responses, validate_score_inputs
 
 COMPARISON_COLUMNS = (
     "segment", "value", "stage", "n", "mean", "score_100", "rest_mean", "diff_vs_rest", "p_value", "p_adjusted", "flag", "too_few",
 )
 TEST_COLUMNS = ("segment", "stage", "statistic", "p_value", "n_groups")
-CORRECTIONS = ("holm", "fdr_bh", "none")
 
 
-def _check_inputs(ratings, responses, segment, scale=None, *, min_n=30, correction="holm", alpha=0.05) -> None:
+def _validate_segment_inputs(ratings, responses, segment, scale=None, *, min_n=30, correction="holm", alpha=0.05) -> None:
     """Raise :class:`SurveyError` unless the tables, the segment column and the options can be used."""
-    _check_ratings(ratings, scale, min_n=min_n)
-    _check_responses(responses, ratings)
+    validate_score_inputs(ratings, scale, min_n=min_n)
+    validate_responses(responses, ratings)
     if not isinstance(segment, str) or segment not in responses.columns:
         raise SurveyError(f"The responses table has no segment column {segment!r}.")
     if segment in ("response_id", "date"):
         raise SurveyError(f"The column {segment!r} cannot be used as a segment.")
-    if correction not in CORRECTIONS:
-        raise SurveyError(f"The correction must be one of {', '.join(CORRECTIONS)}, not {correction!r}.")
-    if not (isinstance(alpha, (float, int)) and 0 < alpha < 1):
-        raise SurveyError(f"The significance level alpha must be between 0 and 1, not {alpha!r}.")
-
-
-def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
-    """Holm or Benjamini-Hochberg adjusted p-values of a 1-d array; NaN entries stay NaN and do not count.
-
-    Same results as ``statsmodels.stats.multitest.multipletests(p, method=...)[1]``.
-
-    Examples
-    --------
-    >>> adjust_pvalues(np.array([0.01, 0.04, np.nan, 0.03]), "holm").round(2).tolist()
-    [0.03, 0.06, nan, 0.06]
-    >>> adjust_pvalues(np.array([0.01, 0.04, 0.03]), "fdr_bh").round(2).tolist()
-    [0.03, 0.04, 0.04]
-    """
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    if method == "none":
-        out[ok] = p[ok]
-        return out
-    idx = np.flatnonzero(ok)
-    order = np.argsort(p[idx], kind="mergesort")
-    ps = p[idx][order]
-    i = np.arange(1, m + 1)
-    if method == "holm":
-        adj = np.minimum(1.0, np.maximum.accumulate((m - i + 1) * ps))
-    elif method == "fdr_bh":
-        adj = np.minimum(1.0, np.minimum.accumulate((m / i * ps)[::-1])[::-1])
-    else:
-        raise SurveyError(f"The correction must be one of {', '.join(CORRECTIONS)}, not {method!r}.")
-    out[idx[order]] = adj
-    return out
+    validate_correction(correction)
+    validate_alpha(alpha)
 
 
 def _segment_counts(ratings: pd.DataFrame, responses: pd.DataFrame, segment: str, scale: Scale):
@@ -120,7 +90,7 @@ def segment_comparison(
         The rating scale.
     min_n : int, default 30
         Values with fewer ratings of a stage are reported as too few (figures NaN).
-    correction : {"holm", "fdr_bh", "none"}
+    correction : {"holm", "fdr_bh", "bonferroni", "none"}
         Multiple-comparison correction across the values within a stage.
     alpha : float, default 0.05
         Significance level of the flag.
@@ -141,7 +111,7 @@ def segment_comparison(
     >>> segment_comparison(r, resp, "region", Scale(1, 5), min_n=2)[["value", "mean", "rest_mean", "flag"]].to_dict("list")
     {'value': ['N', 'S'], 'mean': [1.5, 4.5], 'rest_mean': [4.5, 1.5], 'flag': ['', '']}
     """
-    _check_inputs(ratings, responses, segment, scale, min_n=min_n, correction=correction, alpha=alpha)
+    _validate_segment_inputs(ratings, responses, segment, scale, min_n=min_n, correction=correction, alpha=alpha)
     c, labels = _segment_counts(ratings, responses, segment, scale)
     return _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha)
 
@@ -220,7 +190,7 @@ def segment_tests(
     >>> segment_tests(r, resp, "region", min_n=2)[["statistic", "n_groups"]].round(3).to_dict("list")
     {'statistic': [5.25], 'n_groups': [2]}
     """
-    _check_inputs(ratings, responses, segment, scale, min_n=min_n)
+    _validate_segment_inputs(ratings, responses, segment, scale, min_n=min_n)
     if scale is None:
         # the scale only sets the count table's points: any whole-number range covering the scores will do
         scores = ratings["score"].to_numpy(dtype=float)
@@ -272,7 +242,7 @@ def segment_tables(
     >>> [len(t) for t in segment_tables(r, resp, "g", Scale(1, 5))]
     [2, 1]
     """
-    _check_inputs(ratings, responses, segment, scale, min_n=min_n, correction=correction, alpha=alpha)
+    _validate_segment_inputs(ratings, responses, segment, scale, min_n=min_n, correction=correction, alpha=alpha)
     c, labels = _segment_counts(ratings, responses, segment, scale)
     return (
         _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha),

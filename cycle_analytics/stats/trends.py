@@ -24,11 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cycle_analytics.stats.kernel import _check_responses
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
-from cycle_analytics.stats.scores import _check_inputs as _check_ratings
-from cycle_analytics.stats.scores import count_table, mann_whitney_from_counts, scale_values, summary_from_counts
+from cycle_analytics.stats.kernel import count_table, mann_whitney_from_counts, scale_values, summary_from_counts
+from cycle_analytics.stats.validation import validate_responses, validate_score_inputs
 
 TREND_COLUMNS = ("stage", "period", "period_label", "n", "mean", "ci_low", "ci_high", "score_100", "small_sample", "n_undated")
 CHANGE_COLUMNS = (
@@ -41,10 +40,10 @@ MONTH_MAX_DAYS = 1096  # three years
 TEST_NAME = "Mann-Whitney U"
 
 
-def _check_inputs(ratings, responses, scale, *, freq=None, min_n=30, confidence=0.95) -> str | None:
+def _validate_trend_inputs(ratings, responses, scale, *, freq=None, min_n=30, confidence=0.95) -> str | None:
     """Validate the tables and options; return the normalised ``freq`` (or None)."""
-    _check_ratings(ratings, scale, min_n=min_n, confidence=confidence)
-    _check_responses(responses, ratings)
+    validate_score_inputs(ratings, scale, min_n=min_n, confidence=confidence)
+    validate_responses(responses, ratings)
     if freq is None:
         return None
     f = str(freq).strip().upper()[:1] if isinstance(freq, str) else ""
@@ -208,7 +207,7 @@ def trend_scores(
     >>> t[["period_label", "n", "mean", "n_undated"]].to_dict("list")
     {'period_label': ['2026-W10'], 'n': [2], 'mean': [4.5], 'n_undated': [1]}
     """
-    f = _check_inputs(ratings, responses, scale, freq=freq, min_n=min_n, confidence=confidence)
+    f = _validate_trend_inputs(ratings, responses, scale, freq=freq, min_n=min_n, confidence=confidence)
     cats = list(ratings["stage"].cat.categories)
     built = _period_counts(ratings, responses, scale, f)
     if built is None:
@@ -267,7 +266,7 @@ def period_change(
     >>> period_change(r, resp, Scale(1, 5), freq="M")[["period_label_last", "change"]].to_dict("list")
     {'period_label_last': ['2026-02'], 'change': [2.0]}
     """
-    f = _check_inputs(ratings, responses, scale, freq=freq)
+    f = _validate_trend_inputs(ratings, responses, scale, freq=freq)
     cats = list(ratings["stage"].cat.categories)
     built = _period_counts(ratings, responses, scale, f)
     if built is None or built[0].shape[1] < 2:
@@ -329,7 +328,7 @@ def trend_tables(
     >>> [len(t) for t in trend_tables(r, pd.DataFrame({"response_id": r.response_id.cat.categories}), Scale(1, 5))]
     [0, 0]
     """
-    f = _check_inputs(ratings, responses, scale, freq=freq, min_n=min_n, confidence=confidence)
+    f = _validate_trend_inputs(ratings, responses, scale, freq=freq, min_n=min_n, confidence=confidence)
     cats = list(ratings["stage"].cat.categories)
     built = _period_counts(ratings, responses, scale, f)
     if built is None:

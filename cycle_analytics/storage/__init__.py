@@ -1,1 +1,34 @@
-"""Saved surveys: serialisation, ids and passwords, SQLite and PostgreSQL stores."""
+"""Saved surveys: storage over SQLite (default) or PostgreSQL, and the byte format of a save.
+
+* :mod:`~cycle_analytics.storage.store` - :func:`open_store` and the stores; the data folder
+  (:data:`ENV_DATA_DIR`, :func:`data_dir`) and the database URL (:data:`ENV_URL`).
+* :mod:`~cycle_analytics.storage.serialise` - Survey, DatasetInfo, options and cycles to bytes
+  and JSON and back (:func:`survey_to_bytes`, :func:`survey_from_bytes`).
+* :mod:`~cycle_analytics.storage.secrets` - ids and Argon2id password hashes.
+* :mod:`~cycle_analytics.storage.errors` - the refusals (:class:`NotFound`, :class:`NotOwner`,
+  :class:`PasswordRequired`, :class:`WrongPassword`), all :class:`StorageError`.
+"""
+
+from cycle_analytics.storage.errors import NotFound, NotOwner, PasswordRequired, StorageError, WrongPassword
+from cycle_analytics.storage.secrets import hash_password, new_id, verify_password
+from cycle_analytics.storage.serialise import FORMAT_VERSION, survey_from_bytes, survey_to_bytes
+from cycle_analytics.storage.store import (
+    DEFAULT_FILE,
+    ENV_DATA_DIR,
+    ENV_URL,
+    PostgresStore,
+    SavedEntry,
+    SavedSurvey,
+    SQLiteStore,
+    Store,
+    data_dir,
+    default_sqlite_path,
+    open_store,
+)
+
+__all__ = [
+    "open_store", "Store", "SQLiteStore", "PostgresStore", "SavedSurvey", "SavedEntry",
+    "StorageError", "NotFound", "NotOwner", "PasswordRequired", "WrongPassword",
+    "ENV_URL", "ENV_DATA_DIR", "DEFAULT_FILE", "data_dir", "default_sqlite_path",
+    "survey_to_bytes", "survey_from_bytes", "FORMAT_VERSION", "new_id", "hash_password", "verify_password",
+]

@@ -8,8 +8,8 @@ choice as JSON, the action plans (see :mod:`cycle_analytics.outputs.plans`) and 
 
 Backends
 --------
-* **SQLite** (default): one file under a data folder (``$CYCLE_ANALYTICS_DATA_DIR``, else
-  ``./var``), standard-library :mod:`sqlite3`, WAL journal (readers never block the writer),
+* **SQLite** (default): one file under the data folder (:func:`data_dir`:
+  ``$CYCLE_ANALYTICS_DATA_DIR``, else ``./var``), standard-library :mod:`sqlite3`, WAL journal (readers never block the writer),
   ``synchronous=NORMAL`` (a crash of the app never corrupts or half-writes a save) and
   ``secure_delete`` (deleted surveys are overwritten with zeros in the file, not merely unlinked).
 * **PostgreSQL** (psycopg 3) when a database URL is given: passed to :func:`open_store` or set in
@@ -18,10 +18,12 @@ Backends
 Guarantees
 ----------
 * Ids are ``secrets.token_urlsafe(24)`` (192 random bits, 32 URL-safe characters). An id is
-  checked against :data:`ID_RE` before any query; a malformed id and an unknown id raise the same
-  :class:`NotFound` with the same sentence.
+  checked against :data:`~cycle_analytics.storage.secrets.ID_RE` before any query; a malformed id
+  and an unknown id raise the same :class:`NotFound` with the same sentence.
 * Passwords are stored only as an Argon2id hash (argon2-cffi: memory-hard, salted per hash,
-  constant-time verification).
+  constant-time verification); see :mod:`cycle_analytics.storage.secrets`.
+* The payload is written with :mod:`cycle_analytics.storage.serialise` (Parquet tables, JSON
+  descriptions), whose format every earlier save still opens with.
 * Every write is one transaction: a crash or an error half-way through a save leaves the previous
   version intact. Writes touch only their own columns (a rename never undoes a concurrent plan
   save), so sessions saving at the same time lose nothing.
@@ -48,78 +50,45 @@ Examples
 >>> store.load("not-an-id")
 Traceback (most recent call last):
 ...
-cycle_analytics.storage.store.NotFound: There is no saved survey at this link.
+cycle_analytics.storage.errors.NotFound: There is no saved survey at this link.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import re
-import secrets
 import sqlite3
-import struct
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from cycle_analytics.cycles import Cycle, Stage
-from cycle_analytics.dataset import ColumnRole, DatasetInfo, ImportOptions, OutcomeSpec, Survey
+from cycle_analytics.dataset import ImportOptions, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.scales import Scale
+from cycle_analytics.storage.errors import NotFound, NotOwner, PasswordRequired, WrongPassword
+from cycle_analytics.storage.secrets import hash_password, new_id, validate_id, validate_password, verify_password
+from cycle_analytics.storage.serialise import (
+    json_text,
+    options_from_dict,
+    options_to_dict,
+    outcome_from_dict,
+    outcome_to_dict,
+    plans_from_bytes,
+    plans_to_bytes,
+    survey_from_parts,
+    survey_parts,
+    validate_survey,
+)
 
 ENV_URL = "CYCLE_ANALYTICS_DATABASE_URL"
 ENV_DATA_DIR = "CYCLE_ANALYTICS_DATA_DIR"
 DEFAULT_FILE = "cycle_analytics.sqlite3"
-ID_BYTES = 24
-ID_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 MAX_NAME = 200
-FORMAT_VERSION = 1
-TABLES = ("ratings", "responses", "rejected")
-_MAGIC = b"SCA-SURVEY\x00"
-
-
-# ---------------------------------------------------------------------------------------------
-# errors
-
-
-class StorageError(SurveyError):
-    """A saved survey cannot be opened or changed; ``str(err)`` is the sentence to show."""
-
-
-class _Refusal(StorageError):
-    """A storage error whose sentence defaults to the class's ``default_message``."""
-
-    default_message = ""
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(self.default_message if message is None else message)
-
-
-class NotFound(_Refusal):
-    """Unknown or malformed id (the same answer for both, so ids cannot be probed)."""
-
-    default_message = "There is no saved survey at this link."
-
-
-class PasswordRequired(_Refusal):
-    default_message = "This saved survey is protected by a password; enter it to open the survey."
-
-
-class WrongPassword(_Refusal):
-    default_message = "The password is not right for this saved survey."
-
-
-class NotOwner(_Refusal):
-    default_message = "Only the owner of this saved survey can change or delete it."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,395 +127,30 @@ class SavedSurvey(_SavedHeader):
 
 
 # ---------------------------------------------------------------------------------------------
-# validation (the module's one input-validation helper)
+# validation of the store's own inputs (ids, passwords and surveys: secrets.py, serialise.py)
 
 
-def _check(*, sid: Any = None, name: Any = None, owner: Any = None, password: Any = None,
-           survey: Any = None, view: Any = None, check_id: bool = False, check_name: bool = False) -> None:
-    """Raise :class:`NotFound` / :class:`SurveyError` unless the given inputs can be used."""
-    if check_id and not (isinstance(sid, str) and ID_RE.fullmatch(sid)):
-        raise NotFound()
-    if check_name:
-        if not isinstance(name, str) or not name.strip():
-            raise SurveyError("A saved survey needs a name that is not empty.")
-        if len(name.strip()) > MAX_NAME:
-            raise SurveyError(f"The name of a saved survey can have at most {MAX_NAME} characters, not {len(name.strip())}.")
+def _validate_name(name: Any) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise SurveyError("A saved survey needs a name that is not empty.")
+    if len(name.strip()) > MAX_NAME:
+        raise SurveyError(f"The name of a saved survey can have at most {MAX_NAME} characters, not {len(name.strip())}.")
+
+
+def _validate_owner(owner: Any) -> None:
     if owner is not None and (not isinstance(owner, str) or not owner.strip()):
         raise SurveyError("The owner of a saved survey must be a non-empty text (the login's user id) or None.")
-    if password is not None and (not isinstance(password, str) or password == ""):
-        raise SurveyError("A password must be a non-empty text (or None for no password).")
-    if survey is not None and not isinstance(survey, Survey):
-        raise SurveyError(f"Only a Survey can be saved, not {type(survey).__name__}.")
+
+
+def _validate_view(view: Any) -> None:
     if view is not None and not isinstance(view, Mapping):
         raise SurveyError("The saved view must be a mapping of filter names to values.")
 
 
-def new_id() -> str:
-    """A fresh unguessable id (192 random bits, URL-safe).
-
-    >>> bool(ID_RE.fullmatch(new_id()))
-    True
-    """
-    return secrets.token_urlsafe(ID_BYTES)
-
-
-# ---------------------------------------------------------------------------------------------
-# passwords (Argon2id via argon2-cffi)
-
-_hasher_lock = threading.Lock()
-_hasher = None
-
-
-def _password_hasher():
-    global _hasher
-    with _hasher_lock:
-        if _hasher is None:
-            from argon2 import PasswordHasher
-
-            _hasher = PasswordHasher()  # RFC 9106 "low memory" profile: Argon2id, 64 MiB, t=3, p=4
-        return _hasher
-
-
-def hash_password(password: str) -> str:
-    """An Argon2id hash of ``password`` (salted; the salt and parameters live in the string)."""
-    _check(password=password)
-    return _password_hasher().hash(password)
-
-
-def verify_password(stored_hash: str, password: str) -> bool:
-    """``True`` when ``password`` matches ``stored_hash`` (constant-time comparison in argon2)."""
-    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
-    try:
-        return bool(_password_hasher().verify(stored_hash, password))
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-# ---------------------------------------------------------------------------------------------
-# serialisation: tables as Parquet, descriptions as JSON
-
-
-def _json_default(obj: Any):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, (tuple, set, frozenset)):
-        return list(obj)
-    if isinstance(obj, (dt.date, dt.datetime, pd.Timestamp)):
-        return obj.isoformat()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, default=_json_default, ensure_ascii=False, allow_nan=True)
-
-
-def _scale_to(s: Scale | None):
-    return None if s is None else [int(s.minimum), int(s.maximum)]
-
-
-def _scale_from(v) -> Scale | None:
-    return None if v is None else Scale(int(v[0]), int(v[1]))
-
-
-def cycle_to_dict(cycle: Cycle | None) -> dict | None:
-    """Every field of ``cycle`` (unlike :meth:`Cycle.to_dict`, a target of 0 is kept)."""
-    if cycle is None:
-        return None
-    return {
-        "name": cycle.name,
-        "description": cycle.description,
-        "scale": cycle.scale,
-        "stages": [{**asdict(s), "aliases": list(s.aliases)} for s in cycle.stages],
-    }
-
-
-def cycle_from_saved(d: dict | None) -> Cycle | None:
-    if d is None:
-        return None
-    known = {f.name for f in fields(Stage)}
-    stages = tuple(
-        Stage(**{**{k: v for k, v in s.items() if k in known}, "aliases": tuple(s.get("aliases") or ())})
-        for s in d.get("stages", ())
-    )
-    return Cycle(name=d["name"], stages=stages, description=d.get("description", ""), scale=d.get("scale"))
-
-
-def _dataclass_from(cls, d: Mapping, converters: Mapping[str, Any]) -> Any:
-    """Build ``cls`` from a JSON dict: lists become tuples, unknown keys are ignored (newer saves)."""
-    kwargs = {}
-    for f in fields(cls):
-        if f.name not in d:
-            continue
-        v = d[f.name]
-        if f.name in converters:
-            v = converters[f.name](v)
-        elif isinstance(v, list):
-            v = tuple(v)
-        kwargs[f.name] = v
-    return cls(**kwargs)
-
-
-def info_to_dict(info: DatasetInfo) -> dict:
-    out = {f.name: getattr(info, f.name) for f in fields(DatasetInfo)}
-    out["scale"] = _scale_to(info.scale)
-    out["columns"] = [asdict(c) for c in info.columns]
-    return json.loads(_dumps(out))
-
-
-def info_from_dict(d: Mapping) -> DatasetInfo:
-    return _dataclass_from(
-        DatasetInfo,
-        d,
-        {
-            "scale": _scale_from,
-            "columns": lambda cs: tuple(ColumnRole(**c) for c in cs),
-            "source": lambda s: dict(s or {}),
-        },
-    )
-
-
-def options_to_dict(options: ImportOptions | None) -> dict | None:
-    if options is None:
-        return None
-    out = {f.name: getattr(options, f.name) for f in fields(ImportOptions)}
-    out["cycle"] = cycle_to_dict(options.cycle)
-    out["scale"] = _scale_to(options.scale)
-    return json.loads(_dumps(out))
-
-
-def options_from_dict(d: Mapping | None) -> ImportOptions | None:
-    if d is None:
-        return None
-    return _dataclass_from(ImportOptions, d, {"cycle": cycle_from_saved, "scale": _scale_from})
-
-
-def outcome_to_dict(spec: OutcomeSpec | None) -> dict | None:
-    if spec is None:
-        return None
-    return {"column": spec.column, "kind": spec.kind, "scale": _scale_to(spec.scale), "positive": spec.positive, "label": spec.label}
-
-
-def outcome_from_dict(d: Mapping | None) -> OutcomeSpec | None:
-    if d is None:
-        return None
-    return _dataclass_from(OutcomeSpec, d, {"scale": _scale_from})
-
-
-def _pack(parts: Iterator[tuple[str, bytes]] | Mapping[str, bytes], magic: bytes = b"") -> bytes:
-    """Frame named byte parts: ``magic``, then per part a 2-byte name length, the name (ASCII),
-    an 8-byte data length and the data (big-endian lengths)."""
-    out = io.BytesIO()
-    out.write(magic)
-    items = parts.items() if isinstance(parts, Mapping) else parts
-    for name, data in items:
-        nb = name.encode("ascii")
-        out.write(struct.pack(">H", len(nb)))
-        out.write(nb)
-        out.write(struct.pack(">Q", len(data)))
-        out.write(data)
-    return out.getvalue()
-
-
-def _unpack(data, magic: bytes = b"") -> dict[str, memoryview]:
-    view = memoryview(data)
-    if bytes(view[: len(magic)]) != magic:
-        raise SurveyError("These bytes are not a saved survey.")
-    pos, parts = len(magic), {}
-    try:
-        while pos < len(view):
-            (n,) = struct.unpack_from(">H", view, pos)
-            name = bytes(view[pos + 2 : pos + 2 + n]).decode("ascii")
-            pos += 2 + n
-            (m,) = struct.unpack_from(">Q", view, pos)
-            pos += 8
-            if pos + m > len(view):
-                raise SurveyError("The saved survey is cut short.")
-            parts[name] = view[pos : pos + m]
-            pos += m
-    except struct.error:
-        raise SurveyError("The saved survey is cut short.") from None
-    return parts
-
-
-def _parquet(frame: pd.DataFrame) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        # Mixed-type object columns (text and numbers as read): keep them as text, missing as missing.
-        frame = frame.copy()
-        for c in frame.columns:
-            if frame[c].dtype == object:
-                frame[c] = pd.array([None if _is_missing(v) else str(v) for v in frame[c]], dtype="str")
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd", compression_level=1)
-    return buf.getvalue()
-
-
-def _from_parquet(data) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    return pq.read_table(pa.BufferReader(data)).to_pandas()
-
-
-def _table_to_parquet(df: pd.DataFrame) -> bytes:
-    """One table as bytes: Parquet (zstd) with every dtype kept exactly.
-
-    Parquet alone drops the categories of an empty categorical and turns integer categoricals into
-    integers, so each categorical column is stored as its integer codes plus its categories (a
-    separate small Parquet part), with the ``ordered`` flag; a categorical whose categories are its
-    values in order (``responses.response_id``) is stored once, as its values. Column names of any
-    kind (duplicates, numbers) are kept in a JSON header.
-    """
-    names = list(df.columns)
-    frame = df.reset_index(drop=True)
-    frame.columns = [f"c{i}" for i in range(len(names))]
-    cats: dict[str, dict] = {}
-    extra: dict[str, bytes] = {}
-    for i, col in enumerate(list(frame.columns)):
-        s = frame[col]
-        if not isinstance(s.dtype, pd.CategoricalDtype):
-            continue
-        codes = s.cat.codes.to_numpy()
-        categories = s.cat.categories
-        identity = len(codes) == len(categories) and bool(np.array_equal(codes, np.arange(len(codes))))
-        cats[col] = {"ordered": bool(s.cat.ordered), "identity": identity, "name": categories.name}
-        if identity:
-            frame[col] = pd.Series(categories)
-        else:
-            frame[col] = codes
-            extra[f"cat{i}"] = _parquet(pd.DataFrame({"v": pd.Series(categories)}))
-    header = {"columns": names, "categorical": cats}
-    return _pack({"header": _dumps(header).encode("utf-8"), "frame": _parquet(frame), **extra})
-
-
-def _is_missing(v) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
-def _table_from_parquet(data) -> pd.DataFrame:
-    parts = _unpack(data)
-    header = json.loads(bytes(parts["header"]).decode("utf-8"))
-    frame = _from_parquet(parts["frame"])
-    for col, spec in header["categorical"].items():
-        i = int(col[1:])
-        if spec["identity"]:
-            values = frame[col]
-            frame[col] = pd.Categorical.from_codes(np.arange(len(values)), categories=pd.Index(values).rename(spec.get("name")), ordered=spec["ordered"])
-        else:
-            categories = pd.Index(_from_parquet(parts[f"cat{i}"])["v"]).rename(spec.get("name"))
-            frame[col] = pd.Categorical.from_codes(frame[col].to_numpy(), categories=categories, ordered=spec["ordered"])
-    frame.columns = header["columns"]
-    return frame
-
-
-def _survey_meta(survey: Survey, id_codes: bool) -> dict:
-    return {
-        "format_version": FORMAT_VERSION,
-        "info": info_to_dict(survey.info),
-        "cycle": cycle_to_dict(survey.cycle),
-        "ratings_id_codes": id_codes,
-    }
-
-
-def survey_parts(survey: Survey) -> Iterator[tuple[str, bytes]]:
-    """The survey as named byte parts, serialised lazily one at a time: ``meta`` (JSON) first,
-    then ``ratings``, ``responses`` and ``rejected`` (Parquet).
-
-    ``ratings.response_id`` is stored as its integer codes when its categories equal
-    ``responses.response_id`` (the dataset contract), so the ids are stored once.
-    """
-    _check(survey=survey)
-    ratings, responses = survey.ratings, survey.responses
-    rid = ratings["response_id"] if "response_id" in ratings.columns else None
-    id_codes = (
-        rid is not None
-        and isinstance(rid.dtype, pd.CategoricalDtype)
-        and "response_id" in responses.columns
-        and isinstance(responses["response_id"].dtype, pd.CategoricalDtype)
-        and rid.cat.categories.equals(responses["response_id"].cat.categories)
-    )
-    yield "meta", _dumps(_survey_meta(survey, bool(id_codes))).encode("utf-8")
-    if id_codes:
-        ratings = ratings.assign(response_id=rid.cat.codes.to_numpy().astype(np.int32))
-    yield "ratings", _table_to_parquet(ratings)
-    yield "responses", _table_to_parquet(responses)
-    yield "rejected", _table_to_parquet(survey.rejected)
-
-
-def survey_from_parts(parts: Mapping[str, bytes]) -> Survey:
-    """Inverse of :func:`survey_parts`."""
-    missing = [p for p in ("meta", *TABLES) if p not in parts]
-    if missing:
-        raise SurveyError(f"The saved survey is incomplete: its {missing[0]} part is missing.")
-    meta = json.loads(bytes(parts["meta"]).decode("utf-8"))
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise SurveyError("The saved survey was written by a newer version of the program; update it to open the survey.")
-    responses = _table_from_parquet(bytes(parts["responses"]))
-    ratings = _table_from_parquet(bytes(parts["ratings"]))
-    rejected = _table_from_parquet(bytes(parts["rejected"]))
-    if meta.get("ratings_id_codes"):
-        cats = responses["response_id"].cat.categories
-        ratings["response_id"] = pd.Categorical.from_codes(ratings["response_id"].to_numpy(), categories=cats)
-    return Survey(
-        ratings=ratings,
-        responses=responses,
-        rejected=rejected,
-        info=info_from_dict(meta["info"]),
-        cycle=cycle_from_saved(meta.get("cycle")),
-    )
-
-
-def survey_to_bytes(survey: Survey) -> bytes:
-    """The whole survey as one byte string (for caches and files); see :func:`survey_from_bytes`.
-
-    Layout: ``b"SCA-SURVEY\\0"``, then per part a 2-byte name length, the name, an 8-byte data
-    length and the data (big-endian lengths).
-
-    >>> from cycle_analytics.dataset import DatasetInfo, Survey
-    >>> s = Survey(pd.DataFrame({"response_id": pd.Categorical([]), "stage": pd.Categorical([], ordered=True),
-    ...            "score": pd.Series([], dtype=float)}), pd.DataFrame({"response_id": pd.Categorical([])}),
-    ...            pd.DataFrame({"row": [], "reason": []}), DatasetInfo("long", 0, 0, 0, 0, 0, Scale(1, 5), ()))
-    >>> survey_from_bytes(survey_to_bytes(s)).info == s.info
-    True
-    """
-    return _pack(survey_parts(survey), _MAGIC)
-
-
-def survey_from_bytes(data: bytes) -> Survey:
-    """Inverse of :func:`survey_to_bytes`."""
-    return survey_from_parts(_unpack(data, _MAGIC))
-
-
-def _plans_to_bytes(plans: pd.DataFrame | None, stages) -> bytes | None:
-    """Validated action plans (every stage one of ``stages``) as bytes; ``None`` for no plans."""
-    if plans is None:
-        return None
-    from cycle_analytics.outputs.plans import validate_plans
-
-    return _table_to_parquet(validate_plans(plans, tuple(stages)))
-
-
-def _plans_from_bytes(data, stages) -> pd.DataFrame:
-    from cycle_analytics.outputs.plans import empty_plans
-
-    if data is None:
-        return empty_plans(stages)
-    return _table_from_parquet(bytes(data))
+def _saved_meta(parts: Iterator[tuple[str, bytes]], options: ImportOptions | None, outcome: OutcomeSpec | None) -> str:
+    """The ``meta`` column: the survey's meta part (taken off ``parts``), the import options and the outcome."""
+    _, meta_bytes = next(parts)
+    return json_text({"survey": json.loads(meta_bytes), "options": options_to_dict(options), "outcome": outcome_to_dict(outcome)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -693,20 +297,23 @@ class Store:
         str
             The new id (see the module docstring for an example).
         """
-        _check(name=name, owner=owner, password=password, survey=survey, view=view, check_name=True)
+        _validate_name(name)
+        _validate_owner(owner)
+        validate_password(password)
+        validate_survey(survey)
+        _validate_view(view)
         sid = new_id()
         pw_hash = hash_password(password) if password is not None else None
-        plans_blob = _plans_to_bytes(plans, survey.stages)
+        plans_blob = plans_to_bytes(plans, survey.stages)
         now = self._ts_in(_now())
         with self._write() as cur:
             parts = survey_parts(survey)
-            _, meta_bytes = next(parts)
-            meta = {"survey": json.loads(meta_bytes), "options": options_to_dict(options), "outcome": outcome_to_dict(outcome)}
+            meta = _saved_meta(parts, options, outcome)
             cur.execute(
                 self._sql("INSERT INTO saved_survey (id, name, owner, created_at, updated_at, password_hash, respondents, "
                           "ratings, meta, view, plans) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"),
-                (sid, name.strip(), owner, now, now, pw_hash, len(survey.responses), len(survey.ratings), _dumps(meta),
-                 _dumps(dict(view or {})), plans_blob),
+                (sid, name.strip(), owner, now, now, pw_hash, len(survey.responses), len(survey.ratings), meta,
+                 json_text(dict(view or {})), plans_blob),
             )
             self._write_tables(cur, sid, parts)
         return sid
@@ -721,14 +328,14 @@ class Store:
         PasswordRequired, WrongPassword
             The survey is protected and no password, or a wrong one, was given.
         """
-        _check(sid=sid, check_id=True)
+        validate_id(sid)
         with self._read() as cur:
             name, owner, created, updated, pw_hash, meta, view, plans = self._row(cur, sid, lock=False)
             self._authorise_read(pw_hash, password)
             cur.execute(self._sql("SELECT part, data FROM saved_table WHERE survey_id = %s"), (sid,))
             parts = {p: d for p, d in cur.fetchall()}
         meta = json.loads(meta)
-        parts["meta"] = _dumps(meta["survey"]).encode("utf-8")
+        parts["meta"] = json_text(meta["survey"]).encode("utf-8")
         survey = survey_from_parts(parts)
         return SavedSurvey(
             id=sid,
@@ -738,7 +345,7 @@ class Store:
             updated=self._ts_out(updated),
             protected=pw_hash is not None,
             survey=survey,
-            plans=_plans_from_bytes(plans, survey.stages),
+            plans=plans_from_bytes(plans, survey.stages),
             view=json.loads(view),
             options=options_from_dict(meta.get("options")),
             outcome=outcome_from_dict(meta.get("outcome")),
@@ -746,14 +353,14 @@ class Store:
 
     def is_protected(self, sid: str) -> bool:
         """Whether opening ``sid`` needs a password (raises :class:`NotFound` like :meth:`load`)."""
-        _check(sid=sid, check_id=True)
+        validate_id(sid)
         with self._read() as cur:
             return self._row(cur, sid, lock=False)[4] is not None
 
     def list_saved(self, owner: str | None = None) -> list[SavedEntry]:
         """Saved surveys, most recently updated first: only ``owner``'s, or (``owner=None``, for an
         app without login) all of them."""
-        _check(owner=owner)
+        _validate_owner(owner)
         sql = "SELECT id, name, owner, created_at, updated_at, password_hash IS NOT NULL, respondents, ratings FROM saved_survey"
         args: tuple = ()
         if owner is not None:
@@ -770,8 +377,8 @@ class Store:
 
     def rename(self, sid: str, name: str, *, as_owner: str | None = None, password: str | None = None) -> None:
         """Give saved survey ``sid`` a new name."""
-        _check(sid=sid, check_id=True)
-        _check(name=name, check_name=True)
+        validate_id(sid)
+        _validate_name(name)
         with self._write() as cur:
             row = self._row(cur, sid)
             self._authorise_change(row[1], row[4], as_owner, password)
@@ -789,46 +396,45 @@ class Store:
         password: str | None = None,
     ) -> None:
         """Replace the survey data of ``sid`` (name, owner, password, plans and view are kept)."""
-        _check(sid=sid, check_id=True)
-        _check(survey=survey)
+        validate_id(sid)
+        validate_survey(survey)
         with self._write() as cur:
             row = self._row(cur, sid)
             self._authorise_change(row[1], row[4], as_owner, password)
             parts = survey_parts(survey)
-            _, meta_bytes = next(parts)
-            meta = {"survey": json.loads(meta_bytes), "options": options_to_dict(options), "outcome": outcome_to_dict(outcome)}
+            meta = _saved_meta(parts, options, outcome)
             cur.execute(
                 self._sql("UPDATE saved_survey SET meta = %s, respondents = %s, ratings = %s, updated_at = %s WHERE id = %s"),
-                (_dumps(meta), len(survey.responses), len(survey.ratings), self._ts_in(_now()), sid),
+                (meta, len(survey.responses), len(survey.ratings), self._ts_in(_now()), sid),
             )
             self._write_tables(cur, sid, parts)
 
     def save_plans(self, sid: str, plans: pd.DataFrame, *, as_owner: str | None = None, password: str | None = None) -> None:
         """Replace the action plans of ``sid`` (validated with :func:`cycle_analytics.outputs.plans.validate_plans`)."""
-        _check(sid=sid, check_id=True)
+        validate_id(sid)
         if plans is None:
             raise SurveyError("The action plans to save must be a table (DataFrame); use an empty one to clear them.")
         with self._write() as cur:
             row = self._row(cur, sid)
             self._authorise_change(row[1], row[4], as_owner, password)
-            blob = _plans_to_bytes(plans, json.loads(row[5])["survey"]["info"]["stages"])
+            blob = plans_to_bytes(plans, json.loads(row[5])["survey"]["info"]["stages"])
             cur.execute(self._sql("UPDATE saved_survey SET plans = %s, updated_at = %s WHERE id = %s"),
                         (blob, self._ts_in(_now()), sid))
 
     def save_view(self, sid: str, view: Mapping, *, as_owner: str | None = None, password: str | None = None) -> None:
         """Replace the saved view (filters) of ``sid``."""
-        _check(sid=sid, check_id=True)
-        _check(view=view)
+        validate_id(sid)
+        _validate_view(view)
         with self._write() as cur:
             row = self._row(cur, sid)
             self._authorise_change(row[1], row[4], as_owner, password)
             cur.execute(self._sql("UPDATE saved_survey SET view = %s, updated_at = %s WHERE id = %s"),
-                        (_dumps(dict(view)), self._ts_in(_now()), sid))
+                        (json_text(dict(view)), self._ts_in(_now()), sid))
 
     def set_password(self, sid: str, new_password: str | None, *, as_owner: str | None = None, password: str | None = None) -> None:
         """Set, change (``new_password``) or remove (``None``) the password of ``sid``."""
-        _check(sid=sid, check_id=True)
-        _check(password=new_password)
+        validate_id(sid)
+        validate_password(new_password)
         new_hash = hash_password(new_password) if new_password is not None else None
         with self._write() as cur:
             row = self._row(cur, sid)
@@ -838,7 +444,7 @@ class Store:
 
     def delete(self, sid: str, *, as_owner: str | None = None, password: str | None = None) -> None:
         """Delete ``sid`` and its data (raises :class:`NotFound` when there is no such survey)."""
-        _check(sid=sid, check_id=True)
+        validate_id(sid)
         with self._write() as cur:
             row = self._row(cur, sid)
             self._authorise_change(row[1], row[4], as_owner, password)
@@ -944,6 +550,8 @@ class PostgresStore(Store):
     _for_update = " FOR UPDATE"
 
     def __init__(self, url: str) -> None:
+        # psycopg is imported by PostgreSQL stores only (here and in _connect/_read): importing it
+        # costs ~110 ms, which every start with the default SQLite store would otherwise pay.
         try:
             import psycopg  # noqa: F401
         except ImportError:  # pragma: no cover - psycopg is a requirement
@@ -990,10 +598,20 @@ class PostgresStore(Store):
         return v.astimezone(dt.timezone.utc)
 
 
+def data_dir(default: str | Path = "var") -> Path:
+    """The folder where saved data lives: ``$CYCLE_ANALYTICS_DATA_DIR`` (:data:`ENV_DATA_DIR`) when
+    set and not empty, else ``default`` (``./var``).
+
+    >>> data_dir("elsewhere") == Path(os.environ.get(ENV_DATA_DIR) or "elsewhere")
+    True
+    """
+    folder = os.environ.get(ENV_DATA_DIR)
+    return Path(folder) if folder else Path(default)
+
+
 def default_sqlite_path() -> Path:
     """``$CYCLE_ANALYTICS_DATA_DIR/cycle_analytics.sqlite3``, else ``./var/cycle_analytics.sqlite3``."""
-    folder = os.environ.get(ENV_DATA_DIR) or "var"
-    return Path(folder) / DEFAULT_FILE
+    return data_dir() / DEFAULT_FILE
 
 
 def open_store(url_or_path: str | Path | None = None) -> Store:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 from playwright.sync_api import Page, expect
 
@@ -75,8 +76,6 @@ def test_click_stage_opens_detail(page: Page, app_url: str, screenshot_dir: Path
     wait_ready(page)
     expect(page.locator("h1", has_text="Stage detail")).to_be_visible()
     stage = re.search(r"stage=([^&]+)", page.url).group(1)
-    from urllib.parse import unquote_plus
-
     box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first
     expect(box).to_contain_text("Stage")
     shown = box.locator("input").input_value() if box.locator("input").count() else box.inner_text()

@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 from cycle_analytics.ingest.formats import google_forms, ms_forms, qualtrics, surveymonkey, typeform
-from cycle_analytics.ingest.formats._shared import check_preview
+from cycle_analytics.ingest.formats.common import validate_preview
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 
 __all__ = ["ExportLayout", "Preview", "detect", "DETECTORS", "FORMATS"]
@@ -29,7 +29,7 @@ FORMATS = (qualtrics.FORMAT, typeform.FORMAT, ms_forms.FORMAT, google_forms.FORM
 
 def detect(preview: Preview) -> ExportLayout | None:
     """Recognise a survey-tool export from its first rows; ``None`` means a plain long/wide file."""
-    preview = check_preview(preview)
+    preview = validate_preview(preview)
     for detector in DETECTORS:
         layout = detector(preview)
         if layout is not None:

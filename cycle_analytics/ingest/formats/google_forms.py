@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
-from cycle_analytics.ingest.formats._shared import cell, check_preview, grid_row_label, header_texts, key, unique_names
+from cycle_analytics.ingest.formats.common import cell, grid_row_label, header_texts, key, unique_names, validate_preview
 
 FORMAT = "google-forms"
 
@@ -43,7 +43,7 @@ METADATA_KEYS = frozenset(key(k) for k in ("Score", "Puntuación", "Note", "Punk
 
 def detect(preview: Preview) -> ExportLayout | None:
     """A Google Forms layout for ``preview``, or ``None`` when the first header is not a timestamp."""
-    preview = check_preview(preview)
+    preview = validate_preview(preview)
     rows = preview.rows
     if not rows or not rows[0] or key(cell(rows[0], 0)) not in TIMESTAMP_KEYS:
         return None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
-from cycle_analytics.ingest.formats._shared import check_preview, header_texts, key, unique_names
+from cycle_analytics.ingest.formats.common import header_texts, key, unique_names, validate_preview
 
 FORMAT = "ms-forms"
 
@@ -57,7 +57,7 @@ def _likert_rows(columns, raw, questions: dict) -> None:
 
 def detect(preview: Preview) -> ExportLayout | None:
     """A Microsoft Forms layout for ``preview``, or ``None`` when the first columns do not match."""
-    preview = check_preview(preview)
+    preview = validate_preview(preview)
     rows = preview.rows
     if not rows or len(rows[0]) < 3:
         return None

@@ -31,7 +31,7 @@ import os
 import re
 
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
-from cycle_analytics.ingest.formats._shared import cell, check_preview, header_texts, key, looks_like_date, split_row_label, unique_names
+from cycle_analytics.ingest.formats.common import cell, header_texts, key, looks_like_date, split_row_label, unique_names, validate_preview
 
 FORMAT = "qualtrics"
 
@@ -151,7 +151,7 @@ def _pick(columns, *names):
 
 def detect(preview: Preview) -> ExportLayout | None:
     """A Qualtrics layout for ``preview``, or ``None`` when it is not a Qualtrics export."""
-    preview = check_preview(preview)
+    preview = validate_preview(preview)
     rows = preview.rows
     if len(rows) < 2 or not rows[0]:
         return None

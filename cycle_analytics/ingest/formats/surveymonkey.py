@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
-from cycle_analytics.ingest.formats._shared import check_preview, header_texts, key, looks_like_date, unique_names
+from cycle_analytics.ingest.formats.common import header_texts, key, looks_like_date, unique_names, validate_preview
 
 FORMAT = "surveymonkey"
 _NUMBER = re.compile(r"^\s*[-+]?\d+(?:[.,]\d+)?\s*$")
@@ -54,7 +54,7 @@ def _spelled(text: str) -> str:
 
 def detect(preview: Preview) -> ExportLayout | None:
     """A SurveyMonkey layout for ``preview``, or ``None`` when it is not a SurveyMonkey export."""
-    preview = check_preview(preview)
+    preview = validate_preview(preview)
     rows = preview.rows
     if len(rows) < 2 or not rows[0]:
         return None

@@ -15,7 +15,7 @@ Examples
 from __future__ import annotations
 
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
-from cycle_analytics.ingest.formats._shared import cell, check_preview, header_texts, key, unique_names
+from cycle_analytics.ingest.formats.common import cell, header_texts, key, unique_names, validate_preview
 
 FORMAT = "typeform"
 
@@ -28,7 +28,7 @@ SYSTEM_KEYS = frozenset(
 
 def detect(preview: Preview) -> ExportLayout | None:
     """A Typeform layout for ``preview``, or ``None`` when it is not a Typeform export."""
-    preview = check_preview(preview)
+    preview = validate_preview(preview)
     rows = preview.rows
     if not rows or not rows[0] or cell(rows[0], 0) != "#":
         return None

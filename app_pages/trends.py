@@ -3,10 +3,10 @@
 import streamlit as st
 
 from app_support import widgets
+from cycle_analytics import figures
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
-fg = widgets.figures()
 
 st.title("Trends")
 if "date" not in s.responses.columns:
@@ -19,7 +19,7 @@ if len(tr) == 0:
             "in the current selection.")
     st.stop()
 
-widgets.chart(fg.trend_figure(tr), tr,
+widgets.chart(figures.trend_figure(tr), tr,
               "Each line is a stage: mean score per period with a 95% interval; hollow points are small samples.",
               key="trend_chart", file_name="trends.csv")
 

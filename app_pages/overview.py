@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from app_support import loaders, sharing, state, widgets
+from app_support import loaders, sharing, state, tables, widgets
+from cycle_analytics import figures
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
-fg = widgets.figures()
+ss = st.session_state
 
 st.title("Service cycle overview")
 st.caption(f"{widgets.md_escape(v.source_label)} · {len(s.stages)} stages · scale {s.scale.minimum}–{s.scale.maximum}")
@@ -24,8 +25,7 @@ if h["satisfaction"] is not None:
 elif h["csat_pct"] is not None:
     c2.metric("Satisfied (CSAT)", f"{h['csat_pct']:.0f}%", help=widgets.md_escape(f"share answering {v.outcome.positive!r}"), border=True, height="stretch")
 else:
-    sc = a.scores
-    avg = float(sc["score_100"].mean()) if len(sc) else float("nan")
+    avg = tables.average_stage_score(a)
     c2.metric("Average stage score", widgets.fmt_num(avg, 0) + " / 100", help="mean over the stages of score_100 (no outcome chosen)", border=True, height="stretch")
 if h["nps"] is not None:
     c3.metric("NPS", f"{h['nps']:+.0f}", help=widgets.md_escape(f"from {h['nps_column']!r}: % promoters (9–10) − % detractors (0–6)"), border=True, height="stretch")
@@ -39,8 +39,8 @@ if len(a.scores) == 0:
     st.info("No stage has any answer in the current selection.")
 else:
     open_plans = sharing.open_plans(v)
-    fig = fg.journey_figure(a.scores, verdicts=a.moments, targets=s.targets(), phases=s.phases(), scale=s.scale,
-                            open_plans=open_plans)
+    fig = figures.journey_figure(a.scores, verdicts=a.moments, targets=s.targets(), phases=s.phases(), scale=s.scale,
+                                 open_plans=open_plans)
     clicked = widgets.chart(
         fig, a.scores, "Each point is a stage in cycle order: its mean score with a 95% interval; the dashed line is the "
         "target. Critical moments and pain points are marked" + (", and so are stages with an open action plan" if open_plans else "")
@@ -66,7 +66,6 @@ for note in getattr(a, "notes", ()) or ():
 
 # ---- report export (built on click, cached on the analysis key + plans; reruns reuse the bytes)
 st.subheader("Export")
-ss = st.session_state
 plans = sharing.current_plans(v)
 export_key = (repr(v.key), sharing.plans_fingerprint(plans))
 if ss.get(state.EXPORT_READY) != export_key:

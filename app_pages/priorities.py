@@ -2,16 +2,15 @@
 
 import streamlit as st
 
-import pandas as pd
-
-from app_support import sharing, state, widgets
+from app_support import sharing, state, tables, widgets
+from cycle_analytics import figures
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.outputs.plans import PLAN_COLUMNS, STATUSES, plans_from_priorities, validate_plans
+from cycle_analytics.outputs.plans import STATUSES, plans_from_priorities, validate_plans
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
-fg = widgets.figures()
 cfg = a.settings
+ss = st.session_state
 
 st.title("Which stage to fix first")
 widgets.outcome_note(v)
@@ -30,7 +29,7 @@ if len(pr) == 0:
     st.stop()
 
 open_plans = sharing.open_plans(v)
-fig = fg.priority_figure(pr, open_plans=open_plans)
+fig = figures.priority_figure(pr, open_plans=open_plans)
 clicked = widgets.chart(
     fig, pr, "Importance (up) against performance (right); the crosshairs are the stages' averages. "
     "'Concentrate here' (top left) holds important stages that perform poorly"
@@ -40,8 +39,9 @@ if clicked:
     widgets.open_stage(clicked)
 
 st.subheader("Ranked list")
-cols = [c for c in ("rank", "stage", "level", "quadrant", "importance", "performance", "gap", "priority_score", "stability_top3") if c in pr.columns]
-widgets.table(pr[cols], key="priority_table", column_config={
+shown = tables.pick_columns(pr, ("rank", "stage", "level", "quadrant", "importance", "performance", "gap", "priority_score",
+                                 "stability_top3"))
+widgets.table(shown, key="priority_table", column_config={
     "stability_top3": st.column_config.ProgressColumn("stability (top 3)", min_value=0.0, max_value=1.0, format="percent"),
     "importance": st.column_config.NumberColumn(format="%.2f"),
     "performance": st.column_config.NumberColumn(format="%.0f"),
@@ -49,7 +49,6 @@ widgets.table(pr[cols], key="priority_table", column_config={
     "priority_score": st.column_config.NumberColumn(format="%.2f"),
 })
 # ---- action plans
-ss = st.session_state
 st.subheader("Action plans")
 st.caption("For each stage to improve: what is needed (requirement), the action, who owns it, by when, and its status. "
            "Starts from the ranking above; add or delete rows as needed. Edits are checked and kept as you type"
@@ -58,10 +57,9 @@ stages = [str(x) for x in v.survey.stages]
 plans = sharing.current_plans(v)
 if plans is None:
     plans = plans_from_priorities(pr, stages)
-ver = ss.setdefault(state.PLANS_VERSION, 0)
-base = plans.assign(stage=plans["stage"].astype(object).astype(str), due_date=pd.to_datetime(plans["due_date"]).dt.date)
+editor_key = state.PLANS_EDITOR_PREFIX + str(ss.get(state.PLANS_VERSION, 0))
 edited = st.data_editor(
-    base[list(PLAN_COLUMNS)], key=f"plans_editor_{ver}", num_rows="dynamic", hide_index=True, width="stretch",
+    tables.plans_for_editor(plans), key=editor_key, num_rows="dynamic", hide_index=True, width="stretch",
     column_config={
         "stage": st.column_config.SelectboxColumn("stage", options=stages, required=True),
         "requirement": st.column_config.TextColumn("requirement", help="what is needed to improve the stage"),
@@ -74,8 +72,9 @@ edited = st.data_editor(
 
 
 def _apply(new) -> None:
+    """Keep the new plans (and write them to the saved survey); the editor restarts from them."""
     message = sharing.set_plans(new)
-    ss[state.PLANS_VERSION] = ss.get(state.PLANS_VERSION, 0) + 1
+    state.next_version(state.PLANS_VERSION)
     if message:
         st.toast(message)
 
@@ -95,16 +94,12 @@ with c1:
     widgets.download_button(current, "action_plans.csv", key="plans_csv",
                             label="Download plans (CSV)")
 with c2:
-    plan_file = st.file_uploader("Import action plans (CSV with the same columns)", type=["csv"], key="plans_upload")
+    plan_file = st.file_uploader("Import action plans (CSV with the same columns)", type=["csv"], key=state.PLANS_UPLOAD)
 if plan_file is not None and ss.get(state.PLANS_UPLOAD_SEEN) != plan_file.file_id:
     try:
-        raw = pd.read_csv(plan_file, dtype=str, keep_default_na=False)
-        raw = raw.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
-        new_plans = validate_plans(raw, stages)
+        new_plans = tables.read_plans_csv(plan_file, stages)
     except SurveyError as exc:
         st.error(str(exc))
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
-        st.error("The action-plan file cannot be read as CSV.")
     else:
         ss[state.PLANS_UPLOAD_SEEN] = plan_file.file_id
         _apply(new_plans)

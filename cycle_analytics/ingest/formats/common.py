@@ -1,4 +1,5 @@
-"""Small helpers shared by the format detectors (private to ``cycle_analytics.ingest.formats``).
+"""Text helpers shared by the format detectors and the stage mapping: header cells, column names,
+matrix row labels, date-like cells, and the check of a :class:`~cycle_analytics.ingest.formats.base.Preview`.
 
 Examples
 --------
@@ -16,12 +17,12 @@ from cycle_analytics.cycles import normalise_key
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.formats.base import Preview
 
-__all__ = ["check_preview", "cell", "key", "unique_names", "split_row_label", "grid_row_label", "looks_like_date",
-           "header_texts"]
+__all__ = ["validate_preview", "cell", "key", "unique_names", "split_row_label", "grid_row_label", "looks_like_date",
+           "clean_text", "header_texts"]
 
 
-def check_preview(preview: object) -> Preview:
-    """The one input check of the format package: a :class:`Preview` with rows of text cells."""
+def validate_preview(preview: object) -> Preview:
+    """The one input check of the format package: a :class:`Preview` with rows of text cells; returns it."""
     if not isinstance(preview, Preview):
         raise SurveyError(f"Format detection needs a Preview of the file's first rows, not {type(preview).__name__}.")
     if not isinstance(preview.rows, tuple):

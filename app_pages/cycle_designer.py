@@ -3,14 +3,9 @@
 Start from a bundled template, a blank cycle or a cycle file; edit the stages in a table (order,
 name, phase, declared critical moment, target, description, question, aliases); see the cycle as a
 flow; download it as YAML or JSON; apply it to the survey in use. The logic lives in
-``cycle_analytics.design.questionnaire`` (table <-> cycle) and ``cycle_analytics.cycles``.
-
-Session state (page keys; to be listed in ``app_support/state.py``): ``designer_table`` (the
-editor's base table), ``designer_version`` (bumped to reset the editor), ``designer_name`` /
-``designer_description`` / ``designer_scale`` (widgets), ``designer_start`` (widget),
-``designer_upload`` + ``designer_upload_id`` (cycle file), ``designer_cycle`` (YAML of the last
-valid design, read by the Survey builder) and ``applied_cycle`` (YAML of the cycle applied to the
-survey in use, read by ``app.py``).
+``cycle_analytics.design.questionnaire`` (table <-> cycle) and ``cycle_analytics.cycles``; the
+session-state keys (``state.DESIGNER_*``, ``state.APPLIED_CYCLE``) are described in
+``app_support/state.py``.
 """
 
 from __future__ import annotations
@@ -25,11 +20,9 @@ from cycle_analytics.design.questionnaire import SCALES, cycle_from_table, stage
 from cycle_analytics.design.wording import check_question
 
 ss = st.session_state
-TABLE, VERSION = "designer_table", "designer_version"
-NAME, DESCRIPTION, SCALE = "designer_name", "designer_description", "designer_scale"
-START, UPLOAD, UPLOAD_ID = "designer_start", "designer_upload", "designer_upload_id"
-DESIGNER_CYCLE = state.DESIGNER_CYCLE
-APPLIED_CYCLE = state.APPLIED_CYCLE
+TABLE, VERSION = state.DESIGNER_TABLE, state.DESIGNER_VERSION
+NAME, DESCRIPTION, SCALE = state.DESIGNER_NAME, state.DESIGNER_DESCRIPTION, state.DESIGNER_SCALE
+START, UPLOAD, UPLOAD_ID = state.DESIGNER_START, state.DESIGNER_UPLOAD, state.DESIGNER_UPLOAD_ID
 BLANK = "(blank cycle)"
 
 
@@ -39,7 +32,7 @@ def _load(cycle: Cycle) -> None:
     ss[NAME] = cycle.name
     ss[DESCRIPTION] = cycle.description
     ss[SCALE] = cycle.scale if cycle.scale in SCALES else "1-5"
-    ss[VERSION] = ss.get(VERSION, 0) + 1
+    state.next_version(VERSION)
 
 
 def _start_changed() -> None:
@@ -93,7 +86,7 @@ st.subheader("Stages")
 st.caption("One row per moment of truth. Change **order** to move a stage; add a row at the bottom; select rows and "
            "press the bin to delete them. Aliases are other column names or words that mean this stage (comma-separated).")
 edited = st.data_editor(
-    ss[TABLE], key=f"designer_editor_{ss.get(VERSION, 0)}", num_rows="dynamic", hide_index=True, width="stretch",
+    ss[TABLE], key=state.DESIGNER_EDITOR_PREFIX + str(ss.get(VERSION, 0)), num_rows="dynamic", hide_index=True, width="stretch",
     column_config={
         "order": st.column_config.NumberColumn("order", min_value=0, step=1, width="small",
                                                help="Position in the cycle (rows are sorted by it)."),
@@ -114,7 +107,7 @@ if st.button("Sort the rows by order", icon=":material/sort:", key="designer_sor
         st.error(str(exc))
     else:
         ss[TABLE] = stages_table(sorted_cycle)
-        ss[VERSION] = ss.get(VERSION, 0) + 1
+        state.next_version(VERSION)
         st.rerun()
 
 try:
@@ -122,7 +115,7 @@ try:
 except SurveyError as exc:
     st.error(str(exc))
     st.stop()
-ss[DESIGNER_CYCLE] = dump_cycle(cycle)
+ss[state.DESIGNER_CYCLE] = dump_cycle(cycle)
 
 st.subheader("The cycle")
 widgets.chart(figures.cycle_flow_figure(cycle), None,
@@ -136,7 +129,7 @@ if flagged:
                "see the Survey builder page.", icon=":material/rate_review:")
 
 st.subheader("Save and use")
-stem = "".join(ch if ch.isalnum() else "_" for ch in cycle.name.casefold()).strip("_") or "cycle"
+stem = widgets.file_stem(cycle.name, "cycle")
 d1, d2, d3 = st.columns(3)
 d1.download_button("Download YAML", data=dump_cycle(cycle, fmt="yaml").encode("utf-8"), file_name=f"{stem}.yaml",
                    mime="application/x-yaml", icon=":material/download:", on_click="ignore", key="designer_yaml")
@@ -144,12 +137,12 @@ d2.download_button("Download JSON", data=dump_cycle(cycle, fmt="json").encode("u
                    mime="application/json", icon=":material/download:", on_click="ignore", key="designer_json")
 if d3.button("Apply to the survey in use", type="primary", icon=":material/check:", key="designer_apply",
              help="The dashboard pages then analyse the survey with this cycle's stages, order, phases and targets."):
-    ss[APPLIED_CYCLE] = dump_cycle(cycle)
+    ss[state.APPLIED_CYCLE] = dump_cycle(cycle)
     st.success(f"The cycle {cycle.name!r} is applied: the analysis pages now use its stages, order, phases, "
                "critical moments and targets.", icon=":material/check_circle:")
-elif ss.get(APPLIED_CYCLE):
+elif ss.get(state.APPLIED_CYCLE):
     try:
-        applied = parse_cycle(ss[APPLIED_CYCLE])
+        applied = parse_cycle(ss[state.APPLIED_CYCLE])
         st.caption(f"Applied to the survey in use: {widgets.md_escape(applied.name)} "
                    f"({len(applied.stages)} stages)" + ("" if applied == cycle else " — differs from the table above"))
     except SurveyError:

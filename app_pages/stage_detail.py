@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from app_support import loaders, state, widgets
+from app_support import loaders, state, tables, widgets
+from cycle_analytics import figures
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
-fg = widgets.figures()
 ss = st.session_state
 
 st.title("Stage detail")
@@ -30,8 +30,8 @@ if ss.get(state.STAGE) != stage:
     ss[state.STAGE] = stage
     st.query_params[state.Q_STAGE] = stage
 
-row = a.scores[a.scores["stage"].astype(str) == stage]
-moment = a.moments[a.moments["stage"].astype(str) == stage]
+row = tables.rows_where(a.scores, "stage", stage)
+moment = tables.rows_where(a.moments, "stage", stage)
 if len(row) == 0 or int(row["n"].iloc[0]) == 0:
     st.info("Nobody answered this stage in the current selection (every answer was N/A or skipped).")
     st.stop()
@@ -49,26 +49,26 @@ if len(moment):
         st.text(str(m["evidence"]))
 
 st.subheader("Answers")
-dist = a.distribution[a.distribution["stage"].astype(str) == stage]
-widgets.chart(fg.diverging_bar_figure(dist, s.scale), dist,
+dist = tables.rows_where(a.distribution, "stage", stage)
+widgets.chart(figures.diverging_bar_figure(dist, s.scale), dist,
               "Share of answers per scale point: negative answers to the left of zero, positive to the right, the neutral "
               "middle split across zero.", key="stage_distribution", file_name="stage_distribution.csv")
 
-segs = [c for c in s.info.segments if c in s.responses.columns]
+segs = tables.segment_columns(s)
 if segs:
     st.subheader("By segment")
-    seg = st.selectbox("Segment", segs, key="stage_detail_segment") if len(segs) > 1 else segs[0]
+    seg = st.selectbox("Segment", segs, key=state.STAGE_SEGMENT) if len(segs) > 1 else segs[0]
     by = loaders.stage_distribution_by(v.key, stage, seg, s)
-    widgets.chart(fg.diverging_bar_figure(by, s.scale, by=seg), by,
+    widgets.chart(figures.diverging_bar_figure(by, s.scale, by=seg), by,
                   f"The same answers split by {widgets.md_escape(seg)}: a bar further left means more bad experiences in that group.",
                   key="stage_distribution_by_segment", file_name="stage_distribution_by_segment.csv")
 else:
     st.caption("The survey has no segment columns, so there is no breakdown by segment.")
 
 st.subheader("Over time")
-tr = a.trends[a.trends["stage"].astype(str) == stage] if len(a.trends) else a.trends
+tr = tables.rows_where(a.trends, "stage", stage)
 if len(tr):
-    widgets.chart(fg.trend_figure(tr), tr, "Mean score of this stage per period with its 95% interval; hollow points are small samples.",
+    widgets.chart(figures.trend_figure(tr), tr, "Mean score of this stage per period with its 95% interval; hollow points are small samples.",
                   key="stage_trend", file_name="stage_trend.csv")
 else:
     st.info("No trend: the survey has no dates, or all answers fall in one period.")

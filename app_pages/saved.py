@@ -3,13 +3,11 @@ the saved surveys (yours when the app has login; those saved or opened in this s
 
 import streamlit as st
 
-from app_support import sharing, state, widgets
+from app_support import loaders, sharing, state, widgets
 from cycle_analytics.errors import SurveyError
 
 ss = st.session_state
 v = state.view()
-if v is None:
-    state.rerun_through_app()
 
 st.title("Saved surveys")
 user = sharing.current_user()
@@ -53,32 +51,29 @@ for e in entries:
         if e.id != active and st.button("Open", key=f"open_{e.id}", icon=":material/open_in_new:", disabled=upload is not None,
                                         help="Remove the uploaded file in the sidebar first." if upload is not None else None):
             ss[state.SAVED_ID] = e.id
-            st.switch_page("pages/overview.py", query_params={state.Q_SURVEY: e.id})
+            st.switch_page("app_pages/overview.py", query_params={state.Q_SURVEY: e.id})
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        new_name = c1.text_input("New name", key=f"rename_{e.id}", placeholder=e.name, max_chars=200)
+        new_name = c1.text_input("New name", key=state.RENAME_PREFIX + e.id, placeholder=e.name, max_chars=200)
         if c2.button("Rename", key=f"rename_button_{e.id}"):
             try:
                 sharing.change("rename", e.id, name=new_name or "")
             except SurveyError as exc:
                 st.error(str(exc))
             else:
-                ss.pop(f"rename_{e.id}", None)
+                ss.pop(state.RENAME_PREFIX + e.id, None)
                 st.rerun()
         can_replace = upload is not None and v is not None and v.survey is not None and not v.error
         if st.button("Replace its data with the uploaded file", key=f"replace_{e.id}", disabled=not can_replace,
                      help="Upload the new export in the sidebar first; name, link, password and plans are kept."):
             try:
-                options = ss.get(state.SAVED_OPTIONS)
-                if isinstance(options, tuple):
-                    from app_support.loaders import build_options
-
-                    options = build_options(options)
+                options = ss.get(state.SAVED_OPTIONS)  # an options key of a file / sample import, or ImportOptions
+                options = loaders.build_options(options) if isinstance(options, tuple) else options
                 sharing.change("replace", e.id, survey=v.survey, options=options, outcome=v.outcome)
             except SurveyError as exc:
                 st.error(str(exc))
             else:
                 st.success("The data was replaced; the link now opens the new data.")
-        sure = st.checkbox("Yes, delete it and its data", key=f"delete_sure_{e.id}")
+        sure = st.checkbox("Yes, delete it and its data", key=state.DELETE_SURE_PREFIX + e.id)
         if st.button("Delete", key=f"delete_{e.id}", type="primary", disabled=not sure, icon=":material/delete:"):
             try:
                 sharing.change("delete", e.id)
@@ -86,6 +81,5 @@ for e in entries:
                 st.error(str(exc))
             else:
                 if ss.get(state.SAVED_ID) == e.id:
-                    ss[state.SAVED_ID] = None
-                    st.query_params.clear()
+                    sharing.leave_link()
                 st.rerun()

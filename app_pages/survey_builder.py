@@ -5,30 +5,24 @@ labels and the extra questions; read the questionnaire with the wording warnings
 question; download it as printable HTML, as the CSV template the importer reads with no mapping,
 as a Qualtrics Advanced Format TXT and as a list for Google Forms. Logic:
 ``cycle_analytics.design.questionnaire`` and ``cycle_analytics.design.wording``. Every text typed by a user is
-shown as plain text (``st.text``) or escaped markdown, never as HTML.
-
-Session state (page keys; to be listed in ``app_support/state.py``): ``builder_source``,
-``builder_scale``, ``builder_labels``, ``builder_overall``, ``builder_recommend``,
-``builder_comments``, ``builder_org``, ``builder_na``, ``builder_segments`` (widgets); reads
-``designer_cycle`` (YAML written by the Cycle designer).
+shown as plain text (``st.text``) or escaped markdown, never as HTML. Session-state keys:
+``state.BUILDER_*`` (widgets); reads ``state.DESIGNER_CYCLE`` (YAML written by the Cycle designer).
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from app_support import loaders, state, widgets
+from app_support import loaders, state, tables, widgets
 from cycle_analytics import figures
 from cycle_analytics.cycles import load_cycle, parse_cycle
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.design.exporters import csv_template, google_forms_text, qualtrics_txt, questionnaire_html
 from cycle_analytics.design.questionnaire import (
-    DEFAULT_SEGMENTS, LABEL_SET_NAMES, SCALES, build_questionnaire, csv_template, google_forms_text, optional_stages,
-    qualtrics_txt, questionnaire_html,
+    DEFAULT_SEGMENTS, LABEL_SET_NAMES, SCALES, build_questionnaire, optional_stages,
 )
 
 ss = st.session_state
-DESIGNER_CYCLE = state.DESIGNER_CYCLE
 DESIGNED = "(the cycle in the Cycle designer)"
 KIND_LABEL = {"segment": "About the respondent", "rating": "Stage", "overall": "Overall satisfaction",
               "recommend": "Likelihood to recommend (0–10)", "comment": "Comment (optional)"}
@@ -39,17 +33,17 @@ st.title("Survey builder")
 st.caption("Generate the satisfaction survey of a service cycle: one question per stage, an overall question, "
            "likelihood to recommend, a comment on each critical moment and a few questions to compare groups.")
 
-sources = ([DESIGNED] if ss.get(DESIGNER_CYCLE) else []) + list(templates)
+sources = ([DESIGNED] if ss.get(state.DESIGNER_CYCLE) else []) + list(templates)
 if not sources:
     st.info("There is no cycle yet: design one on the Cycle designer page.")
     st.stop()
-if ss.get("builder_source") not in sources:
+if ss.get(state.BUILDER_SOURCE) not in sources:
     in_use = ss.get(state.CYCLE)
-    ss["builder_source"] = DESIGNED if DESIGNED in sources else (in_use if in_use in templates else sources[0])
-pick = st.selectbox("Cycle", sources, key="builder_source",
+    ss[state.BUILDER_SOURCE] = DESIGNED if DESIGNED in sources else (in_use if in_use in templates else sources[0])
+pick = st.selectbox("Cycle", sources, key=state.BUILDER_SOURCE,
                     format_func=lambda k: f"Template: {templates[k]}" if k in templates else k)
 try:
-    cycle = parse_cycle(ss[DESIGNER_CYCLE]) if pick == DESIGNED else load_cycle(pick)
+    cycle = parse_cycle(ss[state.DESIGNER_CYCLE]) if pick == DESIGNED else load_cycle(pick)
 except SurveyError as exc:
     st.error(str(exc))
     st.stop()
@@ -60,47 +54,39 @@ with st.expander("The cycle", expanded=True):
 
 st.subheader("Options")
 o1, o2, o3 = st.columns(3)
-if ss.get("builder_scale") not in SCALES:
-    ss["builder_scale"] = cycle.scale if cycle.scale in SCALES else "1-5"
-o1.selectbox("Scale", SCALES, key="builder_scale", help="Points of the stage and overall questions.")
-o2.selectbox("Answer labels", LABEL_SET_NAMES, key="builder_labels",
-             format_func=lambda s: {"satisfaction": "Very dissatisfied … Very satisfied", "agreement": "Strongly disagree … Strongly agree",
-                                    "quality": "Poor … Excellent", "ease": "Very difficult … Very easy"}[s])
-o3.text_input("The organisation, as customers call it", value="us", key="builder_org",
-              help="Used in 'How likely are you to recommend … to a friend or colleague?'")
+if ss.get(state.BUILDER_SCALE) not in SCALES:
+    ss[state.BUILDER_SCALE] = cycle.scale if cycle.scale in SCALES else "1-5"
+scale = o1.selectbox("Scale", SCALES, key=state.BUILDER_SCALE, help="Points of the stage and overall questions.")
+LABEL_SETS = {"satisfaction": "Very dissatisfied … Very satisfied", "agreement": "Strongly disagree … Strongly agree",
+              "quality": "Poor … Excellent", "ease": "Very difficult … Very easy"}
+label_set = o2.selectbox("Answer labels", LABEL_SET_NAMES, key=state.BUILDER_LABELS, format_func=LABEL_SETS.__getitem__)
+organisation = o3.text_input("The organisation, as customers call it", value="us", key=state.BUILDER_ORG,
+                             help="Used in 'How likely are you to recommend … to a friend or colleague?'")
 c1, c2, c3 = st.columns(3)
-c1.checkbox("Overall satisfaction question", value=True, key="builder_overall")
-c2.checkbox("Likelihood to recommend (0–10)", value=True, key="builder_recommend")
-c3.checkbox("Comment on each critical moment", value=True, key="builder_comments")
-na_default = [s for s in optional_stages(cycle)]
-na_key = f"builder_na__{cycle.name}"
-na = st.multiselect("Stages with a 'Not applicable' answer", list(cycle.stage_names), default=na_default, key=na_key,
+overall = c1.checkbox("Overall satisfaction question", value=True, key=state.BUILDER_OVERALL)
+recommend = c2.checkbox("Likelihood to recommend (0–10)", value=True, key=state.BUILDER_RECOMMEND)
+comments = c3.checkbox("Comment on each critical moment", value=True, key=state.BUILDER_COMMENTS)
+na = st.multiselect("Stages with a 'Not applicable' answer", list(cycle.stage_names), default=list(optional_stages(cycle)),
+                    key=state.BUILDER_NA_PREFIX + cycle.name,
                     help="Steps not every customer goes through (pre-selected when the stage description says so).")
 st.caption("Questions to compare groups of customers (one per row; options separated by commas).")
 seg_table = st.data_editor(
-    pd.DataFrame({"question": [n for n, _ in DEFAULT_SEGMENTS], "options": [", ".join(o) for _, o in DEFAULT_SEGMENTS]}),
-    key="builder_segments", num_rows="dynamic", hide_index=True, width="stretch",
+    tables.segment_questions_table(DEFAULT_SEGMENTS), key=state.BUILDER_SEGMENTS, num_rows="dynamic", hide_index=True,
+    width="stretch",
     column_config={"question": st.column_config.TextColumn("question", help="For example Branch, Channel, Customer type."),
                    "options": st.column_config.TextColumn("options", help="For example: North, South, City centre")},
 )
-segments = []
-for _, r in seg_table.iterrows():
-    name = "" if pd.isna(r.get("question")) else str(r.get("question")).strip()
-    opts = "" if pd.isna(r.get("options")) else str(r.get("options"))
-    if name or opts.strip():
-        segments.append((name, [o.strip() for o in opts.split(",") if o.strip()]))
 
 try:
-    q = build_questionnaire(cycle, scale=ss["builder_scale"], label_set=ss["builder_labels"],
-                            include_overall=ss["builder_overall"], include_recommend=ss["builder_recommend"],
-                            comment_on_critical=ss["builder_comments"], segments=segments, na_for=na,
-                            organisation=ss["builder_org"])
+    q = build_questionnaire(cycle, scale=scale, label_set=label_set, include_overall=overall, include_recommend=recommend,
+                            comment_on_critical=comments, segments=tables.segment_questions(seg_table), na_for=na,
+                            organisation=organisation)
 except SurveyError as exc:
     st.error(str(exc))
     st.stop()
 
 st.subheader("Downloads")
-stem = "".join(ch if ch.isalnum() else "_" for ch in cycle.name.casefold()).strip("_") or "survey"
+stem = widgets.file_stem(cycle.name, "survey")
 d = st.columns(4)
 d[0].download_button("Printable questionnaire (HTML)", data=questionnaire_html(q).encode("utf-8"),
                      file_name=f"{stem}_questionnaire.html", mime="text/html", on_click="ignore", key="dl_html",

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from app_support import sharing, widgets
+from app_support import sharing, tables, widgets
+from cycle_analytics import figures
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
-fg = widgets.figures()
 cfg = a.settings
 
 st.title("Critical moments")
@@ -23,8 +23,7 @@ if len(pen) == 0:
     st.info("There are no penalties to show: no stage has both bad experiences and an outcome in this selection.")
     st.stop()
 
-fig = fg.penalty_figure(pen, verdicts=a.moments, outcome_label=v.outcome.display(),
-                        threshold=cfg.min_effect_fraction * v.outcome.span if v.outcome.span == v.outcome.span else None)
+fig = figures.penalty_figure(pen, verdicts=a.moments, outcome_label=v.outcome.display(), threshold=tables.penalty_threshold(a))
 clicked = widgets.chart(
     fig, pen, "Bars: how much lower the outcome is for respondents who rated the stage badly, with a 95% interval; "
     "longer bars hurt more. Click a stage to open its detail.", key="penalty_chart", selectable=True,
@@ -36,12 +35,12 @@ if planned:
     st.caption("Stages with an open action plan (Priorities page): " + ", ".join(widgets.md_escape(x) for x in planned))
 
 st.subheader("Verdicts")
-cols = [c for c in ("stage", "verdict", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct") if c in a.moments.columns]
-widgets.table(a.moments[cols], key="verdict_table")
+widgets.table(tables.pick_columns(a.moments, ("stage", "verdict", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct")),
+              key="verdict_table")
 widgets.download_button(a.moments, "critical_moments.csv", key="verdicts_csv")
 
 st.subheader("Evidence")
-ev = a.moments[a.moments["verdict"].isin(["critical", "pain point"])]
+ev = tables.rows_where(a.moments, "verdict", ("critical", "pain point"))
 if len(ev):
     for sentence in ev["evidence"].astype(str):
         if sentence.strip():
@@ -50,7 +49,7 @@ else:
     st.info("No stage is critical or a pain point in this selection.")
 
 st.subheader("Penalty versus reward")
-fig2 = fg.penalty_reward_figure(pen)
+fig2 = figures.penalty_reward_figure(pen)
 widgets.chart(
     fig2, pen, "Penalty of a bad experience (x) against the reward of a top-box one (y): basic factors (penalty ≫ reward) "
     "must be right, delight factors add satisfaction, performance factors do both.", key="penalty_reward_chart",

@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from app_support import widgets
+from app_support import state, tables, widgets
+from cycle_analytics import figures
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
-fg = widgets.figures()
 cfg = a.settings
 
 st.title("Segments")
-segs = [c for c in s.info.segments if c in s.responses.columns]
+segs = tables.segment_columns(s)
 if not segs:
     st.info("This survey has no segment columns (such as region, branch or channel), so there is nothing to compare. "
             "Add one to the file, or mark a column as a segment on the Data page.")
@@ -20,21 +20,21 @@ if len(seg_table) == 0:
     st.info("No segment comparison is available in the current selection.")
     st.stop()
 
-seg = st.selectbox("Segment", segs, key="segments_page_segment") if len(segs) > 1 else segs[0]
-part = seg_table[seg_table["segment"].astype(str) == seg]
+seg = st.selectbox("Segment", segs, key=state.SEGMENTS_SEGMENT) if len(segs) > 1 else segs[0]
+part = tables.rows_where(seg_table, "segment", seg)
 if len(part) == 0:
     st.info(f"No comparison for {widgets.md_escape(seg)} in the current selection.")
     st.stop()
-widgets.chart(fg.segment_heatmap_figure(part, min_n=cfg.min_n), part,
+widgets.chart(figures.segment_heatmap_figure(part, min_n=cfg.min_n), part,
               f"Score (0–100) of each stage for each {widgets.md_escape(seg)} value; ▼ marks a value significantly below the rest "
               f"of the customers, ▲ significantly above ({cfg.correction} corrected); grey cells have fewer than {cfg.min_n} responses.",
               key="segment_heatmap", file_name="segments.csv")
 
 st.subheader("Weak segments")
-flagged = seg_table[seg_table["flag"].astype(str) == "below"]
+flagged = tables.rows_where(seg_table, "flag", "below")
 if len(flagged):
-    cols = [c for c in ("segment", "value", "stage", "n", "mean", "rest_mean", "diff_vs_rest", "p_adjusted") if c in flagged.columns]
-    widgets.table(flagged[cols], key="flagged_segments")
+    widgets.table(tables.pick_columns(flagged, ("segment", "value", "stage", "n", "mean", "rest_mean", "diff_vs_rest", "p_adjusted")),
+                  key="flagged_segments")
     widgets.download_button(flagged, "weak_segments.csv", key="weak_segments_csv")
 else:
     st.info("No segment value scores significantly below the rest on any stage.")

@@ -1,0 +1,335 @@
+"""The global sidebar: data source, cycle template, filters, outcome, save & share; and the
+:class:`View` of this run that every page reads.
+
+``app.py`` calls :func:`start_session` (session defaults, the view in the URL, the sign-in gate,
+the saved survey of a ``?survey=`` link), builds the navigation, then :func:`sidebar`, which loads
+and analyses the survey through the cached loaders and keeps the view in the URL. Every step is a
+function below, in the order the sidebar shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import streamlit as st
+
+from cycle_analytics.dataset import OutcomeSpec, Survey
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.stats.analysis import Analysis
+from cycle_analytics.storage import SavedSurvey
+
+from . import loaders, sharing, state
+from .widgets import md_escape
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a page needs for this run (``state.view()``).
+
+    ``survey`` is the survey as imported (Data page), ``filtered`` the survey after the sidebar
+    filters, ``analysis`` the :class:`~cycle_analytics.stats.analysis.Analysis` of ``filtered``
+    for ``outcome``. ``error`` / ``analysis_error`` are the sentences of an import / analysis that
+    failed; ``key`` (digest, options, filters, outcome) identifies the view for the caches.
+    """
+
+    source_label: str = ""
+    file_name: str = ""
+    survey: Survey | None = None
+    filtered: Survey | None = None
+    analysis: Analysis | None = None
+    outcome: OutcomeSpec | None = None
+    error: str | None = None
+    analysis_error: str | None = None
+    filters_active: bool = False
+    key: tuple = ()
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The data source picked in the sidebar: an upload, a saved survey or a bundled sample."""
+
+    id: str
+    uploaded: object | None  # streamlit UploadedFile
+    saved: SavedSurvey | None
+    sample: str
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """The imported survey (or the error sentence) and the cache identity of its import."""
+
+    digest: str
+    options: tuple
+    file_name: str = ""
+    source_label: str = ""
+    survey: Survey | None = None
+    error: str | None = None
+
+
+def start_session() -> sharing.OpenedLink:
+    """Session defaults and the URL (once per session), the sign-in gate (stops the run until the
+    user signed in when login is configured), then the saved survey a link asks for."""
+    state.init_session()
+    sharing.login_gate()
+    return sharing.open_requested()
+
+
+def sidebar(link: sharing.OpenedLink, page) -> View:
+    """Draw the sidebar, load and analyse the survey, keep the view in the URL; return the view.
+
+    ``link`` comes from :func:`start_session`; a missing or locked link shows only its gate and
+    stops here. ``page`` is the ``st.navigation`` page about to run (remembered for share links).
+    """
+    if link.blocked:
+        sharing.link_gate(link)
+    sharing.note_location(page)
+    pending = st.session_state.get(state.URL_PENDING) or {}
+    with st.sidebar:
+        _account()
+        st.subheader("Data")
+        source = _data_source(link.saved)
+        cycle, default_cycle = _cycle_choice(source, pending)
+        loaded = _load(source, cycle)
+        view = View(source_label=loaded.source_label, file_name=loaded.file_name, survey=loaded.survey, error=loaded.error)
+        if loaded.survey is not None:
+            view = _filter_and_analyse(view, source, loaded, cycle, default_cycle, pending)
+        elif source.uploaded is None and source.saved is None:
+            state.write_query_params({state.Q_SAMPLE: source.sample})
+        if view.survey is not None:
+            with st.expander("Save & share", icon=":material/share:"):
+                sharing.save_panel(view, where="sidebar")
+    return view
+
+
+# ---------------------------------------------------------------- data source and cycle
+
+
+def _account() -> None:
+    """Who is signed in, and the sign-out button (only with login)."""
+    user = sharing.current_user()
+    if user:
+        st.caption(f"Signed in as {md_escape(user)}")
+        st.button("Sign out", key="logout_button", on_click=st.logout)
+
+
+def _data_source(saved: SavedSurvey | None) -> _Source:
+    """The uploader and the sample selector; an upload replaces a saved survey of a link."""
+    ss = st.session_state
+    uploaded = st.file_uploader(
+        "Upload a survey (CSV or Excel)", type=["csv", "tsv", "txt", "xlsx", "xlsm"], key=state.UPLOAD,
+        help="Long (one row per response and stage) or wide (one column per stage) layout.",
+    )
+    st.selectbox(
+        "Sample survey", options=list(state.SAMPLES), key=state.SAMPLE,
+        format_func=lambda k: state.SAMPLES[k][2], disabled=uploaded is not None or saved is not None,
+        help="Shown when no file is uploaded.",
+    )
+    if uploaded is not None:
+        ss[state.SAVED_ID] = None
+        saved = None
+    if saved is not None:
+        st.info(f"Saved survey: **{md_escape(saved.name)}**", icon=":material/bookmark:")
+        st.button("Close the saved survey", key="close_saved", on_click=sharing.leave_link)
+    if uploaded is not None:
+        source_id = f"upload:{getattr(uploaded, 'file_id', uploaded.name)}"
+    elif saved is not None:
+        source_id = f"saved:{saved.id}"
+    else:
+        source_id = f"sample:{ss[state.SAMPLE]}"
+    return _Source(id=source_id, uploaded=uploaded, saved=saved, sample=ss[state.SAMPLE])
+
+
+def _default_cycle(source: _Source, templates: dict[str, str]) -> str:
+    """The cycle a source opens with: a sample's own template, else the stages from the file."""
+    if source.uploaded is None and source.saved is None and state.SAMPLES[source.sample][1] in templates:
+        return state.SAMPLES[source.sample][1]
+    return state.NO_CYCLE
+
+
+def _on_new_source(source: _Source, default_cycle: str, templates: dict[str, str], pending: dict) -> None:
+    """A new data source: forget the filters and import options, take its cycle (or the URL's, at
+    session start) and its action plans (a saved survey's, else none)."""
+    ss = st.session_state
+    first = state.SOURCE_ID not in ss
+    state.reset_for_new_source()
+    ss[state.SOURCE_ID] = source.id
+    ss[state.CYCLE] = default_cycle
+    if first and pending.get(state.Q_CYCLE) in templates:
+        ss[state.CYCLE] = pending[state.Q_CYCLE]
+    saved = source.saved
+    has_plans = saved is not None and saved.plans is not None and len(saved.plans) > 0
+    sharing.start_plans(source.id, saved.plans if has_plans else None)
+
+
+def _cycle_choice(source: _Source, pending: dict) -> tuple[str, str]:
+    """The cycle selector (a saved survey keeps its own cycle): ``(cycle, default cycle)``."""
+    ss = st.session_state
+    templates = loaders.templates()
+    default_cycle = _default_cycle(source, templates)
+    if ss.get(state.SOURCE_ID) != source.id:
+        _on_new_source(source, default_cycle, templates, pending)
+    applied = ss.get(state.APPLIED_CYCLE)
+    if applied and ss.get(state.APPLIED_SEEN) != applied:  # just applied on the Cycle designer page
+        ss[state.APPLIED_SEEN] = applied
+        ss[state.CYCLE] = state.DESIGNED
+    cycle_options = [state.NO_CYCLE, *templates] + ([state.DESIGNED] if applied else [])
+    if ss.get(state.CYCLE) not in cycle_options:
+        ss[state.CYCLE] = default_cycle
+    if source.saved is not None:
+        if source.saved.survey.cycle is not None:
+            st.caption(f"Cycle: {md_escape(source.saved.survey.cycle.name)} (saved with the survey)")
+        return default_cycle, default_cycle
+    cycle = st.selectbox(
+        "Cycle template", options=cycle_options, key=state.CYCLE,
+        format_func=lambda k: templates.get(k, "Designed cycle (Cycle designer)" if k == state.DESIGNED else k),
+        help="Names, order, phases and targets of the stages. Without one, the stages come from the file.",
+    )
+    return cycle, default_cycle
+
+
+# ---------------------------------------------------------------- load
+
+
+def _load(source: _Source, cycle: str) -> _Loaded:
+    """Import the survey of ``source`` with ``cycle`` and the Data-page options (cached)."""
+    ss = st.session_state
+    saved = source.saved
+    if saved is not None:
+        ss[state.SAVED_OPTIONS] = saved.options
+        return _Loaded(digest=f"saved:{saved.id}:{saved.updated.isoformat()}", options=(("saved", saved.id),),
+                       file_name=str((saved.survey.info.source or {}).get("file") or saved.name),
+                       source_label=f"Saved survey: {saved.name}", survey=saved.survey)
+    try:
+        if source.uploaded is not None:
+            digest, data = loaders.upload_digest(source.uploaded)
+            file_name, label = source.uploaded.name, f"Uploaded file: {source.uploaded.name}"
+        else:
+            digest, data = loaders.sample_bytes(source.sample)
+            file_name, label = loaders.sample_path(source.sample).name, state.SAMPLES[source.sample][2]
+    except SurveyError as exc:
+        return _Loaded(digest="", options=(), error=str(exc))
+    cycle_option = None if cycle == state.NO_CYCLE else ("yaml", ss.get(state.APPLIED_CYCLE)) if cycle == state.DESIGNED else cycle
+    options = loaders.options_key(cycle_option, state.overrides())
+    survey, error = loaders.load_survey(digest, file_name, options, data)
+    ss[state.SAVED_OPTIONS] = options
+    return _Loaded(digest=digest, options=options, file_name=file_name, source_label=label, survey=survey, error=error)
+
+
+# ---------------------------------------------------------------- filters, outcome, analysis
+
+
+def _date_filter(survey: Survey, pending: dict) -> tuple[tuple | None, tuple | None]:
+    """The date-range picker (only when the survey has dates): ``(picked range, full range)``."""
+    ss = st.session_state
+    resp = survey.responses
+    if "date" not in resp.columns or not resp["date"].notna().any():
+        return None, None
+    full_range = (resp["date"].min().date(), resp["date"].max().date())
+    if pending.get(state.Q_FROM) and pending.get(state.Q_TO):
+        a, b = state.parse_date(pending[state.Q_FROM]), state.parse_date(pending[state.Q_TO])
+        if a and b and a <= b:
+            ss[state.DATE_RANGE] = (max(a, full_range[0]), min(b, full_range[1]))
+    if state.DATE_RANGE not in ss:
+        ss[state.DATE_RANGE] = full_range
+    picked = st.date_input("Date range", min_value=full_range[0], max_value=full_range[1], key=state.DATE_RANGE)
+    date_range = tuple(picked) if isinstance(picked, (tuple, list)) and len(picked) == 2 else full_range
+    return date_range, full_range
+
+
+def _segment_values(survey: Survey, column: str) -> list[str]:
+    """The values of segment ``column`` as text (category order, else sorted)."""
+    s = survey.responses[column]
+    return [str(c) for c in (s.cat.categories if hasattr(s, "cat") else sorted(s.dropna().astype(str).unique()))]
+
+
+def _segment_filters(survey: Survey, pending: dict) -> dict[str, list]:
+    """One multiselect per segment column: ``{column: kept values}`` (empty = all)."""
+    ss = st.session_state
+    segments: dict[str, list] = {}
+    for col in survey.info.segments:
+        if col not in survey.responses.columns:
+            continue
+        options = _segment_values(survey, col)
+        key = state.segment_key(col)
+        want = (pending.get("segments") or {}).get(col)
+        if want:
+            ss[key] = [v for v in want if v in options]
+        if key in ss:
+            ss[key] = [v for v in ss[key] if v in options]
+        segments[col] = st.multiselect(md_escape(col), options=options, key=key, placeholder="All")
+    return segments
+
+
+def _outcome_choice(survey: Survey, saved: SavedSurvey | None, pending: dict) -> tuple[str | None, str]:
+    """The outcome selector: ``(outcome column or None for the proxy, default option)``."""
+    ss = st.session_state
+    cands = [c for c in survey.info.outcome_candidates if c in survey.responses.columns]
+    out_options = [*cands, state.PROXY_LABEL]
+    default_out = survey.info.outcome if survey.info.outcome in cands else state.PROXY_LABEL
+    if saved is not None and saved.outcome is not None:  # the outcome chosen when it was saved
+        default_out = saved.outcome.column if (not saved.outcome.is_proxy and saved.outcome.column in cands) else state.PROXY_LABEL
+    if state.Q_OUTCOME in pending:
+        want = pending[state.Q_OUTCOME]
+        ss[state.OUTCOME] = state.PROXY_LABEL if want == "none" else (want if want in cands else default_out)
+    if ss.get(state.OUTCOME) not in out_options:
+        ss[state.OUTCOME] = default_out
+    picked = st.selectbox("Outcome", options=out_options, key=state.OUTCOME,
+                          help="The overall result a stage can spoil. Without one, each respondent's mean over their other stages is the proxy.")
+    return (None if picked == state.PROXY_LABEL else picked), default_out
+
+
+def _positive_label(saved: SavedSurvey | None, outcome_col: str | None) -> str | None:
+    """The label that counts as a good binary outcome: the Data page's, or the saved survey's."""
+    positive = state.overrides().get("positive")
+    if saved is not None and saved.outcome is not None and not saved.outcome.is_proxy and saved.outcome.column == outcome_col:
+        positive = saved.outcome.positive
+    return positive
+
+
+def _selected_stage(survey: Survey, pending: dict) -> None:
+    """The stage of the URL (``?stage=``) becomes the selected stage; an unknown one is dropped."""
+    ss = st.session_state
+    want_stage = pending.get(state.Q_STAGE)
+    if want_stage in survey.stages:
+        ss[state.STAGE] = want_stage
+    if ss.get(state.STAGE) not in survey.stages:
+        ss[state.STAGE] = None
+
+
+def _filter_and_analyse(view: View, source: _Source, loaded: _Loaded, cycle: str, default_cycle: str,
+                        pending: dict) -> View:
+    """The filters and the outcome, the filtered survey and its analysis (cached), the stage of the
+    URL, then the view back into the URL."""
+    ss = st.session_state
+    survey = loaded.survey
+    st.subheader("Filters")
+    date_range, full_range = _date_filter(survey, pending)
+    segments = _segment_filters(survey, pending)
+    outcome_col, default_out = _outcome_choice(survey, source.saved, pending)
+
+    fkey = loaders.filters_key(date_range, full_range, segments)
+    filtered, analysis, analysis_error = None, None, None
+    try:
+        filtered = loaders.filtered_survey(loaded.digest, loaded.options, fkey, survey)
+    except SurveyError as exc:
+        analysis_error = str(exc)
+    okey = (outcome_col, _positive_label(source.saved, outcome_col))
+    key = (loaded.digest, loaded.options, fkey, okey)
+    if filtered is not None and len(filtered.responses):
+        analysis, analysis_error = loaders.run_analysis(loaded.digest, loaded.options, fkey, okey, filtered)
+    filters_active = fkey != (None, None, ())
+    n_now = len(filtered.responses) if filtered is not None else 0
+    st.caption(f"{n_now:,} of {len(survey.responses):,} respondents" + (" (filtered)" if filters_active else ""))
+
+    _selected_stage(survey, pending)
+    state.write_query_params(state.desired_query_params(
+        sample=source.sample if source.uploaded is None and source.saved is None else None,
+        survey=source.saved.id if source.saved is not None else None,
+        cycle=cycle if cycle not in (default_cycle, state.DESIGNED) else None,
+        date_range=date_range, full_range=full_range, segments=segments,
+        outcome=outcome_col, default_outcome=None if default_out == state.PROXY_LABEL else default_out,
+        stage=ss.get(state.STAGE),
+    ))
+    ss[state.URL_PENDING] = {}
+    return replace(view, filtered=filtered, analysis=analysis, outcome=analysis.outcome if analysis is not None else None,
+                   analysis_error=analysis_error, filters_active=filters_active, key=key)

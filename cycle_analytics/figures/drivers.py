@@ -1,0 +1,436 @@
+"""What drives the outcome: penalty of a bad experience, penalty against reward, and priorities.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"stage": ["A", "B"], "penalty": [0.9, 0.2], "reward": [0.1, 0.6]})
+>>> penalty_reward_figure(t).layout.meta["figure"]
+'penalty_reward'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from cycle_analytics.figures.common import (
+    category_order,
+    cell,
+    cell_float,
+    customdata,
+    error_bars,
+    is_empty,
+    open_stage_table,
+    rows_by_stage,
+    rows_height,
+    stage_axis,
+    validate_table,
+)
+from cycle_analytics.figures.style import (
+    BACKGROUND_COLOR,
+    BAR_INTERVAL_COLOR,
+    FACTOR_COLORS,
+    HOVER_TEMPLATE,
+    LEVEL_COLORS,
+    LINE_COLOR,
+    MISSING_COLOR,
+    MUTED_COLOR,
+    QUADRANT_COLORS,
+    VERDICT_COLORS,
+    VERDICT_LABELS,
+    Canvas,
+    apply_style,
+    escape_text,
+    format_count,
+    format_number,
+    format_p_value,
+    hover_title,
+    split_lines,
+    stage_colors,
+    wrap_label,
+)
+
+#: Where a scatter label may go, in the order :func:`label_positions` tries them.
+LABEL_SLOTS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+
+
+def penalty_figure(
+    penalties: pd.DataFrame,
+    *,
+    verdicts: pd.DataFrame | None = None,
+    outcome_label: str = "overall satisfaction",
+    threshold: float | None = None,
+    colors: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Penalty of a bad experience per stage: horizontal bars, cycle order top to bottom.
+
+    Parameters
+    ----------
+    penalties : DataFrame
+        ``drivers.penalty_reward`` (``stage, n_bad, penalty, penalty_ci_low, penalty_ci_high``).
+    verdicts : DataFrame, optional
+        ``critical.classify_moments``: bars are coloured by verdict (one trace per verdict);
+        without it each bar has its stage colour.
+    outcome_label : str
+        The outcome's name, used in the axis title.
+    threshold : float, optional
+        The practical threshold for a critical moment, drawn as a dashed line (shape ``threshold``);
+        by default the ``min_penalty`` column of ``verdicts`` when it has one.
+
+    Returns
+    -------
+    go.Figure
+        Bar traces with ``customdata`` rows ``[stage, n_bad]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"stage": ["A", "B"], "n_bad": [40, 3], "penalty": [0.8, float("nan")],
+    ...                   "penalty_ci_low": [0.5, float("nan")], "penalty_ci_high": [1.1, float("nan")]})
+    >>> list(penalty_figure(t).data[0].y)
+    [0.0, 1.0]
+    """
+    start = open_stage_table(penalties, ("stage", "n_bad", "penalty", "penalty_ci_low", "penalty_ci_high"), "penalty_figure",
+                             "penalties", "an outcome and rated stages are needed.")
+    if isinstance(start, go.Figure):
+        return start
+    names, cats = start
+    colors = dict(colors) if colors else stage_colors(cats)
+    rows = rows_by_stage(penalties)
+    verdict: dict[str, str] = {}
+    evidence: dict[str, str] = {}
+    if not is_empty(verdicts):
+        validate_table(verdicts, ("stage", "verdict"), "penalty_figure (verdicts)")
+        vrows = rows_by_stage(verdicts)
+        verdict = {s: str(cell(r, "verdict", "")) for s, r in vrows.items()}
+        evidence = {s: str(cell(r, "evidence", "") or "") for s, r in vrows.items()}
+        if threshold is None and "min_penalty" in verdicts.columns and verdicts["min_penalty"].notna().any():
+            threshold = float(pd.to_numeric(verdicts["min_penalty"], errors="coerce").dropna().iloc[0])
+
+    def hover(s: str) -> str:
+        r = rows[s]
+        pen = cell_float(r, "penalty")
+        lines = [hover_title(s)]
+        if np.isfinite(pen):
+            lines.append(f"Penalty {format_number(pen)} (95% interval {format_number(cell_float(r, 'penalty_ci_low'))}–"
+                         f"{format_number(cell_float(r, 'penalty_ci_high'))})")
+        else:
+            lines.append("No estimate: too few bad experiences or no outcome")
+        lines.append(f"Bad experiences: n_bad = {format_count(cell_float(r, 'n_bad'))}"
+                     + (f" ({format_number(cell_float(r, 'bad_pct'), 1)}%)" if np.isfinite(cell_float(r, "bad_pct")) else ""))
+        if np.isfinite(cell_float(r, "p_adjusted")):
+            lines.append(f"p (adjusted) {format_p_value(cell_float(r, 'p_adjusted'))}")
+        if s in verdict:
+            lines.append(f"Verdict: {escape_text(VERDICT_LABELS.get(verdict[s], verdict[s]))}")
+        if evidence.get(s):
+            lines.append("<i>" + "<br>".join(escape_text(t) for t in split_lines(evidence[s], 60)) + "</i>")
+        return "<br>".join(lines)
+
+    def bar(idx: list[int], name: str, color, rank: int, showlegend: bool) -> dict:
+        sel = [names[i] for i in idx]
+        pen = np.array([cell_float(rows[s], "penalty") for s in sel])
+        lo = np.array([cell_float(rows[s], "penalty_ci_low") for s in sel])
+        hi = np.array([cell_float(rows[s], "penalty_ci_high") for s in sel])
+        return dict(type="bar",
+            x=pen, y=[float(i) for i in idx], orientation="h", name=name, legendrank=rank, showlegend=showlegend,
+            marker=dict(color=color, line=dict(width=0)),
+            error_x=error_bars(pen, lo, hi, color=BAR_INTERVAL_COLOR),
+            customdata=customdata(sel, [cell_float(rows[s], "n_bad") for s in sel]),
+            hovertext=[hover(s) for s in sel], hovertemplate=HOVER_TEMPLATE,
+        )
+
+    fig = Canvas()
+    if verdict:
+        groups = _positions_by(names, lambda s: verdict.get(s, "not enough data"))
+        for rank, v in enumerate(category_order(VERDICT_COLORS, verdict.values())):
+            if v in groups:
+                fig.add_trace(bar(groups[v], escape_text(VERDICT_LABELS.get(v, v)), VERDICT_COLORS.get(v, MISSING_COLOR), rank, True))
+    else:
+        fig.add_trace(bar(list(range(len(names))), "Penalty", [colors.get(s, LINE_COLOR) for s in names], 0, False))
+
+    for i, s in enumerate(names):
+        if not np.isfinite(cell_float(rows[s], "penalty")):
+            fig.add_annotation(x=0, y=i, xanchor="left", text="no estimate", showarrow=False,
+                               font=dict(size=11, color=MUTED_COLOR), name="no estimate")
+    if threshold is not None and np.isfinite(threshold):
+        fig.add_shape(type="line", xref="x", yref="paper", x0=threshold, x1=threshold, y0=0, y1=1,
+                      line=dict(color=VERDICT_COLORS["critical"], dash="dash", width=1.5), name="threshold")
+        fig.add_annotation(xref="x", yref="paper", x=threshold, y=1.0, yanchor="bottom", showarrow=False,
+                           text=f"critical threshold {format_number(threshold)}",
+                           font=dict(size=11, color=VERDICT_COLORS["critical"]), name="threshold")
+    fig.update_layout(
+        yaxis=stage_axis(names, horizontal=True), barmode="overlay",
+        xaxis=dict(title=dict(text=f"Drop in {escape_text(outcome_label)} after a bad experience (penalty)"), zeroline=True,
+                   zerolinecolor=LINE_COLOR),
+    )
+    return apply_style(fig, figure="penalty", stages=names, stage_axis="y", title=title, height=rows_height(len(names)))
+
+
+def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, title: str | None = None) -> go.Figure:
+    """Penalty (x) against reward (y) per stage, with the diagonal and the factor regions.
+
+    Stages far below the diagonal are **basic** factors (a bad experience hurts, a great one adds
+    little), far above it **delight** factors, near it **performance** factors. Points are coloured
+    by the ``factor`` column when present. With more than ``label_limit`` stages the points are
+    labelled by their position in the cycle (1, 2, ...), the full name being in the hover.
+
+    Returns
+    -------
+    go.Figure
+        Scatter traces with ``customdata`` rows ``[stage]``; the diagonal is shape ``diagonal``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"stage": ["A", "B"], "penalty": [0.9, 0.2], "reward": [0.1, 0.6]})
+    >>> [s.name for s in penalty_reward_figure(t).layout.shapes]
+    ['diagonal']
+    """
+    start = open_stage_table(penalties, ("stage", "penalty", "reward"), "penalty_reward_figure",
+                             "penalties and rewards", "an outcome and rated stages are needed.")
+    if isinstance(start, go.Figure):
+        return start
+    names, cats = start
+    rows = rows_by_stage(penalties)
+    colors = stage_colors(cats)
+    many = len(names) > label_limit
+    has_factor = "factor" in penalties.columns
+
+    def hover(s: str) -> str:
+        r = rows[s]
+        lines = [hover_title(s),
+                 f"Penalty {format_number(cell_float(r, 'penalty'))} ({format_number(cell_float(r, 'penalty_ci_low'))}–"
+                 f"{format_number(cell_float(r, 'penalty_ci_high'))})",
+                 f"Reward {format_number(cell_float(r, 'reward'))} ({format_number(cell_float(r, 'reward_ci_low'))}–"
+                 f"{format_number(cell_float(r, 'reward_ci_high'))})"]
+        if has_factor:
+            lines.append(f"Factor: {escape_text(cell(r, 'factor', 'unclear'))}")
+        if np.isfinite(cell_float(r, "n")):
+            lines.append(f"n = {format_count(cell_float(r, 'n'))}")
+        return "<br>".join(lines)
+
+    groups = _positions_by(names, lambda s: str(cell(rows[s], "factor", "unclear")) if has_factor else "")
+    fig = Canvas()
+    for rank, key in enumerate(category_order(FACTOR_COLORS, groups) if has_factor else [""]):
+        idx = groups.get(key)
+        if not idx:
+            continue
+        sel = [names[i] for i in idx]
+        fig.add_trace(_labelled_points(
+            np.array([cell_float(rows[s], "penalty") for s in sel]), np.array([cell_float(rows[s], "reward") for s in sel]),
+            name=f"{escape_text(key).capitalize()} factor" if has_factor else "Stage", showlegend=has_factor, rank=rank,
+            labels=[_point_label(names[i], str(i + 1), many) for i in idx], textposition="top center",
+            color=FACTOR_COLORS.get(key, MUTED_COLOR) if has_factor else [colors[s] for s in sel], size=11,
+            custom=customdata(sel), hovertext=[hover(s) for s in sel],
+        ))
+    vals = np.array([cell_float(rows[s], c) for s in names for c in ("penalty", "reward")])
+    vals = vals[np.isfinite(vals)]
+    lo = min(0.0, float(vals.min())) if vals.size else 0.0
+    hi = max(float(vals.max()), lo + 0.1) if vals.size else 1.0
+    span = hi - lo
+    lo, hi = lo - 0.05 * span, hi + 0.12 * span
+    fig.add_shape(type="line", x0=lo, y0=lo, x1=hi, y1=hi, line=dict(color=MUTED_COLOR, dash="dash", width=1), name="diagonal", layer="below")
+    for text, x, y, xa, ya in (("Basic factors<br>(penalty ≫ reward)", 0.99, 0.02, "right", "bottom"),
+                               ("Delight factors<br>(reward ≫ penalty)", 0.01, 0.98, "left", "top"),
+                               ("Performance factors<br>(along the diagonal)", 0.99, 0.98, "right", "top")):
+        fig.add_annotation(xref="x domain", yref="y domain", x=x, y=y, xanchor=xa, yanchor=ya, text=text,
+                           showarrow=False, align="left" if xa == "left" else "right",
+                           font=dict(size=11, color=MUTED_COLOR), name=text.split("<br>")[0])
+    fig.update_layout(
+        xaxis=dict(title=dict(text="Penalty of a bad experience"), range=[lo, hi], zeroline=True),
+        yaxis=dict(title=dict(text="Reward of a top experience"), range=[lo, hi], zeroline=True),
+    )
+    return apply_style(fig, figure="penalty_reward", stages=names, title=title, height=520)
+
+
+def label_positions(x: np.ndarray, y: np.ndarray, *, near: float = 0.09) -> list[str]:
+    """Text positions for scatter labels so that labels of close points do not overlap.
+
+    Points are taken left to right; each gets the first slot of :data:`LABEL_SLOTS` (above,
+    below, right, left, ...) that no already-placed point within ``near`` (a share of each axis'
+    range) uses.
+
+    >>> label_positions(np.array([74.0, 74.5, 40.0]), np.array([0.125, 0.126, 0.0]))
+    ['top center', 'bottom center', 'top center']
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(x)
+    out = ["top center"] * n
+    if n < 2:
+        return out
+
+    def span(v: np.ndarray) -> float:
+        f = v[np.isfinite(v)]
+        return float(f.max() - f.min()) if f.size and f.max() > f.min() else 1.0
+
+    sx, sy = span(x), span(y)
+    placed: list[int] = []
+    for i in np.argsort(np.where(np.isfinite(x), x, np.inf), kind="stable"):
+        taken = {
+            out[j] for j in placed
+            if np.isfinite(x[i]) and np.isfinite(x[j]) and abs(x[i] - x[j]) / sx < near * 2 and abs(y[i] - y[j]) / sy < near * 1.5
+        }
+        out[i] = next((slot for slot in LABEL_SLOTS if slot not in taken), "top center")
+        placed.append(int(i))
+    return out
+
+
+def priority_figure(
+    priorities: pd.DataFrame,
+    *,
+    importance_mean: float | None = None,
+    performance_mean: float | None = None,
+    open_plans: Iterable[str] | None = None,
+    label_limit: int = 20,
+    title: str | None = None,
+) -> go.Figure:
+    """Importance-performance chart (Martilla & James 1977) with crosshairs and quadrant names.
+
+    x = performance (``score_100``), y = importance. Crosshairs (shapes ``crosshair_performance``
+    and ``crosshair_importance``) sit at ``performance_mean`` / ``importance_mean``; by default
+    the ``performance_mean`` / ``importance_mean`` columns when the table has them, else the mean
+    of the stages. Quadrant names are written in the corners: ``Concentrate here`` top left,
+    ``Keep up the good work`` top right, ``Low priority`` bottom left, ``Possible overkill`` bottom
+    right. Points are coloured by ``level``; with more than ``label_limit`` stages they are
+    labelled by rank (or cycle position).
+
+    Returns
+    -------
+    go.Figure
+        Scatter traces (one per level) with ``customdata`` rows ``[stage, rank]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"stage": ["A", "B"], "importance": [0.6, 0.2], "performance": [40.0, 80.0]})
+    >>> [s.x0 for s in priority_figure(t).layout.shapes if s.name == "crosshair_performance"]
+    [60.0]
+    """
+    start = open_stage_table(priorities, ("stage", "importance", "performance"), "priority_figure",
+                             "priorities", "an outcome and rated stages are needed.")
+    if isinstance(start, go.Figure):
+        return start
+    names, _cats = start
+    rows = rows_by_stage(priorities)
+    imp = np.array([cell_float(rows[s], "importance") for s in names])
+    perf = np.array([cell_float(rows[s], "performance") for s in names])
+
+    def centre(given, col: str, values: np.ndarray) -> float:
+        if given is not None:
+            return float(given)
+        if col in priorities.columns and priorities[col].notna().any():
+            return float(priorities[col].dropna().iloc[0])
+        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+    pm = centre(performance_mean, "performance_mean", perf)
+    im = centre(importance_mean, "importance_mean", imp)
+    plans = {str(s) for s in (open_plans or ())}
+    many = len(names) > label_limit
+
+    def label(i: int, s: str) -> str:
+        rank = cell(rows[s], "rank", None)
+        return _point_label(s, format_count(rank) if rank is not None else str(i + 1), many)
+
+    def hover(s: str) -> str:
+        r = rows[s]
+        lines = [hover_title(s)]
+        if cell(r, "rank", None) is not None:
+            lines.append(f"Rank {format_count(cell_float(r, 'rank'))}")
+        lines += [f"Importance {format_number(cell_float(r, 'importance'), 3)}",
+                  f"Performance {format_number(cell_float(r, 'performance'), 1)} / 100"]
+        if np.isfinite(cell_float(r, "target_100")):
+            lines.append(f"Target {format_number(cell_float(r, 'target_100'), 1)} / 100, gap {format_number(cell_float(r, 'gap'), 1)}")
+        if np.isfinite(cell_float(r, "priority_score")):
+            lines.append(f"Priority score {format_number(cell_float(r, 'priority_score'), 3)}")
+        for col, lab in (("quadrant", "Quadrant"), ("level", "Level")):
+            if cell(r, col, None) is not None:
+                lines.append(f"{lab}: {escape_text(cell(r, col))}")
+        if np.isfinite(cell_float(r, "stability_top3")):
+            lines.append(f"In the top three in {format_number(100 * cell_float(r, 'stability_top3'), 0)}% of resamples")
+        if s in plans:
+            lines.append("Open action plan")
+        return "<br>".join(lines)
+
+    fig = Canvas()
+    positions = label_positions(perf, imp)
+    level_of = {s: str(cell(rows[s], "level", "")) for s in names}
+    groups = _positions_by(names, level_of.get)
+    for rank, lev in enumerate(category_order(LEVEL_COLORS, level_of.values())):
+        idx = groups.get(lev)
+        if not idx:
+            continue
+        sel = [names[i] for i in idx]
+        fig.add_trace(_labelled_points(
+            perf[idx], imp[idx], name=f"{escape_text(lev).capitalize()} priority" if lev else "Stage",
+            showlegend=bool(lev), rank=rank, labels=[label(i, names[i]) for i in idx],
+            textposition=[positions[i] for i in idx], color=LEVEL_COLORS.get(lev, MUTED_COLOR), size=12,
+            custom=customdata(sel, [cell(rows[s], "rank", None) for s in sel]), hovertext=[hover(s) for s in sel],
+        ))
+    plan_idx = [i for i, s in enumerate(names) if s in plans]
+    if plan_idx:
+        fig.add_trace(dict(type="scatter",
+            x=perf[plan_idx], y=imp[plan_idx], mode="markers", name="Open action plan", legendrank=10,
+            marker=dict(size=22, symbol="circle-open", color=LINE_COLOR, line=dict(width=1.5)),
+            customdata=customdata([names[i] for i in plan_idx]), hovertext=[hover(names[i]) for i in plan_idx],
+            hovertemplate=HOVER_TEMPLATE,
+        ))
+
+    xr, yr = _padded_range(perf, pm, 10.0), _padded_range(imp, im, 0.1)
+    if np.isfinite(pm):
+        fig.add_shape(type="line", xref="x", yref="y", x0=pm, x1=pm, y0=yr[0], y1=yr[1],
+                      line=dict(color=LINE_COLOR, width=1, dash="dot"), name="crosshair_performance", layer="below")
+    if np.isfinite(im):
+        fig.add_shape(type="line", xref="x", yref="y", x0=xr[0], x1=xr[1], y0=im, y1=im,
+                      line=dict(color=LINE_COLOR, width=1, dash="dot"), name="crosshair_importance", layer="below")
+    for quad, x, y, xa, ya in (("Concentrate here", 0.01, 0.99, "left", "top"),
+                               ("Keep up the good work", 0.99, 0.99, "right", "top"),
+                               ("Low priority", 0.01, 0.01, "left", "bottom"),
+                               ("Possible overkill", 0.99, 0.01, "right", "bottom")):
+        fig.add_annotation(xref="x domain", yref="y domain", x=x, y=y, xanchor=xa, yanchor=ya, text=f"<b>{quad}</b>",
+                           showarrow=False, font=dict(size=12, color=QUADRANT_COLORS[quad]), name=quad)
+    fig.update_layout(
+        xaxis=dict(title=dict(text="Performance (score 0–100)"), range=xr, zeroline=False),
+        yaxis=dict(title=dict(text="Importance"), range=yr, zeroline=False),
+    )
+    return apply_style(fig, figure="priority", stages=names, title=title, height=540,
+                       performance_mean=pm if np.isfinite(pm) else None, importance_mean=im if np.isfinite(im) else None)
+
+
+def _positions_by(names: Sequence[str], key_of) -> dict[str, list[int]]:
+    """Positions of ``names`` grouped by ``key_of(name)``, in order."""
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(names):
+        groups.setdefault(key_of(s), []).append(i)
+    return groups
+
+
+def _point_label(stage: str, number: str, many: bool) -> str:
+    """A scatter point's label: ``number`` when there are many points, else the wrapped stage name."""
+    return number if many else wrap_label(stage, 16, 2)
+
+
+def _labelled_points(x, y, *, name: str, showlegend: bool, rank: int, labels: list[str], textposition, color, size: int,
+                     custom: np.ndarray, hovertext: list[str]) -> dict:
+    """One scatter trace of labelled stage points (the penalty-reward and priority charts)."""
+    return dict(type="scatter",
+        x=x, y=y, mode="markers+text", name=name, showlegend=showlegend, legendrank=rank,
+        text=labels, textposition=textposition, textfont=dict(size=11),
+        marker=dict(size=size, color=color, line=dict(color=BACKGROUND_COLOR, width=1)),
+        customdata=custom, hovertext=hovertext, hovertemplate=HOVER_TEMPLATE,
+    )
+
+
+def _padded_range(values: np.ndarray, centre: float, min_span: float) -> list[float]:
+    """An axis range holding ``values`` and ``centre``, at least ``min_span`` wide, padded by a quarter."""
+    v = np.concatenate([values[np.isfinite(values)], [centre] if np.isfinite(centre) else []])
+    if not v.size:
+        return [0.0, 1.0]
+    a, b = float(v.min()), float(v.max())
+    span = max(b - a, min_span)
+    mid = (a + b) / 2
+    return [min(a, mid - span / 2) - 0.25 * span, max(b, mid + span / 2) + 0.25 * span]

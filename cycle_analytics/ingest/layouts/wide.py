@@ -1,0 +1,419 @@
+"""The wide layout: one row per respondent, one column per stage (also survey-tool exports, whose
+header rows an :class:`~cycle_analytics.ingest.formats.base.ExportLayout` has already taken care of).
+
+A row is rejected, with the first matching reason, when it is empty; the id is missing or repeats
+an earlier row's id; or a stage column holds a value that is neither empty, an N/A code nor a
+number, or a number outside the scale (the reason names the column and the value).
+
+Stages: the user's chosen columns; else, with a cycle, the columns matching its stages (survey-tool
+exports through :func:`cycle_analytics.ingest.mapping.map_questions`); else every column that
+looks like a rating and is not named like an id, an outcome or a model output (exports name the
+stages with :func:`cycle_analytics.ingest.mapping.default_stage_names`). The user's reviewed
+``stage_map`` then overrides the guesses (:func:`apply_stage_map`).
+
+Example
+-------
+>>> from cycle_analytics.dataset import ImportOptions
+>>> from cycle_analytics.ingest.layouts.columns import profile_column
+>>> from cycle_analytics.ingest.reading import read_raw
+>>> raw = read_raw(b"id,wait,teller,overall\\nA,4,5,4\\nB,2,9,2\\n")
+>>> s = build_wide(raw, [profile_column(c, ()) for c in raw.columns], ImportOptions())
+>>> s.info.stages, s.info.outcome, s.info.scale.label()
+(('wait', 'teller'), 'overall', '1-10')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.cycles import normalise_key
+from cycle_analytics.dataset import ColumnRole, ImportOptions, Survey
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest.layouts.codes import duplicated, empty_rows
+from cycle_analytics.ingest.layouts.columns import (
+    NA,
+    OK,
+    ColumnProfile,
+    canonical_values,
+    classify_values,
+    find_column,
+    rating_fit,
+)
+from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, source_notes
+from cycle_analytics.ingest.layouts.rejections import RowRejections, value_reasons
+from cycle_analytics.ingest.layouts.respondents import plan_respondent_columns, respondent_frame
+from cycle_analytics.ingest.layouts.scale_choice import choose_scale, label_scale
+from cycle_analytics.ingest.layouts.text_answers import score_text_answers
+from cycle_analytics.ingest.mapping import default_stage_names, map_questions
+from cycle_analytics.ingest.names import is_derived_name, is_id_name, looks_like_outcome, outcome_rank
+from cycle_analytics.ingest.reading import RawTable
+from cycle_analytics.scales import Scale
+
+__all__ = ["build_wide", "apply_stage_map"]
+
+StageColumns = list[tuple[ColumnProfile, str]]  # (column, stage name), in stage order
+
+
+def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions) -> Survey:
+    """The :class:`Survey` of a wide file or survey-tool export.
+
+    Steps: find the id column; score text answers; choose the stage columns (and apply the user's
+    stage mapping); choose the scale; classify every stage cell and reject bad rows; name the
+    respondents; build the ratings and the respondent columns; explain every column's role.
+    """
+    layout = raw.layout
+    notes = source_notes(raw)
+    meta = frozenset(layout.metadata) if layout is not None else frozenset()
+    roles: dict[str, ColumnRole] = {}
+    id_c = _id_column(cols, raw)
+    taken = {id_c.name} if id_c is not None else set()
+
+    # text answers -> scores (before the stages are chosen and the scale is inferred)
+    text_answers = score_text_answers(cols, set(meta) | taken, options)
+    notes += text_answers.notes
+
+    user_outcome = find_column(options.outcome, cols, "the outcome") if options.outcome else None  # never a stage
+    details: dict[str, str] = {}  # column -> how it was mapped to its stage
+    stage_cols, order_note = _stage_columns(cols, raw, taken, meta, user_outcome, options, details, roles, notes)
+    if options.stage_map:
+        stage_cols, order_note = apply_stage_map(cols, stage_cols, details, roles, taken, user_outcome, options, order_note)
+    _validate_stage_columns(stage_cols, raw)
+    names = [nm for _, nm in stage_cols]
+    taken |= {c.name for c, _ in stage_cols}
+    notes.append(f"Wide layout: one row per respondent, {len(stage_cols)} stage columns.")
+    notes.append(order_note)
+
+    scale, scale_source, scale_notes = _stage_scale(stage_cols, options)
+    notes += scale_notes
+    rej = RowRejections.new(raw.n_rows)
+    score, na_mask = _stage_cells(raw, cols, id_c, stage_cols, scale, rej)
+    accepted, id_text = _respondent_ids(raw, id_c, rej, notes)
+    n_resp = int(accepted.sum())
+    id_cats = pd.Index(list(id_text), dtype="str")
+    acc_rows = np.nonzero(accepted)[0]
+    ratings = _ratings_frame(score[acc_rows], id_cats, names)
+    na_answers = int(na_mask[acc_rows].sum())
+
+    rp = plan_respondent_columns(cols, taken, options, n_resp, id_c.name if id_c else None, meta,
+                                 layout.date_column if layout is not None else None)
+    notes += rp.notes
+
+    def value_codes(c: ColumnProfile) -> np.ndarray:
+        """One row per respondent: the value on their row."""
+        return c.raw.codes[acc_rows].astype(np.int64)
+
+    responses = respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), categories=id_cats), rp, value_codes, scale)
+    roles.update(rp.roles)
+    _add_wide_roles(roles, cols, id_c, stage_cols, details, meta, options)
+    read = LayoutRead(
+        format=layout.format if layout is not None else "wide", ratings=ratings, responses=responses, rejections=rej,
+        accepted=accepted, rows_accepted=n_resp, respondents=n_resp, scale=scale, scale_source=scale_source,
+        stages=tuple(names), id_column=id_c.name if id_c is not None else None, na_answers=na_answers,
+        respondent_columns=rp, roles=roles, notes=tuple(notes), unknown_labels=text_answers.unknown_labels,
+    )
+    return finish_survey(raw, cols, options, read)
+
+
+def _id_column(cols: list[ColumnProfile], raw: RawTable) -> ColumnProfile | None:
+    """The export's id column, else the first column named like an id whose values mostly differ."""
+    layout = raw.layout
+    if layout is not None and layout.id_column and any(c.name == layout.id_column for c in cols):
+        return next(c for c in cols if c.name == layout.id_column)
+    for c in cols:
+        if is_id_name(c.name) and c.n_values > 0 and c.n_unique >= 0.5 * c.n_values:
+            return c
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Stage columns
+
+
+def stage_detail(name: str, method: str = "", confidence: float = 1.0) -> str:
+    """The ``ColumnRole.detail`` of a stage column: the stage, and how the column was matched to it."""
+    if not method:
+        return f"stage {name!r}"
+    if method == "fuzzy":
+        return f"stage {name!r} (fuzzy, {confidence:.0%})"
+    return f"stage {name!r} ({method})"
+
+
+def is_outcome_column(c: ColumnProfile) -> bool:
+    """Named or asked like an overall outcome (overall, satisfaction, recommend; question text in several languages)."""
+    if outcome_rank(c.name) is not None:
+        return True
+    return bool(c.question) and (outcome_rank(c.question) is not None or looks_like_outcome(c.question))
+
+
+def _stage_columns(cols: list[ColumnProfile], raw: RawTable, taken: set[str], meta: frozenset,
+                   user_outcome: ColumnProfile | None, options: ImportOptions, details: dict[str, str],
+                   roles: dict[str, ColumnRole], notes: list[str]) -> tuple[StageColumns, str]:
+    """The stage columns before the user's stage mapping, and the note on their order.
+
+    Fills ``details`` (how each column was matched) and ``roles`` (columns explained as not a stage).
+    """
+    is_export = raw.layout is not None
+    if options.stages:
+        return _chosen_stage_columns(cols, taken, options, is_export, details)
+    free = [c for c in cols if not (c.name in taken or c.name in meta or (user_outcome is not None and c.name == user_outcome.name))]
+    if options.cycle is not None:
+        return _cycle_stage_columns(free, options, is_export, details, roles, notes)
+    return _rating_stage_columns(free, is_export)
+
+
+def _chosen_stage_columns(cols: list[ColumnProfile], taken: set[str], options: ImportOptions, is_export: bool,
+                          details: dict[str, str]) -> tuple[StageColumns, str]:
+    """The user's stage columns, named by the cycle's stage they match, else by their default name."""
+    chosen: list[ColumnProfile] = []
+    for s in options.stages:
+        c = find_column(s, cols, "a stage")
+        if c.name in taken:
+            raise SurveyError(f"The column {c.name!r} cannot be a stage: it is the respondent id.")
+        chosen.append(c)
+    default = default_stage_names({c.name: c.question or c.name for c in chosen}) if is_export else {}
+    mapped: dict[str, tuple[str, str, float]] = {}
+    if options.cycle is not None:
+        if is_export:
+            mp = map_questions({c.name: c.question for c in chosen}, options.cycle)
+            for col, stg, method, conf in zip(mp["column"], mp["stage"], mp["method"], mp["confidence"]):
+                if stg is not None:
+                    mapped[col] = (stg, method, float(conf))
+        else:
+            for c in chosen:
+                stg = options.cycle.find_stage(c.name) or (options.cycle.find_stage(c.question) if c.question else None)
+                if stg is not None:
+                    mapped[c.name] = (stg.name, "", 1.0)
+    stage_cols: StageColumns = []
+    for c in chosen:
+        if c.name in mapped:
+            name, method, conf = mapped[c.name]
+            details[c.name] = stage_detail(name, method, conf)
+        else:
+            name = default.get(c.name, c.name)
+        stage_cols.append((c, name))
+    if options.cycle is None:
+        return stage_cols, "Stage order: the chosen stages."
+    pos = {s: k for k, s in enumerate(options.cycle.stage_names)}
+    stage_cols.sort(key=lambda t: pos.get(t[1], len(pos)))
+    return stage_cols, f"Stage order: the cycle {options.cycle.name!r}."
+
+
+def _cycle_stage_columns(free: list[ColumnProfile], options: ImportOptions, is_export: bool, details: dict[str, str],
+                         roles: dict[str, ColumnRole], notes: list[str]) -> tuple[StageColumns, str]:
+    """One column per stage of the cycle, in cycle order: exports by question mapping, plain files by
+    name, alias or question (a second column for a stage is explained, not read)."""
+    cyc = options.cycle
+    by_stage: dict[str, ColumnProfile] = {}
+    if is_export:
+        cands = [c for c in free if rating_fit(c)[0] or cyc.find_stage(c.name) or (c.question and cyc.find_stage(c.question))]
+        if cands:
+            mp = map_questions({c.name: c.question for c in cands}, cyc)
+            col_by = {c.name: c for c in cands}
+            for col, stg, method, conf, note in zip(mp["column"], mp["stage"], mp["method"], mp["confidence"], mp["note"]):
+                c = col_by[col]
+                if stg is not None:
+                    by_stage[stg] = c
+                    details[c.name] = stage_detail(stg, method, float(conf))
+                elif note.startswith("matches"):
+                    roles[c.name] = ColumnRole(c.name, "ignored", f"not a stage: {note}", c.question)
+    else:
+        for c in free:
+            stg = cyc.find_stage(c.name) or (cyc.find_stage(c.question) if c.question else None)
+            if stg is None:
+                continue
+            if stg.name in by_stage:
+                roles[c.name] = ColumnRole(c.name, "ignored", f"also matches the stage {stg.name!r}, already read from {by_stage[stg.name].name!r}", c.question)
+                continue
+            by_stage[stg.name] = c
+    if not by_stage and not any(stg for _, stg in options.stage_map):
+        raise SurveyError(
+            f"No column of the file matches a stage of the cycle {cyc.name!r} by name, alias or question; choose the stage columns."
+        )
+    missing = [s for s in cyc.stage_names if s not in by_stage]
+    if missing:
+        notes.append(f"Stages of the cycle {cyc.name!r} not in the file: {', '.join(missing)}.")
+    return [(by_stage[s], s) for s in cyc.stage_names if s in by_stage], f"Stage order: the cycle {cyc.name!r}."
+
+
+def _rating_stage_columns(free: list[ColumnProfile], is_export: bool) -> tuple[StageColumns, str]:
+    """Without a cycle: every column that fits a rating scale and is not named like an outcome, an
+    id or a model output, in file order (exports: named by :func:`default_stage_names`)."""
+    stage_cols: StageColumns = []
+    for c in free:
+        if is_outcome_column(c) or is_id_name(c.name) or is_derived_name(c.name):
+            continue
+        fit, _ = rating_fit(c)
+        if fit:
+            stage_cols.append((c, c.name))
+    if is_export and stage_cols:
+        default = default_stage_names({c.name: c.question or c.name for c, _ in stage_cols})
+        stage_cols = [(c, default[c.name]) for c, _ in stage_cols]
+    return stage_cols, "Stage order: the column order of the file."
+
+
+def apply_stage_map(cols: list[ColumnProfile], stage_cols: StageColumns, details: dict[str, str],
+                    roles: dict[str, ColumnRole], taken: set[str], user_outcome: ColumnProfile | None,
+                    options: ImportOptions, order_note: str) -> tuple[StageColumns, str]:
+    """The stages after the user's reviewed mapping (``options.stage_map``) overrides the guesses.
+
+    A listed column becomes the named stage (renamed) or, mapped to ``None``, is no stage; the
+    guessed stages of unlisted columns stay unless the user gave their stage name to another
+    column. Order: the cycle's (user stages outside the cycle follow, in mapping order), else the
+    mapping's order, then the remaining guessed stages in their order.
+    """
+    user, listed = _read_stage_map(cols, taken, user_outcome, options)
+    chosen = [(c, user[c.name]) for c in listed if user[c.name] is not None]
+    keys = [normalise_key(nm) for _, nm in chosen]
+    dup = next((nm for (_, nm), k in zip(chosen, keys) if keys.count(k) > 1), None)
+    if dup is not None:
+        raise SurveyError(f"Your stage mapping gives the stage {dup!r} to more than one column.")
+    user_keys = set(keys)
+    if options.cycle is not None:
+        names = {normalise_key(s): s for s in options.cycle.stage_names}
+        chosen = [(c, names.get(normalise_key(nm), nm)) for c, nm in chosen]  # the cycle's spelling
+    for c, nm in chosen:
+        details[c.name] = stage_detail(nm, "your mapping")
+    for c in listed:
+        if user[c.name] is None:
+            roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: your mapping", c.question)
+            details.pop(c.name, None)
+    kept = []
+    for c, nm in stage_cols:
+        if c.name in user:
+            continue
+        if normalise_key(nm) in user_keys:
+            owner = next(u.name for u, unm in chosen if normalise_key(unm) == normalise_key(nm))
+            roles[c.name] = ColumnRole(c.name, "ignored", f"not a stage: your mapping gives {nm!r} to the column {owner!r}", c.question)
+            details.pop(c.name, None)
+            continue
+        kept.append((c, nm))
+    combined = chosen + kept
+    if options.cycle is not None:
+        pos = {s: k for k, s in enumerate(options.cycle.stage_names)}
+        rank = {id(t): k for k, t in enumerate(combined)}
+        combined.sort(key=lambda t: (pos.get(t[1], len(pos)), rank[id(t)]))
+        note = f"Stage order: the cycle {options.cycle.name!r} (stages mapped by you)."
+    else:
+        note = "Stage order: your stage mapping."
+    return combined, note if chosen else order_note
+
+
+def _read_stage_map(cols: list[ColumnProfile], taken: set[str], user_outcome: ColumnProfile | None,
+                    options: ImportOptions) -> tuple[dict[str, str | None], list[ColumnProfile]]:
+    """The user's stage mapping as column -> stage name (``None`` = not a stage), and the listed
+    columns in mapping order; each entry checked (a pair, a column of the file, not the id or the
+    chosen outcome, listed once)."""
+    user: dict[str, str | None] = {}
+    listed: list[ColumnProfile] = []
+    for entry in options.stage_map:
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            raise SurveyError(f"Each stage mapping entry must be a (column, stage or None) pair, not {entry!r}.")
+        col_text, stage = entry
+        c = find_column(str(col_text), cols, "a stage in your stage mapping")
+        if c.name in taken:
+            raise SurveyError(f"The column {c.name!r} in your stage mapping cannot be a stage: it is the respondent id.")
+        if user_outcome is not None and c.name == user_outcome.name and stage is not None and str(stage).strip():
+            raise SurveyError(f"The column {c.name!r} in your stage mapping cannot be a stage: it is the chosen outcome.")
+        name = None if stage is None or not str(stage).strip() else str(stage).strip()
+        if c.name in user:
+            raise SurveyError(f"The column {c.name!r} appears twice in your stage mapping.")
+        user[c.name] = name
+        listed.append(c)
+    return user, listed
+
+
+def _validate_stage_columns(stage_cols: StageColumns, raw: RawTable) -> None:
+    """At least one stage column, and no stage read from two columns."""
+    if not stage_cols:
+        label = raw.source.get("file_name") or ""
+        raise SurveyError(
+            f"The file {repr(label) + ' ' if label else ''}has no rating columns: no column holds numbers that fit a 1-5, 1-7, 1-10 or 0-10 scale "
+            "(for a long file: no id, stage and score columns were found)."
+        )
+    names = [nm for _, nm in stage_cols]
+    dup = sorted({nm for nm in names if names.count(nm) > 1})
+    if dup:
+        raise SurveyError(f"Two chosen columns map to the same stage {dup[0]!r}.")
+
+
+# --------------------------------------------------------------------------------------------
+# Scale, cells, respondents, ratings, roles
+
+
+def _stage_scale(stage_cols: StageColumns, options: ImportOptions) -> tuple[Scale, str, list[str]]:
+    """The scale over the numbers of all stage columns (the answer labels' scale when they agree)."""
+    counts: dict[float, int] = {}
+    for c, _ in stage_cols:
+        for v, k in c.number_counts().items():
+            counts[v] = counts.get(v, 0) + k
+    return choose_scale(counts, options, "numbers in the stage columns", label_scale([c for c, _ in stage_cols]))
+
+
+def _stage_cells(raw: RawTable, cols: list[ColumnProfile], id_c: ColumnProfile | None, stage_cols: StageColumns,
+                 scale: Scale, rej: RowRejections) -> tuple[np.ndarray, np.ndarray]:
+    """Reject empty rows, missing ids and bad stage cells; returns the score matrix (rows x stages,
+    NaN where no score) and the mask of N/A answers."""
+    n = raw.n_rows
+    rej.mark(empty_rows(cols, n), rej.reason("empty row"))
+    if id_c is not None:
+        rej.mark(id_c.empty[id_c.raw.codes], rej.reason("missing id"))
+    score = np.full((n, len(stage_cols)), np.nan)
+    na_mask = np.zeros((n, len(stage_cols)), dtype=bool)
+    for j, (c, _) in enumerate(stage_cols):
+        cls = classify_values(c, scale)
+        reasons = value_reasons(c, cls, rej, "column {col!r} has {value!r}, which is {what}", scale)
+        rc = reasons[c.raw.codes]
+        rej.mark(rc > 0, rc)
+        row_cls = cls[c.raw.codes]
+        score[:, j] = np.where(row_cls == OK, c.num[c.raw.codes], np.nan)
+        na_mask[:, j] = row_cls == NA
+    return score, na_mask
+
+
+def _respondent_ids(raw: RawTable, id_c: ColumnProfile | None, rej: RowRejections,
+                    notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Reject repeated ids; returns the accepted rows and their respondent ids (the stripped id, or
+    the data row number when the file has no id column)."""
+    if id_c is None:
+        accepted = rej.code == 0
+        notes.append("The file has no respondent id column; respondents are named by their data row number.")
+        return accepted, np.array([str(x) for x in raw.data_row_numbers()[accepted].tolist()], dtype=object)
+    id_uniq, id_map = canonical_values(id_c)
+    resp_all = id_map[id_c.raw.codes]
+    ok = rej.code == 0
+    dupl = np.zeros(raw.n_rows, dtype=bool)
+    dupl[ok] = duplicated(resp_all[ok])
+    if dupl.any():
+        rej.mark(dupl, rej.reason("duplicate respondent id (an earlier row has the same id)"))
+    accepted = rej.code == 0
+    return accepted, np.asarray(id_uniq.to_numpy(zero_copy_only=False), dtype=object)[resp_all[accepted]]
+
+
+def _ratings_frame(scores: np.ndarray, id_cats: pd.Index, names: list[str]) -> pd.DataFrame:
+    """``Survey.ratings`` from the accepted rows' score matrix (respondent-major order)."""
+    has = ~np.isnan(scores)
+    r_resp, r_stage = np.nonzero(has)
+    stage_dtype = pd.CategoricalDtype(pd.Index(names, dtype="str"), ordered=True)
+    return pd.DataFrame(
+        {
+            "response_id": pd.Categorical.from_codes(r_resp, categories=id_cats),
+            "stage": pd.Categorical.from_codes(r_stage, dtype=stage_dtype),
+            "score": scores[has].astype(np.float64),
+        }
+    )
+
+
+def _add_wide_roles(roles: dict[str, ColumnRole], cols: list[ColumnProfile], id_c: ColumnProfile | None,
+                    stage_cols: StageColumns, details: dict[str, str], meta: frozenset, options: ImportOptions) -> None:
+    """Roles of the id and stage columns, and why export metadata and outcome-like columns are not stages."""
+    if id_c is not None:
+        roles[id_c.name] = ColumnRole(id_c.name, "id", "respondent id", id_c.question)
+    for c, nm in stage_cols:
+        detail = details.get(c.name) or (nm if nm == c.name else f"stage {nm!r}")
+        roles[c.name] = ColumnRole(c.name, "stage", detail, c.question)
+    for c in cols:
+        if c.name in meta and c.name not in roles:
+            roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: survey-tool metadata", c.question)
+        elif c.name not in roles and is_outcome_column(c) and options.cycle is None and not options.stages:
+            roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: named like an outcome", c.question)

@@ -1,0 +1,211 @@
+"""Outcome vectors and the stage x outcome value x score count table.
+
+* :func:`outcome_values` - one outcome value per respondent (rating or binary outcome).
+* :func:`rating_outcomes` - one outcome value per rating (also for the proxy, the mean of the
+  respondent's other stages).
+* :func:`outcome_table` - the :class:`~cycle_analytics.stats.kernel.OutcomeTable` every driver
+  statistic is computed from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.dataset import OutcomeSpec
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import Scale
+from cycle_analytics.stats.kernel import OutcomeTable, count_table, discretise, respondent_codes
+from cycle_analytics.stats.validation import (
+    validate_outcome_vector,
+    validate_ratings_table,
+    validate_responses,
+)
+
+__all__ = ["outcome_values", "rating_outcomes", "outcome_table"]
+
+
+def _norm_label(x: object) -> str:
+    """A label compared without regard to case and runs of spaces."""
+    return " ".join(str(x).split()).casefold()
+
+
+def outcome_values(responses: pd.DataFrame, spec: OutcomeSpec) -> np.ndarray:
+    """One outcome value per respondent (float64; NaN = no outcome).
+
+    * ``kind="rating"``: the column as numbers; values that are not whole points of
+      ``spec.scale`` (and text that is not a number) become NaN. Without a scale the numbers are
+      taken as they are.
+    * ``kind="binary"``: text columns give 1 for ``spec.positive`` and 0 for any other non-empty
+      label (case and spaces ignored), NaN for empty cells; numeric (or boolean) 0/1 columns are
+      taken as they are.
+    * ``kind="proxy"`` has no per-respondent value: use :func:`rating_outcomes`.
+
+    Examples
+    --------
+    >>> resp = pd.DataFrame({"ok": ["Yes", " yes", "No", None]})
+    >>> outcome_values(resp, OutcomeSpec("ok", kind="binary", positive="YES")).tolist()
+    [1.0, 1.0, 0.0, nan]
+    """
+    _validate_outcome_spec(responses, spec)
+    col = responses[spec.column]
+    is_num = pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)
+    if spec.kind == "rating":
+        return _rating_values(col, is_num, spec)
+    if is_num:
+        return _binary_numbers(col, spec)
+    return _binary_labels(col, spec)
+
+
+def _validate_outcome_spec(responses: pd.DataFrame, spec: OutcomeSpec) -> None:
+    """The outcome must have one value per respondent and its column must be in ``responses``."""
+    if spec.is_proxy:
+        raise SurveyError(
+            "The proxy outcome (mean of the other stages) has no single value per respondent; "
+            "use rating_outcomes() for one value per rating."
+        )
+    if spec.kind not in ("rating", "binary"):
+        raise SurveyError(f"The outcome kind {spec.kind!r} is not one of rating, binary or proxy.")
+    if spec.column is None or spec.column not in responses.columns:
+        raise SurveyError(f"The outcome column {spec.column!r} is not in the responses table.")
+
+
+def _rating_values(col: pd.Series, is_num: bool, spec: OutcomeSpec) -> np.ndarray:
+    """A rating outcome as numbers; off-scale values and text that is not a number become NaN."""
+    if is_num:
+        v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        v = pd.to_numeric(col.astype("str").str.strip(), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if spec.scale is not None:
+        v = np.where(spec.scale.contains(v), v, np.nan)
+    return v.astype(np.float64, copy=False)
+
+
+def _binary_numbers(col: pd.Series, spec: OutcomeSpec) -> np.ndarray:
+    """A numeric binary outcome: 1 for the positive number (if one is named), else the 0/1 values."""
+    v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    if spec.positive is not None and str(spec.positive).strip():
+        try:
+            pos = float(str(spec.positive).strip())
+        except ValueError:
+            raise SurveyError(
+                f"The binary outcome column {spec.column!r} holds numbers, so its positive value "
+                f"must be a number, not {spec.positive!r}."
+            ) from None
+        return np.where(np.isnan(v), np.nan, (v == pos).astype(np.float64))
+    bad = ~np.isnan(v) & (v != 0) & (v != 1)
+    if bad.any():
+        raise SurveyError(
+            f"The binary outcome column {spec.column!r} holds the value {v[bad][0]:g}; "
+            "a binary outcome must be 0/1 or text with a positive label."
+        )
+    return v
+
+
+def _binary_labels(col: pd.Series, spec: OutcomeSpec) -> np.ndarray:
+    """A text binary outcome: 1 for the positive label, 0 for other labels, NaN for empty cells.
+
+    Works on the distinct labels only (a categorical pass), not on every row.
+    """
+    cat = pd.Categorical(col)
+    labels = [_norm_label(c) for c in cat.categories]
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    if spec.positive is None or not str(spec.positive).strip():
+        if set(labels) <= {"0", "1"}:
+            lut = np.array([1.0 if lab == "1" else 0.0 for lab in labels] + [np.nan])
+            return lut[codes]
+        raise SurveyError(f"The binary outcome column {spec.column!r} needs the label that counts as positive.")
+    pos = _norm_label(spec.positive)
+    if pos not in labels:
+        raise SurveyError(
+            f"The positive label {spec.positive!r} does not occur in the outcome column {spec.column!r}."
+        )
+    lut = np.array([np.nan if lab == "" else (1.0 if lab == pos else 0.0) for lab in labels] + [np.nan])
+    return lut[codes]  # code -1 (missing) picks the trailing NaN
+
+
+def rating_outcomes(ratings: pd.DataFrame, responses: pd.DataFrame, spec: OutcomeSpec) -> np.ndarray:
+    """One outcome value per rating (float64, aligned with ``ratings`` rows).
+
+    For a rating or binary outcome, the respondent's :func:`outcome_values`. For the proxy, the mean
+    of the respondent's *other* stages, ``(sum - score) / (count - 1)``, NaN when the respondent
+    rated only that stage (computed with ``np.bincount``, no row loop).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(["a", "a", "a", "b"]),
+    ...                   "stage": pd.Categorical(["X", "Y", "Z", "X"], categories=["X", "Y", "Z"], ordered=True),
+    ...                   "score": [5.0, 3.0, 1.0, 4.0]})
+    >>> from cycle_analytics.dataset import PROXY_OUTCOME
+    >>> rating_outcomes(r, pd.DataFrame({"response_id": ["a", "b"]}), PROXY_OUTCOME).tolist()
+    [2.0, 3.0, 4.0, nan]
+    """
+    validate_ratings_table(ratings)
+    codes = respondent_codes(ratings)
+    if spec.is_proxy:
+        return _proxy_outcomes(ratings, codes)
+    validate_responses(responses, ratings)
+    return outcome_values(responses, spec)[codes]
+
+
+def _proxy_outcomes(ratings: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+    """Per rating, the mean of the respondent's other stages (NaN when they rated only this one)."""
+    n_resp = len(ratings["response_id"].cat.categories)
+    score = ratings["score"].to_numpy(dtype=np.float64)
+    total = np.bincount(codes, weights=score, minlength=n_resp)
+    count = np.bincount(codes, minlength=n_resp)
+    others = (count[codes] - 1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (total[codes] - score) / others
+    out[others == 0] = np.nan
+    return out
+
+
+def _scale_of_scores(ratings: pd.DataFrame) -> Scale:
+    """The whole-number range of the scores (1-5 without any score), for a table without a scale."""
+    s = ratings["score"].to_numpy(dtype=np.float64)
+    if len(s) == 0:
+        return Scale(1, 5)
+    lo, hi = float(np.nanmin(s)), float(np.nanmax(s))
+    if not (np.isfinite(lo) and lo == np.floor(lo) and hi == np.floor(hi)):
+        raise SurveyError("The ratings' scores must be whole numbers of a rating scale.")
+    return Scale(int(lo), int(max(hi, lo + 1)))
+
+
+def outcome_table(ratings: pd.DataFrame, y: np.ndarray, scale: Scale | None = None) -> OutcomeTable:
+    """Build the stage x outcome value x score count table in one vectorised pass.
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        The tidy ratings table.
+    y : array of float
+        One outcome per rating (:func:`rating_outcomes`); NaN = no outcome (counted in ``missing``).
+    scale : Scale, optional
+        The rating scale (default: the range of the scores).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(["a", "b", "c"]),
+    ...                   "stage": pd.Categorical(["X", "X", "X"], categories=["X"], ordered=True),
+    ...                   "score": [1.0, 2.0, 2.0]})
+    >>> t = outcome_table(r, np.array([3.0, 5.0, np.nan]), Scale(1, 5))
+    >>> t.outcomes.tolist(), t.counts[0].tolist(), t.missing[0].tolist()
+    ([3.0, 5.0], [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]], [0, 1, 0, 0, 0])
+    """
+    validate_ratings_table(ratings)
+    y = validate_outcome_vector(y, ratings)
+    if scale is None:
+        scale = _scale_of_scores(ratings)
+    codes, values = discretise(y)
+    n_b = len(values)
+    # one group per outcome value; the extra last group holds the ratings with no outcome
+    counts = count_table(ratings, scale, codes, n_b, per_rating=True)
+    return OutcomeTable(
+        stage_dtype=ratings["stage"].dtype,
+        scale=scale,
+        scores=np.asarray(scale.values, dtype=np.float64),
+        outcomes=np.asarray(values, dtype=np.float64),
+        counts=np.ascontiguousarray(counts[:, :n_b, :]),
+        missing=np.ascontiguousarray(counts[:, n_b, :]),
+    )

@@ -1,0 +1,280 @@
+"""Penalty of bad and reward of top-box experiences, and the Kano-like factor of each stage.
+
+* :func:`penalty_reward` - the per-stage table (see the package docstring for the definitions).
+* :func:`compare_groups` - two outcome distributions given as counts: means, Welch interval,
+  Mann-Whitney U and rank-biserial correlation (the machinery behind every contrast).
+* :func:`classify_factor` - the basic / performance / delight / unclear rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cycle_analytics.dataset import OutcomeSpec
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import Scale
+from cycle_analytics.stats.drivers.outcomes import outcome_table
+from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, mann_whitney_from_counts
+from cycle_analytics.stats.validation import (
+    validate_choice,
+    validate_confidence,
+    validate_correction,
+    validate_outcome_table,
+    validate_outcome_vector,
+    validate_ratings_table,
+)
+
+__all__ = ["FACTOR_BASES", "penalty_reward", "compare_groups", "classify_factor"]
+
+FACTOR_BASES = ("middle", "rest")
+
+
+def compare_groups(g: np.ndarray, rest: np.ndarray, values: np.ndarray, confidence: float) -> dict:
+    """Compare outcome distributions ``g[..., b]`` (a group) and ``rest[..., b]`` (counts of ``values[b]``).
+
+    Returns a dict of arrays: ``n1``, ``n2``, the means ``mean_g`` and ``mean_rest``, ``diff =
+    mean_g - mean_rest`` with its Welch interval ``ci_low``/``ci_high``, the Mann-Whitney U of the
+    group ``u`` with its two-sided tie- and continuity-corrected normal p-value ``p`` (1 when
+    every outcome is tied, as scipy) and ``rb`` = P(g > rest) - P(rest > g).
+
+    Examples
+    --------
+    >>> out = compare_groups(np.array([2, 1, 0]), np.array([0, 1, 2]), np.array([1.0, 2.0, 3.0]), 0.95)
+    >>> float(out["diff"]), float(out["u"]), float(out["rb"])
+    (-1.3333333333333333, 0.5, -0.8888888888888888)
+    """
+    g = np.asarray(g, dtype=np.float64)
+    rest = np.asarray(rest, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    n1, n2 = g.sum(-1), rest.sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1 = (g * v).sum(-1) / n1
+        m2 = (rest * v).sum(-1) / n2
+        var1 = (g * (v - m1[..., None]) ** 2).sum(-1) / (n1 - 1)
+        var2 = (rest * (v - m2[..., None]) ** 2).sum(-1) / (n2 - 1)
+        diff = m1 - m2
+        a1, a2 = var1 / n1, var2 / n2
+        se = np.sqrt(a1 + a2)
+        df = (a1 + a2) ** 2 / (a1 * a1 / (n1 - 1) + a2 * a2 / (n2 - 1))
+        half = stats.t.ppf(0.5 + confidence / 2.0, df) * se
+        ok_ci = (n1 >= 2) & (n2 >= 2) & (se > 0)
+        lo = np.where(ok_ci, diff - half, np.nan)
+        hi = np.where(ok_ci, diff + half, np.nan)
+        # every outcome tied: no evidence either way (scipy gives p = 1)
+        u1, p = mann_whitney_from_counts(g, rest, tied_p=1.0)
+        rb = 2.0 * u1 / (n1 * n2) - 1.0
+    has = (n1 > 0) & (n2 > 0)
+    nan = np.nan
+    return {
+        "n1": n1,
+        "n2": n2,
+        "mean_g": np.where(n1 > 0, m1, nan),
+        "mean_rest": np.where(n2 > 0, m2, nan),
+        "diff": np.where(has, diff, nan),
+        "ci_low": lo,
+        "ci_high": hi,
+        "u": np.where(has, u1, nan),
+        "p": np.where(has, p, nan),
+        "rb": np.where(has, rb, nan),
+    }
+
+
+def classify_factor(pen, pen_adj, rew, rew_adj, alpha) -> np.ndarray:
+    """``basic``, ``delight``, ``performance`` or ``unclear`` per stage from the two contrasts.
+
+    ``pen``/``rew`` are the penalty and reward contrasts, ``pen_adj``/``rew_adj`` their corrected
+    p-values; negative contrasts count as 0 (the rule is in the package docstring).
+
+    Examples
+    --------
+    >>> classify_factor(np.array([0.9, 0.1]), np.array([0.001, 0.5]), np.array([0.2, 0.8]), np.array([0.3, 0.01]), 0.05).tolist()
+    ['basic', 'delight']
+    """
+    pen_sig = (pen_adj < alpha) & (pen > 0)
+    rew_sig = (rew_adj < alpha) & (rew > 0)
+    pen0 = np.where(np.isfinite(pen), np.maximum(pen, 0), 0)
+    rew0 = np.where(np.isfinite(rew), np.maximum(rew, 0), 0)
+    out = np.full(len(pen), "unclear", dtype=object)
+    out[pen_sig & (pen0 > 2 * rew0)] = "basic"
+    out[rew_sig & (rew0 > 2 * pen0)] = "delight"
+    out[pen_sig & rew_sig & (pen0 <= 2 * rew0) & (rew0 <= 2 * pen0)] = "performance"
+    return out
+
+
+@dataclass(frozen=True)
+class _BoxContrasts:
+    """The four contrasts of a stage's box groups, each a :func:`compare_groups` dict, with their
+    corrected p-values (``*_adj``), the ratings with an outcome (``n``) and the middle ratings."""
+
+    bad_vs_rest: dict
+    top_vs_rest: dict
+    bad_vs_middle: dict
+    top_vs_middle: dict
+    bad_vs_rest_adj: np.ndarray
+    top_vs_rest_adj: np.ndarray
+    bad_vs_middle_adj: np.ndarray
+    top_vs_middle_adj: np.ndarray
+    n: np.ndarray
+    n_middle: np.ndarray
+
+
+def _box_contrasts(table: OutcomeTable, scale: Scale, confidence: float, correction: str) -> _BoxContrasts:
+    """Bottom-box and top-box raters against the rest and against the middle, per stage.
+
+    Each contrast is its own family of p-values, corrected across the stages.
+    """
+    t = table.counts.astype(np.float64)  # S x B x A
+    bottom = np.isin(table.scores, scale.bottom_box)
+    top = np.isin(table.scores, scale.top_box)
+    total = t.sum(-1)  # S x B
+    bad = t[:, :, bottom].sum(-1)
+    good = t[:, :, top].sum(-1)
+    middle = total - bad - good
+    pen = compare_groups(bad, total - bad, table.outcomes, confidence)
+    rew = compare_groups(good, total - good, table.outcomes, confidence)
+    pen_m = compare_groups(bad, middle, table.outcomes, confidence)
+    rew_m = compare_groups(good, middle, table.outcomes, confidence)
+    return _BoxContrasts(
+        bad_vs_rest=pen,
+        top_vs_rest=rew,
+        bad_vs_middle=pen_m,
+        top_vs_middle=rew_m,
+        bad_vs_rest_adj=adjust_pvalues(pen["p"], correction),
+        top_vs_rest_adj=adjust_pvalues(rew["p"], correction),
+        bad_vs_middle_adj=adjust_pvalues(pen_m["p"], correction),
+        top_vs_middle_adj=adjust_pvalues(rew_m["p"], correction),
+        n=total.sum(-1),
+        n_middle=middle.sum(-1),
+    )
+
+
+def penalty_reward(
+    ratings: pd.DataFrame,
+    y: np.ndarray,
+    scale: Scale,
+    outcome: OutcomeSpec,
+    *,
+    correction: str = "holm",
+    confidence: float = 0.95,
+    alpha: float = 0.05,
+    factor_basis: str = "middle",
+    min_n: int = 30,
+    table: OutcomeTable | None = None,
+) -> pd.DataFrame:
+    """Penalty of a bottom-box and reward of a top-box rating of each stage on the outcome.
+
+    ``penalty = mean_outcome_rest - mean_outcome_bad`` (positive when bad experiences go with a
+    lower outcome); ``reward = mean outcome of top-box raters - mean of the rest``. Each comes
+    with a Welch ``confidence`` interval and a two-sided Mann-Whitney U test (normal approximation,
+    tie and continuity corrected); p-values are corrected across stages with ``correction``
+    (``holm`` default, ``fdr_bh``, ``bonferroni``, ``none``), penalties and rewards as separate
+    families. ``rank_biserial`` = P(rest > bad) - P(bad > rest). ``factor`` (on ``alpha``, from the
+    contrasts with the middle ratings or, with ``factor_basis="rest"``, from penalty and reward):
+    see the package docstring. Only ratings with an outcome count (``n_missing_outcome`` says how many not).
+
+    Returns
+    -------
+    DataFrame
+        ``stage, n, n_bad, n_top, bad_pct, mean_outcome_bad, mean_outcome_rest, penalty,
+        penalty_ci_low, penalty_ci_high, u_statistic, p_value, p_adjusted, rank_biserial, reward,
+        reward_ci_low, reward_ci_high, reward_p_adjusted, factor`` then ``mean_outcome_top,
+        reward_u_statistic, reward_p_value, reward_rank_biserial, correction, n_missing_outcome,
+        n_middle, penalty_vs_middle, penalty_vs_middle_p_adjusted, reward_vs_middle,
+        reward_vs_middle_p_adjusted, factor_basis, outcome_span, small_sample``. ``outcome_span`` is
+        the outcome's range (for the proxy: the rating scale's); ``small_sample`` flags penalties
+        resting on fewer than ``min_n`` bad ratings.
+        ``u_statistic`` is U of the bad group.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(list("abcdef")),
+    ...                   "stage": pd.Categorical(["X"] * 6, categories=["X"], ordered=True),
+    ...                   "score": [1.0, 2.0, 3.0, 4.0, 5.0, 5.0]})
+    >>> out = penalty_reward(r, np.array([1.0, 2, 4, 4, 5, 5]), Scale(1, 5), OutcomeSpec("o", scale=Scale(1, 5)))
+    >>> float(out.penalty.iloc[0]), float(out.reward.iloc[0])
+    (3.0, 2.3333333333333335)
+    """
+    y = _validate_penalty_inputs(ratings, y, outcome, correction=correction, confidence=confidence, factor_basis=factor_basis)
+    if table is None:
+        table = outcome_table(ratings, y, scale)
+    validate_outcome_table(table, ratings, scale)
+    c = _box_contrasts(table, scale, confidence, correction)
+    if factor_basis == "middle":
+        factor = classify_factor(-c.bad_vs_middle["diff"], c.bad_vs_middle_adj, c.top_vs_middle["diff"], c.top_vs_middle_adj, alpha)
+    else:
+        factor = classify_factor(-c.bad_vs_rest["diff"], c.bad_vs_rest_adj, c.top_vs_rest["diff"], c.top_vs_rest_adj, alpha)
+    return _penalty_frame(table, c, factor, correction, factor_basis, _outcome_span(outcome, scale), min_n)
+
+
+def _validate_penalty_inputs(ratings, y, outcome: OutcomeSpec, *, correction, confidence, factor_basis) -> np.ndarray:
+    """Check the tables and options of :func:`penalty_reward`; returns ``y`` as float64."""
+    validate_ratings_table(ratings)
+    validate_correction(correction)
+    validate_confidence(confidence)
+    y = validate_outcome_vector(y, ratings)
+    validate_choice(factor_basis, FACTOR_BASES, "factor basis")
+    if outcome.kind == "binary":
+        fy = y[np.isfinite(y)]
+        if fy.size and not np.isin(fy, (0.0, 1.0)).all():
+            raise SurveyError("A binary outcome must be coded 0/1; use rating_outcomes() to code it.")
+    return y
+
+
+def _penalty_frame(
+    table: OutcomeTable, c: _BoxContrasts, factor: np.ndarray, correction: str, factor_basis: str, span: float, min_n: int
+) -> pd.DataFrame:
+    """The documented columns of :func:`penalty_reward` (penalties are the bad group's contrasts negated)."""
+    pen, rew = c.bad_vs_rest, c.top_vs_rest
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bad_pct = np.where(c.n > 0, pen["n1"] / c.n * 100.0, np.nan)
+    return pd.DataFrame(
+        {
+            "stage": table.stage_column(),
+            "n": c.n.astype(np.int64),
+            "n_bad": pen["n1"].astype(np.int64),
+            "n_top": rew["n1"].astype(np.int64),
+            "bad_pct": bad_pct,
+            "mean_outcome_bad": pen["mean_g"],
+            "mean_outcome_rest": pen["mean_rest"],
+            "penalty": -pen["diff"],
+            "penalty_ci_low": -pen["ci_high"],
+            "penalty_ci_high": -pen["ci_low"],
+            "u_statistic": pen["u"],
+            "p_value": pen["p"],
+            "p_adjusted": c.bad_vs_rest_adj,
+            "rank_biserial": -pen["rb"],
+            "reward": rew["diff"],
+            "reward_ci_low": rew["ci_low"],
+            "reward_ci_high": rew["ci_high"],
+            "reward_p_adjusted": c.top_vs_rest_adj,
+            "factor": factor,
+            "mean_outcome_top": rew["mean_g"],
+            "reward_u_statistic": rew["u"],
+            "reward_p_value": rew["p"],
+            "reward_rank_biserial": rew["rb"],
+            "correction": correction,
+            "n_missing_outcome": table.missing.sum(-1).astype(np.int64),
+            "n_middle": c.n_middle.astype(np.int64),
+            "penalty_vs_middle": -c.bad_vs_middle["diff"],
+            "penalty_vs_middle_p_adjusted": c.bad_vs_middle_adj,
+            "reward_vs_middle": c.top_vs_middle["diff"],
+            "reward_vs_middle_p_adjusted": c.top_vs_middle_adj,
+            "factor_basis": factor_basis,
+            "outcome_span": span,
+            "small_sample": pen["n1"] < min_n,
+        }
+    )
+
+
+def _outcome_span(outcome: OutcomeSpec, scale: Scale) -> float:
+    """The outcome's range: its own scale's, or for the proxy (a mean of stage ratings) the rating scale's."""
+    span = outcome.span
+    if np.isfinite(span):
+        return float(span)
+    if outcome.is_proxy:
+        return float(scale.maximum - scale.minimum)
+    return float("nan")

@@ -1,0 +1,144 @@
+"""Input checks shared by the statistics modules.
+
+Each ``validate_<what>`` raises :class:`cycle_analytics.errors.SurveyError` with one plain sentence
+when its input cannot be used, and returns nothing (or the input in the form the statistics use,
+where that is said). Checks that only one module needs stay in that module as ``_validate_<what>``.
+
+Examples
+--------
+>>> validate_alpha(0.05)
+>>> validate_alpha(5)
+Traceback (most recent call last):
+...
+cycle_analytics.errors.SurveyError: The significance level alpha must lie between 0 and 1, not 5.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import Scale
+from cycle_analytics.stats.kernel import CORRECTIONS, OutcomeTable
+
+__all__ = [
+    "validate_ratings_table",
+    "validate_responses",
+    "validate_scale",
+    "validate_min_n",
+    "validate_confidence",
+    "validate_alpha",
+    "validate_choice",
+    "validate_correction",
+    "validate_score_inputs",
+    "validate_outcome_vector",
+    "validate_outcome_table",
+]
+
+
+def validate_ratings_table(ratings: pd.DataFrame) -> None:
+    """The tidy ratings table: a DataFrame with ``response_id`` (category), ``stage`` (ordered
+    category) and ``score``."""
+    if not isinstance(ratings, pd.DataFrame):
+        raise SurveyError("The ratings must be a table (DataFrame) with response_id, stage and score.")
+    missing = {"response_id", "stage", "score"} - set(ratings.columns)
+    if missing:
+        raise SurveyError(f"The ratings table lacks the column(s) {', '.join(sorted(missing))}.")
+    if not isinstance(ratings["stage"].dtype, pd.CategoricalDtype):
+        raise SurveyError("The ratings table's 'stage' column must be an ordered category.")
+    if not isinstance(ratings["response_id"].dtype, pd.CategoricalDtype):
+        raise SurveyError("The ratings table's 'response_id' column must be a category.")
+
+
+def validate_responses(responses: pd.DataFrame, ratings: pd.DataFrame) -> None:
+    """The responses table (after :func:`validate_ratings_table`): a DataFrame with one row per
+    respondent the ratings name."""
+    if not isinstance(responses, pd.DataFrame):
+        raise SurveyError("The responses must be a table (DataFrame) with one row per respondent.")
+    if len(responses) != len(ratings["response_id"].cat.categories):
+        raise SurveyError(
+            f"The responses table has {len(responses)} rows but the ratings name "
+            f"{len(ratings['response_id'].cat.categories)} respondents."
+        )
+
+
+def validate_scale(scale: Scale) -> None:
+    """A rating scale (:class:`cycle_analytics.scales.Scale`)."""
+    if not isinstance(scale, Scale):
+        raise SurveyError(f"The scale must be a Scale such as Scale(1, 5), not {scale!r}.")
+
+
+def validate_min_n(min_n: int) -> None:
+    """The small-sample threshold: a whole number of at least 0."""
+    if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 0:
+        raise SurveyError(f"The minimum count min_n must be a whole number of at least 0, not {min_n!r}.")
+
+
+def validate_confidence(confidence: float) -> None:
+    """A confidence level strictly between 0 and 1."""
+    if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
+        raise SurveyError(f"The confidence level must be between 0 and 1 (for example 0.95), not {confidence!r}.")
+
+
+def validate_alpha(alpha: float) -> None:
+    """A significance level strictly between 0 and 1."""
+    if not (isinstance(alpha, numbers.Real) and 0 < alpha < 1):
+        raise SurveyError(f"The significance level alpha must lie between 0 and 1, not {alpha!r}.")
+
+
+def validate_choice(value: object, choices: tuple[str, ...], what: str) -> None:
+    """``value`` must be one of ``choices``; ``what`` names the option in the sentence.
+
+    >>> validate_choice("rest", ("middle", "rest"), "factor basis")
+    >>> validate_choice("top", ("middle", "rest"), "factor basis")
+    Traceback (most recent call last):
+    ...
+    cycle_analytics.errors.SurveyError: The factor basis 'top' is not one of middle, rest.
+    """
+    if value not in choices:
+        raise SurveyError(f"The {what} {value!r} is not one of {', '.join(choices)}.")
+
+
+def validate_correction(correction: str) -> None:
+    """A multiple-comparison correction of :func:`cycle_analytics.stats.kernel.adjust_pvalues`."""
+    validate_choice(correction, CORRECTIONS, "p-value correction")
+
+
+def validate_score_inputs(
+    ratings: pd.DataFrame, scale: Scale | None = None, *, min_n: int = 0, confidence: float = 0.95
+) -> None:
+    """The inputs of the score statistics: the ratings table, the scale (when given) and the options."""
+    validate_ratings_table(ratings)
+    if scale is not None:
+        validate_scale(scale)
+    validate_min_n(min_n)
+    validate_confidence(confidence)
+
+
+def validate_outcome_vector(y: np.ndarray, ratings: pd.DataFrame | None = None) -> np.ndarray:
+    """One outcome per rating (numbers, NaN = no outcome); returned as a float64 array."""
+    arr = np.asarray(y)
+    if arr.dtype.kind not in "fiub":
+        raise SurveyError("The outcome vector must hold numbers (NaN for no outcome).")
+    arr = arr.astype(np.float64, copy=False)
+    if arr.ndim != 1:
+        raise SurveyError("The outcome vector must be one-dimensional.")
+    if ratings is not None and len(arr) != len(ratings):
+        raise SurveyError(
+            f"The outcome vector has {len(arr)} values but there are {len(ratings)} ratings; "
+            "use rating_outcomes() to get one outcome per rating."
+        )
+    return arr
+
+
+def validate_outcome_table(table: OutcomeTable, ratings: pd.DataFrame, scale: Scale | None) -> None:
+    """A prebuilt :func:`cycle_analytics.stats.drivers.outcome_table` must belong to these ratings and this scale."""
+    if not isinstance(table, OutcomeTable):
+        raise SurveyError("The prebuilt table must come from outcome_table().")
+    if scale is not None and table.scale != scale:
+        raise SurveyError(f"The prebuilt table was counted on the {table.scale.label()} scale, not {scale.label()}.")
+    if list(table.stage_dtype.categories) != list(ratings["stage"].cat.categories):
+        raise SurveyError("The prebuilt table was counted for other stages than these ratings.")
