@@ -126,7 +126,7 @@ def rows_by_stage(data: pd.DataFrame, col: str = "stage") -> dict[str, pd.Series
     return out
 
 
-def cell(row: pd.Series | None, col: str, default=np.nan):
+def row_value(row: pd.Series | None, col: str, default=np.nan):
     """``row[col]``, or ``default`` when the row or column is missing or the value is missing."""
     if row is None or col not in row.index:
         return default
@@ -136,7 +136,7 @@ def cell(row: pd.Series | None, col: str, default=np.nan):
 
 def cell_float(row: pd.Series | None, col: str) -> float:
     """``row[col]`` as a float; NaN when it is missing or not a number."""
-    v = cell(row, col)
+    v = row_value(row, col)
     try:
         return float(v)
     except (TypeError, ValueError):

@@ -74,7 +74,7 @@ def cycle_flow_figure(
     cx = [(i % per) * _DX for i in range(n)]
     cy = [-(i // per) * _DY for i in range(n)]
     fig = Canvas()
-    _add_phase_bands(fig, stages, cx, cy, per)
+    _add_flow_phase_bands(fig, stages, cx, cy, per)
     _add_boxes_and_arrows(fig, stages, cx, cy, colors)
     hover = [_stage_hover(st) for st in stages]
     fig.add_trace(dict(type="scatter",
@@ -94,7 +94,7 @@ def cycle_flow_figure(
                        cycle=escape_text(getattr(cycle, "name", "")))
 
 
-def _add_phase_bands(fig: Canvas, stages, cx: list[float], cy: list[float], per: int) -> None:
+def _add_flow_phase_bands(fig: Canvas, stages, cx: list[float], cy: list[float], per: int) -> None:
     """A shaded band behind each run of boxes of one phase within a row, named at its top left."""
     phase_of = [st.phase for st in stages]
     shade = phase_shades(phase_of)

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.figures.common import (
-    cell,
+    row_value,
     cell_float,
     customdata,
     empty_figure,
@@ -381,8 +381,8 @@ def _heatmap_cells(segment_table: pd.DataFrame, row_keys: list[tuple[str, str]],
         out["z"][i, j] = cell_float(r, value)
         n = cell_float(r, "n")
         out["n"][i, j] = n
-        out["few"][i, j] = (bool(cell(r, "too_few", False)) if has_few else False) or not (np.isfinite(n) and n >= min_n)
-        out["flag"][i, j] = str(cell(r, "flag", "") or "")
+        out["few"][i, j] = (bool(row_value(r, "too_few", False)) if has_few else False) or not (np.isfinite(n) and n >= min_n)
+        out["flag"][i, j] = str(row_value(r, "flag", "") or "")
         out["diff"][i, j] = cell_float(r, "diff_vs_rest")
         out["p_adjusted"][i, j] = cell_float(r, "p_adjusted")
     return out

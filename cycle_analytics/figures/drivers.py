@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from cycle_analytics.figures.common import (
     category_order,
-    cell,
+    row_value,
     cell_float,
     customdata,
     error_bars,
@@ -106,8 +106,8 @@ def penalty_figure(
     if not is_empty(verdicts):
         validate_table(verdicts, ("stage", "verdict"), "penalty_figure (verdicts)")
         vrows = rows_by_stage(verdicts)
-        verdict = {s: str(cell(r, "verdict", "")) for s, r in vrows.items()}
-        evidence = {s: str(cell(r, "evidence", "") or "") for s, r in vrows.items()}
+        verdict = {s: str(row_value(r, "verdict", "")) for s, r in vrows.items()}
+        evidence = {s: str(row_value(r, "evidence", "") or "") for s, r in vrows.items()}
         if threshold is None and "min_penalty" in verdicts.columns and verdicts["min_penalty"].notna().any():
             threshold = float(pd.to_numeric(verdicts["min_penalty"], errors="coerce").dropna().iloc[0])
 
@@ -208,12 +208,12 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, tit
                  f"Reward {format_number(cell_float(r, 'reward'))} ({format_number(cell_float(r, 'reward_ci_low'))}–"
                  f"{format_number(cell_float(r, 'reward_ci_high'))})"]
         if has_factor:
-            lines.append(f"Factor: {escape_text(cell(r, 'factor', 'unclear'))}")
+            lines.append(f"Factor: {escape_text(row_value(r, 'factor', 'unclear'))}")
         if np.isfinite(cell_float(r, "n")):
             lines.append(f"n = {format_count(cell_float(r, 'n'))}")
         return "<br>".join(lines)
 
-    groups = _positions_by(names, lambda s: str(cell(rows[s], "factor", "unclear")) if has_factor else "")
+    groups = _positions_by(names, lambda s: str(row_value(rows[s], "factor", "unclear")) if has_factor else "")
     fig = Canvas()
     for rank, key in enumerate(category_order(FACTOR_COLORS, groups) if has_factor else [""]):
         idx = groups.get(key)
@@ -333,13 +333,13 @@ def priority_figure(
     many = len(names) > label_limit
 
     def label(i: int, s: str) -> str:
-        rank = cell(rows[s], "rank", None)
+        rank = row_value(rows[s], "rank", None)
         return _point_label(s, format_count(rank) if rank is not None else str(i + 1), many)
 
     def hover(s: str) -> str:
         r = rows[s]
         lines = [hover_title(s)]
-        if cell(r, "rank", None) is not None:
+        if row_value(r, "rank", None) is not None:
             lines.append(f"Rank {format_count(cell_float(r, 'rank'))}")
         lines += [f"Importance {format_number(cell_float(r, 'importance'), 3)}",
                   f"Performance {format_number(cell_float(r, 'performance'), 1)} / 100"]
@@ -348,8 +348,8 @@ def priority_figure(
         if np.isfinite(cell_float(r, "priority_score")):
             lines.append(f"Priority score {format_number(cell_float(r, 'priority_score'), 3)}")
         for col, lab in (("quadrant", "Quadrant"), ("level", "Level")):
-            if cell(r, col, None) is not None:
-                lines.append(f"{lab}: {escape_text(cell(r, col))}")
+            if row_value(r, col, None) is not None:
+                lines.append(f"{lab}: {escape_text(row_value(r, col))}")
         if np.isfinite(cell_float(r, "stability_top3")):
             lines.append(f"In the top three in {format_number(100 * cell_float(r, 'stability_top3'), 0)}% of resamples")
         if s in plans:
@@ -358,7 +358,7 @@ def priority_figure(
 
     fig = Canvas()
     positions = label_positions(perf, imp)
-    level_of = {s: str(cell(rows[s], "level", "")) for s in names}
+    level_of = {s: str(row_value(rows[s], "level", "")) for s in names}
     groups = _positions_by(names, level_of.get)
     for rank, lev in enumerate(category_order(LEVEL_COLORS, level_of.values())):
         idx = groups.get(lev)
@@ -369,7 +369,7 @@ def priority_figure(
             perf[idx], imp[idx], name=f"{escape_text(lev).capitalize()} priority" if lev else "Stage",
             showlegend=bool(lev), rank=rank, labels=[label(i, names[i]) for i in idx],
             textposition=[positions[i] for i in idx], color=LEVEL_COLORS.get(lev, MUTED_COLOR), size=12,
-            custom=customdata(sel, [cell(rows[s], "rank", None) for s in sel]), hovertext=[hover(s) for s in sel],
+            custom=customdata(sel, [row_value(rows[s], "rank", None) for s in sel]), hovertext=[hover(s) for s in sel],
         ))
     plan_idx = [i for i, s in enumerate(names) if s in plans]
     if plan_idx:

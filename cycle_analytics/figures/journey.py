@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycle_analytics.figures.common import (
-    cell,
+    row_value,
     cell_float,
     customdata,
     empty_figure,
@@ -124,7 +124,7 @@ def journey_figure(
     lo = np.array([cell_float(rows[s], "ci_low") for s in names])
     hi = np.array([cell_float(rows[s], "ci_high") for s in names])
     counts = np.array([cell_float(rows[s], "n") for s in names])
-    small = np.array([bool(cell(rows[s], "small_sample", False)) for s in names])
+    small = np.array([bool(row_value(rows[s], "small_sample", False)) for s in names])
     targets = {str(k): float(v) for k, v in (targets or {}).items() if v is not None and np.isfinite(float(v))}
     phases = {str(k): v for k, v in (phases or {}).items()}
     open_plans = {str(s) for s in (open_plans or ())}
@@ -218,8 +218,8 @@ def _verdicts_by_stage(verdicts: pd.DataFrame | None) -> tuple[dict[str, str], d
     if not is_empty(verdicts):
         validate_table(verdicts, ("stage", "verdict"), "journey_figure (verdicts)")
         for s, row in rows_by_stage(verdicts).items():
-            verdict[s] = str(cell(row, "verdict", ""))
-            declared[s] = bool(cell(row, "declared_critical", False))
+            verdict[s] = str(row_value(row, "verdict", ""))
+            declared[s] = bool(row_value(row, "declared_critical", False))
     return verdict, declared
 
 

@@ -340,7 +340,7 @@ def _decode_head(head: bytes, encoding: str) -> str:
 # Delimited text
 
 
-def _records(text: str, delimiter: str):
+def _csv_records(text: str, delimiter: str):
     """Parse ``text`` into records with the csv module; yields (record, physical lines consumed)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
     try:
@@ -353,7 +353,7 @@ def _records(text: str, delimiter: str):
 def _sniff_delimiter(text: str, truncated: bool) -> str:
     best, best_key = ",", None
     for delim in DELIMITERS:
-        recs = [r for r, _ in _records(text, delim)]
+        recs = [r for r, _ in _csv_records(text, delim)]
         if truncated and len(recs) > 1:
             recs = recs[:-1]
         recs = [r for r in recs if any(c.strip() for c in r)][:30]
@@ -409,7 +409,7 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTab
     truncated = len(head) >= _HEAD_BYTES
     delimiter = _sniff_delimiter(text[:20000], truncated or len(text) > 20000)
     first = []
-    for rec, _ in _records(text, delimiter):
+    for rec, _ in _csv_records(text, delimiter):
         first.append(tuple(rec))
         if len(first) >= PREVIEW_ROWS:
             break
@@ -420,7 +420,7 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTab
 
     # physical lines taken by the header records (quoted newlines in headers are honoured)
     skip_lines, header_cells, n_seen = 0, None, 0
-    for rec, line_num in _records(text, delimiter):
+    for rec, line_num in _csv_records(text, delimiter):
         if n_seen == header_row:
             header_cells = rec
         n_seen += 1

@@ -235,7 +235,7 @@ def _guess_positive(labels: list[str]) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _num(x, digits: int | None = None):
+def _json_number(x, digits: int | None = None):
     """A JSON-safe number: NaN and infinities become null, numpy scalars plain Python."""
     if x is None:
         return None
@@ -255,7 +255,7 @@ def _num(x, digits: int | None = None):
     return x
 
 
-def _records(df: pd.DataFrame, columns: list[str], digits: int = 6) -> list[dict]:
+def _json_records(df: pd.DataFrame, columns: list[str], digits: int = 6) -> list[dict]:
     out = []
     present = [c for c in columns if c in df.columns]
     for row in df[present].itertuples(index=False, name=None):
@@ -266,7 +266,7 @@ def _records(df: pd.DataFrame, columns: list[str], digits: int = 6) -> list[dict
             elif isinstance(v, str):
                 rec[c] = v
             else:
-                rec[c] = _num(v, digits)
+                rec[c] = _json_number(v, digits)
         out.append(rec)
     return out
 
@@ -279,7 +279,7 @@ def analysis_json(survey: Survey, analysis: Analysis | None) -> dict:
     if analysis is None:
         return out
     scores = analysis.scores
-    out["stages"] = _records(
+    out["stages"] = _json_records(
         scores,
         ["stage", "order", "n", "mean", "ci_low", "ci_high", "median", "sd", "score_100", "top_box_pct", "bottom_box_pct", "nps", "small_sample"],
     )
@@ -309,24 +309,24 @@ def analysis_json(survey: Survey, analysis: Analysis | None) -> dict:
     out["critical_moments"] = [
         {
             "stage": str(r["stage"]),
-            "penalty": _num(r["penalty"], 6),
-            "p_value": _num(r["p_adjusted"], 8),
-            "p_value_uncorrected": _num(r.get("p_value"), 8),
-            "n_bad": _num(r["n_bad"]),
+            "penalty": _json_number(r["penalty"], 6),
+            "p_value": _json_number(r["p_adjusted"], 8),
+            "p_value_uncorrected": _json_number(r.get("p_value"), 8),
+            "n_bad": _json_number(r["n_bad"]),
             "evidence": str(r["evidence"]),
         }
         for _, r in crit.iterrows()
     ]
-    out["pain_points"] = _records(analysis.pain_points, ["stage", "bad_pct", "n_bad", "penalty", "p_adjusted", "evidence"])
-    out["moments"] = _records(moments, ["stage", "verdict", "declared_critical", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct", "evidence"])
-    out["priorities"] = _records(
+    out["pain_points"] = _json_records(analysis.pain_points, ["stage", "bad_pct", "n_bad", "penalty", "p_adjusted", "evidence"])
+    out["moments"] = _json_records(moments, ["stage", "verdict", "declared_critical", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct", "evidence"])
+    out["priorities"] = _json_records(
         analysis.priorities.sort_values("rank"),
         ["rank", "stage", "importance", "performance", "quadrant", "level", "priority_score", "gap", "stability_top3"],
     )
     seg = analysis.segments
     flagged = seg[seg["flag"].astype(str).isin(["below", "above"])] if len(seg) else seg
-    out["segments"] = _records(flagged, ["segment", "value", "stage", "n", "mean", "diff_vs_rest", "p_adjusted", "flag"])
-    out["trends"] = _records(
+    out["segments"] = _json_records(flagged, ["segment", "value", "stage", "n", "mean", "diff_vs_rest", "p_adjusted", "flag"])
+    out["trends"] = _json_records(
         analysis.trend_change,
         ["stage", "period_last", "period_previous", "n_last", "n_previous", "mean_last", "mean_previous", "change", "p_value", "test"],
     )

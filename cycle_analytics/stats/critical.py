@@ -133,7 +133,7 @@ def format_p(p: float) -> str:
     return f"p = {p:.3f}"
 
 
-def _num(x: float) -> str:
+def _points_text(x: float) -> str:
     x = abs(float(x))
     if x >= 0.95:
         return f"{x:.1f}"
@@ -173,7 +173,7 @@ def _size(value: float, outcome: OutcomeSpec) -> str:
     if outcome.kind == "binary":
         pp = abs(value) * 100
         return f"{pp:.0f} percentage points" if pp >= 1 else f"{pp:.1f} percentage points"
-    return f"{_num(value)} points"
+    return f"{_points_text(value)} points"
 
 
 def _effect_phrase(delta: float, outcome: OutcomeSpec) -> str:

@@ -51,7 +51,7 @@ from cycle_analytics.ingest.names import SCORE_WORDS, STAGE_WORDS, is_id_name, n
 from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
 
-__all__ = ["ORDER_SAMPLE_RESPONDENTS", "LongColumns", "find_long_columns", "stage_order", "build_long"]
+__all__ = ["ORDER_SAMPLE_RESPONDENTS", "LongColumns", "find_long_columns", "appearance_stage_order", "build_long"]
 
 ORDER_SAMPLE_RESPONDENTS = 50_000  # respondents whose row order decides the stage order
 DETECTION_ROWS = 200_000  # rows looked at to tell which columns repeat within a respondent
@@ -173,7 +173,7 @@ def _best_score(score_cands: list[tuple[bool, bool, ColumnProfile]], id_col: Col
     return scored[0][1]
 
 
-def stage_order(stage_idx: np.ndarray, resp: np.ndarray, n_stage: int) -> np.ndarray:
+def appearance_stage_order(stage_idx: np.ndarray, resp: np.ndarray, n_stage: int) -> np.ndarray:
     """Order of ``n_stage`` stages from the order of appearance within each respondent's rows.
 
     Pairwise precedence (how many respondents rate a before b) ranked by Copeland score, ties
@@ -243,7 +243,7 @@ def build_long(raw: RawTable, cols: list[ColumnProfile], found: LongColumns, opt
 
     rating_rows = accepted & (row_cls == OK)
     na_answers = int((accepted & (row_cls == NA)).sum())
-    stage_names, ratings = _ratings_frame(stages, respondents, stage_all, rating_rows, sc_c, notes)
+    stage_names, ratings = _long_ratings_frame(stages, respondents, stage_all, rating_rows, sc_c, notes)
 
     # respondent columns: first non-empty value per respondent (accepted rows)
     rp = plan_respondent_columns(cols, {id_c.name, st_c.name, sc_c.name}, options, respondents.n, id_c.name)
@@ -421,18 +421,18 @@ def _number_respondents(id_uniq: pa.Array, resp_all: np.ndarray, accepted: np.nd
     return _Respondents(n_resp, id_dtype, resp_row)
 
 
-def _ratings_frame(stages: _StageValues, respondents: _Respondents, stage_all: np.ndarray, rating_rows: np.ndarray,
+def _long_ratings_frame(stages: _StageValues, respondents: _Respondents, stage_all: np.ndarray, rating_rows: np.ndarray,
                    sc_c: ColumnProfile, notes: list[str]) -> tuple[list[str], pd.DataFrame]:
     """``Survey.ratings`` of the rows with a score, and the stage names in their final order.
 
     Without a cycle or chosen stages, the order in which stages appear within the respondents'
-    rows decides (:func:`stage_order`).
+    rows decides (:func:`appearance_stage_order`).
     """
     r_resp = respondents.row_code[rating_rows]
     r_stage = stage_all[rating_rows]
     stage_names = stages.names
     if stages.order_source is None:
-        order = stage_order(r_stage, r_resp, len(stage_names))
+        order = appearance_stage_order(r_stage, r_resp, len(stage_names))
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
         stage_names = [stage_names[i] for i in order]

@@ -92,7 +92,7 @@ def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions)
     n_resp = int(accepted.sum())
     id_cats = pd.Index(list(id_text), dtype="str")
     acc_rows = np.nonzero(accepted)[0]
-    ratings = _ratings_frame(score[acc_rows], id_cats, names)
+    ratings = _wide_ratings_frame(score[acc_rows], id_cats, names)
     na_answers = int(na_mask[acc_rows].sum())
 
     rp = plan_respondent_columns(cols, taken, options, n_resp, id_c.name if id_c else None, meta,
@@ -390,7 +390,7 @@ def _respondent_ids(raw: RawTable, id_c: ColumnProfile | None, rej: RowRejection
     return accepted, np.asarray(id_uniq.to_numpy(zero_copy_only=False), dtype=object)[resp_all[accepted]]
 
 
-def _ratings_frame(scores: np.ndarray, id_cats: pd.Index, names: list[str]) -> pd.DataFrame:
+def _wide_ratings_frame(scores: np.ndarray, id_cats: pd.Index, names: list[str]) -> pd.DataFrame:
     """``Survey.ratings`` from the accepted rows' score matrix (respondent-major order)."""
     has = ~np.isnan(scores)
     r_resp, r_stage = np.nonzero(has)
