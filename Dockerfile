@@ -11,10 +11,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STREAMLIT_SERVER_HEADLESS=true \
     STREAMLIT_SERVER_PORT=8501 \
     STREAMLIT_SERVER_ADDRESS=0.0.0.0 \
-    STREAMLIT_SERVER_MAX_UPLOAD_SIZE=500 \
-    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
+    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
+    MALLOC_ARENA_MAX=2
+# Limits (docs/deployment.md, "Limits"): the upload size is .streamlit/config.toml's maxUploadSize
+# (override with -e STREAMLIT_SERVER_MAX_UPLOAD_SIZE=<MB>, honoured by the importer too); the others
+# are CYCLE_ANALYTICS_* variables, e.g. -e CYCLE_ANALYTICS_PARSE_MEMORY_MB=1024.
 
 WORKDIR /app
+
+# Debian's chromium draws the charts as pictures (kaleido: PNG downloads, the deck, the PDF); DejaVu
+# fonts set the PDF's text.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first (cached layer). Authlib + httpx: st.login, used when secrets have [auth].
 COPY requirements.txt .
@@ -33,4 +41,5 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read().strip() == b'ok' else 1)"
 
-CMD ["python", "-m", "streamlit", "run", "app.py"]
+# serve.py = app.py with security headers (CSP, frame options, nosniff).
+CMD ["python", "-m", "streamlit", "run", "serve.py"]

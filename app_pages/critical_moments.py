@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_support import sharing, tables, widgets
 from cycle_analytics import figures
+from cycle_analytics.outputs import summary
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
@@ -11,22 +12,31 @@ cfg = a.settings
 
 st.title("Critical moments")
 widgets.outcome_note(v)
+bad = " or ".join(map(str, s.scale.bottom_box))
 st.caption(
-    f"A stage is critical when respondents who rated it in the bottom box ({', '.join(map(str, s.scale.bottom_box))}) "
-    f"have a worse outcome than the rest: significant after {'Holm' if cfg.correction == 'holm' else 'Benjamini–Hochberg'} "
-    f"correction at α = {cfg.alpha}, at least {cfg.min_effect_fraction:.0%} of the outcome's scale, "
-    f"and at least {cfg.min_bad} bad experiences."
+    f"A stage is a critical moment when customers who rated it badly ({bad}) give a clearly worse outcome, even with "
+    f"every other stage going the same: a drop of at least {cfg.min_effect_fraction:.0%} of the outcome's scale, from "
+    f"at least {cfg.min_bad} bad experiences, and unlikely to be chance.",
+    help=f"Bottom box {bad}. The penalty comes from one regression over all stages (bottom-box, top-box and not-rated "
+    "dummies per stage, middle ratings the reference; OLS with HC3 errors), so each stage is judged with the others held "
+    f"fixed; p-values corrected across stages ({'Holm' if cfg.correction == 'holm' else 'Benjamini–Hochberg'}) at "
+    f"α = {cfg.alpha}. The raw penalty compares the stage's bad raters with everyone else, one stage at a time.",
 )
+if a.halo is not None and a.halo.warning:  # the figures are computed in cycle_analytics.stats.halo
+    st.warning(a.halo.message())
 
 pen = a.penalties
 if len(pen) == 0:
     st.info("There are no penalties to show: no stage has both bad experiences and an outcome in this selection.")
     st.stop()
 
-fig = figures.penalty_figure(pen, verdicts=a.moments, outcome_label=v.outcome.display(), threshold=tables.penalty_threshold(a))
+fig = figures.penalty_figure(pen, verdicts=a.moments, outcome_label=summary.outcome_words(v.outcome),
+                             threshold=tables.penalty_threshold(a))
 clicked = widgets.chart(
-    fig, pen, "Bars: how much lower the outcome is for respondents who rated the stage badly, with a 95% interval; "
-    "longer bars hurt more. Click a stage to open its detail.", key="penalty_chart", selectable=True,
+    fig, pen, "Bars: how much lower the outcome is for respondents who rated the stage badly than for those with a "
+    "middling experience there, every other stage held fixed, with a 95% interval; longer bars hurt more. The table "
+    "below shows the raw penalty (one stage at a time) beside it. Click a stage to open its detail.",
+    key="penalty_chart", selectable=True,
     file_name="penalties.csv")
 if clicked:
     widgets.open_stage(clicked)
@@ -35,12 +45,15 @@ if planned:
     st.caption("Stages with an open action plan (Priorities page): " + ", ".join(widgets.md_escape(x) for x in planned))
 
 st.subheader("Verdicts")
-widgets.table(tables.pick_columns(a.moments, ("stage", "verdict", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct")),
-              key="verdict_table")
+verdict_columns = ["stage", "verdict", "penalty", "raw_penalty", "n_bad", "bad_pct", "p_adjusted"]
+if s.declared_critical():  # only a cycle that names critical moments has something to confirm
+    verdict_columns.insert(2, "declared_verdict")
+widgets.plain_table(a.moments, verdict_columns, key="verdict_table", outcome=summary.outcome_words(v.outcome),
+                    widths=tables.fitted_widths(a.moments, verdict_columns))
 widgets.download_button(a.moments, "critical_moments.csv", key="verdicts_csv")
 
 st.subheader("Evidence")
-ev = tables.rows_where(a.moments, "verdict", ("critical", "pain point"))
+ev = summary.moments_by_impact(a.moments, ("critical", "pain point")) if len(a.moments) else a.moments
 if len(ev):
     for sentence in ev["evidence"].astype(str):
         if sentence.strip():

@@ -1,5 +1,11 @@
-"""Data: the import summary, rejected rows, detected column roles, the stage-mapping review, the
-unknown answer labels, and the import choices.
+"""Data: what we read from the file (confirmed once), the import summary, rejected rows and invalid
+answers, detected column roles, the stage-mapping review and the unknown answer labels.
+
+"What we read" opens the page: the stages in order, the scale, the N/A codes, the outcome, the
+segments and the date, each with the importer's reason (``app_support.tables.reading_table``) and a
+control to change it. "Confirm what we read" reads the file again when something changed, and
+remembers the stages for files with the same columns (the mapping memory, as "Apply mapping" does);
+"Read the file again" tries a change without confirming.
 
 The stage mapping (wide files and survey-tool exports) is an editable table: one row per candidate
 question column with its proposed stage. "Apply mapping" reads the file again with
@@ -8,10 +14,13 @@ question column with its proposed stage. "Apply mapping" reads the file again wi
 a file with the same questions reuses it (``app_support.loaders.load_survey``).
 """
 
+import datetime as dt
+
 import streamlit as st
 
-from app_support import loaders, state, tables, widgets
+from app_support import identity, loaders, sharing, state, tables, widgets
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.outputs import display_names
 
 ss = st.session_state
 v = state.view()
@@ -19,7 +28,7 @@ v = state.view()
 st.title("Data")
 if v is None or v.survey is None:
     if v is not None and v.error:
-        st.error(v.error)
+        st.error(widgets.md_escape(v.error))  # the sentence quotes the file name: text, not markup
     else:
         st.info("No survey is loaded yet: choose a sample or upload a file in the sidebar.")
     if state.overrides():
@@ -29,18 +38,96 @@ if v is None or v.survey is None:
             st.rerun()
     st.stop()
 
-s = v.survey
+s = v.imported or v.survey  # the Data page shows what the importer read, before the names people use
 info = s.info
 st.caption(widgets.md_escape(v.source_label))
 
+# ---------------------------------------------------------------- what we read (the confirmation screen)
+st.subheader("What we read")
+is_saved = str(ss.get(state.SOURCE_ID) or "").startswith("saved:")
+digest = v.key[0] if v.key else ""
+confirmed = is_saved or state.reading_confirmed(digest)
+if not confirmed:
+    st.info("Check what we read from the file. Change what is wrong below, then confirm once: files with the same "
+            "columns will be read the same way.", icon=":material/fact_check:")
+else:
+    when = (ss.get(state.READING_CONFIRMED) or {}).get(digest)
+    st.success("You confirmed this reading" + (f" ({widgets.fmt_timestamp(when)})." if when else " for a file with the "
+               "same columns.") if not is_saved else "Read when the survey was saved.", icon=":material/check_circle:")
+for item, value, why in tables.reading_table(info).itertuples(index=False):
+    label, read = st.columns([1, 6])
+    label.markdown(f"**{item}**")  # a fixed word of the reading table
+    read.markdown(widgets.md_escape(value))  # names from the file: text, never markup
+    if why:
+        read.caption(widgets.md_escape(why))
+over = state.overrides()
+if not is_saved:
+    stage_options, stage_default = tables.stage_choices(info, over)
+    out_options = tables.outcome_choices(info)
+    out_default = over.get("outcome") or tables.GUESS
+    seg_options, seg_default = tables.segment_choices(info, over)
+    date_options, date_default = tables.date_choices(info, over)
+    na_default = ", ".join(over.get("na_values") or ()) if over.get("infer_na_codes") is False else tables.na_codes_text(info)
+    scales = list(tables.SCALE_CHOICES)
+    with st.expander("Change what we read", expanded=not confirmed):
+        with st.form("import_choices"):
+            stages_pick = st.multiselect("Stages (in order)", stage_options, default=stage_default, key=state.DATA_STAGES)
+            col1, col2, col3 = st.columns(3)
+            scale_pick = col1.selectbox("Scale", scales, index=scales.index(over["scale"]) if over.get("scale") in scales else 0,
+                                        key=state.DATA_SCALE, help="(infer): read from the answers, as the table above says.")
+            na_text = col2.text_input("N/A codes (comma-separated)", value=na_default, key=state.DATA_NA,
+                                      help="Answers counted as no answer, e.g. 0, 6, 99, Blank. NA, N/A, -, Don't know and "
+                                           "the like always are.")
+            date_pick = col3.selectbox("Date", date_options, index=date_options.index(date_default), key=state.DATA_DATE)
+            col4, col5 = st.columns([2, 1])
+            outcome_pick = col4.selectbox("Outcome column", out_options,
+                                          index=out_options.index(out_default) if out_default in out_options else 0,
+                                          key=state.DATA_OUTCOME)
+            positive = col5.text_input("Positive label (binary outcome)", value=over.get("positive") or "",
+                                       key=state.DATA_POSITIVE)
+            segments_pick = st.multiselect("Segments", seg_options, default=seg_default, key=state.DATA_SEGMENTS)
+            b1, b2 = st.columns(2)
+            confirm = b1.form_submit_button("Confirm what we read", type="primary", icon=":material/check:")
+            submitted = b2.form_submit_button("Read the file again with these choices")
+    if confirm or submitted:
+        new_over = tables.overrides_from_choices(
+            over, stages=stages_pick, stage_default=stage_default, na_text=na_text, scale=scale_pick, outcome=outcome_pick,
+            positive=positive, na_default=na_default, segments=segments_pick, segment_default=seg_default,
+            date=date_pick, date_default=date_default)
+        new_survey, error = (s, None) if new_over == over else loaders.import_with(digest, v.file_name, v.key[1], new_over)
+        if error is not None:  # never apply choices the file does not import with
+            st.error(f"The file does not import with these choices: {error}", icon=":material/error:")
+        else:
+            state.set_overrides(new_over)
+            ss.pop(state.OUTCOME, None)
+            if confirm:
+                ss[state.READING_CONFIRMED] = {**(ss.get(state.READING_CONFIRMED) or {}),
+                                               digest: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+                stage_map, sig = tables.reading_stage_map(new_survey.info), loaders.survey_signature(new_survey)
+                if stage_map and sig and digest.startswith("upload:"):
+                    try:  # remembered for files with the same columns, as a confirmed stage mapping
+                        loaders.save_mapping(new_survey, sig, stage_map, new_over.get("label_map") or (),
+                                             identity.memory_owner())
+                    except (SurveyError, OSError) as exc:
+                        st.warning(f"The reading was confirmed but could not be remembered: {exc}")
+            st.rerun()
+    if over and st.button("Reset to the importer's guesses", key="reset_overrides"):
+        loaders.reset_overrides()
+        ss.pop(state.OUTCOME, None)
+        st.rerun()
+
 st.subheader("Import summary")
-c = st.columns(6)
+c = st.columns(4)
 c[0].metric("Rows read", f"{info.rows_read:,}", border=True)
 c[1].metric("Accepted", f"{info.rows_accepted:,}", border=True)
-c[2].metric("Rejected", f"{info.rows_rejected:,}", border=True)
+c[2].metric("Rejected", f"{info.rows_rejected:,}", border=True, help="Rows unusable as a whole (no id, wrong number of cells).")
 c[3].metric("Respondents", f"{info.respondents:,}", border=True)
-c[4].metric("Ratings", f"{info.ratings:,}", border=True)
-c[5].metric("Scale", f"{info.scale.minimum}–{info.scale.maximum}", help=f"{info.scale_source}", border=True)
+c = st.columns(4)
+c[0].metric("Ratings", f"{info.ratings:,}", border=True)
+c[1].metric("No answer", f"{info.no_answers:,}", border=True, help="Empty cells and N/A answers of the stages.")
+c[2].metric("Invalid answers", f"{info.invalid_answers:,}", border=True,
+            help="Answers read = ratings + no answer + invalid answers; an invalid answer loses that answer, not its row.")
+c[3].metric("Scale", f"{info.scale.minimum}–{info.scale.maximum}", help=f"{info.scale_source}", border=True)
 widgets.table(tables.import_summary(info), key="import_summary", height="all")
 for note in info.notes:
     st.text("• " + str(note))
@@ -52,12 +139,54 @@ if info.rows_rejected:
 else:
     st.info("No row was rejected: every data row of the file was read.")
 
+st.subheader("Invalid answers")
+if len(s.invalid):
+    st.caption("Answers that are not a number, lie outside the scale or are an unknown label. Each loses that answer "
+               "only: the rest of its row counts.")
+    widgets.table(s.invalid, key="invalid_answers", height=min(400, 40 + 35 * len(s.invalid)))
+    widgets.download_button(s.invalid, "invalid_answers.csv", key="invalid_csv", label="Download invalid answers (CSV)")
+else:
+    st.info("No answer is invalid: every answer is a rating or no answer.")
+
 st.subheader("Detected columns")
 roles = tables.column_roles(info)
 if len(roles):
     widgets.table(roles, key="column_roles")
 else:
     st.caption("The importer did not report column roles.")
+
+# ---------------------------------------------------------------- names people use
+st.subheader("Names")
+st.caption("How the outcome, the segments and the stages are called in every page, sentence, chart and export. "
+           "Survey-tool ids (such as Q3) start as their question text, shortened; type the names your team uses.")
+source_id = str(ss.get(state.SOURCE_ID) or "")
+given = loaders.user_names(source_id)
+names_now = display_names.suggested_names(s).merged(given)
+names_base = display_names.names_table(s, names_now)
+if len(names_base):
+    names_edited = st.data_editor(
+        names_base, key=state.NAMES_EDITOR, hide_index=True, width="stretch", num_rows="fixed", disabled=["kind", "in_file"],
+        column_config={"kind": st.column_config.TextColumn("What", width="small"),
+                       "in_file": st.column_config.TextColumn("Name in the file", width="medium"),
+                       "shown": st.column_config.TextColumn("Name shown", width="large", max_chars=display_names.MAX_NAME,
+                                                            help="Empty = the name in the file")})
+    try:
+        new_names = display_names.validate_display_names(display_names.names_from_table(names_edited), s)
+        names_problem = None
+    except SurveyError as exc:
+        new_names, names_problem = None, str(exc)
+    if names_problem:
+        st.error(names_problem, icon=":material/error:")
+    if st.button("Use these names", key="data_apply_names", icon=":material/edit:", disabled=names_problem is not None):
+        old_stage = dict(names_now.stages)
+        renamed_stages = {old_stage.get(o, o): dict(new_names.stages).get(o, o) for o in s.info.stages}
+        loaders.set_user_names(source_id, new_names)
+        plans = sharing.current_plans(v)
+        if plans is not None:  # the plans follow their stages' new names
+            sharing.set_plans(display_names.rename_in_plans(plans, renamed_stages))
+            state.next_version(state.PLANS_VERSION)
+        ss.pop(state.NAMES_EDITOR, None)
+        st.rerun()
 
 # ---------------------------------------------------------------- stage mapping review
 if str(ss.get(state.SOURCE_ID) or "").startswith("saved:"):
@@ -74,11 +203,24 @@ if info.format != "long":
         sig = None
     reused = ss.get(state.MAPPING_REUSED) or {}
     if reused.get("signature") == sig and reused.get("stage_map") == over.get("stage_map"):
-        st.info(f"Mapping reused from {widgets.fmt_timestamp(reused.get('saved_at'))}: the stages below were confirmed for a file "
-                "with the same questions. Change them and apply, or reset the import choices to map from scratch.")
+        st.info(f"Reused mapping from {widgets.fmt_timestamp(reused.get('saved_at'))}: you confirmed these stages for a file "
+                "with the same questions. Change them and apply, or undo.", icon=":material/history:")
+        u1, u2, _ = st.columns([1, 1, 2])
+        if u1.button("Undo: use the importer's guesses", key="mapping_undo", icon=":material/undo:",
+                     help="This file is read without the reused mapping for the rest of this session."):
+            loaders.undo_reused_mapping()
+            st.rerun()
+        if u2.button("Undo and forget it", key="mapping_forget", icon=":material/delete:",
+                     help="Also delete the saved mapping, so it is not offered again for files with these questions."):
+            loaders.undo_reused_mapping(forget_owner=identity.memory_owner())
+            st.rerun()
+    unusable = ss.get(state.MAPPING_UNUSABLE)
+    if unusable and unusable[0] == sig:
+        st.warning("A mapping you saved for a file with the same questions was not used, because this file does not "
+                   f"import with it: {unusable[1]}", icon=":material/warning:")
     saved_now = ss.get(state.MAPPING_SAVED)
     if saved_now and saved_now[0] == sig and over.get("stage_map"):
-        st.success(f"Mapping applied and saved ({widgets.fmt_timestamp(saved_now[1])}); it will be reused for files with the same questions.")
+        st.success(f"Mapping applied and saved ({widgets.fmt_timestamp(saved_now[1])}); it will be reused for your files with the same questions.")
     review = tables.mapping_review(info)
     if len(review) == 0:
         st.caption("No question column to map.")
@@ -97,29 +239,47 @@ if info.format != "long":
                 "stage", help=f"The stage name (free text), or {tables.NOT_A_STAGE!r} / empty for a column that is no stage.")
             st.caption("Each question column and the stage it becomes (no cycle chosen: type a stage name, or “not a stage”), "
                        "then apply. Stages follow the table order.")
+        # the importer's confidence as text: an empty cell for a column it did not guess (never "None")
+        review = review.assign(confidence=review["confidence"].map(lambda c: "" if c != c else f"{c:.0%}").astype("str"))
         edited = st.data_editor(
-            review, key=state.MAPPING_EDITOR, hide_index=True, width="stretch", num_rows="fixed",
+            review, key=state.MAPPING_EDITOR, hide_index=True, width="stretch", num_rows="fixed", placeholder="",
             disabled=["column", "question", "method", "confidence", "role"],
             column_config={
                 "stage": stage_col,
                 "question": st.column_config.TextColumn("question", width="large"),
                 "method": st.column_config.TextColumn("method", help="How the importer proposed the stage: exact, alias, "
                                                       "fuzzy (with its confidence), your mapping, or from the file."),
-                "confidence": st.column_config.NumberColumn("confidence", format="percent"),
+                "confidence": st.column_config.TextColumn("confidence"),
                 "role": st.column_config.TextColumn("role", help="What the importer made of the column."),
             },
         )
-        if st.button("Apply mapping", key="data_apply_mapping", type="primary",
-                     help="Read the file again with these stages and remember the mapping for files with the same questions."):
-            over["stage_map"] = tables.stage_map_from_review(edited)
-            state.set_overrides(over)
-            ss.pop(state.MAPPING_EDITOR, None)
-            if sig:
-                try:
-                    loaders.save_mapping(s, sig, over["stage_map"], over.get("label_map") or ())
-                except (SurveyError, OSError) as exc:
-                    st.warning(f"The mapping was applied but could not be saved: {exc}")
-            st.rerun()
+        try:
+            stage_map = tables.validate_stage_mapping(edited, s.cycle.stage_names if s.cycle is not None else None)
+            problem = None
+        except SurveyError as exc:
+            stage_map, problem = None, str(exc)
+        if problem:
+            st.error(problem, icon=":material/error:")
+        if st.button("Apply mapping", key="data_apply_mapping", type="primary", disabled=problem is not None,
+                     help="Read the file again with these stages and remember the mapping for your files with the same questions."):
+            trial = {**over, "stage_map": stage_map}
+            new_survey, error = loaders.import_with(v.key[0], v.file_name, v.key[1], trial)
+            if error is not None:  # never apply or store a mapping the file does not import with
+                ss[state.MAPPING_ERROR] = (sig, error, stage_map)
+            else:
+                ss.pop(state.MAPPING_ERROR, None)
+                state.set_overrides(trial)
+                ss.pop(state.MAPPING_EDITOR, None)
+                if sig:
+                    try:
+                        loaders.save_mapping(new_survey, sig, stage_map, trial.get("label_map") or (), identity.memory_owner())
+                    except (SurveyError, OSError) as exc:
+                        st.warning(f"The mapping was applied but could not be saved: {exc}")
+                st.rerun()
+        failed = ss.get(state.MAPPING_ERROR)
+        if failed and failed[0] == sig and failed[2] == stage_map:  # until the grid changes
+            st.error(f"This mapping was not applied or saved, because the file does not import with it: {failed[1]}",
+                     icon=":material/error:")
 
 # ---------------------------------------------------------------- unknown answer labels
 unknown = tables.unknown_labels(info)
@@ -127,8 +287,8 @@ mapped_labels = dict(over.get("label_map") or ())
 if len(unknown) or mapped_labels:
     st.subheader("Unknown answer labels")
 if len(unknown):
-    st.caption("Answers the importer did not recognise; the rows holding them in a stage column are rejected. "
-               "Map each to a score or to N/A (no answer) and read the file again.")
+    st.caption("Answers the importer did not recognise; in a stage column they are invalid answers (the rest of their "
+               "rows counts). Map each to a score or to N/A (no answer) and read the file again.")
     choices = [tables.UNMAPPED, tables.NA_CHOICE, *[str(x) for x in s.scale.values]]
     with st.form("data_labels"):
         for label, count, cols in unknown.itertuples(index=False):
@@ -145,32 +305,3 @@ if len(unknown):
 if mapped_labels:
     st.caption("Your label mapping: " + "; ".join(
         f"{widgets.md_escape(repr(k))} → {'N/A' if v is None else f'{v:g}'}" for k, v in mapped_labels.items()))
-
-st.subheader("Your choices")
-st.caption("Confirm or change what the importer guessed; the file is read again with these choices.")
-over = state.overrides()
-stage_options, stage_default = tables.stage_choices(info, over)
-out_options = tables.outcome_choices(info)
-out_default = over.get("outcome") or tables.GUESS
-scales = list(tables.SCALE_CHOICES)
-with st.form("import_choices"):
-    stages_pick = st.multiselect("Stages (in cycle order)", stage_options, default=stage_default, key=state.DATA_STAGES)
-    na_text = st.text_input("N/A codes (comma-separated)", value=", ".join(over.get("na_values") or info.na_values),
-                            key=state.DATA_NA, help="Answers counted as no answer, e.g. 0, 6, N/A, Blank")
-    col1, col2, col3 = st.columns(3)
-    scale_pick = col1.selectbox("Scale", scales, index=scales.index(over["scale"]) if over.get("scale") in scales else 0,
-                                key=state.DATA_SCALE)
-    outcome_pick = col2.selectbox("Outcome column", out_options,
-                                  index=out_options.index(out_default) if out_default in out_options else 0, key=state.DATA_OUTCOME)
-    positive = col3.text_input("Positive label (binary outcome)", value=over.get("positive") or "", key=state.DATA_POSITIVE)
-    submitted = st.form_submit_button("Read the file again with these choices", type="primary")
-if submitted:
-    state.set_overrides(tables.overrides_from_choices(
-        over, stages=stages_pick, stage_default=stage_default, na_text=na_text, scale=scale_pick, outcome=outcome_pick,
-        positive=positive))
-    ss.pop(state.OUTCOME, None)
-    st.rerun()
-if over and st.button("Reset to the importer's guesses", key="reset_overrides"):
-    loaders.reset_overrides()
-    ss.pop(state.OUTCOME, None)
-    st.rerun()

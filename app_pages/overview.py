@@ -1,9 +1,10 @@
-"""Overview: headline cards, the journey chart and the critical moments in one sentence each."""
+"""Overview: headline cards, what to fix first, the critical moments by impact, and the journey chart."""
 
 import streamlit as st
 
-from app_support import loaders, sharing, state, tables, widgets
+from app_support import loaders, presenting, sharing, state, tables, widgets
 from cycle_analytics import figures
+from cycle_analytics.outputs import summary
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
@@ -34,6 +35,31 @@ else:
 n_crit = len(a.critical_moments)
 c4.metric("Critical moments", f"{n_crit}", help="stages where a bad experience measurably spoils the outcome", border=True, height="stretch")
 
+st.subheader("Fix first")
+first = summary.fix_first(a.priorities, a.moments, v.outcome) if len(a.priorities) else None
+if first is None or len(first) == 0:
+    st.info("No stage can be ranked in this selection (no stage has answers together with an outcome).")
+else:
+    for row in first.itertuples(index=False):
+        st.markdown(f"**{row.rank}. {widgets.md_escape(row.stage)}** — {widgets.md_escape(row.sentence)}")
+    st.caption("The three highest priorities of the Priorities page: how much each stage moves the outcome, weighted by "
+               "how far it is below its target.")
+
+st.subheader("Critical moments, largest impact first")
+crit = summary.moments_by_impact(a.moments) if len(a.moments) else a.critical_moments
+if len(crit):
+    for sentence in crit["evidence"].astype(str):
+        st.text("• " + sentence)
+    st.caption("Impact: the drop after a bad experience times the share of customers who had one, i.e. how much the "
+               "stage's bad experiences lower the average outcome.")
+else:
+    st.info("No stage is a critical moment in this selection: no bad experience measurably spoils the outcome "
+            "(see the Critical moments page for every stage's verdict).")
+pains = a.pain_points
+if len(pains):
+    st.caption("Pain points (often rated badly, but no measurable effect on the outcome): "
+               + ", ".join(widgets.md_escape(x) for x in pains["stage"].astype(str)))
+
 st.subheader("The journey")
 if len(a.scores) == 0:
     st.info("No stage has any answer in the current selection.")
@@ -49,18 +75,6 @@ else:
     if clicked:
         widgets.open_stage(clicked)
 
-st.subheader("Critical moments")
-crit = a.critical_moments
-if len(crit):
-    for sentence in crit["evidence"].astype(str):
-        st.text("• " + sentence)
-else:
-    st.info("No stage is a critical moment in this selection: no bad experience measurably spoils the outcome "
-            "(see the Critical moments page for every stage's verdict).")
-pains = a.pain_points
-if len(pains):
-    st.caption("Pain points (often rated badly, but no measurable effect on the outcome): "
-               + ", ".join(widgets.md_escape(x) for x in pains["stage"].astype(str)))
 for note in getattr(a, "notes", ()) or ():
     st.caption(widgets.md_escape(note))
 
@@ -75,8 +89,9 @@ if ss.get(state.EXPORT_READY) != export_key:
         st.rerun()
 else:
     title = f"Service cycle report: {v.source_label.split(': ', 1)[-1]}" if v.source_label else "Service cycle report"
-    html_bytes = sharing.report_html(v.key, export_key[1], title, s, a, plans)
-    xlsx_bytes = sharing.report_xlsx(v.key, export_key[1], s, a, plans)
+    language = loaders.comment_language_code(ss.get(state.COMMENT_LANGUAGE))  # chosen on Stage detail
+    html_bytes = sharing.report_html(v.key, export_key[1], title, s, a, plans, comment_language=language)
+    xlsx_bytes = sharing.report_xlsx(v.key, export_key[1], s, a, plans, comment_language=language)
     e1, e2 = st.columns(2)
     e1.download_button("Download the HTML report", data=html_bytes, file_name="service_cycle_report.html",
                        mime="text/html", key="report_html", on_click="ignore", icon=":material/download:")
@@ -84,3 +99,13 @@ else:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="report_xlsx",
                        on_click="ignore", icon=":material/download:")
     st.caption("Both reflect the current filters, outcome and action plans.")
+
+st.subheader("Present")
+st.caption("Slides and a PDF for a meeting: the survey and its filters, what to fix first, the critical moments with "
+           "their sentences, every chart as a picture, the priorities and the action plans. Built when you click "
+           "(a few seconds: the charts are drawn as pictures).")
+p1, p2 = st.columns(2)
+p1.download_button("Download slides (PowerPoint)", data=presenting.deck_builder(v, plans), file_name="service_cycle_review.pptx",
+                   mime=presenting.PPTX_MIME, key="report_pptx", on_click="ignore", icon=":material/slideshow:")
+p2.download_button("Download as PDF", data=presenting.pdf_builder(v, plans), file_name="service_cycle_review.pdf",
+                   mime="application/pdf", key="report_pdf", on_click="ignore", icon=":material/picture_as_pdf:")

@@ -4,8 +4,9 @@ import streamlit as st
 
 from app_support import sharing, state, tables, widgets
 from cycle_analytics import figures
+from cycle_analytics.outputs import summary
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.outputs.plans import STATUSES, plans_from_priorities, validate_plans
+from cycle_analytics.outputs.plans import STATUSES, date_hint, plans_from_priorities, validate_plans
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
@@ -14,13 +15,16 @@ ss = st.session_state
 
 st.title("Which stage to fix first")
 widgets.outcome_note(v)
-method = "Spearman correlation with the outcome" if cfg.importance_method == "spearman" else "relative weights (Johnson)"
+method = ("Spearman correlation with the outcome" if cfg.importance_method == "spearman"
+          else "relative weights (Johnson), signed by the stage's effect with the other stages held fixed")
 st.caption(
-    f"Importance: {method}. Performance: mean score on 0–100. Priority = importance (rescaled 0–1) × gap to the target. "
-    f"Stability: share of {cfg.n_boot} bootstrap resamples (seed {cfg.seed}) in which the stage stays in the top three. "
-    "Quadrants compare each stage with the stages' averages; the rank weighs importance by the distance to the target, "
-    "so a stage far below its target can rank high outside 'Concentrate here'. Importance that is not significant "
-    f"(p ≥ {cfg.alpha}) counts as none."
+    "The rank weighs how much a stage moves the outcome by how far it is below its target: rank 1 = fix first. "
+    "The chart's quadrants compare each stage with the average stage, so a stage far below its own target can rank "
+    "high outside 'Concentrate here'; the list says why.",
+    help=f"Importance: {method}; not significant (p ≥ {cfg.alpha} after correction across stages) counts as none. "
+    "A stage with a priority score of 0 needs no action and has no rank. Performance: mean score on 0–100. "
+    "Priority score = importance (rescaled 0–1) × gap to the target. Stability: share of "
+    f"{cfg.n_boot} bootstrap resamples (seed {cfg.seed}) in which the stage stays in the top three.",
 )
 
 pr = a.priorities
@@ -39,15 +43,13 @@ if clicked:
     widgets.open_stage(clicked)
 
 st.subheader("Ranked list")
-shown = tables.pick_columns(pr, ("rank", "stage", "level", "quadrant", "importance", "performance", "gap", "priority_score",
-                                 "stability_top3"))
-widgets.table(shown, key="priority_table", column_config={
-    "stability_top3": st.column_config.ProgressColumn("stability (top 3)", min_value=0.0, max_value=1.0, format="percent"),
-    "importance": st.column_config.NumberColumn(format="%.2f"),
-    "performance": st.column_config.NumberColumn(format="%.0f"),
-    "gap": st.column_config.NumberColumn(format="%.0f"),
-    "priority_score": st.column_config.NumberColumn(format="%.2f"),
-})
+for sentence in summary.rank_outside_quadrant(pr, v.outcome):
+    st.caption(widgets.md_escape(sentence))
+ranked = pr.sort_values("rank", kind="stable").assign(advice=summary.priority_advice(pr, a.moments, v.outcome))
+# Six columns fit the page without cutting one off; importance and stability are in the chart's hover and the CSV.
+ranked_columns = ["rank", "stage", "advice", "performance", "gap", "priority_score"]
+widgets.plain_table(ranked, ranked_columns, key="priority_table", outcome=summary.outcome_words(v.outcome),
+                    widths=tables.fitted_widths(ranked, ranked_columns))
 # ---- action plans
 st.subheader("Action plans")
 st.caption("For each stage to improve: what is needed (requirement), the action, who owns it, by when, and its status. "
@@ -57,22 +59,29 @@ stages = [str(x) for x in v.survey.stages]
 plans = sharing.current_plans(v)
 if plans is None:
     plans = plans_from_priorities(pr, stages)
-editor_key = state.PLANS_EDITOR_PREFIX + str(ss.get(state.PLANS_VERSION, 0))
+date_order = tables.date_order_for_locale(st.context.locale)
+version = ss.get(state.PLANS_VERSION, 0)
+editor_key = state.PLANS_EDITOR_PREFIX + str(version)
+if (ss.get(state.PLANS_BASE) or (None,))[0] != version or editor_key not in ss:
+    # A new editor (new plans, or back on this page) starts from the plans as they are now; while it
+    # is shown its base stays the same, so its edits accumulate in its state.
+    ss[state.PLANS_BASE] = (version, tables.plans_for_editor(plans))
 edited = st.data_editor(
-    tables.plans_for_editor(plans), key=editor_key, num_rows="dynamic", hide_index=True, width="stretch",
+    ss[state.PLANS_BASE][1], key=editor_key, num_rows="dynamic", hide_index=True, placeholder="",
+    width="stretch",
     column_config={
-        "stage": st.column_config.SelectboxColumn("stage", options=stages, required=True),
-        "requirement": st.column_config.TextColumn("requirement", help="what is needed to improve the stage"),
-        "action": st.column_config.TextColumn("action", help="the action plan"),
-        "owner": st.column_config.TextColumn("owner"),
-        "due_date": st.column_config.DateColumn("due date", format="YYYY-MM-DD"),
-        "status": st.column_config.SelectboxColumn("status", options=list(STATUSES), required=True, default="planned"),
+        "stage": st.column_config.SelectboxColumn("Stage", options=stages, required=True, width="medium"),
+        "requirement": st.column_config.TextColumn("What is needed", help="What is needed to improve the stage (the requirement)"),
+        "action": st.column_config.TextColumn("Action", help="The action plan"),
+        "owner": st.column_config.TextColumn("Owner", help="Who is responsible"),
+        "due_date": st.column_config.TextColumn("Due date", help=f"Type the date as {date_hint(date_order)}"),
+        "status": st.column_config.SelectboxColumn("Status", options=list(STATUSES), required=True, default="planned"),
     },
 )
 
 
-def _apply(new) -> None:
-    """Keep the new plans (and write them to the saved survey); the editor restarts from them."""
+def _replace(new) -> None:
+    """Replace the plans (a CSV import): keep them, and start a new editor from them."""
     message = sharing.set_plans(new)
     state.next_version(state.PLANS_VERSION)
     if message:
@@ -81,14 +90,17 @@ def _apply(new) -> None:
 
 current = plans
 try:
-    current = validate_plans(edited, stages)
+    current = validate_plans(edited, stages, date_order=date_order)
 except SurveyError as exc:
     st.error(str(exc))
 else:
     stored = sharing.current_plans(v)
     reference = stored if stored is not None else validate_plans(plans, stages)
     if not current.equals(reference):
-        _apply(current)
+        # The editor keeps its key and base table: the edit stays in its state, and the next edit adds to it.
+        message = sharing.set_plans(current)
+        if message:
+            st.toast(message)
 c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
 with c1:
     widgets.download_button(current, "action_plans.csv", key="plans_csv",
@@ -102,8 +114,8 @@ if plan_file is not None and ss.get(state.PLANS_UPLOAD_SEEN) != plan_file.file_i
         st.error(str(exc))
     else:
         ss[state.PLANS_UPLOAD_SEEN] = plan_file.file_id
-        _apply(new_plans)
+        _replace(new_plans)
         st.rerun()
 
 with st.expander("Analysis settings"):
-    st.json({k: getattr(cfg, k) for k in cfg.__dataclass_fields__})
+    widgets.plain_table(summary.settings_in_words(cfg), ["setting", "value"], key="analysis_settings", labels={"value": "Value"})

@@ -27,17 +27,17 @@ if len(part) == 0:
     st.stop()
 widgets.chart(figures.segment_heatmap_figure(part, min_n=cfg.min_n), part,
               f"Score (0–100) of each stage for each {widgets.md_escape(seg)} value; ▼ marks a value significantly below the rest "
-              f"of the customers, ▲ significantly above ({cfg.correction} corrected); grey cells have fewer than {cfg.min_n} responses.",
+              f"of the customers, ▲ significantly above ({'Holm' if cfg.correction == 'holm' else 'Benjamini–Hochberg'} corrected); grey cells have fewer than {cfg.min_n} responses.",
               key="segment_heatmap", file_name="segments.csv")
 
 st.subheader("Weak segments")
 flagged = tables.rows_where(seg_table, "flag", "below")
 if len(flagged):
-    widgets.table(tables.pick_columns(flagged, ("segment", "value", "stage", "n", "mean", "rest_mean", "diff_vs_rest", "p_adjusted")),
-                  key="flagged_segments")
+    weak_columns = ["segment", "value", "stage", "n", "mean", "rest_mean", "diff_vs_rest", "p_adjusted"]
+    widgets.plain_table(flagged, weak_columns, key="flagged_segments", widths=tables.fitted_widths(flagged, weak_columns))
     widgets.download_button(flagged, "weak_segments.csv", key="weak_segments_csv")
 else:
     st.info("No segment value scores significantly below the rest on any stage.")
 if len(a.segment_tests):
     with st.expander("Kruskal–Wallis tests per stage"):
-        widgets.table(a.segment_tests, key="segment_tests")
+        widgets.plain_table(a.segment_tests, ["segment", "stage", "n_groups", "statistic", "p_value"], key="segment_tests")

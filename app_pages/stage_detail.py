@@ -1,9 +1,12 @@
-"""Stage detail: one stage's answers (diverging bar), by segment, over time, and bad-experience comments."""
+"""Stage detail: one stage's answers (diverging bar), by segment, over time, the themes of the comments
+(this stage's or the whole survey's) and the bad-experience comments."""
 
 import streamlit as st
 
 from app_support import loaders, state, tables, widgets
 from cycle_analytics import figures
+from cycle_analytics.text import messages as TM
+from cycle_analytics.text.language import LANGUAGE_NAMES, LANGUAGES
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
@@ -68,17 +71,57 @@ else:
 st.subheader("Over time")
 tr = tables.rows_where(a.trends, "stage", stage)
 if len(tr):
-    widgets.chart(figures.trend_figure(tr), tr, "Mean score of this stage per period with its 95% interval; hollow points are small samples.",
+    widgets.chart(figures.trend_figure(tr, scale=s.scale), tr, "Mean score of this stage per period with its 95% interval; hollow points are small samples.",
                   key="stage_trend", file_name="stage_trend.csv")
 else:
     st.info("No trend: the survey has no dates, or all answers fall in one period.")
 
+st.subheader(TM.THEMES_HEADING)
+# Themes are found once in all the survey's comments; the radio shows this stage's or all of them.
+t1, t2 = st.columns(2)
+scope = t1.radio(TM.THEMES_SCOPE_LABEL, ["stage", "survey"], key=state.THEMES_SCOPE, horizontal=True,
+                 format_func=lambda x: stage if x == "stage" else TM.WHOLE_SURVEY)
+if ss.get(state.COMMENT_LANGUAGE_SELECT) is None:  # the selectbox's state is dropped on other pages
+    ss[state.COMMENT_LANGUAGE_SELECT] = ss.get(state.COMMENT_LANGUAGE, "auto")
+
+
+def _pick_language():
+    ss[state.COMMENT_LANGUAGE] = ss[state.COMMENT_LANGUAGE_SELECT]
+
+
+t2.selectbox(TM.LANGUAGE_LABEL, ["auto", *LANGUAGES], key=state.COMMENT_LANGUAGE_SELECT, on_change=_pick_language,
+             format_func=lambda c: TM.LANGUAGE_AUTOMATIC if c == "auto" else LANGUAGE_NAMES[c])
+tv = loaders.theme_view(v.key, stage if scope == "stage" else None, loaders.comment_language_code(ss.get(state.COMMENT_LANGUAGE)),
+                        a.settings.correction, a.settings.min_n, s, a.outcome)
+st.caption(widgets.md_escape(TM.LANGUAGE_CAPTION.format(reason=tv.language.reason)))
+if len(tv.table):
+    theme_cols = ["rank", "label", "key_words", "n_comments", "share_pct", "mean_rating", "mean_sentiment", "penalty",
+                  "penalty_ci_low", "penalty_ci_high", "p_adjusted", "n_with", "small_sample", "example_1", "example_2", "example_3"]
+    shown = tv.table[theme_cols].rename(columns=TM.THEME_HEADERS)
+    widgets.table(shown, key="themes_table", column_config={
+        TM.THEME_HEADERS["p_adjusted"]: st.column_config.NumberColumn(format="%.4f"),
+        TM.THEME_HEADERS["share_pct"]: st.column_config.NumberColumn(format="%.1f")})
+    st.caption(TM.THEMES_TABLE_CAPTION)
+    widgets.download_button(tv.table, "comment_themes.csv", key="themes_csv")
+st.caption(widgets.md_escape(tv.notes[0]))  # which comments these are
+with st.expander(TM.THEMES_METHOD_EXPANDER):
+    for note in (*tv.notes[1:], tv.sentiment_note):
+        st.caption(widgets.md_escape(note))
+if len(tv.comments):
+    with st.expander(TM.THEME_COMMENTS_CAPTION):
+        widgets.table(tv.comments, key="theme_comments")
+        widgets.download_button(tv.comments, "theme_comments.csv", key="theme_comments_csv")
+
 st.subheader("Comments from respondents who rated this stage badly")
 com = loaders.bad_comments(v.key, stage, s)
-if "comment" not in s.responses.columns:
+comment_column = loaders.stage_comment_column(s, stage)
+if comment_column is None:
     st.info("The survey has no comment column.")
 elif len(com) == 0:
     st.info("No respondent who rated this stage badly left a comment.")
 else:
-    widgets.table(com, key="bad_comments")
+    own = next((c for c in s.info.comment_columns if c.column == comment_column and c.stage == stage), None)
+    if own is not None:
+        st.caption("From the survey's own question on this stage: " + widgets.md_escape(own.question or own.column))
+    widgets.plain_table(com, ["response_id", "score", "comment"], key="bad_comments")
     widgets.download_button(com, "bad_comments.csv", key="bad_comments_csv")

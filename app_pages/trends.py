@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import widgets
+from app_support import tables, widgets
 from cycle_analytics import figures
 
 v = widgets.require_view()
@@ -19,14 +19,16 @@ if len(tr) == 0:
             "in the current selection.")
     st.stop()
 
-widgets.chart(figures.trend_figure(tr), tr,
+widgets.chart(figures.trend_figure(tr, scale=s.scale), tr,
               "Each line is a stage: mean score per period with a 95% interval; hollow points are small samples.",
               key="trend_chart", file_name="trends.csv")
 
 st.subheader("Last period against the previous one")
 ch = a.trend_change
 if len(ch):
-    widgets.table(ch, key="trend_change")
+    change_columns = ["stage", "period_label_previous", "mean_previous", "period_label_last", "mean_last", "change",
+                      "p_adjusted", "p_value", "u_statistic"]  # answers per period: in the chart's hover and the CSV
+    widgets.plain_table(ch, change_columns, key="trend_change", widths=tables.fitted_widths(ch, change_columns))
     widgets.download_button(ch, "trend_change.csv", key="trend_change_csv")
 else:
     st.info("There is only one period, so there is no change to report.")

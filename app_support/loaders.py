@@ -1,29 +1,41 @@
 """Thin cached loaders between the pages and ``cycle_analytics``.
 
 Cache keys are primitives only (file digest, option tuples, filter tuples); the heavy objects are
-passed as leading-underscore arguments, which Streamlit does not hash:
+passed as leading-underscore arguments, which Streamlit does not hash. An upload's digest
+(:func:`upload_digest`) covers its bytes *and its name*, so nothing cached for one user's file
+(its name, a report naming it) is ever served to another user who uploads the same bytes under
+another name; the options tuple covers every import choice.
 
-* :func:`import_cached` - ``import_survey`` keyed by the file's SHA-256 digest + import options.
-  ``st.cache_resource`` (no copy on a hit: a 1M-rating survey is not unpickled on every rerun;
-  surveys are immutable by convention, nothing mutates them). A ``SurveyError`` is cached too, as
-  its sentence, so a bad file is not re-parsed on every rerun.
-* :func:`load_survey` - :func:`import_cached`, plus the automatic reuse of a stage mapping saved
-  for an upload with the same questions (:func:`mapping_store`, ``$CYCLE_ANALYTICS_DATA_DIR/mappings``).
-* :func:`filtered_survey` - ``filter_survey`` keyed by digest + options + filters.
+* :func:`import_cached` - ``import_survey`` keyed by digest + file name + import options, in the
+  server's byte-budgeted :func:`app_support.survey_cache.shared_cache` (shared by the sessions
+  uploading the same file, no copy on a hit, released when idle). Uploads are parsed in a worker
+  process with memory and time limits (:func:`cycle_analytics.ingest.sandbox.import_isolated`); the
+  bundled samples in this process. A ``SurveyError`` is cached too, as its sentence, so a bad file is
+  not re-parsed on every rerun. The upload size limit is Streamlit's ``server.maxUploadSize``
+  (:func:`upload_limit_bytes`), so the uploader and the importer refuse the same files.
+* :func:`load_survey` - :func:`import_cached`, plus the automatic reuse of a stage mapping the same
+  owner saved for an upload with the same questions (:func:`mapping_store`,
+  ``$CYCLE_ANALYTICS_DATA_DIR/mappings/owner-<hash>``), only when the file imports with it.
+* :func:`import_with` - a trial import with changed Data-page options (before a mapping is applied).
+* :func:`filtered_survey` - ``filter_survey`` keyed by digest + options + filters (same shared cache).
 * :func:`run_analysis` - ``analyze`` keyed by digest + options + filters + outcome + settings
   (``st.cache_data``: the result is small tables).
 * :func:`headline` / :func:`headline_figures`, :func:`bad_comments`, :func:`stage_distribution_by` -
   cached wrappers of ``cycle_analytics.stats.headline``.
+* :func:`survey_themes`, :func:`theme_view` - the comment themes (``cycle_analytics.text.views``).
 
 Import options (``state.OVERRIDES``) understood by :func:`options_key` / :func:`build_options`:
-``stages``, ``outcome``, ``positive``, ``na_values``, ``scale``, ``sheet``, ``stage_map``
+``stages``, ``outcome``, ``positive``, ``na_values``, ``scale``, ``sheet``, ``segments`` (a tuple; empty =
+none), ``date`` (a column; ``""`` = none), ``infer_na_codes`` (``False`` once the manager set the N/A codes), ``stage_map``
 (``((column, stage or None), ...)``) and ``label_map`` (``((label, score or None), ...)``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -33,15 +45,20 @@ from cycle_analytics.cycles import list_templates, load_cycle, parse_cycle
 from cycle_analytics.dataset import ImportOptions, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.ingest.sandbox import import_isolated
 from cycle_analytics.ingest.mapping import MappingStore, mapping_signature
+from cycle_analytics.outputs.display_names import DisplayNames, rename_survey, suggested_names, validate_display_names
 from cycle_analytics.scales import parse_scale
 from cycle_analytics.stats import headline as headline_stats
 from cycle_analytics.stats.analysis import AnalysisSettings, analyze, outcome_spec
 from cycle_analytics.stats.filters import filter_survey
+from cycle_analytics.text import views as text_views
 from cycle_analytics.storage import data_dir
 
-from . import state
+from . import state, tables
+from .survey_cache import note_session, shared_cache
 
+LOG = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
 
@@ -72,11 +89,13 @@ def sample_bytes(name: str) -> tuple[str, bytes]:
 def upload_digest(uploaded) -> tuple[str, bytes]:
     """``(digest, bytes)`` of an ``UploadedFile``; hashed once per upload (cached in session state)."""
     data = uploaded.getvalue()
+    note_session()  # this session holds an upload: release it once the session is closed
     file_id = getattr(uploaded, "file_id", None) or uploaded.name
     cached = st.session_state.get(state.UPLOAD_DIGEST)
     if cached and cached[0] == file_id:
         return cached[1], data
-    digest = "upload:" + hashlib.sha256(data).hexdigest()
+    # the name is part of the identity: caches and reports never mix two users' file names
+    digest = "upload:" + hashlib.sha256(data).hexdigest() + ":" + hashlib.sha256(uploaded.name.encode("utf-8")).hexdigest()[:16]
     st.session_state[state.UPLOAD_DIGEST] = (file_id, digest)
     return digest, data
 
@@ -107,6 +126,9 @@ def options_key(cycle: str | tuple | None, overrides: dict) -> tuple:
         ("sheet", o.get("sheet") or None),
         ("stage_map", tuple((str(c), None if st_ is None else str(st_)) for c, st_ in o["stage_map"]) if o.get("stage_map") else None),
         ("label_map", tuple((str(k), None if v is None else float(v)) for k, v in o["label_map"]) if o.get("label_map") else None),
+        ("segments", tuple(o["segments"]) if o.get("segments") is not None else None),
+        ("date", o.get("date")),
+        ("infer_na_codes", bool(o.get("infer_na_codes", True))),
     )
 
 
@@ -128,6 +150,9 @@ def build_options(opts: tuple) -> ImportOptions:
         scale=parse_scale(o["scale"]) if o.get("scale") else None,
         stage_map=tuple(o.get("stage_map") or ()),
         label_map=tuple(o.get("label_map") or ()),
+        segments=o.get("segments"),
+        date=o.get("date"),
+        infer_na_codes=o.get("infer_na_codes", True),
     )
 
 
@@ -142,30 +167,62 @@ def saved_import_options(options) -> ImportOptions | None:
         return None
 
 
-@st.cache_resource(show_spinner="Reading the survey…", max_entries=6)
-def import_cached(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple[Survey | None, str | None]:
-    """``(survey, None)`` or ``(None, error sentence)``: ``import_survey`` on the file's bytes."""
+def upload_limit_bytes() -> int:
+    """The upload size limit: Streamlit's ``server.maxUploadSize`` (MB of 1024 x 1024 bytes), the one
+    setting both the uploader and the importer (``ImportOptions.max_bytes``) honour."""
     try:
-        return import_survey(_data, build_options(opts), file_name=file_name), None
-    except SurveyError as exc:
-        return None, str(exc)
+        mb = float(st.get_option("server.maxUploadSize"))
+    except Exception:  # noqa: BLE001 - outside a Streamlit runtime: Streamlit's default
+        mb = 200.0
+    return int(mb * 1024 * 1024)
 
 
-def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple[Survey | None, str | None]:
+class _Refused:
+    """An import's refusal sentence, cached like a survey (small, weakly referenceable)."""
+
+    __slots__ = ("message", "__weakref__")
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def import_cached(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple[Survey | None, str | None]:
+    """``(survey, None)`` or ``(None, error sentence)``: the file's bytes imported (cached, see the
+    module docstring; an upload in a worker process with memory and time limits)."""
+    def compute() -> Survey | _Refused:
+        try:
+            options = dataclasses.replace(build_options(opts), max_bytes=upload_limit_bytes())
+            with st.spinner("Reading the survey…"):
+                if digest.startswith("sample:"):  # bundled with the app: trusted, read in this process
+                    return import_survey(_data, options, file_name=file_name)
+                return import_isolated(_data, options, file_name=file_name)
+        except SurveyError as exc:
+            LOG.info("import of %r refused: %s", file_name, exc)
+            return _Refused(str(exc))
+
+    result = shared_cache().get(("import", digest, file_name, opts), compute)
+    return (None, result.message) if isinstance(result, _Refused) else (result, None)
+
+
+def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes,
+                owner: str | None = None) -> tuple[Survey | None, str | None]:
     """``(survey, None)`` or ``(None, error sentence)`` (:func:`import_cached`), reusing a saved mapping.
 
-    When an uploaded file's options carry no stage mapping and a mapping confirmed earlier for a
-    file with the same questions (and the same cycle) is saved in :func:`mapping_store`, it is put
-    into the import options (``stage_map``, and its ``label_map``) and the script reruns, so every
-    cache key downstream includes it. ``state.MAPPING_REUSED`` records it for the Data page.
+    When an uploaded file's options carry no stage mapping and ``owner`` (``app_support.identity``)
+    confirmed a mapping earlier for a file with the same questions (and the same cycle), and the
+    file imports with it, it is put into the import options (``stage_map``, and its ``label_map``)
+    and the script reruns, so every cache key downstream includes it. ``state.MAPPING_REUSED``
+    records it for the Data page; a saved mapping the file does not import with is not applied
+    (``state.MAPPING_UNUSABLE`` says why).
     """
     survey, error = import_cached(digest, file_name, opts, _data)
-    if survey is None or not digest.startswith("upload:") or dict(opts).get("stage_map") or survey.info.format == "long":
+    if owner is None or survey is None or not digest.startswith("upload:") or dict(opts).get("stage_map") \
+            or survey.info.format == "long":
         return survey, error
     ss = st.session_state
     try:
         sig = survey_signature(survey)
-        record = mapping_store().load(sig) if sig else None
+        record = mapping_store(owner).load(sig) if sig else None
     except SurveyError:
         return survey, error
     if record is None or sig in (ss.get(state.MAPPING_SKIP) or ()):
@@ -181,19 +238,56 @@ def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes) -> tuple
     labels = tuple(record.get("labels", {}).items())
     if labels and not over.get("label_map"):
         over["label_map"] = labels
+    _, trial_error = import_cached(digest, file_name, options_key(dict(opts).get("cycle"), over), _data)
+    if trial_error is not None:  # never apply a memory the file does not import with
+        ss[state.MAPPING_UNUSABLE] = (sig, trial_error)
+        ss[state.MAPPING_SKIP] = set(ss.get(state.MAPPING_SKIP) or ()) | {sig}
+        return survey, error
     state.set_overrides(over)
     ss[state.MAPPING_REUSED] = {"digest": digest, "signature": sig, "saved_at": record.get("saved_at"), "stage_map": stage_map}
     st.rerun()
     return survey, error  # pragma: no cover - st.rerun does not return
 
 
+def source_bytes(digest: str) -> bytes | None:
+    """The bytes of the file behind ``digest`` (the current upload or a bundled sample), ``None``
+    for a saved survey (it keeps tables, not the file)."""
+    ss = st.session_state
+    if digest.startswith("upload:") and ss.get(state.UPLOAD) is not None:
+        return upload_digest(ss[state.UPLOAD])[1]
+    if digest.startswith("sample:"):
+        return sample_bytes(ss.get(state.SAMPLE, state.DEFAULT_SAMPLE))[1]
+    return None
+
+
+def import_with(digest: str, file_name: str, opts: tuple, overrides: dict) -> tuple[Survey | None, str | None]:
+    """Import the file of ``digest`` with ``overrides`` in place of the Data-page options of ``opts``
+    (same cycle): a trial before a change is applied. ``(None, sentence)`` when it does not import."""
+    data = source_bytes(digest)
+    if data is None:
+        return None, "The file is not available to read again."
+    return import_cached(digest, file_name, options_key(dict(opts).get("cycle"), overrides), data)
+
+
+def unmatched_stages(digest: str, file_name: str, opts: tuple, survey: Survey) -> list:
+    """The stages of the file that the cycle of ``opts`` leaves out (``app_support.tables.unmatched_stages``):
+    the file is read once more without the cycle (cached) and the two imports are compared."""
+    if survey.cycle is None or dict(opts).get("cycle") is None:
+        return []
+    without, error = import_with(digest, file_name, (("cycle", None),), state.overrides())
+    if without is None or error is not None:
+        return []
+    return tables.unmatched_stages(survey, without)
+
+
 # ---------------------------------------------------------------- saved stage mappings (Data page)
 
 
-def mapping_store() -> MappingStore:
-    """The :class:`cycle_analytics.ingest.mapping.MappingStore` in ``$CYCLE_ANALYTICS_DATA_DIR/mappings``
-    (``cycle_analytics.storage.data_dir``; default ``<project>/var/mappings``)."""
-    return MappingStore(data_dir(ROOT / "var") / "mappings")
+def mapping_store(owner: str) -> MappingStore:
+    """``owner``'s :class:`cycle_analytics.ingest.mapping.MappingStore`: a folder of their own under
+    ``$CYCLE_ANALYTICS_DATA_DIR/mappings`` (``cycle_analytics.storage.data_dir``; default
+    ``<project>/var/mappings``)."""
+    return MappingStore.for_owner(data_dir(ROOT / "var") / "mappings", owner)
 
 
 def survey_signature(survey: Survey) -> str | None:
@@ -203,24 +297,79 @@ def survey_signature(survey: Survey) -> str | None:
     return mapping_signature(questions) if questions else None
 
 
-def save_mapping(survey: Survey, signature: str, stage_map: tuple, label_map: tuple) -> None:
-    """Save a confirmed stage mapping (and its answer labels) under the file's ``signature`` and
-    note it for the Data page (``state.MAPPING_SAVED``); raises ``SurveyError`` / ``OSError``."""
+def save_mapping(survey: Survey, signature: str, stage_map: tuple, label_map: tuple, owner: str) -> None:
+    """Save a confirmed stage mapping (and its answer labels) in ``owner``'s memory under the file's
+    ``signature`` and note it for the Data page (``state.MAPPING_SAVED``); raises ``SurveyError`` /
+    ``OSError``. Call it only after the file imported with the mapping."""
     saved_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    mapping_store().save(
+    mapping_store(owner).save(
         signature, dict(stage_map), cycle=survey.cycle.name if survey.cycle is not None else None,
         questions={r.column: r.question for r in survey.info.columns}, labels=dict(label_map or ()), saved_at=saved_at)
     st.session_state[state.MAPPING_SAVED] = (signature, saved_at)
 
 
+def undo_reused_mapping(*, forget_owner: str | None = None) -> None:
+    """Stop using the mapping reused for this file (back to the importer's guesses in this session);
+    with ``forget_owner``, also delete it from that owner's memory."""
+    ss = st.session_state
+    reused = ss.get(state.MAPPING_REUSED) or {}
+    reset_overrides()
+    if forget_owner and reused.get("signature"):
+        try:
+            mapping_store(forget_owner).delete(reused["signature"])
+        except (SurveyError, OSError):
+            pass
+    ss.pop(state.MAPPING_REUSED, None)
+
+
 def reset_overrides() -> None:
-    """Back to the importer's guesses; a saved mapping reused for this file is not applied again
-    in this session (``state.MAPPING_SKIP``)."""
+    """Back to the importer's guesses (and a sample's own N/A codes); a saved mapping reused for
+    this file is not applied again in this session (``state.MAPPING_SKIP``)."""
     ss = st.session_state
     reused = ss.get(state.MAPPING_REUSED) or {}
     if reused.get("signature"):
         ss[state.MAPPING_SKIP] = set(ss.get(state.MAPPING_SKIP) or ()) | {reused["signature"]}
-    state.set_overrides({})
+    state.set_overrides(state.source_overrides(ss.get(state.SOURCE_ID)))
+
+
+# ---------------------------------------------------------------- names people use
+
+
+def user_names(source_id: str) -> DisplayNames:
+    """The names the user gave on the Data page for ``source_id`` (``state.NAMES``), else none."""
+    kept = st.session_state.get(state.NAMES)
+    if kept and kept[0] == source_id and isinstance(kept[1], DisplayNames):
+        return kept[1]
+    return DisplayNames()
+
+
+def set_user_names(source_id: str, names: DisplayNames) -> None:
+    """Keep the names the user gave for ``source_id`` (``state.NAMES``)."""
+    st.session_state[state.NAMES] = (source_id, names)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def named_survey(digest: str, opts: tuple, names_key: tuple, _survey: Survey, _names: DisplayNames) -> Survey:
+    """``_survey`` with ``_names`` (:func:`cycle_analytics.outputs.display_names.rename_survey`, cached)."""
+    return rename_survey(_survey, _names)
+
+
+def with_display_names(loaded, source_id: str):
+    """``loaded`` (the sidebar's import) with the names people use: the names suggested for
+    survey-tool ids, then the user's (a name that no longer fits the file is dropped). Its
+    ``options`` gain the names, so every cache downstream is keyed by them."""
+    survey = loaded.survey
+    if survey is None:
+        return loaded
+    names = suggested_names(survey).merged(user_names(source_id))
+    try:
+        names = validate_display_names(names, survey)
+    except SurveyError:
+        names = validate_display_names(suggested_names(survey), survey)
+    if not (names.stages or names.segments or names.outcomes):
+        return loaded
+    renamed = named_survey(loaded.digest, loaded.options, names.key(), survey, names)
+    return dataclasses.replace(loaded, survey=renamed, options=(*loaded.options, ("names", names.key())))
 
 
 # ---------------------------------------------------------------- filters
@@ -235,20 +384,22 @@ def filters_key(date_range, full_range, segments: dict) -> tuple:
     return (dfrom, dto, segs)
 
 
-@st.cache_resource(show_spinner=False, max_entries=24)
 def filtered_survey(digest: str, opts: tuple, filters: tuple, _survey: Survey) -> Survey:
-    """``filter_survey`` for a :func:`filters_key` (the survey itself when nothing is filtered)."""
+    """``filter_survey`` for a :func:`filters_key` (the survey itself when nothing is filtered;
+    cached in :func:`app_support.survey_cache.shared_cache`)."""
     dfrom, dto, segs = filters
     if dfrom is None and not segs:
         return _survey
     date_range = (pd.Timestamp(dfrom), pd.Timestamp(dto)) if dfrom else None
-    return filter_survey(_survey, date_range=date_range, segments={c: list(v) for c, v in segs} or None)
+    return shared_cache().get(
+        ("filtered", digest, opts, filters),
+        lambda: filter_survey(_survey, date_range=date_range, segments={c: list(v) for c, v in segs} or None))
 
 
 # ---------------------------------------------------------------- analysis
 
 
-@st.cache_data(show_spinner="Analysing…", max_entries=24)
+@st.cache_data(show_spinner=False, max_entries=24)  # app_support.progress shows a percentage instead
 def run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, _survey: Survey):
     """``(analysis, None)`` or ``(None, error sentence)`` for the filtered survey and an outcome key
     ``(column or None, positive label or None)``."""
@@ -263,11 +414,41 @@ def run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, _surv
 # ---------------------------------------------------------------- per-stage row look-ups
 
 
+def stage_comment_column(survey: Survey, stage: str) -> str | None:
+    """The comment column of ``survey`` for ``stage``: the stage's own open-text question where the
+    export ties one to it (``info.comment_columns``), else the general ``comment``; ``None`` without either."""
+    own = next((c.column for c in survey.info.comment_columns if c.stage == stage and c.column in survey.responses.columns),
+               None)
+    return own or ("comment" if "comment" in survey.responses.columns else None)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def bad_comments(key: tuple, stage: str, _survey: Survey) -> pd.DataFrame:
-    """Respondents who rated ``stage`` in the bottom box and left a comment: ``response_id, score, comment``
+    """Respondents who rated ``stage`` in the bottom box and left a comment in the stage's comment
+    column (:func:`stage_comment_column`): ``response_id, score, comment``
     (:func:`cycle_analytics.stats.headline.bad_comments`, cached)."""
-    return headline_stats.bad_comments(_survey, stage)
+    return headline_stats.bad_comments(_survey, stage, stage_comment_column(_survey, stage) or "comment")
+
+
+def comment_language_code(choice: str | None) -> str | None:
+    """The language code of the ``state.COMMENT_LANGUAGE`` selectbox (``None`` = detect it)."""
+    return None if choice in (None, "", "auto") else str(choice)
+
+
+@st.cache_resource(show_spinner="Finding the themes of the comments…", max_entries=8)
+def survey_themes(key: tuple, language: str | None, _survey: Survey) -> text_views.SurveyThemes:
+    """The themes of all the survey's comments (:func:`cycle_analytics.text.views.survey_themes`,
+    cached without copies: the result is read, never changed)."""
+    return text_views.survey_themes(_survey, language=language)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def theme_view(key: tuple, stage: str | None, language: str | None, correction: str, min_n: int, _survey: Survey,
+               _outcome: OutcomeSpec | None) -> text_views.ThemeView:
+    """One stage's (``None``: the whole survey's) themes with sentiment and theme effects
+    (:func:`cycle_analytics.text.views.theme_view`, cached); ``key`` must include the outcome."""
+    return text_views.theme_view(_survey, stage, fitted=survey_themes(key, language, _survey), outcome=_outcome,
+                                 correction=correction, min_n=min_n)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

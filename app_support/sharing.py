@@ -5,10 +5,19 @@
   ``CYCLE_ANALYTICS_DATABASE_URL``) or the environment variable of that name; else the SQLite file
   under ``$CYCLE_ANALYTICS_DATA_DIR`` (default ``./var``).
 * **Opening a link**: :func:`open_requested` / :func:`open_saved` give the saved survey behind
-  ``?survey=<id>``; the heavy load is a cached resource keyed by (store, id). Every rerun first
-  asks the store whether the id exists and is protected (a small query), so a deleted survey is
-  never served from the cache and a protected one never without this session's password
-  (:func:`unlock`). A missing or locked link shows only :func:`link_gate`.
+  ``?survey=<id>``; the heavy load is cached in the server's byte-budgeted
+  :func:`app_support.survey_cache.shared_cache`, keyed by (store, id, *version*). Every rerun first
+  asks the store for the id's status (a small query: exists, protected, version), so a deleted
+  survey is never served from the cache, a protected one never without this session's password
+  (:func:`unlock`), and a survey replaced by another server process sharing the store is loaded
+  again at the next page load. A missing or locked link shows only :func:`link_gate`.
+* **Rights** (:mod:`cycle_analytics.storage.store`): a link grants viewing; renaming, replacing and
+  deleting belong to the owner: the signed-in user who saved it, or (without login) whoever holds
+  its *edit key*, made at save time and shown once (:func:`save_panel`); the keys this session holds
+  are in ``state.SAVED_EDIT_KEYS``. :func:`can_change` asks the store. Deleting moves to the trash
+  (restorable for 30 days); the store keeps an audit of every change.
+* **Passwords** are tried through the store's rate limit, per survey and per client
+  (:func:`client_id`: the connection's address, or the first proxy hop of a local reverse proxy).
 * **Login**: :func:`auth_configured` is true when the secrets have an ``[auth]`` section;
   :func:`current_user` is the signed-in user's e-mail (``None`` without login).
 * **Share link**: :func:`share_link` = the app's URL, the page, ``?survey=<id>`` and the view's
@@ -23,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
 import os
 import urllib.parse
 
@@ -33,10 +43,12 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.outputs.plans import open_plan_stages
 from cycle_analytics.outputs.report import excel_report, html_report
 from cycle_analytics.storage import (ENV_URL, PasswordRequired, SavedSurvey, StorageError, WrongPassword,
-                                     default_sqlite_path, open_store)
+                                     default_sqlite_path, new_edit_key, open_store)
 
 from . import state
+from .escaping import md_escape
 from .loaders import saved_import_options
+from .survey_cache import note_session, shared_cache, survey_bytes
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 
@@ -119,15 +131,23 @@ def get_store():
     return _store(store_target())
 
 
-@st.cache_resource(show_spinner="Opening the saved survey…", max_entries=4)
-def _loaded(target: str, sid: str, _password: str | None, _preloaded: SavedSurvey | None = None) -> dict:
-    """A holder ``{"saved": SavedSurvey}`` (a dict so that a plans or name change can update it)."""
-    return {"saved": _preloaded if _preloaded is not None else _store(target).load(sid, password=_password)}
+def _saved_size(saved: SavedSurvey) -> int:
+    return survey_bytes(saved.survey) + 4096
 
 
-def forget_loaded() -> None:
-    """Drop every cached saved survey (after its data was replaced or it was deleted)."""
-    _loaded.clear()
+def _loaded(target: str, sid: str, version: int, password: str | None) -> SavedSurvey:
+    """The saved survey ``sid`` at ``version`` (cached; the password was checked by the caller's
+    session, see :func:`open_saved`)."""
+    def load() -> SavedSurvey:
+        with st.spinner("Opening the saved survey…"):
+            return _store(target).load(sid, password=password, client=client_id())
+
+    return shared_cache().get(("saved", target, sid, version), load, size=_saved_size)
+
+
+def forget_loaded(sid: str | None = None) -> None:
+    """Drop the cached copies of saved survey ``sid`` (every saved survey when ``None``)."""
+    shared_cache().discard(lambda k: isinstance(k, tuple) and k[:1] == ("saved",) and (sid is None or k[2] == sid))
 
 
 def _unlocked() -> dict:
@@ -136,6 +156,36 @@ def _unlocked() -> dict:
 
 def password_for(sid: str) -> str | None:
     return _unlocked().get(sid)
+
+
+def _edit_keys() -> dict:
+    return st.session_state.setdefault(state.SAVED_EDIT_KEYS, {})
+
+
+def edit_key_for(sid: str) -> str | None:
+    """The edit key of ``sid`` this session holds (``None`` when it holds none)."""
+    return _edit_keys().get(sid)
+
+
+def client_id() -> str | None:
+    """Who tries a password, for the rate limit: the connection's address; behind a reverse proxy on
+    the same host (the connection comes from a loopback address), the last ``X-Forwarded-For`` hop,
+    which that proxy adds (a client cannot forge it)."""
+    try:
+        ip = st.context.ip_address
+        headers = st.context.headers
+    except Exception:  # noqa: BLE001 - no connection (a bare script run)
+        return None
+    if not isinstance(ip, str):  # no socket (a test harness): one shared bucket
+        return None
+    try:
+        local = ip is None or ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        local = False
+    forwarded = headers.get("X-Forwarded-For") if headers is not None else None
+    if local and isinstance(forwarded, str) and forwarded:
+        return forwarded.split(",")[-1].strip() or ip
+    return ip
 
 
 def remember(sid: str) -> None:
@@ -187,17 +237,15 @@ def link_gate(link: OpenedLink) -> None:
     """The only thing a link to a missing or locked saved survey shows; stops the run."""
     st.title("Saved survey")
     if link.locked_id is None:
-        st.error(link.problem)
+        st.error(md_escape(link.problem))
     else:
-        st.info(link.problem, icon=":material/lock:")
+        st.info(md_escape(link.problem), icon=":material/lock:")
         pw = st.text_input("Password", type="password", key=state.UNLOCK_PASSWORD)
         if st.button("Open", type="primary", key="unlock_button"):
             try:
                 unlock(link.locked_id, pw)
-            except WrongPassword as exc:
-                st.error(str(exc))
-            except SurveyError as exc:
-                st.error(str(exc))
+            except SurveyError as exc:  # WrongPassword, TooManyAttempts (says when to try again), NotFound
+                st.error(md_escape(exc))
             else:
                 st.session_state.pop(state.UNLOCK_PASSWORD, None)
                 st.rerun()
@@ -212,30 +260,38 @@ def open_saved(sid: str) -> SavedSurvey:
     (protected and not unlocked in this session).
     """
     store = get_store()
-    protected = store.is_protected(sid)  # NotFound for malformed / unknown / deleted ids
+    status = store.status(sid)  # NotFound for malformed / unknown / deleted ids
     pw = password_for(sid)
-    if protected and pw is None:
+    if status.protected and pw is None:
         raise PasswordRequired()
-    holder = _loaded(store_target(), sid, pw)
+    try:
+        saved = _loaded(store_target(), sid, status.version, pw)
+    except WrongPassword:  # the owner changed the password since this session entered it
+        _unlocked().pop(sid, None)
+        raise PasswordRequired("The password of this saved survey has changed; enter the new one to open it.") from None
     remember(sid)
-    return holder["saved"]
+    note_session()  # release this session's copy once it is closed
+    return saved
 
 
 def unlock(sid: str, password: str) -> None:
-    """Check ``password`` for ``sid`` and unlock it for this session (raises :class:`WrongPassword`)."""
-    saved = get_store().load(sid, password=password or None)
+    """Check ``password`` for ``sid`` (rate-limited per survey and client) and unlock it for this
+    session (raises :class:`WrongPassword` or :class:`~cycle_analytics.storage.TooManyAttempts`)."""
+    saved = get_store().load(sid, password=password or None, client=client_id())
     _unlocked()[sid] = password
-    _loaded(store_target(), sid, password, _preloaded=saved)
+    shared_cache().put(("saved", store_target(), sid, saved.version), saved, _saved_size(saved))
 
 
-def _update_loaded(sid: str, **changes) -> None:
-    """Apply a small change (plans, name) to the cached copy of ``sid``: in place when this session
-    has it open (so the data is not loaded again), else by dropping the cache (never a stale copy)."""
-    if st.session_state.get(state.SOURCE_ID) == f"saved:{sid}":
-        holder = _loaded(store_target(), sid, password_for(sid))
-        holder["saved"] = dataclasses.replace(holder["saved"], **changes)
-    else:
-        forget_loaded()
+def _update_loaded(sid: str, version: int, **changes) -> None:
+    """A small change (plans, name) this session just wrote as ``version``: the cached copy is
+    updated under the new version (the data is not loaded again); other versions are dropped."""
+    target = store_target()
+    found = shared_cache().items(lambda k: isinstance(k, tuple) and k[:3] == ("saved", target, sid))
+    current = max(found, key=lambda kv: kv[0][3])[1] if found else None
+    forget_loaded(sid)
+    if current is not None and version is not None:
+        new = dataclasses.replace(current, version=version, **changes)
+        shared_cache().put(("saved", target, sid, version), new, _saved_size(new))
 
 
 # ---------------------------------------------------------------- the survey in use
@@ -295,35 +351,75 @@ def save_survey(v, name: str, password: str | None) -> str:
         raise SurveyError("There is no survey to save: choose a sample or upload a file first.")
     options = saved_import_options(ss.get(state.SAVED_OPTIONS))
     store = get_store()
-    sid = store.save(v.survey, name, owner=current_user(), password=password or None, plans=current_plans(v),
-                     view=current_query(), options=options, outcome=v.outcome)
+    user = current_user()
+    key = None if user else new_edit_key()  # without login, the edit key is what lets the saver change it
+    sid = store.save(v.survey, name, owner=user, password=password or None, plans=current_plans(v),
+                     view=current_query(), options=options, outcome=v.outcome, edit_key=key)
     if password:
         _unlocked()[sid] = password
+    if key:
+        _edit_keys()[sid] = key
+        ss[state.SAVED_NEW_KEY] = (sid, key)
     ss[state.SAVED_LINKED] = (ss.get(state.SOURCE_ID), sid)
     remember(sid)
     return sid
 
 
+def can_change(sid: str, *, trashed: bool = False) -> bool:
+    """Whether this session may rename, replace or delete ``sid``: it is the signed-in owner, or it
+    holds the edit key (``False`` when the survey is gone)."""
+    try:
+        return get_store().can_change(sid, as_owner=current_user(), edit_key=edit_key_for(sid), trashed=trashed)
+    except SurveyError:
+        return False
+
+
+def history_table(records) -> pd.DataFrame:
+    """A saved survey's audit records (:meth:`cycle_analytics.storage.Store.audit`) as a table to show."""
+    return pd.DataFrame({"when (UTC)": [r.at.strftime("%Y-%m-%d %H:%M") for r in records],
+                         "what": [r.action for r in records], "who": [r.actor or "—" for r in records],
+                         "detail": [r.detail for r in records]})
+
+
+def add_edit_key(sid: str, key: str) -> None:
+    """Keep an edit key entered for ``sid`` in this session; raises :class:`StorageError` with a
+    sentence when it is not that survey's key."""
+    key = (key or "").strip()
+    if not key or not get_store().can_change(sid, edit_key=key):
+        raise StorageError("This is not the edit key of this saved survey.")
+    _edit_keys()[sid] = key
+
+
 def change(action: str, sid: str, **kwargs) -> None:
-    """Rename (``name=``), replace the data (``survey=, options=, outcome=``) or delete a saved survey
-    as the current user; raises :class:`StorageError` subclasses with their sentence."""
+    """Rename (``name=``), replace the data (``survey=, options=, outcome=``), delete (to the trash),
+    ``restore``, ``purge`` (delete for good, from the trash) or ``claim`` a saved survey as the current
+    user with this session's edit key; raises :class:`StorageError` subclasses with their sentence."""
     store = get_store()
-    auth = dict(as_owner=current_user(), password=password_for(sid))
+    auth = dict(as_owner=current_user(), edit_key=edit_key_for(sid))
     if action == "rename":
-        store.rename(sid, kwargs["name"], **auth)
-        try:
-            _update_loaded(sid, name=kwargs["name"].strip())
-        except StorageError:
-            pass
+        version = store.rename(sid, kwargs["name"], **auth)
+        _update_loaded(sid, version, name=kwargs["name"].strip())
     elif action == "replace":
         store.replace_data(sid, kwargs["survey"], options=kwargs.get("options"), outcome=kwargs.get("outcome"), **auth)
-        forget_loaded()
+        forget_loaded(sid)
     elif action == "delete":
         store.delete(sid, **auth)
-        forget_loaded()
+        forget_loaded(sid)
+    elif action == "restore":
+        store.restore(sid, **auth)
+    elif action == "purge":
+        store.purge(sid, **auth)
         mine = st.session_state.get(state.SAVED_MINE, [])
         if sid in mine:
             mine.remove(sid)
+    elif action == "claim":
+        user = current_user()
+        key = None if user else new_edit_key()
+        store.claim(sid, as_owner=user, edit_key=key or edit_key_for(sid), password=password_for(sid), client=client_id())
+        if key:
+            _edit_keys()[sid] = key
+            st.session_state[state.SAVED_NEW_KEY] = (sid, key)
+        forget_loaded(sid)
     else:  # pragma: no cover
         raise ValueError(action)
 
@@ -357,13 +453,10 @@ def set_plans(plans: pd.DataFrame) -> str | None:
     if sid is None:
         return None
     try:
-        get_store().save_plans(sid, plans, as_owner=current_user(), password=password_for(sid))
+        version = get_store().save_plans(sid, plans, as_owner=current_user(), edit_key=edit_key_for(sid))
     except StorageError as exc:
         return f"Not saved with the saved survey: {exc} Your edits stay in this session."
-    try:
-        _update_loaded(sid, plans=plans)
-    except StorageError:
-        pass
+    _update_loaded(sid, version, plans=plans)
     return "Saved with the saved survey."
 
 
@@ -385,15 +478,16 @@ def plans_fingerprint(plans: pd.DataFrame | None) -> str:
 
 
 @st.cache_data(show_spinner="Building the HTML report…", max_entries=8)
-def report_html(key: tuple, plans_key: str, title: str, _survey, _analysis, _plans) -> bytes:
-    """The self-contained HTML report (cached on the analysis key and the plans' fingerprint)."""
-    return html_report(_survey, _analysis, plans=_plans, title=title).encode("utf-8")
+def report_html(key: tuple, plans_key: str, title: str, _survey, _analysis, _plans, comment_language: str | None = None) -> bytes:
+    """The self-contained HTML report (cached on the analysis key, the plans' fingerprint and the
+    comment language chosen, ``None`` = detected)."""
+    return html_report(_survey, _analysis, plans=_plans, title=title, comment_language=comment_language).encode("utf-8")
 
 
 @st.cache_data(show_spinner="Building the Excel workbook…", max_entries=8)
-def report_xlsx(key: tuple, plans_key: str, _survey, _analysis, _plans) -> bytes:
+def report_xlsx(key: tuple, plans_key: str, _survey, _analysis, _plans, comment_language: str | None = None) -> bytes:
     """The Excel workbook of every table (cached like :func:`report_html`)."""
-    return excel_report(_survey, _analysis, _plans)
+    return excel_report(_survey, _analysis, _plans, comment_language=comment_language)
 
 
 # ---------------------------------------------------------------- UI pieces (sidebar and Saved page)
@@ -416,13 +510,33 @@ def save_panel(v, where: str) -> str | None:
     password = st.text_input("Password (optional)", type="password", key=state.SAVE_PASSWORD_PREFIX + where,
                              help="Whoever opens the link must enter it. Stored only as a salted Argon2id hash.")
     label = "Save as a new saved survey" if sid else "Save and get a share link"
+    new = None
     if st.button(label, key=f"save_button_{where}", icon=":material/save:"):
         try:
             new = save_survey(v, (name or "").strip() or default[:200], password or None)
         except SurveyError as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
             return None
-        st.success("Saved. Anyone with this link sees this view:")
+        st.success("Saved. Anyone with this link sees this view (and can only view it):")
         show_link(new)
-        return new
-    return None
+    show_new_edit_key()
+    return new
+
+
+def show_new_edit_key() -> None:
+    """The edit key of the survey just saved (or claimed) without login, shown once, in a dialog (a
+    message in the sidebar's expander could be drawn closed and missed)."""
+    pending = st.session_state.pop(state.SAVED_NEW_KEY, None)
+    if pending:
+        _edit_key_dialog(*pending)
+
+
+@st.dialog("Keep the link and the edit key", width="large")
+def _edit_key_dialog(sid: str, key: str) -> None:
+    st.write("The share link opens this view for anyone who has it, to view only:")
+    show_link(sid)
+    st.warning("**Edit key, shown only now:** keep it with the link. Whoever holds it can rename, replace or "
+               "delete this saved survey; the link alone only opens it.", icon=":material/key:")
+    st.code(key, language=None)
+    if st.button("Done", key="edit_key_done", type="primary"):
+        st.rerun()

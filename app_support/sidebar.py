@@ -13,12 +13,14 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from cycle_analytics.cycles import dump_cycle
 from cycle_analytics.dataset import OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.stats.analysis import Analysis
 from cycle_analytics.storage import SavedSurvey
 
-from . import loaders, sharing, state
+from . import identity, loaders, sharing, state, tables
+from .progress import expected_analysis_seconds, expected_import_seconds, progress
 from .widgets import md_escape
 
 
@@ -26,8 +28,9 @@ from .widgets import md_escape
 class View:
     """Everything a page needs for this run (``state.view()``).
 
-    ``survey`` is the survey as imported (Data page), ``filtered`` the survey after the sidebar
-    filters, ``analysis`` the :class:`~cycle_analytics.stats.analysis.Analysis` of ``filtered``
+    ``survey`` is the survey with the names people use (``app_support.loaders.named_survey``),
+    ``imported`` the survey as the importer read it (the Data page), ``filtered`` ``survey`` after
+    the sidebar filters, ``analysis`` the :class:`~cycle_analytics.stats.analysis.Analysis` of ``filtered``
     for ``outcome``. ``error`` / ``analysis_error`` are the sentences of an import / analysis that
     failed; ``key`` (digest, options, filters, outcome) identifies the view for the caches.
     """
@@ -35,6 +38,7 @@ class View:
     source_label: str = ""
     file_name: str = ""
     survey: Survey | None = None
+    imported: Survey | None = None
     filtered: Survey | None = None
     analysis: Analysis | None = None
     outcome: OutcomeSpec | None = None
@@ -84,15 +88,23 @@ def sidebar(link: sharing.OpenedLink, page) -> View:
         sharing.link_gate(link)
     sharing.note_location(page)
     pending = st.session_state.get(state.URL_PENDING) or {}
+    slot = st.container()  # top of the main area: where the progress of a long import or analysis shows
     with st.sidebar:
         _account()
         st.subheader("Data")
         source = _data_source(link.saved)
         cycle, default_cycle = _cycle_choice(source, pending)
-        loaded = _load(source, cycle)
-        view = View(source_label=loaded.source_label, file_name=loaded.file_name, survey=loaded.survey, error=loaded.error)
+        loaded = _load(source, cycle, slot)
+        if loaded.survey is not None and source.saved is None:
+            _unmatched_stages(loaded)
+        if loaded.survey is not None and source.uploaded is not None and not state.reading_confirmed(loaded.digest):
+            st.page_link("app_pages/data.py", label="Check what we read from the file", icon=":material/fact_check:")
+        imported = loaded.survey
+        loaded = loaders.with_display_names(loaded, source.id)  # the names people use, in every page
+        view = View(source_label=loaded.source_label, file_name=loaded.file_name, survey=loaded.survey,
+                    imported=imported, error=loaded.error)
         if loaded.survey is not None:
-            view = _filter_and_analyse(view, source, loaded, cycle, default_cycle, pending)
+            view = _filter_and_analyse(view, source, loaded, cycle, default_cycle, pending, slot)
         elif source.uploaded is None and source.saved is None:
             state.write_query_params({state.Q_SAMPLE: source.sample})
         if view.survey is not None:
@@ -116,7 +128,8 @@ def _data_source(saved: SavedSurvey | None) -> _Source:
     """The uploader and the sample selector; an upload replaces a saved survey of a link."""
     ss = st.session_state
     uploaded = st.file_uploader(
-        "Upload a survey (CSV or Excel)", type=["csv", "tsv", "txt", "xlsx", "xlsm"], key=state.UPLOAD,
+        "Upload a survey (CSV, Excel, SPSS or Stata)", type=["csv", "tsv", "txt", "xlsx", "xlsm", "sav", "zsav", "dta"],
+        key=state.UPLOAD,
         help="Long (one row per response and stage) or wide (one column per stage) layout.",
     )
     st.selectbox(
@@ -153,6 +166,7 @@ def _on_new_source(source: _Source, default_cycle: str, templates: dict[str, str
     first = state.SOURCE_ID not in ss
     state.reset_for_new_source()
     ss[state.SOURCE_ID] = source.id
+    state.set_overrides(state.source_overrides(source.id))  # a sample's N/A codes
     ss[state.CYCLE] = default_cycle
     if first and pending.get(state.Q_CYCLE) in templates:
         ss[state.CYCLE] = pending[state.Q_CYCLE]
@@ -190,7 +204,7 @@ def _cycle_choice(source: _Source, pending: dict) -> tuple[str, str]:
 # ---------------------------------------------------------------- load
 
 
-def _load(source: _Source, cycle: str) -> _Loaded:
+def _load(source: _Source, cycle: str, slot=None) -> _Loaded:
     """Import the survey of ``source`` with ``cycle`` and the Data-page options (cached)."""
     ss = st.session_state
     saved = source.saved
@@ -210,9 +224,27 @@ def _load(source: _Source, cycle: str) -> _Loaded:
         return _Loaded(digest="", options=(), error=str(exc))
     cycle_option = None if cycle == state.NO_CYCLE else ("yaml", ss.get(state.APPLIED_CYCLE)) if cycle == state.DESIGNED else cycle
     options = loaders.options_key(cycle_option, state.overrides())
-    survey, error = loaders.load_survey(digest, file_name, options, data)
+    owner = identity.memory_owner() if source.uploaded is not None else None  # whose mapping memory applies
+    with progress("Reading the survey…", expected_import_seconds(len(data)), where=slot):
+        survey, error = loaders.load_survey(digest, file_name, options, data, owner)
     ss[state.SAVED_OPTIONS] = options
     return _Loaded(digest=digest, options=options, file_name=file_name, source_label=label, survey=survey, error=error)
+
+
+def _unmatched_stages(loaded: _Loaded) -> None:
+    """Say which stages of the file the chosen cycle leaves out, and offer to add them to it
+    (as a designed cycle): a template never drops a stage silently."""
+    extra = loaders.unmatched_stages(loaded.digest, loaded.file_name, loaded.options, loaded.survey)
+    if not extra:
+        return
+    names = ", ".join(md_escape(u.name) for u in extra)
+    st.warning(f"The cycle leaves out {len(extra)} stage{'s' if len(extra) > 1 else ''} of the file, not analysed now: "
+               f"{names}.", icon=":material/warning:")
+    if st.button("Add to the cycle" if len(extra) > 1 else "Add it to the cycle", key="add_unmatched_stages",
+                 icon=":material/add:", help="Use the cycle with these stages added where they come in the file "
+                 "(you can edit it on the Cycle designer page)."):
+        st.session_state[state.APPLIED_CYCLE] = dump_cycle(tables.cycle_with_stages(loaded.survey.cycle, extra))
+        st.rerun()
 
 
 # ---------------------------------------------------------------- filters, outcome, analysis
@@ -297,7 +329,7 @@ def _selected_stage(survey: Survey, pending: dict) -> None:
 
 
 def _filter_and_analyse(view: View, source: _Source, loaded: _Loaded, cycle: str, default_cycle: str,
-                        pending: dict) -> View:
+                        pending: dict, slot=None) -> View:
     """The filters and the outcome, the filtered survey and its analysis (cached), the stage of the
     URL, then the view back into the URL."""
     ss = st.session_state
@@ -316,7 +348,8 @@ def _filter_and_analyse(view: View, source: _Source, loaded: _Loaded, cycle: str
     okey = (outcome_col, _positive_label(source.saved, outcome_col))
     key = (loaded.digest, loaded.options, fkey, okey)
     if filtered is not None and len(filtered.responses):
-        analysis, analysis_error = loaders.run_analysis(loaded.digest, loaded.options, fkey, okey, filtered)
+        with progress("Analysing…", expected_analysis_seconds(len(filtered.ratings)), where=slot):
+            analysis, analysis_error = loaders.run_analysis(loaded.digest, loaded.options, fkey, okey, filtered)
     filters_active = fkey != (None, None, ())
     n_now = len(filtered.responses) if filtered is not None else 0
     st.caption(f"{n_now:,} of {len(survey.responses):,} respondents" + (" (filtered)" if filters_active else ""))

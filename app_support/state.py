@@ -32,6 +32,12 @@ The run
     ``STAGE_SELECT``   the Stage detail selectbox (mirrors ``STAGE``).
     ``STAGE_SEGMENT``  the Stage detail "by segment" selectbox; ``SEGMENTS_SEGMENT`` the Segments
                        page's one.
+    ``THEMES_SCOPE``   the Stage detail themes radio: ``"stage"`` (the stage shown) or ``"survey"``
+                       (the whole survey's comments).
+    ``COMMENT_LANGUAGE`` the comment language the manager chose: ``"auto"`` (detected) or a code of
+                       ``cycle_analytics.text.language.LANGUAGES``; read by the Stage detail themes and
+                       the report downloads. ``COMMENT_LANGUAGE_SELECT`` its selectbox on Stage detail
+                       (mirrors it, so the choice survives page switches).
 
 Import options and stage mapping (Data page, :mod:`app_support.loaders`)
     ``OVERRIDES``      dict of import options (``stages``, ``na_values``, ``scale``, ``outcome``,
@@ -39,15 +45,27 @@ Import options and stage mapping (Data page, :mod:`app_support.loaders`)
                        :func:`overrides`, written only by :func:`set_overrides`; reset when the data
                        source changes.
     ``MAPPING_REUSED`` ``{"digest", "signature", "saved_at", "stage_map"}``: a saved stage mapping
-                       applied automatically on load.
+                       applied automatically on load (only after the file imported with it).
     ``MAPPING_SKIP``   set of file signatures whose saved mapping this session no longer reuses
-                       (after "Reset").
+                       (after "Undo" or "Reset").
+    ``MAPPING_UNUSABLE`` ``(signature, sentence)``: a saved mapping that did not import with this file
+                       (it is not applied; the Data page says why).
+    ``MAPPING_ERROR``  ``(signature, sentence, stage_map)``: why the mapping grid's ``stage_map`` was not
+                       applied (the file does not import with it); nothing was stored.
+    ``BROWSER_ID``     this browser's id (``app_support.identity``): the owner of the mapping memory
+                       when the app runs without login.
     ``MAPPING_SAVED``  ``(signature, saved_at)`` of the mapping just confirmed on the Data page.
     ``MAPPING_EDITOR`` the mapping review ``st.data_editor``; ``MAPPING_EDITOR_SIG`` the file
                        signature its edits belong to.
+    ``NAMES``          ``(source_id, DisplayNames)``: the names the user gave the stages, segments and
+                       outcome on the Data page (``cycle_analytics.outputs.display_names``), on top
+                       of the names suggested for survey-tool ids; ``NAMES_EDITOR`` their editor.
     ``LABEL_PREFIX``   ``+ label``: selectbox mapping one unknown answer label to a score or N/A.
-    ``DATA_STAGES``, ``DATA_NA``, ``DATA_SCALE``, ``DATA_OUTCOME``, ``DATA_POSITIVE``: the widgets
-                       of the "Your choices" form.
+    ``DATA_STAGES``, ``DATA_NA``, ``DATA_SCALE``, ``DATA_OUTCOME``, ``DATA_POSITIVE``, ``DATA_SEGMENTS``,
+                       ``DATA_DATE``: the widgets of the "What we read" form (stages, N/A codes, scale,
+                       outcome, positive label, segments, date).
+    ``READING_CONFIRMED`` ``{digest: ISO time}``: uploads whose reading the manager confirmed in this
+                       session (:func:`reading_confirmed`; a reused confirmed mapping counts too).
 
 Saved surveys and share links (:mod:`app_support.sharing`)
     ``SAVED_ID``       id of the saved survey requested as the data source (``?survey=<id>`` at
@@ -67,13 +85,24 @@ Saved surveys and share links (:mod:`app_support.sharing`)
     ``SAVE_NAME_PREFIX``, ``SAVE_PASSWORD_PREFIX`` ``+ "sidebar" | "page"``: the save panel's boxes.
     ``RENAME_PREFIX``  ``+ id``: the "New name" box of a saved survey (Saved surveys page).
     ``DELETE_SURE_PREFIX`` ``+ id``: the "Yes, delete it" checkbox of a saved survey.
+    ``SAVED_EDIT_KEYS`` ``{id: edit key}``: the edit keys this session holds (made when it saved a
+                       survey without login, or entered on the Saved surveys page); server-side only.
+    ``SAVED_NEW_KEY``  ``(id, edit key)`` of the survey just saved without login: its edit key is
+                       shown once, then this key is dropped.
+    ``EDIT_KEY_PREFIX`` ``+ id``: the "Edit key" box of a saved survey this session cannot change yet.
 
 Action plans and reports (Priorities and Overview pages)
     ``PLANS``          the action-plan table (``cycle_analytics.outputs.plans`` columns, validated)
                        of the survey in use; ``None`` until edited / loaded.
     ``PLANS_SOURCE``   the ``SOURCE_ID`` the plans belong to (plans of another source are ignored).
     ``PLANS_VERSION``  version of the plan editor's key (``PLANS_EDITOR_PREFIX + version``), bumped
-                       (:func:`next_version`) when the table is replaced.
+                       (:func:`next_version`) when the table is replaced (new source, CSV import),
+                       never by the editor's own edits.
+    ``PLANS_BASE``     ``(version, table)``: the table the plan editor of that version started from.
+                       It stays byte-identical while the editor is shown, so the editor keeps its
+                       identity and every edit accumulates in its state (a new base table would make
+                       a new editor and drop the edit in flight); rebuilt from ``PLANS`` when the
+                       editor is shown again after another page.
     ``PLANS_UPLOAD``   the plan CSV uploader; ``PLANS_UPLOAD_SEEN`` the file id last imported.
     ``EXPORT_READY``   the analysis key + plans fingerprint for which the report downloads were built.
 
@@ -125,20 +154,31 @@ STAGE = "stage"
 STAGE_SELECT = "stage_select"
 STAGE_SEGMENT = "stage_detail_segment"
 SEGMENTS_SEGMENT = "segments_page_segment"
+THEMES_SCOPE = "stage_detail_themes_scope"
+COMMENT_LANGUAGE = "comment_language"
+COMMENT_LANGUAGE_SELECT = "comment_language_select"
 
 # ---------------------------------------------------------------- import options and stage mapping
 OVERRIDES = "import_overrides"
 MAPPING_REUSED = "data_mapping_reused"
 MAPPING_SKIP = "data_mapping_skip"
+MAPPING_UNUSABLE = "data_mapping_unusable"
+MAPPING_ERROR = "data_mapping_error"
+BROWSER_ID = "browser_id"
 MAPPING_SAVED = "data_mapping_saved"
 MAPPING_EDITOR = "data_mapping_editor"
 MAPPING_EDITOR_SIG = "data_mapping_editor_sig"
+NAMES = "display_names"
+NAMES_EDITOR = "data_names_editor"
 LABEL_PREFIX = "data_label__"
 DATA_STAGES = "data_stages"
 DATA_NA = "data_na"
 DATA_SCALE = "data_scale"
 DATA_OUTCOME = "data_outcome"
 DATA_POSITIVE = "data_positive"
+DATA_SEGMENTS = "data_segments"
+DATA_DATE = "data_date"
+READING_CONFIRMED = "data_reading_confirmed"
 
 # ---------------------------------------------------------------- saved surveys and share links
 SAVED_ID = "saved_survey_id"
@@ -153,12 +193,16 @@ SAVE_NAME_PREFIX = "save_name_"
 SAVE_PASSWORD_PREFIX = "save_password_"
 RENAME_PREFIX = "rename_"
 DELETE_SURE_PREFIX = "delete_sure_"
+SAVED_EDIT_KEYS = "saved_edit_keys"
+SAVED_NEW_KEY = "saved_new_edit_key"
+EDIT_KEY_PREFIX = "edit_key_"
 
 # ---------------------------------------------------------------- action plans and reports
 PLANS = "action_plans"
 PLANS_SOURCE = "action_plans_source"
 PLANS_VERSION = "action_plans_version"
 PLANS_EDITOR_PREFIX = "plans_editor_"
+PLANS_BASE = "action_plans_base"
 PLANS_UPLOAD = "plans_upload"
 PLANS_UPLOAD_SEEN = "action_plans_upload_seen"
 EXPORT_READY = "export_ready"
@@ -195,10 +239,13 @@ PROXY_LABEL = "None (proxy)"
 
 # Bundled samples: name -> (file in data/sample, default cycle template stem, label)
 SAMPLES: dict[str, tuple[str, str, str]] = {
-    "bank_visit": ("bank_visit_long.csv", "bank_visit", "Bank branch visit (sample, long layout)"),
-    "customer_lifecycle": ("customer_lifecycle_wide.csv", "customer_lifecycle", "Customer lifecycle (sample, wide layout)"),
+    "bank_visit": ("bank_visit_long.csv", "bank_visit", "Bank branch visit (sample)"),  # short: fits the sidebar
+    "customer_lifecycle": ("customer_lifecycle_wide.csv", "customer_lifecycle", "Customer lifecycle (sample)"),
 }
 DEFAULT_SAMPLE = "bank_visit"
+#: The N/A codes each bundled sample declares (data/sample/README.md), as the command-line examples
+#: do (``--na-values N/A``): the samples open with no answer rejected for being "not applicable".
+SAMPLE_NA_VALUES: dict[str, tuple[str, ...]] = {"bank_visit": ("N/A",), "customer_lifecycle": ("0",)}
 
 # ---------------------------------------------------------------- query-parameter names
 Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SEG = "sample", "cycle", "from", "to", "outcome", "stage", "seg."
@@ -236,6 +283,20 @@ def set_overrides(new: Mapping, ss: MutableMapping | None = None) -> None:
     ss[OVERRIDES] = dict(new)
 
 
+def source_overrides(source_id: str | None) -> dict:
+    """The import options a data source opens with: a bundled sample's N/A codes, else none.
+
+    >>> source_overrides("sample:bank_visit")
+    {'na_values': ('N/A',)}
+    >>> source_overrides("upload:x")
+    {}
+    """
+    source_id = str(source_id or "")
+    if source_id.startswith("sample:") and SAMPLE_NA_VALUES.get(source_id.split(":", 1)[1]):
+        return {"na_values": SAMPLE_NA_VALUES[source_id.split(":", 1)[1]]}
+    return {}
+
+
 def next_version(key: str) -> int:
     """Bump the version counter ``key`` (a new editor key drops the editor's edits); returns it."""
     st.session_state[key] = st.session_state.get(key, 0) + 1
@@ -250,6 +311,19 @@ def reset_for_new_source(ss: MutableMapping | None = None) -> None:
             del ss[key]
     set_overrides({}, ss)
     ss[STAGE] = None
+
+
+def reading_confirmed(digest: str, ss: Mapping | None = None) -> bool:
+    """Whether the manager confirmed what was read from the file ``digest``: on the Data page in this
+    session, or earlier for a file with the same columns (its confirmed mapping was reused).
+
+    >>> reading_confirmed("upload:ab", {READING_CONFIRMED: {"upload:ab": "2026-01-01T10:00:00+00:00"}})
+    True
+    >>> reading_confirmed("upload:cd", {MAPPING_REUSED: {"digest": "upload:cd"}})
+    True
+    """
+    ss = st.session_state if ss is None else ss
+    return digest in (ss.get(READING_CONFIRMED) or {}) or (ss.get(MAPPING_REUSED) or {}).get("digest") == digest
 
 
 def segment_key(column: str) -> str:

@@ -4,8 +4,12 @@ Page scripts only lay out; what they show is built here (from the package's resu
 user edits is read back here into the package's inputs:
 
 * Data page: :func:`import_summary`, :func:`column_roles`, :func:`unknown_labels`, :func:`mapping_review` (the editable
-  stage mapping) and :func:`stage_map_from_review`, :func:`label_map_from_picks`,
-  :func:`stage_choices`, :func:`outcome_choices` and :func:`overrides_from_choices` (the form).
+  stage mapping) and :func:`stage_map_from_review` / :func:`validate_stage_mapping`, :func:`label_map_from_picks`;
+  the "what we read" confirmation: :func:`reading_table`, :func:`stage_choices`, :func:`outcome_choices`,
+  :func:`segment_choices`, :func:`date_choices`, :func:`na_codes_text`, :func:`overrides_from_choices` (the form)
+  and :func:`reading_stage_map` (what a confirmation remembers).
+* Tables a manager reads: :data:`COLUMN_WORDS`, :func:`words_for` and :func:`plain_table` (plain headers,
+  the statistical term as the tooltip).
 * Analysis pages: :func:`rows_where`, :func:`pick_columns`, :func:`segment_columns`, :func:`average_stage_score`, :func:`penalty_threshold`.
 * Action plans: :func:`plans_for_editor`, :func:`read_plans_csv`.
 * Survey builder: :func:`segment_questions_table`, :func:`segment_questions`.
@@ -14,9 +18,11 @@ user edits is read back here into the package's inputs:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.dataset import ColumnRole, DatasetInfo, Survey
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.outputs.plans import PLAN_COLUMNS, validate_plans
@@ -27,8 +33,9 @@ UNMAPPED = "(leave unknown)"  # an unknown answer label left as it is
 NA_CHOICE = "N/A (no answer)"  # an unknown answer label read as no answer
 GUESS = "(guess)"  # outcome column: the importer's guess
 INFER = "(infer)"  # scale: inferred from the answers
-SCALE_CHOICES = (INFER, "1-5", "1-7", "1-10", "0-10")
-_NOT_CANDIDATES = ("id", "date", "dropped_personal", "comment", "score", "stage_name")  # roles never mapped to a stage
+SCALE_CHOICES = (INFER, "1-4", "1-5", "1-6", "1-7", "1-10", "0-5", "0-10", "0-100", "-2..2", "-3..3")
+NO_DATE = "(no date)"  # the date selectbox: the file has no response date
+_NOT_CANDIDATES = ("id", "date", "dropped_personal", "comment", "score", "stage_name", "weight", "importance")  # never a stage
 _METADATA = ("metadata",)
 
 
@@ -36,14 +43,21 @@ _METADATA = ("metadata",)
 
 
 def import_summary(info: DatasetInfo) -> pd.DataFrame:
-    """``item, value`` rows describing an import, with the row identity read = accepted + rejected."""
+    """``item, value`` rows describing an import, with the row identity read = accepted + rejected and
+    the answer identity read = ratings + no answer + invalid."""
     identity = "holds" if info.rows_read == info.rows_accepted + info.rows_rejected else "DOES NOT HOLD"
+    answers = "holds" if info.answers_read == info.ratings + info.no_answers + info.invalid_answers else "DOES NOT HOLD"
+    codes = ", ".join(f"{c.value} ({c.answers:,})" for c in info.na_codes) or ", ".join(map(str, info.na_values)) or "none"
+    comments = ", ".join(c.column + (f" (on {c.stage})" if c.stage else "") for c in info.comment_columns)
     return pd.DataFrame({
-        "item": ["format", "rows read = accepted + rejected", "outcome", "outcome candidates", "segments", "date column",
-                 "comment column", "N/A codes", "answers read as N/A", "scale source", "stages"],
+        "item": ["format", "rows read = accepted + rejected", "answers read = ratings + no answer + invalid", "outcome",
+                 "outcome candidates", "segments", "date column", "comment column", "comment columns", "weight column",
+                 "stated importance", "N/A codes", "answers read as N/A", "scale source", "stages"],
         "value": [info.format, f"{info.rows_read:,} = {info.rows_accepted:,} + {info.rows_rejected:,} ({identity})",
+                  f"{info.answers_read:,} = {info.ratings:,} + {info.no_answers:,} + {info.invalid_answers:,} ({answers})",
                   info.outcome or "none (proxy)", ", ".join(info.outcome_candidates) or "none", ", ".join(info.segments) or "none",
-                  info.date_column or "none", info.comment_column or "none", ", ".join(map(str, info.na_values)) or "none",
+                  info.date_column or "none", info.comment_column or "none", comments or "none", info.weight_column or "none",
+                  ", ".join(f"{c.column} → {c.stage}" for c in info.importance_columns) or "none", codes,
                   f"{info.na_answers:,}", info.scale_source, " → ".join(info.stages)],
     })
 
@@ -113,6 +127,42 @@ def stage_map_from_review(edited: pd.DataFrame) -> tuple[tuple[str, str | None],
     return tuple(stage_map)
 
 
+def validate_stage_mapping(edited: pd.DataFrame, cycle_stages: Sequence[str] | None = None) -> tuple[tuple[str, str | None], ...]:
+    """The ``stage_map`` of an edited :func:`mapping_review`, checked before it is applied.
+
+    Raises :class:`SurveyError` with one sentence when two columns are given the same stage (names
+    compared without case and spaces), when a stage is not one of ``cycle_stages`` (with a cycle), or
+    when no column is left as a stage.
+
+    >>> t = pd.DataFrame({"column": ["Q1", "Q2", "Q3"], "stage": ["Wait", "wait ", NOT_A_STAGE]})
+    >>> validate_stage_mapping(t)
+    Traceback (most recent call last):
+    ...
+    cycle_analytics.errors.SurveyError: The mapping gives the stage 'Wait' to more than one column (Q1, Q2): keep it on one column and set the others to another stage or to “not a stage”.
+    """
+    stage_map = stage_map_from_review(edited)
+    by_key: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for column, stage in stage_map:
+        if stage is None:
+            continue
+        key = " ".join(stage.split()).casefold()
+        by_key.setdefault(key, []).append(column)
+        names.setdefault(key, stage.strip())
+    for key, columns in by_key.items():
+        if len(columns) > 1:
+            raise SurveyError(f"The mapping gives the stage {names[key]!r} to more than one column ({', '.join(columns)}): "
+                              "keep it on one column and set the others to another stage or to “not a stage”.")
+    if cycle_stages is not None:
+        allowed = {" ".join(str(x).split()).casefold() for x in cycle_stages}
+        unknown = [names[k] for k in by_key if k not in allowed]
+        if unknown:
+            raise SurveyError(f"{unknown[0]!r} is not a stage of the cycle; pick one of its stages or “not a stage”.")
+    if not by_key:
+        raise SurveyError("The mapping leaves no column as a stage: give at least one question column a stage.")
+    return stage_map
+
+
 def label_map_from_picks(labels: Sequence[str], picks: Mapping[str, str], mapped: Mapping[str, float | None]) -> dict:
     """``mapped`` plus each unknown label picked as a score (text of a number) or :data:`NA_CHOICE`."""
     new_map = dict(mapped)
@@ -123,6 +173,79 @@ def label_map_from_picks(labels: Sequence[str], picks: Mapping[str, str], mapped
         elif pick != UNMAPPED:
             new_map[label] = float(pick)
     return new_map
+
+
+# ---------------------------------------------------------------- stages a cycle template leaves out
+
+
+@dataclass(frozen=True)
+class UnmatchedStage:
+    """A stage of the file that the chosen cycle does not name: its ``name`` (as read without the
+    cycle), the file's ``column`` (wide files; the stage value of a long file), its ``question``
+    text and the cycle stage it follows in the file (``after``; ``None`` = before every stage)."""
+
+    name: str
+    column: str
+    question: str = ""
+    after: str | None = None
+
+
+def unmatched_stages(with_cycle: Survey, without_cycle: Survey) -> list[UnmatchedStage]:
+    """The stages the file has when read without a cycle that are missing when read with it, in
+    file order (a template must never drop a stage silently).
+
+    ``with_cycle`` and ``without_cycle`` are imports of the same file with the same options, with
+    and without the cycle.
+    """
+    if with_cycle.info.format == "long" or without_cycle.info.format == "long":
+        kept = {" ".join(str(s).split()).casefold() for s in with_cycle.info.stages}
+        if with_cycle.cycle is not None:
+            kept |= {k for st_ in with_cycle.cycle.stages for k in st_.match_keys()}
+        out, after = [], None
+        for name in without_cycle.info.stages:
+            stage = with_cycle.cycle.find_stage(name) if with_cycle.cycle is not None else None
+            if stage is not None and stage.name in with_cycle.info.stages:
+                after = stage.name
+            elif " ".join(str(name).split()).casefold() not in kept:
+                out.append(UnmatchedStage(name=str(name), column=str(name), after=after))
+        return out
+    roles_with = {r.column: r for r in with_cycle.info.columns}
+    out, after = [], None
+    for r in without_cycle.info.columns:
+        if r.role != "stage":
+            continue
+        mine = roles_with.get(r.column)
+        if mine is not None and mine.role == "stage":
+            after = stage_of(mine, with_cycle.info.stages)[0]
+            continue
+        name = stage_of(r, without_cycle.info.stages)[0]
+        out.append(UnmatchedStage(name=r.column if name == NOT_A_STAGE else name, column=r.column,
+                                  question=r.question or "", after=after))
+    return out
+
+
+def cycle_with_stages(cycle: Cycle, extra: Sequence[UnmatchedStage]) -> Cycle:
+    """``cycle`` with the ``extra`` stages added where they come in the file (after the stage they
+    follow, in file order), each matching its column by name, alias and question; phase, target
+    and the rest empty. A name that would repeat a stage gets its column appended.
+
+    >>> from cycle_analytics.cycles import Stage
+    >>> c = Cycle("Bank", (Stage("Arrive"), Stage("Wait")))
+    >>> cycle_with_stages(c, [UnmatchedStage("Ask", "ask_q", after="Arrive"), UnmatchedStage("Sign", "s", after="Arrive")]).stage_names
+    ('Arrive', 'Ask', 'Sign', 'Wait')
+    """
+    stages = list(cycle.stages)
+    names = {s.name.casefold() for s in stages}
+    last: dict[str | None, str] = {}  # the stage an addition after ``after`` goes behind
+    for u in extra:
+        name = u.name if u.name.casefold() not in names else f"{u.name} ({u.column})"
+        names.add(name.casefold())
+        new = Stage(name=name, question=u.question, aliases=tuple(a for a in (u.column,) if a != name))
+        behind = last.get(u.after, u.after)
+        pos = next((i + 1 for i, s in enumerate(stages) if s.name == behind), 0 if behind is None else len(stages))
+        stages.insert(pos, new)
+        last[u.after] = name
+    return replace(cycle, stages=tuple(stages))
 
 
 # ---------------------------------------------------------------- Data page: the "Your choices" form
@@ -145,22 +268,255 @@ def outcome_choices(info: DatasetInfo) -> list[str]:
     return [GUESS] + [r.column for r in info.columns if r.role not in ("id", "stage_name", "score")]
 
 
+def segment_choices(info: DatasetInfo, overrides: Mapping) -> tuple[list[str], list[str]]:
+    """``(options, default)`` of the segments multiselect: every column that is no id, stage or score;
+    the default is the current choice, else the importer's segments."""
+    options = [r.column for r in info.columns if r.role not in ("id", "stage", "stage_name", "score", "dropped_personal")]
+    chosen = overrides.get("segments")
+    default = list(info.segments) if chosen is None else list(chosen)
+    return options, [x for x in default if x in options]
+
+
+def date_choices(info: DatasetInfo, overrides: Mapping) -> tuple[list[str], str]:
+    """``(options, default)`` of the date selectbox: :data:`NO_DATE`, then every column that is no id,
+    stage or score; the default is the current choice, else the importer's date column."""
+    options = [NO_DATE] + [r.column for r in info.columns if r.role not in ("id", "stage", "stage_name", "score", "dropped_personal")]
+    chosen = overrides.get("date")
+    default = (chosen or NO_DATE) if chosen is not None else (info.date_column or NO_DATE)
+    return options, default if default in options else NO_DATE
+
+
+def na_codes_text(info: DatasetInfo) -> str:
+    """The N/A codes as the form shows them: the user's, the file's and the importer's codes (the
+    built-in missing-answer tokens such as ``NA`` always apply and are not listed).
+
+    >>> from cycle_analytics.dataset import NaCode
+    >>> from cycle_analytics.scales import Scale
+    >>> info = DatasetInfo("wide", 1, 1, 0, 1, 1, Scale(1, 5), ("a",), na_codes=(NaCode("6", 9, "just outside", "inferred"),
+    ...                    NaCode("N/A", 2, "usual", "default")))
+    >>> na_codes_text(info)
+    '6'
+    """
+    return ", ".join(c.value for c in info.na_codes if c.source in ("user", "file", "inferred"))
+
+
+def reading_table(info: DatasetInfo) -> pd.DataFrame:
+    """``item, what we read, why``: the import's reading a manager confirms (stages in order, scale, N/A
+    codes, outcome, segments, date, and the answers), one sentence of reasoning each."""
+    why = dict(info.reasons or {})
+    codes = "; ".join(f"{c.value} ({c.answers:,} answer{'s' if c.answers != 1 else ''})" for c in info.na_codes) or "none"
+    outcome = info.outcome or "none: the mean of the other stages stands in"
+    answers = (f"{info.answers_read:,} read = {info.ratings:,} ratings + {info.no_answers:,} no answer + "
+               f"{info.invalid_answers:,} invalid")
+    rows = [
+        ("Stages", f"{len(info.stages)}: " + " → ".join(info.stages), why.get("stages", "")),
+        ("Scale", info.scale.label(), why.get("scale", "")),
+        ("N/A codes", codes, why.get("na_codes", "")),
+        ("Outcome", outcome, why.get("outcome", "")),
+        ("Segments", ", ".join(info.segments) or "none", why.get("segments", "")),
+        ("Date", info.date_column or "none", why.get("date", "")),
+        ("Answers", answers, "Each invalid answer is listed below with its row, column and value; the rest of its row counts."),
+    ]
+    return pd.DataFrame(rows, columns=["item", "what we read", "why"]).astype("str")
+
+
+def reading_stage_map(info: DatasetInfo) -> tuple[tuple[str, str | None], ...]:
+    """The stage mapping a confirmed reading of a wide file amounts to: each stage column and its
+    stage, in stage order (what the mapping memory keeps for files with the same columns)."""
+    if info.format == "long":
+        return ()
+    out = []
+    for r in info.columns:
+        if r.role == "stage":
+            stage, _, _ = stage_of(r, info.stages)
+            out.append((r.column, stage if stage != NOT_A_STAGE else r.column))
+    order = {st: k for k, st in enumerate(info.stages)}
+    return tuple(sorted(out, key=lambda t: order.get(t[1], len(order))))
+
+
 def overrides_from_choices(current: Mapping, *, stages: Sequence[str], stage_default: Sequence[str], na_text: str,
-                           scale: str, outcome: str, positive: str) -> dict:
-    """The import options of the submitted form (the stage and label mappings are kept)."""
+                           scale: str, outcome: str, positive: str, na_default: str | None = None,
+                           segments: Sequence[str] | None = None, segment_default: Sequence[str] | None = None,
+                           date: str | None = None, date_default: str | None = None) -> dict:
+    """The import options of the submitted form (the stage and label mappings are kept).
+
+    N/A codes: the form shows what was read (``na_default``); when the manager changes them, their
+    list replaces the importer's reading (``infer_na_codes`` off), else the reading stays. Segments
+    and the date are options only when changed from what was read (``segment_default``, ``date_default``).
+    """
     new = {k: current[k] for k in ("stage_map", "label_map") if current.get(k)}
     if stages and list(stages) != list(stage_default) or (stages and current.get("stages")):
         new["stages"] = tuple(stages)
     na = tuple(x.strip() for x in na_text.split(",") if x.strip())
-    if na:
-        new["na_values"] = na
+    if na_default is not None and na == tuple(x.strip() for x in na_default.split(",") if x.strip()):
+        for k in ("na_values", "infer_na_codes"):  # unchanged: keep how they were read
+            if k in current:
+                new[k] = current[k]
+    else:
+        if na:
+            new["na_values"] = na
+        if na_default is not None:
+            new["infer_na_codes"] = False
     if scale != INFER:
         new["scale"] = scale
     if outcome != GUESS:
         new["outcome"] = outcome
     if positive.strip():
         new["positive"] = positive.strip()
+    if segments is not None and (list(segments) != list(segment_default or []) or current.get("segments") is not None):
+        new["segments"] = tuple(segments)
+    if date is not None and (date != date_default or current.get("date") is not None):
+        new["date"] = "" if date == NO_DATE else date
     return new
+
+
+# ---------------------------------------------------------------- plain words for the tables a manager reads
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a table column is shown: ``label`` (plain words; ``{outcome}`` is the outcome's name),
+    ``term`` (the statistical term and its definition, shown as the column's tooltip) and ``kind``:
+    ``text``, ``count`` (whole number with thousands separators), ``number`` (``digits`` decimals),
+    ``percent`` (a 0–100 share, shown with %), ``share`` (a 0–1 share, shown as a bar with %),
+    ``p`` (a p-value, 4 decimals) or ``date``."""
+
+    label: str
+    term: str = ""
+    kind: str = "text"
+    digits: int = 2
+
+
+#: The plain words of every analysis column a page shows (tidy names of ``docs/architecture.md``).
+COLUMN_WORDS: dict[str, Words] = {
+    "stage": Words("Stage"),
+    "order": Words("#", "Position in the cycle", "count"),
+    "verdict": Words("Verdict", "Critical moment: a bad experience there measurably lowers {outcome} (rule above the "
+                     "table). Pain point: often rated badly, but no measurable effect. OK: neither. Not enough data: too few "
+                     "bad experiences to tell."),
+    "declared_verdict": Words("Named critical?", "Declared verdict: whether a stage the cycle "
+                              "template names as critical is confirmed by the data"),
+    "penalty": Words("Drop", "Penalty: how much lower {outcome} is for the respondents "
+                     "who rated the stage in the bottom box than for those with a middling experience there, every "
+                     "other stage held fixed (in points of {outcome})", "number"),
+    "raw_penalty": Words("Drop, one stage at a time", "Raw penalty: how much lower {outcome} is for the respondents who "
+                         "rated the stage in the bottom box than for everyone else who rated it, other stages not held "
+                         "fixed, so it includes the halo (unhappy customers rate every stage lower)", "number"),
+    "p_adjusted": Words("Chance (p)", "p-value corrected for the number of stages compared (p_adjusted); "
+                        "below 0.05 it is unlikely to be chance", "p"),
+    "p_value": Words("Chance (p, uncorrected)", "p-value of the test (p_value); below 0.05 it is unlikely to be chance", "p"),
+    "n_bad": Words("Bad ratings", "n_bad: respondents who rated the stage in the bottom box", "count"),
+    "bad_pct": Words("Bad ratings %", "bad_pct: share of the stage's answers in the bottom box", "percent", 1),
+    "n": Words("Answers", "n: respondents who rated the stage", "count"),
+    "rank": Words("Rank", "1 = fix first (the highest priority score)", "count"),
+    "level": Words("Priority", "Priority level from the rank: high, medium or low"),
+    "quadrant": Words("Place on the chart", "Importance–performance quadrant (Martilla & James 1977): compares the stage "
+                      "with the stages' average importance and average performance"),
+    "importance": Words("Importance", "How much the stage moves {outcome}: the derived importance, "
+                        "the association of the stage's score with {outcome} (not significant = 0)", "number"),
+    "performance": Words("Score (0–100)", "Performance: the mean score rescaled so the scale runs from 0 to 100", "number", 0),
+    "score_100": Words("Score (0–100)", "score_100: the mean score rescaled so the scale runs from 0 to 100", "number", 0),
+    "target_100": Words("Target (0–100)", "target_100: the stage's target on the 0–100 scale", "number", 0),
+    "gap": Words("Below target", "Gap: the target minus the score, in points of the 0–100 scale", "number", 0),
+    "priority_score": Words("Priority score", "Importance rescaled 0–1 across stages × the gap to the target", "number"),
+    "stability_top3": Words("In the top three", "Stability: share of bootstrap resamples in which the stage stays in the "
+                            "top three", "share"),
+    "advice": Words("What it means"),
+    "setting": Words("Setting"),
+    "segment": Words("Segment"),
+    "value": Words("Group"),
+    "mean": Words("Mean score", "Mean of the answers on the survey's scale", "number"),
+    "rest_mean": Words("Everyone else", "rest_mean: mean score of the respondents outside this group", "number"),
+    "diff_vs_rest": Words("Difference", "diff_vs_rest: the group's mean minus the mean of everyone "
+                          "else (negative = worse)", "number"),
+    "statistic": Words("Test statistic", "Kruskal–Wallis H statistic", "number"),
+    "n_groups": Words("Groups compared", "", "count"),
+    "period_label_previous": Words("Previous period"),
+    "period_label_last": Words("Last period"),
+    "mean_previous": Words("Mean then", "Mean score in the previous period", "number"),
+    "mean_last": Words("Mean now", "Mean score in the last period", "number"),
+    "change": Words("Change", "Mean now minus mean then", "number"),
+    "n_previous": Words("Answers then", "", "count"),
+    "n_last": Words("Answers now", "", "count"),
+    "test": Words("Test"),
+    "u_statistic": Words("Test statistic", "Mann–Whitney U statistic", "number"),
+    "response_id": Words("Respondent"),
+    "score": Words("Rating", "The respondent's answer on the survey's scale", "number", 0),
+    "comment": Words("Comment"),
+    "due_date": Words("Due date", "", "date"),
+}
+
+
+def words_for(column: str, outcome: str = "the outcome") -> Words:
+    """The :class:`Words` of ``column`` with the outcome's name filled in; a column without plain
+    words (one a new analysis added) gets its name in words (``clean_penalty`` -> ``Clean penalty``).
+
+    >>> words_for("penalty", "overall satisfaction").term[:49]
+    'Penalty: how much lower overall satisfaction is f'
+    >>> words_for("clean_penalty").label
+    'Clean penalty'
+    """
+    w = COLUMN_WORDS.get(column)
+    if w is None:
+        text = str(column).replace("_pct", " (%)").replace("_", " ").strip()
+        return Words(text[:1].upper() + text[1:], str(column))
+    return Words(w.label.format(outcome=outcome), w.term.format(outcome=outcome), w.kind, w.digits)
+
+
+def plain_table(table: pd.DataFrame, columns: Sequence[str], outcome: str = "the outcome",
+                labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, Words]]:
+    """``(frame, words)``: the ``columns`` of ``table`` it has, in that order, under their plain
+    labels (:func:`words_for`, or ``labels[column]`` where given), missing text and dates empty;
+    and the :class:`Words` of each shown label (for the column tooltips and number formats).
+
+    >>> t = pd.DataFrame({"stage": ["Pay"], "p_adjusted": [0.0004], "n_bad": [1234], "extra": [1]})
+    >>> frame, words = plain_table(t, ["stage", "n_bad", "p_adjusted", "not_there"])
+    >>> list(frame.columns), words["Chance (p)"].kind
+    (['Stage', 'Bad ratings', 'Chance (p)'], 'p')
+    """
+    shown = pick_columns(table, columns)
+    out: dict[str, pd.Series] = {}
+    words: dict[str, Words] = {}
+    for col in shown.columns:
+        w = words_for(col, outcome)
+        if labels and col in labels:
+            w = Words(labels[col], w.term, w.kind, w.digits)
+        label = w.label
+        while label in out:  # two columns with the same plain words keep both
+            label += " "
+        values = shown[col]
+        if w.kind == "date":
+            values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").fillna("").astype("str")
+        elif w.kind == "text":
+            values = values.astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)).astype("str")
+        out[label] = values.reset_index(drop=True)
+        words[label] = w
+    return pd.DataFrame(out), words
+
+
+#: Pixels of the main column of the wide layout that a table may fill without a column being cut off.
+TABLE_WIDTH = 920
+
+
+def fitted_widths(table: pd.DataFrame, columns: Sequence[str], outcome: str = "the outcome",
+                  total: int = TABLE_WIDTH) -> dict[str, int]:
+    """Pixel widths of the shown columns (by plain label) that fill ``total``: each column gets what
+    its longest value needs (about 7.5 pixels a character) and room for the start of its header
+    (the full header is in its tooltip), scaled down together when they need more, so every column
+    stays on screen.
+
+    >>> t = pd.DataFrame({"stage": ["Receiving the money"], "n_bad": [61]})
+    >>> fitted_widths(t, ["stage", "n_bad"])
+    {'Stage': 158, 'Bad ratings': 98}
+    """
+    frame, _ = plain_table(table, columns, outcome)
+    need = {}
+    for label in frame.columns:
+        longest = max([min(len(str(label)), 11)] + [len(f"{v:.2f}" if isinstance(v, float) else str(v))
+                                                     for v in frame[label].head(200)])
+        need[label] = max(60, int(longest * 7.5) + 16)
+    scale = min(1.0, total / max(1, sum(need.values())))
+    return {label: int(w * scale) for label, w in need.items()}
 
 
 # ---------------------------------------------------------------- analysis pages
@@ -206,9 +562,42 @@ def penalty_threshold(analysis: Analysis) -> float | None:
 
 
 def plans_for_editor(plans: pd.DataFrame) -> pd.DataFrame:
-    """An action-plan table as ``st.data_editor`` edits it: stage as text, due date as a date."""
-    base = plans.assign(stage=plans["stage"].astype(object).astype(str), due_date=pd.to_datetime(plans["due_date"]).dt.date)
-    return base[list(PLAN_COLUMNS)]
+    """An action-plan table as ``st.data_editor`` edits it: every column text, the due date as
+    ``YYYY-MM-DD`` (empty when there is none), so any date can be typed or pasted as text.
+
+    >>> from cycle_analytics.outputs.plans import plans_from_priorities
+    >>> plans_for_editor(plans_from_priorities(pd.DataFrame({"rank": [1], "stage": ["Pay"]})))["due_date"].tolist()
+    ['']
+    """
+    due = pd.to_datetime(plans["due_date"])
+    base = plans.assign(stage=plans["stage"].astype(object).astype(str),
+                        due_date=due.dt.strftime("%Y-%m-%d").where(due.notna(), ""))
+    return base[list(PLAN_COLUMNS)].astype("str").reset_index(drop=True)
+
+
+#: Regions whose usual numeric date is month first (03/31/2026); elsewhere it is day first or ISO.
+MONTH_FIRST_REGIONS = frozenset({"US", "PH", "BZ", "FM", "MH", "PW", "GU", "AS", "MP", "PR", "VI", "UM"})
+#: Languages whose usual numeric date is year first (2026-03-31 or 2026/03/31): only ISO is read.
+YEAR_FIRST_LANGUAGES = frozenset({"zh", "ja", "ko", "hu", "lt", "sv", "mn", "eu"})
+
+
+def date_order_for_locale(locale: str | None) -> str:
+    """How the browser's locale writes a numeric date: ``"MDY"``, ``"DMY"`` or ``"ISO"``
+    (:data:`cycle_analytics.outputs.plans.DATE_ORDERS`); ``"ISO"`` when the locale is unknown.
+
+    >>> date_order_for_locale("en-US"), date_order_for_locale("de-DE"), date_order_for_locale("ja-JP"), date_order_for_locale(None)
+    ('MDY', 'DMY', 'ISO', 'ISO')
+    """
+    if not locale:
+        return "ISO"
+    parts = str(locale).replace("_", "-").split("-")
+    language = parts[0].lower()
+    region = next((p.upper() for p in parts[1:] if len(p) == 2), "")
+    if language in YEAR_FIRST_LANGUAGES or (language, region) == ("en", "CA"):
+        return "ISO"
+    if region in MONTH_FIRST_REGIONS or (language == "en" and not region):
+        return "MDY"
+    return "DMY"
 
 
 def read_plans_csv(file, stages: Sequence[str]) -> pd.DataFrame:

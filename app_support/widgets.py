@@ -7,7 +7,6 @@ a leading apostrophe) through ``cycle_analytics.outputs.export``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,8 @@ import streamlit as st
 
 from cycle_analytics.outputs.export import to_csv_bytes
 
-from . import state
+from . import presenting, state, tables
+from .escaping import md_escape  # noqa: F401 - the one escaping function; pages call it as widgets.md_escape
 
 STAGE_DETAIL_PAGE = "app_pages/stage_detail.py"  # where a click on a stage leads (path from app.py)
 
@@ -34,7 +34,8 @@ def download_button(df: pd.DataFrame, file_name: str, key: str, label: str = "Do
 
 def chart(fig, data: pd.DataFrame | None, caption: str, key: str, *, selectable: bool = False,
           file_name: str | None = None) -> str | None:
-    """Show a Plotly figure, a one-line caption saying how to read it, and a CSV download of ``data``.
+    """Show a Plotly figure, a one-line caption saying how to read it, a CSV download of ``data``
+    and a PNG download of the chart (drawn when clicked).
 
     With ``selectable`` the chart reports point clicks; the clicked stage (``customdata[0]`` of the
     point, as every stage-bearing trace of ``cycle_analytics.figures`` carries) is returned.
@@ -44,13 +45,17 @@ def chart(fig, data: pd.DataFrame | None, caption: str, key: str, *, selectable:
         key=key,
         on_select="rerun" if selectable else "ignore",
         selection_mode="points" if selectable else ("points", "box", "lasso"),
-        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": key}},
+        # the toolbar shows on hover (always shown, it covers legends); the PNG button below is the obvious way
+        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": key, "scale": 2}},
     )
-    cap, dl = st.columns([5, 1], vertical_alignment="center")
-    cap.caption(caption)
-    if data is not None:
-        with dl:
-            download_button(data, file_name or f"{key}.csv", key=f"{key}__csv")
+    st.caption(caption)
+    with st.container(horizontal=True, gap="small"):  # buttons at their natural width: labels are never cut
+        # One click, a picture for slides: drawn on the server (kaleido) only when the button is clicked.
+        st.download_button("Download the chart (PNG)", data=presenting.png_builder(fig), file_name=f"{key}.png",
+                           mime="image/png", key=f"{key}__png", on_click="ignore", icon=":material/image:",
+                           help="The chart as a picture, for slides and documents", width="content")
+        if data is not None:
+            download_button(data, file_name or f"{key}.csv", key=f"{key}__csv", label="Download the data (CSV)")
     if selectable:
         return selected_stage(event)
     return None
@@ -98,7 +103,37 @@ def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto
     config.update(column_config or {})
     if height == "all":
         height = 38 + 35 * max(1, len(df))
-    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config=config, key=key, placeholder="")
+
+
+def plain_table(df: pd.DataFrame, columns, *, key: str, outcome: str = "the outcome", height: int | str = "auto",
+                column_config=None, labels=None, widths=None) -> None:
+    """A table a manager reads: the ``columns`` of ``df`` it has, under plain headers with the
+    statistical term as the header's tooltip (``app_support.tables.plain_table``); counts with
+    thousands separators, other numbers with their decimals, shares with %. ``widths`` (shown label ->
+    ``"small"``, ``"medium"`` or ``"large"``) sizes columns so that none is cut off."""
+    frame, words = tables.plain_table(df, columns, outcome, labels)
+    config = {}
+    for label, w in words.items():
+        width = (widths or {}).get(label)
+        if w.kind == "count":
+            config[label] = st.column_config.NumberColumn(label, help=w.term or None, format="localized", width=width)
+        elif w.kind == "number":
+            config[label] = st.column_config.NumberColumn(label, help=w.term or None, format=f"%.{w.digits}f", width=width)
+        elif w.kind == "p":
+            config[label] = st.column_config.NumberColumn(label, help=w.term or None, format="%.4f", width=width)
+        elif w.kind == "percent":
+            config[label] = st.column_config.NumberColumn(label, help=w.term or None, format=f"%.{w.digits}f%%", width=width)
+        elif w.kind == "share":
+            config[label] = st.column_config.ProgressColumn(label, help=w.term or None, min_value=0.0, max_value=1.0,
+                                                            format="percent", width=width)
+        else:
+            config[label] = st.column_config.TextColumn(label, help=w.term or None, width=width)
+    config.update(column_config or {})
+    if height == "all":
+        height = 38 + 35 * max(1, len(frame))
+    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=config, key=key,
+                 placeholder="")  # a missing value shows as an empty cell, never "None"
 
 
 def require_view(*, need_analysis: bool = True):
@@ -106,7 +141,7 @@ def require_view(*, need_analysis: bool = True):
     v = state.view()
     if v is None or v.survey is None:
         if v is not None and v.error:
-            st.error(v.error)
+            st.error(md_escape(v.error))  # the sentence quotes the file name: text, not markup
             st.info("Upload another file in the sidebar, or remove the upload to go back to the sample.")
         else:
             st.info("No survey is loaded yet: choose a sample or upload a file in the sidebar.")
@@ -129,11 +164,6 @@ def outcome_note(v) -> None:
         st.info("No outcome chosen: importance and penalties use each respondent's mean over their other stages as a proxy outcome. Pick an outcome in the sidebar when the survey has one.", icon=":material/info:")
     else:
         st.caption(f"Outcome: **{md_escape(spec.display())}**")
-
-
-def md_escape(text: str) -> str:
-    """Escape markdown/HTML control characters in a short label (for captions built by the app)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
 
 
 def fmt_num(x, digits: int = 2) -> str:

@@ -43,6 +43,7 @@ t1 = time.perf_counter()
 i = survey.info
 print(json.dumps({"seconds": t1 - t0, "rows": i.rows_read, "ratings": i.ratings, "respondents": i.respondents,
                   "rejected": i.rows_rejected, "na_answers": i.na_answers, "stages": list(i.stages),
+                  "answers": getattr(i, "answers_read", None), "invalid": getattr(i, "invalid_answers", None),
                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -70,6 +71,8 @@ def main(argv=None) -> None:
     print(f"file: {args.csv} ({size_mb:.0f} MB, {bare['rows']:,} data rows)")
     print(f"import: {imp['ratings']:,} ratings, {imp['respondents']:,} respondents, {imp['rejected']:,} rejected, "
           f"{imp['na_answers']:,} N/A answers, stages {imp['stages']}")
+    if imp.get("answers") is not None:
+        print(f"answers read {imp['answers']:,} = ratings {imp['ratings']:,} + no answer + invalid {imp['invalid']:,}")
     print(f"{'':28s}{'call s':>10s}{'process s':>11s}{'peak RSS MB':>13s}")
     print(f"{'bare pyarrow.csv.read_csv':28s}{bare['seconds']:10.2f}{bare['process_seconds']:11.2f}{bare_rss:13.0f}")
     print(f"{'import_survey':28s}{imp['seconds']:10.2f}{imp['process_seconds']:11.2f}{imp_rss:13.0f}")

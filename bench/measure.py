@@ -15,14 +15,19 @@ import json, resource, subprocess, sys, time
 t0 = time.perf_counter()
 proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t0
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall_s": wall, "peak_mib": peak_kib / 1024, "returncode": proc.returncode,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak_kib = usage.ru_maxrss
+print(json.dumps({"wall_s": wall, "peak_mib": peak_kib / 1024, "cpu_s": usage.ru_utime + usage.ru_stime, "returncode": proc.returncode,
                   "stderr": proc.stderr.decode(errors="replace")[-500:]}))
 """
 
 
 def measure(cmd: list[str]) -> dict:
-    """Run ``cmd`` in a fresh process; return ``{"wall_s", "peak_mib", "returncode", "stderr"}``."""
+    """Run ``cmd`` in a fresh process; return ``{"wall_s", "peak_mib", "cpu_s", "returncode", "stderr"}``.
+
+    ``cpu_s`` (user + system time of the command and its children) is steadier than the wall time
+    on a machine shared with other work.
+    """
     out = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

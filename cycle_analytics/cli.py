@@ -108,6 +108,8 @@ def run_analysis(args: argparse.Namespace):
 
 def format_summary(survey, analysis) -> str:
     """A readable plain-text summary (what ``analyze`` prints without ``--json``)."""
+    import pandas as pd  # lazy: start-up cost, see the note at the top (already loaded by the analysis)
+
     info = survey.info
     lines = [
         f"Format: {info.format}   scale: {info.scale.label()} ({info.scale_source})   outcome: "
@@ -118,6 +120,12 @@ def format_summary(survey, analysis) -> str:
     if info.rows_rejected:
         first = survey.rejected.head(5)
         lines.append("First rejected rows: " + "; ".join(f"row {r}: {m}" for r, m in zip(first["row"], first["reason"])))
+    lines.append(f"Answers read {info.answers_read:,} = ratings {info.ratings:,} + no answer {info.no_answers:,}"
+                 f" + invalid {info.invalid_answers:,}")
+    if info.invalid_answers:
+        first = survey.invalid.head(5)
+        lines.append("First invalid answers: " + "; ".join(f"row {r}, {c!r}: {m}" for r, c, m in
+                                                            zip(first["row"], first["column"], first["reason"])))
     if analysis is None:
         lines.append("Stages: " + ", ".join(info.stages))
         return "\n".join(lines) + "\n"
@@ -136,7 +144,7 @@ def format_summary(survey, analysis) -> str:
         s100 = f"{r.score_100:.0f}" if r.score_100 == r.score_100 else "—"
         top = f"{r.top_box_pct:.0f}" if r.top_box_pct == r.top_box_pct else "—"
         bot = f"{r.bottom_box_pct:.0f}" if r.bottom_box_pct == r.bottom_box_pct else "—"
-        rank = "" if r.rank != r.rank else f"{int(r.rank)}"
+        rank = "—" if pd.isna(r.rank) else f"{int(r.rank)}"  # no rank: no action needed
         lines.append(f"{name:<{width}}  {int(r.n):>7,}  {mean:>5}  {ci:>13}  {s100:>5}  {top:>5}  {bot:>5}  {rank:>4}  {r.verdict}")
     crit = analysis.critical_moments
     lines.append("")
@@ -147,7 +155,7 @@ def format_summary(survey, analysis) -> str:
         lines.append("No critical moment found with the current thresholds.")
     pains = analysis.pain_points
     if len(pains):
-        lines.append("Pain points (often rated badly, no measurable effect on the outcome):")
+        lines.append("Pain points (often rated badly, without the effect a critical moment needs):")
         lines += [f"  - {e}" for e in pains["evidence"]]
     for note in analysis.notes:
         lines.append(f"Note: {note}")

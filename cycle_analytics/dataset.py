@@ -14,11 +14,24 @@ Conventions (relied on across the package; see docs/architecture.md):
     segment columns : category, named as in the file (listed in ``info.segments``).
     outcome columns : as read (float64 for ratings, str for binary labels), listed in
                       ``info.outcome_candidates``; ``info.outcome`` is the default choice.
-    ``comment``     : str, present only when the file has a comment column.
+    comment columns : str, one per open-text question, named as in the file and listed in
+                      ``info.comment_columns`` (:class:`CommentColumn`: the stage a comment is tied
+                      to, if any, and the question text).
+    ``comment``     : str, the general comment (``info.comment_column``): the first comment column
+                      not tied to a stage, else the first one; the same texts as that column.
+    importance columns : float64, a stated importance per stage (``info.importance_columns``).
+    weight column   : float64, the survey weight (``info.weight_column``), recorded, not applied.
 
-``Survey.rejected`` - one row per rejected data row
+``Survey.rejected`` - one row per rejected data row (a row that is unusable as a whole)
     ``row`` (1-based data row number in the file, header rows not counted), ``reason``, then the
     row's original cells as text under their original column names.
+
+``Survey.invalid`` - one row per invalid answer of an accepted row (the answer is lost, not the row)
+    ``row`` (1-based data row number), ``column`` (the stage or score column), ``value`` (the cell
+    as written) and ``reason``.
+
+Answer accounting (``info``): ``answers_read == ratings + no_answers + invalid_answers``, where an
+answer is a stage cell of an accepted row (wide) or the score of an accepted row (long).
 """
 
 from __future__ import annotations
@@ -43,7 +56,50 @@ class ColumnRole:
     question: str = ""  # question text where the file carries one (survey-tool exports)
 
 
-ROLES = ("id", "stage", "score", "stage_name", "outcome", "segment", "date", "comment", "ignored", "dropped_personal")
+ROLES = ("id", "stage", "score", "stage_name", "outcome", "segment", "date", "comment", "importance", "weight", "ignored",
+         "dropped_personal")
+
+
+@dataclass(frozen=True)
+class CommentColumn:
+    """An open-text question kept as comments: its column (in the file and in ``Survey.responses``),
+    the stage it is tied to (``None``: a general comment) and its question text."""
+
+    column: str
+    stage: str | None
+    question: str
+
+
+@dataclass(frozen=True)
+class NaCode:
+    """A value read as *no answer* in the stage (or score) columns, with how many answers hold it
+    and why. ``source``: ``"user"`` (the user's N/A codes), ``"file"`` (declared missing in an
+    SPSS or Stata file), ``"inferred"`` (a value just outside a clean scale) or ``"default"`` (a
+    built-in missing-answer token such as ``NA`` or ``Don't know``)."""
+
+    value: str
+    answers: int
+    reason: str
+    source: str = "inferred"
+
+
+@dataclass(frozen=True)
+class ImportanceColumn:
+    """A stated-importance question paired with a stage's rating question (``qi6`` with ``q6``,
+    "How important is ..."): its answers are in ``Survey.responses[column]``, not a stage."""
+
+    column: str
+    stage: str
+    question: str = ""
+
+
+INVALID_COLUMNS = ("row", "column", "value", "reason")
+
+
+def empty_invalid() -> pd.DataFrame:
+    """An empty ``Survey.invalid`` table (``row`` int64; ``column``, ``value``, ``reason`` str)."""
+    return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": pd.Series([], dtype="str"),
+                         "value": pd.Series([], dtype="str"), "reason": pd.Series([], dtype="str")})
 
 
 @dataclass(frozen=True)
@@ -93,7 +149,8 @@ class ImportOptions:
     positive: str | None = None
     na_values: tuple[str, ...] = ()
     scale: Scale | None = None
-    segments: tuple[str, ...] | None = None
+    segments: tuple[str, ...] | None = None  # None = infer; () = no segments
+    date: str | None = None  # the response-date column; None = infer; "" = the file has none
     layout: str | None = None  # "long" | "wide" | None (detect)
     max_bytes: int | None = 200 * 1024 * 1024
     keep_personal: bool = False
@@ -102,6 +159,10 @@ class ImportOptions:
     # None = "not a stage"). Columns it names override every guess; stage order = cycle order, else
     # the order of first appearance here.
     stage_map: tuple[tuple[str, str | None], ...] = ()
+    # Read the values just outside a clean scale (0 or 6 on 1-5, 11 on 0-10, 99) as N/A codes. The
+    # Data page turns it off when the manager sets the N/A codes: then only ``na_values`` (and the
+    # built-in missing-answer tokens) are no answer.
+    infer_na_codes: bool = True
 
 
 def validate_import_options(options: ImportOptions) -> ImportOptions:
@@ -139,6 +200,10 @@ class UnknownLabel:
         object.__setattr__(self, "columns", tuple(self.columns))  # a list read back from JSON
 
 
+#: The items of an import reading the Data page confirms, in order (keys of ``DatasetInfo.reasons``).
+READING_ITEMS = ("stages", "scale", "na_codes", "outcome", "segments", "date")
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """The import summary: accounting, detected structure and what was assumed."""
@@ -164,6 +229,16 @@ class DatasetInfo:
     columns: tuple[ColumnRole, ...] = ()
     notes: tuple[str, ...] = ()
     source: dict = field(default_factory=dict)  # encoding, delimiter, sheet, file name
+    answers_read: int = 0  # stage cells of accepted rows (wide) / scores of accepted rows (long)
+    no_answers: int = 0  # empty cells and N/A answers among them
+    invalid_answers: int = 0  # not a number, outside the scale, unknown label (listed in Survey.invalid)
+    na_codes: tuple[NaCode, ...] = ()  # what was read as no answer, with counts and reasons
+    comment_columns: tuple[CommentColumn, ...] = ()
+    weight_column: str | None = None  # the survey weight, recorded only (no figure applies it yet)
+    importance_columns: tuple[ImportanceColumn, ...] = ()
+    # why the importer read the stages, scale, N/A codes, outcome, segments and date as it did
+    # (keys of READING_ITEMS, one sentence each; the Data page's "what we read")
+    reasons: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -188,6 +263,16 @@ class DatasetInfo:
             "columns": [{"column": c.column, "role": c.role, "detail": c.detail} for c in self.columns],
             "notes": list(self.notes),
             "source": dict(self.source),
+            "answers_read": int(self.answers_read),
+            "no_answers": int(self.no_answers),
+            "invalid_answers": int(self.invalid_answers),
+            "na_codes": [{"value": c.value, "answers": int(c.answers), "reason": c.reason, "source": c.source}
+                         for c in self.na_codes],
+            "comment_columns": [{"column": c.column, "stage": c.stage, "question": c.question} for c in self.comment_columns],
+            "weight_column": self.weight_column,
+            "importance_columns": [{"column": c.column, "stage": c.stage, "question": c.question}
+                                   for c in self.importance_columns],
+            "reasons": dict(self.reasons),
         }
 
 
@@ -200,6 +285,7 @@ class Survey:
     rejected: pd.DataFrame
     info: DatasetInfo
     cycle: Cycle | None = None
+    invalid: pd.DataFrame = field(default_factory=empty_invalid)
 
     @property
     def scale(self) -> Scale:

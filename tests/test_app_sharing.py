@@ -81,9 +81,9 @@ def store(tmp_path):
 
 @pytest.fixture(scope="module")
 def bank_survey():
-    """The bank sample as the app opens it: with its own cycle template."""
+    """The bank sample as the app opens it: with its own cycle template and its N/A code declared."""
     data = (ROOT / "data" / "sample" / "bank_visit_long.csv").read_bytes()
-    return import_survey(data, ImportOptions(cycle=load_cycle("bank_visit")), file_name="bank_visit_long.csv")
+    return import_survey(data, ImportOptions(cycle=load_cycle("bank_visit"), na_values=("N/A",)), file_name="bank_visit_long.csv")
 
 
 # ---------------------------------------------------------------- save and open a link
@@ -153,7 +153,7 @@ def test_unknown_or_malformed_id_shows_only_not_found(bad):
 def test_deleted_survey_is_not_found_like_an_unknown_one(tmp_path):
     at = clean(new_app().run())
     sid = survey_id(save(at, "Soon gone"))
-    store(tmp_path).delete(sid)
+    store(tmp_path).delete(sid, edit_key=at.session_state["saved_edit_keys"][sid])  # the key this session was given
     fresh = clean(new_app({"survey": sid}).run())
     assert [e.value for e in fresh.error] == [NOT_FOUND]
     assert not fresh.metric
@@ -372,3 +372,120 @@ def test_data_page_of_a_saved_survey_explains_why_choices_are_fixed():
     assert any("This is a saved survey" in i.value for i in fresh.info)
     # the re-import controls are not offered: there is no raw file behind a saved survey
     assert not any("Read the file again" in str(b.label) for b in fresh.button)
+
+
+# ---------------------------------------------------------------- rights: a link views, the edit key changes
+
+
+def test_a_link_grants_viewing_and_only_the_edit_key_shown_once_grants_changing(tmp_path):
+    at = clean(new_app().run())
+    sid = survey_id(save(at, "Team survey"))
+    key = at.session_state["saved_edit_keys"][sid]
+    assert any("Edit key, shown only now" in w.value for w in at.warning)
+    assert [c.value for c in at.code if c.value == key] == [key]
+    at.run()
+    assert not [c for c in clean(at).code if c.value == key]  # shown once
+
+    colleague = clean(new_app({"survey": sid}).run(), "colleague opens the link")
+    assert colleague.metric
+    colleague.switch_page("app_pages/saved.py").run()
+    label = next(e.label for e in clean(colleague).expander if e.label.startswith("Team survey"))
+    assert label.endswith("view only")
+    assert not [b for b in colleague.button if b.key in (f"rename_button_{sid}", f"delete_{sid}", f"replace_{sid}")]
+    colleague.text_input(key=f"edit_key_{sid}").set_value("not the key")
+    colleague.button(key=f"use_key_{sid}").click().run()
+    assert [e.value for e in clean(colleague).error] == ["This is not the edit key of this saved survey."]
+    assert store(tmp_path).load(sid).name == "Team survey"
+
+    colleague.text_input(key=f"edit_key_{sid}").set_value(key)  # the key handed over with the link
+    colleague.button(key=f"use_key_{sid}").click().run()
+    colleague.text_input(key=f"rename_{sid}").set_value("Renamed by a key holder")
+    colleague.button(key=f"rename_button_{sid}").click().run()
+    clean(colleague, "rename with the key")
+    assert store(tmp_path).load(sid).name == "Renamed by a key holder"
+    assert [(r.action, r.actor) for r in store(tmp_path).audit(sid, edit_key=key)] == [("save", "edit key"), ("rename", "edit key")]
+
+
+def test_deleting_goes_to_the_trash_and_restoring_brings_the_link_back(tmp_path):
+    at = clean(new_app().run())
+    sid = survey_id(save(at, "Restorable"))
+    at.switch_page("app_pages/saved.py").run()
+    at.checkbox(key=f"delete_sure_{sid}").check().run()
+    at.button(key=f"delete_{sid}").click().run()
+    clean(at, "delete")
+    assert [e.value for e in clean(new_app({"survey": sid}).run()).error] == [NOT_FOUND]
+    assert any(m.value.startswith("**Restorable** · deleted") for m in at.markdown)
+    at.button(key=f"restore_{sid}").click().run()
+    clean(at, "restore")
+    assert clean(new_app({"survey": sid}).run()).metric
+    assert [r.action for r in store(tmp_path).audit(sid, edit_key=at.session_state["saved_edit_keys"][sid])] == \
+        ["save", "delete", "restore"]
+
+
+def test_wrong_passwords_are_rate_limited_with_a_sentence_saying_when():
+    at = clean(new_app().run())
+    sid = survey_id(save(at, "Locked", password="right one"))
+    fresh = clean(new_app({"survey": sid}).run())
+    for _ in range(5):
+        fresh.text_input(key="unlock_password").set_value("guess")
+        fresh.button(key="unlock_button").click().run()
+        assert [e.value for e in clean(fresh).error] == ["The password is not right for this saved survey."]
+    fresh.text_input(key="unlock_password").set_value("right one")
+    fresh.button(key="unlock_button").click().run()
+    assert [e.value for e in clean(fresh).error] == [
+        "Too many wrong passwords for this saved survey from your connection; try again in 1 minute."]
+    assert not fresh.metric
+
+
+def test_a_survey_saved_before_owners_is_read_only_until_claimed(tmp_path, bank_survey):
+    sid = store(tmp_path).save(bank_survey, "Old survey")  # no owner, no edit key: how surveys were saved before
+    at = clean(new_app({"survey": sid}).run())
+    at.switch_page("app_pages/saved.py").run()
+    assert any("nobody can change it" in i.value for i in clean(at).info)
+    at.button(key=f"claim_{sid}").click().run()
+    clean(at, "claim")
+    key = at.session_state["saved_edit_keys"][sid]
+    assert [c.value for c in at.code if c.value == key] == [key]
+    at.text_input(key=f"rename_{sid}").set_value("Claimed")
+    at.button(key=f"rename_button_{sid}").click().run()
+    assert store(tmp_path).load(sid).name == "Claimed"
+
+
+def test_the_importer_honours_streamlits_upload_limit():
+    from streamlit import config
+
+    before = config.get_option("server.maxUploadSize")
+    config.set_option("server.maxUploadSize", 1)
+    try:
+        big = ("id,wait,teller\n" + "".join(f"R{i},{1 + i % 5},{1 + i % 3}\n" for i in range(100_000))).encode()
+        assert len(big) > 1024 * 1024
+        at = clean(new_app().run())
+        at.file_uploader(key="upload").set_value(("big.csv", big, "text/csv")).run()
+        assert [e.value for e in clean(at).error] == [
+            "The file 'big.csv' is larger than the limit of 1.0 MB for an upload \\(1,088,905 bytes\\); split it or raise the limit."]
+    finally:
+        config.set_option("server.maxUploadSize", before)
+
+
+def test_the_same_bytes_under_two_names_never_show_one_users_name_to_the_other(monkeypatch):
+    files: list[tuple[str, bytes]] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):
+        if filename and filename.endswith(".html"):
+            files.append((filename, path_or_data))
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    data = (ROOT / "data" / "sample" / "customer_lifecycle_wide.csv").read_bytes()
+    reports = {}
+    for name in ("ann_private_q3.csv", "bob.csv"):
+        at = clean(new_app().run())
+        at.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
+        assert clean(at).session_state["view"].file_name == name
+        at.button(key="prepare_reports").click().run()
+        reports[name] = clean(at, "reports").session_state["view"], files[-1][1].decode("utf-8")
+    bob_view, bob_html = reports["bob.csv"]
+    assert bob_view.survey.info.source["file_name"] == "bob.csv"
+    assert "ann_private_q3" not in bob_html and "bob.csv" in bob_html
+    assert "ann_private_q3" not in repr(bob_view.key)

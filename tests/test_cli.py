@@ -37,10 +37,13 @@ def bank_json() -> dict:
 
 def test_json_dataset_block_matches_documented_counts(bank_json):
     ds = bank_json["dataset"]
-    # data/sample/README.md: rows read 9,042 = accepted 9,035 + rejected 7; 9,005 ratings; 1,200 respondents
+    # data/sample/README.md: rows read 9,042 = accepted 9,040 + rejected 2; answers read 9,040 = 9,005
+    # ratings + 30 no answer + 5 invalid; 1,200 respondents
     assert ds["format"] == "long"
-    assert (ds["rows_read"], ds["rows_accepted"], ds["rows_rejected"]) == (9042, 9035, 7)
+    assert (ds["rows_read"], ds["rows_accepted"], ds["rows_rejected"]) == (9042, 9040, 2)
     assert ds["rows_read"] == ds["rows_accepted"] + ds["rows_rejected"]
+    assert (ds["answers_read"], ds["no_answers"], ds["invalid_answers"]) == (9040, 30, 5)
+    assert ds["answers_read"] == ds["ratings"] + ds["no_answers"] + ds["invalid_answers"]
     assert ds["respondents"] == 1200
     assert ds["ratings"] == 9005
     assert ds["scale"] == [1, 5]
@@ -50,13 +53,16 @@ def test_json_dataset_block_matches_documented_counts(bank_json):
     assert len(ds["stages"]) == 8
 
 
-def test_json_rejected_rows_have_row_numbers_and_reasons(bank_json):
+def test_json_rejected_rows_and_invalid_answers_have_row_numbers_and_reasons(bank_json):
     rejected = {r["row"]: r["reason"] for r in bank_json["rejected"]}
-    # the seven deliberately bad rows listed in data/sample/README.md
-    assert sorted(rejected) == [2675, 2755, 3038, 3089, 3374, 4838, 6048]
-    assert "not a number" in rejected[2675]
+    invalid = {r["row"]: (r["column"], r["value"], r["reason"]) for r in bank_json["invalid"]}
+    # the seven deliberately bad rows listed in data/sample/README.md: two without an id are unusable rows,
+    # five hold a bad score (an invalid answer of a row that is kept)
+    assert sorted(rejected) == [2755, 6048]
+    assert sorted(invalid) == [2675, 3038, 3089, 3374, 4838]
+    assert "not a number" in invalid[2675][2] and invalid[2675][:2] == ("score", "abc")
     assert "id" in rejected[2755]
-    assert "outside" in rejected[3038]
+    assert "outside" in invalid[3038][2] and invalid[3038][:2] == ("score", "7")
 
 
 def test_json_stage_block_has_every_contract_field(bank_json):
@@ -82,7 +88,11 @@ def test_json_critical_moments_and_priorities(bank_json):
     assert "Receiving the money" in c["evidence"]
     assert "Waiting for your turn" in [p["stage"] for p in bank_json["pain_points"]]
     prios = bank_json["priorities"]
-    assert [p["rank"] for p in prios] == list(range(1, 9))
+    # ranks 1..k for the stages worth improving; the others need no action and have no rank
+    ranked = [p["rank"] for p in prios if p["rank"] is not None]
+    assert ranked == list(range(1, len(ranked) + 1)) and [p["rank"] for p in prios][len(ranked):] == [None] * (8 - len(ranked))
+    assert all((p["rank"] is None) == (p["action"] == "no action needed") for p in prios)
+    assert all(isinstance(p["small_sample"], bool) for p in prios)
     assert sorted(p["stage"] for p in prios) == sorted(bank_json["dataset"]["stages"])
     assert {p["quadrant"] for p in prios} <= {"Concentrate here", "Keep up the good work", "Low priority", "Possible overkill"}
     assert {p["level"] for p in prios} <= {"high", "medium", "low"}
@@ -90,13 +100,14 @@ def test_json_critical_moments_and_priorities(bank_json):
     assert waiting["level"] != "high"  # worst score, but nobody's outcome depends on it
 
 
-def test_without_na_declaration_the_na_rows_are_rejected_not_scored():
+def test_without_na_declaration_the_na_rows_are_no_answer_not_scored():
     proc = run_cli(str(BANK), "--json", "--no-analysis")
     assert proc.returncode == 0, proc.stderr
     ds = json.loads(proc.stdout)["dataset"]
-    # README: without declaring N/A, its 30 rows are rejected too: 37 rejected in all
-    assert ds["rows_rejected"] == 37
+    # README: "N/A" is a usual way of writing no answer: without declaring it, its 30 rows are no answer too
+    assert ds["rows_rejected"] == 2 and ds["no_answers"] == 30 and ds["ratings"] == 9005
     assert ds["rows_read"] == ds["rows_accepted"] + ds["rows_rejected"]
+    assert [(c["value"], c["answers"], c["source"]) for c in ds["na_codes"]] == [("N/A", 30, "default")]
 
 
 def test_wide_sample_and_options(tmp_path):
@@ -123,7 +134,8 @@ def test_outcome_and_stages_options_select_columns(tmp_path):
 def test_readable_summary_without_json():
     proc = run_cli(str(BANK), "--cycle", "bank_visit", "--na-values", "N/A")
     assert proc.returncode == 0, proc.stderr
-    assert "Rows read 9,042 = accepted 9,035 + rejected 7" in proc.stdout
+    assert "Rows read 9,042 = accepted 9,040 + rejected 2" in proc.stdout
+    assert "Answers read 9,040 = ratings 9,005 + no answer 30 + invalid 5" in proc.stdout
     assert "Critical moments:" in proc.stdout
     assert "Receiving the money" in proc.stdout
 

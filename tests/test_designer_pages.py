@@ -72,7 +72,7 @@ def test_designer_opens_on_a_template_with_its_flow_chart(bank):
     assert at.data_editor[0].editing_mode == "dynamic"
     assert at.data_editor[0].value["name"].tolist() == list(bank.stage_names)
     assert designed(at) == bank
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 3  # YAML, JSON and the flow chart's PNG
 
 
 def test_designer_counts_match_the_cycle(bank):
@@ -180,7 +180,7 @@ def test_builder_uses_the_designed_cycle_and_shows_wording_warnings():
     assert "How satisfied or dissatisfied were you with <b>Signs</b>?" in texts  # shown as text, not HTML
     warnings = " ".join(w.value for w in at.warning)
     assert "two things at once" in warnings
-    assert len(at.get("download_button")) == 4
+    assert len(at.get("download_button")) == 5  # four questionnaire files and the flow chart's PNG
     assert len(at.get("plotly_chart")) == 1
 
 

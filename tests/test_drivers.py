@@ -170,7 +170,7 @@ def test_spearman_matches_scipy(kind):
         "proxy": PROXY_OUTCOME,
     }[kind]
     y = drivers.rating_outcomes(ratings, responses, spec)
-    out = drivers.derived_importance(ratings, y)
+    out = drivers.derived_importance(ratings, y, method="spearman")
     assert list(out.columns[:5]) == ["stage", "method", "importance", "n", "p_value"]
     for _, row in out.iterrows():
         m = (ratings["stage"] == row["stage"]).to_numpy() & np.isfinite(y)
@@ -199,7 +199,7 @@ def test_spearman_batched_tables_match_scipy():
 def test_importance_empty_and_constant_stages_do_not_crash():
     ratings, responses, _ = make_long(200, stages=("A", "B", "C"), seed=8, empty=("B",), constant=("C",))
     y = drivers.rating_outcomes(ratings, responses, RATING)
-    out = drivers.derived_importance(ratings, y).set_index("stage")
+    out = drivers.derived_importance(ratings, y, method="spearman").set_index("stage")
     assert out.loc["B", "n"] == 0 and np.isnan(out.loc["B", "importance"]) and np.isnan(out.loc["B", "p_value"])
     assert np.isnan(out.loc["C", "importance"]) and out.loc["C", "n"] > 0
     assert np.isfinite(out.loc["A", "importance"])
@@ -488,3 +488,63 @@ def test_group_compare_matches_scipy_on_any_small_samples(a, b):
         assert res["ci_low"][0] == pytest.approx(ci.low) and res["ci_high"][0] == pytest.approx(ci.high)
     else:
         assert np.isnan(res["ci_low"][0])
+
+
+# ------------------------------------------------- relative weights: sign, full model, bootstrap
+
+
+def test_relative_weight_sign_and_full_model_match_statsmodels_hc3():
+    # statsmodels OLS with HC3 on the complete-data respondents is the full model; the weight takes
+    # the sign of its coefficient (a stage rated better where the outcome is lower gets a negative one)
+    rng = np.random.default_rng(31)
+    n = 1200
+    g = rng.standard_normal(n)
+    a = np.clip(np.rint(3 + g + rng.normal(0, 1, n)), 1, 5)
+    b = np.clip(np.rint(3 + 0.5 * g + rng.normal(0, 1, n)), 1, 5)
+    c = np.clip(np.rint(3 + rng.normal(0, 1, n)), 1, 5)
+    yv = np.clip(np.rint(3 + 0.5 * (a - 3) + 0.4 * g - 0.4 * (c - 3) + rng.normal(0, 0.6, n)), 1, 5)
+    mat = np.column_stack([a, b, c])
+    mat[rng.random((n, 3)) < 0.1] = np.nan
+    resp, st = np.nonzero(~np.isnan(mat))
+    ratings = pd.DataFrame({"response_id": pd.Categorical.from_codes(resp, categories=[f"r{i}" for i in range(n)]),
+                            "stage": pd.Categorical.from_codes(st, categories=["A", "B", "C"], ordered=True),
+                            "score": mat[resp, st]})
+    out = drivers.relative_weights(ratings, yv[resp], scale=S15, n_boot=0)
+    cc = ~np.isnan(mat).any(axis=1)
+    ref = OLS(yv[cc], add_constant(mat[cc])).fit(cov_type="HC3")
+    np.testing.assert_allclose(out["coefficient"], ref.params[1:], rtol=1e-9)
+    np.testing.assert_allclose(out["p_value"], ref.pvalues[1:], rtol=1e-7)
+    np.testing.assert_allclose(out["p_adjusted"], multipletests(ref.pvalues[1:], method="holm")[1], rtol=1e-7)
+    np.testing.assert_allclose(out["weight"], johnson_reference(mat[cc], yv[cc]), rtol=1e-9)
+    np.testing.assert_allclose(out["importance"], np.sign(ref.params[1:]) * out["weight"], rtol=1e-12)
+    assert out.set_index("stage").loc["C", "importance"] < 0 < out.set_index("stage").loc["A", "importance"]
+
+
+def test_relative_weight_bootstrap_is_seeded_and_brackets_the_estimate():
+    ratings, responses, _ = make_long(800, seed=32, p_answer=0.95)
+    y = drivers.rating_outcomes(ratings, responses, RATING)
+    a = drivers.derived_importance(ratings, y, n_boot=200, seed=5)
+    b = drivers.derived_importance(ratings, y, n_boot=200, seed=5)
+    c = drivers.derived_importance(ratings, y, n_boot=200, seed=6)
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.array_equal(a["importance_ci_low"], c["importance_ci_low"])
+    assert (a["importance_ci_low"] <= a["importance"]).all() and (a["importance"] <= a["importance_ci_high"]).all()
+    assert (a["method"] == "relative_weight").all() and a["p_adjusted"].notna().all()
+
+
+def test_grouped_bootstrap_spread_matches_the_standard_error():
+    # Above BOOTSTRAP_UNITS respondents the bootstrap resamples random groups of respondents. The
+    # spread of a resampled stage mean must still be its standard error, sd / sqrt(n) (hand formula).
+    from cycle_analytics.stats.drivers.importance import BOOTSTRAP_UNITS
+
+    n = 4 * BOOTSTRAP_UNITS
+    ratings, responses, mat = make_long(n, stages=("A", "B"), seed=33, p_answer=0.9)
+    y = drivers.rating_outcomes(ratings, responses, RATING)
+    m = drivers.respondent_matrix(ratings, y, S15)
+    draws = drivers.importance_draws(m, 400, seed=1)
+    assert draws.grouped and draws.units == BOOTSTRAP_UNITS
+    for j in range(2):
+        x = mat[:, j][~np.isnan(mat[:, j])]
+        se_100 = x.std(ddof=1) / np.sqrt(len(x)) * 25.0  # score_100 = (mean - 1) * 25 on 1-5
+        assert draws.performance[:, j].std(ddof=1) == pytest.approx(se_100, rel=0.15)
+        assert draws.performance[:, j].mean() == pytest.approx((x.mean() - 1) * 25, abs=3 * se_100)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 from cycle_analytics import figures as F
-from cycle_analytics.figures.drivers import label_positions
+from cycle_analytics.figures.labels import plan_labels
 from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
@@ -594,6 +594,7 @@ def test_tables_without_any_data_still_draw():
 def test_priority_labels_of_close_points_take_different_positions():
     """Two stages almost on top of each other (as Getting to the branch and Leaving the branch in
     the bank sample) must not have their labels drawn in the same place."""
-    pos = label_positions(np.array([74.0, 74.5, 40.0]), np.array([0.125, 0.126, 0.0]))
+    pos = plan_labels(np.array([74.0, 74.5, 40.0]), np.array([0.125, 0.126, 0.0]), ["Getting to the branch", "Leaving the branch", "Waiting"],
+                      ["1", "2", "3"], x_range=(30, 90), y_range=(-0.05, 0.2)).position
     assert pos[0] != pos[1]
     assert pos[2] == "top center"  # a lone point keeps the default

@@ -364,22 +364,23 @@ def _qualtrics(rows, texts, ids=None) -> bytes:
     return fb._csv_bytes([head, q, imp, *body], encoding="utf-8-sig")
 
 
-def test_unknown_label_rejects_the_row_and_is_noted_with_count_and_columns():
+def test_unknown_label_is_an_invalid_answer_noted_with_count_and_columns():
     rows = [["Satisfied", "Very satisfied", "4"], ["Meh", "Satisfied", "5"], ["Dissatisfied", "Meh", "3"],
             ["N/A", "Very dissatisfied", "2"], ["Very satisfied", "Satisfied", "4"]]
     data = _qualtrics(rows, ["Rate your stay - Room", "Rate your stay - Staff", "Overall, how was your stay?"])
     s = import_survey(data, file_name="q.csv")
     i = s.info
     assert i.stages == ("Room", "Staff") and i.outcome == "Q3"
-    assert (i.rows_read, i.rows_accepted, i.rows_rejected) == (5, 3, 2)
-    assert s.rejected["row"].tolist() == [2, 3]
-    assert s.rejected["reason"].tolist() == ["column 'Q1' has the label 'Meh', which is not a known answer label",
-                                             "column 'Q2' has the label 'Meh', which is not a known answer label"]
+    # the two 'Meh' answers are invalid (listed with row, column, value), their rows are kept
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected, i.invalid_answers) == (5, 5, 0, 2)
+    assert s.invalid["row"].tolist() == [2, 3] and s.invalid["column"].tolist() == ["Q1", "Q2"]
+    assert s.invalid["reason"].tolist() == ["the label 'Meh' is not a known answer label"] * 2
     assert "The label 'Meh' (2 answers, columns Q1; Q2) is not known; map it to a score or to N/A." in i.notes
     assert i.na_answers == 1  # the N/A label on row 4
-    # hand-computed from the rows above (rows 1, 4 and 5 accepted; satisfaction-5: Very dissatisfied=1 ... Very satisfied=5)
+    # hand-computed from the rows above (satisfaction-5: Very dissatisfied=1 ... Very satisfied=5): row 2 keeps
+    # Staff=Satisfied (4), row 3 keeps Room=Dissatisfied (2)
     g = s.ratings.groupby("stage", observed=True)["score"].agg(list)
-    assert g["Room"] == [4.0, 5.0] and g["Staff"] == [5.0, 1.0, 4.0]
+    assert g["Room"] == [4.0, 2.0, 5.0] and g["Staff"] == [5.0, 4.0, 1.0, 4.0]
     # the user maps it: Meh -> 3 on one run, Meh -> no answer on another
     s3 = import_survey(data, ImportOptions(label_map=(("meh", 3.0),)), file_name="q.csv")
     assert s3.info.rows_rejected == 0 and sorted(s3.ratings["score"].tolist()).count(3.0) == 2
@@ -402,7 +403,13 @@ def test_four_point_labels_keep_their_scale():
 def test_label_map_also_takes_numeric_codes_as_no_answer():
     rows = [f"{k},{1 + k % 5},{1 + (k * 3) % 5}" for k in range(40)] + ["40,99,3", "41,2,99"]
     data = ("id,room,staff\n" + "\n".join(rows) + "\n").encode()
-    assert import_survey(data, file_name="p.csv").info.rows_rejected == 2  # 99 is outside 1-5
+    # by default 99 is read as a usual no-answer code beyond 1-5; with the manager's N/A codes only, 99 is
+    # outside 1-5: two invalid answers, their rows kept
+    guessed = import_survey(data, file_name="p.csv").info
+    assert (guessed.rows_rejected, guessed.na_answers) == (0, 2)
+    assert [(c.value, c.answers, c.source) for c in guessed.na_codes] == [("99", 2, "inferred")]
+    own = import_survey(data, ImportOptions(infer_na_codes=False), file_name="p.csv").info
+    assert (own.rows_rejected, own.invalid_answers, own.ratings) == (0, 2, 82)
     s = import_survey(data, ImportOptions(label_map=(("99", None),)), file_name="p.csv")
     assert s.info.rows_rejected == 0 and s.info.na_answers == 2 and len(s.ratings) == 82
 

@@ -31,9 +31,10 @@ A4,2024-03-04,South,walk-in,Waiting,,5,9,
 A4,2024-03-04,South,walk-in,Teller,5,5,9,
 A4,2024-03-04,South,walk-in,Teller,4,5,9,
 """
-# rows 1-8 fine (row 5 is an N/A answer: accepted, no rating); row 9 missing id; row 10 score
-# 'abc'; row 11 missing score; row 12 fine; row 13 repeats A4's Teller -> 9 accepted, 4 rejected,
-# 8 ratings, respondents A1..A4.
+# rows 1-8 fine (row 5 is an N/A answer: accepted, no rating); row 9 missing id (rejected); row 10
+# score 'abc' (accepted, an invalid answer); row 11 missing score (accepted, no answer); row 12 fine;
+# row 13 repeats A4's Teller (rejected) -> 11 accepted, 2 rejected; 11 answers read = 8 ratings +
+# 2 without an answer (rows 5, 11) + 1 invalid (row 10); respondents A1..A4.
 
 WIDE = """id,date,branch,wait,teller,cash,overall,comment
 R1,2024-01-03,North,4,5,3,4,Fine
@@ -43,8 +44,12 @@ R4,2024-01-06,South,3,9,2,3,ok
 R5,2024-01-07,North,1,2,3,2,
 R6,2024-02-01,South,4,4,4,4,good
 """
-# with scale 1-5 and N/A code "N/A": R3 rejected (cash 'x'), R4 rejected (teller 9);
-# accepted R1 (3 ratings), R2 (2 + 1 N/A), R5 (3), R6 (3) -> 11 ratings.
+# with scale 1-5 and N/A code "N/A": every row accepted; R3's cash 'x' is an invalid answer (its
+# wait 5 and teller 4 count); R4's teller 9 is a usual no-answer code beyond 1-5 (no answer).
+# Ratings: R1 3, R2 2 (+1 N/A), R3 2, R4 2 (+ the 9), R5 3, R6 3 -> 15 ratings, 2 N/A answers,
+# 1 invalid; 18 answers read (6 rows x 3 stages) = 15 + 2 + 1.
+# Without reading 9 as a code (the manager's N/A codes only), R4's teller 9 is invalid instead: 15
+# ratings, 1 N/A answer, 2 invalid.
 
 
 def imp(text: str, **opts):
@@ -72,21 +77,22 @@ def test_long_reference_shape_counts():
     check_contract(s)
     i = s.info
     assert i.format == "long"
-    assert (i.rows_read, i.rows_accepted, i.rows_rejected) == (13, 9, 4)
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected) == (13, 11, 2)
     assert (i.respondents, i.ratings, i.na_answers) == (4, 8, 1)
+    assert (i.answers_read, i.no_answers, i.invalid_answers) == (11, 2, 1)
+    assert i.answers_read == i.ratings + i.no_answers + i.invalid_answers
     assert i.stages == ("Arrival", "Waiting", "Teller")
     assert i.scale == Scale(1, 5) and i.scale_source == "inferred"
     assert i.outcome == "overall_satisfaction"
     assert i.outcome_candidates == ("overall_satisfaction", "recommend")
     assert i.segments == ("branch", "channel")
     assert (i.id_column, i.date_column, i.comment_column) == ("respondent_id", "date", "comment")
-    assert s.rejected.row.tolist() == [9, 10, 11, 13]
+    assert s.rejected.row.tolist() == [9, 13]
     reasons = s.rejected.reason.tolist()
     assert reasons[0] == "missing id"
-    assert reasons[1] == "score 'abc' is not a number"
-    assert reasons[2] == "missing score"
-    assert "already rated" in reasons[3]
-    assert s.rejected.loc[1, "score"] == "abc" and s.rejected.loc[1, "respondent_id"] == "A4"
+    assert "already rated" in reasons[1]
+    # the bad score loses that answer only: listed with its row, column, value and reason
+    assert s.invalid.to_dict("records") == [{"row": 10, "column": "score", "value": "abc", "reason": "'abc' is not a number"}]
     assert list(s.responses.response_id) == ["A1", "A2", "A3", "A4"]
     assert s.responses.overall_satisfaction.tolist() == [4.0, 3.0, 2.0, 5.0]
     assert s.responses.date.dtype.kind == "M"
@@ -101,10 +107,12 @@ def test_long_reference_shape_counts():
                      "score": "score", "overall_satisfaction": "outcome", "recommend": "outcome", "comment": "comment"}
 
 
-def test_long_without_na_code_rejects_na_text():
+def test_long_without_na_code_reads_na_text_as_no_answer():
+    # "N/A" is a built-in missing-answer token: no answer without being declared (same counts as above)
     s = imp(LONG)
-    assert (s.info.rows_accepted, s.info.rows_rejected, s.info.na_answers) == (8, 5, 0)
-    assert "score 'N/A' is not a number" in s.rejected.reason.tolist()
+    assert (s.info.rows_accepted, s.info.rows_rejected, s.info.na_answers) == (11, 2, 1)
+    assert "N/A" not in s.invalid.value.tolist()
+    assert [(c.value, c.answers, c.source) for c in s.info.na_codes] == [("N/A", 1, "default")]
 
 
 def test_wide_counts_with_scale_and_na():
@@ -112,21 +120,29 @@ def test_wide_counts_with_scale_and_na():
     check_contract(s)
     i = s.info
     assert i.format == "wide" and i.scale_source == "user"
-    assert (i.rows_read, i.rows_accepted, i.rows_rejected, i.respondents, i.ratings, i.na_answers) == (6, 4, 2, 4, 11, 1)
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected, i.respondents, i.ratings, i.na_answers) == (6, 6, 0, 6, 15, 2)
+    assert (i.answers_read, i.no_answers, i.invalid_answers) == (18, 2, 1)
     assert i.stages == ("wait", "teller", "cash")
     assert i.outcome == "overall"
-    assert s.rejected.row.tolist() == [3, 4]
-    assert s.rejected.reason.tolist() == ["column 'cash' has 'x', which is not a number", "column 'teller' has '9', which is outside the scale 1-5"]
-    assert s.rejected.loc[0, "id"] == "R3"
+    assert s.invalid.to_dict("records") == [{"row": 3, "column": "cash", "value": "x", "reason": "'x' is not a number"}]
+    assert {(c.value, c.answers, c.source) for c in i.na_codes} == {("N/A", 1, "user"), ("9", 1, "inferred")}
     assert s.responses.comment.tolist()[1] == "Slow, very slow"
-    assert list(s.responses.response_id) == ["R1", "R2", "R5", "R6"]
+    assert list(s.responses.response_id) == ["R1", "R2", "R3", "R4", "R5", "R6"]
+    # the manager's N/A codes only: the 9 is an invalid answer outside the scale, its row still counts
+    own = imp(WIDE, na_values=("n/a",), scale=Scale(1, 5), infer_na_codes=False)
+    o = own.info
+    assert (o.rows_rejected, o.ratings, o.na_answers, o.invalid_answers) == (0, 15, 1, 2)
+    assert own.invalid.reason.tolist() == ["'x' is not a number", "'9' is outside the scale 1-5"]
+    assert own.invalid.row.tolist() == [3, 4] and own.invalid.column.tolist() == ["cash", "teller"]
 
 
-def test_wide_scale_inferred_to_ten_when_nine_is_common():
-    # 9 is 1 of 16 numbers (> 1%), so 1-5 and 1-7 hold < 99% and 1-10 is the smallest that fits
+def test_wide_nine_beyond_one_to_five_is_an_na_code():
+    # the numbers are 1-5 and one 9: 9 is a usual no-answer code beyond 1-5 (not a point of 1-10)
     s = imp(WIDE, na_values=("N/A",))
-    assert s.info.scale == Scale(1, 10)
-    assert s.info.rows_rejected == 1  # only 'x'
+    assert s.info.scale == Scale(1, 5) and s.info.scale_source == "inferred"
+    assert s.info.rows_rejected == 0 and s.info.invalid_answers == 1  # only 'x'
+    nine = next(c for c in s.info.na_codes if c.value == "9")
+    assert (nine.answers, nine.source) == (1, "inferred") and "no-answer code" in nine.reason
 
 
 def big_wide(n=300, seed=1, extra=None):
@@ -157,19 +173,21 @@ def test_scale_inference_ids_ages_distances_minutes_are_not_stages():
     assert "member" in i.outcome_candidates  # a 0/1 column is an outcome candidate, not a stage
     details = {c.column: (c.role, c.detail) for c in i.columns}
     assert details["respondent"][0] == "id"
-    for col in ("age", "minutes"):
-        assert details[col][0] == "ignored" and "do not fit a rating scale" in details[col][1]
+    # each explained in one phrase: by its name, else by its values
+    assert details["age"] == ("ignored", "not a stage: demographic (age) coded as numbers")
+    assert details["minutes"] == ("ignored", "not a stage: time or duration")
     assert "not whole points" in details["distance_km"][1]
     assert i.ratings == 3 * 300
 
 
-def test_out_of_scale_under_one_percent_rejected():
+def test_out_of_scale_under_one_percent_is_an_invalid_answer():
     def plant(df):
-        df.loc[7, "service"] = 12  # 1 value of 900 -> 1-7 still holds 99.9%
+        df.loc[7, "service"] = 12  # 1 value of 900 -> 1-7 still holds 99.9%; 12 is no code (not just outside, not 9/99)
     s = import_survey(big_wide(extra=plant).to_csv(index=False).encode(), file_name="w.csv")
     assert s.info.scale == Scale(1, 7)
-    assert s.rejected.row.tolist() == [8]
-    assert s.rejected.reason.tolist() == ["column 'service' has '12', which is outside the scale 1-7"]
+    assert s.info.rows_rejected == 0 and s.info.respondents == 300
+    assert s.invalid.to_dict("records") == [{"row": 8, "column": "service", "value": "12", "reason": "'12' is outside the scale 1-7"}]
+    assert s.info.ratings == 3 * 300 - 1  # row 8 keeps its arrival and billing ratings
 
 
 def test_na_codes_numeric_and_text_case_insensitive():
@@ -204,7 +222,8 @@ def test_cycle_maps_stage_values_and_rejects_unknown():
     i = s.info
     assert i.stages == ("Arriving", "Queue", "Counter") and i.scale_source == "cycle"
     assert "unknown stage 'Parking' (not a stage of the cycle 'Bank')" in s.rejected.reason.tolist()
-    assert (i.rows_accepted, i.rows_rejected, i.ratings) == (8, 5, 7)
+    # rejected: the missing id, the unknown stage, A4's second Teller; 'abc' and the empty score are answers of accepted rows
+    assert (i.rows_accepted, i.rows_rejected, i.ratings) == (10, 3, 7)
 
 
 def test_wide_with_cycle_maps_columns_by_alias_and_question():
@@ -220,7 +239,8 @@ def test_chosen_stages_and_outcome_override():
     s = imp(WIDE, stages=("cash", "wait"), outcome="teller", na_values=("N/A",), scale=Scale(1, 5))
     assert s.info.stages == ("cash", "wait")
     assert s.info.outcome == "teller"
-    assert s.info.rows_rejected == 1  # only 'x' in cash; teller 9 is an outcome value now
+    assert s.info.rows_rejected == 0 and s.info.invalid_answers == 1  # only 'x' in cash; teller 9 is an outcome value now
+    assert s.invalid.column.tolist() == ["cash"]
 
 
 def test_binary_text_outcome_and_positive_label():
@@ -369,6 +389,9 @@ def test_unknown_labels_are_listed_with_count_and_columns():
     assert s.info.to_json()["unknown_labels"][0] == {"label": "Meh", "count": 2, "columns": ["a", "b"]}
     # the notes say the same in words
     assert "The label 'Meh' (2 answers, columns a; b) is not known; map it to a score or to N/A." in s.info.notes
-    assert s.info.rows_rejected == 2  # rows 1 and 2 hold an unknown label in a stage column
+    # rows 1 and 2 hold an unknown label in a stage column: those answers are invalid, the rows count
+    assert s.info.rows_rejected == 0 and s.info.invalid_answers == 3
+    assert s.invalid[["row", "column", "value"]].values.tolist() == [[1, "b", "Meh"], [2, "a", "Meh"], [2, "b", "So-so"]]
+    assert s.invalid.reason.tolist()[0] == "the label 'Meh' is not a known answer label"
     mapped = import_survey(data, ImportOptions(label_map=(("meh", 3.0), ("So-so", None))), file_name="u.csv")
-    assert len(mapped.info.unknown_labels) == 0 and mapped.info.rows_rejected == 0
+    assert len(mapped.info.unknown_labels) == 0 and mapped.info.rows_rejected == 0 and mapped.info.invalid_answers == 0

@@ -59,9 +59,14 @@ def survey(n=1500, seed=0, spec=None):
 def test_columns_and_reference_numbers():
     ratings, yr, mat, y = survey()
     targets = {"Pay": 4.0, "Leave": 4.5}
-    out = priority_ranking(ratings, yr, S15, targets, n_boot=100, seed=1)
+    out = priority_ranking(ratings, yr, S15, targets, method="spearman", n_boot=100, seed=1)
     assert list(out.columns[: len(COLUMNS)]) == COLUMNS
-    assert out["rank"].tolist() == list(range(1, 7))
+    # ranks 1..k for the stages with a positive priority; the rest need no action, have no rank, come last
+    ranked = out["rank"].notna().to_numpy()
+    k = int(ranked.sum())
+    assert out.loc[ranked, "rank"].tolist() == list(range(1, k + 1)) and not ranked[k:].any()
+    assert (out.loc[ranked, "priority_score"] > 0).all() and (out.loc[~ranked, "priority_score"] == 0).all()
+    assert (out.loc[~ranked, "action"] == "no action needed").all() and (out.loc[ranked, "action"] == "improve").all()
     st = out.set_index(out["stage"].astype(str))
     names = list(ratings["stage"].cat.categories)
     alpha = 0.05
@@ -84,7 +89,7 @@ def test_columns_and_reference_numbers():
         assert st.loc[s, "gap"] == pytest.approx(gap)
         assert st.loc[s, "priority_score"] == pytest.approx(eff[s] / mx * gap)
     # Pay performs above its target of 4.0 -> gap floored at 0 -> priority 0
-    assert st.loc["Pay", "gap"] == 0 and st.loc["Pay", "priority_score"] == 0
+    assert st.loc["Pay", "gap"] == 0 and st.loc["Pay", "priority_score"] == 0 and pd.isna(st.loc["Pay", "rank"])
     # crosshairs and quadrants (Martilla & James 1977)
     imp_mean = np.mean(list(imp_ref.values()))
     perf_mean = np.mean(list(perf_ref.values()))
@@ -105,7 +110,7 @@ def test_columns_and_reference_numbers():
 
 def test_rank_order_and_levels_follow_the_rule():
     ratings, yr, _, _ = survey(seed=2)
-    out = priority_ranking(ratings, yr, S15, None, n_boot=0)
+    out = priority_ranking(ratings, yr, S15, None, method="spearman", n_boot=0)
     s = len(out)
     score = out["priority_score"].to_numpy()
     assert (np.diff(score) <= 0).all()  # sorted by rank = by priority score
@@ -127,20 +132,21 @@ def test_irrelevant_poor_stage_never_ranks_high():
     # The poorest stage by far, with no bearing on the outcome: priority 0 whatever its gap.
     spec = {"A": (3.6, 0.5), "B": (3.8, 0.5), "Awful": (1.6, 0.0), "C": (3.9, 0.3)}
     ratings, yr, _, _ = survey(2000, seed=4, spec=spec)
-    out = priority_ranking(ratings, yr, S15, None, n_boot=200, seed=0).set_index("stage")
+    out = priority_ranking(ratings, yr, S15, None, method="spearman", n_boot=200, seed=0).set_index("stage")
     assert out.loc["Awful", "importance_scaled"] == 0
-    assert out.loc["Awful", "level"] == "low" and out.loc["Awful", "rank"] == 4
+    assert out.loc["Awful", "level"] == "low" and pd.isna(out.loc["Awful", "rank"]) and out.index[-1] == "Awful"
+    assert out.loc["Awful", "action"] == "no action needed"
     assert out.loc["Awful", "stability_top3"] < 0.2
 
 
 def test_bootstrap_reproducible_and_sensible():
     ratings, yr, _, _ = survey(seed=5)
-    a = priority_ranking(ratings, yr, S15, None, n_boot=200, seed=7)
-    b = priority_ranking(ratings, yr, S15, None, n_boot=200, seed=7)
+    a = priority_ranking(ratings, yr, S15, None, method="spearman", n_boot=200, seed=7)
+    b = priority_ranking(ratings, yr, S15, None, method="spearman", n_boot=200, seed=7)
     pd.testing.assert_frame_equal(a, b)
     small, ysmall, _, _ = survey(120, seed=5)  # a small survey: the top three is uncertain
-    c1 = priority_ranking(small, ysmall, S15, None, n_boot=200, seed=7)["stability_top3"].to_numpy()
-    c2 = priority_ranking(small, ysmall, S15, None, n_boot=200, seed=8)["stability_top3"].to_numpy()
+    c1 = priority_ranking(small, ysmall, S15, None, method="spearman", n_boot=200, seed=7)["stability_top3"].to_numpy()
+    c2 = priority_ranking(small, ysmall, S15, None, method="spearman", n_boot=200, seed=8)["stability_top3"].to_numpy()
     assert not np.array_equal(c1, c2)
     assert ((c1 > 0) & (c1 < 1)).any()
     st = a["stability_top3"].to_numpy()
@@ -181,10 +187,10 @@ def test_empty_and_constant_stages():
     )
     r2 = pd.concat([ratings.assign(stage=pd.Categorical(ratings["stage"].astype(str), categories=cats, ordered=True)), extra], ignore_index=True)
     y2 = np.concatenate([yr, yr[:: len(cats) - 2][:n]])
-    out = priority_ranking(r2, y2, S15, None, n_boot=50).set_index("stage")
+    out = priority_ranking(r2, y2, S15, None, method="spearman", n_boot=50).set_index("stage")
     assert np.isnan(out.loc["Empty", "importance"]) and np.isnan(out.loc["Same", "importance"])
     assert out.loc["Empty", "level"] == "low" and out.loc["Same", "level"] == "low"
-    assert out.loc["Empty", "rank"] == 8  # incomputable priority last
+    assert pd.isna(out.loc["Empty", "rank"]) and out.index[-1] == "Empty"  # incomputable priority last, no rank
     assert out.loc["Empty", "quadrant"] in ("Low priority", "Possible overkill")
     assert out.loc["Same", "performance"] == pytest.approx(50.0)
 
@@ -217,7 +223,7 @@ def test_continuous_outcome_with_many_values_runs_in_bounded_chunks():
     ratings, yr, mat, y = survey(3000, seed=12)
     rng = np.random.default_rng(0)
     y_cont = y + rng.normal(0, 0.3, len(y))  # ~3000 distinct values: the np.unique path
-    out = priority_ranking(ratings, np.repeat(y_cont, 6), S15, None, n_boot=30, seed=0).set_index("stage")
+    out = priority_ranking(ratings, np.repeat(y_cont, 6), S15, None, method="spearman", n_boot=30, seed=0).set_index("stage")
     for j, s in enumerate(ratings["stage"].cat.categories):
         ref = stats.spearmanr(mat[:, j], y_cont)
         assert out.loc[s, "importance"] == pytest.approx(ref.statistic, abs=1e-12)

@@ -23,11 +23,11 @@ ROWS = [
     ["id", "branch", "wait", "teller", "cash", "comment"],
     ["R1", "Café Nord", "4", "5", "3", "Très bien"],
     ["R2", "Süd", "2", "1", "1", "Slow, very slow"],
-    ["R3", "Café Nord", "5", "4", "x", ""],  # rejected: cash 'x'
+    ["R3", "Café Nord", "5", "4", "x", ""],  # cash 'x': an invalid answer, R3's other two ratings count
     ["R4", "Süd", "3", "3", "2", "line one\nline two"],
     ["R5", "Café Nord", "1", "2", "3", "He said \"no\""],
 ]
-# -> 5 rows read, 4 accepted, 1 rejected (data row 3), 12 ratings, scale 1-5
+# -> 5 rows read, 5 accepted, 0 rejected, 14 ratings, 1 invalid answer (data row 3, cash), scale 1-5
 
 
 def to_text(delim=",", newline="\n", rows=ROWS):
@@ -44,12 +44,12 @@ def to_text(delim=",", newline="\n", rows=ROWS):
 
 def check_fixture(s):
     i = s.info
-    assert (i.rows_read, i.rows_accepted, i.rows_rejected, i.respondents, i.ratings) == (5, 4, 1, 4, 12)
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected, i.respondents, i.ratings) == (5, 5, 0, 5, 14)
     assert i.stages == ("wait", "teller", "cash")
-    assert s.rejected.row.tolist() == [3]
+    assert s.invalid.row.tolist() == [3] and s.invalid.column.tolist() == ["cash"]
     assert s.responses.comment.tolist()[0] == "Très bien"
-    assert s.responses.comment.tolist()[2] == "line one\nline two"
-    assert s.responses.comment.tolist()[3] == 'He said "no"'
+    assert s.responses.comment.tolist()[3] == "line one\nline two"
+    assert s.responses.comment.tolist()[4] == 'He said "no"'
     assert list(s.responses.branch.cat.categories) == ["Café Nord", "Süd"]
 
 
@@ -85,9 +85,9 @@ def test_latin1_byte_undefined_in_cp1252():
 
 def test_crlf_and_embedded_newlines():
     s = import_survey(to_text(",", "\r\n").encode("utf-8"), file_name="x.csv")
-    check_fixture_crlf = s.responses.comment.tolist()[2]
+    check_fixture_crlf = s.responses.comment.tolist()[3]
     assert check_fixture_crlf == "line one\nline two"  # the embedded newline is the cell's own
-    assert s.info.rows_read == 5 and s.info.ratings == 12
+    assert s.info.rows_read == 5 and s.info.ratings == 14
 
 
 def test_invalid_utf8_late_in_file_falls_back_to_cp1252():
@@ -191,10 +191,11 @@ def test_xlsx_skips_cover_sheet():
     s = import_survey(xlsx_bytes(), file_name="s.xlsx")
     i = s.info
     assert i.source["sheet"] == "Data" and i.source["kind"] == "xlsx"
-    assert (i.rows_read, i.rows_accepted, i.rows_rejected, i.ratings) == (4, 3, 1, 6)
+    # R3's teller 'x' is an invalid answer; R3's wait 5 counts: 4 rows, 7 ratings
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected, i.ratings) == (4, 4, 0, 7)
     assert i.stages == ("wait", "teller") and i.outcome == "overall"
-    assert list(s.responses.response_id) == ["R1", "R2", "101"]  # whole numbers read as text without ".0"
-    assert s.rejected.reason.tolist() == ["column 'teller' has 'x', which is not a number"]
+    assert list(s.responses.response_id) == ["R1", "R2", "R3", "101"]  # whole numbers read as text without ".0"
+    assert s.invalid.reason.tolist() == ["'x' is not a number"] and s.invalid.row.tolist() == [3]
 
 
 def test_xlsx_sheet_option_and_unknown_sheet():
@@ -246,13 +247,13 @@ def test_export_layout_seam(monkeypatch):
     assert seen[0].rows[1][3] == "How was the wait?" and seen[0].delimiter == ","
     i = s.info
     assert i.format == "testtool"
-    assert (i.rows_read, i.rows_accepted, i.rows_rejected) == (3, 2, 1)
-    assert s.rejected.row.tolist() == [2]  # data rows only: the question row is not counted
+    assert (i.rows_read, i.rows_accepted, i.rows_rejected) == (3, 3, 0)
+    assert s.invalid.row.tolist() == [2]  # data rows only: the question row is not counted
     # exports without a cycle: stages named by their shortened question text (mapping.default_stage_names)
     assert i.stages == ("Wait", "Teller") and i.outcome == "Q3" and i.id_column == "ResponseId"
     roles = {c.column: c for c in i.columns}
     assert roles["Email"].role == "dropped_personal"
-    assert "Email" not in s.rejected.columns and "Email" not in s.responses.columns
+    assert "Email" not in s.rejected.columns and "Email" not in s.responses.columns and "a@x.org" not in s.invalid.value.tolist()
     assert roles["Q1"].question == "How was the wait?"
     assert roles["Status"].role == "ignored"
 

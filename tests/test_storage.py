@@ -23,8 +23,8 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.outputs.plans import plans_from_priorities, validate_plans
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.scores import stage_scores
-from cycle_analytics.storage import (DEFAULT_FILE, ENV_DATA_DIR, ENV_URL, NotFound, NotOwner, PasswordRequired, WrongPassword,
-                                     open_store)
+from cycle_analytics.storage import (DEFAULT_FILE, ENV_DATA_DIR, ENV_URL, NeedsEditKey, NotFound, NotOwner, PasswordRequired,
+                                     WrongPassword, new_edit_key, open_store)
 from cycle_analytics.storage import secrets, serialise
 
 STAGES = ("Arrival", "Waiting", "Service", "Payment", "Departure")
@@ -260,12 +260,14 @@ def test_password_protection(store):
     got = store.load(sid, password="correct horse")
     assert got.protected
     assert_same_survey(s, got.survey)
-    # changes need the password too when the survey has no owner
-    with pytest.raises(WrongPassword):
-        store.rename(sid, "new", password="nope")
-    store.rename(sid, "new", password="correct horse")
-    store.set_password(sid, None, password="correct horse")
-    assert not store.is_protected(sid) and store.load(sid).name == "new"
+    # without an owner, changes need the edit key made at save time: the password only opens it
+    key = new_edit_key()
+    keyed = store.save(s, "secret", password="correct horse", edit_key=key)
+    with pytest.raises(NeedsEditKey):
+        store.rename(keyed, "new", password="correct horse")
+    store.rename(keyed, "new", edit_key=key)
+    store.set_password(keyed, None, edit_key=key)
+    assert not store.is_protected(keyed) and store.load(keyed).name == "new"
 
 
 def test_password_is_stored_as_salted_argon2id_hash(store):
@@ -297,7 +299,7 @@ def test_list_rename_replace_plans_delete(store):
     s1, s2 = rich_survey(50, seed=1), rich_survey(80, seed=2)
     a = store.save(s1, "first", owner="ann")
     b = store.save(s1, "second", owner="bob")
-    c = store.save(s1, "open one")
+    c = store.save(s1, "open one", edit_key=new_edit_key())
     assert {e.id for e in store.list_saved()} == {a, b, c}
     assert [e.id for e in store.list_saved(owner="ann")] == [a]
     entry = store.list_saved(owner="bob")[0]
@@ -327,6 +329,8 @@ def test_list_rename_replace_plans_delete(store):
     with pytest.raises(NotFound):
         store.delete(a, as_owner="ann")
     assert {e.id for e in store.list_saved()} == {b, c}
+    assert [e.id for e in store.list_trash(owner="ann")] == [a]
+    store.purge(a, as_owner="ann")  # emptying the trash deletes it for good
     with store._read() as cur:  # its tables are gone too
         cur.execute(store._sql("SELECT COUNT(*) FROM saved_table WHERE survey_id = %s"), (a,))
         assert cur.fetchone()[0] == 0
@@ -362,17 +366,19 @@ def test_validation_sentences(store):
     with pytest.raises(SurveyError, match="status 'later'"):
         store.save(s, "x", plans=plans_from_priorities(pd.DataFrame({"rank": [1], "stage": ["Service"]}), STAGES).assign(status="later"))
     assert store.list_saved() == []
-    sid = store.save(s, "x")
+    key = new_edit_key()
+    sid = store.save(s, "x", edit_key=key)
     foreign = plans_from_priorities(pd.DataFrame({"rank": [1], "stage": ["Parking"]})).assign(action="Paint lines")
     with pytest.raises(SurveyError, match="'Parking', which is not a stage of this survey"):
-        store.save_plans(sid, foreign)
+        store.save_plans(sid, foreign, edit_key=key)
     assert len(store.load(sid).plans) == 0
 
 
 @pytest.mark.parametrize("operation", ["save", "replace_data"])
 def test_a_crash_mid_save_leaves_the_previous_version(store, monkeypatch, operation):
     s1, s2 = rich_survey(60, seed=1), rich_survey(90, seed=2)
-    sid = store.save(s1, "original")
+    key = new_edit_key()
+    sid = store.save(s1, "original", edit_key=key)
     real = serialise.table_to_bytes
     calls = []
 
@@ -387,7 +393,7 @@ def test_a_crash_mid_save_leaves_the_previous_version(store, monkeypatch, operat
         if operation == "save":
             store.save(s2, "half-saved")
         else:
-            store.replace_data(sid, s2)
+            store.replace_data(sid, s2, edit_key=key)
     assert len(calls) == 2  # the failure really happened half-way
     monkeypatch.setattr(serialise, "table_to_bytes", real)
 
@@ -402,7 +408,8 @@ def test_a_crash_mid_save_leaves_the_previous_version(store, monkeypatch, operat
 
 def test_concurrent_saves_lose_nothing(store):
     surveys = [rich_survey(30 + 5 * i, seed=i) for i in range(8)]
-    shared = store.save(surveys[0], "shared")
+    key = new_edit_key()
+    shared = store.save(surveys[0], "shared", edit_key=key)
     ids: dict[int, str] = {}
     errors: list[BaseException] = []
     barrier = threading.Barrier(8)
@@ -412,10 +419,10 @@ def test_concurrent_saves_lose_nothing(store):
             barrier.wait()
             ids[i] = store.save(surveys[i], f"survey {i}", owner=f"user{i % 2}")
             if i % 2:
-                store.rename(shared, f"renamed by {i}")
+                store.rename(shared, f"renamed by {i}", edit_key=key)
             else:
                 plans = plans_from_priorities(pd.DataFrame({"rank": [1], "stage": [STAGES[i % 4]]}), STAGES)
-                store.save_plans(shared, plans.assign(action=f"action {i}"))
+                store.save_plans(shared, plans.assign(action=f"action {i}"), edit_key=key)
             store.replace_data(ids[i], surveys[(i + 1) % 8], as_owner=f"user{i % 2}")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -452,7 +459,8 @@ def test_sqlite_uses_wal_and_delete_removes_the_data_from_the_file(tmp_path):
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     s = rich_survey(300)
     keep = st.save(rich_survey(30, seed=5, marker="other"), "keep")
-    sid = st.save(s, "to delete")
+    key = new_edit_key()
+    sid = st.save(s, "to delete", edit_key=key)
     st._after_delete()  # checkpoint, so the file holds the pages
 
     def file_bytes() -> bytes:
@@ -460,7 +468,9 @@ def test_sqlite_uses_wal_and_delete_removes_the_data_from_the_file(tmp_path):
 
     # Parquet keeps short distinct strings literally, so the marker is findable while saved...
     assert MARKER.encode() in file_bytes()
-    st.delete(sid)
+    st.delete(sid, edit_key=key)
+    assert MARKER.encode() in file_bytes()  # in the trash: restorable, so still there
+    st.purge(sid, edit_key=key)
     # ...and gone from the database file and its log once deleted (secure_delete + checkpoint).
     assert MARKER.encode() not in file_bytes()
     assert st.load(keep).name == "keep"
@@ -485,6 +495,7 @@ def test_open_store_targets(tmp_path, monkeypatch):
 def test_postgres_store_is_postgres(pg_url):
     st = open_store(pg_url.replace("postgresql://", "postgres://"))
     assert st.backend == "postgres"
-    sid = st.save(rich_survey(20), "pg")
+    key = new_edit_key()
+    sid = st.save(rich_survey(20), "pg", edit_key=key)
     assert st.load(sid).name == "pg"
-    st.delete(sid)
+    st.delete(sid, edit_key=key)

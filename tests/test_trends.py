@@ -143,3 +143,15 @@ def test_timezone_aware_dates():
     tz = s.responses.assign(date=s.responses["date"].dt.tz_localize("Europe/Madrid"))
     t = trends.trend_scores(s.ratings, tz, s.scale, freq="M")
     assert t["period_label"].tolist() == ["2026-03"] and t["n"].tolist() == [2]
+
+
+@pytest.mark.parametrize("correction", ["holm", "fdr_bh"])
+def test_period_change_is_corrected_across_stages_like_statsmodels(correction):
+    from statsmodels.stats.multitest import multipletests
+
+    s = make_survey(3000, 5, Scale(1, 5), seed=34, start="2026-01-01", span_days=120, last_days_shift=(30, -0.1))
+    ch = trends.period_change(s.ratings, s.responses, s.scale, freq="M", correction=correction)
+    np.testing.assert_allclose(ch["p_adjusted"], multipletests(ch["p_value"], method=correction)[1])
+    assert (ch["correction"] == correction).all() and (ch["p_adjusted"] >= ch["p_value"]).all()
+    with pytest.raises(SurveyError, match="correction"):
+        trends.period_change(s.ratings, s.responses, s.scale, correction="sidak")

@@ -243,6 +243,10 @@ def _point_colors(negatives: list[int], neutral: int | None, positives: list[int
     return color_of
 
 
+#: Colour-bar titles in words for the heatmap's value columns.
+VALUE_TITLES = {"score_100": "Score (0–100)", "mean": "Mean score", "diff_vs_rest": "Difference from<br>everyone else"}
+
+
 def segment_heatmap_figure(
     segment_table: pd.DataFrame,
     *,
@@ -335,7 +339,7 @@ def segment_heatmap_figure(
     xs, ys = (rpos, cpos) if horizontal else (cpos, rpos)
     fig.add_trace(dict(type="heatmap",
         z=o(main), x=xs, y=ys, colorscale=DIVERGING_SCALE, zmid=zmid, name=escape_text(value),
-        colorbar=dict(title=dict(text=escape_text(value)), thickness=12), xgap=2, ygap=2,
+        colorbar=dict(title=dict(text=VALUE_TITLES.get(value, escape_text(value))), thickness=12), xgap=2, ygap=2,
         text=o(np.where(few, "", text)), texttemplate="%{text}", textfont=dict(size=11), hovertext=o(hover),
         hovertemplate=HOVER_TEMPLATE, customdata=o(custom),
     ))

@@ -29,6 +29,7 @@ from cycle_analytics.figures.common import (
     stage_axis,
     validate_table,
 )
+from cycle_analytics.figures.labels import NOMINAL_PLOT, add_number_key, corner_box, plan_labels
 from cycle_analytics.figures.style import (
     BACKGROUND_COLOR,
     BAR_INTERVAL_COLOR,
@@ -50,11 +51,10 @@ from cycle_analytics.figures.style import (
     hover_title,
     split_lines,
     stage_colors,
-    wrap_label,
 )
 
-#: Where a scatter label may go, in the order :func:`label_positions` tries them.
-LABEL_SLOTS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+#: Thickness of a penalty bar, as a share of its stage's row (every bar is one row, centred on it).
+BAR_WIDTH = 0.7
 
 
 def penalty_figure(
@@ -84,7 +84,8 @@ def penalty_figure(
     Returns
     -------
     go.Figure
-        Bar traces with ``customdata`` rows ``[stage, n_bad]``.
+        Bar traces with ``customdata`` rows ``[stage, n_bad]``; every bar sits on its stage's row
+        (``y`` = the stage's position) and is :data:`BAR_WIDTH` of a row thick, whatever the verdicts.
 
     Examples
     --------
@@ -120,6 +121,8 @@ def penalty_figure(
                          f"{format_number(cell_float(r, 'penalty_ci_high'))})")
         else:
             lines.append("No estimate: too few bad experiences or no outcome")
+        if np.isfinite(cell_float(r, "raw_penalty")):  # the one-stage penalty, halo included
+            lines.append(f"Raw penalty (one stage at a time) {format_number(cell_float(r, 'raw_penalty'))}")
         lines.append(f"Bad experiences: n_bad = {format_count(cell_float(r, 'n_bad'))}"
                      + (f" ({format_number(cell_float(r, 'bad_pct'), 1)}%)" if np.isfinite(cell_float(r, "bad_pct")) else ""))
         if np.isfinite(cell_float(r, "p_adjusted")):
@@ -135,8 +138,11 @@ def penalty_figure(
         pen = np.array([cell_float(rows[s], "penalty") for s in sel])
         lo = np.array([cell_float(rows[s], "penalty_ci_low") for s in sel])
         hi = np.array([cell_float(rows[s], "penalty_ci_high") for s in sel])
+        # An explicit width: Plotly otherwise sizes a trace's bars by the gap between its own positions,
+        # so a verdict whose stages are not next to each other got bars spanning several rows.
         return dict(type="bar",
-            x=pen, y=[float(i) for i in idx], orientation="h", name=name, legendrank=rank, showlegend=showlegend,
+            x=pen, y=[float(i) for i in idx], width=BAR_WIDTH, orientation="h", name=name, legendrank=rank,
+            showlegend=showlegend,
             marker=dict(color=color, line=dict(width=0)),
             error_x=error_bars(pen, lo, hi, color=BAR_INTERVAL_COLOR),
             customdata=customdata(sel, [cell_float(rows[s], "n_bad") for s in sel]),
@@ -170,13 +176,15 @@ def penalty_figure(
     return apply_style(fig, figure="penalty", stages=names, stage_axis="y", title=title, height=rows_height(len(names)))
 
 
-def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, title: str | None = None) -> go.Figure:
+def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 12, title: str | None = None) -> go.Figure:
     """Penalty (x) against reward (y) per stage, with the diagonal and the factor regions.
 
     Stages far below the diagonal are **basic** factors (a bad experience hurts, a great one adds
     little), far above it **delight** factors, near it **performance** factors. Points are coloured
-    by the ``factor`` column when present. With more than ``label_limit`` stages the points are
-    labelled by their position in the cycle (1, 2, ...), the full name being in the hover.
+    by the ``factor`` column when present. Labels never overlap (:func:`cycle_analytics.figures.labels.plan_labels`):
+    with more than ``label_limit`` stages, or where a name finds no free place, a point is labelled
+    by its position in the cycle (1, 2, ...) and listed in the key under the chart (annotations
+    ``key``; ``layout.meta["numbered"]`` lists those stages); the full name is in the hover.
 
     Returns
     -------
@@ -197,7 +205,6 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, tit
     names, cats = start
     rows = rows_by_stage(penalties)
     colors = stage_colors(cats)
-    many = len(names) > label_limit
     has_factor = "factor" in penalties.columns
 
     def hover(s: str) -> str:
@@ -213,6 +220,21 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, tit
             lines.append(f"n = {format_count(cell_float(r, 'n'))}")
         return "<br>".join(lines)
 
+    vals = np.array([cell_float(rows[s], c) for s in names for c in ("penalty", "reward")])
+    vals = vals[np.isfinite(vals)]
+    lo = min(0.0, float(vals.min())) if vals.size else 0.0
+    hi = max(float(vals.max()), lo + 0.1) if vals.size else 1.0
+    span = hi - lo
+    lo, hi = lo - 0.05 * span, hi + 0.12 * span
+    regions = (("Basic factors<br>(penalty ≫ reward)", 0.99, 0.02, "right", "bottom"),
+               ("Delight factors<br>(reward ≫ penalty)", 0.01, 0.98, "left", "top"),
+               ("Performance factors<br>(along the diagonal)", 0.99, 0.98, "right", "top"))
+    pen_x = np.array([cell_float(rows[s], "penalty") for s in names])
+    rew_y = np.array([cell_float(rows[s], "reward") for s in names])
+    plan = plan_labels(pen_x, rew_y, names, [str(i + 1) for i in range(len(names))], x_range=(lo, hi), y_range=(lo, hi),
+                       reserved=[corner_box(f"{ya} {xa}", text, 11) for text, _, _, xa, ya in regions],
+                       max_named=label_limit, plot=(NOMINAL_PLOT[0] * 0.7, NOMINAL_PLOT[1]))
+
     groups = _positions_by(names, lambda s: str(row_value(rows[s], "factor", "unclear")) if has_factor else "")
     fig = Canvas()
     for rank, key in enumerate(category_order(FACTOR_COLORS, groups) if has_factor else [""]):
@@ -221,63 +243,24 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 20, tit
             continue
         sel = [names[i] for i in idx]
         fig.add_trace(_labelled_points(
-            np.array([cell_float(rows[s], "penalty") for s in sel]), np.array([cell_float(rows[s], "reward") for s in sel]),
+            pen_x[idx], rew_y[idx],
             name=f"{escape_text(key).capitalize()} factor" if has_factor else "Stage", showlegend=has_factor, rank=rank,
-            labels=[_point_label(names[i], str(i + 1), many) for i in idx], textposition="top center",
+            labels=[plan.text[i] for i in idx], textposition=[plan.position[i] for i in idx],
             color=FACTOR_COLORS.get(key, MUTED_COLOR) if has_factor else [colors[s] for s in sel], size=11,
             custom=customdata(sel), hovertext=[hover(s) for s in sel],
         ))
-    vals = np.array([cell_float(rows[s], c) for s in names for c in ("penalty", "reward")])
-    vals = vals[np.isfinite(vals)]
-    lo = min(0.0, float(vals.min())) if vals.size else 0.0
-    hi = max(float(vals.max()), lo + 0.1) if vals.size else 1.0
-    span = hi - lo
-    lo, hi = lo - 0.05 * span, hi + 0.12 * span
     fig.add_shape(type="line", x0=lo, y0=lo, x1=hi, y1=hi, line=dict(color=MUTED_COLOR, dash="dash", width=1), name="diagonal", layer="below")
-    for text, x, y, xa, ya in (("Basic factors<br>(penalty ≫ reward)", 0.99, 0.02, "right", "bottom"),
-                               ("Delight factors<br>(reward ≫ penalty)", 0.01, 0.98, "left", "top"),
-                               ("Performance factors<br>(along the diagonal)", 0.99, 0.98, "right", "top")):
+    for text, x, y, xa, ya in regions:
         fig.add_annotation(xref="x domain", yref="y domain", x=x, y=y, xanchor=xa, yanchor=ya, text=text,
                            showarrow=False, align="left" if xa == "left" else "right",
                            font=dict(size=11, color=MUTED_COLOR), name=text.split("<br>")[0])
+    key = add_number_key(fig, [(str(i + 1), names[i]) for i in plan.numbered], title="Key: stage by its place in the cycle")
     fig.update_layout(
         xaxis=dict(title=dict(text="Penalty of a bad experience"), range=[lo, hi], zeroline=True),
         yaxis=dict(title=dict(text="Reward of a top experience"), range=[lo, hi], zeroline=True),
     )
-    return apply_style(fig, figure="penalty_reward", stages=names, title=title, height=520)
-
-
-def label_positions(x: np.ndarray, y: np.ndarray, *, near: float = 0.09) -> list[str]:
-    """Text positions for scatter labels so that labels of close points do not overlap.
-
-    Points are taken left to right; each gets the first slot of :data:`LABEL_SLOTS` (above,
-    below, right, left, ...) that no already-placed point within ``near`` (a share of each axis'
-    range) uses.
-
-    >>> label_positions(np.array([74.0, 74.5, 40.0]), np.array([0.125, 0.126, 0.0]))
-    ['top center', 'bottom center', 'top center']
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    n = len(x)
-    out = ["top center"] * n
-    if n < 2:
-        return out
-
-    def span(v: np.ndarray) -> float:
-        f = v[np.isfinite(v)]
-        return float(f.max() - f.min()) if f.size and f.max() > f.min() else 1.0
-
-    sx, sy = span(x), span(y)
-    placed: list[int] = []
-    for i in np.argsort(np.where(np.isfinite(x), x, np.inf), kind="stable"):
-        taken = {
-            out[j] for j in placed
-            if np.isfinite(x[i]) and np.isfinite(x[j]) and abs(x[i] - x[j]) / sx < near * 2 and abs(y[i] - y[j]) / sy < near * 1.5
-        }
-        out[i] = next((slot for slot in LABEL_SLOTS if slot not in taken), "top center")
-        placed.append(int(i))
-    return out
+    return _with_key_margin(apply_style(fig, figure="penalty_reward", stages=names, title=title, height=520 + key,
+                                        numbered=[names[i] for i in plan.numbered]), key)
 
 
 def priority_figure(
@@ -286,7 +269,7 @@ def priority_figure(
     importance_mean: float | None = None,
     performance_mean: float | None = None,
     open_plans: Iterable[str] | None = None,
-    label_limit: int = 20,
+    label_limit: int = 12,
     title: str | None = None,
 ) -> go.Figure:
     """Importance-performance chart (Martilla & James 1977) with crosshairs and quadrant names.
@@ -296,8 +279,10 @@ def priority_figure(
     the ``performance_mean`` / ``importance_mean`` columns when the table has them, else the mean
     of the stages. Quadrant names are written in the corners: ``Concentrate here`` top left,
     ``Keep up the good work`` top right, ``Low priority`` bottom left, ``Possible overkill`` bottom
-    right. Points are coloured by ``level``; with more than ``label_limit`` stages they are
-    labelled by rank (or cycle position).
+    right. Points are coloured by ``level``. Labels never overlap each other, the points or the
+    quadrant names: with more than ``label_limit`` stages, or where a name finds no free place, a
+    point is labelled by its rank (or cycle position) and listed in the key under the chart
+    (annotations ``key``; ``layout.meta["numbered"]``).
 
     Returns
     -------
@@ -330,11 +315,12 @@ def priority_figure(
     pm = centre(performance_mean, "performance_mean", perf)
     im = centre(importance_mean, "importance_mean", imp)
     plans = {str(s) for s in (open_plans or ())}
-    many = len(names) > label_limit
 
-    def label(i: int, s: str) -> str:
-        rank = row_value(rows[s], "rank", None)
-        return _point_label(s, format_count(rank) if rank is not None else str(i + 1), many)
+    ranks = np.array([cell_float(rows[s], "rank") for s in names])
+    by_rank = bool(np.isfinite(ranks).all())  # numbers are ranks only when every stage has one
+
+    def number(i: int, s: str) -> str:
+        return format_count(ranks[i]) if by_rank else str(i + 1)
 
     def hover(s: str) -> str:
         r = rows[s]
@@ -356,8 +342,14 @@ def priority_figure(
             lines.append("Open action plan")
         return "<br>".join(lines)
 
+    xr, yr = _padded_range(perf, pm, 10.0), _padded_range(imp, im, 0.1)
+    quadrants = (("Concentrate here", 0.01, 0.99, "left", "top"), ("Keep up the good work", 0.99, 0.99, "right", "top"),
+                 ("Low priority", 0.01, 0.01, "left", "bottom"), ("Possible overkill", 0.99, 0.01, "right", "bottom"))
+    numbers = [number(i, s) for i, s in enumerate(names)]
+    plan = plan_labels(perf, imp, names, numbers, x_range=xr, y_range=yr, max_named=label_limit,
+                       reserved=[corner_box(f"{ya} {xa}", quad, 12) for quad, _, _, xa, ya in quadrants],
+                       order=list(np.argsort(np.where(np.isfinite(ranks), ranks, np.inf), kind="stable")))
     fig = Canvas()
-    positions = label_positions(perf, imp)
     level_of = {s: str(row_value(rows[s], "level", "")) for s in names}
     groups = _positions_by(names, level_of.get)
     for rank, lev in enumerate(category_order(LEVEL_COLORS, level_of.values())):
@@ -367,8 +359,8 @@ def priority_figure(
         sel = [names[i] for i in idx]
         fig.add_trace(_labelled_points(
             perf[idx], imp[idx], name=f"{escape_text(lev).capitalize()} priority" if lev else "Stage",
-            showlegend=bool(lev), rank=rank, labels=[label(i, names[i]) for i in idx],
-            textposition=[positions[i] for i in idx], color=LEVEL_COLORS.get(lev, MUTED_COLOR), size=12,
+            showlegend=bool(lev), rank=rank, labels=[plan.text[i] for i in idx],
+            textposition=[plan.position[i] for i in idx], color=LEVEL_COLORS.get(lev, MUTED_COLOR), size=12,
             custom=customdata(sel, [row_value(rows[s], "rank", None) for s in sel]), hovertext=[hover(s) for s in sel],
         ))
     plan_idx = [i for i, s in enumerate(names) if s in plans]
@@ -380,25 +372,24 @@ def priority_figure(
             hovertemplate=HOVER_TEMPLATE,
         ))
 
-    xr, yr = _padded_range(perf, pm, 10.0), _padded_range(imp, im, 0.1)
     if np.isfinite(pm):
         fig.add_shape(type="line", xref="x", yref="y", x0=pm, x1=pm, y0=yr[0], y1=yr[1],
                       line=dict(color=LINE_COLOR, width=1, dash="dot"), name="crosshair_performance", layer="below")
     if np.isfinite(im):
         fig.add_shape(type="line", xref="x", yref="y", x0=xr[0], x1=xr[1], y0=im, y1=im,
                       line=dict(color=LINE_COLOR, width=1, dash="dot"), name="crosshair_importance", layer="below")
-    for quad, x, y, xa, ya in (("Concentrate here", 0.01, 0.99, "left", "top"),
-                               ("Keep up the good work", 0.99, 0.99, "right", "top"),
-                               ("Low priority", 0.01, 0.01, "left", "bottom"),
-                               ("Possible overkill", 0.99, 0.01, "right", "bottom")):
+    for quad, x, y, xa, ya in quadrants:
         fig.add_annotation(xref="x domain", yref="y domain", x=x, y=y, xanchor=xa, yanchor=ya, text=f"<b>{quad}</b>",
                            showarrow=False, font=dict(size=12, color=QUADRANT_COLORS[quad]), name=quad)
+    key = add_number_key(fig, [(numbers[i], names[i]) for i in plan.numbered],
+                         title="Key: stage by its rank" if by_rank else "Key: stage by its place in the cycle")
     fig.update_layout(
         xaxis=dict(title=dict(text="Performance (score 0–100)"), range=xr, zeroline=False),
         yaxis=dict(title=dict(text="Importance"), range=yr, zeroline=False),
     )
-    return apply_style(fig, figure="priority", stages=names, title=title, height=540,
-                       performance_mean=pm if np.isfinite(pm) else None, importance_mean=im if np.isfinite(im) else None)
+    return _with_key_margin(apply_style(
+        fig, figure="priority", stages=names, title=title, height=540 + key, numbered=[names[i] for i in plan.numbered],
+        performance_mean=pm if np.isfinite(pm) else None, importance_mean=im if np.isfinite(im) else None), key)
 
 
 def _positions_by(names: Sequence[str], key_of) -> dict[str, list[int]]:
@@ -409,9 +400,11 @@ def _positions_by(names: Sequence[str], key_of) -> dict[str, list[int]]:
     return groups
 
 
-def _point_label(stage: str, number: str, many: bool) -> str:
-    """A scatter point's label: ``number`` when there are many points, else the wrapped stage name."""
-    return number if many else wrap_label(stage, 16, 2)
+def _with_key_margin(fig: go.Figure, key: int) -> go.Figure:
+    """Room under the plot for the key of numbered points (``key`` pixels, 0 = no key)."""
+    if key:
+        fig.update_layout(margin=dict(b=key))
+    return fig
 
 
 def _labelled_points(x, y, *, name: str, showlegend: bool, rank: int, labels: list[str], textposition, color, size: int,

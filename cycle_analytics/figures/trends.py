@@ -18,7 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.scales import Scale
 from cycle_analytics.figures.common import (
+    scale_bounds,
     customdata,
     empty_figure,
     error_bars,
@@ -50,9 +52,14 @@ def trend_figure(
     y: str = "mean",
     band: str = "auto",
     colors: Mapping[str, str] | None = None,
+    scale: Scale | tuple[float, float] | None = None,
     title: str | None = None,
 ) -> go.Figure:
     """Per-stage score over time: one line per stage in its stage colour.
+
+    The score axis spans at least half of the rating scale (:data:`MIN_SPAN_SHARE`; 0–100 for
+    ``score_100``, one point when the scale is unknown), within the scale's bounds, so a change of
+    0.1 never fills the chart like a collapse.
 
     Parameters
     ----------
@@ -65,6 +72,8 @@ def trend_figure(
         The value drawn; intervals are drawn for ``"mean"`` only.
     band : {"auto", "band", "bars", "none"}
         The 95% interval as a shaded band (``"auto"``: up to 4 stages) or as error bars.
+    scale : Scale or (min, max), optional
+        The rating scale, for the score axis of ``"mean"``.
 
     Returns
     -------
@@ -152,11 +161,51 @@ def trend_figure(
     many = len(names) > 8
     fig.update_layout(
         xaxis=_period_axis(xval, plabel, is_time),
-        yaxis=dict(title=dict(text="Mean score" if y == "mean" else "Score (0–100)")),
+        yaxis=dict(title=dict(text="Mean score" if y == "mean" else "Score (0–100)"),
+                   range=score_range(np.concatenate([y_all, lo_all if with_ci else [], hi_all if with_ci else []]),
+                                     (0.0, 100.0) if y == "score_100" else scale_bounds(scale))),
         legend=dict(orientation="v", x=1.02, y=1, xanchor="left", yanchor="top") if many else {},
     )
     return apply_style(fig, figure="trend", stages=names, title=title,
                        height=max(440, 22 * len(names) + 120) if many else 440, periods=n_periods)
+
+
+#: The score axis of a trend spans at least this share of the rating scale.
+MIN_SPAN_SHARE = 0.5
+
+
+def score_range(values: np.ndarray, bounds: tuple[float, float] | None, *, min_share: float = MIN_SPAN_SHARE) -> list[float]:
+    """A score axis range holding ``values`` (padded by 10%), at least ``min_share`` of the scale
+    wide (1 point without ``bounds``), inside ``bounds`` plus a little room for the markers.
+
+    >>> score_range(np.array([4.1, 4.2]), (1.0, 5.0))  # a 0.1 change is 5% of the axis, not all of it
+    [3.0, 5.16]
+    >>> score_range(np.array([2.0, 4.8]), (1.0, 5.0))
+    [1.64, 5.16]
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return list(bounds) if bounds else [0.0, 1.0]
+    lo, hi = float(v.min()), float(v.max())
+    pad = 0.1 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    span_min = min_share * (bounds[1] - bounds[0]) if bounds else 1.0
+    if hi - lo < span_min:
+        mid = (lo + hi) / 2
+        lo, hi = mid - span_min / 2, mid + span_min / 2
+    if bounds:
+        room = 0.04 * (bounds[1] - bounds[0])
+        if lo < bounds[0]:
+            hi, lo = min(hi + (bounds[0] - lo), bounds[1]), bounds[0]
+        if hi > bounds[1]:
+            lo, hi = max(lo - (hi - bounds[1]), bounds[0]), bounds[1]
+        lo, hi = max(lo, bounds[0] - room), min(hi, bounds[1] + room)
+        if hi >= bounds[1]:
+            hi = bounds[1] + room
+        if lo <= bounds[0]:
+            lo = bounds[0] - room
+    return [round(lo, 6), round(hi, 6)]
 
 
 def _period_hover(stage: str, label: str, y: str, value: float, n: float, small: bool,

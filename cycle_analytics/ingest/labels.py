@@ -40,6 +40,7 @@ import pandas as pd
 
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest.names import NO_ANSWER_KEYS, NO_ANSWER_LABELS
 from cycle_analytics.scales import Scale, infer_scale
 
 __all__ = [
@@ -145,13 +146,9 @@ LABEL_SETS: tuple[LabelVariant, ...] = (
        ("Very favourable", "Very favorable")),
 )
 
-NA_LABELS: tuple[str, ...] = (
-    "N/A", "NA", "n.a.", "Not applicable", "Does not apply", "Don't know", "Do not know", "Dont know",
-    "Don't know / not sure", "Not sure", "Did not use", "Didn't use", "Not used", "Have not used",
-    "Unfamiliar (N/A)", "Unfamiliar", "Prefer not to say", "Prefer not to answer", "Rather not say",
-    "No opinion", "Can't say", "Cannot say", "Not relevant",
-)
-_NA_KEYS = frozenset(normalise_key(x) for x in NA_LABELS)
+#: The labels that mean no answer (English, Indonesian, Spanish): one vocabulary for the whole import.
+NA_LABELS: tuple[str, ...] = NO_ANSWER_LABELS
+_NA_KEYS = NO_ANSWER_KEYS
 _LOOKUPS = tuple((v, v.lookup()) for v in LABEL_SETS)
 
 # Fewest answers in a column for "every point of a shorter scale is used" to decide a tie (below

@@ -12,7 +12,9 @@
   label (matrix rows) or a shortened question text, made unique.
 * :func:`mapping_signature` and :class:`MappingStore`: a confirmed mapping is saved as JSON in a
   folder chosen by the caller, under a stable hash of the file's question set, and found again
-  the next time a file with the same questions is uploaded.
+  the next time a file with the same questions is uploaded. :meth:`MappingStore.for_owner` gives
+  each owner (a signed-in user, or one browser) a folder of their own, so what one person confirms
+  never changes what another sees.
 
 Examples
 --------
@@ -47,7 +49,7 @@ from cycle_analytics.ingest.names import looks_like_outcome
 
 __all__ = [
     "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "map_questions", "default_stage_names", "shorten_question", "row_label",
-    "mapping_signature", "MappingStore",
+    "mapping_signature", "owner_folder_name", "MappingStore",
 ]
 
 FUZZY_THRESHOLD = 85.0
@@ -274,6 +276,26 @@ def mapping_signature(columns: Iterable[str] | Mapping[str, str]) -> str:
 _SIG = re.compile(r"^[0-9a-f]{16}$")
 
 
+def _validate_memory_owner(owner) -> str:
+    """The owner of a mapping memory: a text that is not empty (``"user:ann@example.com"``, ``"browser:<id>"``)."""
+    if not isinstance(owner, str) or not owner.strip():
+        raise SurveyError("A mapping memory needs an owner (a signed-in user or a browser).")
+    return owner.strip()
+
+
+def owner_folder_name(owner: str) -> str:
+    """The folder name of ``owner``'s mappings: ``owner-`` and a hash, so no name or e-mail
+    address appears on disk and no owner text can reach outside the mappings folder.
+
+    >>> owner_folder_name("user:ann@example.com") == owner_folder_name("user:ann@example.com ")
+    True
+    >>> owner_folder_name("user:ann@example.com") != owner_folder_name("user:bob@example.com")
+    True
+    """
+    digest = hashlib.sha256(_validate_memory_owner(owner).encode("utf-8")).hexdigest()
+    return f"owner-{digest[:24]}"
+
+
 @dataclass(frozen=True)
 class MappingStore:
     """Confirmed mappings saved as ``mapping-<signature>.json`` in ``folder`` (created on first save).
@@ -291,6 +313,20 @@ class MappingStore:
     """
 
     folder: str | Path
+
+    @classmethod
+    def for_owner(cls, root: str | Path, owner: str) -> MappingStore:
+        """The mappings of one ``owner`` (a signed-in user or a browser): ``root/owner-<hash>``.
+
+        >>> import tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> ann, bob = MappingStore.for_owner(root, "user:ann"), MappingStore.for_owner(root, "user:bob")
+        >>> sig = mapping_signature({"Q1": "Room"})
+        >>> _ = ann.save(sig, {"Q1": "Room"})
+        >>> ann.load(sig)["columns"], bob.load(sig)
+        ({'Q1': 'Room'}, None)
+        """
+        return cls(Path(root) / owner_folder_name(owner))
 
     def path(self, signature: str) -> Path:
         if not isinstance(signature, str) or not _SIG.match(signature):

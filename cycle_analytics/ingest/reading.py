@@ -7,10 +7,16 @@ stage or score column), never every row, which keeps a 10-million-row import fas
 
 What this module decides, and refuses with one sentence (:class:`~cycle_analytics.errors.SurveyError`):
 
-* size: larger than ``ImportOptions.max_bytes`` -> refused;
-* kind: ``.xlsx`` (zip magic or suffix) or delimited text; other binary content -> "not text";
+* size: larger than ``ImportOptions.max_bytes`` -> refused; the other limits
+  (:class:`~cycle_analytics.ingest.limits.ImportLimits`: rows, columns, cells, line length, a
+  workbook's unpacked size, compression ratio and declared sheet dimensions) are checked before
+  parsing where the file tells them (:mod:`cycle_analytics.ingest.limits`), else right after;
+* kind: ``.xlsx`` (zip magic or suffix), SPSS ``.sav`` / ``.zsav`` and Stata ``.dta`` (magic bytes;
+  read by :mod:`cycle_analytics.ingest.spss`) or delimited text; other binary content -> "not text";
 * encoding: UTF-8 (with or without BOM), UTF-16 with a BOM (or an unmistakable NUL pattern), else
-  cp1252, else latin-1;
+  cp1252, else latin-1; a file mixing UTF-8 and cp1252 lines is decoded line by line
+  (:mod:`cycle_analytics.ingest.encodings`) with a note naming the lines;
+* NUL bytes in cells (a damaged file) are removed, counted in a note per column;
 * delimiter: ``,`` ``;`` tab or ``|``, sniffed on the first lines with quotes honoured;
 * CRLF or LF line ends, quoted fields with embedded newlines; a quote that is never closed ->
   refused with its line number; rows with the wrong number of cells are kept as *bad rows* (the
@@ -51,7 +57,9 @@ from python_calamine import CalamineWorkbook
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest import formats
+from cycle_analytics.ingest.encodings import decode_by_line, scan_encoding
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
+from cycle_analytics.ingest.limits import ImportLimits, TextScan, inspect_workbook, scan_text, size_text, validate_table_size
 
 TEXT = pa.dictionary(pa.int32(), pa.string())
 DELIMITERS = (",", ";", "\t", "|")
@@ -141,7 +149,8 @@ class RawTable:
 # Entry point
 
 
-def read_raw(source, options: ImportOptions = ImportOptions(), *, file_name: str | None = None) -> RawTable:
+def read_raw(source, options: ImportOptions = ImportOptions(), *, file_name: str | None = None,
+             limits: ImportLimits | None = None) -> RawTable:
     """Read a survey file into a :class:`RawTable`.
 
     Parameters
@@ -152,6 +161,9 @@ def read_raw(source, options: ImportOptions = ImportOptions(), *, file_name: str
         ``max_bytes``, ``sheet`` and ``keep_personal`` are used here.
     file_name : str, optional
         Shown in messages and used for the suffix when ``source`` is bytes.
+    limits : ImportLimits, optional
+        Rows, columns, cells, line length and workbook checks; default
+        :meth:`ImportLimits.from_environment`.
 
     Returns
     -------
@@ -162,14 +174,21 @@ def read_raw(source, options: ImportOptions = ImportOptions(), *, file_name: str
     >>> read_raw(b"a;b\\n1;2\\n").source["delimiter"]
     ';'
     """
+    limits = ImportLimits.from_environment() if limits is None else limits
     src = _open_source(source, file_name, options.max_bytes)
     head = src.head()
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise SurveyError(f"The file {src.label} is empty.")
+    # spss.py builds RawTables with this module's types: importing it at the top would be a cycle
+    from cycle_analytics.ingest.spss import read_stat_file, stat_kind
+
+    stat = stat_kind(head, src.name)
+    if stat is not None:  # SPSS .sav / .zsav, Stata .dta
+        return read_stat_file(src.path, src.data, src.name, stat)
     kind = _detect_kind(head, src.name)
     if kind == "xlsx":
-        return _read_xlsx(src, options)
-    return _read_delimited(src, head, options)
+        return _read_xlsx(src, options, limits)
+    return _read_delimited(src, head, options, limits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,6 +231,10 @@ class _Source:
         """Something ``pyarrow.csv.read_csv`` reads from."""
         return str(self.path) if self.path is not None else pa.BufferReader(self.data)
 
+    def content(self):
+        """The bytes (or the path) for the streaming checks of :mod:`~cycle_analytics.ingest.limits`."""
+        return self.data if self.data is not None else self.path
+
 
 def quotes_may_span_lines(buf) -> bool:
     """Whether a quoted cell of ``buf`` (bytes or an mmap) may hold a line break: any quote after the
@@ -231,10 +254,6 @@ def _validate_source(source) -> None:
     if source is None or isinstance(source, (str, Path, bytes, bytearray, memoryview)) or hasattr(source, "read"):
         return
     raise SurveyError(f"Cannot read a survey from a {type(source).__name__}; give a file path, bytes or an uploaded file.")
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n < 10 * 1024 * 1024 else f"{n / 1024 / 1024:.0f} MB"
 
 
 def _open_source(source, file_name: str | None, max_bytes: int | None) -> _Source:
@@ -273,10 +292,14 @@ def _open_source(source, file_name: str | None, max_bytes: int | None) -> _Sourc
 def _validate_size(size: int, max_bytes: int | None, name: str) -> None:
     if max_bytes is not None and size > max_bytes:
         label = repr(name) if name else "the upload"
-        raise SurveyError(
-            f"The file {label} is larger than the limit of {_mb(max_bytes)} ({_mb(size) if size <= 10 * max_bytes else 'more'}); "
-            "split it or raise the limit."
-        )
+        if size == max_bytes + 1:  # read up to the limit only: the size is unknown
+            shown = ""
+        elif size_text(size) == size_text(max_bytes):
+            shown = f" ({size:,} bytes)"
+        else:
+            shown = f" ({size_text(size)})"
+        raise SurveyError(f"The file {label} is larger than the limit of {size_text(max_bytes)} for an upload{shown}; "
+                          "split it or raise the limit.")
 
 
 def _detect_kind(head: bytes, name: str) -> str:
@@ -291,9 +314,9 @@ def _detect_kind(head: bytes, name: str) -> str:
         raise SurveyError(f"The file {name!r} is named like an Excel file but is not a valid .xlsx workbook.")
     if _utf16_kind(head) is None:
         sample = head[:4096]
-        if b"\x00" in sample:
+        if sample.count(b"\x00") > 0.01 * len(sample):  # a few NUL cells are damage (removed later), many are binary
             raise SurveyError(f"The file {name or 'upload'!r} is not text (it holds binary data); give a CSV or an Excel .xlsx file.")
-        control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12))
+        control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 0))
         if sample and control / len(sample) > 0.05:
             raise SurveyError(f"The file {name or 'upload'!r} is not text (it holds binary data); give a CSV or an Excel .xlsx file.")
     return "csv"
@@ -372,7 +395,7 @@ def _sniff_delimiter(text: str, truncated: bool) -> str:
 
 
 def _clean_names(cells, drop_trailing_empty: bool = False) -> tuple[list[str], list[str]]:
-    names = [str(c).strip() for c in cells]
+    names = [str(c).replace("\x00", "").strip() for c in cells]
     notes = []
     if drop_trailing_empty:
         while names and names[-1] == "":
@@ -401,13 +424,17 @@ class _InvalidRows:
         return "skip"
 
 
-def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTable:
+def _read_delimited(src: _Source, head: bytes, options: ImportOptions, limits: ImportLimits) -> RawTable:
+    scan = scan_text(src.content(), limits, src.label)
     encoding = _detect_encoding(head)
+    src, encoding, encoding_note = _mixed_encoding(src, encoding)
+    # the head holds the header and the preview rows, however wide (up to the line limit)
+    head = src.head(max(_HEAD_BYTES, min(scan.longest_line * (PREVIEW_ROWS + 2), 8 * limits.max_line_bytes)))
     text = _decode_head(head, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
     truncated = len(head) >= _HEAD_BYTES
-    delimiter = _sniff_delimiter(text[:20000], truncated or len(text) > 20000)
+    delimiter = _sniff_delimiter(text[:max(20000, 2 * text.find("\n"))], truncated or len(text) > 20000)
     first = []
     for rec, _ in _csv_records(text, delimiter):
         first.append(tuple(rec))
@@ -436,11 +463,18 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTab
         # legacy exports end every line with a delimiter: a trailing empty header cell
     if n_seen < data_start:
         raise SurveyError(f"The file {src.label} has a header but no data rows.")
+    if encoding_note:
+        notes.append(encoding_note)
+    validate_table_size(0, len(names), limits, src.label)
+    if not src.may_break_inside_cells():  # one row per line: the line count is the row count
+        validate_table_size(max(0, scan.lines - skip_lines), len(names), limits, src.label)
 
     # cells the header row has beyond the names (a trailing delimiter on every line) are read and dropped
     width = max(len(names), len(header_cells)) if layout is not None and layout.drop_trailing_empty else len(names)
     read_names = names + [f"\x00extra {k}" for k in range(width - len(names))]
-    table, encoding, invalid = _arrow_read(src, encoding, delimiter, skip_lines, read_names)
+    table, encoding, invalid, src, encoding_note = _arrow_read(src, encoding, delimiter, skip_lines, read_names, scan)
+    if encoding_note:
+        notes.append(encoding_note)
     _validate_quoting(src, table, invalid, encoding, delimiter)
     if width > len(names):
         table = table.select(list(range(len(names))))
@@ -451,7 +485,11 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTab
         bad_rows, row_numbers = _bad_rows(src, invalid, data_start, table.num_rows, delimiter, len(names), encoding, skip_lines)
     if table.num_rows + len(bad_rows) == 0:
         raise SurveyError(f"The file {src.label} has a header but no data rows.")
+    validate_table_size(table.num_rows + len(bad_rows), len(names), limits, src.label)
     columns, dropped = _columns_from_table(table, names, layout, options.keep_personal)
+    columns, nul_note = _without_nul_bytes(columns)
+    if nul_note:
+        notes.append(nul_note)
     source = {"file_name": src.name, "kind": "csv", "encoding": encoding.replace("-sig", " with BOM"),
               "delimiter": delimiter, "sheet": None}
     if dropped:
@@ -469,9 +507,36 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions) -> RawTab
     )
 
 
-def _arrow_read(src: _Source, encoding: str, delimiter: str, skip_lines: int, names: list[str], use_threads: bool = True):
+def _line_decoded(src: _Source) -> tuple[_Source, str] | None:
+    """``(source decoded line by line into UTF-8, note naming the lines)`` when ``src`` mixes UTF-8
+    and cp1252 lines (:mod:`cycle_analytics.ingest.encodings`), else ``None``."""
+    check = scan_encoding(src.content())
+    if not check.mixed:
+        return None
+    return _Source(path=None, data=decode_by_line(src.content()), name=src.name), check.note()
+
+
+def _mixed_encoding(src: _Source, encoding: str) -> tuple[_Source, str, str]:
+    """``(source, encoding, note)`` for a file whose head is not UTF-8 (cp1252 or latin-1): decoded
+    line by line when later lines are UTF-8 (:func:`_line_decoded`), else unchanged. A file whose
+    head is UTF-8 is checked only if the parser finds bytes that are not (:func:`_arrow_read`)."""
+    if encoding in ("cp1252", "latin-1"):
+        decoded = _line_decoded(src)
+        if decoded is not None:
+            return decoded[0], "utf-8-sig", decoded[1]
+    return src, encoding, ""
+
+
+def _arrow_read(src: _Source, encoding: str, delimiter: str, skip_lines: int, names: list[str], scan: TextScan,
+                use_threads: bool = True):
+    """``(table, encoding, invalid rows, source, encoding note)``: the data rows read by pyarrow.
+
+    A UTF-8 file that turns out not to be UTF-8 further down is checked for mixed encodings
+    (decoded line by line, the note names the lines), else read as cp1252, then latin-1.
+    """
     tried = []
     enc = encoding
+    note = ""
     quoted = src.may_break_inside_cells()
     while True:
         invalid = _InvalidRows()
@@ -480,7 +545,8 @@ def _arrow_read(src: _Source, encoding: str, delimiter: str, skip_lines: int, na
             table = pcsv.read_csv(
                 src.stream(),
                 read_options=pcsv.ReadOptions(
-                    skip_rows=skip_lines, column_names=names, encoding=arrow_enc, use_threads=use_threads
+                    skip_rows=skip_lines, column_names=names, encoding=arrow_enc, use_threads=use_threads,
+                    block_size=scan.block_size(),
                 ),
                 parse_options=pcsv.ParseOptions(
                     delimiter=delimiter, quote_char='"', double_quote=True, newlines_in_values=quoted,
@@ -495,14 +561,19 @@ def _arrow_read(src: _Source, encoding: str, delimiter: str, skip_lines: int, na
             msg = str(exc)
             tried.append(enc)
             if ("UTF8" in msg or "UTF-8" in msg or isinstance(exc, UnicodeDecodeError)) and enc in ("utf-8", "utf-8-sig", "cp1252"):
+                decoded = _line_decoded(src) if enc != "cp1252" and not note else None
+                if decoded is not None:
+                    (src, note), enc = decoded, "utf-8-sig"
+                    continue
                 enc = "cp1252" if enc != "cp1252" else "latin-1"
                 continue
             first_line = msg.split("\n")[0]
             raise SurveyError(f"The file {src.label} could not be read as {_DELIM_NAMES[delimiter]}-separated text: {first_line}.") from None
         if invalid.rows and any(r[0] is None for r in invalid.rows) and use_threads:
             # row numbers are only known to a single-threaded parse: read again to report them exactly
-            return _arrow_read(src, enc, delimiter, skip_lines, names, use_threads=False)
-        return table, enc, invalid.rows
+            table, enc, rows, src, _ = _arrow_read(src, enc, delimiter, skip_lines, names, scan, use_threads=False)
+            return table, enc, rows, src, note
+        return table, enc, invalid.rows, src, note
 
 
 def _bad_rows(src, invalid, data_start, n_good, delimiter, width, encoding, skip_lines):
@@ -594,6 +665,29 @@ def _columns_from_table(table: pa.Table, names, layout: ExportLayout | None, kee
     return columns, dropped
 
 
+def _without_nul_bytes(columns: list[RawColumn]) -> tuple[list[RawColumn], str]:
+    """``columns`` with NUL bytes removed from their cell texts, and a note counting the cells per
+    column (``""`` when there were none). A cell of NUL bytes only becomes empty (a missing answer),
+    so a damaged cell never hides a column's good values."""
+    out, found = [], []
+    for col in columns:
+        if len(col.values) == 0 or not pc.any(pc.match_substring(col.values, "\x00")).as_py():
+            out.append(col)
+            continue
+        damaged = np.asarray(pc.match_substring(col.values, "\x00").to_numpy(zero_copy_only=False), dtype=bool)
+        found.append((col.name, int(col.counts()[damaged].sum())))
+        cleaned = pc.replace_substring(col.values, "\x00", "")
+        distinct = pc.unique(cleaned)
+        remap = np.asarray(pc.index_in(cleaned, value_set=distinct).to_numpy(zero_copy_only=False), dtype=np.int32)
+        out.append(RawColumn(col.name, distinct, remap[col.codes]))
+    if not found:
+        return out, ""
+    total = sum(n for _, n in found)
+    where = "; ".join(f"{name!r}: {n:,}" for name, n in found)
+    return out, (f"{total:,} {'cell holds' if total == 1 else 'cells hold'} NUL bytes, a sign of a damaged file; the NUL bytes "
+                 f"were removed and a cell of NUL bytes only counts as a missing answer ({where}).")
+
+
 def _raw_column(name: str, col) -> RawColumn:
     """A RawColumn from a (chunked) Arrow column; dictionary chunks must share one dictionary."""
     if isinstance(col, pa.ChunkedArray):
@@ -652,7 +746,8 @@ def _table_start(rows: list[list[str]]) -> int | None:
     return None
 
 
-def _read_xlsx(src: _Source, options: ImportOptions) -> RawTable:
+def _read_xlsx(src: _Source, options: ImportOptions, limits: ImportLimits) -> RawTable:
+    inspection = inspect_workbook(src.content(), limits, src.label)
     try:
         wb = CalamineWorkbook.from_path(str(src.path)) if src.path is not None else CalamineWorkbook.from_filelike(io.BytesIO(src.data))
         sheet_names = list(wb.sheet_names)
@@ -687,11 +782,12 @@ def _read_xlsx(src: _Source, options: ImportOptions) -> RawTable:
                 break
         if chosen is None:
             raise SurveyError(f"No sheet of the workbook {src.label} holds a table (a header row and data rows).")
-    notes = []
+    notes = list(inspection.notes())
     if chosen != sheet_names[0] and not options.sheet:
         notes.append(f"Read the sheet {chosen!r}; the sheets before it hold no table.")
     rows = rows[start:]
     width = max(len(r) for r in rows)
+    validate_table_size(len(rows), width, limits, src.label)
     rows = [r + [""] * (width - len(r)) for r in rows]
     preview = Preview(rows=tuple(tuple(r) for r in rows[:PREVIEW_ROWS]), file_name=src.name, kind="xlsx", sheet=chosen)
     layout = formats.detect(preview)

@@ -41,6 +41,10 @@ STATUSES = ("planned", "in progress", "done")
 OPEN_STATUSES = ("planned", "in progress")
 _TEXT = ("requirement", "action", "owner")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
+#: How a typed due date may be written besides ISO: ``"DMY"`` (31/03/2026), ``"MDY"`` (03/31/2026)
+#: or ``"ISO"`` (only 2026-03-31). The app picks it from the browser's locale.
+DATE_ORDERS = ("ISO", "DMY", "MDY")
 _STATUS_ALIASES = {"in-progress": "in progress", "in_progress": "in progress", "inprogress": "in progress",
                    "ongoing": "in progress", "doing": "in progress", "todo": "planned", "to do": "planned",
                    "completed": "done", "complete": "done", "finished": "done"}
@@ -111,12 +115,12 @@ def _blank(v) -> bool:
     return is_missing(v) or (isinstance(v, str) and not v.strip())
 
 
-def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.DataFrame:
+def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None, *, date_order: str = "ISO") -> pd.DataFrame:
     """Check and normalise an edited action-plan table; returns a new table with the documented dtypes.
 
     Text is stripped and missing text becomes ``""``; a blank status becomes ``planned``; status
     spellings such as ``In Progress`` or ``completed`` are normalised; due dates are parsed (ISO
-    ``YYYY-MM-DD`` text, dates or timestamps) and kept as dates. Rows in which every field is
+    ``YYYY-MM-DD`` text, text in ``date_order``, dates or timestamps) and kept as dates. Rows in which every field is
     blank (an editor's new empty row) carry nothing and are removed; every other row is kept.
 
     Parameters
@@ -127,6 +131,9 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.
         The survey's stages in cycle order: every row's stage must be one of them, and ``stage``
         becomes an ordered category in that order. Without it, the stage's categories are kept
         when it is categorical, else it stays text.
+    date_order : {"ISO", "DMY", "MDY"}
+        How a due date typed as ``dd/mm/yyyy``-like text is read besides ISO (see
+        :func:`parse_due_date`); ``"ISO"`` accepts ISO text only.
 
     Raises
     ------
@@ -146,6 +153,7 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.
     """
     if not isinstance(df, pd.DataFrame):
         raise SurveyError("The action plans must be a table (DataFrame).")
+    _validate_date_order(date_order)
     _validate_plan_columns(df, PLAN_COLUMNS)
     extra = [str(c) for c in df.columns if c not in PLAN_COLUMNS]
     if extra:
@@ -173,21 +181,13 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.
             raise SurveyError(
                 f"Row {i} of the action plans has the status {str(vals['status'])!r}; use planned, in progress or done."
             )
-        due = vals["due_date"]
-        if _blank(due):
-            due = pd.NaT
-        else:
-            try:
-                if isinstance(due, str) and not _looks_like_date(due):
-                    raise ValueError(due)
-                due = pd.Timestamp(due.strip() if isinstance(due, str) else due)
-                if due.tzinfo is not None:
-                    due = due.tz_convert(None)
-                due = due.normalize()
-            except (ValueError, TypeError, OverflowError):
-                raise SurveyError(
-                    f"Row {i} of the action plans has the due date {str(vals['due_date'])!r}, which is not a date; write it as YYYY-MM-DD."
-                ) from None
+        try:
+            due = parse_due_date(vals["due_date"], date_order)
+        except SurveyError:
+            raise SurveyError(
+                f"Row {i} of the action plans has the due date {str(vals['due_date'])!r}, which is not a date; "
+                f"write it as {date_hint(date_order)}."
+            ) from None
         rows["stage"].append(stage)
         for c in _TEXT:
             rows[c].append("" if _blank(vals[c]) else str(vals[c]).strip())
@@ -202,6 +202,55 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.
             "status": pd.Series(rows["status"], dtype="str"),
         }
     )
+
+
+def _validate_date_order(date_order: str) -> None:
+    """Raise :class:`SurveyError` unless ``date_order`` is one of :data:`DATE_ORDERS`."""
+    if date_order not in DATE_ORDERS:
+        raise SurveyError(f"The date order must be one of {', '.join(DATE_ORDERS)}, not {date_order!r}.")
+
+
+def date_hint(date_order: str = "ISO") -> str:
+    """How to write a due date, in words: ``YYYY-MM-DD`` plus the ``date_order`` form.
+
+    >>> date_hint("DMY")
+    'YYYY-MM-DD or DD/MM/YYYY'
+    """
+    return {"DMY": "YYYY-MM-DD or DD/MM/YYYY", "MDY": "YYYY-MM-DD or MM/DD/YYYY"}.get(date_order, "YYYY-MM-DD")
+
+
+def parse_due_date(value, date_order: str = "ISO") -> pd.Timestamp:
+    """A due date as a timestamp at midnight (``NaT`` when blank).
+
+    Text is ISO (``2026-03-31``, optionally with a time) or, with ``date_order`` ``"DMY"`` or
+    ``"MDY"``, day, month and year separated by ``/``, ``.`` or ``-`` in that order; dates and
+    timestamps are taken as they are. Raises :class:`SurveyError` for anything else.
+
+    >>> parse_due_date("31.03.2026", "DMY").date().isoformat(), parse_due_date("3/31/2026", "MDY").date().isoformat()
+    ('2026-03-31', '2026-03-31')
+    >>> parse_due_date("")
+    NaT
+    """
+    _validate_date_order(date_order)
+    if _blank(value):
+        return pd.NaT
+    try:
+        if isinstance(value, str):
+            text = value.strip()
+            numeric = _NUMERIC_DATE.fullmatch(text)
+            if numeric and date_order != "ISO":
+                a, b, year = (int(x) for x in numeric.groups())
+                day, month = (a, b) if date_order == "DMY" else (b, a)
+                return pd.Timestamp(year=year, month=month, day=day)
+            if not _looks_like_date(text):
+                raise ValueError(text)
+            value = text
+        due = pd.Timestamp(value)
+        if due.tzinfo is not None:
+            due = due.tz_convert(None)
+        return due.normalize()
+    except (ValueError, TypeError, OverflowError):
+        raise SurveyError(f"{str(value)!r} is not a date; write it as {date_hint(date_order)}.") from None
 
 
 def _looks_like_date(text: str) -> bool:

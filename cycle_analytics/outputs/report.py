@@ -2,14 +2,14 @@
 
 * :func:`html_report` - one HTML file that opens offline (plotly.js is inlined once in the head;
   each chart is a ``<div>`` with its figure JSON): headline figures, the journey, critical moments
-  with their evidence sentences, pain points, the priority chart and ranked list, action plans and
-  the method notes (definitions of every statistic and the settings used). Every text that comes
+  with their evidence sentences, pain points, the priority chart and ranked list, the comment
+  themes (:func:`cycle_analytics.text.views.themes_table`), action plans and the method notes (definitions of every statistic and the settings used). Every text that comes
   from data (stage names, labels, comments, file names, plans) is escaped with
   :func:`html.escape`; the figure JSON is written by plotly, which escapes ``<``, ``>`` and ``/``
   inside scripts, so no data can open or close a ``<script>``.
 * :func:`excel_report` - one sheet per table (summary, stage scores, distribution, stage changes,
-  critical moments, penalties, priorities, segments, segment tests, trends, trend change, rejected
-  rows, action plans) through :func:`cycle_analytics.outputs.export.to_excel_bytes` (readable headers,
+  critical moments, penalties, priorities, comment themes, segments, segment tests, trends, trend
+  change, rejected rows, action plans) through :func:`cycle_analytics.outputs.export.to_excel_bytes` (readable headers,
   formulas neutralised).
 
 Usage: ``html_report(survey, analyze(survey), plans=plans)`` returns the page as text and
@@ -18,7 +18,7 @@ Usage: ``html_report(survey, analyze(survey), plans=plans)`` returns the page as
 Examples
 --------
 >>> [title for _, title in SECTIONS]
-['Headline figures', 'The journey', 'Critical moments', 'Priorities', 'Action plans', 'Method notes']
+['Headline figures', 'The journey', 'Critical moments', 'Priorities', 'Comment themes', 'Action plans', 'Method notes']
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.figures.style import format_p_value
 from cycle_analytics.outputs.export import is_missing, to_excel_bytes
 from cycle_analytics.outputs.plans import empty_plans, open_plan_stages, validate_plans
+from cycle_analytics.outputs.summary import fix_first, moments_by_impact, outcome_words
 from cycle_analytics.stats.analysis import Analysis
+from cycle_analytics.text import messages as TM
+from cycle_analytics.text.views import themes_table
 
 DEFAULT_TITLE = "Service cycle report"
 SECTIONS = (
@@ -46,6 +49,7 @@ SECTIONS = (
     ("journey", "The journey"),
     ("critical", "Critical moments"),
     ("priorities", "Priorities"),
+    ("themes", "Comment themes"),
     ("plans", "Action plans"),
     ("method", "Method notes"),
 )
@@ -144,11 +148,11 @@ def default_figures(survey, analysis, plans=None) -> tuple[dict, list[str]]:
         "journey": lambda: F.journey_figure(analysis.scores, verdicts=analysis.moments, targets=survey.targets(),
                                             phases=survey.phases(), open_plans=open_plans, scale=survey.scale),
         "penalty": lambda: F.penalty_figure(analysis.penalties, verdicts=analysis.moments,
-                                            outcome_label=analysis.outcome.display()),
+                                            outcome_label=outcome_words(analysis.outcome)),
         "priority": lambda: F.priority_figure(analysis.priorities, open_plans=open_plans),
     }
     if len(analysis.trends):
-        builders["trend"] = lambda: F.trend_figure(analysis.trends)
+        builders["trend"] = lambda: F.trend_figure(analysis.trends, scale=survey.scale)
     figs, problems = {}, []
     for name, build in builders.items():
         try:
@@ -172,7 +176,8 @@ def _figure_div(fig, key: str) -> str:
 
 
 def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.DataFrame | None = None, *,
-                title: str = DEFAULT_TITLE, generated: dt.datetime | None = None) -> str:
+                title: str = DEFAULT_TITLE, generated: dt.datetime | None = None, themes: pd.DataFrame | None = None,
+                comment_language: str | None = None) -> str:
     """A self-contained HTML report of ``analysis`` that opens offline.
 
     Parameters
@@ -192,6 +197,9 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
         The report's title.
     generated : datetime, optional
         The time stamp printed in the report (default: now, UTC).
+    themes : DataFrame, optional
+        The comment themes (:func:`cycle_analytics.text.views.themes_table`); ``None`` computes them
+        with ``comment_language`` (``en``, ``id``, ``es``; ``None`` = detected).
 
     Returns
     -------
@@ -236,6 +244,7 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
     body += ['<section id="journey"><h2>The journey</h2>', *placed["journey"], _journey_table(analysis), "</section>"]
     body += _critical(analysis, placed["critical"])
     body += _priorities(analysis, placed["priorities"])
+    body += _themes_section(themes if themes is not None else themes_table(survey, analysis, language=comment_language))
     body += _plans_section(plans)
     body += _method(survey, analysis)
     if problems or analysis.notes:
@@ -267,8 +276,12 @@ def _headline(survey, analysis) -> list[str]:
     out = ['<section id="headline"><h2>Headline figures</h2><div class="cards">']
     out += [f'<div class="card"><div class="v">{_esc(v)}</div><div class="k">{_esc(k)}</div></div>' for k, v in cards]
     out.append("</div>")
+    first = fix_first(analysis.priorities, analysis.moments, analysis.outcome) if len(analysis.priorities) else None
+    if first is not None and len(first):
+        out.append("<h3>Fix first</h3><ol>" + "".join(
+            f"<li><strong>{_esc(r.stage)}</strong>: {_esc(r.sentence)}</li>" for r in first.itertuples(index=False)) + "</ol>")
     if len(crit):
-        names = ", ".join(str(s) for s in crit["stage"])
+        names = ", ".join(str(s) for s in moments_by_impact(analysis.moments)["stage"])
         out.append(f"<p>Critical moments (a bad experience there spoils the outcome): <strong>{_esc(names)}</strong>.</p>")
     else:
         out.append("<p>No stage is a critical moment by the rule in the method notes.</p>")
@@ -289,8 +302,9 @@ def _journey_table(analysis) -> str:
 def _critical(analysis, figs: list[str]) -> list[str]:
     moments = analysis.moments
     out = ['<section id="critical"><h2>Critical moments</h2>']
-    crit = analysis.critical_moments
+    crit = moments_by_impact(moments) if len(moments) else analysis.critical_moments
     if len(crit):
+        out.append('<p class="note">Largest impact first: the drop after a bad experience times the share of customers who had one.</p>')
         for _, r in crit.iterrows():
             out.append(f'<div class="evidence"><strong>{_esc(r["stage"])}</strong>: {_esc(r.get("evidence", ""))}</div>')
     else:
@@ -328,6 +342,31 @@ def _priorities(analysis, figs: list[str]) -> list[str]:
         ),
         "</section>",
     ]
+
+
+#: The themes table's columns in the report, with their headers (messages.THEME_HEADERS).
+THEME_REPORT_COLUMNS = ("rank", "label", "key_words", "n_comments", "share_pct", "mean_rating", "mean_sentiment", "penalty",
+                        "penalty_ci_low", "penalty_ci_high", "p_adjusted", "small_sample")
+
+
+def _themes_section(themes: pd.DataFrame) -> list[str]:
+    """The comment themes of the whole survey and of each stage, with their example comments (as text)."""
+    out = ['<section id="themes"><h2>Comment themes</h2>']
+    if themes is None or len(themes) == 0:
+        out.append(f'<p class="note">{_esc(TM.NO_THEMES_ANYWHERE)}</p></section>')
+        return out
+    out.append(f'<p class="note">{_esc(TM.THEMES_REPORT_NOTE)}</p>')
+    for scope, rows in themes.groupby("scope", sort=False):
+        out.append(f"<h3>{_esc(scope)}</h3>")
+        out.append(_table(rows, [(c, TM.THEME_HEADERS[c]) for c in THEME_REPORT_COLUMNS], pcols=("p_adjusted",),
+                          digits={"share_pct": 1, "mean_sentiment": 2}))
+        out.append('<dl class="defs">')
+        for r in rows.itertuples(index=False):
+            examples = [e for e in (r.example_1, r.example_2, r.example_3) if isinstance(e, str) and e]
+            out.append(f"<dt>{_esc(r.label)}</dt>" + "".join(f"<dd>“{_esc(e)}”</dd>" for e in examples))
+        out.append("</dl>")
+    out.append("</section>")
+    return out
 
 
 def _plans_section(plans) -> list[str]:
@@ -392,8 +431,10 @@ def _method(survey, analysis) -> list[str]:
 # Excel
 
 
-def report_tables(survey, analysis, plans: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Every table of the report, by sheet name, in workbook order."""
+def report_tables(survey, analysis, plans: pd.DataFrame | None = None, *, themes: pd.DataFrame | None = None,
+                  comment_language: str | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the report, by sheet name, in workbook order (``themes`` / ``comment_language``:
+    as in :func:`html_report`)."""
     info, s = survey.info, analysis.settings
     summary = pd.DataFrame(
         {
@@ -415,6 +456,7 @@ def report_tables(survey, analysis, plans: pd.DataFrame | None = None) -> dict[s
         "Critical moments": analysis.moments,
         "Penalties": analysis.penalties,
         "Priorities": pri,
+        "Comment themes": themes if themes is not None else themes_table(survey, analysis, language=comment_language),
         "Segments": analysis.segments,
         "Segment tests": analysis.segment_tests,
         "Trends": analysis.trends,
@@ -424,7 +466,8 @@ def report_tables(survey, analysis, plans: pd.DataFrame | None = None) -> dict[s
     }
 
 
-def excel_report(survey, analysis, plans: pd.DataFrame | None = None) -> bytes:
+def excel_report(survey, analysis, plans: pd.DataFrame | None = None, *, themes: pd.DataFrame | None = None,
+                 comment_language: str | None = None) -> bytes:
     """An ``.xlsx`` workbook with every table of the report, one sheet each (see :func:`report_tables`)."""
     _validate_inputs(survey, analysis, None, plans, DEFAULT_TITLE)
-    return to_excel_bytes(report_tables(survey, analysis, plans))
+    return to_excel_bytes(report_tables(survey, analysis, plans, themes=themes, comment_language=comment_language))

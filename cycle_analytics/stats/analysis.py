@@ -17,6 +17,7 @@ from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import infer_scale
 from cycle_analytics.stats import critical, drivers, priorities, scores, segments, trends
+from cycle_analytics.stats.halo import HaloDiagnostic, halo_diagnostic
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,10 @@ class AnalysisSettings:
       ``"none"``, across stages (:data:`cycle_analytics.stats.kernel.CORRECTIONS`).
     * ``min_effect_fraction``: a penalty must be at least this share of the outcome's scale.
     * ``min_bad``: at least this many bottom-box ratings before a stage can be critical.
-    * ``importance_method``: ``"spearman"`` or ``"relative_weight"``.
-    * ``n_boot`` / ``seed``: bootstrap resamples for the priority stability figure.
+    * ``importance_method``: ``"relative_weight"`` (Johnson's relative weights signed by the
+      full-model coefficient, the default) or ``"spearman"``.
+    * ``n_boot`` / ``seed``: bootstrap resamples for the importance intervals and the priority
+      stability figure.
     """
 
     min_n: int = 30
@@ -39,7 +42,7 @@ class AnalysisSettings:
     correction: str = "holm"
     min_effect_fraction: float = 0.10
     min_bad: int = 30
-    importance_method: str = "spearman"
+    importance_method: str = "relative_weight"
     n_boot: int = 200
     seed: int = 0
     trend_freq: str | None = None
@@ -63,6 +66,7 @@ class Analysis:
     trends: pd.DataFrame
     trend_change: pd.DataFrame
     notes: tuple[str, ...] = field(default_factory=tuple)
+    halo: HaloDiagnostic | None = None
 
     @property
     def critical_moments(self) -> pd.DataFrame:
@@ -94,8 +98,8 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
     >>> result = analyze(survey)
     >>> result.scores[["stage", "n", "mean"]].to_dict("records")
     [{'stage': 'arrival', 'n': 60, 'mean': 3.0}, {'stage': 'waiting', 'n': 60, 'mean': 3.0}]
-    >>> result.outcome.column, result.priorities["rank"].tolist()
-    ('overall_satisfaction', [1, 2])
+    >>> result.outcome.column, result.priorities["rank"].tolist()  # waiting does not move the outcome: no rank
+    ('overall_satisfaction', [1, <NA>])
     """
     spec = outcome if outcome is not None else default_outcome(survey)
     ratings, responses, scale = survey.ratings, survey.responses, survey.scale
@@ -104,10 +108,20 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
         notes.append("No outcome was chosen: each stage is compared with the respondent's mean over the other stages (a proxy).")
 
     stage_table, distribution = scores.score_tables(ratings, scale, min_n=settings.min_n)
-    changes = scores.stage_changes(ratings)
-    importance, penalties, moments, ranking = _driver_tables(survey, spec, settings, notes)
+    y = drivers.rating_outcomes(ratings, responses, spec)
+    # One respondent x stage matrix serves the stage changes, the penalty model, relative weights,
+    # their bootstrap and the halo diagnostic.
+    per_respondent = None if spec.is_proxy else drivers.outcome_values(responses, spec)
+    matrix = drivers.respondent_matrix(ratings, y, scale, per_respondent=per_respondent)
+    changes = scores.stage_changes(ratings, codes=matrix.codes, scale=scale)
+    importance, penalties, moments, ranking = _driver_tables(survey, spec, settings, notes, y, matrix)
+    halo = halo_diagnostic(matrix)
+    if halo.warning:
+        notes.append(halo.message())
     segment_table, segment_test_table = _segment_tables(survey, settings)
-    trend_table, trend_change = trends.trend_tables(ratings, responses, scale, freq=settings.trend_freq, min_n=settings.min_n)
+    trend_table, trend_change = trends.trend_tables(
+        ratings, responses, scale, freq=settings.trend_freq, min_n=settings.min_n, correction=settings.correction
+    )
     if "date" not in responses.columns:
         notes.append("The survey has no date column, so there are no trends.")
 
@@ -126,25 +140,38 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
         trends=trend_table,
         trend_change=trend_change,
         notes=tuple(notes),
+        halo=halo,
     )
 
 
 def _driver_tables(
-    survey: Survey, spec: OutcomeSpec, settings: AnalysisSettings, notes: list[str]
+    survey: Survey, spec: OutcomeSpec, settings: AnalysisSettings, notes: list[str], y: np.ndarray, matrix: drivers.RespondentMatrix
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Importance, penalties, critical moments and priorities for one outcome (appends to ``notes``)."""
     ratings, scale = survey.ratings, survey.scale
-    y = drivers.rating_outcomes(ratings, survey.responses, spec)
     method = settings.importance_method
     if method == "relative_weight" and spec.is_proxy:
         # Johnson's weights need one outcome per respondent; the proxy differs from stage to stage.
         notes.append("Relative weights need an outcome column; importance falls back to Spearman's correlation with the proxy.")
         method = "spearman"
-    # One stage x outcome x score count table serves importance, penalties and priorities.
+    if spec.is_proxy:
+        notes.append(
+            "Without an outcome column the other stages cannot be held fixed: critical moments compare each stage's "
+            "bad raters with the rest (one stage at a time)."
+        )
+    # One stage x outcome x score count table serves the one-stage figures; one set of respondent
+    # resamples serves the importance intervals and the priority stability.
     table = drivers.outcome_table(ratings, y, scale)
-    importance = drivers.derived_importance(ratings, y, method=method, scale=scale, table=table, min_n=settings.min_n)
-    penalties = drivers.penalty_reward(
-        ratings, y, scale, spec, correction=settings.correction, alpha=settings.alpha, min_n=settings.min_n, table=table
+    draws = None
+    if method == "relative_weight" and settings.n_boot:
+        draws = drivers.importance_draws(matrix, settings.n_boot, settings.seed)
+    importance = drivers.derived_importance(
+        ratings, y, method=method, scale=scale, table=table, min_n=settings.min_n, correction=settings.correction,
+        n_boot=settings.n_boot, seed=settings.seed, matrix=matrix, draws=draws,
+    )
+    penalties = drivers.multivariate_penalty_reward(
+        ratings, y, scale, spec, correction=settings.correction, alpha=settings.alpha, min_n=settings.min_n, table=table,
+        matrix=matrix,
     )
     moment_settings = critical.CriticalSettings(
         alpha=settings.alpha,
@@ -155,13 +182,14 @@ def _driver_tables(
     moments = critical.classify_moments(penalties, spec, declared=survey.declared_critical(), settings=moment_settings)
     ranking = priorities.priority_ranking(
         ratings, y, scale, survey.targets(), method=method, n_boot=settings.n_boot, seed=settings.seed,
-        alpha=settings.alpha, min_n=settings.min_n, table=table,
+        alpha=settings.alpha, correction=settings.correction, min_n=settings.min_n, table=table, matrix=matrix, draws=draws,
     )
     return importance, penalties, moments, ranking
 
 
 def _segment_tables(survey: Survey, settings: AnalysisSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Segment comparisons and Kruskal-Wallis tests of every segment column, stacked."""
+    """Segment comparisons (flags corrected over all segment columns together) and Kruskal-Wallis
+    tests of every segment column, stacked."""
     ratings, responses, scale = survey.ratings, survey.responses, survey.scale
     seg_tables, seg_tests = [], []
     for column in survey.info.segments:
@@ -171,7 +199,12 @@ def _segment_tables(survey: Survey, settings: AnalysisSettings) -> tuple[pd.Data
             )
             seg_tables.append(comparison)
             seg_tests.append(tests)
-    segment_table = pd.concat(seg_tables, ignore_index=True) if seg_tables else _empty(segments.COMPARISON_COLUMNS)
+    # The list of weak segments shows every segment column at once: that is the family to correct.
+    segment_table = (
+        segments.flag_segments(pd.concat(seg_tables, ignore_index=True), settings.correction, settings.alpha)
+        if seg_tables
+        else _empty(segments.COMPARISON_COLUMNS)
+    )
     segment_test_table = pd.concat(seg_tests, ignore_index=True) if seg_tests else _empty(segments.TEST_COLUMNS)
     return segment_table, segment_test_table
 
@@ -202,13 +235,13 @@ def outcome_spec(survey: Survey, column: str | None, *, positive: str | None = N
         v = values.to_numpy(dtype=float)
         distinct = set(np.unique(v[~np.isnan(v)]).tolist())
         if distinct and distinct <= {0.0, 1.0}:
-            return OutcomeSpec(column=column, kind="binary", positive="1", label=_label(column))
+            return OutcomeSpec(column=column, kind="binary", positive="1", label=_column_label(column))
         # An outcome is one question: every answer must be a point of its scale (a single 0 makes
         # a recommend question 0-10, not 1-10), so full coverage first, the stages' 99% rule second.
         scale = infer_scale(v, coverage=1.0) or infer_scale(v)
         if scale is None:
             raise SurveyError(f"The outcome column {column!r} does not hold ratings on a 1-5, 1-7, 1-10 or 0-10 scale.")
-        return OutcomeSpec(column=column, kind="rating", scale=scale, label=_label(column))
+        return OutcomeSpec(column=column, kind="rating", scale=scale, label=_column_label(column))
     labels = [str(x) for x in pd.unique(values.dropna()) if str(x).strip()]
     pos = positive or survey.info.source.get("positive")
     if pos is None:
@@ -217,10 +250,10 @@ def outcome_spec(survey: Survey, column: str | None, *, positive: str | None = N
         raise SurveyError(
             f"The outcome column {column!r} holds text; name the label that counts as a good outcome (one of: {', '.join(sorted(labels)[:6])})."
         )
-    return OutcomeSpec(column=column, kind="binary", positive=str(pos), label=_label(column))
+    return OutcomeSpec(column=column, kind="binary", positive=str(pos), label=_column_label(column))
 
 
-def _label(column: str) -> str:
+def _column_label(column: str) -> str:
     return str(column).replace("_", " ").strip()
 
 
@@ -275,13 +308,17 @@ def analysis_json(survey: Survey, analysis: Analysis | None) -> dict:
     """The ``analyze --json`` object: ``dataset``, ``rejected``, ``stages`` and the analyses."""
     dataset = survey.info.to_json()
     rejected = [{"row": int(r), "reason": str(m)} for r, m in zip(survey.rejected["row"], survey.rejected["reason"])]
-    out: dict = {"dataset": dataset, "rejected": rejected}
+    invalid = [{"row": int(r), "column": str(c), "value": str(v), "reason": str(m)}
+               for r, c, v, m in zip(survey.invalid["row"], survey.invalid["column"], survey.invalid["value"], survey.invalid["reason"])]
+    out: dict = {"dataset": dataset, "rejected": rejected, "invalid": invalid}
     if analysis is None:
         return out
     scores = analysis.scores
     out["stages"] = _json_records(
         scores,
-        ["stage", "order", "n", "mean", "ci_low", "ci_high", "median", "sd", "score_100", "top_box_pct", "bottom_box_pct", "nps", "small_sample"],
+        ["stage", "order", "n", "mean", "ci_low", "ci_high", "median", "sd", "score_100", "top_box_pct", "top_box_ci_low",
+         "top_box_ci_high", "bottom_box_pct", "bottom_box_ci_low", "bottom_box_ci_high", "nps", "promoters_pct",
+         "promoters_ci_low", "promoters_ci_high", "detractors_pct", "detractors_ci_low", "detractors_ci_high", "small_sample"],
     )
     out["outcome"] = {
         "column": analysis.outcome.column,
@@ -303,32 +340,56 @@ def analysis_json(survey: Survey, analysis: Analysis | None) -> dict:
         "seed": s.seed,
     }
     moments = analysis.moments
+    pen = analysis.penalties
     crit = moments[moments["verdict"] == "critical"].merge(
-        analysis.penalties[["stage", "p_value"]], on="stage", how="left", suffixes=("", "_raw")
+        pen[["stage", "p_value", "penalty_ci_low", "penalty_ci_high"]], on="stage", how="left", suffixes=("", "_raw")
     ) if len(moments) else moments
     out["critical_moments"] = [
         {
             "stage": str(r["stage"]),
             "penalty": _json_number(r["penalty"], 6),
+            "penalty_ci_low": _json_number(r.get("penalty_ci_low"), 6),
+            "penalty_ci_high": _json_number(r.get("penalty_ci_high"), 6),
             "p_value": _json_number(r["p_adjusted"], 8),
             "p_value_uncorrected": _json_number(r.get("p_value"), 8),
+            "raw_penalty": _json_number(r.get("raw_penalty"), 6),
             "n_bad": _json_number(r["n_bad"]),
+            "model": str(r.get("model", "")),
             "evidence": str(r["evidence"]),
         }
         for _, r in crit.iterrows()
     ]
-    out["pain_points"] = _json_records(analysis.pain_points, ["stage", "bad_pct", "n_bad", "penalty", "p_adjusted", "evidence"])
-    out["moments"] = _json_records(moments, ["stage", "verdict", "declared_critical", "declared_verdict", "penalty", "p_adjusted", "n_bad", "bad_pct", "evidence"])
+    out["pain_points"] = _json_records(analysis.pain_points, ["stage", "bad_pct", "n_bad", "penalty", "p_adjusted", "raw_penalty", "evidence"])
+    out["moments"] = _json_records(
+        moments,
+        ["stage", "verdict", "declared_critical", "declared_verdict", "penalty", "p_adjusted", "raw_penalty", "raw_p_adjusted",
+         "reward", "factor", "n_bad", "bad_pct", "clean_n", "clean_n_bad", "clean_penalty", "clean_p_adjusted", "model", "evidence"],
+    )
+    out["penalties"] = _json_records(
+        pen,
+        ["stage", "n", "n_bad", "bad_pct", "penalty", "penalty_ci_low", "penalty_ci_high", "p_value", "p_adjusted", "reward",
+         "reward_ci_low", "reward_ci_high", "reward_p_adjusted", "factor", "raw_penalty", "raw_penalty_ci_low",
+         "raw_penalty_ci_high", "raw_p_adjusted", "raw_reward", "raw_reward_ci_low", "raw_reward_ci_high", "raw_factor",
+         "clean_n", "clean_n_bad", "clean_penalty", "clean_ci_low", "clean_ci_high", "clean_p_value", "model", "small_sample"],
+    )
+    out["importance"] = _json_records(
+        analysis.importance,
+        ["stage", "method", "importance", "importance_ci_low", "importance_ci_high", "p_value", "p_adjusted", "coefficient",
+         "weight", "r_squared", "n", "small_sample"],
+    )
+    out["halo"] = None if analysis.halo is None else {**analysis.halo.as_dict(), "message": analysis.halo.message()}
     out["priorities"] = _json_records(
         analysis.priorities.sort_values("rank"),
-        ["rank", "stage", "importance", "performance", "quadrant", "level", "priority_score", "gap", "stability_top3"],
+        ["rank", "stage", "action", "importance", "importance_p_adjusted", "performance", "quadrant", "level", "priority_score",
+         "gap", "stability_top3", "n", "small_sample"],
     )
     seg = analysis.segments
     flagged = seg[seg["flag"].astype(str).isin(["below", "above"])] if len(seg) else seg
     out["segments"] = _json_records(flagged, ["segment", "value", "stage", "n", "mean", "diff_vs_rest", "p_adjusted", "flag"])
     out["trends"] = _json_records(
         analysis.trend_change,
-        ["stage", "period_last", "period_previous", "n_last", "n_previous", "mean_last", "mean_previous", "change", "p_value", "test"],
+        ["stage", "period_last", "period_previous", "n_last", "n_previous", "mean_last", "mean_previous", "change", "p_value",
+         "p_adjusted", "test"],
     )
     out["notes"] = list(analysis.notes)
     return out

@@ -1,16 +1,19 @@
 """Critical moments, pain points and the data's verdict on stages the cycle declares critical.
 
-Reads the table of :func:`cycle_analytics.stats.drivers.penalty_reward` and classes every stage:
+Reads the table of :func:`cycle_analytics.stats.drivers.multivariate_penalty_reward` (the penalty of
+a bad experience with every other stage held fixed, beside the raw one-stage penalty) - or of the
+one-stage :func:`cycle_analytics.stats.drivers.penalty_reward` - and classes every stage:
 
-* ``critical``: a bad (bottom-box) experience there measurably spoils the outcome - the penalty's
-  corrected p-value is below ``alpha`` AND the penalty is at least ``min_effect_fraction`` of the
-  outcome's span (0.4 points on a 1-5 outcome, 0.1 = 10 percentage points on a 0/1 outcome) AND at
-  least ``min_bad`` respondents rated the stage badly.
+* ``critical``: a bad (bottom-box) experience there measurably spoils the outcome - the penalty is
+  positive, its corrected p-value is below ``alpha`` AND it is at least ``min_effect_fraction`` of
+  the outcome's span (0.4 points on a 1-5 outcome, 0.1 = 10 percentage points on a 0/1 outcome)
+  AND at least ``min_bad`` respondents rated the stage badly.
 * ``not enough data``: fewer than ``min_bad`` bottom-box ratings with an outcome (including stages
   nobody rated and stages rated with one score only), so the question cannot be answered.
 * ``pain point``: not critical, but at least ``pain_share`` (default 20%) of the stage's ratings
-  are in the bottom box - many customers are unhappy there, yet it does not measurably spoil
-  the outcome.
+  are in the bottom box - many customers are unhappy there, yet (the other stages held fixed) a bad
+  rating there does not lower the outcome by what a critical moment needs. Its sentence states
+  the measured effect with its sign and p-value (never "no effect" where the data show one).
 * ``ok``: everything else.
 
 The corrected p-values are recomputed from the ``p_value`` column with ``settings.correction``, so
@@ -18,7 +21,12 @@ the verdicts always follow the settings shown next to them.
 
 Declared-critical stages get ``declared_verdict``: ``confirmed`` (verdict critical), ``not enough
 data`` (verdict not enough data) or ``not confirmed``; other stages get an empty string.
-Every stage gets one plain ``evidence`` sentence a manager can repeat.
+Every stage gets one plain ``evidence`` sentence a manager can repeat. For a critical moment of the
+multivariate model it is in the seeds' own terms (a critical moment spoils the service even when
+everything else went well): "Among N customers for whom every other moment went well, the k who had
+a bad experience at X gave ... lower (p ...)" - the direct comparison of the model table's
+``clean_*`` columns, when at least ``min_clean_bad`` such customers had a bad experience there;
+otherwise the sentence says the group is too small and quotes the model's penalty instead.
 """
 
 from __future__ import annotations
@@ -51,6 +59,8 @@ class CriticalSettings:
     min_bad : fewest bottom-box ratings needed for any verdict.
     correction : multiple-comparison correction across stages (``holm``, ``fdr_bh``, ...).
     pain_share : bottom-box share (0-1) from which a non-critical stage is a pain point.
+    min_clean_bad : fewest bad experiences among the customers for whom every other moment went
+        well before the evidence sentence quotes that direct comparison.
     """
 
     alpha: float = 0.05
@@ -58,6 +68,7 @@ class CriticalSettings:
     min_bad: int = 30
     correction: str = "holm"
     pain_share: float = 0.20
+    min_clean_bad: int = 20
 
     def min_penalty(self, outcome: OutcomeSpec, span: float | None = None) -> float:
         """The smallest penalty (in outcome units) that counts as practically large.
@@ -68,9 +79,10 @@ class CriticalSettings:
 
     def describe(self, outcome: OutcomeSpec, span: float | None = None) -> str:
         """One sentence stating the rule, e.g. for a caption."""
-        size = _size(self.min_penalty(outcome, span), outcome)
+        size = _size_text(self.min_penalty(outcome, span), outcome)
         return (
-            f"Critical: penalty significant at {self.alpha:g} after {_correction_name(self.correction)} correction, "
+            f"Critical: penalty (every other stage held fixed) significant at {self.alpha:g} after "
+            f"{_correction_name(self.correction)} correction, "
             f"at least {size} ({self.min_effect_fraction:.0%} of the outcome's range), "
             f"and at least {self.min_bad} customers with a bad rating; "
             f"pain point: {self.pain_share:.0%} or more bad ratings without a critical effect."
@@ -106,7 +118,7 @@ def _validate_moment_inputs(penalties: pd.DataFrame, outcome: OutcomeSpec, decla
         )
     validate_correction(settings.correction)
     validate_alpha(settings.alpha)
-    if settings.min_effect_fraction < 0 or settings.min_bad < 0 or not (0 <= settings.pain_share <= 1):
+    if settings.min_effect_fraction < 0 or settings.min_bad < 0 or settings.min_clean_bad < 0 or not (0 <= settings.pain_share <= 1):
         raise SurveyError("The critical-moment thresholds must not be negative (and the pain-point share at most 1).")
     if isinstance(declared, str):
         declared = (declared,)
@@ -168,7 +180,7 @@ def _binary_positive(outcome: OutcomeSpec) -> str:
     return pos if pos.isupper() else pos[0].lower() + pos[1:]
 
 
-def _size(value: float, outcome: OutcomeSpec) -> str:
+def _size_text(value: float, outcome: OutcomeSpec) -> str:
     """A penalty size in the outcome's units: '23 percentage points' or '1.8 points'."""
     if outcome.kind == "binary":
         pp = abs(value) * 100
@@ -180,14 +192,14 @@ def _effect_phrase(delta: float, outcome: OutcomeSpec) -> str:
     """Wording of 'their outcome was |delta| lower/higher' (delta = penalty, positive = lower)."""
     lower = delta >= 0
     if outcome.kind == "binary":
-        return f"were {_size(delta, outcome)} {'less' if lower else 'more'} often {_binary_positive(outcome)}"
+        return f"were {_size_text(delta, outcome)} {'less' if lower else 'more'} often {_binary_positive(outcome)}"
     if outcome.is_proxy:
-        return f"rated the other stages {_size(delta, outcome)} {'lower' if lower else 'higher'} on average"
+        return f"rated the other stages {_size_text(delta, outcome)} {'lower' if lower else 'higher'} on average"
     name = _outcome_name(outcome)
     if _is_code(name):
         # A column code reads badly after an article ("gave a Q7ALL"): say what was rated instead.
-        return f"rated {name} {_size(delta, outcome)} {'lower' if lower else 'higher'}"
-    return f"gave {'an' if name[:1].lower() in 'aeiou' else 'a'} {name} {_size(delta, outcome)} {'lower' if lower else 'higher'}"
+        return f"rated {name} {_size_text(delta, outcome)} {'lower' if lower else 'higher'}"
+    return f"gave {'an' if name[:1].lower() in 'aeiou' else 'a'} {name} {_size_text(delta, outcome)} {'lower' if lower else 'higher'}"
 
 
 def _is_code(label: str) -> bool:
@@ -208,7 +220,10 @@ def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalS
     n_bad = int(row["n_bad"])
     pen = row["penalty"]
     p = row["p_adj"]
+    fixed = row["model"] == "multivariate"
     if verdict == "critical":
+        if fixed:
+            return _critical_sentence(row, outcome, settings)
         return f"Customers who rated {stage} badly {_effect_phrase(pen, outcome)} ({format_p(p)}, {_people(n_bad)}){_proxy_note(outcome)}."
     if verdict == "not enough data":
         if int(row["n"]) == 0:
@@ -222,19 +237,45 @@ def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalS
         if verdict == "pain point"
         else f"Customers who rated {stage} badly ({_people(n_bad)}, {row['bad_pct']:.0f}%)"
     )
+    held = " with every other moment held fixed" if fixed else ""
     if not np.isfinite(pen):
         effect = "their outcome could not be compared with the rest"
     else:
         effect = f"{_effect_phrase(pen, outcome)} ({format_p(p)})"
     if verdict == "pain point":
+        short = ""
+        if fixed and pen > 0 and p < settings.alpha:
+            short = f", less than the {_size_text(min_pen, outcome)} a critical moment needs"
         return (
-            f"{what[0].upper() + what[1:]}, but those customers {effect}: "
+            f"{what[0].upper() + what[1:]}, but{held} those customers {effect}{short}: "
             f"a pain point, not a critical moment{_proxy_note(outcome)}."
         )
+    held = "," + held + "," if fixed else ""
     return (
-        f"{what} {effect}; a critical moment needs a significant penalty of at least {_size(min_pen, outcome)}"
+        f"{what}{held} {effect}; a critical moment needs a significant penalty of at least {_size_text(min_pen, outcome)}"
         f"{_proxy_note(outcome)}."
     )
+
+
+def _critical_sentence(row: dict, outcome: OutcomeSpec, settings: CriticalSettings) -> str:
+    """The evidence of a critical moment of the multivariate model: the direct comparison among the
+    customers for whom every other moment went well, or the model's figure when they are too few."""
+    stage, n_bad, pen, p = row["stage"], int(row["n_bad"]), row["penalty"], row["p_adj"]
+    model_figure = f"{_effect_phrase(pen, outcome)} ({format_p(p)}, {_people(n_bad)})"
+    clean_bad, clean_n = int(row["clean_n_bad"]), int(row["clean_n"])
+    if clean_bad < settings.min_clean_bad or clean_n - clean_bad < 2 or not np.isfinite(row["clean_penalty"]):
+        return (
+            f"Only {_people(clean_bad)} had a bad experience at {stage} while every other moment went well, "
+            f"too few to compare directly; with every other moment held fixed, customers who rated {stage} badly "
+            f"{model_figure}."
+        )
+    direct = (
+        f"Among {_people(clean_n)} for whom every other moment went well, the {clean_bad:,} who had a bad "
+        f"experience at {stage} {_effect_phrase(row['clean_penalty'], outcome)} ({format_p(row['clean_p_adj'])})."
+    )
+    if row["clean_penalty"] > 0 and row["clean_p_adj"] < settings.alpha:
+        return direct
+    return f"{direct} With every other moment held fixed, customers who rated {stage} badly {model_figure}."
 
 
 def _proxy_note(outcome: OutcomeSpec) -> str:
@@ -243,10 +284,10 @@ def _proxy_note(outcome: OutcomeSpec) -> str:
     return "; no overall question was chosen, so the outcome is the mean of the other stages"
 
 
-def _verdicts(n, n_bad, bad_pct, pen, p_adj, min_pen: float, settings: CriticalSettings):
+def _verdict_flags(n, n_bad, bad_pct, pen, p_adj, min_pen: float, settings: CriticalSettings):
     """``(enough, critical, verdict)`` per stage: the rule of the module docstring."""
     enough = (n_bad >= settings.min_bad) & np.isfinite(pen) & (n_bad > 0) & (n > n_bad)
-    critical = enough & (p_adj < settings.alpha) & (pen >= min_pen)
+    critical = enough & (p_adj < settings.alpha) & (pen > 0) & (pen >= min_pen)
     pain = enough & ~critical & (bad_pct >= settings.pain_share * 100.0)
     verdict = np.full(len(n), "ok", dtype=object)
     verdict[~enough] = "not enough data"
@@ -276,7 +317,8 @@ def classify_moments(
     Parameters
     ----------
     penalties : DataFrame
-        The output of :func:`cycle_analytics.stats.drivers.penalty_reward`.
+        The output of :func:`cycle_analytics.stats.drivers.multivariate_penalty_reward` (or of the
+        one-stage :func:`cycle_analytics.stats.drivers.penalty_reward`).
     outcome : OutcomeSpec
         The outcome the penalties are measured on (its ``span`` sets the effect threshold, its
         label the wording of the evidence). For the proxy, which has no scale of its own, the
@@ -290,8 +332,10 @@ def classify_moments(
     -------
     DataFrame
         ``stage, verdict, declared_critical, declared_verdict, penalty, p_adjusted, n_bad, bad_pct,
-        evidence`` then ``n, min_penalty, correction``. ``p_adjusted`` is recomputed from
-        ``p_value`` with ``settings.correction``.
+        evidence`` then ``n, min_penalty, correction, raw_penalty, raw_p_adjusted, reward, factor,
+        clean_n, clean_n_bad, clean_penalty, model, clean_p_adjusted`` (carried from a multivariate
+        table; for a one-stage table ``raw_penalty`` is its penalty and ``model`` is "one stage").
+        ``p_adjusted`` and ``clean_p_adjusted`` are recomputed with ``settings.correction``.
 
     Examples
     --------
@@ -313,14 +357,17 @@ def classify_moments(
     pen = penalties["penalty"].to_numpy(dtype=np.float64)
     p_adj = adjust_pvalues(penalties["p_value"].to_numpy(dtype=np.float64), settings.correction)
     min_pen = settings.min_penalty(outcome, _span(penalties, outcome))
+    extra = _carried_columns(penalties, settings.correction)
 
-    enough, critical, verdict = _verdicts(n, n_bad, bad_pct, pen, p_adj, min_pen, settings)
+    enough, critical, verdict = _verdict_flags(n, n_bad, bad_pct, pen, p_adj, min_pen, settings)
     is_declared = np.isin(names, np.asarray(declared, dtype=object)) if declared else np.zeros(len(names), bool)
     dv = _declared_verdicts(is_declared, enough, critical)
 
     evidence = [
         _sentence(
-            {"stage": names[i], "n": n[i], "n_bad": n_bad[i], "bad_pct": bad_pct[i], "penalty": pen[i], "p_adj": p_adj[i]},
+            {"stage": names[i], "n": n[i], "n_bad": n_bad[i], "bad_pct": bad_pct[i], "penalty": pen[i], "p_adj": p_adj[i],
+             "model": extra["model"][i], "clean_n": extra["clean_n"][i], "clean_n_bad": extra["clean_n_bad"][i],
+             "clean_penalty": extra["clean_penalty"][i], "clean_p_adj": extra["clean_p_adjusted"][i]},
             verdict[i],
             outcome,
             settings,
@@ -329,7 +376,7 @@ def classify_moments(
         for i in range(len(names))  # one sentence per stage (a handful), not per rating
     ]
     stage_col = stages.to_numpy() if not isinstance(stages.dtype, pd.CategoricalDtype) else stages.array
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "stage": stage_col,
             "verdict": verdict.astype(str),
@@ -345,3 +392,30 @@ def classify_moments(
             "correction": settings.correction,
         }
     )
+    for col, values in extra.items():
+        out[col] = values
+    return out
+
+
+#: Columns of the multivariate table carried into the verdicts (NaN / 0 / "one stage" when absent).
+_CARRIED = ("raw_penalty", "raw_p_adjusted", "reward", "factor", "clean_n", "clean_n_bad", "clean_penalty", "model")
+
+
+def _carried_columns(penalties: pd.DataFrame, correction: str) -> dict:
+    """The model's extra columns for the verdict table; the direct comparison's p-values are
+    corrected with ``correction`` like the penalties'."""
+    n_st = len(penalties)
+    fallback = {"clean_n": 0, "clean_n_bad": 0, "factor": "", "model": "one stage"}
+    out = {}
+    for col in _CARRIED:
+        if col in penalties.columns:
+            out[col] = penalties[col].to_numpy()
+        else:
+            out[col] = np.full(n_st, fallback.get(col, np.nan), dtype=object if col in ("factor", "model") else None)
+    if "raw_penalty" not in penalties.columns:  # a one-stage table: its penalty is the raw one
+        out["raw_penalty"] = penalties["penalty"].to_numpy(dtype=np.float64)
+    clean_p = penalties["clean_p_value"].to_numpy(dtype=np.float64) if "clean_p_value" in penalties.columns else np.full(n_st, np.nan)
+    out["clean_p_adjusted"] = adjust_pvalues(clean_p, correction)
+    out["clean_n"] = np.asarray(out["clean_n"], dtype=np.int64)
+    out["clean_n_bad"] = np.asarray(out["clean_n_bad"], dtype=np.int64)
+    return out

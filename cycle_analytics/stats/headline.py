@@ -151,11 +151,12 @@ def headline_figures(survey: Survey, outcome_spec: OutcomeSpec | None, *, n_crit
     return Headline(**fields)
 
 
-def bad_comments(survey: Survey, stage: str) -> pd.DataFrame:
-    """Respondents who rated ``stage`` in the bottom box and left a comment.
+def bad_comments(survey: Survey, stage: str, column: str = "comment") -> pd.DataFrame:
+    """Respondents who rated ``stage`` in the bottom box and left a comment in ``column`` (the
+    general comment by default; a stage's own comment column from ``info.comment_columns``).
 
     Returns a DataFrame ``response_id, score, comment`` sorted by score (worst first); empty when
-    the survey has no comment column or the stage is unknown.
+    the survey has no such comment column or the stage is unknown.
 
     >>> from cycle_analytics.ingest.importer import import_survey
     >>> s = import_survey(b"id,wait,pay,comment\\nA,1,5,slow\\nB,5,4,fine\\nC,2,3,\\n", file_name="x.csv")
@@ -166,7 +167,7 @@ def bad_comments(survey: Survey, stage: str) -> pd.DataFrame:
     r, resp = survey.ratings, survey.responses
     empty = pd.DataFrame({"response_id": pd.Series([], dtype="str"), "score": pd.Series([], dtype="float64"),
                           "comment": pd.Series([], dtype="str")})
-    if "comment" not in resp.columns or stage not in r["stage"].cat.categories:
+    if column not in resp.columns or stage not in r["stage"].cat.categories:
         return empty
     code = r["stage"].cat.categories.get_loc(stage)
     mask = (r["stage"].cat.codes.to_numpy() == code) & np.isin(r["score"].to_numpy(), np.asarray(survey.scale.bottom_box, dtype=float))
@@ -174,7 +175,7 @@ def bad_comments(survey: Survey, stage: str) -> pd.DataFrame:
     if not len(rows):
         return empty
     scores = r["score"].to_numpy()[mask]
-    comments = pd.Series(resp["comment"].to_numpy()[rows], dtype="str")
+    comments = pd.Series(resp[column].to_numpy()[rows], dtype="str")
     keep = (comments.notna() & (comments.str.strip().str.len() > 0)).to_numpy()
     if not keep.any():
         return empty

@@ -8,11 +8,15 @@ number of ratings and the statistics afterwards cost nothing that depends on it.
 Every primitive of the statistics layer lives here once:
 
 * codes: :func:`score_codes`, :func:`respondent_codes`, :func:`codes_of`, :func:`group_codes`,
-  :func:`discretise`;
-* count tables: :func:`count_table`, :class:`OutcomeTable` (stage x outcome value x score);
+  :func:`discretise`, :func:`score_matrix` (respondent x stage), :func:`pattern_sums` (distinct
+  rows of a code matrix with the count, sum and sum of squares of an outcome);
+* count tables: :func:`count_table`, :class:`OutcomeTable` (stage x outcome value x score) and
+  :class:`StageIndexed`, what every per-stage table shares;
 * statistics on count tables (vectorised over any leading axes, last axis = scale points):
   :func:`summary_from_counts`, :func:`median_from_counts`, :func:`midranks`, :func:`tie_term`,
   :func:`mann_whitney_from_counts`, :func:`kruskal_from_counts`, :func:`spearman_from_counts`;
+* intervals and tests from sums: :func:`wilson_interval` (proportions), :func:`welch_from_moments`
+  (two means from their counts, sums and sums of squares);
 * multiple comparisons: :func:`adjust_pvalues` with the methods in :data:`CORRECTIONS`.
 """
 
@@ -141,6 +145,94 @@ def discretise(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, values
 
 
+def score_matrix(ratings: pd.DataFrame, scale: Scale) -> np.ndarray:
+    """Respondent x stage matrix of 0-based score codes (int8; -1 = not rated), one scatter pass.
+
+    Rows follow the categories of ``ratings.response_id`` (= the ``responses`` rows), columns the
+    stages in cycle order; the array is column-major (each stage's column is contiguous). Raises
+    when a score is off the scale or a respondent rated a stage twice.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(["a", "a", "b"]),
+    ...     "stage": pd.Categorical(["X", "Y", "Y"], ordered=True), "score": [5.0, 3.0, 1.0]})
+    >>> score_matrix(r, Scale(1, 5)).tolist()
+    [[4, 2], [-1, 0]]
+    """
+    resp = ratings["response_id"].cat.codes.to_numpy()
+    stage = ratings["stage"].cat.codes.to_numpy()
+    scores = _whole_scores(ratings["score"].to_numpy(dtype=np.float64), scale)
+    if len(stage) and (stage.min() < 0 or resp.min() < 0):
+        raise SurveyError("A rating has no stage or no respondent id (a missing value in the ratings table).")
+    cats = ratings["stage"].cat.categories
+    n_resp, n_st = len(ratings["response_id"].cat.categories), len(cats)
+    dtype = np.int8 if scale.points <= 127 else (np.int16 if scale.points <= 32767 else np.int32)
+    # stage-major storage (the transpose is returned): every per-stage column is contiguous
+    mat = np.full((n_st, n_resp), -1, dtype=dtype)
+    flat = stage.astype(np.int64) * n_resp + resp
+    mat.reshape(-1)[flat] = (scores - scale.minimum).astype(dtype)
+    # a respondent rating a stage twice would overwrite a cell: fewer filled cells than ratings
+    if int(np.count_nonzero(mat >= 0)) != len(flat):
+        per_cell = np.bincount(flat, minlength=n_resp * n_st)
+        dup = int(np.argmax(per_cell > 1))
+        rid = ratings["response_id"].cat.categories[dup % n_resp]
+        raise SurveyError(f"Respondent {rid!r} rated the stage {cats[dup // n_resp]!r} more than once.")
+    return mat.T
+
+
+# Pattern keys: a dense bincount up to this many possible patterns, np.unique on int64 keys beyond.
+_DENSE_PATTERN_SPACE = 2**22
+
+
+def pattern_sums(codes: np.ndarray, base: int, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of ``codes`` (whole numbers ``0..base-1``) with the count, sum and sum of
+    squares of ``y`` over the rows that share them, in one vectorised pass.
+
+    Rows are packed into one integer key (a bincount when ``base ** columns`` is small, ``np.unique``
+    on the keys while they fit in int64, ``np.unique`` on the rows beyond). Returns ``(rows (k, c)
+    int64, counts, sums, sumsq)`` (float64), rows in key order.
+
+    Examples
+    --------
+    >>> rows, n, s, q = pattern_sums(np.array([[1, 0], [1, 0], [0, 2]]), 3, np.array([2.0, 4.0, 5.0]))
+    >>> rows.tolist(), n.tolist(), s.tolist(), q.tolist()
+    ([[0, 2], [1, 0]], [1.0, 2.0], [5.0, 6.0], [25.0, 20.0])
+    """
+    codes = np.asarray(codes)
+    y = np.asarray(y, dtype=np.float64)
+    n_rows, n_cols = codes.shape
+    space = float(base) ** n_cols
+    if n_rows == 0:
+        empty = np.empty(0)
+        return np.empty((0, n_cols), dtype=np.int64), empty, empty, empty
+    if space >= 2**62:
+        rows, inverse = np.unique(codes, axis=0, return_inverse=True)
+        inverse, n_pat = inverse.ravel(), len(rows)
+    else:
+        key = np.zeros(n_rows, dtype=np.int64)
+        for j in range(n_cols):  # one pass per column, not per row
+            key *= base
+            key += codes[:, j]
+        if space <= _DENSE_PATTERN_SPACE:
+            inverse, n_pat = key, int(space)
+        else:
+            uniq, inverse = np.unique(key, return_inverse=True)
+            n_pat = len(uniq)
+    counts = np.bincount(inverse, minlength=n_pat).astype(np.float64)
+    sums = np.bincount(inverse, weights=y, minlength=n_pat)
+    sumsq = np.bincount(inverse, weights=y * y, minlength=n_pat)
+    used = counts > 0
+    if space >= 2**62:
+        out = rows[used].astype(np.int64)
+    else:
+        keys = np.flatnonzero(used) if space <= _DENSE_PATTERN_SPACE else uniq[used]
+        out = np.empty((len(keys), n_cols), dtype=np.int64)
+        for j in range(n_cols - 1, -1, -1):
+            out[:, j] = keys % base
+            keys = keys // base
+    return out, counts[used], sums[used], sumsq[used]
+
+
 # --------------------------------------------------------------------------------------------
 # count tables
 # --------------------------------------------------------------------------------------------
@@ -244,8 +336,22 @@ def scale_values(scale: Scale) -> np.ndarray:
     return np.asarray(scale.values, dtype=float)
 
 
+class StageIndexed:
+    """What tables with one entry per stage share: their ``stage_dtype`` (the ordered stage
+    categorical of the ratings), the stage names and the stage column of a result table."""
+
+    stage_dtype: pd.CategoricalDtype
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return tuple(str(s) for s in self.stage_dtype.categories)
+
+    def stage_column(self) -> pd.Categorical:
+        return pd.Categorical.from_codes(np.arange(len(self.stage_dtype.categories)), dtype=self.stage_dtype)
+
+
 @dataclass(frozen=True)
-class OutcomeTable:
+class OutcomeTable(StageIndexed):
     """Ratings cross-tabulated by stage, outcome value and score.
 
     ``counts[s, b, a]``: ratings of stage ``s`` with score ``scores[a]`` whose outcome is
@@ -260,13 +366,6 @@ class OutcomeTable:
     counts: np.ndarray
     missing: np.ndarray
 
-    @property
-    def stages(self) -> tuple[str, ...]:
-        return tuple(str(s) for s in self.stage_dtype.categories)
-
-    def stage_column(self) -> pd.Categorical:
-        return pd.Categorical.from_codes(np.arange(len(self.stage_dtype.categories)), dtype=self.stage_dtype)
-
 
 # --------------------------------------------------------------------------------------------
 # statistics from count tables (vectorised over any leading axes; last axis = scale points)
@@ -276,18 +375,32 @@ class OutcomeTable:
 def summary_from_counts(counts: np.ndarray, values: np.ndarray, scale: Scale, *, confidence: float = 0.95) -> dict:
     """Per-cell n, mean, sd, median, interval, boxes and NPS from ``counts[..., k]`` (score ``values[k]``).
 
-    Returns a dict of float arrays shaped like ``counts.shape[:-1]`` (``n`` is int64).
+    Every interval stays on its scale: the mean's is Student's t interval cut at the ends of the
+    rating scale (the mean cannot lie outside them, so the cut keeps the coverage); the box
+    percentages and the NPS parts (promoters 9-10, detractors 0-6) get Wilson score intervals
+    (:func:`wilson_interval`), in percent.
+
+    Returns a dict of float arrays shaped like ``counts.shape[:-1]`` (``n`` is int64): ``n, mean,
+    sd, median, ci_low, ci_high, score_100, top_box_pct, bottom_box_pct, nps``, the box intervals
+    ``top_box_ci_low, top_box_ci_high, bottom_box_ci_low, bottom_box_ci_high`` and ``promoters_pct,
+    promoters_ci_low, promoters_ci_high, detractors_pct, detractors_ci_low, detractors_ci_high``
+    (NaN unless the scale is 0-10).
 
     Examples
     --------
     >>> out = summary_from_counts(np.array([5, 10, 15, 40, 30]), np.arange(1.0, 6.0), Scale(1, 5))
     >>> float(out["mean"]), float(out["top_box_pct"]), float(out["bottom_box_pct"])
     (3.8, 70.0, 15.0)
+    >>> out = summary_from_counts(np.array([1, 0, 0, 0, 4]), np.arange(1.0, 6.0), Scale(1, 5))
+    >>> round(float(out["ci_low"]), 2), float(out["ci_high"])
+    (1.98, 5.0)
     """
     c = np.asarray(counts, dtype=np.int64)
     v = np.asarray(values, dtype=float)
     n = c.sum(axis=-1)
     nf = n.astype(float)
+    top = np.isin(v, np.asarray(scale.top_box, dtype=float))
+    bottom = np.isin(v, np.asarray(scale.bottom_box, dtype=float))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (c * v).sum(axis=-1) / nf
         dev = v - mean[..., None]
@@ -296,29 +409,101 @@ def summary_from_counts(counts: np.ndarray, values: np.ndarray, scale: Scale, *,
         df = np.where(n > 1, nf - 1.0, np.nan)
         tq = stats.t.ppf(0.5 + confidence / 2.0, df)
         half = tq * sd / np.sqrt(nf)
-        top = np.isin(v, np.asarray(scale.top_box, dtype=float))
-        bottom = np.isin(v, np.asarray(scale.bottom_box, dtype=float))
-        top_pct = 100.0 * c[..., top].sum(axis=-1) / nf
-        bottom_pct = 100.0 * c[..., bottom].sum(axis=-1) / nf
-        if scale.supports_nps:
-            prom = c[..., v >= 9].sum(axis=-1)
-            detr = c[..., v <= 6].sum(axis=-1)
-            nps = 100.0 * (prom - detr) / nf
-        else:
-            nps = np.full(n.shape, np.nan)
-    median = median_from_counts(c, v)
     mean = np.where(n > 0, mean, np.nan)
-    return {
+    out = {
         "n": n,
         "mean": mean,
         "sd": sd,
-        "median": median,
-        "ci_low": mean - half,
-        "ci_high": mean + half,
+        "median": median_from_counts(c, v),
+        "ci_low": np.maximum(mean - half, float(scale.minimum)),
+        "ci_high": np.minimum(mean + half, float(scale.maximum)),
         "score_100": np.asarray(scale.to_100(mean), dtype=float).reshape(n.shape),
-        "top_box_pct": np.where(n > 0, top_pct, np.nan),
-        "bottom_box_pct": np.where(n > 0, bottom_pct, np.nan),
-        "nps": np.where(n > 0, nps, np.nan),
+    }
+    for name, hits in (("top_box", c[..., top].sum(axis=-1)), ("bottom_box", c[..., bottom].sum(axis=-1))):
+        out.update(_percent_with_interval(name, hits, n, confidence))
+    out["top_box_pct"], out["bottom_box_pct"] = out.pop("top_box"), out.pop("bottom_box")
+    if scale.supports_nps:
+        prom = _percent_with_interval("promoters", c[..., v >= 9].sum(axis=-1), n, confidence)
+        detr = _percent_with_interval("detractors", c[..., v <= 6].sum(axis=-1), n, confidence)
+        out["nps"] = prom["promoters"] - detr["detractors"]
+    else:
+        nothing = np.zeros(n.shape, dtype=np.int64)
+        prom = {k: np.full(n.shape, np.nan) for k in _percent_with_interval("promoters", nothing, n, confidence)}
+        detr = {k: np.full(n.shape, np.nan) for k in _percent_with_interval("detractors", nothing, n, confidence)}
+        out["nps"] = np.full(n.shape, np.nan)
+    out["promoters_pct"], out["detractors_pct"] = prom.pop("promoters"), detr.pop("detractors")
+    out.update(prom)
+    out.update(detr)
+    return out
+
+
+def _percent_with_interval(name: str, hits: np.ndarray, n: np.ndarray, confidence: float) -> dict:
+    """``{name: percentage, name_ci_low, name_ci_high}`` (Wilson, in percent; NaN for n = 0)."""
+    lo, hi = wilson_interval(hits, n, confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(n > 0, 100.0 * hits / np.asarray(n, dtype=float), np.nan)
+    return {name: pct, f"{name}_ci_low": 100.0 * lo, f"{name}_ci_high": 100.0 * hi}
+
+
+def wilson_interval(successes, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson (1927) score interval of a proportion; always inside [0, 1] (NaN where n = 0).
+
+    ``(p + z^2/2n -/+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)`` with ``z`` the normal quantile
+    of ``confidence``; equals ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(np.array([0, 5]), np.array([5, 5]))
+    >>> lo.round(3).tolist(), hi.round(3).tolist()
+    ([0.0, 0.566], [0.434, 1.0])
+    """
+    k = np.asarray(successes, dtype=float)
+    nf = np.asarray(n, dtype=float)
+    z = special.ndtri(0.5 + confidence / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / nf
+        z2n = z * z / nf
+        centre = (p + z2n / 2.0) / (1.0 + z2n)
+        half = z * np.sqrt(p * (1.0 - p) / nf + z2n / (4.0 * nf)) / (1.0 + z2n)
+        lo = np.clip(centre - half, 0.0, 1.0)
+        hi = np.clip(centre + half, 0.0, 1.0)
+    empty = nf <= 0
+    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
+
+
+def welch_from_moments(n1, s1, ss1, n2, s2, ss2, confidence: float = 0.95) -> dict:
+    """Welch's comparison of two means given each group's count, sum and sum of squares.
+
+    Returns a dict of arrays: ``mean1``, ``mean2``, ``diff = mean1 - mean2``, its Welch
+    (Satterthwaite) interval ``ci_low``/``ci_high`` and the two-sided p-value of Welch's t test
+    ``p`` (as ``scipy.stats.ttest_ind(equal_var=False)``). The interval and p are NaN unless both
+    groups have at least two values and some spread; the means are NaN for an empty group.
+
+    Examples
+    --------
+    >>> out = welch_from_moments(3, 6.0, 14.0, 3, 12.0, 50.0)
+    >>> float(out["diff"]), round(float(out["p"]), 4)
+    (-2.0, 0.0705)
+    """
+    n1, s1, ss1, n2, s2, ss2 = (np.asarray(a, dtype=np.float64) for a in (n1, s1, ss1, n2, s2, ss2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1, m2 = s1 / n1, s2 / n2
+        var1 = np.clip(ss1 - n1 * m1 * m1, 0.0, None) / (n1 - 1.0)
+        var2 = np.clip(ss2 - n2 * m2 * m2, 0.0, None) / (n2 - 1.0)
+        a1, a2 = var1 / n1, var2 / n2
+        se = np.sqrt(a1 + a2)
+        df = (a1 + a2) ** 2 / (a1 * a1 / (n1 - 1.0) + a2 * a2 / (n2 - 1.0))
+        diff = m1 - m2
+        half = stats.t.ppf(0.5 + confidence / 2.0, df) * se
+        p = 2.0 * stats.t.sf(np.abs(diff) / se, df)
+    ok = (n1 >= 2) & (n2 >= 2) & (se > 0)
+    return {
+        "mean1": np.where(n1 > 0, m1, np.nan),
+        "mean2": np.where(n2 > 0, m2, np.nan),
+        "diff": np.where((n1 > 0) & (n2 > 0), diff, np.nan),
+        "ci_low": np.where(ok, diff - half, np.nan),
+        "ci_high": np.where(ok, diff + half, np.nan),
+        "p": np.where(ok, np.minimum(p, 1.0), np.nan),
     }
 
 

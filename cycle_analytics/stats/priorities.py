@@ -3,33 +3,41 @@
 Definitions:
 
 * **Performance** = ``score_100`` of the stage (its mean score rescaled 0-100, over all its
-  ratings). **Importance** = derived importance (:func:`cycle_analytics.stats.drivers.derived_importance`,
-  Spearman by default, or Johnson's relative weights).
+  ratings). **Importance** = derived importance (:func:`cycle_analytics.stats.drivers.derived_importance`):
+  Johnson's relative weights signed by the stage's full-model coefficient (default), or Spearman's rho.
 * **Quadrants** (Martilla & James 1977): crosshairs at the mean importance and the mean performance
   over the stages (``importance_mean``, ``performance_mean`` columns and ``DataFrame.attrs``):
   ``Concentrate here`` (importance >= mean, performance < mean), ``Keep up the good work``
   (importance >= mean, performance >= mean), ``Low priority`` (importance < mean, performance <
   mean), ``Possible overkill`` (importance < mean, performance >= mean). A stage whose importance
   cannot be computed counts as below the mean.
-* **importance_scaled**: the *effective* importance - the Spearman rho when it is positive and
-  significant (p < ``alpha``), else 0; for relative weights (no p-value) the weight itself - divided
-  by the largest effective importance across the stages. This is min-max scaling with the minimum
-  anchored at 0 ("no effect"), so the least important *relevant* stage is not zeroed, while a stage
-  nobody's outcome depends on gets 0 and so a priority score of 0, however poor its score.
+* **importance_scaled**: the *effective* importance - the importance when it is positive and
+  significant (its p-value, corrected across stages with ``correction``, below ``alpha``: for
+  relative weights the p-value of the full-model coefficient, for Spearman the correlation's),
+  else 0 - divided by the largest effective importance across the stages. This is min-max
+  scaling with the minimum anchored at 0 ("no effect"), so the least important *relevant* stage is
+  not zeroed, while a stage nobody's outcome depends on gets 0 and so a priority score of 0,
+  however poor its score.
 * **gap** = ``target_100 - performance``, floored at 0 (target from ``targets`` on the rating
   scale, default the top of the scale = 100). **priority_score** = ``importance_scaled * gap``.
 * **rank**: 1 = act first; by priority score, then importance_scaled, then gap (all descending),
-  then cycle order. **level**: ``high`` for the top third of the ranks (``ceil(S/3)``) with a
-  positive score; ``low`` for a zero (or incomputable) score or the bottom third of the ranks
-  (``floor(S/3)``); ``medium`` otherwise.
+  then cycle order. A stage whose priority score is 0 (or cannot be computed) gets **no rank**
+  (``<NA>``) and ``action`` = ``"no action needed"`` (else ``"improve"``); such stages come last.
+  **level**: ``high`` for the top third of the positions (``ceil(S/3)``) with a positive score;
+  ``low`` for a zero (or incomputable) score or the bottom third of the positions (``floor(S/3)``);
+  ``medium`` otherwise.
 * **stability_top3**: share of ``n_boot`` bootstrap resamples in which the stage is among the
-  three highest priority scores (and that score is positive). For Spearman importance each stage's
-  (outcome x score) count table, including the ratings without an outcome, is resampled
-  multinomially (``numpy.random.Generator.multinomial``, cost independent of the number of
-  ratings) and importance, significance, performance and priority are recomputed. This treats the
-  stages as independent samples (it ignores that one respondent rates several stages), which
-  slightly misstates the joint variability but not each stage's own. For relative weights the
-  distinct complete-data respondent patterns are resampled multinomially (respondents as units).
+  three highest priority scores (and that score is positive). For relative weights the
+  respondents are resampled (:func:`cycle_analytics.stats.drivers.importance_draws`, each
+  respondent with all their answers; performance and weights recomputed; the significance of the
+  full-model coefficients is decided once, on the whole sample). For Spearman importance each
+  stage's (outcome x score) count table, including the ratings without an outcome, is resampled
+  multinomially (cost independent of the number of ratings) and importance, corrected
+  significance, performance and priority are recomputed; this treats the stages as independent
+  samples (it ignores that one respondent rates several stages), which slightly misstates the
+  joint variability but not each stage's own.
+* **small_sample**: fewer than ``min_n`` ratings with an outcome (Spearman) or complete-data
+  respondents (relative weights).
 """
 
 from __future__ import annotations
@@ -43,36 +51,39 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.importance import (
     IMPORTANCE_METHODS,
-    CompletePatterns,
-    complete_patterns,
-    relative_weights_from_patterns,
+    ImportanceDraws,
+    importance_draws,
+    relative_weight_fit,
 )
-from cycle_analytics.stats.drivers.outcomes import outcome_table
-from cycle_analytics.stats.kernel import OutcomeTable, spearman_from_counts
+from cycle_analytics.stats.drivers.outcomes import RespondentMatrix, outcome_table, respondent_matrix
+from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, spearman_from_counts
 from cycle_analytics.stats.validation import (
     validate_alpha,
     validate_choice,
+    validate_correction,
     validate_outcome_table,
     validate_outcome_vector,
     validate_ratings_table,
     validate_scale,
 )
 
-__all__ = ["priority_ranking", "QUADRANTS", "LEVELS"]
+__all__ = ["priority_ranking", "QUADRANTS", "LEVELS", "ACTIONS"]
 
 QUADRANTS = ("Concentrate here", "Keep up the good work", "Low priority", "Possible overkill")
 LEVELS = ("high", "medium", "low")
+ACTIONS = ("improve", "no action needed")
 
 
-def _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha) -> tuple[np.ndarray, dict]:
+def _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha, correction) -> tuple[np.ndarray, dict]:
     """Check the tables and options; returns ``y`` as float64 and the targets as ``{stage: float}``."""
     validate_ratings_table(ratings)
     validate_choice(method, IMPORTANCE_METHODS, "importance method")
     y = validate_outcome_vector(y, ratings)
     validate_scale(scale)
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise SurveyError(f"The number of bootstrap resamples must be a whole number of at least 0, not {n_boot!r}.")
     validate_alpha(alpha)
+    validate_correction(correction)
     stages = [str(s) for s in ratings["stage"].cat.categories]
     targets = {} if targets is None else dict(targets)
     for k, v in targets.items():
@@ -87,11 +98,17 @@ def _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha)
     return y, {str(k): float(v) for k, v in targets.items()}
 
 
-def _effective(imp: np.ndarray, p: np.ndarray, alpha: float, use_p: bool) -> np.ndarray:
-    ok = np.isfinite(imp) & (imp > 0)
-    if use_p:
-        ok &= np.isfinite(p) & (p < alpha)
-    return np.where(ok, imp, 0.0)
+def _effective(imp: np.ndarray, significant: np.ndarray) -> np.ndarray:
+    """The importance where it is positive and significant, else 0."""
+    return np.where(np.isfinite(imp) & (imp > 0) & significant, imp, 0.0)
+
+
+def _significant(p: np.ndarray, alpha: float, correction: str) -> np.ndarray:
+    """Corrected p-values below ``alpha``, row by row (one family per row: the stages)."""
+    p2 = np.atleast_2d(p)
+    adj = np.vstack([adjust_pvalues(row, correction) for row in p2])  # one call per resample, not per stage
+    with np.errstate(invalid="ignore"):
+        return (adj < alpha).reshape(np.shape(p))
 
 
 def _scaled(eff: np.ndarray) -> np.ndarray:
@@ -119,46 +136,35 @@ def _top3(score: np.ndarray) -> np.ndarray:
 
 
 def priority_ranking(
-    ratings: pd.DataFrame,
-    y: np.ndarray,
-    scale: Scale,
-    targets: dict | None = None,
-    *,
-    method: str = "spearman",
-    n_boot: int = 200,
-    seed: int = 0,
-    alpha: float = 0.05,
-    min_n: int = 30,
-    table: OutcomeTable | None = None,
+    ratings: pd.DataFrame, y: np.ndarray, scale: Scale, targets: dict | None = None, *,
+    method: str = "relative_weight", alpha: float = 0.05, correction: str = "holm", min_n: int = 30,
+    n_boot: int = 200, seed: int = 0,
+    table: OutcomeTable | None = None, matrix: RespondentMatrix | None = None, draws: ImportanceDraws | None = None,
 ) -> pd.DataFrame:
     """Rank the stages by what to fix first (see the module docstring for every definition).
 
     Parameters
     ----------
-    ratings : DataFrame
-        The tidy ratings table.
-    y : array of float
-        One outcome per rating (:func:`cycle_analytics.stats.drivers.rating_outcomes`).
+    ratings, y, method, table, matrix, draws
+        As :func:`cycle_analytics.stats.drivers.derived_importance`: the tidy ratings, one outcome
+        per rating, the importance method and prebuilt inputs (``draws`` with ``n_boot`` resamples).
     scale : Scale
         The rating scale.
     targets : dict, optional
         ``{stage: target on the scale}``; stages left out get the top of the scale.
-    method : {"spearman", "relative_weight"}
-        The derived importance.
     n_boot, seed : int
         Bootstrap resamples for ``stability_top3`` (0 = no bootstrap, NaN) and their seed.
-    alpha : float
-        Significance level for a Spearman importance to count.
-    table : OutcomeTable, optional
-        A prebuilt :func:`cycle_analytics.stats.drivers.outcome_table` (skips the counting pass).
+    alpha, correction
+        An importance counts when its p-value, corrected across stages, is below ``alpha``.
 
     Returns
     -------
     DataFrame
         ``rank, stage, importance, importance_scaled, performance, target_100, gap, priority_score,
         quadrant, level, stability_top3`` then ``importance_p_value, n, importance_mean,
-        performance_mean, small_sample`` (fewer than ``min_n`` ratings with an outcome), sorted by rank; ``attrs`` holds ``importance_mean``,
-        ``performance_mean``, ``method``, ``n_boot`` and ``seed``.
+        performance_mean, small_sample, action, importance_p_adjusted``, sorted by rank (``rank``
+        is a nullable integer, ``<NA>`` for stages that need no action); ``attrs`` holds
+        ``importance_mean``, ``performance_mean``, ``method``, ``n_boot`` and ``seed``.
 
     Examples
     --------
@@ -170,40 +176,47 @@ def priority_ranking(
     ...     "stage": pd.Categorical(np.tile(["A", "B"], n), categories=["A", "B"], ordered=True),
     ...     "score": np.column_stack([a, b]).ravel().astype(float)})
     >>> out = priority_ranking(r, np.repeat(y, 2), Scale(1, 5), n_boot=50)
-    >>> out.stage.tolist(), out.level.tolist()
-    (['A', 'B'], ['high', 'low'])
+    >>> out.stage.tolist(), out["rank"].tolist(), out.action.tolist()
+    (['A', 'B'], [1, <NA>], ['improve', 'no action needed'])
     """
-    y, targets = _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha)
+    y, targets = _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha, correction)
     if table is None:
         table = outcome_table(ratings, y, scale)
     validate_outcome_table(table, ratings, scale)
     n_st = len(table.stages)
-    use_p = method == "spearman"
     target_100 = _targets_100(table.stages, targets, scale)
     full = np.concatenate([table.counts, table.missing[:, None, :]], axis=1)  # S x (B+1) x A
     perf = _performance(full.sum(1), table.scores, scale)
-    patterns = None
-    if use_p:
+    if method == "spearman":
         imp, p, n = spearman_from_counts(table.counts)
     else:
-        patterns = complete_patterns(ratings, y, table)
-        imp, p, n = _relative_weight_importance(patterns, n_st)
-    scaled = _scaled(_effective(imp, p, alpha, use_p))
+        if draws is not None and draws.fit is not None:
+            fit = draws.fit
+        else:
+            matrix = respondent_matrix(ratings, y, scale) if matrix is None else matrix
+            fit = relative_weight_fit(matrix)
+        imp, p, n = fit.importance, fit.p_value, np.full(n_st, fit.n, dtype=np.float64)
+    significant = _significant(p, alpha, correction)
+    scaled = _scaled(_effective(imp, significant))
     gap = np.clip(target_100 - perf, 0.0, None)
     prio = scaled * gap
     rank, level = _rank_and_level(prio, scaled, gap)
     imp_mean, perf_mean, quadrant = _quadrants(imp, perf)
     stability = np.full(n_st, np.nan)
     if n_boot > 0 and n_st:
-        rng = np.random.default_rng(seed)
-        if use_p:
-            stability = _bootstrap_spearman(full, table.scores, scale, target_100, alpha, n_boot, rng)
+        if method == "spearman":
+            rng = np.random.default_rng(seed)
+            stability = _bootstrap_spearman(full, table.scores, scale, target_100, alpha, correction, n_boot, rng)
         else:
-            stability = _bootstrap_rw(full, patterns, table.scores, scale, target_100, n_boot, rng)
+            if draws is None or draws.n_boot != n_boot or draws.seed != seed:
+                matrix = respondent_matrix(ratings, y, scale) if matrix is None else matrix
+                draws = importance_draws(matrix, n_boot, seed, fit=fit)
+            stability = _stability_from_draws(draws, significant, target_100)
 
+    positive = np.isfinite(prio) & (prio > 0)
     out = pd.DataFrame(
         {
-            "rank": rank,
+            "rank": pd.array(rank, dtype="Int64", copy=True),
             "stage": table.stage_column(),
             "importance": imp,
             "importance_scaled": scaled,
@@ -219,9 +232,12 @@ def priority_ranking(
             "importance_mean": imp_mean,
             "performance_mean": perf_mean,
             "small_sample": np.asarray(n) < min_n,
+            "action": np.where(positive, ACTIONS[0], ACTIONS[1]),
+            "importance_p_adjusted": adjust_pvalues(p, correction),
         }
     )
-    out = out.sort_values("rank", kind="stable").reset_index(drop=True)
+    out.loc[~positive, "rank"] = pd.NA
+    out = out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
     out.attrs.update(
         {"importance_mean": imp_mean, "performance_mean": perf_mean, "method": method, "n_boot": int(n_boot), "seed": seed}
     )
@@ -235,19 +251,8 @@ def _targets_100(stages: tuple[str, ...], targets: dict, scale: Scale) -> np.nda
     return np.atleast_1d(target_100).astype(np.float64)
 
 
-def _relative_weight_importance(patterns: CompletePatterns, n_st: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Importance (relative weights; NaN when the regression cannot be fitted), p-values (none:
-    NaN) and n (the complete-data respondents) per stage."""
-    imp = np.full(n_st, np.nan)
-    if patterns.fits:
-        eps, _ = relative_weights_from_patterns(patterns, patterns.counts.astype(np.float64))
-        imp[patterns.keep] = eps
-    n_cc = int(patterns.counts.sum())
-    return imp, np.full(n_st, np.nan), np.full(n_st, n_cc, dtype=np.float64)
-
-
 def _rank_and_level(prio: np.ndarray, scaled: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank (1 = act first; ties by importance_scaled, gap, cycle order) and level of every stage."""
+    """Position (1 = act first; ties by importance_scaled, gap, cycle order) and level of every stage."""
     n_st = len(prio)
     prio_sort = np.where(np.isfinite(prio), prio, -1.0)
     gap_sort = np.where(np.isfinite(gap), gap, -1.0)
@@ -278,7 +283,7 @@ def _quadrants(imp: np.ndarray, perf: np.ndarray) -> tuple[float, float, np.ndar
     return imp_mean, perf_mean, quadrant
 
 
-def _bootstrap_spearman(full, scores, scale, target_100, alpha, n_boot, rng) -> np.ndarray:
+def _bootstrap_spearman(full, scores, scale, target_100, alpha, correction, n_boot, rng) -> np.ndarray:
     """Resample each stage's (outcome + missing) x score table multinomially; share in top three.
 
     Resamples are drawn in chunks so that memory stays bounded (about 20 million cells) even when
@@ -298,26 +303,14 @@ def _bootstrap_spearman(full, scores, scale, target_100, alpha, n_boot, rng) -> 
         boot = boot.reshape(m, n_st, nb1, n_a)
         imp, p, _ = spearman_from_counts(boot[:, :, :-1, :])
         perf = _performance(boot.sum(2), scores, scale)
-        eff = _effective(imp, p, alpha, True)
+        eff = _effective(imp, _significant(p, alpha, correction))
         prio = _scaled(eff) * np.clip(target_100 - perf, 0.0, None)
         hits += _top3(prio).sum(0)
     return hits / n_boot
 
 
-def _bootstrap_rw(full, patterns: CompletePatterns, scores, scale, target_100, n_boot, rng) -> np.ndarray:
-    """Resample respondents' complete-data patterns (importance) and stage tables (performance)."""
-    n_st = full.shape[0]
-    perf = np.empty((n_boot, n_st))
-    sc = full.sum(1).astype(np.float64)
-    for s in range(n_st):
-        tot = sc[s].sum()
-        perf[:, s] = _performance(rng.multinomial(int(tot), sc[s] / tot, size=n_boot), scores, scale) if tot > 0 else np.nan
-    imp = np.full((n_boot, n_st), np.nan)
-    if patterns.fits:
-        n_cc = int(patterns.counts.sum())
-        w = rng.multinomial(n_cc, patterns.counts / n_cc, size=n_boot).astype(np.float64)
-        eps, _ = relative_weights_from_patterns(patterns, w)
-        imp[:, patterns.keep] = eps
-    eff = _effective(imp, np.full_like(imp, np.nan), 0.05, False)
-    prio = _scaled(eff) * np.clip(target_100 - perf, 0.0, None)
+def _stability_from_draws(draws: ImportanceDraws, significant: np.ndarray, target_100: np.ndarray) -> np.ndarray:
+    """Share of the respondent resamples in which each stage is among the three highest priorities."""
+    eff = _effective(draws.importance, significant[None, :])
+    prio = _scaled(eff) * np.clip(target_100 - draws.performance, 0.0, None)
     return _top3(prio).mean(0)

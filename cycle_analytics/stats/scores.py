@@ -9,11 +9,15 @@ Definitions
 * ``n``: ratings of the stage (N/A answers are not ratings).
 * ``mean``, ``sd`` (ddof=1), ``median`` (the mean of the two middle answers when ``n`` is even, as
   :func:`numpy.median`), ``ci_low``/``ci_high``: the ``confidence`` t-interval of the mean,
-  ``mean -/+ t(1-(1-confidence)/2, n-1) * sd / sqrt(n)``.
+  ``mean -/+ t(1-(1-confidence)/2, n-1) * sd / sqrt(n)``, cut at the ends of the scale (the mean
+  cannot lie outside them; on large samples the cut never bites).
 * ``score_100``: :meth:`Scale.to_100` of the mean. ``top_box_pct``/``bottom_box_pct``: percentage
   of the stage's ratings in :attr:`Scale.top_box` / :attr:`Scale.bottom_box`.
 * ``nps``: on a 0-10 scale only, percentage of promoters (9-10) minus percentage of detractors
   (0-6); NaN on other scales.
+* Intervals of percentages (``top_box_ci_low`` ... ``bottom_box_ci_high``, and on a 0-10 scale
+  ``promoters_ci_*`` / ``detractors_ci_*`` beside ``promoters_pct`` / ``detractors_pct``): Wilson
+  score intervals (:func:`cycle_analytics.stats.kernel.wilson_interval`), which never leave 0-100.
 * ``small_sample``: ``n < min_n``; a flag only, the figures are still given.
 * A stage without ratings gives a row with ``n = 0``, NaN figures and ``small_sample`` true; with
   ``n = 1`` the mean is defined but ``sd`` and the interval are NaN.
@@ -34,14 +38,31 @@ from scipy import special
 
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
-from cycle_analytics.stats.kernel import count_table, group_codes, midranks, scale_values, summary_from_counts, tie_term
+from cycle_analytics.stats.kernel import (
+    count_table,
+    group_codes,
+    midranks,
+    scale_values,
+    score_matrix,
+    summary_from_counts,
+    tie_term,
+)
 from cycle_analytics.stats.validation import validate_score_inputs
 
+#: Wilson intervals (percent) of the box percentages.
+BOX_INTERVAL_COLUMNS = ("top_box_ci_low", "top_box_ci_high", "bottom_box_ci_low", "bottom_box_ci_high")
+#: The NPS parts with their Wilson intervals (percent; NaN unless the scale is 0-10).
+NPS_PART_COLUMNS = (
+    "promoters_pct", "promoters_ci_low", "promoters_ci_high", "detractors_pct", "detractors_ci_low", "detractors_ci_high",
+)
 STAGE_SCORE_COLUMNS = (
     "stage", "order", "n", "mean", "sd", "median", "ci_low", "ci_high", "score_100",
-    "top_box_pct", "bottom_box_pct", "nps", "small_sample",
+    "top_box_pct", "bottom_box_pct", "nps", "small_sample", *BOX_INTERVAL_COLUMNS, *NPS_PART_COLUMNS,
 )
-GROUPED_COLUMNS = ("stage", None, "n", "mean", "ci_low", "ci_high", "score_100", "top_box_pct", "bottom_box_pct", "small_sample")
+GROUPED_COLUMNS = (
+    "stage", None, "n", "mean", "ci_low", "ci_high", "score_100", "top_box_pct", "bottom_box_pct", "small_sample",
+    *BOX_INTERVAL_COLUMNS,
+)
 DISTRIBUTION_COLUMNS = ("stage", "score", "count", "pct")
 CHANGE_COLUMNS = (
     "stage_from", "stage_to", "n_pairs", "mean_from", "mean_to", "mean_change", "statistic", "p_value", "effect_size",
@@ -75,10 +96,9 @@ def _stage_scores_from_counts(tot: np.ndarray, cats, scale: Scale, min_n: int, c
             "order": np.arange(1, n_s + 1, dtype=np.int64),
         }
     )
-    for col in STAGE_SCORE_COLUMNS[2:-1]:
-        df[col] = out[col]
+    for col in STAGE_SCORE_COLUMNS[2:]:
+        df[col] = out["n"] < min_n if col == "small_sample" else out[col]
     df["n"] = df["n"].astype(np.int64)
-    df["small_sample"] = out["n"] < min_n
     return df
 
 
@@ -116,7 +136,8 @@ def stage_scores(ratings: pd.DataFrame, scale: Scale, *, min_n: int = 30, confid
     DataFrame
         One row per stage in cycle order: ``stage, order`` (1 = first stage), ``n, mean, sd,
         median, ci_low, ci_high, score_100, top_box_pct, bottom_box_pct, nps`` (NaN unless the
-        scale is 0-10), ``small_sample``.
+        scale is 0-10), ``small_sample``, then the Wilson intervals of the boxes and the NPS parts
+        (:data:`BOX_INTERVAL_COLUMNS`, :data:`NPS_PART_COLUMNS`).
 
     Examples
     --------
@@ -199,7 +220,8 @@ def grouped_stage_scores(
     -------
     DataFrame
         ``stage, <name>, n, mean, ci_low, ci_high, score_100, top_box_pct, bottom_box_pct,
-        small_sample`` sorted by stage, then group (category order, else sorted labels). The
+        small_sample, top_box_ci_low, top_box_ci_high, bottom_box_ci_low, bottom_box_ci_high``
+        sorted by stage, then group (category order, else sorted labels). The
         group column is categorical when ``groups`` is.
 
     Examples
@@ -232,10 +254,9 @@ def grouped_stage_scores(
             name: group_col,
         }
     )
-    for col in ("n", "mean", "ci_low", "ci_high", "score_100", "top_box_pct", "bottom_box_pct"):
-        df[col] = out[col].reshape(-1)
+    for col in GROUPED_COLUMNS[2:]:
+        df[col] = out["n"].reshape(-1) < min_n if col == "small_sample" else out[col].reshape(-1)
     df["n"] = df["n"].astype(np.int64)
-    df["small_sample"] = df["n"].to_numpy() < min_n
     return df
 
 
@@ -289,13 +310,16 @@ def _wilcoxon_small_p(dc: np.ndarray, n_pairs: int) -> float:
     return float(min(1.0, 2.0 * min(p_ge, p_le)))
 
 
-def stage_changes(ratings: pd.DataFrame) -> pd.DataFrame:
+def stage_changes(ratings: pd.DataFrame, *, codes: np.ndarray | None = None, scale: Scale | None = None) -> pd.DataFrame:
     """Change between consecutive stages of the cycle, on the respondents who rated both.
 
     Parameters
     ----------
     ratings : DataFrame
         The tidy ratings table; each respondent rates a stage at most once.
+    codes, scale : optional
+        A prebuilt :func:`cycle_analytics.stats.kernel.score_matrix` of these ratings on ``scale``
+        (skips the pass that builds it).
 
     Returns
     -------
@@ -313,9 +337,12 @@ def stage_changes(ratings: pd.DataFrame) -> pd.DataFrame:
     >>> stage_changes(r)[["n_pairs", "mean_change", "effect_size"]].round(3).to_dict("list")
     {'n_pairs': [3], 'mean_change': [1.333], 'effect_size': [0.667]}
     """
-    validate_score_inputs(ratings)
+    validate_score_inputs(ratings, scale)
     cats = list(ratings["stage"].cat.categories)
-    paired = _paired_scores(ratings)
+    if codes is not None and scale is not None:
+        paired = (codes, float(scale.minimum), scale.points - 1) if len(cats) >= 2 and len(ratings) else None
+    else:
+        paired = _paired_scores(ratings)
     rows = []
     for a in range(len(cats) - 1):
         row = {"stage_from": cats[a], "stage_to": cats[a + 1]}
@@ -336,33 +363,17 @@ def _paired_scores(ratings: pd.DataFrame) -> tuple[np.ndarray, float, int] | Non
 
     Raises on missing values, fractional scores and a respondent rating a stage twice.
     """
-    cats = list(ratings["stage"].cat.categories)
-    n_s = len(cats)
-    n_resp = len(ratings["response_id"].cat.categories)
-    rc = ratings["response_id"].cat.codes.to_numpy().astype(np.int64)
-    s = ratings["stage"].cat.codes.to_numpy().astype(np.int64)
+    n_s = len(ratings["stage"].cat.categories)
     score = ratings["score"].to_numpy(dtype=float)
-    if len(s) and (s.min() < 0 or rc.min() < 0):
-        raise SurveyError("A rating has no stage or no respondent id (a missing value in the ratings table).")
     if not np.isfinite(score).all():
         raise SurveyError("A rating has no score (a missing value in the ratings table's score column).")
-    if n_s < 2 or not len(rc):
+    if n_s < 2 or not len(score):
         return None
     lo = float(np.min(score))
     hi = float(np.max(score))
     if not (np.floor(score) == score).all():
         raise SurveyError("Stage scores must be whole points of the scale.")
-    span = int(hi - lo)
-    dtype = np.int8 if span < 127 else np.int32
-    mat = np.full((n_resp, n_s), -1, dtype=dtype)
-    mat[rc, s] = (score - lo).astype(dtype)
-    # a respondent rating a stage twice would overwrite a cell: fewer filled cells than ratings
-    if int(np.count_nonzero(mat >= 0)) != len(rc):
-        per_cell = np.bincount(rc * n_s + s, minlength=n_resp * n_s)
-        dup = int(np.argmax(per_cell > 1))
-        rid = ratings["response_id"].cat.categories[dup // n_s]
-        raise SurveyError(f"Respondent {rid!r} rated the stage {cats[dup % n_s]!r} more than once.")
-    return mat, lo, span
+    return score_matrix(ratings, Scale(int(lo), int(max(hi, lo + 1)))), lo, int(hi - lo)
 
 
 def _pair_change(paired: tuple[np.ndarray, float, int] | None, a: int, b: int) -> dict:
@@ -372,24 +383,31 @@ def _pair_change(paired: tuple[np.ndarray, float, int] | None, a: int, b: int) -
     if paired is None:
         return row
     mat, lo, span = paired
-    xa, xb = mat[:, a], mat[:, b]
-    both = (xa >= 0) & (xb >= 0)
-    n_pairs = int(both.sum())
+    # joint counts of the two stages' codes (index 0 = not rated) in one bincount over respondents
+    k = span + 2
+    key = mat[:, a].astype(np.int32 if k * k > 32767 else np.int16) + 1
+    key *= k
+    key += mat[:, b] + 1
+    table = np.bincount(key, minlength=k * k).reshape(k, k)[1:, 1:]  # [code from, code to], both rated
+    n_pairs = int(table.sum())
     row["n_pairs"] = n_pairs
     if not n_pairs:
         return row
-    fa = xa[both].astype(np.int64)
-    fb = xb[both].astype(np.int64)
-    d = fb - fa
-    row["mean_from"] = float(fa.mean()) + lo
-    row["mean_to"] = float(fb.mean()) + lo
-    row["mean_change"] = float(d.mean())
-    nz = d[d != 0]
-    if not nz.size:
+    codes = np.arange(span + 1, dtype=np.float64)
+    d_of_cell = codes[None, :] - codes[:, None]  # to - from
+    row["mean_from"] = float(table.sum(axis=1) @ codes) / n_pairs + lo
+    row["mean_to"] = float(table.sum(axis=0) @ codes) / n_pairs + lo
+    row["mean_change"] = float((table * d_of_cell).sum()) / n_pairs
+    sizes = np.abs(d_of_cell).astype(np.int64)
+    positive = d_of_cell > 0
+    negative = d_of_cell < 0
+    if not (positive.any() or negative.any()) or not table[positive | negative].any():
         row["statistic"] = 0.0
         return row
     # counts of |d| by sign -> signed-rank statistic and effect size
-    dc = np.bincount((nz > 0).astype(np.int64) * span + (np.abs(nz) - 1), minlength=2 * span).reshape(2, span)
+    dc = np.zeros((2, max(span, 1)), dtype=np.int64)
+    np.add.at(dc[0], sizes[negative] - 1, table[negative])
+    np.add.at(dc[1], sizes[positive] - 1, table[positive])
     stat, p, eff = _wilcoxon_from_diff_counts(dc)
     row["statistic"], row["effect_size"] = stat, eff
     if n_pairs >= 2:

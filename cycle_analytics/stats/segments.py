@@ -9,10 +9,14 @@ Definitions
 * ``p_value``: two-sided Mann-Whitney U of the value's ratings against the rest's, tie-corrected
   normal approximation with continuity correction (identical to
   ``scipy.stats.mannwhitneyu(x, rest, method="asymptotic")``).
-* ``p_adjusted``: p-values corrected across the values of the segment within a stage with
+* ``p_adjusted``: p-values corrected over the whole stage x value table of the segment (the
+  family a manager scans for "which group differs where"; :func:`flag_segments` corrects several
+  segments' tables together, as :func:`cycle_analytics.stats.analysis.analyze` does for the list of
+  weak segments) with
   :func:`cycle_analytics.stats.kernel.adjust_pvalues` (Holm by default, Benjamini-Hochberg with
   ``correction="fdr_bh"``, ``"bonferroni"``, ``"none"`` to skip); only values with ``n >= min_n``
-  take part.
+  take part. Where a stage has exactly two values with answers, "A vs the rest" and "B vs the
+  rest" are one and the same test, so that stage contributes one hypothesis, not two.
 * ``flag``: ``"below"`` / ``"above"`` when ``p_adjusted < alpha`` and the value's mean is below /
   above the rest's; empty otherwise.
 * ``too_few``: ``n < min_n``. Such rows keep ``n`` but their ``mean``, ``score_100``,
@@ -91,7 +95,7 @@ def segment_comparison(
     min_n : int, default 30
         Values with fewer ratings of a stage are reported as too few (figures NaN).
     correction : {"holm", "fdr_bh", "bonferroni", "none"}
-        Multiple-comparison correction across the values within a stage.
+        Multiple-comparison correction over the whole stage x value table.
     alpha : float, default 0.05
         Significance level of the flag.
 
@@ -116,15 +120,48 @@ def segment_comparison(
     return _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha)
 
 
-def _adjust_stage(p: np.ndarray, n: np.ndarray, correction: str) -> np.ndarray:
-    """Correct one stage's value-vs-rest p-values.
+def flag_segments(comparison: pd.DataFrame, correction: str = "holm", alpha: float = 0.05) -> pd.DataFrame:
+    """Correct the p-values of a comparison table as one family and set the flags (returns a copy).
 
-    With exactly two values holding answers, "A vs the rest" and "B vs the rest" are one and the
-    same test, so there is one hypothesis and nothing to correct (Holm would double the p-value).
+    ``comparison`` is :func:`segment_comparison`'s table, or several of them stacked (one per
+    segment column): the family is every row with a p-value. Where a (segment, stage) has exactly
+    two values with answers, "A vs the rest" and "B vs the rest" are one and the same test: only the
+    first enters the family and both get its result. Sets ``p_adjusted``, ``flag`` and ``correction``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"segment": ["g"] * 3, "stage": ["X", "X", "Y"], "value": ["a", "b", "a"],
+    ...     "n": [50, 50, 40], "p_value": [0.01, 0.01, 0.02], "diff_vs_rest": [-0.3, 0.3, 0.1]})
+    >>> flag_segments(t)[["p_adjusted", "flag"]].to_dict("list")
+    {'p_adjusted': [0.02, 0.02, 0.02], 'flag': ['below', 'above', 'above']}
     """
-    if int((n > 0).sum()) == 2 and int((~np.isnan(p)).sum()) == 2:
-        return p.astype(float)
-    return adjust_pvalues(p, correction)
+    validate_correction(correction)
+    validate_alpha(alpha)
+    out = comparison.copy()
+    p = out["p_value"].to_numpy(dtype=np.float64)
+    family = p.copy()
+    cell = pd.MultiIndex.from_arrays([out["segment"].astype(str), out["stage"].astype(str)])
+    codes = pd.factorize(cell)[0]
+    tested = ~np.isnan(p)
+    answered = out["n"].to_numpy() > 0
+    for key in np.unique(codes):  # one (segment, stage) cell at a time: a few dozen
+        rows = np.flatnonzero(codes == key)
+        if answered[rows].sum() == 2 and tested[rows].sum() == 2:
+            twins = rows[tested[rows]]
+            family[twins[1]] = np.nan
+    adjusted = adjust_pvalues(family, correction)
+    for key in np.unique(codes):
+        rows = np.flatnonzero(codes == key)
+        if answered[rows].sum() == 2 and tested[rows].sum() == 2:
+            twins = rows[tested[rows]]
+            adjusted[twins[1]] = adjusted[twins[0]]
+    diff = out["diff_vs_rest"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        sig = adjusted < alpha
+    out["p_adjusted"] = adjusted
+    out["flag"] = pd.array(np.where(sig & (diff < 0), "below", np.where(sig & (diff > 0), "above", "")), dtype="str")
+    out["correction"] = pd.array([correction] * len(out), dtype="str")
+    return out
 
 
 def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha) -> pd.DataFrame:
@@ -140,13 +177,9 @@ def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n
     rest_mean = np.where(too_few, np.nan, other["mean"])
     p = np.where(too_few, np.nan, p)
     u1 = np.where(too_few, np.nan, u1)
-    p_adj = np.vstack([_adjust_stage(p[s], n[s], correction) for s in range(n_s)]) if n_s else p
     diff = mean - rest_mean
-    with np.errstate(invalid="ignore"):
-        sig = p_adj < alpha
-    flag = np.where(sig & (diff < 0), "below", np.where(sig & (diff > 0), "above", ""))
     cats = list(ratings["stage"].cat.categories)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "segment": pd.array([segment] * (n_s * n_g), dtype="str"),
             "value": _value_column(labels, n_s, responses[segment]),
@@ -157,14 +190,15 @@ def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n
             "rest_mean": rest_mean.reshape(-1),
             "diff_vs_rest": diff.reshape(-1),
             "p_value": p.reshape(-1),
-            "p_adjusted": p_adj.reshape(-1),
-            "flag": pd.array(flag.reshape(-1), dtype="str"),
+            "p_adjusted": np.full(n_s * n_g, np.nan),
+            "flag": pd.array([""] * (n_s * n_g), dtype="str"),
             "too_few": too_few.reshape(-1),
             "rest_n": other["n"].reshape(-1).astype(np.int64),
             "u_statistic": u1.reshape(-1),
             "correction": pd.array([correction] * (n_s * n_g), dtype="str"),
         }
     )
+    return flag_segments(table, correction, alpha)
 
 
 def segment_tests(
@@ -223,16 +257,10 @@ def _tests_from_counts(c, ratings, segment, min_n) -> pd.DataFrame:
 
 
 def segment_tables(
-    ratings: pd.DataFrame,
-    responses: pd.DataFrame,
-    segment: str,
-    scale: Scale,
-    *,
-    min_n: int = 30,
-    correction: str = "holm",
-    alpha: float = 0.05,
+    ratings: pd.DataFrame, responses: pd.DataFrame, segment: str, scale: Scale, *,
+    min_n: int = 30, correction: str = "holm", alpha: float = 0.05,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(segment_comparison(...), segment_tests(...))`` from a single pass over the ratings.
+    """``(segment_comparison(...), segment_tests(...))`` from a single pass over the ratings (same options).
 
     Examples
     --------

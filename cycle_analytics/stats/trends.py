@@ -16,7 +16,9 @@ Periods
 * :func:`period_change` compares, per stage, the last period holding any dated respondent with the
   calendar period just before it (which may be empty), with a two-sided Mann-Whitney U test
   (respondents in different periods are independent; tie-corrected normal approximation with
-  continuity correction, as ``scipy.stats.mannwhitneyu(method="asymptotic")``).
+  continuity correction, as ``scipy.stats.mannwhitneyu(method="asymptotic")``). ``p_adjusted``
+  corrects the p-values across the stages (the family a manager scans for "what changed") with
+  :func:`cycle_analytics.stats.kernel.adjust_pvalues` (Holm by default).
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ import pandas as pd
 
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
-from cycle_analytics.stats.kernel import count_table, mann_whitney_from_counts, scale_values, summary_from_counts
-from cycle_analytics.stats.validation import validate_responses, validate_score_inputs
+from cycle_analytics.stats.kernel import adjust_pvalues, count_table, mann_whitney_from_counts, scale_values, summary_from_counts
+from cycle_analytics.stats.validation import validate_correction, validate_responses, validate_score_inputs
 
 TREND_COLUMNS = ("stage", "period", "period_label", "n", "mean", "ci_low", "ci_high", "score_100", "small_sample", "n_undated")
 CHANGE_COLUMNS = (
     "stage", "period_last", "period_previous", "n_last", "n_previous", "mean_last", "mean_previous", "change", "p_value", "test",
-    "period_label_last", "period_label_previous", "u_statistic",
+    "period_label_last", "period_label_previous", "u_statistic", "p_adjusted", "correction",
 )
 FREQS = ("W", "M", "Q")
 WEEK_MAX_DAYS = 120
@@ -40,10 +42,11 @@ MONTH_MAX_DAYS = 1096  # three years
 TEST_NAME = "Mann-Whitney U"
 
 
-def _validate_trend_inputs(ratings, responses, scale, *, freq=None, min_n=30, confidence=0.95) -> str | None:
+def _validate_trend_inputs(ratings, responses, scale, *, freq=None, min_n=30, confidence=0.95, correction="holm") -> str | None:
     """Validate the tables and options; return the normalised ``freq`` (or None)."""
     validate_score_inputs(ratings, scale, min_n=min_n, confidence=confidence)
     validate_responses(responses, ratings)
+    validate_correction(correction)
     if freq is None:
         return None
     f = str(freq).strip().upper()[:1] if isinstance(freq, str) else ""
@@ -143,7 +146,7 @@ def _empty_change(cats) -> pd.DataFrame:
     df["stage"] = pd.Categorical([], categories=list(cats), ordered=True)
     for c in ("period_last", "period_previous"):
         df[c] = pd.Series([], dtype="datetime64[ns]")
-    for c in ("test", "period_label_last", "period_label_previous"):
+    for c in ("test", "period_label_last", "period_label_previous", "correction"):
         df[c] = pd.Series([], dtype="str")
     for c in ("n_last", "n_previous"):
         df[c] = df[c].astype(np.int64)
@@ -184,10 +187,9 @@ def trend_scores(
         The rating scale.
     freq : {"W", "M", "Q"}, optional
         The period; by default :func:`choose_period` of the dates.
-    min_n : int, default 30
-        Cells with fewer ratings are flagged ``small_sample``.
-    confidence : float, default 0.95
-        Confidence level of the t-interval.
+    min_n, confidence
+        As :func:`cycle_analytics.stats.scores.grouped_stage_scores`: the small-sample flag and
+        the level of the mean's interval.
 
     Returns
     -------
@@ -245,6 +247,7 @@ def period_change(
     scale: Scale,
     *,
     freq: str | None = None,
+    correction: str = "holm",
 ) -> pd.DataFrame:
     """Per stage, the last period against the one before it, with a Mann-Whitney U test.
 
@@ -254,7 +257,8 @@ def period_change(
         ``stage, period_last, period_previous, n_last, n_previous, mean_last, mean_previous,
         change`` (``mean_last - mean_previous``), ``p_value`` (NaN when either period has no
         ratings of the stage or no spread), ``test`` (``"Mann-Whitney U"``), then
-        ``period_label_last, period_label_previous, u_statistic`` (U of the last period). Empty
+        ``period_label_last, period_label_previous, u_statistic`` (U of the last period),
+        ``p_adjusted`` (corrected across stages with ``correction``) and ``correction``. Empty
         (same columns) without dates or with a single period.
 
     Examples
@@ -266,17 +270,17 @@ def period_change(
     >>> period_change(r, resp, Scale(1, 5), freq="M")[["period_label_last", "change"]].to_dict("list")
     {'period_label_last': ['2026-02'], 'change': [2.0]}
     """
-    f = _validate_trend_inputs(ratings, responses, scale, freq=freq)
+    f = _validate_trend_inputs(ratings, responses, scale, freq=freq, correction=correction)
     cats = list(ratings["stage"].cat.categories)
     built = _period_counts(ratings, responses, scale, f)
     if built is None or built[0].shape[1] < 2:
         df = _empty_change(cats)
         df.attrs.update(undated_respondents=_no_dates(responses, built), freq=built[6] if built else f)
         return df
-    return _change_from_built(built, cats, scale)
+    return _change_from_built(built, cats, scale, correction)
 
 
-def _change_from_built(built, cats, scale) -> pd.DataFrame:
+def _change_from_built(built, cats, scale, correction: str) -> pd.DataFrame:
     counts, values, starts, labels, undated, n_undated_resp, f = built
     last, prev = counts[:, -1, :], counts[:, -2, :]
     a = summary_from_counts(last, values, scale)
@@ -298,6 +302,8 @@ def _change_from_built(built, cats, scale) -> pd.DataFrame:
             "period_label_last": pd.array([labels[-1]] * n_s, dtype="str"),
             "period_label_previous": pd.array([labels[-2]] * n_s, dtype="str"),
             "u_statistic": u1,
+            "p_adjusted": adjust_pvalues(p, correction),
+            "correction": pd.array([correction] * n_s, dtype="str"),
         }
     )
     df.attrs.update(undated_respondents=n_undated_resp, freq=f)
@@ -311,15 +317,10 @@ def _no_dates(responses, built) -> int:
 
 
 def trend_tables(
-    ratings: pd.DataFrame,
-    responses: pd.DataFrame,
-    scale: Scale,
-    *,
-    freq: str | None = None,
-    min_n: int = 30,
-    confidence: float = 0.95,
+    ratings: pd.DataFrame, responses: pd.DataFrame, scale: Scale, *,
+    freq: str | None = None, min_n: int = 30, confidence: float = 0.95, correction: str = "holm",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(trend_scores(...), period_change(...))`` from a single pass over the ratings.
+    """``(trend_scores(...), period_change(...))`` from a single pass over the ratings (same options).
 
     Examples
     --------
@@ -328,7 +329,7 @@ def trend_tables(
     >>> [len(t) for t in trend_tables(r, pd.DataFrame({"response_id": r.response_id.cat.categories}), Scale(1, 5))]
     [0, 0]
     """
-    f = _validate_trend_inputs(ratings, responses, scale, freq=freq, min_n=min_n, confidence=confidence)
+    f = _validate_trend_inputs(ratings, responses, scale, freq=freq, min_n=min_n, confidence=confidence, correction=correction)
     cats = list(ratings["stage"].cat.categories)
     built = _period_counts(ratings, responses, scale, f)
     if built is None:
@@ -341,5 +342,5 @@ def trend_tables(
         change = _empty_change(cats)
         change.attrs.update(undated_respondents=built[5], freq=built[6])
     else:
-        change = _change_from_built(built, cats, scale)
+        change = _change_from_built(built, cats, scale, correction)
     return trend, change

@@ -36,6 +36,7 @@ __all__ = [
     "validate_score_inputs",
     "validate_outcome_vector",
     "validate_outcome_table",
+    "validate_driver_inputs",
 ]
 
 
@@ -142,3 +143,12 @@ def validate_outcome_table(table: OutcomeTable, ratings: pd.DataFrame, scale: Sc
         raise SurveyError(f"The prebuilt table was counted on the {table.scale.label()} scale, not {scale.label()}.")
     if list(table.stage_dtype.categories) != list(ratings["stage"].cat.categories):
         raise SurveyError("The prebuilt table was counted for other stages than these ratings.")
+
+
+def validate_driver_inputs(ratings: pd.DataFrame, y: np.ndarray, *, correction: str = "holm", confidence: float = 0.95) -> np.ndarray:
+    """What every driver statistic takes: the ratings table, one outcome per rating, the p-value
+    correction and the confidence level; returns ``y`` as float64."""
+    validate_ratings_table(ratings)
+    validate_correction(correction)
+    validate_confidence(confidence)
+    return validate_outcome_vector(y, ratings)

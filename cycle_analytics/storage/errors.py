@@ -1,5 +1,8 @@
 """Why a saved survey cannot be opened or changed: one exception class per answer.
 
+:class:`NotOwner` (and its cases :class:`NeedsEditKey`, :class:`Unclaimed`) refuses a change;
+:class:`TooManyAttempts` refuses a password try until its ``retry_after`` has passed.
+
 Every class is a :class:`~cycle_analytics.errors.SurveyError` whose ``str(err)`` is the sentence to
 show; the refusals carry a default sentence.
 
@@ -41,3 +44,48 @@ class WrongPassword(_Refusal):
 
 class NotOwner(_Refusal):
     default_message = "Only the owner of this saved survey can change or delete it."
+
+
+class NeedsEditKey(NotOwner):
+    """A survey saved without login: changes need the edit key shown when it was saved."""
+
+    default_message = ("Only whoever saved this survey can change or delete it: enter the edit key shown when it was "
+                       "saved.")
+
+
+class Unclaimed(NotOwner):
+    """A survey saved before owners and edit keys existed: read-only until someone claims it."""
+
+    default_message = ("This saved survey has no owner yet, so nobody can change it; claim it first (Saved surveys "
+                       "page) to become its owner.")
+
+
+class TooManyAttempts(StorageError):
+    """Too many wrong passwords for a saved survey; ``retry_after`` is the wait in seconds."""
+
+    def __init__(self, retry_after: float, *, everyone: bool = False) -> None:
+        self.retry_after = float(retry_after)
+        self.everyone = everyone
+        wait = wait_text(self.retry_after)
+        if everyone:
+            message = (f"Too many wrong passwords were tried for this saved survey, so it is locked for everyone for "
+                       f"a while; try again in {wait}.")
+        else:
+            message = f"Too many wrong passwords for this saved survey from your connection; try again in {wait}."
+        super().__init__(message)
+
+
+def wait_text(seconds: float) -> str:
+    """A wait for a sentence: ``'30 seconds'``, ``'1 minute'``, ``'4 minutes'``, ``'1 hour'``.
+
+    >>> wait_text(12), wait_text(61), wait_text(239), wait_text(3600)
+    ('12 seconds', '2 minutes', '4 minutes', '1 hour')
+    """
+    s = max(1, int(-(-seconds // 1)))
+    if s < 60:
+        return f"{s} second" + ("s" if s != 1 else "")
+    m = -(-s // 60)
+    if m < 60:
+        return f"{m} minute" + ("s" if m != 1 else "")
+    h = -(-m // 60)
+    return f"{h} hour" + ("s" if h != 1 else "")

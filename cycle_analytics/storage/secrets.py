@@ -1,10 +1,15 @@
-"""Ids and passwords of saved surveys: unguessable ids, their validation, Argon2id password hashes.
+"""Ids, passwords and edit keys of saved surveys: unguessable ids, their validation, Argon2id
+password hashes, and the edit key's hash.
 
 * Ids are ``secrets.token_urlsafe(24)`` (192 random bits, 32 URL-safe characters). An id is
   checked against :data:`ID_RE` before any query; a malformed id raises the same
   :class:`~cycle_analytics.storage.errors.NotFound` as an unknown one.
 * Passwords are stored only as an Argon2id hash (argon2-cffi: memory-hard, salted per hash,
   constant-time verification).
+* An *edit key* (:func:`new_edit_key`, 192 random bits like an id) is what lets whoever saved a
+  survey without login rename, replace or delete it; the share link never holds it. It is shown
+  once, at save time, and stored only as its SHA-256 (:func:`edit_key_hash`): a random secret of
+  that length needs no slow hash, and the comparison is constant-time (:func:`edit_key_matches`).
 
 Examples
 --------
@@ -17,6 +22,8 @@ cycle_analytics.storage.errors.NotFound: There is no saved survey at this link.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import threading
@@ -76,3 +83,31 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return bool(_password_hasher().verify(stored_hash, password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def new_edit_key() -> str:
+    """A fresh edit key (192 random bits, URL-safe; 32 characters).
+
+    >>> len(new_edit_key())
+    32
+    """
+    return secrets.token_urlsafe(ID_BYTES)
+
+
+def edit_key_hash(key: str) -> str:
+    """The stored form of an edit key (SHA-256, hexadecimal); raises :class:`SurveyError` for an empty key."""
+    if not isinstance(key, str) or not key.strip():
+        raise SurveyError("An edit key must be a non-empty text.")
+    return hashlib.sha256(key.strip().encode("utf-8")).hexdigest()
+
+
+def edit_key_matches(stored_hash: str | None, key: Any) -> bool:
+    """Whether ``key`` is the edit key of ``stored_hash`` (constant-time; ``False`` for no key or no hash).
+
+    >>> k = new_edit_key()
+    >>> edit_key_matches(edit_key_hash(k), k), edit_key_matches(edit_key_hash(k), k[:-1] + "!"), edit_key_matches(None, k)
+    (True, False, False)
+    """
+    if not stored_hash or not isinstance(key, str) or not key.strip():
+        return False
+    return hmac.compare_digest(stored_hash, hashlib.sha256(key.strip().encode("utf-8")).hexdigest())

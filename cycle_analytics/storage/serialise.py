@@ -2,7 +2,8 @@
 
 A survey is stored as named parts: ``meta`` (JSON: the format version, the
 :class:`~cycle_analytics.dataset.DatasetInfo` and the cycle) and the tables ``ratings``,
-``responses`` and ``rejected`` (each Parquet with every dtype kept, see :func:`table_to_bytes`).
+``responses``, ``rejected`` and ``invalid`` (each Parquet with every dtype kept, see
+:func:`table_to_bytes`).
 :func:`survey_to_bytes` frames the parts into one byte string; the stores keep them as rows.
 
 The format is fixed: saves written by earlier versions open with these functions, and a save
@@ -37,7 +38,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cycle_analytics.cycles import cycle_from_dict, cycle_to_dict
-from cycle_analytics.dataset import ColumnRole, DatasetInfo, ImportOptions, OutcomeSpec, Survey, UnknownLabel
+from cycle_analytics.dataset import (
+    ColumnRole,
+    CommentColumn,
+    DatasetInfo,
+    ImportanceColumn,
+    ImportOptions,
+    NaCode,
+    OutcomeSpec,
+    Survey,
+    UnknownLabel,
+    empty_invalid,
+)
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.outputs.export import is_missing
 from cycle_analytics.outputs.plans import empty_plans, validate_plans
@@ -113,6 +125,8 @@ def info_to_dict(info: DatasetInfo) -> dict:
     out["scale"] = _scale_to(info.scale)
     out["columns"] = [asdict(c) for c in info.columns]
     out["unknown_labels"] = [asdict(u) for u in info.unknown_labels]
+    for name in ("na_codes", "comment_columns", "importance_columns"):
+        out[name] = [asdict(x) for x in getattr(info, name)]
     return json.loads(json_text(out))
 
 
@@ -126,6 +140,10 @@ def info_from_dict(d: Mapping) -> DatasetInfo:
             "columns": lambda cs: tuple(ColumnRole(**c) for c in cs),
             "unknown_labels": lambda us: tuple(UnknownLabel(**u) for u in us),
             "source": lambda s: dict(s or {}),
+            "na_codes": lambda cs: tuple(NaCode(**c) for c in cs),
+            "comment_columns": lambda cs: tuple(CommentColumn(**c) for c in cs),
+            "importance_columns": lambda cs: tuple(ImportanceColumn(**c) for c in cs),
+            "reasons": lambda r: dict(r or {}),
         },
     )
 
@@ -295,7 +313,8 @@ def _survey_meta(survey: Survey, id_codes: bool) -> dict:
 
 def survey_parts(survey: Survey) -> Iterator[tuple[str, bytes]]:
     """The survey as named byte parts, serialised lazily one at a time: ``meta`` (JSON) first,
-    then ``ratings``, ``responses`` and ``rejected`` (Parquet).
+    then ``ratings``, ``responses``, ``rejected`` and, when there are invalid answers, ``invalid``
+    (Parquet; a survey without that part opens with an empty one).
 
     ``ratings.response_id`` is stored as its integer codes when its categories equal
     ``responses.response_id`` (the dataset contract), so the ids are stored once.
@@ -316,6 +335,8 @@ def survey_parts(survey: Survey) -> Iterator[tuple[str, bytes]]:
     yield "ratings", table_to_bytes(ratings)
     yield "responses", table_to_bytes(responses)
     yield "rejected", table_to_bytes(survey.rejected)
+    if len(survey.invalid):
+        yield "invalid", table_to_bytes(survey.invalid)
 
 
 def survey_from_parts(parts: Mapping[str, bytes]) -> Survey:
@@ -329,6 +350,7 @@ def survey_from_parts(parts: Mapping[str, bytes]) -> Survey:
     responses = table_from_bytes(bytes(parts["responses"]))
     ratings = table_from_bytes(bytes(parts["ratings"]))
     rejected = table_from_bytes(bytes(parts["rejected"]))
+    invalid = table_from_bytes(bytes(parts["invalid"])) if "invalid" in parts else empty_invalid()  # saves before it
     if meta.get("ratings_id_codes"):
         cats = responses["response_id"].cat.categories
         ratings["response_id"] = pd.Categorical.from_codes(ratings["response_id"].to_numpy(), categories=cats)
@@ -338,6 +360,7 @@ def survey_from_parts(parts: Mapping[str, bytes]) -> Survey:
         rejected=rejected,
         info=info_from_dict(meta["info"]),
         cycle=None if meta.get("cycle") is None else cycle_from_dict(meta["cycle"], source="saved cycle"),
+        invalid=invalid,
     )
 
 

@@ -24,12 +24,28 @@ Guarantees
   constant-time verification); see :mod:`cycle_analytics.storage.secrets`.
 * The payload is written with :mod:`cycle_analytics.storage.serialise` (Parquet tables, JSON
   descriptions), whose format every earlier save still opens with.
-* Every write is one transaction: a crash or an error half-way through a save leaves the previous
-  version intact. Writes touch only their own columns (a rename never undoes a concurrent plan
-  save), so sessions saving at the same time lose nothing.
-* Owner rule for changes (rename, replace, plans, password, delete): a survey with an owner can be
-  changed only by that owner (``as_owner``); a survey without an owner by anyone who can open it
-  (so its password is needed when it has one).
+* Every write is one transaction: a crash or an error half-way through a save (even ``kill -9`` of
+  the server) leaves the previous version or the new one, never a half. Writes touch only their own
+  columns (a rename never undoes a concurrent plan save), so sessions saving at the same time lose
+  nothing.
+* **Rights**: opening a link grants viewing (with the password when there is one). Changing
+  (rename, replace, plans, view, password, delete, restore) belongs to the owner: the signed-in
+  user who saved it (``as_owner``), or, for a survey saved without login, whoever holds its
+  **edit key** (``edit_key``: made by :func:`~cycle_analytics.storage.secrets.new_edit_key`, shown
+  once at save time, stored as a hash). A survey from before owners and edit keys has neither and
+  is read-only until someone :meth:`Store.claim` s it (signed in: they become its owner; else a
+  new edit key is set).
+* **Trash**: :meth:`Store.delete` moves a survey to the trash; its link then answers like an
+  unknown one. :meth:`Store.restore` brings it back within :data:`TRASH_DAYS` days; after that, or
+  with :meth:`Store.purge`, it is deleted for good (the data is overwritten in SQLite).
+* **Audit**: saves, renames, replacements, deletions, restores, claims and purges are recorded in
+  the store with the time and who did it (:meth:`Store.audit`).
+* **Versions**: every change bumps the survey's ``version``; :meth:`Store.status` reads it with one
+  small query, so a server caching a loaded survey notices a replacement made by another server at
+  the next page load.
+* **Passwords** are rate-limited per survey and per client (:mod:`cycle_analytics.storage.attempts`;
+  the failures live in the store, shared by every server): :class:`TooManyAttempts` says when to
+  try again.
 
 Examples
 --------
@@ -51,6 +67,21 @@ Examples
 Traceback (most recent call last):
 ...
 cycle_analytics.storage.errors.NotFound: There is no saved survey at this link.
+
+Without login, the edit key made at save time is what allows changes:
+
+>>> key = new_edit_key()
+>>> sid = store.save(survey, "Open survey", edit_key=key)
+>>> store.rename(sid, "Renamed")
+Traceback (most recent call last):
+...
+cycle_analytics.storage.errors.NeedsEditKey: Only whoever saved this survey can change or delete it: enter the edit key shown when it was saved.
+>>> store.rename(sid, "Renamed", edit_key=key)  # the new version
+2
+>>> store.delete(sid, edit_key=key); store.restore(sid, edit_key=key); store.load(sid).name
+'Renamed'
+>>> [r.action for r in store.audit(sid, edit_key=key)]
+['save', 'rename', 'delete', 'restore']
 """
 
 from __future__ import annotations
@@ -60,6 +91,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -70,8 +102,11 @@ import pandas as pd
 
 from cycle_analytics.dataset import ImportOptions, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.storage.errors import NotFound, NotOwner, PasswordRequired, WrongPassword
-from cycle_analytics.storage.secrets import hash_password, new_id, validate_id, validate_password, verify_password
+from cycle_analytics.storage.attempts import AttemptPolicy, client_wait, survey_wait
+from cycle_analytics.storage.errors import (NeedsEditKey, NotFound, NotOwner, PasswordRequired, TooManyAttempts, Unclaimed,
+                                            WrongPassword)
+from cycle_analytics.storage.secrets import (ID_RE, edit_key_hash, edit_key_matches, hash_password, new_edit_key, new_id,
+                                             validate_id, validate_password, verify_password)
 from cycle_analytics.storage.serialise import (
     json_text,
     options_from_dict,
@@ -89,6 +124,8 @@ ENV_URL = "CYCLE_ANALYTICS_DATABASE_URL"
 ENV_DATA_DIR = "CYCLE_ANALYTICS_DATA_DIR"
 DEFAULT_FILE = "cycle_analytics.sqlite3"
 MAX_NAME = 200
+TRASH_DAYS = 30
+MAX_CLIENT = 200  # characters of a client id kept with a wrong password
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,10 +146,22 @@ class _SavedHeader:
 
 @dataclass(frozen=True)
 class SavedEntry(_SavedHeader):
-    """One line of :meth:`Store.list_saved` (no payload, nothing secret)."""
+    """One line of :meth:`Store.list_saved` / :meth:`Store.list_trash` (no payload, nothing secret).
+
+    ``has_edit_key``: saved without login with an edit key; ``deleted``: when it went to the trash
+    (``None`` when it is not in the trash).
+    """
 
     respondents: int
     ratings: int
+    has_edit_key: bool = False
+    version: int = 1
+    deleted: dt.datetime | None = None
+
+    @property
+    def claimable(self) -> bool:
+        """No owner and no edit key: saved before either existed, read-only until claimed."""
+        return self.owner is None and not self.has_edit_key
 
 
 @dataclass(frozen=True)
@@ -124,6 +173,30 @@ class SavedSurvey(_SavedHeader):
     view: dict = field(default_factory=dict)
     options: ImportOptions | None = None
     outcome: OutcomeSpec | None = None
+    version: int = 1
+    has_edit_key: bool = False
+
+
+@dataclass(frozen=True)
+class SavedStatus:
+    """What :meth:`Store.status` says of a saved survey (one small query, no payload)."""
+
+    protected: bool
+    version: int
+    owner: str | None
+    has_edit_key: bool
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One line of a saved survey's history: when, what (``save``, ``rename``, ``replace``,
+    ``plans``, ``view``, ``password``, ``delete``, ``restore``, ``claim``, ``purge``), by whom
+    (the signed-in user, ``"edit key"`` or ``None``) and a short detail (a rename's old and new name)."""
+
+    at: dt.datetime
+    action: str
+    actor: str | None
+    detail: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,6 +213,15 @@ def _validate_name(name: Any) -> None:
 def _validate_owner(owner: Any) -> None:
     if owner is not None and (not isinstance(owner, str) or not owner.strip()):
         raise SurveyError("The owner of a saved survey must be a non-empty text (the login's user id) or None.")
+
+
+def _validate_client(client: Any) -> str:
+    """The client id of a password try as stored (``"unknown"`` when not given)."""
+    if client is None or (isinstance(client, str) and not client.strip()):
+        return "unknown"
+    if not isinstance(client, str):
+        raise SurveyError("The client of a password try must be a text (its address) or None.")
+    return client.strip()[:MAX_CLIENT]
 
 
 def _validate_view(view: Any) -> None:
@@ -186,17 +268,41 @@ _DDL = (
         PRIMARY KEY (survey_id, part)
     )""",
     "CREATE INDEX IF NOT EXISTS saved_survey_owner ON saved_survey (owner)",
+    """CREATE TABLE IF NOT EXISTS saved_audit (
+        survey_id TEXT NOT NULL,
+        at {ts} NOT NULL,
+        action TEXT NOT NULL,
+        actor TEXT,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS saved_audit_survey ON saved_audit (survey_id, at)",
+    """CREATE TABLE IF NOT EXISTS saved_attempt (
+        survey_id TEXT NOT NULL,
+        client TEXT NOT NULL,
+        at {ts} NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS saved_attempt_survey ON saved_attempt (survey_id, at)",
 )
+# Columns added after the first release (stores created earlier get them on open).
+_ADDED_COLUMNS = (
+    ("edit_key_hash", "TEXT"),
+    ("deleted_at", "{ts}"),
+    ("version", "BIGINT NOT NULL DEFAULT 1"),
+)
+_ROW_COLUMNS = "name, owner, created_at, updated_at, password_hash, meta, view, plans, edit_key_hash, version, deleted_at"
 
 
 class Store:
     """Saved surveys in one database; thread-safe (one connection per operation).
 
-    Use :func:`open_store` to get one. ``as_owner`` on the changing methods is the signed-in user
-    (``None`` when the app runs without login); see the module docstring for the owner rule.
+    Use :func:`open_store` to get one. On the changing methods, ``as_owner`` is the signed-in user
+    (``None`` when the app runs without login) and ``edit_key`` the survey's edit key; see the module
+    docstring for the rights. ``password`` is accepted for callers that pass what they have; a
+    password grants viewing, never changing.
     """
 
     backend = "abstract"
+    attempt_policy = AttemptPolicy()
 
     # -- backend hooks --------------------------------------------------------------------------
     @contextmanager
@@ -224,32 +330,61 @@ class Store:
         with self._write() as cur:
             for stmt in _DDL:
                 cur.execute(stmt.format(ts=self._ts_type, blob=self._blob_type))
+            self._add_columns(cur)
+
+    def _add_columns(self, cur) -> None:  # pragma: no cover - per backend
+        raise NotImplementedError
 
     # -- helpers --------------------------------------------------------------------------------
-    def _row(self, cur, sid: str, *, lock: bool = True):
-        """The survey's row (locked for the rest of a write transaction), or :class:`NotFound`."""
-        cur.execute(self._sql("SELECT name, owner, created_at, updated_at, password_hash, meta, view, plans "
-                              "FROM saved_survey WHERE id = %s" + (self._for_update if lock else "")), (sid,))
+    def _row(self, cur, sid: str, *, lock: bool = True, trashed: bool = False):
+        """The survey's row (locked for the rest of a write transaction), or :class:`NotFound`.
+
+        A survey in the trash is not found, unless ``trashed`` (then only a survey in the trash is).
+        Columns: :data:`_ROW_COLUMNS`.
+        """
+        cur.execute(self._sql(f"SELECT {_ROW_COLUMNS} FROM saved_survey WHERE id = %s" + (self._for_update if lock else "")), (sid,))
         row = cur.fetchone()
-        if row is None:
+        if row is None or (row[10] is not None) != trashed:
             raise NotFound()
         return row
 
-    @staticmethod
-    def _authorise_read(password_hash: str | None, password: str | None) -> None:
+    def _authorise_read(self, sid: str, password_hash: str | None, password: str | None, client: str | None = None) -> None:
         if password_hash is None:
             return
         if password is None or password == "":
             raise PasswordRequired()
+        client_id = _validate_client(client)
+        self._validate_attempts(sid, client_id)
         if not isinstance(password, str) or not verify_password(password_hash, password):
+            self._record_attempt(sid, client_id)
             raise WrongPassword()
+        self._clear_attempts(sid, client_id)
 
-    def _authorise_change(self, owner: str | None, password_hash: str | None, as_owner: str | None, password: str | None) -> None:
+    @staticmethod
+    def _authorise_change(row, as_owner: str | None, edit_key: str | None) -> str:
+        """Allow a change of ``row``'s survey or raise :class:`NotOwner`; returns the actor for the audit."""
+        owner, key_hash = row[1], row[8]
         if owner is not None:
             if as_owner != owner:
                 raise NotOwner()
-            return  # the signed-in owner needs no password
-        self._authorise_read(password_hash, password)
+            return owner
+        if key_hash is not None:
+            if not edit_key_matches(key_hash, edit_key):
+                raise NeedsEditKey()
+            return as_owner or "edit key"
+        raise Unclaimed()
+
+    def _audit(self, cur, sid: str, action: str, actor: str | None, detail: str = "") -> None:
+        cur.execute(self._sql("INSERT INTO saved_audit (survey_id, at, action, actor, detail) VALUES (%s, %s, %s, %s, %s)"),
+                    (sid, self._ts_in(_now()), action, actor, detail))
+
+    def _touch(self, cur, sid: str, sets: str = "", args: tuple = ()) -> int:
+        """``UPDATE`` the survey: ``sets`` (``"name = %s, "``...) plus a new ``updated_at`` and
+        ``version``; returns the new version."""
+        cur.execute(self._sql(f"UPDATE saved_survey SET {sets}updated_at = %s, version = version + 1 WHERE id = %s"),
+                    (*args, self._ts_in(_now()), sid))
+        cur.execute(self._sql("SELECT version FROM saved_survey WHERE id = %s"), (sid,))
+        return int(cur.fetchone()[0])
 
     def _write_tables(self, cur, sid: str, parts: Iterator[tuple[str, bytes]]) -> None:
         """Write the table parts one by one (each serialised just before it is written)."""
@@ -259,6 +394,36 @@ class Store:
                           "ON CONFLICT (survey_id, part) DO UPDATE SET data = excluded.data"),
                 (sid, name, data),
             )
+
+    # -- password attempts ----------------------------------------------------------------------
+    def _epoch(self, v) -> float:
+        return self._ts_out(v).timestamp()
+
+    def _validate_attempts(self, sid: str, client: str) -> None:
+        """Raise :class:`TooManyAttempts` while ``client`` (or everyone) must wait before another password try."""
+        policy = self.attempt_policy
+        since = self._ts_in(_now() - dt.timedelta(seconds=max(policy.window, policy.survey_window)))
+        with self._read() as cur:
+            cur.execute(self._sql("SELECT client, at FROM saved_attempt WHERE survey_id = %s AND at > %s"), (sid, since))
+            rows = cur.fetchall()
+        now = time.time()
+        everyone = survey_wait([self._epoch(at) for _, at in rows], now, policy)
+        if everyone > 0:
+            raise TooManyAttempts(everyone, everyone=True)
+        mine = client_wait([self._epoch(at) for c, at in rows if c == client], now, policy)
+        if mine > 0:
+            raise TooManyAttempts(mine)
+
+    def _record_attempt(self, sid: str, client: str) -> None:
+        with self._write() as cur:
+            cur.execute(self._sql("INSERT INTO saved_attempt (survey_id, client, at) VALUES (%s, %s, %s)"),
+                        (sid, client, self._ts_in(_now())))
+            cur.execute(self._sql("DELETE FROM saved_attempt WHERE at < %s"),
+                        (self._ts_in(_now() - dt.timedelta(days=1)),))
+
+    def _clear_attempts(self, sid: str, client: str) -> None:
+        with self._write() as cur:
+            cur.execute(self._sql("DELETE FROM saved_attempt WHERE survey_id = %s AND client = %s"), (sid, client))
 
     # -- public interface -----------------------------------------------------------------------
     def save(
@@ -272,6 +437,7 @@ class Store:
         view: Mapping | None = None,
         options: ImportOptions | None = None,
         outcome: OutcomeSpec | None = None,
+        edit_key: str | None = None,
     ) -> str:
         """Save ``survey`` under ``name`` as a new saved survey; returns its new id.
 
@@ -291,6 +457,10 @@ class Store:
             The view to restore (filters, outcome, stage), JSON-serialisable.
         options, outcome : ImportOptions, OutcomeSpec, optional
             The import options (column mapping, N/A codes, ...) and the outcome choice.
+        edit_key : str, optional
+            For a survey saved without login: the key that will allow changing it
+            (:func:`~cycle_analytics.storage.secrets.new_edit_key`; show it to the saver once).
+            Without an owner and without a key, nobody can change the survey until it is claimed.
 
         Returns
         -------
@@ -302,6 +472,7 @@ class Store:
         validate_password(password)
         validate_survey(survey)
         _validate_view(view)
+        key_hash = edit_key_hash(edit_key) if edit_key is not None else None
         sid = new_id()
         pw_hash = hash_password(password) if password is not None else None
         plans_blob = plans_to_bytes(plans, survey.stages)
@@ -311,29 +482,39 @@ class Store:
             meta = _saved_meta(parts, options, outcome)
             cur.execute(
                 self._sql("INSERT INTO saved_survey (id, name, owner, created_at, updated_at, password_hash, respondents, "
-                          "ratings, meta, view, plans) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"),
+                          "ratings, meta, view, plans, edit_key_hash, version) "
+                          "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)"),
                 (sid, name.strip(), owner, now, now, pw_hash, len(survey.responses), len(survey.ratings), meta,
-                 json_text(dict(view or {})), plans_blob),
+                 json_text(dict(view or {})), plans_blob, key_hash),
             )
             self._write_tables(cur, sid, parts)
+            self._audit(cur, sid, "save", owner or ("edit key" if key_hash else None), name.strip())
         return sid
 
-    def load(self, sid: str, *, password: str | None = None) -> SavedSurvey:
+    def load(self, sid: str, *, password: str | None = None, client: str | None = None) -> SavedSurvey:
         """Open a saved survey.
+
+        ``client`` identifies who tries a password (their address), for the rate limit.
 
         Raises
         ------
         NotFound
-            Unknown or malformed id (the same sentence for both).
+            Unknown, malformed or trashed id (the same sentence for all).
         PasswordRequired, WrongPassword
             The survey is protected and no password, or a wrong one, was given.
+        TooManyAttempts
+            Too many wrong passwords: the sentence says when to try again.
         """
         validate_id(sid)
         with self._read() as cur:
-            name, owner, created, updated, pw_hash, meta, view, plans = self._row(cur, sid, lock=False)
-            self._authorise_read(pw_hash, password)
+            row = self._row(cur, sid, lock=False)
+        self._authorise_read(sid, row[4], password, client)
+        with self._read() as cur:
+            name, owner, created, updated, pw_hash, meta, view, plans, key_hash, version, _ = self._row(cur, sid, lock=False)
             cur.execute(self._sql("SELECT part, data FROM saved_table WHERE survey_id = %s"), (sid,))
             parts = {p: d for p, d in cur.fetchall()}
+        if pw_hash != row[4]:  # the password changed in between: check again
+            self._authorise_read(sid, pw_hash, password, client)
         meta = json.loads(meta)
         parts["meta"] = json_text(meta["survey"]).encode("utf-8")
         survey = survey_from_parts(parts)
@@ -349,41 +530,83 @@ class Store:
             view=json.loads(view),
             options=options_from_dict(meta.get("options")),
             outcome=outcome_from_dict(meta.get("outcome")),
+            version=int(version),
+            has_edit_key=key_hash is not None,
         )
+
+    def status(self, sid: str) -> SavedStatus:
+        """Whether ``sid`` is protected, its version, owner and whether it has an edit key (raises
+        :class:`NotFound` like :meth:`load`): a cheap check before serving a cached copy."""
+        validate_id(sid)
+        with self._read() as cur:
+            cur.execute(self._sql("SELECT password_hash IS NOT NULL, version, owner, edit_key_hash IS NOT NULL "
+                                  "FROM saved_survey WHERE id = %s AND deleted_at IS NULL"), (sid,))
+            row = cur.fetchone()
+        if row is None:
+            raise NotFound()
+        return SavedStatus(protected=bool(row[0]), version=int(row[1]), owner=row[2], has_edit_key=bool(row[3]))
 
     def is_protected(self, sid: str) -> bool:
         """Whether opening ``sid`` needs a password (raises :class:`NotFound` like :meth:`load`)."""
-        validate_id(sid)
-        with self._read() as cur:
-            return self._row(cur, sid, lock=False)[4] is not None
+        return self.status(sid).protected
 
-    def list_saved(self, owner: str | None = None) -> list[SavedEntry]:
-        """Saved surveys, most recently updated first: only ``owner``'s, or (``owner=None``, for an
-        app without login) all of them."""
-        _validate_owner(owner)
-        sql = "SELECT id, name, owner, created_at, updated_at, password_hash IS NOT NULL, respondents, ratings FROM saved_survey"
-        args: tuple = ()
-        if owner is not None:
-            sql += " WHERE owner = %s"
-            args = (owner,)
+    def _entries(self, where: str, args: tuple) -> list[SavedEntry]:
+        sql = ("SELECT id, name, owner, created_at, updated_at, password_hash IS NOT NULL, respondents, ratings, "
+               "edit_key_hash IS NOT NULL, version, deleted_at FROM saved_survey WHERE " + where)
         with self._read() as cur:
             cur.execute(self._sql(sql + " ORDER BY updated_at DESC, id"), args)
             rows = cur.fetchall()
         return [
             SavedEntry(id=r[0], name=r[1], owner=r[2], created=self._ts_out(r[3]), updated=self._ts_out(r[4]),
-                       protected=bool(r[5]), respondents=int(r[6]), ratings=int(r[7]))
+                       protected=bool(r[5]), respondents=int(r[6]), ratings=int(r[7]), has_edit_key=bool(r[8]),
+                       version=int(r[9]), deleted=None if r[10] is None else self._ts_out(r[10]))
             for r in rows
         ]
 
-    def rename(self, sid: str, name: str, *, as_owner: str | None = None, password: str | None = None) -> None:
-        """Give saved survey ``sid`` a new name."""
+    def list_saved(self, owner: str | None = None, *, ids: list[str] | None = None) -> list[SavedEntry]:
+        """Saved surveys (not in the trash), most recently updated first: only ``owner``'s, only the
+        given ``ids``, or (neither) all of them."""
+        _validate_owner(owner)
+        where, args = "deleted_at IS NULL", ()
+        if owner is not None:
+            where, args = where + " AND owner = %s", (owner,)
+        if ids is not None:
+            ids = [i for i in ids if isinstance(i, str) and ID_RE.fullmatch(i)]
+            if not ids:
+                return []
+            where += " AND id IN (" + ", ".join(["%s"] * len(ids)) + ")"
+            args += tuple(ids)
+        return self._entries(where, args)
+
+    def list_trash(self, owner: str | None = None, *, ids: list[str] | None = None) -> list[SavedEntry]:
+        """Surveys in the trash (restorable for :data:`TRASH_DAYS` days): ``owner``'s, or those of
+        ``ids`` (a session's surveys without login). Surveys older than that are purged first."""
+        _validate_owner(owner)
+        self.purge_expired()
+        if owner is None and ids is None:
+            return []
+        where, args = "deleted_at IS NOT NULL", ()
+        if owner is not None:
+            where, args = where + " AND owner = %s", (owner,)
+        if ids is not None:
+            ids = [i for i in ids if isinstance(i, str) and ID_RE.fullmatch(i)]
+            if not ids:
+                return []
+            where += " AND id IN (" + ", ".join(["%s"] * len(ids)) + ")"
+            args += tuple(ids)
+        return self._entries(where, args)
+
+    def rename(self, sid: str, name: str, *, as_owner: str | None = None, edit_key: str | None = None,
+               password: str | None = None) -> int:
+        """Give saved survey ``sid`` a new name; returns its new version."""
         validate_id(sid)
         _validate_name(name)
         with self._write() as cur:
             row = self._row(cur, sid)
-            self._authorise_change(row[1], row[4], as_owner, password)
-            cur.execute(self._sql("UPDATE saved_survey SET name = %s, updated_at = %s WHERE id = %s"),
-                        (name.strip(), self._ts_in(_now()), sid))
+            actor = self._authorise_change(row, as_owner, edit_key)
+            version = self._touch(cur, sid, "name = %s, ", (name.strip(),))
+            self._audit(cur, sid, "rename", actor, f"{row[0]} → {name.strip()}")
+        return version
 
     def replace_data(
         self,
@@ -393,64 +616,162 @@ class Store:
         options: ImportOptions | None = None,
         outcome: OutcomeSpec | None = None,
         as_owner: str | None = None,
+        edit_key: str | None = None,
         password: str | None = None,
-    ) -> None:
-        """Replace the survey data of ``sid`` (name, owner, password, plans and view are kept)."""
+    ) -> int:
+        """Replace the survey data of ``sid`` (name, owner, password, plans and view are kept); returns
+        its new version."""
         validate_id(sid)
         validate_survey(survey)
         with self._write() as cur:
             row = self._row(cur, sid)
-            self._authorise_change(row[1], row[4], as_owner, password)
+            actor = self._authorise_change(row, as_owner, edit_key)
             parts = survey_parts(survey)
             meta = _saved_meta(parts, options, outcome)
-            cur.execute(
-                self._sql("UPDATE saved_survey SET meta = %s, respondents = %s, ratings = %s, updated_at = %s WHERE id = %s"),
-                (meta, len(survey.responses), len(survey.ratings), self._ts_in(_now()), sid),
-            )
+            version = self._touch(cur, sid, "meta = %s, respondents = %s, ratings = %s, ",
+                                  (meta, len(survey.responses), len(survey.ratings)))
             self._write_tables(cur, sid, parts)
+            self._audit(cur, sid, "replace", actor, f"{len(survey.responses):,} respondents")
+        return version
 
-    def save_plans(self, sid: str, plans: pd.DataFrame, *, as_owner: str | None = None, password: str | None = None) -> None:
-        """Replace the action plans of ``sid`` (validated with :func:`cycle_analytics.outputs.plans.validate_plans`)."""
+    def save_plans(self, sid: str, plans: pd.DataFrame, *, as_owner: str | None = None, edit_key: str | None = None,
+                   password: str | None = None) -> int:
+        """Replace the action plans of ``sid`` (validated with :func:`cycle_analytics.outputs.plans.validate_plans`);
+        returns its new version."""
         validate_id(sid)
         if plans is None:
             raise SurveyError("The action plans to save must be a table (DataFrame); use an empty one to clear them.")
         with self._write() as cur:
             row = self._row(cur, sid)
-            self._authorise_change(row[1], row[4], as_owner, password)
+            self._authorise_change(row, as_owner, edit_key)
             blob = plans_to_bytes(plans, json.loads(row[5])["survey"]["info"]["stages"])
-            cur.execute(self._sql("UPDATE saved_survey SET plans = %s, updated_at = %s WHERE id = %s"),
-                        (blob, self._ts_in(_now()), sid))
+            return self._touch(cur, sid, "plans = %s, ", (blob,))
 
-    def save_view(self, sid: str, view: Mapping, *, as_owner: str | None = None, password: str | None = None) -> None:
-        """Replace the saved view (filters) of ``sid``."""
+    def save_view(self, sid: str, view: Mapping, *, as_owner: str | None = None, edit_key: str | None = None,
+                  password: str | None = None) -> int:
+        """Replace the saved view (filters) of ``sid``; returns its new version."""
         validate_id(sid)
         _validate_view(view)
         with self._write() as cur:
             row = self._row(cur, sid)
-            self._authorise_change(row[1], row[4], as_owner, password)
-            cur.execute(self._sql("UPDATE saved_survey SET view = %s, updated_at = %s WHERE id = %s"),
-                        (json_text(dict(view)), self._ts_in(_now()), sid))
+            self._authorise_change(row, as_owner, edit_key)
+            return self._touch(cur, sid, "view = %s, ", (json_text(dict(view)),))
 
-    def set_password(self, sid: str, new_password: str | None, *, as_owner: str | None = None, password: str | None = None) -> None:
+    def set_password(self, sid: str, new_password: str | None, *, as_owner: str | None = None, edit_key: str | None = None,
+                     password: str | None = None) -> None:
         """Set, change (``new_password``) or remove (``None``) the password of ``sid``."""
         validate_id(sid)
         validate_password(new_password)
         new_hash = hash_password(new_password) if new_password is not None else None
         with self._write() as cur:
             row = self._row(cur, sid)
-            self._authorise_change(row[1], row[4], as_owner, password)
-            cur.execute(self._sql("UPDATE saved_survey SET password_hash = %s, updated_at = %s WHERE id = %s"),
-                        (new_hash, self._ts_in(_now()), sid))
+            actor = self._authorise_change(row, as_owner, edit_key)
+            self._touch(cur, sid, "password_hash = %s, ", (new_hash,))
+            self._audit(cur, sid, "password", actor, "set" if new_password is not None else "removed")
 
-    def delete(self, sid: str, *, as_owner: str | None = None, password: str | None = None) -> None:
-        """Delete ``sid`` and its data (raises :class:`NotFound` when there is no such survey)."""
+    def claim(self, sid: str, *, as_owner: str | None = None, edit_key: str | None = None, password: str | None = None,
+              client: str | None = None) -> None:
+        """Become the owner of a survey that has none.
+
+        Signed in (``as_owner``): the user becomes its owner (a survey with an edit key needs that
+        key). Without login: a survey with neither owner nor edit key gets ``edit_key`` (a new key
+        from :func:`~cycle_analytics.storage.secrets.new_edit_key`). A protected survey needs its
+        password. Raises :class:`NotOwner` when the survey already has an owner (or the key is wrong).
+        """
+        validate_id(sid)
+        _validate_owner(as_owner)
+        with self._read() as cur:
+            row = self._row(cur, sid, lock=False)
+        self._authorise_read(sid, row[4], password, client)
+        with self._write() as cur:
+            row = self._row(cur, sid)
+            if row[1] is not None:
+                raise NotOwner("This saved survey already has an owner.")
+            if as_owner is not None:
+                if row[8] is not None and not edit_key_matches(row[8], edit_key):
+                    raise NeedsEditKey()
+                self._touch(cur, sid, "owner = %s, ", (as_owner,))
+                self._audit(cur, sid, "claim", as_owner, "owner set")
+                return
+            if row[8] is not None:
+                raise NotOwner("This saved survey already has an edit key; whoever saved it holds it.")
+            self._touch(cur, sid, "edit_key_hash = %s, ", (edit_key_hash(edit_key or ""),))
+            self._audit(cur, sid, "claim", "edit key", "edit key set")
+
+    def delete(self, sid: str, *, as_owner: str | None = None, edit_key: str | None = None, password: str | None = None) -> None:
+        """Move ``sid`` to the trash (raises :class:`NotFound` when there is no such survey): its
+        link answers like an unknown one; :meth:`restore` brings it back within :data:`TRASH_DAYS` days."""
         validate_id(sid)
         with self._write() as cur:
             row = self._row(cur, sid)
-            self._authorise_change(row[1], row[4], as_owner, password)
-            cur.execute(self._sql("DELETE FROM saved_table WHERE survey_id = %s"), (sid,))
-            cur.execute(self._sql("DELETE FROM saved_survey WHERE id = %s"), (sid,))
+            actor = self._authorise_change(row, as_owner, edit_key)
+            self._touch(cur, sid, "deleted_at = %s, ", (self._ts_in(_now()),))
+            self._audit(cur, sid, "delete", actor, row[0])
+
+    def restore(self, sid: str, *, as_owner: str | None = None, edit_key: str | None = None) -> None:
+        """Take ``sid`` out of the trash (raises :class:`NotFound` when it is not there)."""
+        validate_id(sid)
+        self.purge_expired()
+        with self._write() as cur:
+            row = self._row(cur, sid, trashed=True)
+            actor = self._authorise_change(row, as_owner, edit_key)
+            self._touch(cur, sid, "deleted_at = %s, ", (None,))
+            self._audit(cur, sid, "restore", actor, row[0])
+
+    def purge(self, sid: str, *, as_owner: str | None = None, edit_key: str | None = None) -> None:
+        """Delete ``sid`` for good (it must be in the trash): its data is removed from the store."""
+        validate_id(sid)
+        with self._write() as cur:
+            row = self._row(cur, sid, trashed=True)
+            actor = self._authorise_change(row, as_owner, edit_key)
+            self._remove(cur, sid)
+            self._audit(cur, sid, "purge", actor, row[0])
         self._after_delete()
+
+    def purge_expired(self, now: dt.datetime | None = None) -> int:
+        """Delete for good the surveys in the trash for more than :data:`TRASH_DAYS` days; returns how many."""
+        cutoff = self._ts_in((now or _now()) - dt.timedelta(days=TRASH_DAYS))
+        with self._read() as cur:
+            cur.execute(self._sql("SELECT id, name FROM saved_survey WHERE deleted_at IS NOT NULL AND deleted_at < %s"), (cutoff,))
+            expired = cur.fetchall()
+        for sid, name in expired:
+            with self._write() as cur:
+                self._remove(cur, sid)
+                self._audit(cur, sid, "purge", None, f"{name} (after {TRASH_DAYS} days in the trash)")
+        if expired:
+            self._after_delete()
+        return len(expired)
+
+    def _remove(self, cur, sid: str) -> None:
+        cur.execute(self._sql("DELETE FROM saved_table WHERE survey_id = %s"), (sid,))
+        cur.execute(self._sql("DELETE FROM saved_attempt WHERE survey_id = %s"), (sid,))
+        cur.execute(self._sql("DELETE FROM saved_survey WHERE id = %s"), (sid,))
+
+    def can_change(self, sid: str, *, as_owner: str | None = None, edit_key: str | None = None,
+                   trashed: bool = False) -> bool:
+        """Whether ``as_owner`` / ``edit_key`` may change ``sid`` (in the trash with ``trashed``);
+        raises :class:`NotFound` like :meth:`load`."""
+        validate_id(sid)
+        with self._read() as cur:
+            row = self._row(cur, sid, lock=False, trashed=trashed)
+        try:
+            self._authorise_change(row, as_owner, edit_key)
+        except NotOwner:
+            return False
+        return True
+
+    def audit(self, sid: str, *, as_owner: str | None = None, edit_key: str | None = None) -> list[AuditRecord]:
+        """The history of ``sid`` (oldest first), for whoever may change it (also in the trash)."""
+        validate_id(sid)
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT {_ROW_COLUMNS} FROM saved_survey WHERE id = %s"), (sid,))
+            row = cur.fetchone()
+            if row is None:
+                raise NotFound()
+            self._authorise_change(row, as_owner, edit_key)
+            cur.execute(self._sql("SELECT at, action, actor, detail FROM saved_audit WHERE survey_id = %s ORDER BY at"), (sid,))
+            rows = cur.fetchall()
+        return [AuditRecord(at=self._ts_out(r[0]), action=r[1], actor=r[2], detail=r[3]) for r in rows]
 
     def _after_delete(self) -> None:
         pass
@@ -463,7 +784,6 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
 
 class SQLiteStore(Store):
     """Saved surveys in one SQLite file (WAL journal, ``secure_delete``)."""
@@ -532,6 +852,12 @@ class SQLiteStore(Store):
         finally:
             con.close()
 
+    def _add_columns(self, cur) -> None:
+        have = {r[1] for r in cur.execute("PRAGMA table_info(saved_survey)").fetchall()}
+        for name, kind in _ADDED_COLUMNS:
+            if name not in have:
+                cur.execute(f"ALTER TABLE saved_survey ADD COLUMN {name} {kind.format(ts=self._ts_type)}")
+
     def _after_delete(self) -> None:
         # Move the zeroed pages out of the write-ahead log too (best effort: readers may hold it).
         con = self._connect()
@@ -577,6 +903,11 @@ class PostgresStore(Store):
             cur.execute("SELECT pg_advisory_xact_lock(72130401)")
             for stmt in _DDL:
                 cur.execute(stmt.format(ts=self._ts_type, blob=self._blob_type))
+            self._add_columns(cur)
+
+    def _add_columns(self, cur) -> None:
+        for name, kind in _ADDED_COLUMNS:
+            cur.execute(f"ALTER TABLE saved_survey ADD COLUMN IF NOT EXISTS {name} {kind.format(ts=self._ts_type)}")
 
     @contextmanager
     def _write(self):

@@ -62,6 +62,9 @@ def test_saved_link_opens_same_view_in_fresh_context(page: Page, share_app_url: 
     assert re.search(r"[?&]survey=[A-Za-z0-9_-]{32}(&|$)", link), link
     assert "seg.branch=Northgate" in link and "sample=" not in link, link
     page.screenshot(path=str(screenshot_dir / "share_saved.png"))
+    # saved without login: its edit key is shown once, in a dialog, until it is acknowledged
+    page.get_by_role("dialog").get_by_role("button", name="Done").click()
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=TIMEOUT)
 
     # context 2: a fresh browser context (no cookies, no session) opens the copied link
     other = browser.new_context(viewport={"width": 1400, "height": 1000})

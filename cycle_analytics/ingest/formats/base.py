@@ -45,6 +45,10 @@ class ExportLayout:
       import unless the user keeps them.
     * ``id_column`` / ``date_column``: the response id and the response date, when the tool has them.
     * ``drop_trailing_empty``: the export ends every line with a delimiter (legacy Qualtrics).
+    * ``open_text``: columns the tool marks as open-ended (free text): comments, never segments.
+    * ``value_labels``: column -> {code text: label} (SPSS / Stata files), ``missing_codes``:
+      column -> code texts the file declares missing, ``measures``: column -> ``"nominal"``,
+      ``"ordinal"`` or ``"scale"`` as declared.
     """
 
     format: str
@@ -58,6 +62,10 @@ class ExportLayout:
     date_column: str | None = None
     drop_trailing_empty: bool = False
     notes: tuple[str, ...] = ()
+    open_text: frozenset = frozenset()
+    value_labels: dict = field(default_factory=dict)
+    missing_codes: dict = field(default_factory=dict)
+    measures: dict = field(default_factory=dict)
 
     @property
     def data_start(self) -> int:

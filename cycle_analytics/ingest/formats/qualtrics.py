@@ -56,6 +56,8 @@ PERSONAL_KEYS = frozenset(
 # Column ids produced by Qualtrics itself rather than by a question: scoring, NPS groups, Text iQ.
 _GENERATED = re.compile(r"^(SC\d+|Q_\w+|.*_NPS_GROUP|.*\s-\s(Topics|Parent Topics|Sentiment.*|Actionability))$", re.I)
 _LEGACY_V = re.compile(r"^V(\d+)$")
+# Free-text answers: a text-entry question's column id ends in _TEXT (Q5_TEXT, Q2_4_TEXT).
+_OPEN_TEXT = re.compile(r"_TEXT$", re.I)
 
 
 def _is_import_id(text: str) -> bool:
@@ -189,6 +191,7 @@ def detect(preview: Preview) -> ExportLayout | None:
         id_column=_pick(columns, "ResponseId"),
         date_column=_pick(columns, "RecordedDate", "EndDate"),
         notes=tuple(notes),
+        open_text=frozenset(c for c in columns if _OPEN_TEXT.search(c)),
     )
 
 
@@ -226,4 +229,5 @@ def _detect_legacy(rows) -> ExportLayout:
         date_column=_pick(columns, "RecordedDate", "EndDate"),
         drop_trailing_empty=trailing,
         notes=("Legacy Qualtrics export (V1..Vn ids): names on lines 1-2, question text on line 2.",),
+        open_text=frozenset(c for c in columns if _OPEN_TEXT.search(c)),
     )

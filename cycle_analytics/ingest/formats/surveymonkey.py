@@ -44,6 +44,9 @@ METADATA_KEYS = frozenset(
               "Custom Value")
 )
 PERSONAL_KEYS = frozenset(key(k) for k in ("IP Address", "Email Address", "First Name", "Last Name"))
+# "Open-Ended Response" on line 2 (free text) in the languages SurveyMonkey exports in.
+OPEN_KEYS = frozenset(key(k) for k in ("Open-Ended Response", "Respuesta abierta", "Réponse ouverte", "Offene Antwort",
+                                        "Resposta aberta", "Risposta aperta", "Other (please specify)"))
 SYSTEM_SPELLINGS = frozenset(("respondent id", "respondentid", "collector id", "collectorid"))
 
 
@@ -83,7 +86,7 @@ def detect(preview: Preview) -> ExportLayout | None:
         ok = has_response and not numeric and (continued or sum(k in RESPONSE_KEYS for k in filled) >= 0.5 * len(filled))
     if not ok:
         return None
-    names, questions, meta, personal = [], {}, set(), set()
+    names, questions, meta, personal, open_text = [], {}, set(), set(), set()
     current = ""
     for i in range(width):
         q, sub = top_cells[i], sub_cells[i]
@@ -109,6 +112,8 @@ def detect(preview: Preview) -> ExportLayout | None:
             questions[c] = sub
         else:
             questions[c] = top_cells[i] or names[i]
+        if key(sub) in OPEN_KEYS:
+            open_text.add(c)
     id_column = next((c for i, c in enumerate(columns) if top_keys[i] == "respondentid"), None)
     date_column = next((c for i, c in enumerate(columns) if top_keys[i] == "enddate"), None)
     if date_column is None:
@@ -124,4 +129,5 @@ def detect(preview: Preview) -> ExportLayout | None:
         id_column=id_column,
         date_column=date_column,
         notes=("SurveyMonkey export: question text on line 1, answer or row labels on line 2.",),
+        open_text=frozenset(open_text),
     )

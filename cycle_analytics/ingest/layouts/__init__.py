@@ -13,45 +13,55 @@ score columns; :mod:`.columns`) and mapped to rows with integer codes (:mod:`.co
 loop over rows.
 
 Row accounting (``rows_read == rows_accepted + rows_rejected``; :mod:`.rejections`): a data row is
-rejected, with the first matching reason, when
+rejected, with the first matching reason, only when the row itself is unusable:
 
 * the reader could not split it into the header's number of cells, or every cell is empty;
 * long: the id is missing; the stage is missing, unknown to the cycle or not among the chosen
-  stages; the score is missing, not a number or outside the scale; or the respondent already
-  rated that stage on an earlier row;
-* wide: the id is missing or repeats an earlier row's id; a stage column holds a value that is
-  neither empty, an N/A code nor a number, or a number outside the scale (the reason names the
-  column and the value).
+  stages; or the respondent already rated that stage on an earlier row;
+* wide: the id is missing or repeats an earlier row's id.
 
-N/A codes (``ImportOptions.na_values``, compared as text, case and surrounding spaces ignored,
-and numerically for numbers) are answers without a score: the row is accepted, no rating is made,
-and ``info.na_answers`` counts them.
+Answer accounting (``answers_read == ratings + no_answers + invalid_answers``): an answer is a
+stage cell of an accepted row (wide) or the score of an accepted row (long). It is a rating; or no
+answer (empty, an N/A code, a built-in missing-answer token such as ``NA``, ``#N/A``, ``-`` or a
+label such as ``Don't know`` / ``Tidak tahu`` / ``No sabe``); or *invalid* (not a number, a number
+outside the scale, an unknown answer label). An invalid answer loses that answer only: it is
+listed in ``Survey.invalid`` with its row, column, value and reason, and the rest of the row (the
+respondent's other ratings) is used.
+
+N/A codes: the user's (``ImportOptions.na_values``, compared as text, case and surrounding spaces
+ignored, and numerically for numbers), the file's declared missing values (SPSS, Stata), the
+built-in tokens, and the values just outside a clean scale that the importer reads as no answer
+(:mod:`.scale_choice`: ``0`` or ``6`` on 1-5, ``11`` on 0-10, ``99``), each listed in
+``info.na_codes`` with its count and reason.
 
 Wide files (plain or survey-tool exports) may hold choice text instead of codes. Before the stages
 are chosen, :mod:`.text_answers` scores the text columns from their distinct values (the user's
 ``ImportOptions.label_map`` first): a known label gets its score, an N/A label (``N/A``, ``Don't
 know``...) is no answer, and any other text in a label column is an *unknown label*: a row holding
-one in a stage column is rejected with a reason naming the column and the label;
+one in a stage column is an invalid answer with a reason naming the label;
 ``info.unknown_labels`` lists each with its count and columns, and a note says the same. When
 every label stage column uses the same label set, its scale is used (a 4-point set stays 1-4;
 :mod:`.scale_choice`).
 
-Stages of survey-tool exports: with a cycle, :func:`cycle_analytics.ingest.mapping.map_questions`
+Stages without a cycle or a choice: the largest coherent block of rating questions (:mod:`.blocks`:
+a shared name code such as ``Q7*``, one scale, items that move together), never ids, weights,
+times, day codes, sampling design, interview method, coded demographics, counts or stated
+importance (``qi6`` next to ``q6``, "How important is ..."). Stages of survey-tool exports: with a cycle, :func:`cycle_analytics.ingest.mapping.map_questions`
 maps the rating questions (exact, alias, fuzzy with a confidence, recorded in
 ``ColumnRole.detail``); without one the stages are named by
 :func:`cycle_analytics.ingest.mapping.default_stage_names` (matrix row label or shortened
 question). Questions that read like an overall outcome in any of the supported languages
 (:func:`cycle_analytics.ingest.names.looks_like_outcome`) are outcome candidates, not stages. The
-outcome, date, segment and comment columns are chosen by :mod:`.respondents`, and :mod:`.finish`
-builds the :class:`~cycle_analytics.dataset.DatasetInfo`.
+outcome, date, weight, segment and comment columns are chosen by :mod:`.respondents`, and
+:mod:`.finish` builds the :class:`~cycle_analytics.dataset.DatasetInfo`.
 
 Example
 -------
 >>> from cycle_analytics.ingest.reading import read_raw
 >>> raw = read_raw(b"id,wait,teller,age\\nA,4,5,34\\nB,2,x,51\\nC,3,4,29\\n")
 >>> s = build_survey(raw)
->>> s.info.format, s.info.stages, s.info.rows_rejected, list(s.rejected.reason)
-('wide', ('wait', 'teller'), 1, ["column 'teller' has 'x', which is not a number"])
+>>> s.info.format, s.info.stages, s.info.rows_rejected, s.info.ratings, s.invalid.to_dict("records")
+('wide', ('wait', 'teller'), 0, 5, [{'row': 2, 'column': 'teller', 'value': 'x', 'reason': "'x' is not a number"}])
 """
 
 from __future__ import annotations
@@ -90,8 +100,8 @@ def build_survey(raw: RawTable, options: ImportOptions = ImportOptions()) -> Sur
     >>> from cycle_analytics.ingest.reading import read_raw
     >>> raw = read_raw(b"id,stage,score\\n1,Wait,4\\n1,Pay,5\\n2,Wait,x\\n2,Pay,3\\n3,Wait,2\\n")
     >>> s = build_survey(raw)
-    >>> s.info.format, s.info.stages, s.info.rows_accepted, s.info.rows_rejected
-    ('long', ('Wait', 'Pay'), 4, 1)
+    >>> s.info.format, s.info.stages, s.info.rows_accepted, s.info.rows_rejected, s.info.invalid_answers
+    ('long', ('Wait', 'Pay'), 5, 0, 1)
     """
     validate_import_options(options)
     layout = raw.layout

@@ -28,13 +28,14 @@ import pyarrow.compute as pc
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.formats.common import looks_like_date
+from cycle_analytics.ingest.names import is_no_answer
 from cycle_analytics.ingest.reading import RawColumn
 from cycle_analytics.scales import Scale, infer_scale_from_counts
 
 __all__ = [
     "EMPTY", "NA", "OK", "NOT_NUMBER", "OUT_OF_SCALE", "NUMBER_TEXT", "ColumnProfile", "profile_column", "find_column",
     "classify_values", "is_binary_01", "rating_fit", "parse_dates", "looks_like_dates", "mostly_datelike",
-    "canonical_values",
+    "canonical_values", "missing_tokens", "MAX_TOKEN_VALUES",
 ]
 
 #: Value classes of a stage or score cell (:func:`classify_values`).
@@ -44,6 +45,7 @@ EMPTY, NA, OK, NOT_NUMBER, OUT_OF_SCALE = 0, 1, 2, 3, 4
 NUMBER_TEXT = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$"
 
 DATE_SAMPLE = 200  # distinct values looked at to tell a date column
+MAX_TOKEN_VALUES = 10_000  # columns with more distinct values (ids, free text) get no built-in N/A tokens
 
 
 @dataclass(eq=False)
@@ -51,7 +53,9 @@ class ColumnProfile:
     """One input column seen through its distinct values (all arrays aligned with ``raw.values``).
 
     ``trimmed``: the values without surrounding spaces; ``counts``: rows per value; ``empty``,
-    ``na``: masks; ``num``: the number a value reads as (NaN for text). Label scoring
+    ``na``: masks (``na``: the user's N/A codes, the built-in missing-answer tokens and labels,
+    and later the N/A codes the importer infers or the file declares); ``num``: the number a value
+    reads as (NaN for text); ``value_labels``: code text -> label (SPSS / Stata files). Label scoring
     (:mod:`~cycle_analytics.ingest.layouts.text_answers`) sets ``unknown``, ``label_variant`` and
     ``label_scale`` and rewrites ``num`` / ``na`` of the labels it scores, which is why the profile
     is mutable. Profiles compare by identity (column names are unique).
@@ -67,6 +71,7 @@ class ColumnProfile:
     unknown: np.ndarray | None = None  # distinct values that are answer labels nobody knows (label columns)
     label_variant: str = ""  # the label set that scored this column's text answers
     label_scale: Scale | None = None
+    value_labels: dict | None = None  # code text -> label, from an SPSS / Stata file
 
     @property
     def name(self) -> str:
@@ -128,7 +133,12 @@ class ColumnProfile:
 
 
 def profile_column(raw: RawColumn, na_values: tuple[str, ...], question: str = "") -> ColumnProfile:
-    """Profile ``raw``; ``na_values`` are the N/A codes (text, case and spaces ignored, and numbers)."""
+    """Profile ``raw``; ``na_values`` are the N/A codes (text, case and spaces ignored, and numbers).
+
+    The built-in missing-answer tokens and labels (:func:`cycle_analytics.ingest.names.is_no_answer`:
+    ``NA``, ``#N/A``, ``-``, ``Don't know``, ``Tidak tahu``, ``No sabe``...) are N/A too, in columns of
+    at most :data:`MAX_TOKEN_VALUES` distinct values (answers; ids and free text are left alone).
+    """
     values = raw.values
     trimmed = pc.utf8_trim_whitespace(values)
     empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
@@ -136,10 +146,23 @@ def profile_column(raw: RawColumn, na_values: tuple[str, ...], question: str = "
     fixed = pc.replace_substring(trimmed, ",", ".")
     num = pc.cast(pc.if_else(is_num, fixed, pa.scalar(None, pa.string())), pa.float64()).to_numpy(zero_copy_only=False)
     num = np.asarray(num, dtype=float)
-    na = _na_mask(trimmed, num, na_values)
+    na = _na_mask(trimmed, num, na_values) | missing_tokens(trimmed, num)
     na &= ~empty
     return ColumnProfile(raw=raw, question=question, trimmed=trimmed, counts=raw.counts(), empty=np.asarray(empty, bool),
                          na=na, num=num)
+
+
+def missing_tokens(trimmed: pa.Array, num: np.ndarray) -> np.ndarray:
+    """Which distinct values are built-in missing-answer tokens or no-answer labels (never numbers);
+    all ``False`` for a column of more than :data:`MAX_TOKEN_VALUES` values."""
+    out = np.zeros(len(trimmed), dtype=bool)
+    if len(trimmed) > MAX_TOKEN_VALUES:
+        return out
+    text = np.isnan(num)
+    if text.any():
+        idx = np.nonzero(text)[0]
+        out[idx] = [is_no_answer(t) for t in trimmed.take(pa.array(idx)).to_pylist()]
+    return out
 
 
 def _na_mask(trimmed: pa.Array, num: np.ndarray, na_values: tuple[str, ...]) -> np.ndarray:

@@ -12,15 +12,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from cycle_analytics.dataset import ColumnRole, DatasetInfo, ImportOptions, Survey, UnknownLabel
+from cycle_analytics.dataset import (
+    ColumnRole,
+    DatasetInfo,
+    ImportanceColumn,
+    ImportOptions,
+    NaCode,
+    Survey,
+    UnknownLabel,
+)
+from cycle_analytics.ingest.layouts.blocks import name_role_reason
 from cycle_analytics.ingest.layouts.columns import ColumnProfile, rating_fit
-from cycle_analytics.ingest.layouts.rejections import RowRejections, rejected_frame
+from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections, rejected_frame
 from cycle_analytics.ingest.layouts.respondents import RespondentColumns
+from cycle_analytics.ingest.names import is_derived_name, is_no_answer, role_of_name
 from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
 
-__all__ = ["LayoutRead", "finish_survey", "source_notes"]
+__all__ = ["LayoutRead", "finish_survey", "source_notes", "na_code_summary", "explain_not_stage"]
 
 
 @dataclass(frozen=True)
@@ -49,14 +60,23 @@ class LayoutRead:
     roles: dict[str, ColumnRole]
     notes: tuple[str, ...]
     unknown_labels: tuple[UnknownLabel, ...] = ()
+    invalid: InvalidAnswers | None = None
+    answers_read: int = 0
+    no_answers: int = 0
+    na_codes: tuple[NaCode, ...] = ()
+    reasons: tuple[tuple[str, str], ...] = ()  # stages, scale, na_codes (the respondent columns add theirs)
 
 
 def finish_survey(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions, read: LayoutRead) -> Survey:
-    """The :class:`Survey` of ``read``: N/A note, rejected rows, ``DatasetInfo``."""
-    notes = list(read.notes) + _na_note(read.na_answers, options)
+    """The :class:`Survey` of ``read``: N/A note, rejected rows, invalid answers, ``DatasetInfo``."""
+    notes = list(read.notes) + _na_note(read.na_answers, read.na_codes, options)
     rej_rows = np.nonzero(~read.accepted)[0]
     rej = read.rejections
     rejected = rejected_frame(raw, rej_rows, [rej.texts[k] for k in rej.code[rej_rows].tolist()])
+    invalid = read.invalid if read.invalid is not None else InvalidAnswers()
+    if invalid.count:
+        notes.append(f"{invalid.count:,} answers are invalid (not a number, outside the scale or an unknown label); "
+                     "each is listed with its row, column and value, and the rest of its row is used.")
     rp = read.respondent_columns
     info = DatasetInfo(
         format=read.format,
@@ -80,8 +100,70 @@ def finish_survey(raw: RawTable, cols: list[ColumnProfile], options: ImportOptio
         columns=_column_roles(cols, read.roles, raw),
         notes=tuple(notes),
         source={**raw.source, **({"positive": options.positive} if options.positive is not None else {})},
+        answers_read=read.answers_read,
+        no_answers=read.no_answers,
+        invalid_answers=invalid.count,
+        na_codes=read.na_codes,
+        comment_columns=tuple(cc for _, cc in rp.comments),
+        weight_column=rp.weight.name if rp.weight is not None else None,
+        importance_columns=tuple(ImportanceColumn(c.name, stage, c.question) for c, stage in rp.importance),
+        reasons=dict((*read.reasons, *rp.reasons)),
     )
-    return Survey(ratings=read.ratings, responses=read.responses, rejected=rejected, info=info, cycle=options.cycle)
+    return Survey(ratings=read.ratings, responses=read.responses, rejected=rejected, info=info, cycle=options.cycle,
+                  invalid=invalid.frame(raw))
+
+
+def na_code_summary(stage_cols: list[ColumnProfile], accepted: np.ndarray | None, options: ImportOptions,
+                    inferred: dict[float, str], declared: dict[str, set[str]] | None = None) -> tuple[NaCode, ...]:
+    """What was read as no answer in the stage (or score) columns of the accepted rows, grouped by
+    the value as written (case kept from its first appearance), with the answers and the reason.
+
+    ``inferred``: numeric code -> why the importer read it so (:class:`ScaleReading` codes);
+    ``declared``: column -> code texts an SPSS / Stata file declares missing.
+    """
+    user_text = {str(v).strip().casefold() for v in options.na_values}
+    user_num = set()
+    for v in options.na_values:
+        try:
+            user_num.add(float(str(v).strip().replace(",", ".")))
+        except ValueError:
+            pass
+    found: dict[str, list] = {}
+    for c in stage_cols:
+        idx = np.nonzero(c.na & (c.counts > 0))[0]
+        if idx.size == 0:
+            continue
+        if accepted is None:
+            counts = c.counts[idx]
+        else:
+            counts = np.bincount(c.raw.codes[accepted], minlength=len(c.counts))[idx]
+        texts = c.trimmed.take(pa.array(idx)).to_pylist()
+        for i, t, k in zip(idx.tolist(), texts, counts.tolist()):
+            if not k:
+                continue
+            num = c.num[i]
+            key = f"{num:g}" if num == num else t.casefold()
+            entry = found.setdefault(key, [f"{num:g}" if num == num else t, 0, None])
+            entry[1] += int(k)
+            if entry[2] is None:
+                entry[2] = _na_source(t, num, user_text, user_num, inferred, (declared or {}).get(c.name, set()))
+    out = [NaCode(value, answers, why, source) for value, answers, (source, why) in found.values()]
+    order = {"user": 0, "file": 1, "inferred": 2, "default": 3, "labels": 4}
+    return tuple(sorted(out, key=lambda x: (order.get(x.source, 9), -x.answers, x.value)))
+
+
+def _na_source(text: str, num: float, user_text: set, user_num: set, inferred: dict[float, str],
+               declared: set[str]) -> tuple[str, str]:
+    """``(source, reason)`` of one value read as no answer."""
+    if text.strip().casefold() in user_text or (num == num and num in user_num):
+        return "user", "your N/A code"
+    if text.strip() in declared or (num == num and f"{num:g}" in declared):
+        return "file", "declared missing in the file"
+    if num == num and num in inferred:
+        return "inferred", inferred[num]
+    if is_no_answer(text):
+        return "default", "a usual way of writing no answer"
+    return "labels", "an answer label that means no answer (or your label mapping)"
 
 
 def source_notes(raw: RawTable) -> list[str]:
@@ -94,13 +176,27 @@ def source_notes(raw: RawTable) -> list[str]:
     return notes
 
 
-def _na_note(na_answers: int, options: ImportOptions) -> list[str]:
-    """How many answers were read as no answer (said even when 0 if the user gave N/A codes)."""
-    if not options.na_values:
-        if na_answers:
-            return [f"{na_answers} answers mean no answer (N/A labels such as Don't know, or your label mapping) and count as no answer."]
+def _na_note(na_answers: int, na_codes: tuple[NaCode, ...], options: ImportOptions) -> list[str]:
+    """How many answers were read as no answer and as what (said even when 0 if the user gave N/A codes)."""
+    if not na_answers and not options.na_values:
         return []
-    return [f"{na_answers} answers matched the N/A codes ({', '.join(map(str, options.na_values))}) or N/A labels and count as no answer."]
+    shown = ", ".join(f"{c.value} ({c.answers:,})" for c in na_codes[:8]) + (" ..." if len(na_codes) > 8 else "")
+    given = f"; your N/A codes: {', '.join(map(str, options.na_values))}" if options.na_values else ""
+    return [f"{na_answers:,} answers mean no answer and count as no answer" + (f": {shown}" if shown else "") + f"{given}."]
+
+
+def explain_not_stage(c: ColumnProfile) -> str:
+    """Why a column nobody took is not a stage, in one phrase: its role by name (a coded
+    demographic, a time, a count...), a second id, or why its values are no ratings."""
+    fit, why = rating_fit(c)
+    if is_derived_name(c.name):
+        return "not a stage: a model output added to the answers"
+    role = role_of_name(c.name)
+    if role is not None and c.numeric_share >= 0.5:
+        return name_role_reason(role)
+    if c.n_values >= 20 and c.n_unique == c.n_values and c.numeric_share >= 0.9:
+        return "not a stage: another id or running number (every value differs)"
+    return "not a stage" if fit else f"not a stage: {why}"
 
 
 def _column_roles(cols: list[ColumnProfile], roles: dict[str, ColumnRole], raw: RawTable) -> tuple[ColumnRole, ...]:
@@ -110,9 +206,7 @@ def _column_roles(cols: list[ColumnProfile], roles: dict[str, ColumnRole], raw: 
         if c.name in roles:
             by_name[c.name] = roles[c.name]
         else:
-            fit, why = rating_fit(c)
-            reason = "not a stage" if fit else f"not a stage: {why}"
-            by_name[c.name] = ColumnRole(c.name, "ignored", reason, c.question)
+            by_name[c.name] = ColumnRole(c.name, "ignored", explain_not_stage(c), c.question)
     order = [str(n).strip() for n in raw.layout.columns] if raw.layout is not None else list(raw.names)
     out = []
     for name in order:

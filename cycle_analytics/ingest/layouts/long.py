@@ -5,8 +5,10 @@ respondent) and a numeric score column; the respondent's other columns (date, se
 comment) repeat on every row and the first non-empty value per respondent is kept.
 
 A row is rejected, with the first matching reason, when it is empty; the id is missing; the stage
-is missing, unknown to the cycle or not among the chosen stages; the score is missing, not a number
-or outside the scale; or the respondent already rated that stage on an earlier row.
+is missing, unknown to the cycle or not among the chosen stages; or the respondent already rated
+that stage on an earlier row. The score of an accepted row is its answer: a rating, no answer
+(empty, an N/A code or a missing-answer token) or an invalid answer (not a number, outside the
+scale: listed in ``Survey.invalid``, the row and the respondent are kept).
 
 Example
 -------
@@ -38,20 +40,29 @@ from cycle_analytics.ingest.layouts.columns import (
     EMPTY,
     NA,
     OK,
+    OUT_OF_SCALE,
     ColumnProfile,
     canonical_values,
     classify_values,
     rating_fit,
 )
-from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, source_notes
-from cycle_analytics.ingest.layouts.rejections import RowRejections, value_reasons
+from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, na_code_summary, source_notes
+from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections
 from cycle_analytics.ingest.layouts.respondents import plan_respondent_columns, respondent_frame
-from cycle_analytics.ingest.layouts.scale_choice import choose_scale
+from cycle_analytics.ingest.layouts.scale_choice import (
+    SENTINEL_CODES,
+    RestEvidence,
+    ScaleReading,
+    choose_scale,
+    codes_outside_scale,
+    rest_statistics,
+)
 from cycle_analytics.ingest.names import SCORE_WORDS, STAGE_WORDS, is_id_name, name_words, outcome_rank
 from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
 
-__all__ = ["ORDER_SAMPLE_RESPONDENTS", "LongColumns", "find_long_columns", "appearance_stage_order", "build_long"]
+__all__ = ["ORDER_SAMPLE_RESPONDENTS", "LongColumns", "find_long_columns", "appearance_stage_order", "build_long",
+           "long_rest_evidence"]
 
 ORDER_SAMPLE_RESPONDENTS = 50_000  # respondents whose row order decides the stage order
 DETECTION_ROWS = 200_000  # rows looked at to tell which columns repeat within a respondent
@@ -233,24 +244,24 @@ def build_long(raw: RawTable, cols: list[ColumnProfile], found: LongColumns, opt
 
     stages = _map_stage_values(st_c, options, rej, notes)
     _reject_stage_rows(st_c, stages, rej)
-    scale, scale_source, row_cls = _score_rows(sc_c, options, rej, notes)
-
     resp_all = id_map[id_c.raw.codes]
+    scale, scale_source, reading, inferred = _score_scale(sc_c, resp_all, options, rej, notes)
+
     stage_all = stages.of_value[st_c.raw.codes]
     _reject_repeated_stages(resp_all, stage_all, len(stages.names), rej)
     accepted = rej.code == 0
     respondents = _number_respondents(id_uniq, resp_all, accepted)
-
-    rating_rows = accepted & (row_cls == OK)
-    na_answers = int((accepted & (row_cls == NA)).sum())
+    answers = _score_answers(sc_c, scale, accepted)
+    rating_rows = accepted & (answers.row_class == OK)
     stage_names, ratings = _long_ratings_frame(stages, respondents, stage_all, rating_rows, sc_c, notes)
 
     # respondent columns: first non-empty value per respondent (accepted rows)
-    rp = plan_respondent_columns(cols, {id_c.name, st_c.name, sc_c.name}, options, respondents.n, id_c.name)
+    rp = plan_respondent_columns(cols, {id_c.name, st_c.name, sc_c.name}, options, respondents.n, id_c.name,
+                                 stage_scale=scale, stage_of_column={})
     notes += rp.notes
     first_values = _FirstValues(accepted, respondents.row_code, respondents.n)
     ids = pd.Categorical.from_codes(np.arange(respondents.n), dtype=respondents.dtype)
-    responses = respondent_frame(ids, rp, first_values, scale)
+    responses = respondent_frame(ids, rp, first_values)
     if first_values.conflicts:
         notes.append("Some respondents have different values on different rows; the first non-empty value was kept: "
                      + ", ".join(first_values.conflicts) + ".")
@@ -258,11 +269,19 @@ def build_long(raw: RawTable, cols: list[ColumnProfile], found: LongColumns, opt
     roles[id_c.name] = ColumnRole(id_c.name, "id", "respondent id (repeats on each of a respondent's rows)", id_c.question)
     roles[st_c.name] = ColumnRole(st_c.name, "stage_name", f"{len(stage_names)} stages", st_c.question)
     roles[sc_c.name] = ColumnRole(sc_c.name, "score", f"scale {scale.label()}", sc_c.question)
+    rows_accepted = int(accepted.sum())
+    na_codes = na_code_summary([sc_c], None if answers.all_accepted else accepted, options, inferred)
+    reasons = (("stages", "The values of the stage column " + repr(st_c.name) + "."),
+               ("scale", "Your choice." if scale_source == "user" else "The scale of the cycle." if scale_source == "cycle"
+                else reading.reason if reading is not None and reading.reason else f"{scale.label()}: inferred from the scores."),
+               ("na_codes", "; ".join(f"{c.value} ({c.answers:,} answers): {c.reason}" for c in na_codes) + "."
+                if na_codes else "No score means no answer."))
     read = LayoutRead(
         format="long", ratings=ratings, responses=responses, rejections=rej, accepted=accepted,
-        rows_accepted=int(accepted.sum()), respondents=respondents.n, scale=scale, scale_source=scale_source,
-        stages=tuple(stage_names), id_column=id_c.name, na_answers=na_answers, respondent_columns=rp, roles=roles,
-        notes=tuple(notes),
+        rows_accepted=rows_accepted, respondents=respondents.n, scale=scale, scale_source=scale_source,
+        stages=tuple(stage_names), id_column=id_c.name, na_answers=answers.na_answers, respondent_columns=rp,
+        roles=roles, notes=tuple(notes), invalid=answers.invalid, answers_read=rows_accepted,
+        no_answers=answers.no_answers, na_codes=na_codes, reasons=reasons,
     )
     return finish_survey(raw, cols, options, read)
 
@@ -363,26 +382,83 @@ def _reject_stage_rows(st_c: ColumnProfile, stages: _StageValues, rej: RowReject
         rej.mark(row_unknown > 0, row_unknown)
 
 
-def _score_rows(sc_c: ColumnProfile, options: ImportOptions, rej: RowRejections,
-                notes: list[str]) -> tuple[Scale, str, np.ndarray]:
-    """Choose the scale from the scores of the rows accepted so far, reject missing and bad scores;
-    returns the scale, its source and the value class of every row."""
-    score_counts: dict[float, int] = {}
+def _score_scale(sc_c: ColumnProfile, resp_all: np.ndarray, options: ImportOptions, rej: RowRejections,
+                 notes: list[str]) -> tuple[Scale, str, ScaleReading | None, dict[float, str]]:
+    """Choose the scale from the scores of the rows accepted so far and make its N/A codes no
+    answer (in place); returns the scale, its source, the reading and code -> reason.
+
+    The evidence for a value just outside the scale is each respondent's mean over their other
+    scores (:func:`long_rest_evidence`), computed only when a reading needs it.
+    """
     ok_rows_so_far = rej.code == 0
-    cnt_ok = np.bincount(sc_c.raw.codes[ok_rows_so_far], minlength=len(sc_c.counts))
+    all_ok = bool(ok_rows_so_far.all())
+    cnt_ok = sc_c.counts if all_ok else np.bincount(sc_c.raw.codes[ok_rows_so_far], minlength=len(sc_c.counts))
     keepv = (cnt_ok > 0) & ~sc_c.empty & ~sc_c.na & ~np.isnan(sc_c.num)
+    score_counts: dict[float, int] = {}
     for v, c in zip(sc_c.num[keepv].tolist(), cnt_ok[keepv].tolist()):
         score_counts[v] = score_counts.get(v, 0) + c
-    scale, scale_source, scale_notes = choose_scale(score_counts, options, f"scores in {sc_c.name!r}")
+    evidence = long_rest_evidence(sc_c, resp_all, ok_rows_so_far) if options.infer_na_codes else None
+    scale, scale_source, scale_notes, reading = choose_scale(score_counts, options, f"scores in {sc_c.name!r}",
+                                                             evidence=evidence)
     notes += scale_notes
+    inferred: dict[float, str] = {}
+    if options.infer_na_codes:
+        codes = reading.codes if reading is not None else codes_outside_scale(scale, score_counts)
+        if codes:
+            sc_c.own_arrays()
+            sc_c.na |= np.isin(sc_c.num, np.array([v for v, _, _ in codes])) & ~sc_c.empty
+            for v, k, why in codes:
+                notes.append(f"{k:,} scores {v:g} are read as no answer: {why}.")
+                inferred[v] = why
+    return scale, scale_source, reading, inferred
+
+
+def long_rest_evidence(sc_c: ColumnProfile, resp_all: np.ndarray, ok_rows: np.ndarray) -> RestEvidence:
+    """Rest scores of a long file: for each score value, the mean of the same respondent's other
+    scores that are sure answers (the distinct scores without the lowest and the highest)."""
+
+    def compute() -> dict[float, tuple[int, float, float]]:
+        num = np.where(sc_c.na | sc_c.empty, np.nan, sc_c.num)
+        sure = sorted(v for v in set(num[(sc_c.counts > 0) & ~np.isnan(num)].tolist()) if v not in SENTINEL_CODES)
+        if len(sure) < 3:
+            return {}
+        lo, hi = sure[1], sure[-2]
+        v = num[sc_c.raw.codes]
+        v = np.where(ok_rows, v, np.nan)
+        core = (v >= lo) & (v <= hi)
+        n_resp = int(resp_all.max()) + 1 if resp_all.size else 0
+        total = np.bincount(resp_all, weights=np.where(core, v, 0.0), minlength=n_resp)
+        count = np.bincount(resp_all, weights=core.astype(float), minlength=n_resp)
+        own = np.where(core, v, 0.0)
+        rest_n = count[resp_all] - core
+        rest = np.where(rest_n > 0, (total[resp_all] - own) / np.maximum(rest_n, 1), np.nan)
+        return rest_statistics(v, rest)
+
+    return RestEvidence(compute)
+
+
+@dataclass(frozen=True)
+class _ScoreAnswers:
+    """The score of every row as an answer: its value class, and over the accepted rows the N/A
+    answers, the answers without a rating and the invalid answers."""
+
+    row_class: np.ndarray
+    na_answers: int
+    no_answers: int
+    invalid: InvalidAnswers
+    all_accepted: bool
+
+
+def _score_answers(sc_c: ColumnProfile, scale: Scale, accepted: np.ndarray) -> _ScoreAnswers:
+    """Classify the scores: a rating, no answer (empty or N/A) or invalid (listed, row kept)."""
     cls = classify_values(sc_c, scale)
-    row_cls = cls[sc_c.raw.codes]
-    rej.mark(row_cls == EMPTY, rej.reason("missing score"))
-    bad_reason = value_reasons(sc_c, cls, rej, "score {value!r} is {what}", scale)
-    if bad_reason.any():
-        row_bad = bad_reason[sc_c.raw.codes]
-        rej.mark(row_bad > 0, row_bad)
-    return scale, scale_source, row_cls
+    all_accepted = bool(accepted.all())
+    per_value = sc_c.counts if all_accepted else np.bincount(sc_c.raw.codes[accepted], minlength=len(sc_c.counts))
+    by_class = np.bincount(cls, weights=per_value, minlength=OUT_OF_SCALE + 1).astype(np.int64)
+    invalid = InvalidAnswers()
+    invalid.add(sc_c, cls, accepted, scale)
+    return _ScoreAnswers(cls[sc_c.raw.codes], int(by_class[NA]), int(by_class[NA] + by_class[EMPTY]), invalid,
+                         all_accepted)
 
 
 def _reject_repeated_stages(resp_all: np.ndarray, stage_all: np.ndarray, n_stages: int, rej: RowRejections) -> None:

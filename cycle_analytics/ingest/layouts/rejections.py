@@ -1,4 +1,9 @@
-"""Row accounting: the first reason each data row is rejected for, and the table of rejected rows.
+"""Row and answer accounting: the first reason each data row is rejected for, the table of rejected
+rows, and the invalid answers of accepted rows (:class:`InvalidAnswers`).
+
+A row is rejected only when the row itself is unusable (see the layouts); a bad cell of an accepted
+row loses that answer alone and is listed in ``Survey.invalid`` with its row, column, value and
+reason.
 
 Example
 -------
@@ -18,11 +23,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cycle_analytics.dataset import INVALID_COLUMNS, empty_invalid
 from cycle_analytics.ingest.layouts.columns import NOT_NUMBER, OUT_OF_SCALE, ColumnProfile
 from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
 
-__all__ = ["RowRejections", "value_reasons", "rejected_frame"]
+__all__ = ["RowRejections", "rejected_frame", "InvalidAnswers", "answer_reason_texts"]
 
 
 @dataclass
@@ -53,26 +59,6 @@ class RowRejections:
             self.code[sel] = np.asarray(code)[sel]
 
 
-def value_reasons(col: ColumnProfile, classes: np.ndarray, rej: RowRejections, template: str, scale: Scale) -> np.ndarray:
-    """One reason code per distinct value of ``col`` (0 when the value is fine).
-
-    ``template`` words the reason from ``value``, ``col`` and ``what`` ("not a number", "outside the
-    scale 1-5"); an unknown answer label gets its own sentence.
-    """
-    out = np.zeros(len(classes), dtype=np.int32)
-    bad = np.nonzero(((classes == NOT_NUMBER) | (classes == OUT_OF_SCALE)) & (col.counts > 0))[0]
-    texts = col.trimmed.take(pa.array(bad)).to_pylist() if bad.size else []
-    for i, t in zip(bad.tolist(), texts):
-        if classes[i] == NOT_NUMBER and col.unknown is not None and col.unknown[i]:
-            msg = f"column {col.name!r} has the label {t!r}, which is not a known answer label"
-        elif classes[i] == NOT_NUMBER:
-            msg = template.format(value=t, col=col.name, what="not a number")
-        else:
-            msg = template.format(value=t, col=col.name, what=f"outside the scale {scale.label()}")
-        out[i] = rej.reason(msg)
-    return out
-
-
 def rejected_frame(raw: RawTable, rows: np.ndarray, reasons: list[str]) -> pd.DataFrame:
     """``Survey.rejected``: ``rows`` (table row indexes) with their ``reasons``, plus the reader's bad rows.
 
@@ -99,3 +85,79 @@ def rejected_frame(raw: RawTable, rows: np.ndarray, reasons: list[str]) -> pd.Da
         frame[out] = frame[out].astype("str")
     frame["reason"] = frame["reason"].astype("str")
     return frame.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def answer_reason_texts(col: ColumnProfile, classes: np.ndarray, scale: Scale) -> dict[int, str]:
+    """Why each invalid distinct value of ``col`` (class NOT_NUMBER or OUT_OF_SCALE, occurring) is no
+    answer: value index -> reason (``"'x' is not a number"``, ``"'9' is outside the scale 1-5"``,
+    ``"the label 'Meh' is not a known answer label"``)."""
+    bad = np.nonzero(((classes == NOT_NUMBER) | (classes == OUT_OF_SCALE)) & (col.counts > 0))[0]
+    texts = col.trimmed.take(pa.array(bad)).to_pylist() if bad.size else []
+    out = {}
+    for i, t in zip(bad.tolist(), texts):
+        if classes[i] == NOT_NUMBER and col.unknown is not None and col.unknown[i]:
+            out[i] = f"the label {t!r} is not a known answer label"
+        elif classes[i] == NOT_NUMBER:
+            out[i] = f"{t!r} is not a number"
+        else:
+            out[i] = f"{t!r} is outside the scale {scale.label()}"
+    return out
+
+
+@dataclass
+class InvalidAnswers:
+    """The invalid answers of accepted rows, collected column by column (``Survey.invalid``).
+
+    Mutable on purpose: the builders add one column at a time.
+    """
+
+    parts: list = None  # (table row indexes, column name, value texts, reasons)
+
+    def __post_init__(self) -> None:
+        if self.parts is None:
+            self.parts = []
+
+    def add(self, col: ColumnProfile, classes: np.ndarray, accepted: np.ndarray, scale: Scale,
+            rows: np.ndarray | None = None) -> int:
+        """Add the invalid answers of ``col`` on the accepted table rows; returns how many.
+
+        ``rows``: the table rows the column's codes refer to (all rows when ``None``).
+        """
+        reasons = answer_reason_texts(col, classes, scale)
+        if not reasons:
+            return 0
+        codes = col.raw.codes if rows is None else col.raw.codes[rows]
+        bad_value = np.zeros(len(classes), dtype=bool)
+        bad_value[list(reasons)] = True
+        hit = bad_value[codes] & (accepted if rows is None else accepted[rows])
+        idx = np.nonzero(hit)[0]
+        if idx.size == 0:
+            return 0
+        value_codes = codes[idx]
+        texts = np.asarray(col.trimmed.to_numpy(zero_copy_only=False), dtype=object)[value_codes]
+        why = np.array([reasons[int(k)] for k in value_codes], dtype=object)
+        self.parts.append((idx if rows is None else rows[idx], col.name, texts, why))
+        return int(idx.size)
+
+    @property
+    def count(self) -> int:
+        return sum(len(p[0]) for p in self.parts)
+
+    def frame(self, raw: RawTable) -> pd.DataFrame:
+        """``row`` (1-based data row number), ``column``, ``value``, ``reason``; by row, then column order."""
+        if not self.parts:
+            return empty_invalid()
+        numbers = raw.data_row_numbers()
+        order = {name: k for k, name in enumerate(raw.names)}
+        rows = np.concatenate([numbers[p[0]] for p in self.parts]).astype(np.int64)
+        cols = np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in self.parts])
+        rank = np.concatenate([np.full(len(p[0]), order.get(p[1], len(order))) for p in self.parts])
+        frame = pd.DataFrame({
+            "row": rows,
+            "column": pd.array(cols, dtype="str"),
+            "value": pd.array(np.concatenate([p[2] for p in self.parts]), dtype="str"),
+            "reason": pd.array(np.concatenate([p[3] for p in self.parts]), dtype="str"),
+        })
+        frame["_rank"] = rank
+        frame = frame.sort_values(["row", "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+        return frame[list(INVALID_COLUMNS)]

@@ -1,17 +1,25 @@
-"""Per-respondent columns, shared by both layouts: outcome, date, segments and comment.
+"""Per-respondent columns, shared by both layouts: outcome, date, weight, segments, comments and
+stated importance.
 
 :func:`plan_respondent_columns` decides which of the columns the layout did not take (id, stages,
 score) play which role, in this order:
 
 * **outcome**: the user's choice, else columns named or asked like an overall outcome
-  (:func:`cycle_analytics.ingest.names.outcome_rank`: overall before satisfaction before recommend;
-  a question that reads like an outcome in another language ranks as satisfaction), numeric or with
-  2-3 values; other 0/1 columns are candidates too, never the default;
+  (:func:`cycle_analytics.ingest.names.outcome_rank`: overall before satisfaction before recommend
+  and loyalty; a question that reads like an outcome in another language ranks as satisfaction),
+  numeric or with 2-3 values; other 0/1 columns are candidates too, never the default. A numeric
+  candidate must be on a rating scale (its own values just outside one are its N/A codes, e.g. 11
+  on a 0-10 recommend question): a guess that is on none is dropped with a note, and the next
+  candidate (or the proxy) is used; only the user's own choice can make an import fail;
 * **date**: the export's date column first, then columns named like a date or mostly text, whose
   values parse as dates;
+* **weight**: a column named like a survey weight (or holding positive non-whole numbers around
+  1) is recorded as ``DatasetInfo.weight_column`` (no figure applies it yet);
+* **comments**: every open-text question (:func:`is_open_text`) is a comment column, tied to the
+  stage its name or question mentions ("Comment on Parking", "Why did you rate the check-in ...");
+  an open-text question is never a segment;
 * **segments**: the user's choice, else text columns with 2 to ``MAX_SEGMENT_VALUES`` values (fewer
-  than the respondents) that are not named like a comment or an id;
-* **comment**: the first text column named like a comment, or with many long, not date-like values.
+  than the respondents) that are not open text and not named like an id.
 
 :func:`respondent_frame` then builds ``Survey.responses`` from one value per respondent and column.
 """
@@ -26,7 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cycle_analytics.dataset import ColumnRole, ImportOptions
+from cycle_analytics.cycles import normalise_key
+from cycle_analytics.dataset import ColumnRole, CommentColumn, ImportOptions
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.layouts.codes import categorical_from_codes
 from cycle_analytics.ingest.layouts.columns import (
@@ -37,13 +46,26 @@ from cycle_analytics.ingest.layouts.columns import (
     mostly_datelike,
     parse_dates,
 )
-from cycle_analytics.ingest.names import is_comment_name, is_date_name, is_id_name, looks_like_outcome, outcome_rank
+from cycle_analytics.ingest.layouts.scale_choice import MAX_STRAY_SHARE, ScaleReading, codes_outside_scale, read_scale
+from cycle_analytics.ingest.names import (
+    BLOCK_OVERALL_TAILS,
+    is_date_name,
+    is_derived_name,
+    is_id_name,
+    is_open_question,
+    looks_like_outcome,
+    name_tail,
+    outcome_rank,
+    role_of_name,
+)
 from cycle_analytics.scales import Scale, infer_scale_from_counts
 
-__all__ = ["MAX_SEGMENT_VALUES", "RespondentColumns", "plan_respondent_columns", "respondent_frame"]
+__all__ = ["MAX_SEGMENT_VALUES", "RespondentColumns", "plan_respondent_columns", "respondent_frame", "is_open_text",
+           "comment_stage", "outcome_na", "is_weight_column"]
 
 MAX_SEGMENT_VALUES = 30
-MIN_COMMENT_LENGTH = 12  # mean characters of a free-text column not named like a comment
+MIN_COMMENT_LENGTH = 12  # mean characters of a free-text column not named or asked like a comment
+WEIGHT_MEAN = (0.8, 1.25)  # mean of an unnamed weight column: positive non-whole numbers around 1
 
 
 @dataclass(frozen=True)
@@ -61,58 +83,181 @@ class RespondentColumns:
     outcome: str | None
     roles: dict[str, ColumnRole]
     notes: tuple[str, ...]
+    comments: tuple[tuple[ColumnProfile, CommentColumn], ...] = ()
+    weight: ColumnProfile | None = None
+    importance: tuple[tuple[ColumnProfile, str], ...] = ()  # (column, stage)
+    reasons: tuple[tuple[str, str], ...] = ()  # ("outcome" | "segments" | "date", one sentence)
 
 
 def plan_respondent_columns(cols: list[ColumnProfile], taken: set[str], options: ImportOptions, n_resp_hint: int,
                             ids_col: str | None, layout_meta: frozenset = frozenset(),
-                            layout_date: str | None = None) -> RespondentColumns:
-    """Outcome, date, segments and comment among the columns not in ``taken`` (see the module docstring).
+                            layout_date: str | None = None, *, stage_scale: Scale | None = None,
+                            stage_of_column: dict[str, str] | None = None, open_marked: frozenset = frozenset(),
+                            importance: tuple[tuple[ColumnProfile, str], ...] = ()) -> RespondentColumns:
+    """Outcome, date, weight, comments, segments and importance among the columns not in ``taken``
+    (see the module docstring).
 
     ``n_resp_hint``: the number of respondents (a segment has fewer values); ``ids_col``: the id
-    column, named in messages; ``layout_meta`` / ``layout_date``: a survey-tool export's metadata
-    columns (never a respondent column here) and its date column.
+    column, named in messages; ``layout_meta`` / ``layout_date`` / ``open_marked``: a survey-tool
+    export's metadata columns (never a respondent column here), its date column and its open-ended
+    columns; ``stage_scale``: the stages' scale (numeric N/A codes of an outcome on it apply to the
+    outcome too); ``stage_of_column``: stage column -> stage name (a comment mentioning one is tied
+    to it); ``importance``: stated-importance columns and their stages.
     """
     roles: dict[str, ColumnRole] = {}
     notes: list[str] = []
+    reasons: dict[str, str] = {}
     free = [c for c in cols if c.name not in taken]
+    imp_names = {c.name for c, _ in importance}
+    for c, stage in importance:
+        roles[c.name] = ColumnRole(c.name, "importance", f"stated importance of {stage!r}", c.question)
 
-    out_cols, outcome = _outcome_columns(cols, free, options, layout_meta)
+    out_cols, outcome = _outcome_columns(cols, [c for c in free if c.name not in imp_names], options, layout_meta,
+                                         stage_scale, notes)
     for c in out_cols:
         kind = "binary" if (c.numeric_share < 0.9 or is_binary_01(c)) else "rating"
         roles[c.name] = ColumnRole(c.name, "outcome", ("default outcome, " if c.name == outcome else "outcome candidate, ") + kind, c.question)
+    reasons["outcome"] = _outcome_reason(out_cols[0] if outcome else None, options)
     if options.positive is not None:
         notes.append(_positive_label_note(out_cols, outcome, options.positive))
-    used = set(taken) | {c.name for c in out_cols}
+    used = set(taken) | {c.name for c in out_cols} | imp_names
 
-    date = _date_column([c for c in free if c.name not in used], layout_date)
+    if options.date is not None:  # the user's choice: a column, or "" for none
+        date = find_column(options.date, cols, "the date") if options.date else None
+    else:
+        date = _date_column([c for c in free if c.name not in used], layout_date)
     if date is not None:
         roles[date.name] = ColumnRole(date.name, "date", "response date", date.question)
         used.add(date.name)
+        reasons["date"] = ("Your choice." if options.date else f"{date.name!r}: the export's response date."
+                           if date.name == layout_date else f"{date.name!r}: its values are dates.")
+    else:
+        reasons["date"] = "Your choice." if options.date == "" else "No column holds response dates."
+
+    weight = next((c for c in free if c.name not in used and is_weight_column(c)), None)
+    if weight is not None:
+        roles[weight.name] = ColumnRole(weight.name, "weight", "survey weight (recorded, not applied to the figures)",
+                                        weight.question)
+        used.add(weight.name)
+
+    comments = _comment_columns(free, used, layout_meta, open_marked, stage_of_column or {})
+    for c, cc in comments:
+        detail = f"comment on {cc.stage!r}" if cc.stage else "free text (comment)"
+        roles[c.name] = ColumnRole(c.name, "comment", detail, c.question)
+        used.add(c.name)
 
     segments = _segment_columns(cols, free, used, taken, options, n_resp_hint, ids_col, layout_meta)
     for c in segments:
         roles[c.name] = ColumnRole(c.name, "segment", f"{c.n_unique} values", c.question)
         used.add(c.name)
+    if options.segments is not None:
+        reasons["segments"] = "Your choice."
+    elif segments:
+        reasons["segments"] = f"Text columns with 2 to {MAX_SEGMENT_VALUES} different answers that are not free text."
+    else:
+        reasons["segments"] = "No text column holds a few repeated answers."
+    general = next((c for c, cc in comments if cc.stage is None), comments[0][0] if comments else None)
+    return RespondentColumns(date=date, comment=general, segments=tuple(segments), outcomes=tuple(out_cols),
+                             outcome=outcome, roles=roles, notes=tuple(notes), comments=tuple(comments), weight=weight,
+                             importance=tuple(importance), reasons=tuple(reasons.items()))
 
-    comment = _comment_column(free, used, layout_meta)
-    if comment is not None:
-        roles[comment.name] = ColumnRole(comment.name, "comment", "free text", comment.question)
-    return RespondentColumns(date=date, comment=comment, segments=tuple(segments), outcomes=tuple(out_cols),
-                             outcome=outcome, roles=roles, notes=tuple(notes))
+
+def _outcome_reason(c: ColumnProfile | None, options: ImportOptions) -> str:
+    """Why the default outcome is what it is, in one sentence."""
+    if c is None:
+        return "No column is named or asked like an overall outcome: the mean of the other stages stands in."
+    if options.outcome:
+        return "Your choice."
+    rank = outcome_rank(c.name)
+    tail = normalise_key(name_tail(c.name))
+    if rank == 0 and tail in BLOCK_OVERALL_TAILS and tail != normalise_key(c.name):
+        return f"{c.name!r} is the overall item of its block of questions."
+    if rank is not None:
+        return f"{c.name!r} is named like an overall outcome ({['overall satisfaction', 'satisfaction', 'recommend or loyalty'][rank]})."
+    return f"{c.name!r} is asked like an overall outcome."
+
+
+def is_weight_column(c: ColumnProfile) -> bool:
+    """A survey weight: positive numbers, some of them not whole, named like a weight; or, without
+    such a name, positive non-whole numbers with a mean around 1 (:data:`WEIGHT_MEAN`)."""
+    if c.n_numeric == 0 or c.numeric_share < 0.95:
+        return False
+    counts = c.number_counts()
+    vals = np.fromiter(counts.keys(), dtype=float)
+    cnt = np.fromiter(counts.values(), dtype=float)
+    if (vals <= 0).any() or (np.floor(vals) == vals).all():
+        return False
+    if role_of_name(c.name) == "weight":
+        return True
+    mean = float((vals * cnt).sum() / cnt.sum())
+    return (WEIGHT_MEAN[0] <= mean <= WEIGHT_MEAN[1] and role_of_name(c.name) is None and not is_id_name(c.name)
+            and not is_derived_name(c.name))
+
+
+def is_open_text(c: ColumnProfile, open_marked: frozenset = frozenset()) -> bool:
+    """A free-text question: marked open-ended by the export; or text named like a comment or asked
+    like an open question ("Why did you rate ...", "Anything else ...", "Please specify", in
+    English, Indonesian or Spanish), however few and repeated its answers; or text whose values are
+    mostly different and long; never dates."""
+    if c.n_values == 0 or c.numeric_share >= 0.5:
+        return False
+    if c.name in open_marked:
+        return True
+    if mostly_datelike(c):
+        return False
+    if is_open_question(c.name) or (c.question and is_open_question(c.question)):
+        return True
+    if c.mean_text_length() < MIN_COMMENT_LENGTH:
+        return False
+    return c.n_unique > MAX_SEGMENT_VALUES or (c.n_unique >= 3 and c.n_unique * 2 >= c.n_values)
+
+
+def comment_stage(c: ColumnProfile, stage_of_column: dict[str, str]) -> str | None:
+    """The stage a comment column's name or question mentions (its stage name or its column's
+    name), the longest mention winning; ``None`` for a general comment.
+
+    >>> from types import SimpleNamespace
+    >>> comment_stage(SimpleNamespace(name="Comment on Taking a number", question=""), {"q3": "Taking a number", "q1": "Parking"})
+    'Taking a number'
+    """
+    text = normalise_key(f"{c.name} {c.question}")
+    best, best_len = None, 0
+    for column, stage in stage_of_column.items():
+        for key in {normalise_key(stage), normalise_key(column)}:
+            if len(key) >= 3 and key in text and len(key) > best_len and key != normalise_key(c.name):
+                best, best_len = stage, len(key)
+    return best
+
+
+def _comment_columns(free: list[ColumnProfile], used: set[str], layout_meta: frozenset, open_marked: frozenset,
+                     stage_of_column: dict[str, str]) -> list[tuple[ColumnProfile, CommentColumn]]:
+    """Every open-text column not used otherwise, with the stage it is tied to."""
+    out = []
+    for c in free:
+        if c.name in used or c.name in layout_meta or not is_open_text(c, open_marked):
+            continue
+        out.append((c, CommentColumn(c.name, comment_stage(c, stage_of_column), c.question or c.name)))
+    return out
 
 
 def _outcome_columns(cols: list[ColumnProfile], free: list[ColumnProfile], options: ImportOptions,
-                     layout_meta: frozenset) -> tuple[list[ColumnProfile], str | None]:
+                     layout_meta: frozenset, stage_scale: Scale | None,
+                     notes: list[str]) -> tuple[list[ColumnProfile], str | None]:
     """The outcome candidates (best first) and the default outcome's name (``None`` without one).
 
     The user's outcome comes first; columns named or asked like an outcome follow by rank and file
-    order; other 0/1 columns are candidates but never make a default.
+    order, if they are on a rating scale (:func:`_settle_outcome_codes`; a guess that is not is
+    dropped with a note); other 0/1 columns are candidates but never make a default.
     """
     chosen = find_column(options.outcome, cols, "the outcome") if options.outcome else None
+    if chosen is not None and chosen.numeric_share >= 0.9:
+        _settle_outcome_codes(chosen, stage_scale, options, notes)
     ranked: list[tuple[int, int, ColumnProfile]] = []
     for i, c in enumerate(free):
         rank = _outcome_rank(c, layout_meta)
         if rank is not None and (c.numeric_share >= 0.9 or 2 <= c.n_unique <= 3) and c.n_values > 0:
+            if c is not chosen and c.numeric_share >= 0.9 and not _settle_outcome_codes(c, stage_scale, options, notes):
+                continue
             ranked.append((rank, i, c))
     ranked.sort(key=lambda t: (t[0], t[1]))
     out_cols = [c for _, _, c in ranked]
@@ -123,6 +268,47 @@ def _outcome_columns(cols: list[ColumnProfile], free: list[ColumnProfile], optio
             out_cols.append(c)
     outcome = out_cols[0].name if out_cols and (chosen is not None or ranked) else None
     return out_cols, outcome
+
+
+def _settle_outcome_codes(c: ColumnProfile, stage_scale: Scale | None, options: ImportOptions, notes: list[str]) -> bool:
+    """Settle the N/A codes of a numeric outcome column (in place) and say whether it is on a rating
+    scale: the user's numeric codes as :func:`outcome_na` says, then the values just outside its own
+    scale (``11`` on a 0-10 recommend question). A column on no scale gets a note (and ``False``)."""
+    if is_binary_01(c):
+        return True
+    if stage_scale is not None:
+        c.own_arrays()
+        c.na = outcome_na(c, stage_scale)
+    counts = c.number_counts()
+    if not counts:
+        return False
+    reading = _on_stage_scale(counts, stage_scale) or read_scale(counts)
+    if reading is None:
+        vals = list(counts)
+        notes.append(f"{c.name!r} was not used as the outcome: its values ({min(vals):g} to {max(vals):g}) are on no rating scale.")
+        return False
+    if reading.codes and options.infer_na_codes:
+        c.own_arrays()
+        c.na |= np.isin(c.num, np.array(reading.code_values))
+        for v, k, why in reading.codes:
+            notes.append(f"{k:,} answers {v:g} of the outcome {c.name!r} are read as no answer: {why}.")
+    return True
+
+
+def _on_stage_scale(counts: dict[float, int], stage_scale: Scale | None) -> ScaleReading | None:
+    """The outcome read on the stages' scale (with the values just outside it as N/A codes), when
+    that scale holds most of its answers and the codes all but 1% of the rest: the same
+    questionnaire's convention (SFO's Q9ALL next to the Q7 block, with 0 and 6 as no answer)."""
+    if stage_scale is None:
+        return None
+    codes = codes_outside_scale(stage_scale, counts)
+    code_values = {v for v, _, _ in codes}
+    total = sum(counts.values())
+    strays = sum(k for v, k in counts.items() if not stage_scale.contains(np.array([v]))[0] and v not in code_values)
+    inside = sum(k for v, k in counts.items() if stage_scale.contains(np.array([v]))[0])
+    if inside * 2 < total or strays > MAX_STRAY_SHARE * total:  # mostly on the stages' scale, all but 1% explained
+        return None
+    return ScaleReading(stage_scale, codes, strays)
 
 
 def _outcome_rank(c: ColumnProfile, layout_meta: frozenset) -> int | None:
@@ -166,7 +352,7 @@ def _segment_columns(cols: list[ColumnProfile], free: list[ColumnProfile], used:
                      layout_meta: frozenset) -> list[ColumnProfile]:
     """The user's segments (never the id, a stage or the score), else the text columns with a few values."""
     segments: list[ColumnProfile] = []
-    if options.segments:
+    if options.segments is not None:  # the user's list, possibly empty (no segments)
         for s in options.segments:
             c = find_column(s, cols, "a segment")
             if c.name in used and c.name not in {x.name for x in segments} and c.name in taken:
@@ -177,20 +363,9 @@ def _segment_columns(cols: list[ColumnProfile], free: list[ColumnProfile], used:
     for c in free:
         if c.name in used or c.name in layout_meta:
             continue
-        if c.numeric_share < 0.5 and 2 <= c.n_unique <= limit and not is_comment_name(c.name) and not is_id_name(c.name):
+        if c.numeric_share < 0.5 and 2 <= c.n_unique <= limit and not is_open_text(c) and not is_id_name(c.name):
             segments.append(c)
     return segments
-
-
-def _comment_column(free: list[ColumnProfile], used: set[str], layout_meta: frozenset) -> ColumnProfile | None:
-    """The first text column named like a comment, or holding many long values that are not dates."""
-    for c in free:
-        if c.name in used or c.name in layout_meta or c.n_values == 0 or c.numeric_share >= 0.5:
-            continue
-        if is_comment_name(c.name) or (c.n_unique > MAX_SEGMENT_VALUES and c.mean_text_length() >= MIN_COMMENT_LENGTH
-                                       and not mostly_datelike(c)):
-            return c
-    return None
 
 
 def outcome_na(c: ColumnProfile, stage_scale: Scale) -> np.ndarray:
@@ -211,16 +386,14 @@ def outcome_na(c: ColumnProfile, stage_scale: Scale) -> np.ndarray:
     return c.na & (~numeric_code | outside)
 
 
-def respondent_frame(ids: pd.Categorical, plan: RespondentColumns, value_codes: Callable[[ColumnProfile], np.ndarray],
-                     scale: Scale) -> pd.DataFrame:
-    """``Survey.responses``: ``response_id``, then date, segments, outcomes and comment as planned.
+def respondent_frame(ids: pd.Categorical, plan: RespondentColumns,
+                     value_codes: Callable[[ColumnProfile], np.ndarray]) -> pd.DataFrame:
+    """``Survey.responses``: ``response_id``, then date, segments, outcomes, stated importance, the
+    weight and the comment columns as planned, and ``comment`` (the general comment).
 
-    ``value_codes(col)`` gives, per respondent, the code of the value to use (-1 = none). The N/A
-    codes of numeric outcomes are settled first (:func:`outcome_na`), as ``value_codes`` may read them.
+    ``value_codes(col)`` gives, per respondent, the code of the value to use (-1 = none); the N/A
+    codes of numeric outcomes were settled by :func:`plan_respondent_columns`.
     """
-    for c in plan.outcomes:
-        if c.numeric_share >= 0.9:
-            c.na = outcome_na(c, scale)
     data = {"response_id": ids}
     if plan.date is not None:
         data["date"] = _date_values(plan.date, value_codes(plan.date))
@@ -228,9 +401,21 @@ def respondent_frame(ids: pd.Categorical, plan: RespondentColumns, value_codes: 
         data[c.name] = _segment_values(c, value_codes(c))
     for c in plan.outcomes:
         data[c.name] = _outcome_values(c, value_codes(c))
-    if plan.comment is not None:
-        data["comment"] = _comment_values(plan.comment, value_codes(plan.comment))
+    for c, _ in plan.importance:
+        data[c.name] = _number_values(c, value_codes(c))
+    if plan.weight is not None:
+        data[plan.weight.name] = _number_values(plan.weight, value_codes(plan.weight))
+    for c, _ in plan.comments:
+        data[c.name] = _comment_values(c, value_codes(c))
+    if plan.comment is not None and "comment" not in data:
+        data["comment"] = data[plan.comment.name]
     return pd.DataFrame(data)
+
+
+def _number_values(c: ColumnProfile, codes: np.ndarray) -> np.ndarray:
+    """Numbers per respondent (NaN for empty, N/A and text)."""
+    num = np.where(c.na | c.empty, np.nan, c.num)
+    return np.where(codes >= 0, num[np.clip(codes, 0, None)], np.nan).astype(np.float64)
 
 
 def _date_values(c: ColumnProfile, codes: np.ndarray) -> pd.DatetimeIndex:

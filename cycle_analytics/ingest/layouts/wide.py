@@ -1,28 +1,36 @@
 """The wide layout: one row per respondent, one column per stage (also survey-tool exports, whose
 header rows an :class:`~cycle_analytics.ingest.formats.base.ExportLayout` has already taken care of).
 
-A row is rejected, with the first matching reason, when it is empty; the id is missing or repeats
-an earlier row's id; or a stage column holds a value that is neither empty, an N/A code nor a
-number, or a number outside the scale (the reason names the column and the value).
+A row is rejected, with the first matching reason, when it is empty, or the id is missing or
+repeats an earlier row's id. A stage cell holding a value that is neither empty, an N/A code nor a
+number on the scale is an invalid answer (``Survey.invalid``: row, column, value, reason); the rest
+of its row counts.
 
 Stages: the user's chosen columns; else, with a cycle, the columns matching its stages (survey-tool
-exports through :func:`cycle_analytics.ingest.mapping.map_questions`); else every column that
-looks like a rating and is not named like an id, an outcome or a model output (exports name the
-stages with :func:`cycle_analytics.ingest.mapping.default_stage_names`). The user's reviewed
-``stage_map`` then overrides the guesses (:func:`apply_stage_map`).
+exports through :func:`cycle_analytics.ingest.mapping.map_questions`); else the largest coherent
+block of rating questions among the columns not named like an id, an outcome or a model output
+(:func:`cycle_analytics.ingest.layouts.blocks.find_stage_block`; exports name the stages with
+:func:`cycle_analytics.ingest.mapping.default_stage_names`). The user's reviewed ``stage_map`` then
+overrides the guesses (:func:`apply_stage_map`).
 
 Example
 -------
 >>> from cycle_analytics.dataset import ImportOptions
 >>> from cycle_analytics.ingest.layouts.columns import profile_column
 >>> from cycle_analytics.ingest.reading import read_raw
->>> raw = read_raw(b"id,wait,teller,overall\\nA,4,5,4\\nB,2,9,2\\n")
+>>> raw = read_raw(b"id,wait,teller,overall\\nA,4,5,4\\nB,2,9,2\\nC,3,8,3\\n")
 >>> s = build_wide(raw, [profile_column(c, ()) for c in raw.columns], ImportOptions())
 >>> s.info.stages, s.info.outcome, s.info.scale.label()
 (('wait', 'teller'), 'overall', '1-10')
+>>> raw = read_raw(b"id,wait,teller,overall\\nA,4,5,4\\nB,2,9,2\\nC,3,1,3\\n")  # 9 alone beyond 1-5: no answer
+>>> s = build_wide(raw, [profile_column(c, ()) for c in raw.columns], ImportOptions())
+>>> s.info.scale.label(), [(c.value, c.answers, c.source) for c in s.info.na_codes]
+('1-5', [('9', 1, 'inferred')])
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,20 +38,24 @@ import pandas as pd
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.dataset import ColumnRole, ImportOptions, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest.layouts.blocks import StageBlock, find_stage_block, importance_pairs, wide_rest_evidence
 from cycle_analytics.ingest.layouts.codes import duplicated, empty_rows
 from cycle_analytics.ingest.layouts.columns import (
+    EMPTY,
     NA,
     OK,
+    OUT_OF_SCALE,
     ColumnProfile,
     canonical_values,
     classify_values,
     find_column,
     rating_fit,
 )
-from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, source_notes
-from cycle_analytics.ingest.layouts.rejections import RowRejections, value_reasons
+from cycle_analytics.ingest.layouts.declared import apply_declared
+from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, na_code_summary, source_notes
+from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections
 from cycle_analytics.ingest.layouts.respondents import plan_respondent_columns, respondent_frame
-from cycle_analytics.ingest.layouts.scale_choice import choose_scale, label_scale
+from cycle_analytics.ingest.layouts.scale_choice import ScaleReading, choose_scale, codes_outside_scale, label_scale
 from cycle_analytics.ingest.layouts.text_answers import score_text_answers
 from cycle_analytics.ingest.mapping import default_stage_names, map_questions
 from cycle_analytics.ingest.names import is_derived_name, is_id_name, looks_like_outcome, outcome_rank
@@ -58,14 +70,19 @@ StageColumns = list[tuple[ColumnProfile, str]]  # (column, stage name), in stage
 def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions) -> Survey:
     """The :class:`Survey` of a wide file or survey-tool export.
 
-    Steps: find the id column; score text answers; choose the stage columns (and apply the user's
-    stage mapping); choose the scale; classify every stage cell and reject bad rows; name the
-    respondents; build the ratings and the respondent columns; explain every column's role.
+    Steps: read the file's declared labels and missing values (SPSS / Stata); find the id column;
+    score text answers; choose the stage columns (the largest coherent block of rating questions,
+    :mod:`.blocks`, unless the user or a cycle says otherwise) and apply the user's stage mapping;
+    choose the scale and its N/A codes; classify every stage cell (a bad cell is an invalid answer,
+    the row is kept); reject unusable rows; name the respondents; build the ratings and the
+    respondent columns; explain every column's role.
     """
     layout = raw.layout
     notes = source_notes(raw)
     meta = frozenset(layout.metadata) if layout is not None else frozenset()
     roles: dict[str, ColumnRole] = {}
+    declared = apply_declared(cols, layout, options)
+    notes += declared.notes
     id_c = _id_column(cols, raw)
     taken = {id_c.name} if id_c is not None else set()
 
@@ -75,7 +92,7 @@ def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions)
 
     user_outcome = find_column(options.outcome, cols, "the outcome") if options.outcome else None  # never a stage
     details: dict[str, str] = {}  # column -> how it was mapped to its stage
-    stage_cols, order_note = _stage_columns(cols, raw, taken, meta, user_outcome, options, details, roles, notes)
+    stage_cols, order_note, block = _stage_columns(cols, raw, taken, meta, user_outcome, options, details, roles, notes)
     if options.stage_map:
         stage_cols, order_note = apply_stage_map(cols, stage_cols, details, roles, taken, user_outcome, options, order_note)
     _validate_stage_columns(stage_cols, raw)
@@ -83,34 +100,47 @@ def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions)
     taken |= {c.name for c, _ in stage_cols}
     notes.append(f"Wide layout: one row per respondent, {len(stage_cols)} stage columns.")
     notes.append(order_note)
+    importance = _importance(block, cols, stage_cols, taken, meta)
+    taken |= {c.name for c, _ in importance}
 
-    scale, scale_source, scale_notes = _stage_scale(stage_cols, options)
+    scale, scale_source, scale_notes, reading = _stage_scale(stage_cols, options)
     notes += scale_notes
+    inferred = _apply_inferred_codes(stage_cols, scale, reading, options, notes)
     rej = RowRejections.new(raw.n_rows)
-    score, na_mask = _stage_cells(raw, cols, id_c, stage_cols, scale, rej)
+    _reject_unusable_rows(raw, cols, id_c, rej)
     accepted, id_text = _respondent_ids(raw, id_c, rej, notes)
     n_resp = int(accepted.sum())
     id_cats = pd.Index(list(id_text), dtype="str")
     acc_rows = np.nonzero(accepted)[0]
-    ratings = _wide_ratings_frame(score[acc_rows], id_cats, names)
-    na_answers = int(na_mask[acc_rows].sum())
+    cells = _stage_cells(stage_cols, scale, accepted, acc_rows)
+    ratings = _wide_ratings_frame(cells.score, id_cats, names)
 
+    stage_of_column = {c.name: nm for c, nm in stage_cols}
     rp = plan_respondent_columns(cols, taken, options, n_resp, id_c.name if id_c else None, meta,
-                                 layout.date_column if layout is not None else None)
+                                 layout.date_column if layout is not None else None, stage_scale=scale,
+                                 stage_of_column=stage_of_column,
+                                 open_marked=layout.open_text if layout is not None else frozenset(),
+                                 importance=tuple(importance))
     notes += rp.notes
 
     def value_codes(c: ColumnProfile) -> np.ndarray:
         """One row per respondent: the value on their row."""
         return c.raw.codes[acc_rows].astype(np.int64)
 
-    responses = respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), categories=id_cats), rp, value_codes, scale)
+    responses = respondent_frame(pd.Categorical.from_codes(np.arange(n_resp), categories=id_cats), rp, value_codes)
     roles.update(rp.roles)
-    _add_wide_roles(roles, cols, id_c, stage_cols, details, meta, options)
+    _add_wide_roles(roles, cols, id_c, stage_cols, details, meta, options, block)
+    na_codes = na_code_summary([c for c, _ in stage_cols], accepted, options, inferred, declared.missing)
+    reasons = (("stages", _stages_reason(block, order_note, options)),
+               ("scale", _scale_reason(scale, scale_source, reading) + (" " + declared.notes[0] if declared.notes else "")),
+               ("na_codes", _na_reason(na_codes)))
     read = LayoutRead(
         format=layout.format if layout is not None else "wide", ratings=ratings, responses=responses, rejections=rej,
         accepted=accepted, rows_accepted=n_resp, respondents=n_resp, scale=scale, scale_source=scale_source,
-        stages=tuple(names), id_column=id_c.name if id_c is not None else None, na_answers=na_answers,
+        stages=tuple(names), id_column=id_c.name if id_c is not None else None, na_answers=cells.na_answers,
         respondent_columns=rp, roles=roles, notes=tuple(notes), unknown_labels=text_answers.unknown_labels,
+        invalid=cells.invalid, answers_read=n_resp * len(stage_cols), no_answers=cells.no_answers, na_codes=na_codes,
+        reasons=reasons,
     )
     return finish_survey(raw, cols, options, read)
 
@@ -148,17 +178,18 @@ def is_outcome_column(c: ColumnProfile) -> bool:
 
 def _stage_columns(cols: list[ColumnProfile], raw: RawTable, taken: set[str], meta: frozenset,
                    user_outcome: ColumnProfile | None, options: ImportOptions, details: dict[str, str],
-                   roles: dict[str, ColumnRole], notes: list[str]) -> tuple[StageColumns, str]:
-    """The stage columns before the user's stage mapping, and the note on their order.
+                   roles: dict[str, ColumnRole], notes: list[str]) -> tuple[StageColumns, str, StageBlock | None]:
+    """The stage columns before the user's stage mapping, the note on their order, and the stage
+    block they were proposed from (``None`` when the user or a cycle chose them).
 
     Fills ``details`` (how each column was matched) and ``roles`` (columns explained as not a stage).
     """
     is_export = raw.layout is not None
     if options.stages:
-        return _chosen_stage_columns(cols, taken, options, is_export, details)
+        return (*_chosen_stage_columns(cols, taken, options, is_export, details), None)
     free = [c for c in cols if not (c.name in taken or c.name in meta or (user_outcome is not None and c.name == user_outcome.name))]
     if options.cycle is not None:
-        return _cycle_stage_columns(free, options, is_export, details, roles, notes)
+        return (*_cycle_stage_columns(free, options, is_export, details, roles, notes), None)
     return _rating_stage_columns(free, is_export)
 
 
@@ -236,20 +267,17 @@ def _cycle_stage_columns(free: list[ColumnProfile], options: ImportOptions, is_e
     return [(by_stage[s], s) for s in cyc.stage_names if s in by_stage], f"Stage order: the cycle {cyc.name!r}."
 
 
-def _rating_stage_columns(free: list[ColumnProfile], is_export: bool) -> tuple[StageColumns, str]:
-    """Without a cycle: every column that fits a rating scale and is not named like an outcome, an
-    id or a model output, in file order (exports: named by :func:`default_stage_names`)."""
-    stage_cols: StageColumns = []
-    for c in free:
-        if is_outcome_column(c) or is_id_name(c.name) or is_derived_name(c.name):
-            continue
-        fit, _ = rating_fit(c)
-        if fit:
-            stage_cols.append((c, c.name))
+def _rating_stage_columns(free: list[ColumnProfile], is_export: bool) -> tuple[StageColumns, str, StageBlock]:
+    """Without a cycle: the largest coherent block of rating questions (:func:`find_stage_block`)
+    among the columns not named like an outcome, an id or a model output, in file order (exports:
+    named by :func:`default_stage_names`)."""
+    cands = [c for c in free if not (is_outcome_column(c) or is_id_name(c.name) or is_derived_name(c.name))]
+    block = find_stage_block(cands, [c for c in free if c not in cands])
+    stage_cols: StageColumns = [(c, c.name) for c in block.columns]
     if is_export and stage_cols:
         default = default_stage_names({c.name: c.question or c.name for c, _ in stage_cols})
         stage_cols = [(c, default[c.name]) for c, _ in stage_cols]
-    return stage_cols, "Stage order: the column order of the file."
+    return stage_cols, "Stage order: the column order of the file.", block
 
 
 def apply_stage_map(cols: list[ColumnProfile], stage_cols: StageColumns, details: dict[str, str],
@@ -328,7 +356,7 @@ def _validate_stage_columns(stage_cols: StageColumns, raw: RawTable) -> None:
     if not stage_cols:
         label = raw.source.get("file_name") or ""
         raise SurveyError(
-            f"The file {repr(label) + ' ' if label else ''}has no rating columns: no column holds numbers that fit a 1-5, 1-7, 1-10 or 0-10 scale "
+            f"The file {repr(label) + ' ' if label else ''}has no rating columns: no column holds numbers that fit a usual rating scale such as 1-5 or 0-10 "
             "(for a long file: no id, stage and score columns were found)."
         )
     names = [nm for _, nm in stage_cols]
@@ -341,34 +369,83 @@ def _validate_stage_columns(stage_cols: StageColumns, raw: RawTable) -> None:
 # Scale, cells, respondents, ratings, roles
 
 
-def _stage_scale(stage_cols: StageColumns, options: ImportOptions) -> tuple[Scale, str, list[str]]:
-    """The scale over the numbers of all stage columns (the answer labels' scale when they agree)."""
+def _stage_scale(stage_cols: StageColumns, options: ImportOptions) -> tuple[Scale, str, list[str], ScaleReading | None]:
+    """The scale over the numbers of all stage columns (the answer labels' scale when they agree),
+    with the rest-score evidence that may make a value just outside it an N/A code."""
     counts: dict[float, int] = {}
     for c, _ in stage_cols:
         for v, k in c.number_counts().items():
             counts[v] = counts.get(v, 0) + k
-    return choose_scale(counts, options, "numbers in the stage columns", label_scale([c for c, _ in stage_cols]))
+    evidence = wide_rest_evidence([c for c, _ in stage_cols]) if options.infer_na_codes else None
+    return choose_scale(counts, options, "numbers in the stage columns", label_scale([c for c, _ in stage_cols]),
+                        evidence)
 
 
-def _stage_cells(raw: RawTable, cols: list[ColumnProfile], id_c: ColumnProfile | None, stage_cols: StageColumns,
-                 scale: Scale, rej: RowRejections) -> tuple[np.ndarray, np.ndarray]:
-    """Reject empty rows, missing ids and bad stage cells; returns the score matrix (rows x stages,
-    NaN where no score) and the mask of N/A answers."""
-    n = raw.n_rows
-    rej.mark(empty_rows(cols, n), rej.reason("empty row"))
+def _apply_inferred_codes(stage_cols: StageColumns, scale: Scale, reading: ScaleReading | None,
+                          options: ImportOptions, notes: list[str]) -> dict[float, str]:
+    """Make the inferred N/A codes no answer in the stage columns (in place); returns code -> reason.
+
+    An inferred scale brings its own codes (:func:`read_scale`); on a scale the user, the cycle or
+    the labels gave, the values just outside it are the codes (:func:`codes_outside_scale`). Not
+    done when the user turned it off (``ImportOptions.infer_na_codes``).
+    """
+    if not options.infer_na_codes:
+        return {}
+    if reading is not None:
+        codes = reading.codes
+    else:
+        counts: dict[float, int] = {}
+        for c, _ in stage_cols:
+            for v, k in c.number_counts().items():
+                counts[v] = counts.get(v, 0) + k
+        codes = codes_outside_scale(scale, counts)
+    if not codes:
+        return {}
+    values = np.array([v for v, _, _ in codes])
+    for c, _ in stage_cols:
+        hit = np.isin(c.num, values) & ~c.na
+        if hit.any():
+            c.own_arrays()
+            c.na |= hit
+    for v, k, why in codes:
+        notes.append(f"{k:,} answers {v:g} are read as no answer: {why}.")
+    return {v: why for v, _, why in codes}
+
+
+def _reject_unusable_rows(raw: RawTable, cols: list[ColumnProfile], id_c: ColumnProfile | None, rej: RowRejections) -> None:
+    """Reject the rows that are unusable as a whole: every cell empty, or no id where the file has ids."""
+    rej.mark(empty_rows(cols, raw.n_rows), rej.reason("empty row"))
     if id_c is not None:
         rej.mark(id_c.empty[id_c.raw.codes], rej.reason("missing id"))
-    score = np.full((n, len(stage_cols)), np.nan)
-    na_mask = np.zeros((n, len(stage_cols)), dtype=bool)
+
+
+@dataclass
+class StageCells:
+    """The stage cells of the accepted rows: ``score`` (accepted rows x stages, NaN where no
+    rating), the N/A answers, the answers without a rating (empty or N/A) and the invalid answers."""
+
+    score: np.ndarray
+    na_answers: int
+    no_answers: int
+    invalid: InvalidAnswers
+
+
+def _stage_cells(stage_cols: StageColumns, scale: Scale, accepted: np.ndarray, acc_rows: np.ndarray) -> StageCells:
+    """Classify every stage cell of the accepted rows: a rating, no answer (empty or N/A), or an
+    invalid answer (not a number, outside the scale, an unknown label: listed, the row is kept)."""
+    score = np.full((acc_rows.size, len(stage_cols)), np.nan)
+    invalid = InvalidAnswers()
+    na_answers = no_answers = 0
+    all_rows = acc_rows.size == accepted.size
     for j, (c, _) in enumerate(stage_cols):
         cls = classify_values(c, scale)
-        reasons = value_reasons(c, cls, rej, "column {col!r} has {value!r}, which is {what}", scale)
-        rc = reasons[c.raw.codes]
-        rej.mark(rc > 0, rc)
-        row_cls = cls[c.raw.codes]
-        score[:, j] = np.where(row_cls == OK, c.num[c.raw.codes], np.nan)
-        na_mask[:, j] = row_cls == NA
-    return score, na_mask
+        codes = c.raw.codes if all_rows else c.raw.codes[acc_rows]
+        by_class = np.bincount(cls[codes], minlength=OUT_OF_SCALE + 1)
+        na_answers += int(by_class[NA])
+        no_answers += int(by_class[NA] + by_class[EMPTY])
+        score[:, j] = np.where(cls == OK, c.num, np.nan)[codes]
+        invalid.add(c, cls, accepted, scale)
+    return StageCells(score, na_answers, no_answers, invalid)
 
 
 def _respondent_ids(raw: RawTable, id_c: ColumnProfile | None, rej: RowRejections,
@@ -404,9 +481,54 @@ def _wide_ratings_frame(scores: np.ndarray, id_cats: pd.Index, names: list[str])
     )
 
 
+def _importance(block: StageBlock | None, cols: list[ColumnProfile], stage_cols: StageColumns, taken: set[str],
+                meta: frozenset) -> list[tuple[ColumnProfile, str]]:
+    """Stated-importance columns of the stages: ``(column, stage)`` (the proposed block's pairs, or,
+    for stages chosen otherwise, the pairs found among the remaining columns)."""
+    stage_of = {c.name: nm for c, nm in stage_cols}
+    if block is not None:
+        pairs = block.importance
+    else:
+        free = [c for c in cols if c.name not in taken and c.name not in meta]
+        pairs = importance_pairs([c for c, _ in stage_cols] + [c for c in free if rating_fit(c)[0]], [])
+    return [(imp, stage_of[r.name]) for imp, r in pairs if r.name in stage_of and imp.name not in stage_of]
+
+
+def _stages_reason(block: StageBlock | None, order_note: str, options: ImportOptions) -> str:
+    if options.stage_map:
+        return "Your stage mapping."
+    if options.stages:
+        return "Your choice."
+    if options.cycle is not None:
+        return f"The columns matching the stages of the cycle {options.cycle.name!r}."
+    return block.reason if block is not None else order_note
+
+
+def _scale_reason(scale: Scale, source: str, reading: ScaleReading | None) -> str:
+    if source == "user":
+        return "Your choice."
+    if source == "cycle":
+        return "The scale of the cycle."
+    if source == "labels":
+        return f"{scale.label()}: the answer labels of the file."
+    return reading.reason if reading is not None and reading.reason else f"{scale.label()}: inferred from the answers."
+
+
+def _na_reason(na_codes) -> str:
+    if not na_codes:
+        return "No answer of the stages means no answer."
+    return "; ".join(f"{c.value} ({c.answers:,} answers): {c.reason}" for c in na_codes) + "."
+
+
 def _add_wide_roles(roles: dict[str, ColumnRole], cols: list[ColumnProfile], id_c: ColumnProfile | None,
-                    stage_cols: StageColumns, details: dict[str, str], meta: frozenset, options: ImportOptions) -> None:
-    """Roles of the id and stage columns, and why export metadata and outcome-like columns are not stages."""
+                    stage_cols: StageColumns, details: dict[str, str], meta: frozenset, options: ImportOptions,
+                    block: StageBlock | None = None) -> None:
+    """Roles of the id and stage columns, and why export metadata, outcome-like columns and the
+    candidates left out of the stage block are not stages."""
+    if block is not None:
+        for name, why in block.excluded.items():
+            if name not in roles and name not in {c.name for c, _ in stage_cols}:
+                roles[name] = ColumnRole(name, "ignored", why, next((c.question for c in cols if c.name == name), ""))
     if id_c is not None:
         roles[id_c.name] = ColumnRole(id_c.name, "id", "respondent id", id_c.question)
     for c, nm in stage_cols:

@@ -12,15 +12,21 @@ Definitions (also in the function docstrings):
 * **Outcome per rating.** A rating or binary outcome is the respondent's value (binary coded 0/1).
   The *proxy* (no outcome chosen) is the mean of the respondent's *other* stages,
   ``(sum - score) / (count - 1)``; NaN when the respondent rated only that stage.
-* **Derived importance** (``method="spearman"``): Spearman's rho (ranks with ties averaged)
-  between a stage's score and the outcome, over the ratings that have an outcome; p-value from
-  Student's t with n - 2 degrees of freedom (as ``scipy.stats.spearmanr``).
-* **Relative weights** (``method="relative_weight"``, Johnson 2000): the outcome regressed on all
-  stage scores for respondents with *complete data* (every modelled stage rated and an outcome);
-  raw weights sum to the model's R-squared. Stages nobody rated, or rated with one value only,
-  are left out of the model (weight NaN). Not available for the proxy outcome, whose value
-  differs from stage to stage within one respondent.
-* **Penalty** of a stage: mean outcome of the *rest* minus mean outcome of respondents who rated
+* **Derived importance**, by default **relative weights** (``method="relative_weight"``, Johnson
+  2000): the outcome regressed on all stage scores for respondents with *complete data* (every
+  modelled stage rated and an outcome); raw weights sum to the model's R-squared, and carry the
+  sign of the stage's coefficient in that regression; respondent-level bootstrap intervals.
+  Stages nobody rated, or rated with one value only, are left out of the model (weight NaN). Not
+  available for the proxy outcome, whose value differs from stage to stage within one respondent.
+  ``method="spearman"``: Spearman's rho (ranks with ties averaged) between a stage's score and the
+  outcome, over the ratings that have an outcome; p-value from Student's t with n - 2 degrees of
+  freedom (as ``scipy.stats.spearmanr``).
+* **Adjusted penalty and reward** (:func:`multivariate_penalty_reward`, what the critical-moment
+  verdicts use): one regression over all stages with bottom-box, top-box and not-rated dummies per
+  stage (middle ratings the reference), OLS with HC3 errors, fitted from the table of distinct
+  answer patterns; see :mod:`~cycle_analytics.stats.drivers.contrast`. The one-stage contrasts
+  below are its ``raw_*`` columns.
+* **Raw (one-stage) penalty** of a stage (:func:`penalty_reward`): mean outcome of the *rest* minus mean outcome of respondents who rated
   the stage in the bottom box (positive = bad experiences go with a lower outcome); "the rest" are
   the other respondents who rated that stage (non-raters are not compared), with a Welch
   interval, a two-sided Mann-Whitney U test (normal approximation with tie and continuity
@@ -42,18 +48,30 @@ Definitions (also in the function docstrings):
 
 The package is cut at its natural seams; every public name is importable from here:
 
-* :mod:`~cycle_analytics.stats.drivers.outcomes` - outcome vectors and the count table;
-* :mod:`~cycle_analytics.stats.drivers.importance` - derived and stated importance;
-* :mod:`~cycle_analytics.stats.drivers.penalty` - penalty, reward and the factor.
+* :mod:`~cycle_analytics.stats.drivers.outcomes` - outcome vectors, the count table and the
+  respondent matrix;
+* :mod:`~cycle_analytics.stats.drivers.importance` - derived and stated importance, the bootstrap;
+* :mod:`~cycle_analytics.stats.drivers.penalty` - one-stage penalty, reward and the factor rule;
+* :mod:`~cycle_analytics.stats.drivers.contrast` - the multivariate penalty-reward model.
 """
 
+from cycle_analytics.stats.drivers.contrast import multivariate_penalty_reward
 from cycle_analytics.stats.drivers.importance import (
     IMPORTANCE_METHODS,
+    ImportanceDraws,
     derived_importance,
+    importance_draws,
+    relative_weight_fit,
     relative_weights,
     stated_importance,
 )
-from cycle_analytics.stats.drivers.outcomes import outcome_table, outcome_values, rating_outcomes
+from cycle_analytics.stats.drivers.outcomes import (
+    RespondentMatrix,
+    outcome_table,
+    outcome_values,
+    rating_outcomes,
+    respondent_matrix,
+)
 from cycle_analytics.stats.drivers.penalty import penalty_reward
 from cycle_analytics.stats.kernel import CORRECTIONS, OutcomeTable, adjust_pvalues
 
@@ -62,7 +80,13 @@ __all__ = [
     "outcome_values",
     "rating_outcomes",
     "outcome_table",
+    "RespondentMatrix",
+    "respondent_matrix",
     "derived_importance",
+    "relative_weight_fit",
+    "importance_draws",
+    "ImportanceDraws",
+    "multivariate_penalty_reward",
     "relative_weights",
     "stated_importance",
     "penalty_reward",

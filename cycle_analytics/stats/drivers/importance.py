@@ -1,12 +1,34 @@
-"""Stage importance for the outcome: derived (Spearman, Johnson's relative weights) and stated.
+"""Stage importance for the outcome: derived (Johnson's relative weights, Spearman) and stated.
 
-* :func:`derived_importance` - Spearman's rho per stage from the outcome count table, or
-  Johnson's (2000) relative weights on the complete-data respondents.
+* :func:`derived_importance` - Johnson's (2000) relative weights on the complete-data respondents
+  (the default), signed by the stage's coefficient in the full regression, with respondent-level
+  bootstrap intervals; or Spearman's rho per stage from the outcome count table.
 * :func:`relative_weights` - Johnson's relative weights on their own.
+* :func:`relative_weight_fit` - the weights, the full regression (OLS with HC3 errors) and its
+  R-squared from a :class:`~cycle_analytics.stats.drivers.outcomes.RespondentMatrix`.
+* :func:`importance_draws` - the respondent-level bootstrap behind the intervals and the priority
+  stability (one set of resamples serves both).
 * :func:`stated_importance` - the mean answer of the survey's importance questions.
-* :func:`complete_patterns` and :func:`relative_weights_from_patterns` - the complete-data
-  respondents as distinct patterns with counts, and the weights for any pattern weights (the
-  priority bootstrap resamples the counts).
+
+Definitions
+-----------
+* **Modelled stages**: rated with more than one score by respondents with an outcome.
+  **Complete-data respondents**: an outcome and a rating of every modelled stage.
+* **Relative weight** ``eps_j`` (Johnson 2000): from the correlation matrix of the modelled stages'
+  scores and the outcome over the complete-data respondents, ``Rxx = V diag(lam) V'``,
+  ``Lambda = V diag(sqrt(lam)) V'``, ``beta = Lambda^-1 rxy``, ``eps_j = sum_k Lambda_jk^2 beta_k^2``;
+  the weights sum to the R-squared of the regression of the outcome on the scores.
+* **Full-model coefficient**: the stage's coefficient in that regression (OLS, intercept, HC3
+  standard error, two-sided normal p-value as statsmodels' ``OLS.fit(cov_type="HC3")``), corrected
+  across stages. ``importance`` is the weight with the coefficient's sign: a stage whose better
+  rating goes with a *lower* outcome, the other stages held fixed, gets a negative importance.
+* **Bootstrap** (``n_boot`` resamples, seeded): respondents are resampled with replacement, each
+  with all their answers; with more than :data:`BOOTSTRAP_UNITS` respondents they are first dealt
+  at random into that many groups of equal size (+-1) which are resampled whole (the random-group
+  method, Wolter 2007, *Introduction to Variance Estimation*, ch. 2: the sums it resamples have
+  the same variance). Per resample: the signed weights (modelled stages fixed) and every stage's
+  ``score_100``. ``importance_ci_low``/``importance_ci_high``: the 2.5th and 97.5th percentiles
+  (for ``confidence`` = 0.95) of the signed weights.
 """
 
 from __future__ import annotations
@@ -15,43 +37,52 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
-from cycle_analytics.stats.drivers.outcomes import outcome_table
-from cycle_analytics.stats.kernel import OutcomeTable, discretise, respondent_codes, spearman_from_counts
-from cycle_analytics.stats.validation import (
-    validate_choice,
-    validate_outcome_table,
-    validate_outcome_vector,
-    validate_ratings_table,
-)
+from cycle_analytics.stats.drivers.outcomes import RespondentMatrix, outcome_table, respondent_matrix
+from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pattern_sums, spearman_from_counts
+from cycle_analytics.stats.regression import ols_from_patterns
+from cycle_analytics.stats.validation import validate_choice, validate_driver_inputs, validate_outcome_table
 
 __all__ = [
     "IMPORTANCE_METHODS",
-    "CompletePatterns",
-    "complete_patterns",
-    "relative_weights_from_patterns",
+    "BOOTSTRAP_UNITS",
+    "RelativeWeightFit",
+    "ImportanceDraws",
+    "johnson_weights",
+    "relative_weight_fit",
+    "importance_draws",
     "relative_weights",
     "derived_importance",
     "stated_importance",
 ]
 
-IMPORTANCE_METHODS = ("spearman", "relative_weight")
+#: The derived importance methods; the first is the default.
+IMPORTANCE_METHODS = ("relative_weight", "spearman")
+#: Above this many respondents the bootstrap resamples random groups of respondents (see above).
+BOOTSTRAP_UNITS = 5000
 
 
 # --------------------------------------------------------------------------------------------
-# Johnson's relative weights
+# Johnson's relative weights and the full regression
 # --------------------------------------------------------------------------------------------
 
 
-def _johnson_weights(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def johnson_weights(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Johnson's (2000) raw relative weights from a correlation matrix (last row/col = outcome).
 
     Steps: Rxx = V diag(lam) V' ; Lambda = Rxx^(1/2) = V diag(sqrt(lam)) V' (the correlations of
     the predictors with their closest orthogonal counterparts) ; beta = Lambda^-1 rxy (the
     outcome regressed on the orthogonal counterparts) ; eps_j = sum_k Lambda_jk^2 beta_k^2.
     Works on stacks of matrices (leading axes). Returns (weights, R-squared).
+
+    Examples
+    --------
+    >>> eps, r2 = johnson_weights(np.array([[1.0, 0.0, 0.6], [0.0, 1.0, 0.3], [0.6, 0.3, 1.0]]))
+    >>> eps.round(2).tolist(), round(float(r2), 2)
+    ([0.36, 0.09], 0.45)
     """
     rxx = corr[..., :-1, :-1]
     rxy = corr[..., :-1, -1]
@@ -66,129 +97,266 @@ def _johnson_weights(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return eps, eps.sum(-1)
 
 
-def _weighted_corr(z: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Correlation matrices of the columns of ``z`` (k x p) with row weights ``w`` (... x k)."""
-    w = np.asarray(w, dtype=np.float64)
-    n = w.sum(-1)[..., None]
-    mean = (w @ z) / n
-    p = z.shape[1]
-    cross = (w @ (z[:, :, None] * z[:, None, :]).reshape(len(z), p * p)).reshape(*w.shape[:-1], p, p)
-    cov = cross / n[..., None] - mean[..., :, None] * mean[..., None, :]
-    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=-2, axis2=-1), 0, None))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return cov / (sd[..., :, None] * sd[..., None, :])
-
-
 @dataclass(frozen=True)
-class CompletePatterns:
-    """Distinct complete-data rows (stage scores of the modelled stages, then the outcome).
+class RelativeWeightFit:
+    """Relative weights and the full regression on the complete-data respondents.
 
-    ``rows`` is k x (p + 1) float64, ``counts`` the number of respondents with each row (k,
-    int64), ``keep`` one flag per stage: modelled (rated with more than one score by
-    outcome-holders).
+    Per stage (NaN for stages left out): ``weight`` (Johnson's raw weight, >= 0), ``coefficient``
+    (full-model OLS coefficient), ``p_value`` (its HC3 two-sided p-value). ``modelled``: which
+    stages entered; ``complete``: which respondents (rows of the matrix) entered; ``n`` how many;
+    ``r_squared`` the regression's R-squared (NaN when it cannot be fitted).
     """
 
-    rows: np.ndarray
-    counts: np.ndarray
-    keep: np.ndarray
+    weight: np.ndarray
+    coefficient: np.ndarray
+    p_value: np.ndarray
+    modelled: np.ndarray
+    complete: np.ndarray
+    n: int
+    r_squared: float
 
     @property
     def fits(self) -> bool:
-        """Enough complete respondents for the regression: at least the modelled stages + 2."""
-        return int(self.counts.sum()) >= int(self.keep.sum()) + 2 and bool(self.keep.any())
+        """Whether the regression could be fitted (enough complete respondents, a modelled stage)."""
+        return bool(np.isfinite(self.r_squared))
+
+    @property
+    def importance(self) -> np.ndarray:
+        """The weight signed by the coefficient (a zero coefficient counts as positive)."""
+        return np.where(self.coefficient < 0, -self.weight, self.weight)
 
 
-def complete_patterns(ratings: pd.DataFrame, y: np.ndarray, table: OutcomeTable) -> CompletePatterns:
-    """The respondents with complete data (every modelled stage rated and an outcome) as distinct rows.
+def _modelled_stages(matrix: RespondentMatrix) -> np.ndarray:
+    """Stages rated with more than one score by respondents with an outcome."""
+    codes = matrix.codes[np.isfinite(matrix.y)]
+    if not len(codes):
+        return np.zeros(codes.shape[1], dtype=bool)
+    highest = codes.max(axis=0)  # -1 (not rated) is below every score code
+    # as unsigned integers -1 is above every score code, so the minimum is the lowest rated one
+    lowest = codes.view(np.dtype(f"u{codes.dtype.itemsize}")).min(axis=0).astype(np.int64)
+    return (highest >= 0) & (highest > lowest)
 
-    Raises when ``y`` is not one outcome per respondent (the proxy outcome differs from stage to
-    stage within one respondent).
+
+def relative_weight_fit(matrix: RespondentMatrix) -> RelativeWeightFit:
+    """Johnson's weights and the full regression (see the module docstring) from a respondent matrix.
+
+    Both come from the distinct complete-data answer rows with the count, sum and sum of squares
+    of the outcome per row (:func:`~cycle_analytics.stats.kernel.pattern_sums`; the HC3 errors by
+    :func:`~cycle_analytics.stats.regression.ols_from_patterns`). Raises when the matrix has no
+    single outcome per respondent (the proxy).
+
+    Examples
+    --------
+    >>> codes = np.array([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [1, 3]], dtype=np.int8)
+    >>> m = RespondentMatrix(codes, np.array([1.0, 2, 3, 4, 5, 2]), Scale(1, 5), pd.CategoricalDtype(["A", "B"], ordered=True))
+    >>> fit = relative_weight_fit(m)
+    >>> fit.n, bool(abs(fit.weight.sum() - fit.r_squared) < 1e-12)
+    (6, True)
     """
-    y_resp = _respondent_outcomes(ratings, y)
-    # stages that can enter a regression: rated, with more than one score among outcome-holders
-    keep = (table.counts.sum(1) > 0).sum(-1) >= 2
-    mat = _score_matrix(ratings, table)[:, keep]
-    complete = (mat >= 0).all(1) & np.isfinite(y_resp)
-    if not complete.any() or not keep.any():
-        return CompletePatterns(np.empty((0, int(keep.sum()) + 1)), np.empty(0, dtype=np.int64), keep)
-    ycodes, yvals = discretise(y_resp[complete])
-    rows_x, rows_y, counts = _distinct_rows(mat[complete].astype(np.int64), ycodes, len(yvals), table.scale.points)
-    rows = np.column_stack([rows_x + table.scale.minimum, yvals[rows_y]]).astype(np.float64)
-    return CompletePatterns(rows, counts.astype(np.int64), keep)
-
-
-def _respondent_outcomes(ratings: pd.DataFrame, y: np.ndarray) -> np.ndarray:
-    """The outcome per respondent; raises unless every rating of a respondent carries the same one."""
-    resp = respondent_codes(ratings)
-    y_resp = np.full(len(ratings["response_id"].cat.categories), np.nan)
-    y_resp[resp] = y
-    back = y_resp[resp]
-    differs = ~((back == y) | (np.isnan(back) & np.isnan(y)))
-    if differs.any():
+    if matrix.y is None:
         raise SurveyError(
             "Relative weights need one outcome per respondent (an outcome question); with the proxy "
             "outcome use Spearman importance."
         )
-    return y_resp
+    n_st = matrix.codes.shape[1]
+    modelled = _modelled_stages(matrix)
+    complete = np.isfinite(matrix.y) & (matrix.codes[:, modelled] >= 0).all(axis=1) & modelled.any()
+    n = int(complete.sum())
+    nan = np.full(n_st, np.nan)
+    p = int(modelled.sum())
+    if n < p + 2 or p == 0:
+        return RelativeWeightFit(nan, nan.copy(), nan.copy(), modelled, complete, n, float("nan"))
+    rows, counts, sums, sumsq = pattern_sums(matrix.codes[complete][:, modelled], matrix.scale.points, matrix.y[complete])
+    x = rows.astype(np.float64)
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: see regression.ols_from_patterns
+        eps, r2 = johnson_weights(_pattern_correlations(x, counts, sums, sumsq))
+    ols = ols_from_patterns(np.column_stack([np.ones(len(x)), x]), counts, sums, sumsq)
+    weight, coefficient, p_value = nan.copy(), nan.copy(), nan.copy()
+    if np.isfinite(r2):
+        weight[modelled] = eps
+        coefficient[modelled] = ols.coef[1:]
+        p_value[modelled] = ols.p_value[1:]
+    return RelativeWeightFit(weight, coefficient, p_value, modelled, complete, n, float(r2))
 
 
-def _score_matrix(ratings: pd.DataFrame, table: OutcomeTable) -> np.ndarray:
-    """Respondent x stage matrix of 0-based score codes (int16; -1 = not rated)."""
-    resp = respondent_codes(ratings)
-    stage = ratings["stage"].cat.codes.to_numpy().astype(np.int64)
-    a = (ratings["score"].to_numpy(dtype=np.float64) - table.scale.minimum).astype(np.int16)
-    mat = np.full((len(ratings["response_id"].cat.categories), len(table.stage_dtype.categories)), -1, dtype=np.int16)
-    ok = stage >= 0
-    mat[resp[ok], stage[ok]] = a[ok]
-    return mat
+def _pattern_correlations(x: np.ndarray, counts: np.ndarray, sums: np.ndarray, sumsq: np.ndarray) -> np.ndarray:
+    """Correlation matrix of the columns of ``x`` and the outcome (last) over the respondents of
+    distinct rows ``x`` with their counts and outcome sums (deviations from the means first)."""
+    n = counts.sum()
+    mean_x = counts @ x / n
+    mean_y = sums.sum() / n
+    xc = x - mean_x
+    cov = np.empty((x.shape[1] + 1, x.shape[1] + 1))
+    cov[:-1, :-1] = (xc * counts[:, None]).T @ xc
+    cov[:-1, -1] = cov[-1, :-1] = xc.T @ (sums - counts * mean_y)
+    cov[-1, -1] = float(np.sum(sumsq - 2.0 * mean_y * sums + counts * mean_y * mean_y))
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cov / np.outer(sd, sd)
 
 
-def _distinct_rows(x: np.ndarray, ycodes: np.ndarray, n_y: int, n_pts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (score codes, outcome code) rows and their counts.
+# --------------------------------------------------------------------------------------------
+# the respondent-level bootstrap
+# --------------------------------------------------------------------------------------------
 
-    Rows are packed into one integer key (a bincount when the key space is small, ``np.unique``
-    on the keys while they fit in int64, ``np.unique`` on the rows otherwise).
+
+@dataclass(frozen=True)
+class ImportanceDraws:
+    """Bootstrap resamples of the relative weights and of the stages' performance.
+
+    ``importance[b, j]``: the signed weight of stage ``j`` in resample ``b`` (NaN for stages left
+    out of the model, or all NaN when the model cannot be fitted); ``performance[b, j]``: the
+    stage's ``score_100`` in the resample. ``units``: what was resampled (respondents, or random
+    groups of them when ``grouped``); ``seed``: the seed; ``fit``: the full-sample
+    :func:`relative_weight_fit` (None with the proxy).
     """
-    p = x.shape[1]
-    space = (float(n_pts) ** p) * max(n_y, 1)
-    if space <= 2**22:
-        key = ycodes.copy()
-        for j in range(p):  # loop over stages (columns), not rows
-            key = key * n_pts + x[:, j]
-        bc = np.bincount(key, minlength=int(space))
-        uniq = np.flatnonzero(bc)
-        counts = bc[uniq]
-        digits = np.empty((len(uniq), p), dtype=np.int64)
-        rest = uniq.copy()
-        for j in range(p - 1, -1, -1):
-            digits[:, j] = rest % n_pts
-            rest //= n_pts
-        return digits, rest, counts
-    if space < 2**62:
-        key = ycodes.copy()
-        for j in range(p):
-            key = key * n_pts + x[:, j]
-        uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
-        return x[first], ycodes[first], counts
-    full = np.column_stack([x, ycodes])
-    uniq_rows, counts = np.unique(full, axis=0, return_counts=True)
-    return uniq_rows[:, :-1], uniq_rows[:, -1], counts
+
+    importance: np.ndarray
+    performance: np.ndarray
+    units: int
+    grouped: bool
+    seed: int
+    fit: RelativeWeightFit | None = None
+
+    @property
+    def n_boot(self) -> int:
+        return int(self.performance.shape[0])
 
 
-def relative_weights_from_patterns(patterns: CompletePatterns, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Relative weights (per modelled stage) and R-squared for pattern weights ``w`` (... x k)."""
-    corr = _weighted_corr(patterns.rows, w)
-    return _johnson_weights(corr)
+def importance_draws(
+    matrix: RespondentMatrix, n_boot: int = 200, seed: int = 0, *, fit: RelativeWeightFit | None = None
+) -> ImportanceDraws:
+    """Resample respondents ``n_boot`` times (seeded) for the weights and the stages' performance.
+
+    See the module docstring for the scheme. ``fit`` (the full-sample :func:`relative_weight_fit`)
+    fixes the modelled stages and the complete-data respondents; it is computed when not given.
+    With the proxy (no outcome per respondent) only the performance is resampled.
+
+    Examples
+    --------
+    >>> codes = np.array([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [1, 3]], dtype=np.int8)
+    >>> m = RespondentMatrix(codes, np.array([1.0, 2, 3, 4, 5, 2]), Scale(1, 5), pd.CategoricalDtype(["A", "B"], ordered=True))
+    >>> d = importance_draws(m, 50, seed=1)
+    >>> d.importance.shape, d.grouped
+    ((50, 2), False)
+    """
+    rng = np.random.default_rng(seed)
+    n_resp, n_st = matrix.codes.shape
+    if fit is None and matrix.y is not None:
+        fit = relative_weight_fit(matrix)
+    if n_boot == 0 or n_resp == 0:
+        empty = np.full((n_boot, n_st), np.nan)
+        return ImportanceDraws(empty, empty.copy(), 0, False, seed, fit)
+    units, grouped = _units(n_resp, rng)
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: see regression.ols_from_patterns
+        return _resample(matrix, fit, units, grouped, n_boot, seed, rng)
 
 
-def relative_weights(ratings: pd.DataFrame, y: np.ndarray, *, scale: Scale | None = None) -> pd.DataFrame:
-    """Johnson's (2000) relative weights of the stages for the outcome.
+def _resample(matrix, fit, units, grouped, n_boot, seed, rng) -> ImportanceDraws:
+    """The resampling of :func:`importance_draws` once the units are dealt."""
+    n_st = matrix.codes.shape[1]
+    rated_sum, rated_n, moments = _unit_sums(matrix, fit, units)
+    n_units = units.shape[1]
+    picks = rng.integers(0, n_units, size=(n_boot, n_units)) + (np.arange(n_boot) * n_units)[:, None]
+    w = np.bincount(picks.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        performance = (w @ rated_sum) / (w @ rated_n) * (100.0 / (matrix.scale.points - 1))
+    importance = np.full((n_boot, n_st), np.nan)
+    if moments is not None:
+        importance[:, fit.modelled] = _signed_weights(w @ moments.reshape(n_units, -1), moments.shape[1])
+    return ImportanceDraws(importance, performance, n_units, grouped, seed, fit)
+
+
+def _units(n_resp: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    """Respondent rows of the resampling units, ``(members, units)`` (index ``n_resp`` pads): one
+    respondent each up to :data:`BOOTSTRAP_UNITS` respondents, else that many random groups whose
+    sizes differ by at most one (column ``u`` lists unit ``u``'s members)."""
+    order = rng.permutation(n_resp)
+    if n_resp <= BOOTSTRAP_UNITS:
+        return order[None, :], False
+    size = -(-n_resp // BOOTSTRAP_UNITS)
+    padded = np.concatenate([order, np.full(BOOTSTRAP_UNITS * size - n_resp, n_resp)])
+    # row-major deal: unit u gets order[u], order[u + U], ... so sizes differ by at most one
+    return padded.reshape(size, BOOTSTRAP_UNITS), True
+
+
+def _unit_sums(matrix: RespondentMatrix, fit: RelativeWeightFit | None, units: np.ndarray):
+    """Per unit: the sum and number of each stage's ratings (score codes), and the cross-products
+    of ``[1, modelled score codes, outcome - its minimum]`` over its complete-data respondents
+    (None without a model).
+
+    One row of small integers per respondent is gathered with ``np.take`` (the cheap way to
+    regroup a million rows); the cross-products are summed in float32 when every value is a whole
+    number and every unit sum stays below 2**24 (then float32 is exact), else in float64.
+    """
+    n_resp, n_st = matrix.codes.shape
+    has_model = fit is not None and fit.fits
+    small = True
+    shifted = np.empty(0)
+    if has_model:
+        y = matrix.y[fit.complete]
+        shifted = y - float(y.min())
+        small = bool(np.array_equal(shifted, np.rint(shifted))) and float(shifted.max()) < 127
+    n_model = int(fit.modelled.sum()) + 2 if has_model else 0
+    # one row per respondent: [stage codes | complete, modelled codes, shifted outcome (0 unless complete)]
+    rows = np.zeros((n_resp + 1, n_st + n_model), dtype=np.int8 if small else np.float64)
+    rows[:-1, :n_st] = matrix.codes
+    rows[-1, :n_st] = -1  # the padding respondent rated nothing
+    if has_model:
+        rows[:-1, n_st][fit.complete] = 1
+        rows[:-1, n_st + 1 : -1][fit.complete] = matrix.codes[fit.complete][:, fit.modelled]
+        rows[:-1, -1][fit.complete] = shifted
+    gathered = np.take(rows, units, axis=0)  # (m, U, columns)
+    codes = gathered[..., :n_st]
+    rated = codes >= 0
+    rated_n = rated.sum(axis=0, dtype=np.int64).astype(np.float64)
+    # the -1 of every unrated cell is added back
+    rated_sum = codes.sum(axis=0, dtype=np.int64).astype(np.float64) + (units.shape[0] - rated_n)
+    if not has_model:
+        return rated_sum, rated_n, None
+    biggest = max(float(shifted.max()), float(matrix.scale.points - 1), 1.0)
+    exact32 = small and units.shape[0] * biggest * biggest < 2**24
+    z = gathered[..., n_st:].astype(np.float32 if exact32 else np.float64)
+    moments = np.einsum("mui,muj->uij", z, z, optimize=True).astype(np.float64)
+    return rated_sum, rated_n, moments
+
+
+def _signed_weights(flat_moments: np.ndarray, width: int) -> np.ndarray:
+    """Signed relative weights from resampled cross-products of ``[1, scores, outcome]`` (B x width**2)."""
+    m = flat_moments.reshape(-1, width, width)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = m[:, 0, 0][:, None, None]
+        mean = m[:, 0, 1:] / n[:, :, 0]
+        cov = m[:, 1:, 1:] / n - mean[:, :, None] * mean[:, None, :]
+        sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    ok = np.isfinite(corr).all(axis=(1, 2))
+    out = np.full((m.shape[0], width - 2), np.nan)
+    if ok.any():
+        eps, _ = johnson_weights(corr[ok])
+        coef = np.linalg.solve(cov[ok][:, :-1, :-1], cov[ok][:, :-1, -1:])[..., 0]
+        out[ok] = np.where(coef < 0, -eps, eps)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+
+
+def relative_weights(
+    ratings: pd.DataFrame, y: np.ndarray, *, scale: Scale | None = None, correction: str = "holm",
+    n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Johnson's (2000) relative weights of the stages for the outcome (see the module docstring).
 
     Respondents with complete data (every modelled stage rated and an outcome) enter the
     regression; stages nobody rated or rated with one value only are left out (weight NaN).
     The raw weights sum to R-squared; ``share_pct`` is each weight as a percentage of R-squared.
 
-    Returns columns ``stage, method, importance, n, p_value, r_squared, share_pct``.
+    Returns columns ``stage, method, importance, n, p_value, r_squared, share_pct`` then
+    ``weight, coefficient, p_adjusted, importance_ci_low, importance_ci_high`` (NaN intervals
+    when ``n_boot`` is 0).
 
     Examples
     --------
@@ -203,46 +371,49 @@ def relative_weights(ratings: pd.DataFrame, y: np.ndarray, *, scale: Scale | Non
     >>> bool(abs(rw.importance.sum() - rw.r_squared.iloc[0]) < 1e-12)
     True
     """
-    validate_ratings_table(ratings)
-    y = validate_outcome_vector(y, ratings)
+    y = validate_driver_inputs(ratings, y, correction=correction, confidence=confidence)
     table = outcome_table(ratings, y, scale)
-    return _relative_weight_frame(table, complete_patterns(ratings, y, table))
+    matrix = respondent_matrix(ratings, y, table.scale)
+    fit = relative_weight_fit(matrix)
+    draws = importance_draws(matrix, n_boot, seed, fit=fit) if n_boot else None
+    return _relative_weight_frame(table, fit, draws, correction, confidence)
 
 
-def _relative_weight_frame(table: OutcomeTable, patterns: CompletePatterns) -> pd.DataFrame:
-    """The table of :func:`relative_weights` from the complete-data patterns."""
+def _relative_weight_frame(
+    table: OutcomeTable, fit: RelativeWeightFit, draws: ImportanceDraws | None, correction: str, confidence: float
+) -> pd.DataFrame:
+    """The table of :func:`relative_weights` from the fit and (optionally) the bootstrap."""
     n_stages = len(table.stage_dtype.categories)
-    imp = np.full(n_stages, np.nan)
-    n = int(patterns.counts.sum())
-    r2 = np.nan
-    if patterns.fits:
-        eps, r2v = relative_weights_from_patterns(patterns, patterns.counts.astype(np.float64))
-        if np.isfinite(r2v):
-            imp[patterns.keep] = eps
-            r2 = float(r2v)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = imp / r2 * 100.0
+        share = fit.weight / fit.r_squared * 100.0
+    lo, hi = np.full(n_stages, np.nan), np.full(n_stages, np.nan)
+    if draws is not None and draws.n_boot:
+        drawn = np.isfinite(draws.importance).any(axis=0)
+        if drawn.any():
+            tail = (1.0 - confidence) / 2.0 * 100.0
+            lo[drawn], hi[drawn] = np.nanpercentile(draws.importance[:, drawn], [tail, 100.0 - tail], axis=0)
     return pd.DataFrame(
         {
             "stage": table.stage_column(),
             "method": "relative_weight",
-            "importance": imp,
-            "n": np.full(n_stages, n, dtype=np.int64),
-            "p_value": np.full(n_stages, np.nan),
-            "r_squared": np.full(n_stages, r2),
+            "importance": fit.importance,
+            "n": np.full(n_stages, fit.n, dtype=np.int64),
+            "p_value": fit.p_value,
+            "r_squared": np.full(n_stages, fit.r_squared),
             "share_pct": share,
+            "weight": fit.weight,
+            "coefficient": fit.coefficient,
+            "p_adjusted": adjust_pvalues(fit.p_value, correction),
+            "importance_ci_low": lo,
+            "importance_ci_high": hi,
         }
     )
 
 
 def derived_importance(
-    ratings: pd.DataFrame,
-    y: np.ndarray,
-    *,
-    method: str = "spearman",
-    scale: Scale | None = None,
-    table: OutcomeTable | None = None,
-    min_n: int = 30,
+    ratings: pd.DataFrame, y: np.ndarray, *, method: str = "relative_weight", scale: Scale | None = None,
+    min_n: int = 30, correction: str = "holm", confidence: float = 0.95, n_boot: int = 200, seed: int = 0,
+    table: OutcomeTable | None = None, matrix: RespondentMatrix | None = None, draws: ImportanceDraws | None = None,
 ) -> pd.DataFrame:
     """Derived importance of each stage for the outcome.
 
@@ -253,41 +424,57 @@ def derived_importance(
     y : array of float
         One outcome per rating (:func:`~cycle_analytics.stats.drivers.rating_outcomes`); binary
         outcomes coded 0/1.
-    method : {"spearman", "relative_weight"}
-        Spearman's rho (ties averaged) over the ratings with an outcome, with its t-based p-value;
-        or Johnson's relative weights (:func:`relative_weights`, complete data, no p-value).
-    scale, table : optional
-        The rating scale, or a prebuilt :func:`~cycle_analytics.stats.drivers.outcome_table` to
-        skip the counting pass.
+    method : {"relative_weight", "spearman"}
+        Johnson's relative weights signed by the full-model coefficient (complete data; see the
+        module docstring), with bootstrap intervals; or Spearman's rho (ties averaged) over the
+        ratings with an outcome, with its t-based p-value (no interval).
+    scale, table, matrix : optional
+        The rating scale, or a prebuilt :func:`~cycle_analytics.stats.drivers.outcome_table` /
+        :func:`~cycle_analytics.stats.drivers.respondent_matrix` to skip their passes.
     min_n : int
-        ``small_sample`` is true below this many ratings with an outcome.
+        ``small_sample`` is true below this many ratings with an outcome (Spearman) or
+        complete-data respondents (relative weights).
+    correction : str
+        Correction of the p-values across stages (``p_adjusted``).
+    n_boot, seed, confidence, draws
+        The bootstrap of the relative weights (:func:`importance_draws`; ``draws`` reuses one,
+        with its full-sample fit).
 
     Returns
     -------
     DataFrame
-        ``stage, method, importance, n, p_value, n_missing_outcome, small_sample``.
-        Stages with fewer than 3 ratings, or one score or one outcome value only, get NaN.
+        ``stage, method, importance, n, p_value, n_missing_outcome, small_sample, p_adjusted``,
+        and for relative weights also ``r_squared, share_pct, weight, coefficient,
+        importance_ci_low, importance_ci_high``. Stages that cannot be computed get NaN.
 
     Examples
     --------
     >>> r = pd.DataFrame({"response_id": pd.Categorical(list("abcd")),
     ...                   "stage": pd.Categorical(["X"] * 4, categories=["X"], ordered=True),
     ...                   "score": [1.0, 2.0, 3.0, 4.0]})
-    >>> derived_importance(r, np.array([1.0, 3.0, 2.0, 5.0])).importance.round(2).tolist()
+    >>> derived_importance(r, np.array([1.0, 3.0, 2.0, 5.0]), method="spearman").importance.round(2).tolist()
     [0.8]
     """
-    validate_ratings_table(ratings)
+    y = validate_driver_inputs(ratings, y, correction=correction, confidence=confidence)
     validate_choice(method, IMPORTANCE_METHODS, "importance method")
-    y = validate_outcome_vector(y, ratings)
     if table is None:
         table = outcome_table(ratings, y, scale)
     validate_outcome_table(table, ratings, scale)
-    n_missing = table.missing.sum(-1)
+    n_missing = table.missing.sum(-1).astype(np.int64)
     if method == "relative_weight":
-        out = _relative_weight_frame(table, complete_patterns(ratings, y, table))
-        out["n_missing_outcome"] = n_missing
-        out["small_sample"] = out["n"] < min_n
-        return out
+        if draws is not None and draws.fit is not None:
+            fit = draws.fit
+        else:
+            if matrix is None:
+                matrix = respondent_matrix(ratings, y, table.scale)
+            fit = relative_weight_fit(matrix)
+            if n_boot:
+                draws = importance_draws(matrix, n_boot, seed, fit=fit)
+        out = _relative_weight_frame(table, fit, draws, correction, confidence)
+        out.insert(5, "n_missing_outcome", n_missing)
+        out.insert(6, "small_sample", out["n"].to_numpy() < min_n)
+        return out[["stage", "method", "importance", "n", "p_value", "n_missing_outcome", "small_sample", "p_adjusted",
+                    "r_squared", "share_pct", "weight", "coefficient", "importance_ci_low", "importance_ci_high"]]
     r, p, n = spearman_from_counts(table.counts)
     return pd.DataFrame(
         {
@@ -296,8 +483,9 @@ def derived_importance(
             "importance": r,
             "n": n.astype(np.int64),
             "p_value": p,
-            "n_missing_outcome": n_missing.astype(np.int64),
+            "n_missing_outcome": n_missing,
             "small_sample": n < min_n,
+            "p_adjusted": adjust_pvalues(p, correction),
         }
     )
 

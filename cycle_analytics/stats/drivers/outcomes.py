@@ -3,11 +3,16 @@
 * :func:`outcome_values` - one outcome value per respondent (rating or binary outcome).
 * :func:`rating_outcomes` - one outcome value per rating (also for the proxy, the mean of the
   respondent's other stages).
-* :func:`outcome_table` - the :class:`~cycle_analytics.stats.kernel.OutcomeTable` every driver
-  statistic is computed from.
+* :func:`outcome_table` - the :class:`~cycle_analytics.stats.kernel.OutcomeTable` every one-stage
+  driver statistic is computed from.
+* :func:`respondent_matrix` - the :class:`RespondentMatrix` (respondent x stage score codes and
+  one outcome per respondent) the multi-stage statistics start from: the penalty-reward model,
+  relative weights and the halo diagnostic.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,14 +20,14 @@ import pandas as pd
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
-from cycle_analytics.stats.kernel import OutcomeTable, count_table, discretise, respondent_codes
+from cycle_analytics.stats.kernel import OutcomeTable, StageIndexed, count_table, discretise, respondent_codes, score_matrix
 from cycle_analytics.stats.validation import (
     validate_outcome_vector,
     validate_ratings_table,
     validate_responses,
 )
 
-__all__ = ["outcome_values", "rating_outcomes", "outcome_table"]
+__all__ = ["outcome_values", "rating_outcomes", "outcome_table", "RespondentMatrix", "respondent_matrix"]
 
 
 def _norm_label(x: object) -> str:
@@ -209,3 +214,57 @@ def outcome_table(ratings: pd.DataFrame, y: np.ndarray, scale: Scale | None = No
         counts=np.ascontiguousarray(counts[:, :n_b, :]),
         missing=np.ascontiguousarray(counts[:, n_b, :]),
     )
+
+
+@dataclass(frozen=True)
+class RespondentMatrix(StageIndexed):
+    """Every respondent's answers side by side: the input of the multi-stage statistics.
+
+    ``codes[i, j]``: respondent ``i``'s score of stage ``j`` as a 0-based point of ``scale``
+    (int8; -1 = not rated). ``y[i]``: the respondent's outcome (NaN = none), or ``None`` when the
+    outcome differs from stage to stage within a respondent (the proxy), so there is none to model.
+    Built by :func:`respondent_matrix`.
+    """
+
+    codes: np.ndarray
+    y: np.ndarray | None
+    scale: Scale
+    stage_dtype: pd.CategoricalDtype
+
+
+def respondent_matrix(
+    ratings: pd.DataFrame, y: np.ndarray, scale: Scale, *, per_respondent: np.ndarray | None = None
+) -> RespondentMatrix:
+    """The :class:`RespondentMatrix` of the ratings and one outcome per rating (:func:`rating_outcomes`).
+
+    ``per_respondent`` (:func:`outcome_values` of the responses) skips deriving the respondents'
+    outcomes from ``y``; leave it out for the proxy.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(["a", "a", "b"]),
+    ...                   "stage": pd.Categorical(["X", "Y", "X"], ordered=True), "score": [5.0, 3.0, 1.0]})
+    >>> m = respondent_matrix(r, np.array([4.0, 4.0, np.nan]), Scale(1, 5))
+    >>> m.codes.tolist(), m.y.tolist()
+    ([[4, 2], [0, -1]], [4.0, nan])
+    """
+    validate_ratings_table(ratings)
+    y = validate_outcome_vector(y, ratings)
+    if per_respondent is None:
+        per_respondent = respondent_outcomes(ratings, y)
+    else:
+        per_respondent = np.asarray(per_respondent, dtype=np.float64)
+        if per_respondent.shape != (len(ratings["response_id"].cat.categories),):
+            raise SurveyError("There must be one outcome per respondent.")
+    return RespondentMatrix(score_matrix(ratings, scale), per_respondent, scale, ratings["stage"].dtype)
+
+
+def respondent_outcomes(ratings: pd.DataFrame, y: np.ndarray) -> np.ndarray | None:
+    """One outcome per respondent from one per rating; ``None`` when a respondent's ratings carry
+    different outcomes (the proxy). Respondents without ratings get NaN."""
+    resp = respondent_codes(ratings)
+    y_resp = np.full(len(ratings["response_id"].cat.categories), np.nan)
+    y_resp[resp] = y
+    back = y_resp[resp]
+    differs = ~((back == y) | (np.isnan(back) & np.isnan(y)))
+    return None if differs.any() else y_resp

@@ -12,21 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_table
-from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, mann_whitney_from_counts
-from cycle_analytics.stats.validation import (
-    validate_choice,
-    validate_confidence,
-    validate_correction,
-    validate_outcome_table,
-    validate_outcome_vector,
-    validate_ratings_table,
-)
+from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, mann_whitney_from_counts, welch_from_moments
+from cycle_analytics.stats.validation import validate_choice, validate_driver_inputs, validate_outcome_table
 
 __all__ = ["FACTOR_BASES", "penalty_reward", "compare_groups", "classify_factor"]
 
@@ -51,19 +43,8 @@ def compare_groups(g: np.ndarray, rest: np.ndarray, values: np.ndarray, confiden
     rest = np.asarray(rest, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     n1, n2 = g.sum(-1), rest.sum(-1)
+    welch = welch_from_moments(n1, g @ v, g @ (v * v), n2, rest @ v, rest @ (v * v), confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
-        m1 = (g * v).sum(-1) / n1
-        m2 = (rest * v).sum(-1) / n2
-        var1 = (g * (v - m1[..., None]) ** 2).sum(-1) / (n1 - 1)
-        var2 = (rest * (v - m2[..., None]) ** 2).sum(-1) / (n2 - 1)
-        diff = m1 - m2
-        a1, a2 = var1 / n1, var2 / n2
-        se = np.sqrt(a1 + a2)
-        df = (a1 + a2) ** 2 / (a1 * a1 / (n1 - 1) + a2 * a2 / (n2 - 1))
-        half = stats.t.ppf(0.5 + confidence / 2.0, df) * se
-        ok_ci = (n1 >= 2) & (n2 >= 2) & (se > 0)
-        lo = np.where(ok_ci, diff - half, np.nan)
-        hi = np.where(ok_ci, diff + half, np.nan)
         # every outcome tied: no evidence either way (scipy gives p = 1)
         u1, p = mann_whitney_from_counts(g, rest, tied_p=1.0)
         rb = 2.0 * u1 / (n1 * n2) - 1.0
@@ -72,11 +53,11 @@ def compare_groups(g: np.ndarray, rest: np.ndarray, values: np.ndarray, confiden
     return {
         "n1": n1,
         "n2": n2,
-        "mean_g": np.where(n1 > 0, m1, nan),
-        "mean_rest": np.where(n2 > 0, m2, nan),
-        "diff": np.where(has, diff, nan),
-        "ci_low": lo,
-        "ci_high": hi,
+        "mean_g": welch["mean1"],
+        "mean_rest": welch["mean2"],
+        "diff": welch["diff"],
+        "ci_low": welch["ci_low"],
+        "ci_high": welch["ci_high"],
         "u": np.where(has, u1, nan),
         "p": np.where(has, p, nan),
         "rb": np.where(has, rb, nan),
@@ -212,10 +193,7 @@ def penalty_reward(
 
 def _validate_penalty_inputs(ratings, y, outcome: OutcomeSpec, *, correction, confidence, factor_basis) -> np.ndarray:
     """Check the tables and options of :func:`penalty_reward`; returns ``y`` as float64."""
-    validate_ratings_table(ratings)
-    validate_correction(correction)
-    validate_confidence(confidence)
-    y = validate_outcome_vector(y, ratings)
+    y = validate_driver_inputs(ratings, y, correction=correction, confidence=confidence)
     validate_choice(factor_basis, FACTOR_BASES, "factor basis")
     if outcome.kind == "binary":
         fy = y[np.isfinite(y)]

@@ -1,0 +1,61 @@
+"""Progress of long queries: a callback ``progress(done, message)`` called on the caller's thread.
+
+``done`` is the finished fraction (0 to 1) of the step that ``message`` names ("Counting the
+answers", "Building the respondent table", ...). On DuckDB the query runs on a worker thread while
+the calling thread polls :meth:`duckdb.DuckDBPyConnection.query_progress` every quarter second, so
+a Streamlit page can draw ``st.progress`` from the callback (Streamlit elements can only be drawn
+from the script's own thread). Other backends report the start and the end of each step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
+
+from ibis.backends import BaseBackend
+
+__all__ = ["ProgressCallback", "run_with_progress", "enable_duckdb_progress", "POLL_SECONDS"]
+
+ProgressCallback = Callable[[float, str], None]
+T = TypeVar("T")
+POLL_SECONDS = 0.25
+
+
+def enable_duckdb_progress(backend: BaseBackend) -> None:
+    """Make DuckDB track query progress (without printing its own bar)."""
+    if backend.name == "duckdb":
+        backend.raw_sql("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+
+
+def run_with_progress(backend: BaseBackend, run: Callable[[], T], progress: ProgressCallback | None, message: str) -> T:
+    """``run()``, reporting its progress to ``progress`` (if any) under ``message``.
+
+    Exceptions of ``run`` propagate unchanged.
+
+    >>> seen = []
+    >>> import ibis
+    >>> run_with_progress(ibis.duckdb.connect(), lambda: 42, lambda d, m: seen.append((d, m)), "Answering")
+    42
+    >>> seen
+    [(0.0, 'Answering'), (1.0, 'Answering')]
+    """
+    if progress is None:
+        return run()
+    progress(0.0, message)
+    if backend.name != "duckdb":
+        result = run()
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(run)
+            while True:
+                try:
+                    result = future.result(timeout=POLL_SECONDS)
+                    break
+                except FutureTimeout:
+                    done = backend.con.query_progress()
+                    if done >= 0:
+                        progress(min(float(done) / 100.0, 0.99), message)
+    progress(1.0, message)
+    return result

@@ -1,0 +1,301 @@
+"""Multivariate penalty-reward contrast analysis: each stage's own effect, the other stages held fixed.
+
+Customers who are unhappy rate *everything* lower (the halo effect), so comparing the bad raters
+of one stage with the rest (:func:`~cycle_analytics.stats.drivers.penalty.penalty_reward`, the
+*raw* or one-stage penalty) credits every stage with the halo. The model here (Brandt 1987;
+Mittal, Ross & Baldasare 1998, *Journal of Marketing* 62(1); Matzler et al. 2004) puts all
+stages in one regression::
+
+    outcome = b0 + sum over stages j of ( -P_j bottom_j + R_j top_j + g_j not_rated_j )
+
+``bottom_j`` / ``top_j`` / ``not_rated_j`` are 0/1 dummies of the respondent's answer to stage
+``j`` (bottom box, top box, no rating); the middle ratings are the reference, so respondents with
+N/A answers stay in. ``P_j`` is the **penalty** (how much lower the outcome is after a bad
+experience at ``j`` than after a middling one, every other stage held fixed), ``R_j`` the
+**reward** of a top-box experience. Ordinary least squares with HC3 errors (a binary outcome coded
+0/1: a linear probability model, its coefficients in percentage points / 100); two-sided normal
+p-values, corrected across stages (penalties and rewards as two families). A stage nobody rated in
+the middle has no reference: its top box becomes the reference (the penalty is bottom against top)
+and its reward is not estimated (NaN).
+
+The model is fitted exactly from the table of distinct answer patterns (bottom / middle / top /
+not rated for every stage) with the count, sum and sum of squares of the outcome per pattern
+(:func:`answer_patterns`, :func:`~cycle_analytics.stats.regression.ols_from_patterns`), so its cost
+after one pass over the respondents does not depend on their number. Respondents with an outcome
+and at least one rated stage enter the model.
+
+The **direct comparison** in the seeds' own terms (a critical moment spoils the service *even
+when everything else went well*): among the respondents who rated the stage and gave no bottom-box
+rating to any other stage, the mean outcome of those who rated the stage in the bottom box against
+the others, with Welch's t test (computed from the same pattern table), corrected across stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cycle_analytics.dataset import OutcomeSpec
+from cycle_analytics.scales import Scale
+from cycle_analytics.stats.drivers.outcomes import RespondentMatrix, respondent_matrix
+from cycle_analytics.stats.drivers.penalty import classify_factor, penalty_reward
+from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pattern_sums, welch_from_moments
+from cycle_analytics.stats.regression import PatternFit, ols_from_patterns
+
+__all__ = [
+    "ANSWER_STATES",
+    "MODELS",
+    "AnswerPatterns",
+    "answer_patterns",
+    "contrast_design",
+    "multivariate_penalty_reward",
+]
+
+#: The state of a stage in an answer pattern, by code: 0 middle (the reference), 1 bottom box,
+#: 2 top box, 3 not rated.
+ANSWER_STATES = ("middle", "bottom", "top", "not rated")
+MIDDLE, BOTTOM, TOP, NOT_RATED = range(4)
+#: ``model`` column values: the multivariate model, or the one-stage contrasts (the proxy outcome,
+#: which differs from stage to stage, cannot hold the other stages fixed).
+MODELS = ("multivariate", "one stage")
+
+
+@dataclass(frozen=True)
+class AnswerPatterns:
+    """The distinct answer patterns of the respondents with an outcome.
+
+    ``states[p, j]``: the state (:data:`ANSWER_STATES` code) of stage ``j`` in pattern ``p``;
+    ``counts``, ``sums``, ``sumsq``: respondents with the pattern, the sum and the sum of squares
+    of their outcomes (float64).
+    """
+
+    states: np.ndarray
+    counts: np.ndarray
+    sums: np.ndarray
+    sumsq: np.ndarray
+
+
+def answer_patterns(matrix: RespondentMatrix) -> AnswerPatterns:
+    """Group the respondents with an outcome and at least one rating by their pattern of box states.
+
+    Examples
+    --------
+    >>> codes = np.array([[0, 4], [0, 4], [2, -1]], dtype=np.int8)
+    >>> m = RespondentMatrix(codes, np.array([2.0, 4.0, 5.0]), Scale(1, 5), pd.CategoricalDtype(["A", "B"], ordered=True))
+    >>> p = answer_patterns(m)
+    >>> p.states.tolist(), p.counts.tolist(), p.sums.tolist(), p.sumsq.tolist()
+    ([[0, 3], [1, 2]], [1.0, 2.0], [5.0, 6.0], [25.0, 20.0])
+    """
+    has_y = np.isfinite(matrix.y) if matrix.y is not None else np.zeros(matrix.codes.shape[0], bool)
+    has_y &= (matrix.codes >= 0).any(axis=1)  # a respondent who rated no stage says nothing about any
+    y = matrix.y[has_y] if matrix.y is not None else np.empty(0)
+    codes = matrix.codes[has_y]
+    lut = _state_lut(matrix.scale)
+    states = np.empty(codes.shape, dtype=np.int8)
+    for j in range(codes.shape[1]):  # one column (stage) at a time keeps the index temporaries small
+        states[:, j] = np.take(lut, codes[:, j] + 1)
+    rows, counts, sums, sumsq = pattern_sums(states, len(ANSWER_STATES), y)
+    return AnswerPatterns(rows.astype(np.int8), counts, sums, sumsq)
+
+
+def _state_lut(scale: Scale) -> np.ndarray:
+    """State of each score code (index = code + 1; index 0 = not rated)."""
+    values = np.asarray(scale.values)
+    lut = np.full(scale.points + 1, MIDDLE, dtype=np.int8)
+    lut[0] = NOT_RATED
+    lut[1:][np.isin(values, scale.bottom_box)] = BOTTOM
+    lut[1:][np.isin(values, scale.top_box)] = TOP
+    return lut
+
+
+def contrast_design(states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The model's design rows for answer patterns, and which stages have no middle ratings.
+
+    Columns: the intercept, then per stage ``bottom``, ``top``, ``not rated`` dummies. The top
+    column of a stage without middle ratings is left empty (so the fit leaves it out and the top
+    box is that stage's reference).
+
+    Examples
+    --------
+    >>> x, no_middle = contrast_design(np.array([[1, 0], [2, 3]], dtype=np.int8))
+    >>> x.tolist(), no_middle.tolist()
+    ([[1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]], [True, False])
+    """
+    k, n_st = states.shape
+    x = np.zeros((k, 1 + 3 * n_st))
+    x[:, 0] = 1.0
+    x[:, 1::3] = states == BOTTOM
+    x[:, 2::3] = states == TOP
+    x[:, 3::3] = states == NOT_RATED
+    no_middle = ~(states == MIDDLE).any(axis=0)
+    x[:, 2::3][:, no_middle] = 0.0
+    return x, no_middle
+
+
+@dataclass(frozen=True)
+class _CleanComparison:
+    """The direct comparison among respondents with no bottom-box rating elsewhere (per stage)."""
+
+    n: np.ndarray
+    n_bad: np.ndarray
+    welch: dict
+
+
+def _clean_comparison(patterns: AnswerPatterns, confidence: float) -> _CleanComparison:
+    """Per stage: respondents who rated it and gave no other stage a bottom-box rating, bad
+    raters of the stage against the others (Welch, from the pattern sums)."""
+    bad = patterns.states == BOTTOM  # (k, S)
+    elsewhere = bad.sum(axis=1, keepdims=True) - bad
+    clean = elsewhere == 0
+    rated = patterns.states != NOT_RATED
+    group_bad = (clean & bad).astype(np.float64)
+    group_ok = (clean & rated & ~bad).astype(np.float64)
+    c, s, q = patterns.counts, patterns.sums, patterns.sumsq
+    n_bad, n_ok = c @ group_bad, c @ group_ok
+    welch = welch_from_moments(n_ok, s @ group_ok, q @ group_ok, n_bad, s @ group_bad, q @ group_bad, confidence)
+    return _CleanComparison(n=n_ok + n_bad, n_bad=n_bad, welch=welch)
+
+
+def multivariate_penalty_reward(
+    ratings: pd.DataFrame, y: np.ndarray, scale: Scale, outcome: OutcomeSpec, *,
+    correction: str = "holm", confidence: float = 0.95, alpha: float = 0.05, min_n: int = 30,
+    table: OutcomeTable | None = None, matrix: RespondentMatrix | None = None,
+) -> pd.DataFrame:
+    """Penalty and reward of every stage from one model over all stages, beside the raw ones.
+
+    Parameters
+    ----------
+    ratings, y, scale, outcome
+        As :func:`~cycle_analytics.stats.drivers.penalty.penalty_reward` (``y``: one outcome per rating).
+    correction : {"holm", "fdr_bh", "bonferroni", "none"}
+        Correction across stages (penalties, rewards and the direct comparisons, each a family).
+    confidence, alpha, min_n
+        Interval level; significance level of the factor rule; ``small_sample`` below ``min_n``
+        bad ratings.
+    table, matrix : optional
+        A prebuilt :func:`~cycle_analytics.stats.drivers.outcome_table` and
+        :func:`~cycle_analytics.stats.drivers.respondent_matrix` (skip their passes).
+
+    Returns
+    -------
+    DataFrame
+        One row per stage: ``stage, n, n_bad, n_top, bad_pct, mean_outcome_bad,
+        mean_outcome_rest`` (raw means), the model's ``penalty, penalty_ci_low, penalty_ci_high,
+        p_value, p_adjusted, reward, reward_ci_low, reward_ci_high, reward_p_value,
+        reward_p_adjusted, factor``, the one-stage contrasts ``raw_penalty, raw_penalty_ci_low,
+        raw_penalty_ci_high, raw_p_value, raw_p_adjusted, raw_reward, raw_reward_ci_low,
+        raw_reward_ci_high, raw_reward_p_adjusted, raw_factor``, the direct comparison
+        ``clean_n, clean_n_bad, clean_mean_bad, clean_mean_rest, clean_penalty, clean_ci_low,
+        clean_ci_high, clean_p_value, clean_p_adjusted``, then ``not_rated_effect, n_middle,
+        n_missing_outcome, n_model, r_squared, model, correction, outcome_span, small_sample``.
+        With the proxy outcome ``model`` is ``"one stage"``: the model columns repeat the raw
+        ones and the direct comparison is NaN.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = 2000
+    >>> a, b = rng.integers(1, 6, n), rng.integers(1, 6, n)
+    >>> overall = np.clip(4.0 - 1.5 * (a <= 2) + rng.normal(0, 0.5, n), 1, 5).round()
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(np.repeat(np.arange(n), 2)),
+    ...     "stage": pd.Categorical(np.tile(["A", "B"], n), categories=["A", "B"], ordered=True),
+    ...     "score": np.column_stack([a, b]).ravel().astype(float)})
+    >>> out = multivariate_penalty_reward(r, np.repeat(overall, 2), Scale(1, 5), OutcomeSpec("o", scale=Scale(1, 5)))
+    >>> out.penalty.round(1).tolist(), out.model.iloc[0]
+    ([1.5, 0.0], 'multivariate')
+    """
+    raw = penalty_reward(
+        ratings, y, scale, outcome, correction=correction, confidence=confidence, alpha=alpha, min_n=min_n, table=table
+    )
+    if matrix is None:
+        matrix = respondent_matrix(ratings, y, scale)
+    if matrix.y is None:
+        return _frame(raw, None, None, None, correction, alpha)
+    patterns = answer_patterns(matrix)
+    design, no_middle = contrast_design(patterns.states)
+    fit = ols_from_patterns(design, patterns.counts, patterns.sums, patterns.sumsq, confidence=confidence)
+    return _frame(raw, fit, no_middle, _clean_comparison(patterns, confidence), correction, alpha)
+
+
+def _frame(
+    raw: pd.DataFrame,
+    fit: PatternFit | None,
+    no_middle: np.ndarray | None,
+    clean: _CleanComparison | None,
+    correction: str,
+    alpha: float,
+) -> pd.DataFrame:
+    """The documented columns from the one-stage table and (unless the proxy) the model."""
+    n_st = len(raw)
+    nan = np.full(n_st, np.nan)
+    out = raw[["stage", "n", "n_bad", "n_top", "bad_pct", "mean_outcome_bad", "mean_outcome_rest"]].copy()
+    if fit is None:
+        model = {
+            "penalty": raw["penalty"], "penalty_ci_low": raw["penalty_ci_low"], "penalty_ci_high": raw["penalty_ci_high"],
+            "p_value": raw["p_value"], "p_adjusted": raw["p_adjusted"], "reward": raw["reward"],
+            "reward_ci_low": raw["reward_ci_low"], "reward_ci_high": raw["reward_ci_high"],
+            "reward_p_value": raw["reward_p_value"], "reward_p_adjusted": raw["reward_p_adjusted"], "factor": raw["factor"],
+        }
+        for col, values in model.items():
+            out[col] = values.to_numpy()
+    else:
+        _model_columns(out, fit, no_middle, correction, alpha)
+    out["raw_penalty"] = raw["penalty"].to_numpy()
+    out["raw_penalty_ci_low"] = raw["penalty_ci_low"].to_numpy()
+    out["raw_penalty_ci_high"] = raw["penalty_ci_high"].to_numpy()
+    out["raw_p_value"] = raw["p_value"].to_numpy()
+    out["raw_p_adjusted"] = raw["p_adjusted"].to_numpy()
+    out["raw_reward"] = raw["reward"].to_numpy()
+    out["raw_reward_ci_low"] = raw["reward_ci_low"].to_numpy()
+    out["raw_reward_ci_high"] = raw["reward_ci_high"].to_numpy()
+    out["raw_reward_p_adjusted"] = raw["reward_p_adjusted"].to_numpy()
+    out["raw_factor"] = raw["factor"].to_numpy()
+    if clean is None:
+        for col in ("clean_n", "clean_n_bad"):
+            out[col] = np.zeros(n_st, dtype=np.int64)
+        for col in ("clean_mean_bad", "clean_mean_rest", "clean_penalty", "clean_ci_low", "clean_ci_high",
+                    "clean_p_value", "clean_p_adjusted"):
+            out[col] = nan
+    else:
+        w = clean.welch
+        out["clean_n"] = np.rint(clean.n).astype(np.int64)
+        out["clean_n_bad"] = np.rint(clean.n_bad).astype(np.int64)
+        out["clean_mean_bad"] = w["mean2"]
+        out["clean_mean_rest"] = w["mean1"]
+        out["clean_penalty"] = w["diff"]
+        out["clean_ci_low"] = w["ci_low"]
+        out["clean_ci_high"] = w["ci_high"]
+        out["clean_p_value"] = w["p"]
+        out["clean_p_adjusted"] = adjust_pvalues(w["p"], correction)
+    out["not_rated_effect"] = fit.coef[3::3] if fit is not None else nan
+    out["n_middle"] = raw["n_middle"].to_numpy()
+    out["n_missing_outcome"] = raw["n_missing_outcome"].to_numpy()
+    out["n_model"] = np.full(n_st, fit.n if fit is not None else 0, dtype=np.int64)
+    out["r_squared"] = np.full(n_st, fit.r_squared if fit is not None else np.nan)
+    out["model"] = MODELS[0] if fit is not None else MODELS[1]
+    out["correction"] = correction
+    out["outcome_span"] = raw["outcome_span"].to_numpy()
+    out["small_sample"] = raw["small_sample"].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _model_columns(out: pd.DataFrame, fit: PatternFit, no_middle: np.ndarray, correction: str, alpha: float) -> None:
+    """Write the model's penalty, reward (corrected across stages) and factor columns into ``out``."""
+    bottom, top = slice(1, None, 3), slice(2, None, 3)
+    pen, pen_p = -fit.coef[bottom], fit.p_value[bottom].copy()
+    rew, rew_p = fit.coef[top].copy(), fit.p_value[top].copy()
+    rew[no_middle], rew_p[no_middle] = np.nan, np.nan
+    pen_adj, rew_adj = adjust_pvalues(pen_p, correction), adjust_pvalues(rew_p, correction)
+    out["penalty"] = pen
+    out["penalty_ci_low"] = -fit.ci_high[bottom]
+    out["penalty_ci_high"] = -fit.ci_low[bottom]
+    out["p_value"] = pen_p
+    out["p_adjusted"] = pen_adj
+    out["reward"] = rew
+    out["reward_ci_low"] = np.where(no_middle, np.nan, fit.ci_low[top])
+    out["reward_ci_high"] = np.where(no_middle, np.nan, fit.ci_high[top])
+    out["reward_p_value"] = rew_p
+    out["reward_p_adjusted"] = rew_adj
+    out["factor"] = classify_factor(pen, pen_adj, rew, rew_adj, alpha)

@@ -1,0 +1,152 @@
+"""Halo diagnostic: how much of the stage ratings is one general impression.
+
+Customers who are unhappy tend to rate *every* stage lower (the halo effect, Thorndike 1920), so
+one-stage comparisons credit every stage with that general impression. Two figures measure it,
+both from the Pearson correlations of the stage ratings, each pair over the respondents who rated
+both stages (pairwise deletion; a stage rated with a single value, or by fewer than 3 respondents,
+is left out):
+
+* ``first_component_share``: the largest eigenvalue of the stages' correlation matrix divided by
+  the number of stages - the share of the ratings' (standardised) variance the first principal
+  component explains. Pairs with fewer than 3 common respondents count as uncorrelated there.
+* ``mean_correlation``: the mean of the correlations between different stages.
+
+``warning`` is true when the first component's share exceeds ``threshold`` (0.5): one impression
+then explains more than half of the differences between the stage ratings. The share is never
+below the mean correlation (the largest eigenvalue is at least the mean of the matrix times its
+size), so a mean correlation above 0.5 always warns too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from cycle_analytics.stats.drivers.outcomes import RespondentMatrix
+
+__all__ = ["HALO_THRESHOLD", "HaloDiagnostic", "halo_diagnostic", "stage_correlations"]
+
+#: First-component share above which the halo warning is shown.
+HALO_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class HaloDiagnostic:
+    """The halo figures of a survey (see the module docstring); NaN with fewer than two stages."""
+
+    first_component_share: float
+    mean_correlation: float
+    n_stages: int
+    n_respondents: int
+    threshold: float = HALO_THRESHOLD
+
+    @property
+    def warning(self) -> bool:
+        return bool(np.isfinite(self.first_component_share) and self.first_component_share > self.threshold)
+
+    def message(self) -> str:
+        """One plain sentence for the page: the warning, or why there is none."""
+        if not np.isfinite(self.first_component_share):
+            return "The halo effect cannot be measured: fewer than two stages were rated with more than one score."
+        share = f"{self.first_component_share:.0%}"
+        if self.warning:
+            return (
+                f"Strong halo: one general impression explains {share} of the differences between the stage ratings "
+                f"(average correlation between stages {self.mean_correlation:.2f}). Unhappy customers rate every stage "
+                "lower, so the raw one-stage penalties overstate each stage; the verdicts use the penalties with every "
+                "other stage held fixed."
+            )
+        return (
+            f"Halo under control: one general impression explains {share} of the differences between the stage "
+            f"ratings (average correlation between stages {self.mean_correlation:.2f})."
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "first_component_share": _finite_or_none(self.first_component_share),
+            "mean_correlation": _finite_or_none(self.mean_correlation),
+            "n_stages": self.n_stages,
+            "n_respondents": self.n_respondents,
+            "threshold": self.threshold,
+            "warning": self.warning,
+        }
+
+
+def _finite_or_none(x: float):
+    return float(x) if np.isfinite(x) else None
+
+
+def stage_correlations(matrix: RespondentMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise Pearson correlations of the stage ratings and the number of respondents behind each.
+
+    Computed with four matrix products over the respondents (no per-pair pass). Cells with fewer
+    than 3 common respondents, or without spread on either side, are NaN; the diagonal is 1 for
+    stages with spread.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cycle_analytics.scales import Scale
+    >>> codes = np.array([[0, 1], [1, 2], [2, 2], [3, -1]], dtype=np.int8)
+    >>> r, n = stage_correlations(RespondentMatrix(codes, None, Scale(1, 5), pd.CategoricalDtype(["A", "B"])))
+    >>> round(float(r[0, 1]), 3), n.tolist()
+    (0.866, [[4, 3], [3, 3]])
+    """
+    codes = matrix.codes
+    n_st = codes.shape[1]
+    pairs = np.zeros((n_st, n_st))
+    sum_x = np.zeros((n_st, n_st))  # [j, k]: sum of stage j's scores where both j and k are rated
+    sum_xx = np.zeros((n_st, n_st))
+    sum_xy = np.zeros((n_st, n_st))
+    # float32 sums of at most 2**24 / (largest code)**2 rows are exact; 2**18 rows bound the temporaries
+    chunk = max(1, min(2**18, int(2**24 // max(1, (matrix.scale.points - 1) ** 2))))
+    # stages x stages results: one BLAS thread is enough and does not fight other work for the cores
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in range(0, codes.shape[0], chunk):  # chunks of respondents keep float32 sums exact
+            block = codes[start : start + chunk]
+            rated = (block >= 0).astype(np.float32)
+            x = np.maximum(block, 0).astype(np.float32)
+            pairs += rated.T @ rated
+            sum_x += x.T @ rated
+            sum_xx += (x * x).T @ rated
+            sum_xy += x.T @ x
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_j = sum_x / pairs
+        mean_k = sum_x.T / pairs
+        cov = sum_xy / pairs - mean_j * mean_k
+        var_j = sum_xx / pairs - mean_j**2
+        var_k = sum_xx.T / pairs - mean_k**2
+        corr = cov / np.sqrt(var_j * var_k)
+    ok = (pairs >= 3) & (var_j > 1e-12) & (var_k > 1e-12)
+    corr = np.where(ok, np.clip(corr, -1.0, 1.0), np.nan)
+    np.fill_diagonal(corr, np.where(np.diag(ok), 1.0, np.nan))
+    return corr, pairs.astype(np.int64)
+
+
+def halo_diagnostic(matrix: RespondentMatrix, *, threshold: float = HALO_THRESHOLD) -> HaloDiagnostic:
+    """The first principal component's share and the mean inter-stage correlation (module docstring).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cycle_analytics.scales import Scale
+    >>> rng = np.random.default_rng(0)
+    >>> g = rng.normal(size=(500, 1))
+    >>> codes = np.clip(np.rint(2 + g + 0.5 * rng.normal(size=(500, 4))), 0, 4).astype(np.int8)
+    >>> h = halo_diagnostic(RespondentMatrix(codes, None, Scale(1, 5), pd.CategoricalDtype(list("ABCD"))))
+    >>> h.warning, round(h.first_component_share, 2) > round(h.mean_correlation, 2)
+    (True, True)
+    """
+    corr, _ = stage_correlations(matrix)
+    usable = np.isfinite(np.diag(corr))
+    sub = corr[np.ix_(usable, usable)]
+    k = int(usable.sum())
+    n_resp = int(((matrix.codes[:, usable] >= 0).sum(axis=1) >= 2).sum()) if k else 0
+    if k < 2:
+        return HaloDiagnostic(float("nan"), float("nan"), k, n_resp, threshold)
+    off = sub[~np.eye(k, dtype=bool)]
+    mean_corr = float(np.nanmean(off)) if np.isfinite(off).any() else float("nan")
+    share = float(np.linalg.eigvalsh(np.where(np.isfinite(sub), sub, 0.0))[-1] / k)
+    return HaloDiagnostic(share, mean_corr, k, n_resp, threshold)

@@ -1,0 +1,616 @@
+"""The query engine (cycle_analytics.engine): the same surveys give the same tables on every backend.
+
+References: the in-memory statistics kernel (``cycle_analytics.stats.kernel.count_table``,
+``cycle_analytics.stats.drivers.outcome_table``, ``rating_outcomes``, ``outcome_values``,
+``cycle_analytics.stats.filters.filter_survey``, ``cycle_analytics.stats.headline.bad_comments``)
+on the survey built by ``tests/synth.py``, and pandas group-bys on its respondent x stage matrix
+for the tables the kernel has no counterpart of yet (patterns, consecutive-stage pairs).
+
+Each survey is exported the ways a user holds it - the imported Survey itself (Arrow into DuckDB),
+a long table with N/A cells, junk cells, an unknown stage and a row without an id mixed in (as a
+DataFrame, a CSV file, PostgreSQL tables, Spark reading the CSV), a wide Parquet file or table -
+and every export must give exactly the kernel's integers (sums to 1e-9 relative) on DuckDB, on a
+real PostgreSQL server (tests/pg.py) and on a real local Spark session (``local[2]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from pg import postgres_server
+from synth import make_survey
+
+from cycle_analytics.dataset import PROXY_OUTCOME, ImportOptions, OutcomeSpec
+from cycle_analytics.engine import (
+    Filters,
+    LongLayout,
+    ScoreRules,
+    SurveyEngine,
+    WideLayout,
+    duckdb_backend,
+    open_source,
+    survey_source,
+)
+from cycle_analytics.engine.respondents import stages_per_key
+from cycle_analytics.engine.tables import BOX_BOTTOM, BOX_MIDDLE, BOX_NOT_RATED, BOX_TOP, period_range
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.scales import Scale
+from cycle_analytics.stats.analysis import outcome_spec
+from cycle_analytics.stats.drivers.outcomes import outcome_table, outcome_values, rating_outcomes
+from cycle_analytics.stats.filters import filter_survey
+from cycle_analytics.stats.headline import bad_comments
+from cycle_analytics.stats.kernel import count_table, group_codes
+
+# Ibis 12 reads pandas 3 options and DuckDB results through APIs their newer versions deprecate:
+# warnings about the libraries, not about the engine.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The 'future.infer_string' option is deprecated"),
+    pytest.mark.filterwarnings("ignore:fetch_arrow_table\\(\\) is deprecated"),
+]
+
+# --------------------------------------------------------------------------------------------
+# the surveys and their exports
+# --------------------------------------------------------------------------------------------
+
+STAGES_B = tuple(f"Touchpoint {i + 1}" for i in range(16))  # 16 stages on 0-10: two packed keys
+
+
+def _with_comments(survey, seed: int):
+    """The survey with a ``comment`` column (a third of the respondents, some blank)."""
+    rng = np.random.default_rng(seed)
+    n = len(survey.responses)
+    words = np.array(["slow", "queue", "friendly", "rude", "clean", "fast"])
+    text = np.char.add(np.char.add(words[rng.integers(0, 6, n)], " #"), np.arange(n).astype(str))
+    comment = np.where(rng.random(n) < 0.33, text, np.where(rng.random(n) < 0.1, "  ", ""))
+    responses = survey.responses.copy()
+    responses["comment"] = pd.array(comment, dtype="str")
+    return dataclasses.replace(survey, responses=responses)
+
+
+SURVEYS = {
+    "A": lambda: _with_comments(make_survey(1200, seed=11, answer_rate=0.85, date_missing_rate=0.05, span_days=400), seed=1),
+    "B": lambda: make_survey(500, STAGES_B, Scale(0, 10), seed=5, answer_rate=0.7, span_days=60),
+}
+_SURVEY_CACHE: dict = {}
+
+
+def survey_of(name: str):
+    if name not in _SURVEY_CACHE:
+        _SURVEY_CACHE[name] = SURVEYS[name]()
+    return _SURVEY_CACHE[name]
+
+
+def respondent_frame(survey) -> pd.DataFrame:
+    """One row per respondent: id and the per-respondent columns, as a user's table holds them."""
+    resp = survey.responses
+    out = pd.DataFrame({"respondent_id": resp["response_id"].astype("str").to_numpy()})
+    for col in resp.columns:
+        if col == "response_id":
+            continue
+        values = resp[col]
+        out[col] = values.astype("str").where(values.notna(), None) if isinstance(values.dtype, pd.CategoricalDtype) else values.to_numpy()
+    return out
+
+
+def long_export(survey, seed: int = 0) -> tuple[pd.DataFrame, dict]:
+    """The long table of ``survey`` with cells that are no ratings mixed in, and how many of each.
+
+    Added rows: "N/A" (every respondent without a rating gets one, so that they are in the table),
+    a junk cell "x", an empty cell, an unknown stage "Lobby" and a row without a respondent id.
+    Scores are text (as in a CSV with N/A codes).
+    """
+    rng = np.random.default_rng(seed)
+    r = survey.ratings
+    people = respondent_frame(survey)
+    codes = r["response_id"].cat.codes.to_numpy()
+    rows = pd.DataFrame({"respondent_id": people["respondent_id"].to_numpy()[codes], "stage": r["stage"].astype("str").to_numpy(),
+                         "score": [str(int(v)) for v in r["score"].to_numpy()]})
+    rated = np.bincount(codes, minlength=len(people))
+    silent = np.flatnonzero(rated == 0)
+    pick = rng.choice(len(people), 40, replace=False)
+    extra = pd.DataFrame({
+        "respondent_id": np.concatenate([people["respondent_id"].to_numpy()[silent], people["respondent_id"].to_numpy()[pick[:30]],
+                                         people["respondent_id"].to_numpy()[pick[30:35]], people["respondent_id"].to_numpy()[pick[35:38]],
+                                         people["respondent_id"].to_numpy()[pick[38:40]], [None]]),
+        "stage": [survey.stages[0]] * len(silent) + ["Lobby"] * 30 + [survey.stages[0]] * 5 + [survey.stages[-1]] * 3
+                 + [survey.stages[1]] * 2 + [survey.stages[0]],
+        "score": ["N/A"] * len(silent) + ["4"] * 30 + ["N/A"] * 5 + ["x"] * 3 + [""] * 2 + ["3"],
+    })
+    # the junk rows must not hit a stage their respondent rated (that would be a second rating)
+    taken = set(zip(rows["respondent_id"], rows["stage"]))
+    keep = [(i, s) not in taken for i, s in zip(extra["respondent_id"], extra["stage"])]
+    extra = extra[keep]
+    answers = pd.concat([rows, extra], ignore_index=True)
+    answers = answers.merge(people, on="respondent_id", how="left")
+    answers = answers.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    added = {
+        "no_answer": int((extra["score"] == "N/A").sum()),
+        "unknown_stage": int((extra["stage"] == "Lobby").sum()),
+        "not_a_number": int((extra["score"] == "x").sum()),
+        "empty": int((extra["score"] == "").sum()),
+        "no_respondent": int(extra["respondent_id"].isna().sum()),
+    }
+    return answers, added
+
+
+def wide_export(survey) -> pd.DataFrame:
+    """One row per respondent, one float column per stage (NaN = not rated), then the other columns."""
+    r = survey.ratings
+    people = respondent_frame(survey)
+    mat = np.full((len(people), len(survey.stages)), np.nan)
+    mat[r["response_id"].cat.codes.to_numpy(), r["stage"].cat.codes.to_numpy()] = r["score"].to_numpy()
+    stages = pd.DataFrame(mat, columns=[f"q{j + 1}" for j in range(len(survey.stages))])
+    return pd.concat([people[["respondent_id"]], stages, people.drop(columns=["respondent_id"])], axis=1)
+
+
+def long_layout(survey) -> LongLayout:
+    resp = survey.responses
+    return LongLayout(
+        "respondent_id", "stage", "score", stages=survey.stages, outcomes=("overall", "satisfied"), segments=("region", "channel"),
+        date="date" if "date" in resp.columns else None, comment="comment" if "comment" in resp.columns else None,
+    )
+
+
+def wide_layout(survey) -> WideLayout:
+    resp = survey.responses
+    return WideLayout(
+        [(f"q{j + 1}", s) for j, s in enumerate(survey.stages)], respondent="respondent_id", outcomes=("overall", "satisfied"),
+        segments=("region", "channel"), date="date" if "date" in resp.columns else None,
+        comment="comment" if "comment" in resp.columns else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# backends
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def engine_pg_url():
+    with postgres_server("engine_test") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """A real local Spark session (2 cores, 2 shuffle partitions: small data, fast stages)."""
+    from pyspark.sql import SparkSession
+
+    warehouse = str(tmp_path_factory.mktemp("spark-warehouse"))
+    session = (
+        SparkSession.builder.master("local[2]").appName("cycle-analytics-tests")
+        .config("spark.sql.shuffle.partitions", "2").config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.warehouse.dir", warehouse).config("spark.driver.memory", "1g")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def export_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("engine-exports"))
+
+
+_ENGINES: dict = {}
+
+
+def build_engine(flavour: str, survey_name: str, request) -> tuple[SurveyEngine, dict]:
+    """The engine of ``survey_name`` exported as ``flavour`` (cached for the session), and the added junk counts."""
+    key = (flavour, survey_name)
+    if key in _ENGINES:
+        return _ENGINES[key]
+    survey = survey_of(survey_name)
+    answers, added = long_export(survey, seed=len(survey.stages))
+    wide = wide_export(survey)
+    rules = ScoreRules(scale=survey.scale, na_values=("N/A",))
+    folder = request.getfixturevalue("export_dir")
+    if flavour == "memory-survey":
+        source, layout, rules = survey_source(survey)
+        added = {}
+    elif flavour == "duckdb-long-frame":
+        source, layout = open_source(answers), long_layout(survey)
+    elif flavour == "duckdb-long-csv":
+        path = f"{folder}/{survey_name}_long.csv"
+        answers.to_csv(path, index=False, date_format="%Y-%m-%d")
+        source, layout = open_source(path), long_layout(survey)
+    elif flavour == "duckdb-wide-parquet":
+        path = f"{folder}/{survey_name}_wide.parquet"
+        pq.write_table(pa.Table.from_pandas(wide, preserve_index=False), path, coerce_timestamps="us")
+        source, layout, added = open_source(path), wide_layout(survey), {}
+    elif flavour.startswith("postgres"):
+        import ibis
+
+        con = ibis.connect(request.getfixturevalue("engine_pg_url"))
+        name = f"{survey_name.lower()}_{flavour.replace('-', '_')}"
+        if flavour == "postgres-long":
+            # in a schema of its own, named by URL and "schema.table" as a user names it
+            con.raw_sql("CREATE SCHEMA IF NOT EXISTS surveys")
+            con.create_table(name, answers, database="surveys", overwrite=True)
+            source, layout = open_source(request.getfixturevalue("engine_pg_url"), f"surveys.{name}"), long_layout(survey)
+        elif flavour == "postgres-two-tables":
+            con.create_table(name + "_answers", answers[["respondent_id", "stage", "score"]], overwrite=True)
+            con.create_table(name + "_people", respondent_frame(survey), overwrite=True)
+            source, layout = open_source(con, name + "_answers", respondents=name + "_people"), long_layout(survey)
+        else:
+            con.create_table(name, wide, overwrite=True)
+            source, layout, added = open_source(con, name), wide_layout(survey), {}
+    elif flavour == "spark-long-csv":
+        path = f"{folder}/{survey_name}_spark_long.csv"
+        answers.to_csv(path, index=False, date_format="%Y-%m-%d")
+        source, layout = open_source(request.getfixturevalue("spark"), path), long_layout(survey)
+    elif flavour == "spark-wide-parquet":
+        path = f"{folder}/{survey_name}_spark_wide.parquet"
+        pq.write_table(pa.Table.from_pandas(wide, preserve_index=False), path, coerce_timestamps="us")
+        source, layout, added = open_source(request.getfixturevalue("spark"), path), wide_layout(survey), {}
+    else:  # pragma: no cover - a typo in the parameter list
+        raise AssertionError(flavour)
+    _ENGINES[key] = SurveyEngine(source, layout, rules), added
+    return _ENGINES[key]
+
+
+# Spark answers each query in about half a second, so it gets two engines: survey A read from a
+# long CSV, and survey B (two packed keys, floor division in double precision) from a wide Parquet
+# file; a Spark view of survey B's long table is in test_duckdb_file_and_spark_table_names.
+CASES = [
+    *[(f, "A") for f in ("memory-survey", "duckdb-long-frame", "duckdb-long-csv", "duckdb-wide-parquet", "postgres-long",
+                         "postgres-two-tables", "postgres-wide", "spark-long-csv")],
+    *[(f, "B") for f in ("memory-survey", "duckdb-long-frame", "postgres-long", "postgres-wide", "spark-wide-parquet")],
+]
+
+
+@pytest.fixture(params=CASES, ids=[f"{s}-{f}" for f, s in CASES])
+def case(request):
+    flavour, name = request.param
+    engine, added = build_engine(flavour, name, request)
+    return engine, survey_of(name), added, flavour
+
+
+def _ids(engine: SurveyEngine, survey, values) -> list[str]:
+    """Respondent keys as the survey's ids (the Survey export keys respondents by their row)."""
+    values = list(values)
+    if values and not isinstance(values[0], str):
+        ids = survey.responses["response_id"].astype("str").to_numpy()
+        return [ids[int(v)] for v in values]
+    return [str(v) for v in values]
+
+
+def _matrix(survey) -> np.ndarray:
+    """Respondent x stage scores (NaN = not rated)."""
+    r = survey.ratings
+    mat = np.full((len(survey.responses), len(survey.stages)), np.nan)
+    mat[r["response_id"].cat.codes.to_numpy(), r["stage"].cat.codes.to_numpy()] = r["score"].to_numpy()
+    return mat
+
+
+# --------------------------------------------------------------------------------------------
+# the tables, against the kernel
+# --------------------------------------------------------------------------------------------
+
+
+def test_inventory_accounts_for_every_cell(case):
+    engine, survey, added, _ = case
+    inv = engine.inventory
+    assert engine.stages == survey.stages
+    assert engine.scale == survey.scale
+    assert inv.ratings == len(survey.ratings)
+    by = inv.by_answer()
+    assert by["score"] == len(survey.ratings)
+    for cls, n in added.items():
+        assert by[cls] == n, cls
+    if not added:
+        # the Survey export and the wide exports hold nothing but ratings (wide: empty cells for stages not rated)
+        assert by["no_answer"] == by["not_a_number"] == by["unknown_stage"] == by["no_respondent"] == 0
+    assert (inv.by_stage()["score"].to_numpy() == np.bincount(survey.ratings["stage"].cat.codes, minlength=len(survey.stages))).all()
+
+
+def test_stage_score_counts_equal_count_table(case):
+    engine, survey, _, _ = case
+    assert np.array_equal(engine.score_counts().array(), count_table(survey.ratings, survey.scale))
+
+
+@pytest.mark.parametrize("column", ["overall", "satisfied", None])
+def test_outcome_tables_equal_outcome_table(case, column):
+    """Rating outcome, binary text outcome (positive "yes") and the proxy (mean of the other stages)."""
+    engine, survey, _, _ = case
+    spec = PROXY_OUTCOME if column is None else outcome_spec(survey, column, positive="yes")
+    y = rating_outcomes(survey.ratings, survey.responses, spec)
+    expected = outcome_table(survey.ratings, y, survey.scale)
+    got = engine.score_counts("outcome", outcome=spec).outcome_table(survey.ratings["stage"].dtype)
+    assert got.stage_dtype == expected.stage_dtype and got.scale == expected.scale
+    assert np.array_equal(got.scores, expected.scores)
+    assert np.array_equal(got.outcomes, expected.outcomes)  # the same doubles (proxy means included)
+    assert np.array_equal(got.counts, expected.counts)
+    assert np.array_equal(got.missing, expected.missing)
+
+
+@pytest.mark.parametrize("segment", ["region", "channel"])
+def test_segment_counts_equal_count_table(case, segment):
+    engine, survey, _, _ = case
+    codes, labels = group_codes(survey.responses[segment])
+    got = engine.score_counts(segment)
+    assert set(got.groups(segment)) == set(labels)
+    assert np.array_equal(got.array(labels), count_table(survey.ratings, survey.scale, codes, len(labels)))
+
+
+@pytest.mark.parametrize("freq", ["W", "M", "Q"])
+def test_period_counts_equal_count_table(case, freq):
+    """Periods as the trends module defines them: weeks from Monday, calendar months and quarters;
+    the reference truncates the respondents' dates with pandas."""
+    engine, survey, _, _ = case
+    dates = pd.to_datetime(survey.responses["date"])
+    if freq == "W":
+        starts = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.normalize()
+    else:
+        starts = dates.dt.to_period(freq).dt.start_time
+    periods = period_range(starts.min(), starts.max(), freq)
+    codes = pd.Index(periods).get_indexer(starts)
+    assert ((codes >= 0) | starts.isna().to_numpy()).all()
+    expected = count_table(survey.ratings, survey.scale, codes, len(periods))
+    got = engine.score_counts("period", freq=freq)
+    assert np.array_equal(got.array(tuple(periods)), expected)
+
+
+def test_counts_by_segment_and_outcome_together(case):
+    engine, survey, _, _ = case
+    spec = outcome_spec(survey, "overall")
+    got = engine.score_counts(("region", "outcome"), outcome=spec).frame
+    y = rating_outcomes(survey.ratings, survey.responses, spec)
+    r = survey.ratings
+    ref = pd.DataFrame({"stage": r["stage"].astype("str").to_numpy(),
+                        "region": survey.responses["region"].astype("str").to_numpy()[r["response_id"].cat.codes.to_numpy()],
+                        "outcome": y, "score": r["score"].to_numpy().astype(np.int64)})
+    ref = ref.groupby(["stage", "region", "outcome", "score"], dropna=False).size().rename("n").reset_index()
+    got = got.assign(stage=got["stage"].astype("str"), region=got["region"].astype("str"))
+    key = ["stage", "region", "outcome", "score"]
+    merged = got.merge(ref, on=key, how="outer", suffixes=("_got", "_ref"))
+    assert merged["n_got"].notna().all() and merged["n_ref"].notna().all()
+    assert (merged["n_got"] == merged["n_ref"]).all()
+
+
+def test_box_patterns_equal_pandas(case):
+    engine, survey, _, _ = case
+    spec = outcome_spec(survey, "overall")
+    got = engine.box_patterns(spec)
+    mat = _matrix(survey)
+    boxes = np.full(mat.shape, BOX_MIDDLE, dtype=np.int8)
+    boxes[np.isin(mat, survey.scale.bottom_box)] = BOX_BOTTOM
+    boxes[np.isin(mat, survey.scale.top_box)] = BOX_TOP
+    boxes[np.isnan(mat)] = BOX_NOT_RATED
+    y = outcome_values(survey.responses, spec)
+    ref = pd.DataFrame(boxes, columns=[f"b{j}" for j in range(mat.shape[1])]).assign(y=y, y2=y * y, has=~np.isnan(y))
+    ref = ref.groupby([f"b{j}" for j in range(mat.shape[1])]).agg(n=("has", "size"), n_outcome=("has", "sum"),
+                                                                     outcome_sum=("y", "sum"), outcome_sum_sq=("y2", "sum")).reset_index()
+    assert np.array_equal(got.boxes, ref[[f"b{j}" for j in range(mat.shape[1])]].to_numpy())
+    assert np.array_equal(got.n, ref["n"].to_numpy())
+    assert np.array_equal(got.n_outcome, ref["n_outcome"].to_numpy())
+    np.testing.assert_allclose(got.outcome_sum, ref["outcome_sum"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(got.outcome_sum_sq, ref["outcome_sum_sq"].to_numpy(), rtol=1e-9)
+    assert got.respondents == len(survey.responses)
+
+
+def test_score_patterns_equal_pandas(case):
+    engine, survey, _, _ = case
+    spec = outcome_spec(survey, "satisfied", positive="yes")
+    got = engine.score_patterns(spec)
+    mat = _matrix(survey)
+    cols = [f"s{j}" for j in range(mat.shape[1])]
+    ref = pd.DataFrame(mat, columns=cols).assign(y=outcome_values(survey.responses, spec))
+    ref = ref.groupby([*cols, "y"], dropna=False).size().rename("n").reset_index()
+    ref = ref.sort_values([*cols, "y"], na_position="last").reset_index(drop=True)
+    np.testing.assert_array_equal(got.scores, ref[cols].to_numpy())
+    np.testing.assert_array_equal(got.outcome, ref["y"].to_numpy())
+    np.testing.assert_array_equal(got.counts, ref["n"].to_numpy())
+    # the complete-data rows of every stage: each complete respondent once
+    keep = np.ones(len(survey.stages), dtype=bool)
+    rows, counts = got.complete(keep)
+    complete = ~np.isnan(mat).any(axis=1) & ~np.isnan(outcome_values(survey.responses, spec))
+    assert counts.sum() == complete.sum()
+    assert rows.shape[1] == len(survey.stages) + 1
+
+
+def test_stage_pairs_equal_pandas(case):
+    engine, survey, _, _ = case
+    got = engine.stage_pairs()
+    mat = _matrix(survey)
+    lo, k = survey.scale.minimum, survey.scale.points
+    for p in range(len(survey.stages) - 1):
+        both = ~np.isnan(mat[:, p]) & ~np.isnan(mat[:, p + 1])
+        ref = np.zeros((k, k), dtype=np.int64)
+        np.add.at(ref, (mat[both, p].astype(int) - lo, mat[both, p + 1].astype(int) - lo), 1)
+        assert np.array_equal(got.counts[p], ref), p
+        d = mat[both, p + 1] - mat[both, p]
+        assert np.array_equal(got.differences(p), np.bincount((d + k - 1).astype(int), minlength=2 * k - 1))
+
+
+def test_respondent_and_outcome_counts(case):
+    engine, survey, _, _ = case
+    counts = engine.respondent_counts()
+    dates = pd.to_datetime(survey.responses["date"])
+    assert counts.respondents == len(survey.responses)
+    assert counts.ratings == len(survey.ratings)
+    assert counts.rated_respondents == int((np.bincount(survey.ratings["response_id"].cat.codes, minlength=len(survey.responses)) > 0).sum())
+    assert counts.dated_respondents == int(dates.notna().sum())
+    assert counts.first_date == dates.min().normalize() and counts.last_date == dates.max().normalize()
+    for column in ("overall", "satisfied"):
+        spec = outcome_spec(survey, column, positive="yes")
+        y = outcome_values(survey.responses, spec)
+        got = engine.outcome_counts(spec)
+        values, n = np.unique(y[~np.isnan(y)], return_counts=True)
+        assert np.array_equal(got.values, values) and np.array_equal(got.counts, n)
+        assert got.missing == int(np.isnan(y).sum())
+        assert got.mean() == pytest.approx(float(np.nanmean(y)), rel=1e-12)
+
+
+def test_filters_equal_filter_survey(case):
+    engine, survey, _, _ = case
+    f = {"date_range": (survey.responses["date"].min() + pd.Timedelta(days=10), "2026-03-15"),
+         "segments": {"region": ["North", "East"], "channel": ["Branch", "Web"]}}
+    sub = filter_survey(survey, **f)
+    got = engine.score_counts(filters=Filters(**f))
+    assert sub.info.ratings > 0
+    assert np.array_equal(got.array(), count_table(sub.ratings, sub.scale))
+    assert engine.respondent_counts(filters=Filters(**f)).respondents == sub.info.respondents
+    assert engine.respondent_counts(filters=Filters(segments={"region": []})).respondents == 0
+
+
+def test_comments_are_the_bottom_box_comments(case):
+    engine, survey, _, _ = case
+    stage = survey.stages[1]
+    got = engine.comments(stage, limit=15)
+    if "comment" not in survey.responses.columns:
+        assert got.empty
+        return
+    ref = bad_comments(survey, stage).sort_values(["score", "response_id"], kind="stable").head(15)
+    assert _ids(engine, survey, got["respondent"]) == ref["response_id"].tolist()
+    assert got["score"].tolist() == ref["score"].astype(int).tolist()
+    assert got["comment"].tolist() == ref["comment"].tolist()
+
+
+# --------------------------------------------------------------------------------------------
+# DuckDB only: the importer, bad input, progress
+# --------------------------------------------------------------------------------------------
+
+
+def test_csv_through_duckdb_matches_the_importer(tmp_path):
+    """The same long CSV: the engine's counts and accounting equal the importer's Survey."""
+    survey = survey_of("A")
+    answers, added = long_export(survey, seed=3)
+    path = tmp_path / "long.csv"
+    answers.to_csv(path, index=False, date_format="%Y-%m-%d")
+    imported = import_survey(path.read_bytes(), ImportOptions(na_values=("N/A",), stages=survey.stages, layout="long"),
+                             file_name="long.csv")
+    engine = SurveyEngine(open_source(str(path)), dataclasses.replace(long_layout(survey), stages=imported.stages),
+                          ScoreRules(na_values=("N/A",)))
+    assert engine.scale == imported.scale  # inferred the same way
+    assert engine.inventory.ratings == imported.info.ratings
+    assert engine.inventory.by_answer()["no_answer"] == imported.info.na_answers
+    assert np.array_equal(engine.score_counts().array(), count_table(imported.ratings, imported.scale))
+
+
+def test_two_ratings_of_one_stage_are_refused():
+    """Codes 3 + 4 of one stage overflow into the next position (base 6): caught by the digit sum."""
+    answers = pd.DataFrame({"id": ["a", "a", "b", "c", "c"], "stage": ["X", "X", "Y", "X", "Y"], "score": [3, 4, 5, 1, 2]})
+    with pytest.raises(SurveyError, match="rated a stage more than once"):
+        SurveyEngine(open_source(answers), LongLayout("id", "stage", "score", stages=["X", "Y"]), ScoreRules(scale=Scale(1, 5)))
+    answers = pd.DataFrame({"id": ["a", "a", "b"], "stage": ["X", "X", "Y"], "score": [1, 2, 5]})
+    with pytest.raises(SurveyError, match="'a' rated a stage more than once"):
+        SurveyEngine(open_source(answers), LongLayout("id", "stage", "score", stages=["X", "Y"]), ScoreRules(scale=Scale(1, 5)))
+
+
+def test_packed_keys_hold_every_stage():
+    """Many stages on a long scale: several keys, each below 2**52, scores unpacked exactly."""
+    assert stages_per_key(Scale(1, 5)) == 20 and 6**20 <= 2**52 < 6**21
+    n_stages = 45
+    rng = np.random.default_rng(4)
+    mat = rng.integers(0, 11, size=(60, n_stages)).astype(float)
+    mat[rng.random(mat.shape) < 0.3] = np.nan
+    mat[:, 0] = 10  # the largest code in the first position of each key
+    ids, stages = np.nonzero(~np.isnan(mat))
+    answers = pd.DataFrame({"id": ids, "stage": [f"S{j:02d}" for j in stages], "score": mat[ids, stages]})
+    engine = SurveyEngine(open_source(answers), LongLayout("id", "stage", "score"), ScoreRules(scale=Scale(0, 10)))
+    got = engine.score_patterns()
+    assert engine.stages == tuple(f"S{j:02d}" for j in range(n_stages))
+    assert got.counts.tolist() == [1] * 60  # every random row is distinct
+    as_rows = lambda m: sorted(map(tuple, np.nan_to_num(m, nan=-1.0).tolist()))  # noqa: E731
+    assert as_rows(got.scores) == as_rows(mat)
+
+
+def test_filters_given_to_the_engine_are_pushed_into_the_scan():
+    survey = survey_of("A")
+    answers, _ = long_export(survey, seed=2)
+    f = Filters(date_range=("2026-02-01", None), segments={"channel": ["Phone"]})
+    pushed = SurveyEngine(open_source(answers), long_layout(survey), ScoreRules(scale=survey.scale, na_values=("N/A",)), filters=f)
+    later = SurveyEngine(open_source(answers), long_layout(survey), ScoreRules(scale=survey.scale, na_values=("N/A",)))
+    assert np.array_equal(pushed.score_counts().array(), later.score_counts(filters=f).array())
+    sub = filter_survey(survey, date_range=f.date_range, segments=dict(f.segments))
+    assert pushed.respondent_counts().respondents == sub.info.respondents
+    sql = pushed.sql()
+    assert "'Phone'" in sql and sql.index("WHERE") < sql.index("GROUP BY")  # filtered rows are grouped, not filtered groups
+
+
+def test_progress_is_reported_on_the_callers_thread():
+    survey = survey_of("A")
+    seen = []
+    main = threading.get_ident()
+    source, layout, rules = survey_source(survey)
+    engine = SurveyEngine(source, layout, rules, progress=lambda done, msg: seen.append((done, msg, threading.get_ident())))
+    engine.score_counts()
+    messages = [m for _, m, _ in seen]
+    assert "Counting the answers" in messages and "Building the respondent table" in messages and "Counting the ratings" in messages
+    assert all(t == main for _, _, t in seen)
+    assert all(0.0 <= d <= 1.0 for d, _, _ in seen)
+
+
+def test_bad_input_gets_one_sentence(tmp_path):
+    survey = survey_of("A")
+    answers, _ = long_export(survey)
+    with pytest.raises(SurveyError, match=r"no column 'points' \(the score column\)"):
+        SurveyEngine(open_source(answers), LongLayout("respondent_id", "stage", "points"))
+    with pytest.raises(SurveyError, match="No file matches"):
+        open_source(str(tmp_path / "missing-*.csv"))
+    with pytest.raises(SurveyError, match="Name the table"):
+        open_source("postgresql://nobody@/nothing")
+    engine = SurveyEngine(open_source(answers), long_layout(survey), ScoreRules(na_values=("N/A",)))
+    with pytest.raises(SurveyError, match="not one of the survey's outcome columns"):
+        engine.score_counts("outcome", outcome=OutcomeSpec("recommend"))
+    with pytest.raises(SurveyError, match="no segment column 'branch'"):
+        engine.score_counts("branch")
+    with pytest.raises(SurveyError, match="not a stage of the survey"):
+        engine.comments("Lobby")
+    with pytest.raises(SurveyError, match="no single value per respondent"):
+        engine.box_patterns(PROXY_OUTCOME)
+    text = pd.DataFrame({"id": ["a", "b"], "stage": ["X", "X"], "score": ["good", "bad"]})
+    with pytest.raises(SurveyError, match="name the scale"):
+        SurveyEngine(open_source(text), LongLayout("id", "stage", "score"))
+
+
+def test_answer_labels_and_numeric_na_codes():
+    """Labels the user mapped score; numeric N/A codes (the SFO survey's 0 and 6) are no answer."""
+    answers = pd.DataFrame({"id": ["a", "a", "b", "b", "c"], "stage": ["X", "Y", "X", "Y", "X"],
+                            "score": ["Very good", "0", " 4 ", "6", "Don't know"]})
+    engine = SurveyEngine(open_source(answers), LongLayout("id", "stage", "score", stages=["X", "Y"]),
+                          ScoreRules(scale=Scale(1, 5), na_values=("0", "6"), labels={"very good": 5}))
+    assert engine.inventory.by_answer()["no_answer"] == 3
+    assert engine.score_counts().array()[:, 0].tolist() == [[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]]
+
+
+def test_duckdb_file_and_spark_table_names(tmp_path, request):
+    """A DuckDB database file by URL, and a Spark table (a view) by name, give the kernel's counts."""
+    import duckdb
+
+    survey = survey_of("B")
+    answers, _ = long_export(survey, seed=1)
+    path = tmp_path / "surveys.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("frame", answers)
+        con.execute("CREATE TABLE answers AS SELECT * FROM frame")
+    rules = ScoreRules(scale=survey.scale, na_values=("N/A",))
+    expected = count_table(survey.ratings, survey.scale)
+    engine = SurveyEngine(open_source(f"duckdb:///{path}", "answers"), long_layout(survey), rules)
+    assert np.array_equal(engine.score_counts().array(), expected)
+    spark = request.getfixturevalue("spark")
+    csv = tmp_path / "answers.csv"
+    answers.to_csv(csv, index=False, date_format="%Y-%m-%d")
+    spark.read.csv(str(csv), header=True).createOrReplaceTempView("engine_answers")
+    engine = SurveyEngine(open_source(spark, "engine_answers"), long_layout(survey), rules)
+    assert np.array_equal(engine.score_counts().array(), expected)
+
+
+def test_close_drops_the_respondent_table():
+    survey = survey_of("B")
+    answers, _ = long_export(survey)
+    with SurveyEngine(open_source(answers), long_layout(survey), ScoreRules(na_values=("N/A",))) as engine:
+        assert [t for t in engine.backend.list_tables() if t.startswith("ibis_survey_respondents")]
+    assert not [t for t in engine.backend.list_tables() if t.startswith("ibis_survey_respondents")]
