@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import sharing, tables, widgets
+from app_support import screening, sharing, tables, widgets
 from cycle_analytics import figures
 from cycle_analytics.outputs import summary
 
@@ -12,6 +12,7 @@ cfg = a.settings
 
 st.title("Critical moments")
 widgets.outcome_note(v)
+screening.exclusion_note(v)
 bad = " or ".join(map(str, s.scale.bottom_box))
 st.caption(
     f"A stage is a critical moment when customers who rated it badly ({bad}) give a clearly worse outcome, even with "

@@ -18,7 +18,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app_support import identity, loaders, sharing, state, tables, widgets
+from app_support import identity, loaders, screening, sharing, state, tables, widgets
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.outputs import display_names
 
@@ -147,6 +147,8 @@ if len(s.invalid):
     widgets.download_button(s.invalid, "invalid_answers.csv", key="invalid_csv", label="Download invalid answers (CSV)")
 else:
     st.info("No answer is invalid: every answer is a rating or no answer.")
+
+screening.quality_section(v)
 
 st.subheader("Detected columns")
 roles = tables.column_roles(info)

@@ -1,8 +1,8 @@
-"""Overview: headline cards, what to fix first, the critical moments by impact, and the journey chart."""
+"""Overview: the alerts, headline cards, what to fix first, the critical moments by impact, and the journey chart."""
 
 import streamlit as st
 
-from app_support import loaders, presenting, sharing, state, tables, widgets
+from app_support import alerting, loaders, presenting, screening, sharing, state, tables, widgets
 from cycle_analytics import figures
 from cycle_analytics.outputs import summary
 
@@ -12,7 +12,10 @@ ss = st.session_state
 
 st.title("Service cycle overview")
 st.caption(f"{widgets.md_escape(v.source_label)} · {len(s.stages)} stages · scale {s.scale.minimum}–{s.scale.maximum}")
+alerting.alerts_box(v)  # one sentence per alert: a stage below target, a significant drop, a new critical moment
+alerting.rules_panel(v)
 widgets.outcome_note(v)
+screening.exclusion_note(v)
 
 h = loaders.headline(v.key, s, v.outcome)
 c1, c2, c3, c4 = st.columns(4)

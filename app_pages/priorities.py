@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import sharing, state, tables, widgets
+from app_support import screening, sharing, state, tables, widgets
 from cycle_analytics import figures
 from cycle_analytics.outputs import summary
 from cycle_analytics.errors import SurveyError
@@ -15,6 +15,7 @@ ss = st.session_state
 
 st.title("Which stage to fix first")
 widgets.outcome_note(v)
+screening.exclusion_note(v)
 method = ("Spearman correlation with the outcome" if cfg.importance_method == "spearman"
           else "relative weights (Johnson), signed by the stage's effect with the other stages held fixed")
 st.caption(

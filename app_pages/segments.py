@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import state, tables, widgets
+from app_support import screening, state, tables, widgets
 from cycle_analytics import figures
 
 v = widgets.require_view()
@@ -10,6 +10,7 @@ a, s = v.analysis, v.filtered
 cfg = a.settings
 
 st.title("Segments")
+screening.exclusion_note(v)
 segs = tables.segment_columns(s)
 if not segs:
     st.info("This survey has no segment columns (such as region, branch or channel), so there is nothing to compare. "

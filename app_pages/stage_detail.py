@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from app_support import loaders, state, tables, widgets
+from app_support import loaders, screening, state, tables, widgets
 from cycle_analytics import figures
 from cycle_analytics.text import messages as TM
 from cycle_analytics.text.language import LANGUAGE_NAMES, LANGUAGES
@@ -13,6 +13,7 @@ a, s = v.analysis, v.filtered
 ss = st.session_state
 
 st.title("Stage detail")
+screening.exclusion_note(v)
 stages = list(s.stages)
 if not stages:
     st.info("This survey has no stages.")

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from app_support import tables, widgets
+from app_support import screening, tables, widgets
 from cycle_analytics import figures
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered
 
 st.title("Trends")
+screening.exclusion_note(v)
 if "date" not in s.responses.columns:
     st.info("This survey has no date column, so there are no trends to show. Add the response date to the export "
             "(for example a 'date' or 'submitted' column) to see each stage over time.")

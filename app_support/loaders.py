@@ -192,10 +192,9 @@ def import_cached(digest: str, file_name: str, opts: tuple, _data: bytes) -> tup
     def compute() -> Survey | _Refused:
         try:
             options = dataclasses.replace(build_options(opts), max_bytes=upload_limit_bytes())
-            with st.spinner("Reading the survey…"):
-                if digest.startswith("sample:"):  # bundled with the app: trusted, read in this process
-                    return import_survey(_data, options, file_name=file_name)
-                return import_isolated(_data, options, file_name=file_name)
+            if digest.startswith("sample:"):  # bundled with the app: trusted, read in this process
+                return import_survey(_data, options, file_name=file_name)
+            return import_isolated(_data, options, file_name=file_name)  # the sidebar shows its progress
         except SurveyError as exc:
             LOG.info("import of %r refused: %s", file_name, exc)
             return _Refused(str(exc))

@@ -67,6 +67,12 @@ def _secrets() -> dict:
         return {}
 
 
+def secret_section(name: str) -> dict:
+    """One section of the Streamlit secrets (``[alerts]``...) as a dict, ``{}`` when absent."""
+    section = _secrets().get(name)
+    return dict(section) if isinstance(section, dict) else {}
+
+
 def auth_configured() -> bool:
     """Whether the deployment configured an identity provider (an ``[auth]`` section in secrets)."""
     auth = _secrets().get("auth")
@@ -353,8 +359,10 @@ def save_survey(v, name: str, password: str | None) -> str:
     store = get_store()
     user = current_user()
     key = None if user else new_edit_key()  # without login, the edit key is what lets the saver change it
+    held = ss.get(state.ALERT_RULES)  # the alert rules in use (app_support.alerting), kept with the survey
+    rules = held[1] if held and held[0] == ss.get(state.SOURCE_ID) else None
     sid = store.save(v.survey, name, owner=user, password=password or None, plans=current_plans(v),
-                     view=current_query(), options=options, outcome=v.outcome, edit_key=key)
+                     view=current_query(), options=options, outcome=v.outcome, edit_key=key, alert_rules=rules)
     if password:
         _unlocked()[sid] = password
     if key:
@@ -391,7 +399,8 @@ def add_edit_key(sid: str, key: str) -> None:
 
 
 def change(action: str, sid: str, **kwargs) -> None:
-    """Rename (``name=``), replace the data (``survey=, options=, outcome=``), delete (to the trash),
+    """Rename (``name=``), replace the data (``survey=, options=, outcome=``), keep alert rules
+    (``"alerts"``, ``rules=``), delete (to the trash),
     ``restore``, ``purge`` (delete for good, from the trash) or ``claim`` a saved survey as the current
     user with this session's edit key; raises :class:`StorageError` subclasses with their sentence."""
     store = get_store()
@@ -402,6 +411,9 @@ def change(action: str, sid: str, **kwargs) -> None:
     elif action == "replace":
         store.replace_data(sid, kwargs["survey"], options=kwargs.get("options"), outcome=kwargs.get("outcome"), **auth)
         forget_loaded(sid)
+    elif action == "alerts":
+        version = store.save_alert_rules(sid, kwargs["rules"], **auth)
+        _update_loaded(sid, version, alert_rules=kwargs["rules"])
     elif action == "delete":
         store.delete(sid, **auth)
         forget_loaded(sid)

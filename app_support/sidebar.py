@@ -16,10 +16,13 @@ import streamlit as st
 from cycle_analytics.cycles import dump_cycle
 from cycle_analytics.dataset import OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import LANGUAGE_AUTONYMS, LANGUAGES, set_language
 from cycle_analytics.stats.analysis import Analysis
+from cycle_analytics.stats.exclusions import Exclusion
+from cycle_analytics.stats.quality import QualityReport
 from cycle_analytics.storage import SavedSurvey
 
-from . import identity, loaders, sharing, state, tables
+from . import identity, loaders, screening, sharing, state, tables
 from .progress import expected_analysis_seconds, expected_import_seconds, progress
 from .widgets import md_escape
 
@@ -33,6 +36,8 @@ class View:
     the sidebar filters, ``analysis`` the :class:`~cycle_analytics.stats.analysis.Analysis` of ``filtered``
     for ``outcome``. ``error`` / ``analysis_error`` are the sentences of an import / analysis that
     failed; ``key`` (digest, options, filters, outcome) identifies the view for the caches.
+    ``quality`` holds the response-quality flags of ``survey``; ``exclusion`` says which flagged
+    respondents ``filtered`` and ``analysis`` leave out (:mod:`app_support.screening`).
     """
 
     source_label: str = ""
@@ -46,6 +51,8 @@ class View:
     analysis_error: str | None = None
     filters_active: bool = False
     key: tuple = ()
+    quality: QualityReport | None = None
+    exclusion: Exclusion | None = None
 
 
 @dataclass(frozen=True)
@@ -71,11 +78,33 @@ class _Loaded:
 
 
 def start_session() -> sharing.OpenedLink:
-    """Session defaults and the URL (once per session), the sign-in gate (stops the run until the
-    user signed in when login is configured), then the saved survey a link asks for."""
+    """Session defaults and the URL (once per session), the interface language of this run, the
+    sign-in gate (stops the run until the user signed in when login is configured), then the saved
+    survey a link asks for."""
     state.init_session()
+    _interface_language()
     sharing.login_gate()
     return sharing.open_requested()
+
+
+def _interface_language() -> None:
+    """Put the session's interface language into this run's context (``cycle_analytics.i18n``); the
+    first run takes it from ``?lang=``, else the browser, else English. The context variable is
+    per thread, and Streamlit runs each session's script in its own thread, so a session's choice
+    never shows in another's."""
+    ss = st.session_state
+    browser = st.context.locale
+    if ss.get(state.LANGUAGE) not in LANGUAGES:
+        ss[state.LANGUAGE] = state.initial_language(st.query_params.get(state.Q_LANG), browser,
+                                                    st.context.headers.get("Accept-Language"))
+    set_language(ss[state.LANGUAGE], browser_locale=browser)
+
+
+def _language_selector() -> None:
+    """The interface language, at the top of the sidebar. Its label names itself in the three
+    languages, so a manager who does not read the current one still finds it."""
+    st.selectbox(":material/translate: Language · Bahasa · Idioma", LANGUAGES, key=state.LANGUAGE,
+                 format_func=LANGUAGE_AUTONYMS.__getitem__)
 
 
 def sidebar(link: sharing.OpenedLink, page) -> View:
@@ -90,6 +119,7 @@ def sidebar(link: sharing.OpenedLink, page) -> View:
     pending = st.session_state.get(state.URL_PENDING) or {}
     slot = st.container()  # top of the main area: where the progress of a long import or analysis shows
     with st.sidebar:
+        _language_selector()
         _account()
         st.subheader("Data")
         source = _data_source(link.saved)
@@ -341,18 +371,23 @@ def _filter_and_analyse(view: View, source: _Source, loaded: _Loaded, cycle: str
 
     fkey = loaders.filters_key(date_range, full_range, segments)
     filtered, analysis, analysis_error = None, None, None
+    # response quality first (the Data page's exclusions), then the filters; options carry the exclusion
+    screened, options, quality, exclusion = screening.screen(loaded.digest, loaded.options, survey)
     try:
-        filtered = loaders.filtered_survey(loaded.digest, loaded.options, fkey, survey)
+        filtered = loaders.filtered_survey(loaded.digest, options, fkey, screened)
     except SurveyError as exc:
         analysis_error = str(exc)
     okey = (outcome_col, _positive_label(source.saved, outcome_col))
-    key = (loaded.digest, loaded.options, fkey, okey)
+    key = (loaded.digest, options, fkey, okey)
     if filtered is not None and len(filtered.responses):
         with progress("Analysing…", expected_analysis_seconds(len(filtered.ratings)), where=slot):
-            analysis, analysis_error = loaders.run_analysis(loaded.digest, loaded.options, fkey, okey, filtered)
+            analysis, analysis_error = loaders.run_analysis(loaded.digest, options, fkey, okey, filtered)
+        analysis = screening.noted(analysis, exclusion)
     filters_active = fkey != (None, None, ())
     n_now = len(filtered.responses) if filtered is not None else 0
-    st.caption(f"{n_now:,} of {len(survey.responses):,} respondents" + (" (filtered)" if filters_active else ""))
+    how = [f"{exclusion.excluded:,} excluded for response quality"] if exclusion.active else []
+    how += ["filtered"] if filters_active else []
+    st.caption(f"{n_now:,} of {len(survey.responses):,} respondents" + (f" ({'; '.join(how)})" if how else ""))
 
     _selected_stage(survey, pending)
     state.write_query_params(state.desired_query_params(
@@ -361,8 +396,9 @@ def _filter_and_analyse(view: View, source: _Source, loaded: _Loaded, cycle: str
         cycle=cycle if cycle not in (default_cycle, state.DESIGNED) else None,
         date_range=date_range, full_range=full_range, segments=segments,
         outcome=outcome_col, default_outcome=None if default_out == state.PROXY_LABEL else default_out,
-        stage=ss.get(state.STAGE),
+        stage=ss.get(state.STAGE), exclude=exclusion.flags,
     ))
     ss[state.URL_PENDING] = {}
     return replace(view, filtered=filtered, analysis=analysis, outcome=analysis.outcome if analysis is not None else None,
-                   analysis_error=analysis_error, filters_active=filters_active, key=key)
+                   analysis_error=analysis_error, filters_active=filters_active, key=key, quality=quality,
+                   exclusion=exclusion)

@@ -9,6 +9,13 @@ Buttons, charts, tables and download buttons hold nothing the app reads back; th
 literal names in their page (``journey_chart``, ``verdict_table``, ``prepare_reports``,
 ``designer_apply``, ``<chart key>__csv`` ...), unique across the app.
 
+Interface language
+    ``LANGUAGE``       selectbox at the top of the sidebar: the interface language, a code of
+                       ``cycle_analytics.i18n.LANGUAGES``. Set once per session from ``?lang=``, else the
+                       browser's language, else English (:func:`initial_language`); kept in the URL by
+                       :func:`write_query_params`; put into the run's context by
+                       ``app_support.sidebar.start_session`` at the start of every run.
+
 View and filters (sidebar widgets, rendered on every run so they survive page switches)
     ``SAMPLE``         selectbox: which bundled sample is shown when no file is uploaded (a key of
                        :data:`SAMPLES`).
@@ -91,6 +98,19 @@ Saved surveys and share links (:mod:`app_support.sharing`)
                        shown once, then this key is dropped.
     ``EDIT_KEY_PREFIX`` ``+ id``: the "Edit key" box of a saved survey this session cannot change yet.
 
+Response quality (Data page, :mod:`app_support.screening`)
+    ``QUALITY_EXCLUDE`` the response-quality flags whose respondents are left out of every page: a
+                       tuple of ``cycle_analytics.stats.quality.FLAGS`` names (empty = flag only, the
+                       default); reset when the data source changes; in the URL as ``exclude``.
+    ``QUALITY_TOGGLE_PREFIX`` ``+ flag``: the Data page's "Exclude ..." toggle of one flag (its
+                       change writes ``QUALITY_EXCLUDE``).
+
+Alerts (Overview page, :mod:`app_support.alerting`)
+    ``ALERT_RULES``    ``(source id, AlertRules)``: the alert rules of the survey in use (a saved
+                       survey's own at first, else the defaults).
+    ``ALERTS_TARGET``, ``ALERTS_DROP``, ``ALERTS_CRITICAL``, ``ALERTS_MIN_DROP``, ``ALERTS_STAGES``:
+                       the widgets of the "Alert rules" form.
+
 Action plans and reports (Priorities and Overview pages)
     ``PLANS``          the action-plan table (``cycle_analytics.outputs.plans`` columns, validated)
                        of the survey in use; ``None`` until edited / loaded.
@@ -112,6 +132,9 @@ Cycle designer
     ``DESIGNER_NAME``, ``DESIGNER_DESCRIPTION``, ``DESIGNER_SCALE``, ``DESIGNER_START``: widgets.
     ``DESIGNER_UPLOAD`` the cycle-file uploader; ``DESIGNER_UPLOAD_ID`` the file id last loaded.
     ``DESIGNER_CYCLE`` YAML of the last valid design (read by the Survey builder).
+    ``DESIGNER_LANGUAGE`` the interface language the editor's texts were put in; when the manager
+                       switches languages, the design is put in the new one (a template's texts
+                       change language, the manager's own stay as written).
     ``APPLIED_CYCLE``  YAML of the design applied to the survey in use (read by the sidebar);
                        ``APPLIED_SEEN`` the applied YAML the sidebar last switched ``CYCLE`` to.
 
@@ -121,8 +144,9 @@ Survey builder
     ``BUILDER_NA_PREFIX + cycle name`` (stages with a "Not applicable" answer): widgets.
 
 URL: ``?sample=<name>&cycle=<stem>&from=YYYY-MM-DD&to=YYYY-MM-DD&seg.<column>=<value>&...
-&outcome=<column>|none&stage=<stage name>`` (repeated ``seg.<column>`` keys for several values);
-a share link has ``survey=<saved survey id>`` instead of ``sample``.
+&outcome=<column>|none&stage=<stage name>&exclude=<flag>,<flag>&lang=id|es`` (repeated ``seg.<column>`` keys for several
+values; ``lang`` only when it is not English); a share link has ``survey=<saved survey id>`` instead
+of ``sample``.
 """
 
 from __future__ import annotations
@@ -133,8 +157,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from cycle_analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, language_from_locale
+
 if TYPE_CHECKING:  # for annotations only: the sidebar module imports this one
     from app_support.sidebar import View
+
+# ---------------------------------------------------------------- interface language
+LANGUAGE = "interface_language"
 
 # ---------------------------------------------------------------- view and filters
 SAMPLE = "sample"
@@ -197,6 +226,16 @@ SAVED_EDIT_KEYS = "saved_edit_keys"
 SAVED_NEW_KEY = "saved_new_edit_key"
 EDIT_KEY_PREFIX = "edit_key_"
 
+# ---------------------------------------------------------------- response quality and alerts
+QUALITY_EXCLUDE = "quality_exclude"
+QUALITY_TOGGLE_PREFIX = "quality_toggle__"
+ALERT_RULES = "alert_rules"
+ALERTS_TARGET = "alerts_below_target"
+ALERTS_DROP = "alerts_significant_drop"
+ALERTS_CRITICAL = "alerts_new_critical"
+ALERTS_MIN_DROP = "alerts_min_drop"
+ALERTS_STAGES = "alerts_stages"
+
 # ---------------------------------------------------------------- action plans and reports
 PLANS = "action_plans"
 PLANS_SOURCE = "action_plans_source"
@@ -218,6 +257,7 @@ DESIGNER_START = "designer_start"
 DESIGNER_UPLOAD = "designer_upload"
 DESIGNER_UPLOAD_ID = "designer_upload_id"
 DESIGNER_CYCLE = "designer_cycle"
+DESIGNER_LANGUAGE = "designer_language"
 APPLIED_CYCLE = "applied_cycle"
 APPLIED_SEEN = "applied_cycle_seen"
 
@@ -250,6 +290,8 @@ SAMPLE_NA_VALUES: dict[str, tuple[str, ...]] = {"bank_visit": ("N/A",), "custome
 # ---------------------------------------------------------------- query-parameter names
 Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SEG = "sample", "cycle", "from", "to", "outcome", "stage", "seg."
 Q_SURVEY = "survey"
+Q_EXCLUDE = "exclude"
+Q_LANG = "lang"
 
 
 # ---------------------------------------------------------------- session
@@ -307,7 +349,9 @@ def reset_for_new_source(ss: MutableMapping | None = None) -> None:
     """Forget the filters, import options and selected stage (the data source changed)."""
     ss = st.session_state if ss is None else ss
     for key in list(ss.keys()):
-        if key.startswith(SEG_PREFIX) or key in (DATE_RANGE, OUTCOME, STAGE_SELECT, EXPORT_READY):
+        if key.startswith((SEG_PREFIX, QUALITY_TOGGLE_PREFIX)) or key in (
+                DATE_RANGE, OUTCOME, STAGE_SELECT, EXPORT_READY, QUALITY_EXCLUDE, ALERTS_TARGET, ALERTS_DROP,
+                ALERTS_CRITICAL, ALERTS_MIN_DROP, ALERTS_STAGES):
             del ss[key]
     set_overrides({}, ss)
     ss[STAGE] = None
@@ -345,9 +389,10 @@ def set_view(current: View) -> None:
 
 
 def read_query_params(qp) -> dict:
-    """The view described by the URL: ``{"sample", "cycle", "from", "to", "outcome", "stage", "survey", "segments"}``."""
+    """The view described by the URL: ``{"sample", "cycle", "from", "to", "outcome", "stage", "survey",
+    "exclude", "segments"}``."""
     out: dict = {}
-    for k in (Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SURVEY):
+    for k in (Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SURVEY, Q_EXCLUDE):
         if k in qp:
             out[k] = qp.get(k)
     segs = {}
@@ -371,9 +416,9 @@ def parse_date(text: str | None) -> dt.date | None:
 
 def desired_query_params(*, sample: str | None, cycle: str | None, date_range, full_range, segments: dict,
                          outcome: str | None, default_outcome: str | None, stage: str | None,
-                         survey: str | None = None) -> dict:
+                         survey: str | None = None, exclude: tuple[str, ...] = ()) -> dict:
     """The query parameters for the current view (defaults are left out to keep links short);
-    ``survey`` is the id of the saved survey in use."""
+    ``survey`` is the id of the saved survey in use; ``exclude`` the response-quality flags left out."""
     qp: dict = {}
     if survey:
         qp[Q_SURVEY] = survey
@@ -391,6 +436,8 @@ def desired_query_params(*, sample: str | None, cycle: str | None, date_range, f
         qp[Q_OUTCOME] = outcome if outcome else "none"
     if stage:
         qp[Q_STAGE] = stage
+    if exclude:
+        qp[Q_EXCLUDE] = ",".join(exclude)
     return qp
 
 
@@ -403,7 +450,31 @@ def current_query_params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
+def initial_language(url_value: str | None, browser_locale: str | None, accept_language: str | None = None) -> str:
+    """The interface language a session opens in: ``?lang=`` when it names one, else the browser's
+    language (``st.context.locale``, then the Accept-Language header) when it is one, else English.
+
+    >>> initial_language("es", "id-ID"), initial_language(None, "id-ID"), initial_language("xx", "fr-FR", "fr,es;q=0.8")
+    ('es', 'id', 'es')
+    >>> initial_language(None, None)
+    'en'
+    """
+    if isinstance(url_value, str) and url_value.strip().casefold() in LANGUAGES:
+        return url_value.strip().casefold()
+    return language_from_locale(browser_locale) or language_from_locale(accept_language) or DEFAULT_LANGUAGE
+
+
+def with_language(desired: dict) -> dict:
+    """``desired`` query parameters with the interface language of this run (``lang``; left out for English)."""
+    out = {k: v for k, v in desired.items() if k != Q_LANG}
+    if current_language() != DEFAULT_LANGUAGE:
+        out[Q_LANG] = current_language()
+    return out
+
+
 def write_query_params(desired: dict) -> None:
-    """Write ``desired`` to the URL when it differs from what the URL holds."""
+    """Write ``desired`` (with the interface language, :func:`with_language`) to the URL when it
+    differs from what the URL holds."""
+    desired = with_language(desired)
     if _normalise(current_query_params()) != _normalise(desired):
         st.query_params.from_dict(desired)

@@ -9,7 +9,7 @@ first out, so many sessions cannot add up without bound:
 * **released**: an entry nobody used for :data:`ENV_IDLE_SECONDS` (default 120 s) is dropped by a
   background sweep, and the process's free heap is handed back to the system afterwards
   (``malloc_trim``, and Arrow's pool), so memory returns to where it started once the sessions that
-  used it are closed (Streamlit drops a closed session's state after ``server.disconnectedSessionTTL``);
+  used it are closed (see "Closed sessions" below);
 * an entry evicted while a live session still holds the object stays reachable through a weak
   reference and is shared again instead of being computed twice.
 
@@ -227,23 +227,9 @@ class SurveyCache:
         with self._lock:
             if self._sweeper is not None and self._sweeper.is_alive():
                 return
-            self._sweeper = threading.Thread(target=self._sweep_forever, name="survey-cache-sweeper", daemon=True)
+            self._sweeper = threading.Thread(target=_sweep_forever, args=(weakref.ref(self),),
+                                             name="survey-cache-sweeper", daemon=True)
             self._sweeper.start()
-
-    def _sweep_forever(self) -> None:
-        ref = weakref.ref(self)
-        pending = 0  # sweeps left in which to hand memory back (a closed session is freed a little later)
-        while True:
-            time.sleep(min(_SWEEP_EVERY, max(1.0, self.idle_seconds / 4)))
-            cache = ref()
-            if cache is None:
-                return
-            if close_disconnected_sessions() or cache.sweep():
-                pending = 3
-            if pending:
-                pending -= 1
-                _release_free_memory()
-            del cache
 
     # -- figures ---------------------------------------------------------------------------------
     @property
@@ -252,6 +238,29 @@ class SurveyCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _sweep_forever(ref: weakref.ref) -> None:
+    """The background sweep of the cache behind ``ref`` (ends when the cache is gone): idle entries,
+    closed sessions, then the freed memory handed back for a few sweeps (a closed session is freed
+    a little after it is closed)."""
+    pending = 0
+    while True:
+        cache = ref()
+        if cache is None:
+            return
+        pause = min(_SWEEP_EVERY, max(1.0, cache.idle_seconds / 4))
+        del cache
+        time.sleep(pause)
+        cache = ref()
+        if cache is None:
+            return
+        if close_disconnected_sessions() or cache.sweep():
+            pending = 3
+        del cache
+        if pending:
+            pending -= 1
+            _release_free_memory()
 
 
 def _env_number(name: str, default: float) -> float:

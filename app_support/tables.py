@@ -35,7 +35,7 @@ GUESS = "(guess)"  # outcome column: the importer's guess
 INFER = "(infer)"  # scale: inferred from the answers
 SCALE_CHOICES = (INFER, "1-4", "1-5", "1-6", "1-7", "1-10", "0-5", "0-10", "0-100", "-2..2", "-3..3")
 NO_DATE = "(no date)"  # the date selectbox: the file has no response date
-_NOT_CANDIDATES = ("id", "date", "dropped_personal", "comment", "score", "stage_name", "weight", "importance")  # never a stage
+_NOT_CANDIDATES = ("id", "date", "dropped_personal", "comment", "score", "stage_name", "weight", "importance", "duration")  # never a stage
 _METADATA = ("metadata",)
 
 

@@ -16,6 +16,14 @@ File format (YAML shown; JSON has the same keys)::
         aliases: [getting there, travel, q1]
         critical: false   # declared critical moment (optional)
         target: 4.5       # optional target score on the scale
+
+Languages: the bundled templates are written in English; their names, phases, descriptions and
+questions are translated in the gettext catalogues (context ``"cycle template"``, extracted from
+the YAML by :func:`cycle_analytics.i18n.extract_cycle_templates`), so one catalogue holds every
+translation and a changed English text shows up as untranslated. :func:`localized_cycle` gives a
+cycle in the interface language; a stage is matched by its name and question in every language
+(:meth:`Stage.match_keys`), so an Indonesian or Spanish export maps to the English template and
+an English export to a translated cycle. A user's own cycle is kept as written.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from pathlib import Path
 import yaml
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import TEMPLATE_CONTEXT, pgettext, source_message, translations_of, using_language
 from cycle_analytics.scales import parse_scale
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -46,10 +55,11 @@ class Stage:
     target: float | None = None
 
     def match_keys(self) -> tuple[str, ...]:
-        """Normalised names by which a column or a long-file stage value maps to this stage."""
-        keys = [self.name, *self.aliases]
+        """Normalised names by which a column or a long-file stage value maps to this stage: its
+        name, aliases and question, and a template's name and question in every language."""
+        keys = [*translations_of(self.name), *self.aliases]
         if self.question:
-            keys.append(self.question)
+            keys.extend(translations_of(self.question))
         return tuple(dict.fromkeys(normalise_key(k) for k in keys if k))
 
 
@@ -256,6 +266,32 @@ def save_cycle(cycle: Cycle, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(dump_cycle(cycle, fmt="json" if path.suffix.lower() == ".json" else "yaml"), encoding="utf-8")
     return path
+
+
+def localized_cycle(cycle: Cycle, language: str | None = None) -> Cycle:
+    """``cycle`` with every text of a bundled template (the cycle's name and description, each
+    stage's name, phase, description and question) in ``language`` (default: the interface
+    language of this run); texts that are no template's (a user's own) are kept as written.
+
+    Works from any language: a cycle already translated to Indonesian becomes Spanish.
+
+    >>> c = localized_cycle(load_cycle("bank_visit"), "id")
+    >>> c.stages[3].name, c.stages[3].phase, c.stages[3].critical
+    ('Menunggu giliran Anda', 'Menunggu', True)
+    >>> localized_cycle(c, "en") == load_cycle("bank_visit")
+    True
+    """
+    if language is not None:
+        with using_language(language):
+            return localized_cycle(cycle)
+
+    def shown(text: str | None) -> str | None:
+        msgid = source_message(text) if text else None
+        return text if msgid is None else pgettext(TEMPLATE_CONTEXT, msgid)
+
+    stages = tuple(replace(s, name=shown(s.name), phase=shown(s.phase), description=shown(s.description),
+                           question=shown(s.question)) for s in cycle.stages)
+    return replace(cycle, name=shown(cycle.name), description=shown(cycle.description), stages=stages)
 
 
 def list_templates() -> dict[str, str]:

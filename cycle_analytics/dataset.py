@@ -21,6 +21,8 @@ Conventions (relied on across the package; see docs/architecture.md):
                       not tied to a stage, else the first one; the same texts as that column.
     importance columns : float64, a stated importance per stage (``info.importance_columns``).
     weight column   : float64, the survey weight (``info.weight_column``), recorded, not applied.
+    ``duration``    : float64 seconds the respondent took (NaN = unknown), present only when the file
+                      has a duration column or start and end times (``info.duration_source``).
 
 ``Survey.rejected`` - one row per rejected data row (a row that is unusable as a whole)
     ``row`` (1-based data row number in the file, header rows not counted), ``reason``, then the
@@ -56,8 +58,8 @@ class ColumnRole:
     question: str = ""  # question text where the file carries one (survey-tool exports)
 
 
-ROLES = ("id", "stage", "score", "stage_name", "outcome", "segment", "date", "comment", "importance", "weight", "ignored",
-         "dropped_personal")
+ROLES = ("id", "stage", "score", "stage_name", "outcome", "segment", "date", "comment", "importance", "weight", "duration",
+         "ignored", "dropped_personal")
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,8 @@ class DatasetInfo:
     # why the importer read the stages, scale, N/A codes, outcome, segments and date as it did
     # (keys of READING_ITEMS, one sentence each; the Data page's "what we read")
     reasons: dict = field(default_factory=dict)
+    # where ``responses["duration"]`` comes from: a column, or "EndDate - StartDate" (None: no duration)
+    duration_source: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -273,6 +277,7 @@ class DatasetInfo:
             "importance_columns": [{"column": c.column, "stage": c.stage, "question": c.question}
                                    for c in self.importance_columns],
             "reasons": dict(self.reasons),
+            "duration_source": self.duration_source,
         }
 
 
@@ -296,24 +301,34 @@ class Survey:
         return self.info.stages
 
     def declared_critical(self) -> tuple[str, ...]:
-        if self.cycle is None:
-            return ()
-        return tuple(s.name for s in self.cycle.stages if s.critical and s.name in self.info.stages)
+        return declared_critical(self.cycle, self.info.stages)
 
     def targets(self) -> dict[str, float]:
         """Target score per stage on the survey's scale (cycle target, else the top of the scale)."""
-        out = {s: float(self.scale.maximum) for s in self.info.stages}
-        if self.cycle is not None:
-            for st in self.cycle.stages:
-                if st.name in out and st.target is not None:
-                    out[st.name] = float(st.target)
-        return out
+        return stage_targets(self.cycle, self.info.stages, self.scale)
 
     def phases(self) -> dict[str, str | None]:
         if self.cycle is None:
             return {s: None for s in self.info.stages}
         by_name = {st.name: st.phase for st in self.cycle.stages}
         return {s: by_name.get(s) for s in self.info.stages}
+
+
+def declared_critical(cycle: Cycle | None, stages) -> tuple[str, ...]:
+    """The stages the cycle declares critical moments, among ``stages`` (none without a cycle)."""
+    if cycle is None:
+        return ()
+    return tuple(s.name for s in cycle.stages if s.critical and s.name in stages)
+
+
+def stage_targets(cycle: Cycle | None, stages, scale: Scale) -> dict[str, float]:
+    """Target score per stage on ``scale``: the cycle's target, else the top of the scale."""
+    out = {s: float(scale.maximum) for s in stages}
+    if cycle is not None:
+        for st in cycle.stages:
+            if st.name in out and st.target is not None:
+                out[st.name] = float(st.target)
+    return out
 
 
 def subset_responses(survey: Survey, keep: np.ndarray) -> Survey:

@@ -177,7 +177,7 @@ def test_stage_without_middle_ratings_uses_the_top_box_as_reference():
 
 def test_answer_patterns_match_groupby():
     ratings, y, mat, out = survey(n=600, seed=6)
-    m = drivers.respondent_matrix(ratings, y, S15)
+    m = drivers.respondent_patterns(ratings, y, S15)
     p = answer_patterns(m)
     state = np.where(np.isnan(mat), NOT_RATED, np.where(mat <= 2, BOTTOM, np.where(mat >= 4, TOP, MIDDLE)))
     ref = pd.DataFrame(state).assign(y=out).groupby(list(range(4)))["y"].agg(["size", "sum", lambda v: (v * v).sum()])
@@ -255,7 +255,7 @@ def test_pain_point_sentence_states_an_effect_the_other_way():
 
 def test_halo_figures_match_pandas_pairwise_correlations():
     ratings, y, mat, out = survey(n=2000, n_stages=5, seed=10, p_answer=0.7, halo=1.0)
-    m = drivers.respondent_matrix(ratings, y, S15)
+    m = drivers.respondent_patterns(ratings, y, S15)
     corr, pairs = stage_correlations(m)
     ref = pd.DataFrame(mat).corr()  # pairwise complete observations
     np.testing.assert_allclose(corr, ref.to_numpy(), rtol=1e-9)
@@ -266,16 +266,16 @@ def test_halo_figures_match_pandas_pairwise_correlations():
     assert h.first_component_share == pytest.approx(np.linalg.eigvalsh(ref.to_numpy())[-1] / k, rel=1e-9)
     assert h.first_component_share >= h.mean_correlation
     assert h.warning == (h.first_component_share > 0.5)
-    weak = halo_diagnostic(drivers.respondent_matrix(*survey(n=2000, seed=11, halo=0.1)[:2], S15))
+    weak = halo_diagnostic(drivers.respondent_patterns(*survey(n=2000, seed=11, halo=0.1)[:2], S15))
     assert not weak.warning and "under control" in weak.message()
-    strong = halo_diagnostic(drivers.respondent_matrix(*survey(n=2000, seed=11, halo=2.0)[:2], S15))
+    strong = halo_diagnostic(drivers.respondent_patterns(*survey(n=2000, seed=11, halo=2.0)[:2], S15))
     assert strong.warning and strong.message().startswith("Strong halo: one general impression explains")
 
 
 def test_halo_with_one_usable_stage_is_not_computable():
     ratings, y, mat, out = survey(n=200, n_stages=2, seed=12)
     ratings = ratings[ratings["stage"] == "S0"]
-    h = halo_diagnostic(drivers.respondent_matrix(ratings, y[: len(ratings)], S15))
+    h = halo_diagnostic(drivers.respondent_patterns(ratings, y[: len(ratings)], S15))
     assert np.isnan(h.first_component_share) and not h.warning and "cannot be measured" in h.message()
 
 

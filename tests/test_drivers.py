@@ -540,7 +540,7 @@ def test_grouped_bootstrap_spread_matches_the_standard_error():
     n = 4 * BOOTSTRAP_UNITS
     ratings, responses, mat = make_long(n, stages=("A", "B"), seed=33, p_answer=0.9)
     y = drivers.rating_outcomes(ratings, responses, RATING)
-    m = drivers.respondent_matrix(ratings, y, S15)
+    m = drivers.respondent_patterns(ratings, y, S15)
     draws = drivers.importance_draws(m, 400, seed=1)
     assert draws.grouped and draws.units == BOOTSTRAP_UNITS
     for j in range(2):

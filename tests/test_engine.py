@@ -38,7 +38,7 @@ from cycle_analytics.engine import (
     survey_source,
 )
 from cycle_analytics.engine.respondents import stages_per_key
-from cycle_analytics.engine.tables import BOX_BOTTOM, BOX_MIDDLE, BOX_NOT_RATED, BOX_TOP, period_range
+from cycle_analytics.stats.tables import period_range
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.scales import Scale
@@ -379,27 +379,6 @@ def test_counts_by_segment_and_outcome_together(case):
     assert (merged["n_got"] == merged["n_ref"]).all()
 
 
-def test_box_patterns_equal_pandas(case):
-    engine, survey, _, _ = case
-    spec = outcome_spec(survey, "overall")
-    got = engine.box_patterns(spec)
-    mat = _matrix(survey)
-    boxes = np.full(mat.shape, BOX_MIDDLE, dtype=np.int8)
-    boxes[np.isin(mat, survey.scale.bottom_box)] = BOX_BOTTOM
-    boxes[np.isin(mat, survey.scale.top_box)] = BOX_TOP
-    boxes[np.isnan(mat)] = BOX_NOT_RATED
-    y = outcome_values(survey.responses, spec)
-    ref = pd.DataFrame(boxes, columns=[f"b{j}" for j in range(mat.shape[1])]).assign(y=y, y2=y * y, has=~np.isnan(y))
-    ref = ref.groupby([f"b{j}" for j in range(mat.shape[1])]).agg(n=("has", "size"), n_outcome=("has", "sum"),
-                                                                     outcome_sum=("y", "sum"), outcome_sum_sq=("y2", "sum")).reset_index()
-    assert np.array_equal(got.boxes, ref[[f"b{j}" for j in range(mat.shape[1])]].to_numpy())
-    assert np.array_equal(got.n, ref["n"].to_numpy())
-    assert np.array_equal(got.n_outcome, ref["n_outcome"].to_numpy())
-    np.testing.assert_allclose(got.outcome_sum, ref["outcome_sum"].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(got.outcome_sum_sq, ref["outcome_sum_sq"].to_numpy(), rtol=1e-9)
-    assert got.respondents == len(survey.responses)
-
-
 def test_score_patterns_equal_pandas(case):
     engine, survey, _, _ = case
     spec = outcome_spec(survey, "satisfied", positive="yes")
@@ -422,7 +401,7 @@ def test_score_patterns_equal_pandas(case):
 
 def test_stage_pairs_equal_pandas(case):
     engine, survey, _, _ = case
-    got = engine.stage_pairs()
+    got = engine.score_patterns().stage_pairs()
     mat = _matrix(survey)
     lo, k = survey.scale.minimum, survey.scale.points
     for p in range(len(survey.stages) - 1):
@@ -569,8 +548,8 @@ def test_bad_input_gets_one_sentence(tmp_path):
         engine.score_counts("branch")
     with pytest.raises(SurveyError, match="not a stage of the survey"):
         engine.comments("Lobby")
-    with pytest.raises(SurveyError, match="no single value per respondent"):
-        engine.box_patterns(PROXY_OUTCOME)
+    with pytest.raises(SurveyError, match="not one of the survey's outcome columns"):
+        engine.score_patterns(OutcomeSpec("recommend"))
     text = pd.DataFrame({"id": ["a", "b"], "stage": ["X", "X"], "score": ["good", "bad"]})
     with pytest.raises(SurveyError, match="name the scale"):
         SurveyEngine(open_source(text), LongLayout("id", "stage", "score"))

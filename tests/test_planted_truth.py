@@ -207,11 +207,11 @@ def simulate_halo(seed: int, n: int = 3000) -> tuple[pd.DataFrame, pd.DataFrame]
 def test_planted_truth_with_halo(seed, spec):
     ratings, responses = simulate_halo(seed)
     y = drivers.rating_outcomes(ratings, responses, spec)
-    matrix = drivers.respondent_matrix(ratings, y, SCALE)
-    pen = drivers.multivariate_penalty_reward(ratings, y, SCALE, spec, matrix=matrix)
+    patterns = drivers.respondent_patterns(ratings, y, SCALE)
+    pen = drivers.multivariate_penalty_reward(ratings, y, SCALE, spec, patterns=patterns)
     moments = critical.classify_moments(pen, spec).set_index("stage")
     factor = pen.set_index("stage")["factor"]
-    prio = priorities.priority_ranking(ratings, y, SCALE, None, n_boot=0, matrix=matrix)
+    prio = priorities.priority_ranking(ratings, y, SCALE, None, n_boot=0, patterns=patterns)
     verdicts = moments["verdict"].to_dict()
     assert verdicts["Payment"] == "critical" and factor["Payment"] == "basic", verdicts
     assert verdicts["Parking"] == "pain point", moments.loc["Parking", "evidence"]

@@ -134,7 +134,7 @@ def test_find_themes_on_a_hand_made_set():
                              "rating": [1, 2, 1, 2, 1, 1, 2, 2, 1, 3, 5, 5]})
     t = find_themes(comments, language="en")
     assert t.k == 2 and len(t.comments) == 10
-    assert M.EMPTY_COMMENTS_DROPPED.format(n=2) in t.notes
+    assert M.empty_comments_dropped(2) in t.notes
     table = tabulate_themes(t)
     by_word = {row.key_words.split(", ")[0]: row for row in table.itertuples()}
     assert by_word["guard"].n_comments == 5 and by_word["long"].n_comments == 5
@@ -145,11 +145,11 @@ def test_find_themes_on_a_hand_made_set():
 def test_too_few_comments_and_no_shared_word_give_no_themes_with_a_sentence():
     few = find_themes(pd.DataFrame({"response_id": ["a", "b"], "text": ["slow", "rude"]}), language="en")
     assert few.k == 0 and len(tabulate_themes(few)) == 0
-    assert M.TOO_FEW_COMMENTS.format(n=2, minimum=10) in few.notes
+    assert M.too_few_comments(2, 10) in few.notes
     unique = find_themes(pd.DataFrame({"response_id": list("abcdefghijkl"),
                                        "text": ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
                                                 "hotel", "india", "juliett", "kilo", "lima"]}), language="en")
-    assert unique.k == 0 and M.NO_KEY_WORDS.format(n=12) in unique.notes
+    assert unique.k == 0 and M.no_key_words(12) in unique.notes
 
 
 def test_bad_inputs_give_one_sentence():

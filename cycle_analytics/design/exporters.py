@@ -15,6 +15,9 @@
   to the stages (names are compared ignoring case, spaces and punctuation).
 * :func:`google_forms_text` - a plain numbered list to paste question by question into Google Forms.
 
+Every text the exports add (section titles, instructions, the Qualtrics block names) is in the
+interface language, like the questionnaire itself.
+
 Import the collected answers with ``ImportOptions(cycle=questionnaire.cycle)`` (see
 :func:`cycle_analytics.design.questionnaire.build_questionnaire`).
 
@@ -38,13 +41,14 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.design.questionnaire import (
-    NA_LABEL,
     RECOMMEND_LABELS,
     Question,
     Questionnaire,
     validate_questionnaire,
 )
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import current_language
+from cycle_analytics.i18n import gettext as _
 
 __all__ = ["questionnaire_html", "csv_template", "qualtrics_txt", "google_forms_text"]
 
@@ -71,18 +75,21 @@ def questionnaire_html(q: Questionnaire) -> str:
     """
     q = validate_questionnaire(q)
     e = html.escape
+    hint = _("Tick one box per question. Scale: {scale}.").format(scale=q.scale.label())
+    thanks = _("Thank you for your answers.")
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", f'<html lang="{current_language()}"><head><meta charset="utf-8">',
         f"<title>{e(q.title)}</title><style>{_HTML_CSS}</style></head><body>",
         f"<h1>{e(q.title)}</h1>", f"<p>{e(q.intro)}</p>",
-        f'<p class="hint">Tick one box per question. Scale: {e(q.scale.label())}.</p>',
+        f'<p class="hint">{e(hint)}</p>',
     ]
     section = None
     phases = {s.name: s.phase for s in q.cycle.stages}
+    sections = _section_titles()
     for i, qu in enumerate(q.questions, start=1):
-        head = {"segment": "About you", "overall": "Overall", "recommend": "Overall", "comment": "Your comments"}.get(qu.kind)
+        head = sections.get(qu.kind)
         if qu.kind == "rating":
-            head = phases.get(qu.stage) or "Your experience"
+            head = phases.get(qu.stage) or sections["rating"]
         if head != section:
             parts.append(f"<h2>{e(head)}</h2>")
             section = head
@@ -95,8 +102,14 @@ def questionnaire_html(q: Questionnaire) -> str:
                 cells.append(f'<td class="na"><span class="box"></span><br>{e(qu.na_option)}</td>')
             parts.append('<table class="opts"><tr>' + "".join(cells) + "</tr></table>")
         parts.append("</div>")
-    parts.append('<p class="hint">Thank you for your answers.</p></body></html>')
+    parts.append(f'<p class="hint">{e(thanks)}</p></body></html>')
     return "\n".join(parts) + "\n"
+
+
+def _section_titles() -> dict[str, str]:
+    """The section title of each kind of question, in the interface language."""
+    return {"segment": _("About you"), "rating": _("Your experience"), "overall": _("Overall"),
+            "recommend": _("Overall"), "comment": _("Your comments")}
 
 
 def _neutralise(text: str) -> str:
@@ -123,7 +136,7 @@ def csv_template(q: Questionnaire, rows: pd.DataFrame | None = None) -> bytes:
     w.writerow([_neutralise(c) for c in q.columns])
     if rows is not None:
         if list(rows.columns) != list(q.columns):
-            raise SurveyError("The rows to write do not have the questionnaire's columns in its order.")
+            raise SurveyError(_("The rows to write do not have the questionnaire's columns in its order."))
         for rec in rows.itertuples(index=False, name=None):
             w.writerow(["" if (v is None or (isinstance(v, float) and np.isnan(v))) else
                         _neutralise(v) if isinstance(v, str) else (int(v) if float(v).is_integer() else v) for v in rec])
@@ -159,6 +172,7 @@ def qualtrics_txt(q: Questionnaire, *, matrix: bool = False) -> str:
     q = validate_questionnaire(q)
     lines = ["[[AdvancedFormat]]", ""]
     phases = {s.name: s.phase for s in q.cycle.stages}
+    sections = _section_titles()
 
     def mc(qu: Question, layout: str) -> None:
         lines.extend([f"[[Question:MC:SingleAnswer:{layout}]]", f"[[ID:{qu.id}]]", _qx(qu.text), "[[Choices]]"])
@@ -175,9 +189,9 @@ def qualtrics_txt(q: Questionnaire, *, matrix: bool = False) -> str:
     segs, ratings, overall, comments = (q.by_kind("segment"), q.by_kind("rating"),
                                         q.by_kind("overall") + q.by_kind("recommend"), q.by_kind("comment"))
     if segs:
-        mc_block("About you", segs, "Vertical")
+        mc_block(_qx(sections["segment"]), segs, "Vertical")
     if ratings:
-        lines.extend(["[[Block:Your experience]]", ""])
+        lines.extend([f"[[Block:{_qx(sections['rating'])}]]", ""])
         groups: list[list[Question]] = []
         for qu in ratings:
             if groups and phases.get(groups[-1][0].stage) == phases.get(qu.stage):
@@ -188,23 +202,24 @@ def qualtrics_txt(q: Questionnaire, *, matrix: bool = False) -> str:
             if gi:
                 lines.extend(["[[PageBreak]]", ""])
             if matrix:
-                phase = phases.get(group[0].stage) or "your experience"
-                mid = _qx(f"phase_{re.sub(r'[^0-9A-Za-z]+', '_', phase).strip('_')}_{gi + 1}")
-                lines.extend(["[[Question:Matrix]]", f"[[ID:{mid}]]",
-                              _qx(f"How satisfied or dissatisfied were you with each step of {phase}?"), "[[Choices]]"])
+                phase = phases.get(group[0].stage)
+                mid = _qx(f"phase_{re.sub(r'[^0-9A-Za-z]+', '_', phase or 'your experience').strip('_')}_{gi + 1}")
+                matrix_text = (_("How satisfied or dissatisfied were you with each step of {phase}?").format(phase=phase)
+                               if phase else _("How satisfied or dissatisfied were you with each step of your experience?"))
+                lines.extend(["[[Question:Matrix]]", f"[[ID:{mid}]]", _qx(matrix_text), "[[Choices]]"])
                 lines.extend(_qx(x.stage or x.text) for x in group)
                 lines.append("[[Answers]]")
                 lines.extend(_qx(o) for o in group[0].options)
                 if any(x.na_option for x in group):
-                    lines.append(_qx(NA_LABEL))
+                    lines.append(_qx(next(x.na_option for x in group if x.na_option)))
                 lines.append("")
             else:
                 for qu in group:
                     mc(qu, "Horizontal")
     if overall:
-        mc_block("Overall", overall, "Horizontal")
+        mc_block(_qx(sections["overall"]), overall, "Horizontal")
     if comments:
-        lines.extend(["[[Block:Your comments]]", ""])
+        lines.extend([f"[[Block:{_qx(sections['comment'])}]]", ""])
         for qu in comments:
             lines.extend(["[[Question:TE:Essay]]", f"[[ID:{qu.id}]]", _qx(qu.text), ""])
     while lines and lines[-1] == "":
@@ -231,21 +246,23 @@ def google_forms_text(q: Questionnaire) -> str:
     ...
     """
     q = validate_questionnaire(q)
-    out = [f"Form title: {q.title}", f"Form description: {q.intro}", "",
-           "Paste each question below into a new question of the form; choose the type shown; paste the options "
-           "(one per line) into the first option field.", ""]
+    out = [_("Form title: {title}").format(title=q.title), _("Form description: {intro}").format(intro=q.intro), "",
+           _("Paste each question below into a new question of the form; choose the type shown; paste the options "
+             "(one per line) into the first option field."), ""]
     for i, qu in enumerate(q.questions, start=1):
         out.append(f"{i}. {qu.text}")
         if qu.kind == "comment":
-            out.append("   Type: Paragraph, not required")
+            out.append("   " + _("Type: Paragraph, not required"))
         elif qu.kind == "recommend":
-            out.append("   Type: Linear scale from 0 to 10, not required")
-            out.append(f"   Label for 0: {RECOMMEND_LABELS[0]}")
-            out.append(f"   Label for 10: {RECOMMEND_LABELS[1]}")
+            out.append("   " + _("Type: Linear scale from 0 to 10, not required"))
+            out.append("   " + _("Label for 0: {label}").format(label=_(RECOMMEND_LABELS[0])))
+            out.append("   " + _("Label for 10: {label}").format(label=_(RECOMMEND_LABELS[1])))
         else:
-            kind = "Dropdown" if (qu.kind == "segment" and len(qu.options) > 8) else "Multiple choice (one answer)"
-            out.append(f"   Type: {kind}, not required")
-            out.append("   Options:")
+            if qu.kind == "segment" and len(qu.options) > 8:
+                out.append("   " + _("Type: Dropdown, not required"))
+            else:
+                out.append("   " + _("Type: Multiple choice (one answer), not required"))
+            out.append("   " + _("Options:"))
             out.extend(f"   {o}" for o in qu.options)
             if qu.na_option:
                 out.append(f"   {qu.na_option}")

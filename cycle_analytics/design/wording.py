@@ -35,6 +35,17 @@ Rules (``WordingWarning.rule``)
     common rule of thumb in questionnaire design: a question should be read and understood at a
     glance; longer questions are skimmed and answered inconsistently.
 
+Languages
+---------
+The rules read English, Indonesian and Spanish questions (``language``; default the interface
+language), each with its own words (:data:`RULE_WORDS`): conjunctions (*dan*, *atau*, *serta* /
+*y*, *o*, *así como*), balanced pairs (*puas atau tidak puas* / *satisfecho o insatisfecho*, masked
+before the negation rule so their *tidak* is not a negation), negations (*tidak*, *bukan*, *belum*
+/ *no*, *nunca*, *ni*), loaded words, one-sided satisfaction questions (*seberapa puas* / *qué tan
+satisfecho* without the other side), vague quantifiers (*sering*, *biasanya* / *a menudo*,
+*normalmente*) and internal terms (*momen kebenaran* / *momento de la verdad*). The messages are
+in the interface language.
+
 Examples
 --------
 >>> [w.rule for w in check_question("How satisfied were you with our fast and friendly staff?")]
@@ -52,8 +63,11 @@ import re
 from dataclasses import dataclass
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, current_language, validate_interface_language
+from cycle_analytics.i18n import gettext as _
 
-__all__ = ["WordingWarning", "check_question", "RULES", "JARGON", "KNOWN_ABBREVIATIONS", "MAX_WORDS", "MAX_CHARS"]
+__all__ = ["WordingWarning", "check_question", "RULES", "JARGON", "JARGON_BY_LANGUAGE", "RULE_WORDS",
+           "KNOWN_ABBREVIATIONS", "MAX_WORDS", "MAX_CHARS"]
 
 MAX_WORDS = 20
 MAX_CHARS = 140
@@ -71,40 +85,40 @@ class WordingWarning:
     excerpt: str
 
 
-# Internal terms -> what a customer would understand (used in the message).
+#: Internal terms -> what a customer would understand (used in the message, translated there).
 JARGON: dict[str, str] = {
-    "ivr": "the automated phone menu",
-    "sla": "the time we promised",
-    "kyc": "the identity checks",
-    "onboarding": "getting started / opening your account",
-    "omnichannel": "phone, online and in person",
-    "touchpoint": "the name of the moment, e.g. 'the phone call'",
-    "touchpoints": "the names of the moments",
-    "nps": "a plain question, not the name of the score",
-    "fcr": "solving your problem on the first contact",
-    "csat": "your satisfaction",
-    "ces": "how easy it was",
-    "aht": "the length of the call",
-    "crm": "our records",
-    "kpi": "plain words",
-    "b2b": "plain words",
-    "b2c": "plain words",
-    "tat": "the time it took",
-    "eta": "the expected arrival time",
-    "escalation": "passing your case to a specialist or manager",
-    "escalated": "passed to a specialist or manager",
-    "moment of truth": "the name of the moment, e.g. 'paying at the till'",
-    "moments of truth": "the names of the moments",
-    "service cycle": "your visit / your experience",
-    "customer journey": "your visit / your experience",
-    "first contact resolution": "solving your problem on the first contact",
-    "tier 1": "the first person you spoke to",
-    "tier 2": "the specialist team",
-    "ticket": "your request",
-    "fulfilment": "the delivery of your order",
-    "fulfillment": "the delivery of your order",
-    "upsell": "plain words",
-    "self-service": "doing it yourself online or at a machine",
+    "ivr": N_("the automated phone menu"),
+    "sla": N_("the time we promised"),
+    "kyc": N_("the identity checks"),
+    "onboarding": N_("getting started / opening your account"),
+    "omnichannel": N_("phone, online and in person"),
+    "touchpoint": N_("the name of the moment, e.g. 'the phone call'"),
+    "touchpoints": N_("the names of the moments"),
+    "nps": N_("a plain question, not the name of the score"),
+    "fcr": N_("solving your problem on the first contact"),
+    "csat": N_("your satisfaction"),
+    "ces": N_("how easy it was"),
+    "aht": N_("the length of the call"),
+    "crm": N_("our records"),
+    "kpi": N_("plain words"),
+    "b2b": N_("plain words"),
+    "b2c": N_("plain words"),
+    "tat": N_("the time it took"),
+    "eta": N_("the expected arrival time"),
+    "escalation": N_("passing your case to a specialist or manager"),
+    "escalated": N_("passed to a specialist or manager"),
+    "moment of truth": N_("the name of the moment, e.g. 'paying at the till'"),
+    "moments of truth": N_("the names of the moments"),
+    "service cycle": N_("your visit / your experience"),
+    "customer journey": N_("your visit / your experience"),
+    "first contact resolution": N_("solving your problem on the first contact"),
+    "tier 1": N_("the first person you spoke to"),
+    "tier 2": N_("the specialist team"),
+    "ticket": N_("your request"),
+    "fulfilment": N_("the delivery of your order"),
+    "fulfillment": N_("the delivery of your order"),
+    "upsell": N_("plain words"),
+    "self-service": N_("doing it yourself online or at a machine"),
 }
 
 # All-capital abbreviations most customers know: not flagged by the generic abbreviation check.
@@ -161,24 +175,130 @@ _VAGUE = re.compile(
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,4}s?\b")
-_JARGON_RE = re.compile(
-    r"\b(?:" + "|".join(re.escape(k) for k in sorted(JARGON, key=len, reverse=True)) + r")\b", re.IGNORECASE
-)
 _WORDS = re.compile(r"[\w'’-]+", re.UNICODE)
+
+# ---------------------------------------------------------------------------------------------
+# Indonesian and Spanish words of the same rules (the English ones are above)
+
+_WORD_ANY = r"[^\W\d_][^\W\d_'’-]*"  # a word in any alphabet, accents included
+#: Internal terms customers may not know, per language: the shared abbreviations and the
+#: method's own words (translated suggestions come from :data:`JARGON`).
+_SHARED_JARGON = {k: v for k, v in JARGON.items() if k in (
+    "ivr", "sla", "kyc", "onboarding", "omnichannel", "touchpoint", "touchpoints", "nps", "fcr", "csat", "ces",
+    "aht", "crm", "kpi", "b2b", "b2c", "tat", "eta", "upsell", "ticket", "customer journey")}
+JARGON_BY_LANGUAGE: dict[str, dict[str, str]] = {
+    "en": JARGON,
+    "id": {**_SHARED_JARGON,
+           "momen kebenaran": JARGON["moment of truth"], "siklus layanan": JARGON["service cycle"],
+           "perjalanan pelanggan": JARGON["customer journey"], "eskalasi": JARGON["escalation"],
+           "tiket": JARGON["ticket"], "layanan mandiri": JARGON["self-service"], "fulfilment": JARGON["fulfilment"]},
+    "es": {**_SHARED_JARGON,
+           "momento de la verdad": JARGON["moment of truth"], "momentos de la verdad": JARGON["moments of truth"],
+           "ciclo de servicio": JARGON["service cycle"], "viaje del cliente": JARGON["customer journey"],
+           "escalamiento": JARGON["escalation"], "escalado": JARGON["escalated"],
+           "resolución en el primer contacto": JARGON["first contact resolution"], "fulfillment": JARGON["fulfillment"]},
+}
+
+#: The words each rule looks for, per language (regular expressions, case ignored).
+RULE_WORDS: dict[str, dict[str, str]] = {
+    "id": {
+        "balanced": r"\b(\w+)\s+atau\s+tidak\s+\1\b|\b(?:mudah\s+atau\s+sulit|sulit\s+atau\s+mudah|baik\s+atau\s+buruk"
+                    r"|buruk\s+atau\s+baik|setuju\s+atau\s+tidak\s+setuju|ya\s+atau\s+tidak|lebih\s+atau\s+kurang"
+                    r"|atau\s+tidak)\b",
+        "fixed": r"\b(?:syarat\s+dan\s+ketentuan|makanan\s+dan\s+minuman|tanya\s+jawab|teman\s+atau\s+kolega"
+                 r"|keluarga\s+atau\s+teman|teman\s+dan\s+keluarga|suka\s+dan\s+duka|untung\s+dan\s+rugi)\b",
+        "between": r"\bantara\s+[^?.,;]*?\s+dan\s+",
+        "conjunctions": r"\bdan/atau\b|\bdan\b|\batau\b|\bserta\b|\bmaupun\b|&",
+        "negation": r"\b(?:tidak|tak|bukan|belum|jangan|tiada|enggak|nggak|gak)\b",
+        "loaded": r"\b(?:luar\s+biasa|hebat|sempurna|mengagumkan|menakjubkan|fantastis|istimewa|terbaik|mengecewakan"
+                  r"|buruk\s+sekali|mengerikan|payah|parah)\b|\bbukankah\b|\bbukan\s+begitu\b"
+                  r"|\bseberapa\s+(?:senang|suka|menikmati|bahagia)\b|\btentu\s+saja\b|\bsemua\s+orang\s+tahu\b",
+        "one_sided": r"\bseberapa\s+puas(?![^?]*\btidak\s+puas\b)",
+        "vague": r"\b(?:sering|seringkali|jarang|kadang-kadang|kadang|biasanya|umumnya|baru-baru\s+ini|akhir-akhir\s+ini"
+                 r"|belakangan\s+ini|sesekali|beberapa\s+kali|banyak\s+kali|sering\s+kali)\b",
+    },
+    "es": {
+        "balanced": r"\b(\w+)\s+o\s+(?:in|des|im)\1\b|\b(?:fácil\s+o\s+difícil|difícil\s+o\s+fácil|bueno\s+o\s+malo"
+                    r"|malo\s+o\s+bueno|de\s+acuerdo\s+o\s+en\s+desacuerdo|sí\s+o\s+no|más\s+o\s+menos|mejor\s+o\s+peor"
+                    r"|positivo\s+o\s+negativo|o\s+no)\b",
+        "fixed": r"\b(?:términos\s+y\s+condiciones|preguntas\s+y\s+respuestas|comidas?\s+y\s+bebidas?|ida\s+y\s+vuelta"
+                 r"|amigos?\s+o\s+colegas?|familiares\s+o\s+amigos|amigos\s+y\s+familiares|pros\s+y\s+contras"
+                 r"|pérdidas\s+y\s+ganancias|blanco\s+y\s+negro)\b",
+        "between": r"\bentre\s+[^?.,;]*?\s+y\s+",
+        "conjunctions": r"\by/o\b|\by\b|\be\b|\bo\b|\bu\b|\bas[ií]\s+como\b|&",
+        "negation": r"\b(?:no|nunca|jamás|ni|tampoco|nadie|nada|ninguno|ninguna|ningún)\b",
+        "loaded": r"\b(?:maravillos[oa]s?|excelentes?|increíbles?|fantástic[oa]s?|extraordinari[oa]s?|magnífic[oa]s?"
+                  r"|espléndid[oa]s?|perfect[oa]s?|estupend[oa]s?|terribles?|horribles?|pésim[oa]s?|espantos[oa]s?"
+                  r"|inaceptables?|lamentables?)\b|¿?\s*no\s+es\s+así\b|¿?\s*verdad\s*\?|\bno\s+cree\b"
+                  r"|\bcuánto\s+(?:disfrutó|le\s+gustó|le\s+encantó)\b|\bqué\s+tan\s+(?:content[oa]|feliz|encantad[oa])\b"
+                  r"|\bpor\s+supuesto\b|\bobviamente\b|\btodo\s+el\s+mundo\s+sabe\b|\best(?:á|a)\s+de\s+acuerdo\s+en\s+que\b",
+        "one_sided": r"\b(?:qué\s+tan|cuán|qué\s+grado\s+de)\s+satisfech[oa]s?\b(?![^?]*\binsatisfech[oa]s?\b)",
+        "vague": r"\b(?:a\s+menudo|con\s+frecuencia|frecuentemente|normalmente|habitualmente|generalmente|recientemente"
+                 r"|últimamente|a\s+veces|de\s+vez\s+en\s+cuando|rara\s+vez|ocasionalmente|muchas\s+veces|varias\s+veces"
+                 r"|algunas\s+veces|casi\s+siempre)\b",
+    },
+}
+#: Abbreviations customers of each language know (on top of :data:`KNOWN_ABBREVIATIONS`).
+_KNOWN_BY_LANGUAGE = {"en": frozenset(), "id": frozenset({"KTP", "OTP", "NIK", "NPWP", "SIM", "BPJS", "WA"}),
+                      "es": frozenset({"DNI", "NIF", "IVA", "RUT", "CURP", "RFC", "WA"})}
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The compiled patterns of one language."""
+
+    balanced: re.Pattern
+    fixed: re.Pattern
+    between: re.Pattern
+    conjunctions: re.Pattern
+    negation: re.Pattern
+    leading: re.Pattern
+    vague: re.Pattern
+    jargon: re.Pattern
+    jargon_terms: dict
+    mask_before_negation: bool  # Indonesian and Spanish balanced pairs hold a negation word
+
+
+def _jargon_pattern(terms) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(re.escape(k) for k in sorted(terms, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def _compile_rules(language: str) -> _Rules:
+    """The rules of ``language`` (English: the patterns above, unchanged)."""
+    if language == "en":
+        return _Rules(_BALANCED, _FIXED_PAIRS, _BETWEEN, _CONJ, _NEGATION, _LEADING, _VAGUE,
+                      _jargon_pattern(JARGON), JARGON, False)
+    words = RULE_WORDS[language]
+    flags = re.IGNORECASE | re.UNICODE
+    return _Rules(
+        balanced=re.compile(words["balanced"], flags), fixed=re.compile(words["fixed"], flags),
+        between=re.compile(words["between"], flags),
+        conjunctions=re.compile(rf"({_WORD_ANY})\s*(?:,\s*)?({words['conjunctions']})\s*({_WORD_ANY})", flags),
+        negation=re.compile(words["negation"], flags),
+        leading=re.compile(f"(?:{words['one_sided']})|(?:{words['loaded']})", flags),
+        vague=re.compile(words["vague"], flags),
+        jargon=_jargon_pattern(JARGON_BY_LANGUAGE[language]), jargon_terms=JARGON_BY_LANGUAGE[language],
+        mask_before_negation=True,
+    )
+
+
+_RULES = {code: _compile_rules(code) for code in ("en", "id", "es")}
+_ONE_SIDED_START = re.compile(r"^(?:how\s+satisfied|seberapa\s+puas|qué\s+tan\s+satisf|cuán\s+satisf|qué\s+grado)", re.IGNORECASE)
 
 
 def _validate_question(text, stage, has_na_option, optional_stage) -> str:
     """Raise :class:`SurveyError` unless the inputs of :func:`check_question` can be used; returns
     the text with its white space collapsed."""
     if not isinstance(text, str):
-        raise SurveyError(f"A question must be text, not {type(text).__name__}.")
+        raise SurveyError(_("A question must be text, not {kind}.").format(kind=type(text).__name__))
     if not text.strip():
-        where = f" for the stage {stage!r}" if stage else ""
-        raise SurveyError(f"The question{where} has no text.")
+        if stage:
+            raise SurveyError(_("The question for the stage {stage!r} has no text.").format(stage=stage))
+        raise SurveyError(_("The question has no text."))
     if has_na_option not in (None, True, False):
-        raise SurveyError(f"has_na_option must be true, false or None, not {has_na_option!r}.")
+        raise SurveyError(_("has_na_option must be true, false or None, not {value!r}.").format(value=has_na_option))
     if not isinstance(optional_stage, bool):
-        raise SurveyError(f"optional_stage must be true or false, not {optional_stage!r}.")
+        raise SurveyError(_("optional_stage must be true or false, not {value!r}.").format(value=optional_stage))
     return " ".join(text.split())
 
 
@@ -187,26 +307,58 @@ def _mask(text: str, pattern: re.Pattern) -> str:
     return pattern.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def _double_barrelled(text: str) -> list[WordingWarning]:
-    masked = _mask(_mask(_mask(text, _BALANCED), _FIXED_PAIRS), _BETWEEN)
+def _double_barrelled(text: str, rules: _Rules) -> list[WordingWarning]:
+    masked = _mask(_mask(_mask(text, rules.balanced), rules.fixed), rules.between)
     out = []
-    for m in _CONJ.finditer(masked):
+    for m in rules.conjunctions.finditer(masked):
         left, right = m.group(1), m.group(3)
         if left.isdigit() or right.isdigit():
             continue
         excerpt = text[m.start():m.end()]
         out.append(WordingWarning(
             "double_barrelled",
-            f"Asks about two things at once ({excerpt!r}): a customer happy with one and not the other cannot "
-            "answer. Split it into one question per thing.",
+            _("Asks about two things at once ({excerpt!r}): a customer happy with one and not the other cannot "
+              "answer. Split it into one question per thing.").format(excerpt=excerpt),
             excerpt,
         ))
         break  # one warning per question is enough to act on
     return out
 
 
+def _jargon(text: str, rules: _Rules, language: str) -> list[WordingWarning]:
+    """Internal terms, then unknown all-capital abbreviations (one warning per term)."""
+    out: list[WordingWarning] = []
+    seen: set[str] = set()
+    for m in rules.jargon.finditer(text):
+        key = m.group(0).casefold()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(WordingWarning(
+            "jargon",
+            _("The term {term!r} is internal jargon a customer may not know: say {instead!r} instead.").format(
+                term=m.group(0), instead=_(rules.jargon_terms[key])),
+            m.group(0),
+        ))
+    known = KNOWN_ABBREVIATIONS | _KNOWN_BY_LANGUAGE[language]
+    for m in _ACRONYM.finditer(text):
+        word = m.group(0)
+        base = word[:-1] if word.endswith("s") and len(word) > 2 else word
+        if base.upper() in known or base.casefold() in seen or word.casefold() in rules.jargon_terms:
+            continue
+        if word.isdigit() or any(ch.isdigit() for ch in word[:1]):
+            continue
+        seen.add(base.casefold())
+        out.append(WordingWarning(
+            "jargon",
+            _("The abbreviation {word!r} may not be known to customers: write it out in plain words.").format(word=word),
+            word,
+        ))
+    return out
+
+
 def check_question(text: str, *, stage: str | None = None, has_na_option: bool | None = None,
-                   optional_stage: bool = False) -> list[WordingWarning]:
+                   optional_stage: bool = False, language: str | None = None) -> list[WordingWarning]:
     """Ambiguity warnings for one question (an empty list when none applies).
 
     Parameters
@@ -219,6 +371,9 @@ def check_question(text: str, *, stage: str | None = None, has_na_option: bool |
         Whether the question offers a "Not applicable" answer (``None``: unknown, treated as no).
     optional_stage : bool
         The stage is one that not every customer goes through (e.g. breakfast, returns).
+    language : str, optional
+        The language of ``text`` (``"en"``, ``"id"``, ``"es"``); default the interface language.
+        The messages are in the interface language.
 
     Returns
     -------
@@ -236,80 +391,64 @@ def check_question(text: str, *, stage: str | None = None, has_na_option: bool |
     ['vague_quantifier', 'jargon']
     >>> check_question("Was the teller not polite?")[0].message.startswith("Uses a negation")
     True
+    >>> [w.rule for w in check_question("¿Qué tan satisfecho quedó con la rapidez y la amabilidad del cajero?", language="es")]
+    ['double_barrelled', 'leading']
+    >>> check_question("Seberapa puas atau tidak puas Anda dengan waktu tunggu?", language="id")
+    []
     """
     text = _validate_question(text, stage, has_na_option, optional_stage)
+    code = current_language() if language is None else validate_interface_language(language)
+    rules = _RULES[code]
     out: list[WordingWarning] = []
-    out += _double_barrelled(text)
+    out += _double_barrelled(text, rules)
 
-    m = _NEGATION.search(text)
+    m = rules.negation.search(_mask(text, rules.balanced) if rules.mask_before_negation else text)
     if m:
         out.append(WordingWarning(
             "negation",
-            f"Uses a negation ({m.group(0)!r}): answering a negative question on a satisfied-dissatisfied or "
-            "agree-disagree scale is confusing (a 'no' may mean 'yes'). Ask it positively.",
+            _("Uses a negation ({word!r}): answering a negative question on a satisfied-dissatisfied or "
+              "agree-disagree scale is confusing (a 'no' may mean 'yes'). Ask it positively.").format(word=m.group(0)),
             m.group(0),
         ))
 
-    m = _LEADING.search(text)
+    m = rules.leading.search(text)
     if m:
         found = m.group(0)
-        if found.casefold().startswith("how satisfied"):
-            msg = (f"Names only the positive side ({found!r}): ask 'how satisfied or dissatisfied' so that both "
-                   "answers feel acceptable.")
+        if _ONE_SIDED_START.match(found.strip()):
+            msg = _("Names only the positive side ({words!r}): ask 'how satisfied or dissatisfied' so that both "
+                    "answers feel acceptable.").format(words=found)
         else:
-            msg = (f"Leading or loaded wording ({found!r}) pushes customers towards one answer. Use neutral words "
-                   "and let the answer scale carry the judgement.")
+            msg = _("Leading or loaded wording ({words!r}) pushes customers towards one answer. Use neutral words "
+                    "and let the answer scale carry the judgement.").format(words=found)
         out.append(WordingWarning("leading", msg, found))
 
-    m = _VAGUE.search(text)
+    m = rules.vague.search(text)
     if m:
         out.append(WordingWarning(
             "vague_quantifier",
-            f"The word {m.group(0)!r} means different things to different people: give a period or a number instead "
-            "(for example 'in the last 30 days' or 'how many times').",
+            _("The word {word!r} means different things to different people: give a period or a number instead "
+              "(for example 'in the last 30 days' or 'how many times').").format(word=m.group(0)),
             m.group(0),
         ))
 
-    seen: set[str] = set()
-    for m in _JARGON_RE.finditer(text):
-        key = m.group(0).casefold()
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(WordingWarning(
-            "jargon",
-            f"The term {m.group(0)!r} is internal jargon a customer may not know: say {JARGON[key]!r} instead.",
-            m.group(0),
-        ))
-    for m in _ACRONYM.finditer(text):
-        word = m.group(0)
-        base = word[:-1] if word.endswith("s") and len(word) > 2 else word
-        if base.upper() in KNOWN_ABBREVIATIONS or base.casefold() in seen or word.casefold() in JARGON:
-            continue
-        if word.isdigit() or any(ch.isdigit() for ch in word[:1]):
-            continue
-        seen.add(base.casefold())
-        out.append(WordingWarning(
-            "jargon",
-            f"The abbreviation {word!r} may not be known to customers: write it out in plain words.",
-            word,
-        ))
+    out += _jargon(text, rules, code)
 
     if optional_stage and not has_na_option:
-        what = f"the stage {stage!r}" if stage else "this stage"
-        out.append(WordingWarning(
-            "missing_na",
-            f"Not every customer goes through {what}: add a 'Not applicable' answer so that those who skipped it "
-            "are not forced to guess a score.",
-            stage or "",
-        ))
+        if stage:
+            message = _("Not every customer goes through the stage {stage!r}: add a 'Not applicable' answer so that "
+                        "those who skipped it are not forced to guess a score.").format(stage=stage)
+        else:
+            message = _("Not every customer goes through this stage: add a 'Not applicable' answer so that those who "
+                        "skipped it are not forced to guess a score.")
+        out.append(WordingWarning("missing_na", message, stage or ""))
 
     n_words = len(_WORDS.findall(text))
     if n_words > MAX_WORDS or len(text) > MAX_CHARS:
         out.append(WordingWarning(
             "too_long",
-            f"The question is long ({n_words} words, {len(text)} characters; aim for at most {MAX_WORDS} words and "
-            f"{MAX_CHARS} characters): shorten it so it can be understood at a glance.",
+            _("The question is long ({words} words, {chars} characters; aim for at most {max_words} words and "
+              "{max_chars} characters): shorten it so it can be understood at a glance.").format(
+                words=n_words, chars=len(text), max_words=MAX_WORDS, max_chars=MAX_CHARS),
             text[:60] + ("…" if len(text) > 60 else ""),
         ))
     order = {r: i for i, r in enumerate(RULES)}

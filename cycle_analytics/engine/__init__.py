@@ -16,16 +16,19 @@ SQL warehouses Ibis knows, and only the small tables come back to Python.
 :class:`WideLayout`,                 (:mod:`~cycle_analytics.engine.layout`)
 :class:`ScoreRules`
 :class:`Filters`                     date range and segment values, as WHERE clauses
+                                     (:mod:`~cycle_analytics.engine.filters`)
 :class:`SurveyEngine`                the two passes and the count queries
                                      (:mod:`~cycle_analytics.engine.engine`)
-:class:`ScoreCounts`,                the tables (:mod:`~cycle_analytics.engine.tables`)
-:class:`BoxPatterns`,
-:class:`ScorePatterns`,
-:class:`StagePairs`,
+:class:`AnswerInventory`             every distinct cell with its class and count
+:class:`ScoreCounts`,                the tables (defined in :mod:`cycle_analytics.stats.tables`,
+:class:`ScorePatterns`,              the contract between the table builders and the
+:class:`StagePairs`,                 statistics)
 :class:`RespondentCounts`,
-:class:`OutcomeCounts`,
-:class:`AnswerInventory`
+:class:`OutcomeCounts`
 ==================================== =========================================================
+
+The engine is a :class:`~cycle_analytics.stats.tables.TableSource`:
+``cycle_analytics.stats.analysis.analyze(engine)`` runs every analysis on it.
 
 Example
 -------
@@ -33,26 +36,18 @@ Example
 >>> from cycle_analytics.engine import LongLayout, SurveyEngine, open_source
 >>> answers = pd.DataFrame({"id": ["a", "a", "b"], "stage": ["Wait", "Pay", "Wait"], "score": [4, 5, 2]})
 >>> engine = SurveyEngine(open_source(answers), LongLayout("id", "stage", "score", stages=["Wait", "Pay"]))
->>> engine.respondent_counts().ratings, int(engine.stage_pairs().counts[0].sum())
+>>> engine.respondent_counts().ratings, int(engine.score_patterns().stage_pairs().counts[0].sum())
 (3, 1)
 """
 
 from cycle_analytics.engine.answers import AnswerInventory
 from cycle_analytics.engine.engine import SurveyEngine
-from cycle_analytics.engine.filters import Filters
 from cycle_analytics.engine.layout import LongLayout, ScoreRules, WideLayout
 from cycle_analytics.engine.sources import Source, duckdb_backend, open_source, survey_source
-from cycle_analytics.engine.tables import (
-    BoxPatterns,
-    OutcomeCounts,
-    RespondentCounts,
-    ScoreCounts,
-    ScorePatterns,
-    StagePairs,
-)
+from cycle_analytics.stats.filters import Filters
+from cycle_analytics.stats.tables import OutcomeCounts, RespondentCounts, ScoreCounts, ScorePatterns, StagePairs
 
 __all__ = [
     "AnswerInventory", "SurveyEngine", "Filters", "LongLayout", "WideLayout", "ScoreRules", "Source", "duckdb_backend",
-    "open_source", "survey_source", "BoxPatterns", "OutcomeCounts", "RespondentCounts", "ScoreCounts", "ScorePatterns",
-    "StagePairs",
+    "open_source", "survey_source", "OutcomeCounts", "RespondentCounts", "ScoreCounts", "ScorePatterns", "StagePairs",
 ]

@@ -9,11 +9,14 @@ runs two passes over it:
    materialised on the backend (a temporary table; a cached frame on Spark).
 
 Every table is then one query over the respondent table, filtered on the backend, and only the
-counts come back to Python: :meth:`~SurveyEngine.score_counts`, :meth:`~SurveyEngine.box_patterns`,
-:meth:`~SurveyEngine.score_patterns`, :meth:`~SurveyEngine.stage_pairs`,
+counts come back to Python: :meth:`~SurveyEngine.score_counts`, :meth:`~SurveyEngine.score_patterns`
+(the respondent pattern table, from which the stage changes, the answer patterns of the
+penalty model, relative weights and their bootstrap and the halo diagnostic follow),
 :meth:`~SurveyEngine.outcome_counts`, :meth:`~SurveyEngine.respondent_counts`,
 :meth:`~SurveyEngine.comments`. The same Ibis expressions run on DuckDB, PostgreSQL and Spark
-(tested) and on the other SQL backends of Ibis.
+(tested) and on the other SQL backends of Ibis. The engine is a
+:class:`~cycle_analytics.stats.tables.TableSource`: :func:`cycle_analytics.stats.analysis.analyze`
+reads it as it reads an imported survey.
 
 Examples
 --------
@@ -37,34 +40,30 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from cycle_analytics.dataset import OutcomeSpec
+from cycle_analytics.cycles import Cycle
+from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec
 from cycle_analytics.engine.answers import AnswerInventory, classify_answers, inventory_query
-from cycle_analytics.engine.filters import NO_FILTERS, Filters, filter_predicates
+from cycle_analytics.engine.filters import filter_predicates
 from cycle_analytics.engine.layout import Layout, LongLayout, ScoreRules, validate_layout_columns
 from cycle_analytics.engine.progress import ProgressCallback, enable_duckdb_progress, run_with_progress
 from cycle_analytics.engine.respondents import date_expression, respondent_columns, respondent_table
 from cycle_analytics.engine.sources import Source
-from cycle_analytics.engine.tables import (
-    BOX_BOTTOM,
-    BOX_MIDDLE,
-    BOX_NOT_RATED,
-    BOX_TOP,
-    BoxPatterns,
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.stats.drivers.outcomes import outcome_spec_from_values, outcome_values
+from cycle_analytics.stats.filters import NO_FILTERS, Filters
+from cycle_analytics.stats.survey_tables import BY_OUTCOME, BY_PERIOD, column_label
+from cycle_analytics.stats.tables import (
     OutcomeCounts,
     RespondentCounts,
     ScoreCounts,
     ScorePatterns,
-    StagePairs,
+    score_patterns,
     stage_dtype,
 )
-from cycle_analytics.errors import SurveyError
-from cycle_analytics.stats.drivers.outcomes import outcome_values
 from cycle_analytics.stats.trends import choose_period
 
-__all__ = ["SurveyEngine", "BY_OUTCOME", "BY_PERIOD", "MAX_OUTCOME_VALUES"]
+__all__ = ["SurveyEngine", "MAX_OUTCOME_VALUES"]
 
-BY_OUTCOME = "outcome"
-BY_PERIOD = "period"
 #: Distinct outcome values mapped with a CASE over the values; a numeric outcome with more is mapped arithmetically.
 MAX_OUTCOME_VALUES = 10_000
 _TRUNCATE = {"W": "W", "M": "M", "Q": "Q"}
@@ -90,6 +89,10 @@ class SurveyEngine:
         each query scans it instead of the source.
     progress : callable, optional
         ``progress(done, message)`` (see :mod:`cycle_analytics.engine.progress`).
+    cycle : Cycle, optional
+        The service cycle (declared critical moments and targets for the analysis).
+    positive : str, optional
+        The label that counts as a good outcome in a text outcome column.
 
     Attributes
     ----------
@@ -100,11 +103,13 @@ class SurveyEngine:
     """
 
     def __init__(self, source: Source, layout: Layout, rules: ScoreRules = ScoreRules(), *, filters: Filters | None = None,
-                 materialise: bool = True, progress: ProgressCallback | None = None) -> None:
+                 materialise: bool = True, progress: ProgressCallback | None = None, cycle: Cycle | None = None,
+                 positive: str | None = None) -> None:
         _validate_engine_inputs(source, layout, rules, filters)
         self.source, self.layout, self.rules = source, layout, rules
         self.base_filters = filters or NO_FILTERS
         self.progress = progress
+        self.cycle, self.positive = cycle, positive
         if progress is not None:
             enable_duckdb_progress(self.backend)
         answers, people = self._scanned_tables()
@@ -133,6 +138,38 @@ class SurveyEngine:
     @property
     def scale(self):
         return self.inventory.scale
+
+    @property
+    def segment_columns(self) -> tuple[str, ...]:
+        return tuple(self.layout.segments)
+
+    @property
+    def outcome_columns(self) -> tuple[str, ...]:
+        return tuple(self.layout.outcomes)
+
+    @property
+    def has_dates(self) -> bool:
+        return self.columns.date is not None
+
+    #: Segment values come back as text or numbers, without an order of their own: they are sorted.
+    ordered_segments: tuple[str, ...] = ()
+
+    def outcome_spec(self, column: str | None, *, positive: str | None = None) -> OutcomeSpec:
+        """What the outcome column ``column`` is (``None`` = the proxy), from its distinct values
+        (:func:`~cycle_analytics.stats.drivers.outcomes.outcome_spec_from_values`); a numeric
+        column type settles that it is numeric."""
+        if column is None:
+            return PROXY_OUTCOME
+        self._outcome_column(OutcomeSpec(column))
+        values = self.raw_outcome_values(column)
+        kind = self.respondents[self.columns.outcomes[column]].type()
+        numeric = True if (kind.is_numeric() or kind.is_boolean()) else None
+        return outcome_spec_from_values(column, values["value"].tolist(), values["n"].to_numpy(), numeric=numeric,
+                                        positive=positive or self.positive, label=column_label(column))
+
+    def default_outcome(self) -> OutcomeSpec:
+        """The first outcome column of the layout, else the proxy."""
+        return self.outcome_spec(self.layout.outcomes[0] if self.layout.outcomes else None)
 
     def _scanned_tables(self) -> tuple[ir.Table, ir.Table | None]:
         """The answers (and respondents) tables with the engine's filters as WHERE clauses on the scan."""
@@ -326,6 +363,8 @@ class SurveyEngine:
         expr = stacked.filter(stacked.score.notnull()).group_by(**keys).aggregate(n=ibis._.count())
         frame = self._execute(expr, "Counting the ratings")
         frame = self._tidy_counts(frame, by)
+        if BY_PERIOD in by:
+            frame.attrs["freq"] = freq
         return ScoreCounts(self.stages, self.scale, by, frame)
 
     def _validate_by(self, by: tuple[str, ...], outcome: OutcomeSpec | None) -> None:
@@ -373,68 +412,19 @@ class SurveyEngine:
         out["n"] = frame["n"].to_numpy().astype(np.int64)
         return out.sort_values(["stage", *by, "score"], kind="stable", na_position="last").reset_index(drop=True)
 
-    def box_patterns(self, outcome: OutcomeSpec | None = None, *, filters: Filters | None = None) -> BoxPatterns:
-        """Distinct box patterns over the stages with the count, sum and sum of squares of the outcome.
-
-        Boxes are the scale's (:attr:`cycle_analytics.scales.Scale.bottom_box` and ``top_box``);
-        ``outcome`` may be omitted (then the sums are 0), but not the proxy.
-        """
-        r = self._filtered(filters)
-        bottom, top = list(self.scale.bottom_box), list(self.scale.top_box)
-        keys = {}
-        for j in range(len(self.stages)):
-            s = self._score(r, j)
-            keys[f"box_{j}"] = ibis.cases(
-                (s.isnull(), BOX_NOT_RATED), (s.isin(bottom), BOX_BOTTOM), (s.isin(top), BOX_TOP), else_=BOX_MIDDLE
-            )
-        sums = {}
-        if outcome is not None:
-            y = self.outcome_expression(r, outcome)
-            sums = {"n_outcome": y.count(), "outcome_sum": y.sum(), "outcome_sum_sq": (y * y).sum()}
-        frame = self._execute(r.group_by(**keys).aggregate(n=ibis._.count(), **sums), "Counting the answer patterns")
-        for name in ("n_outcome", "outcome_sum", "outcome_sum_sq"):
-            if name not in frame.columns:
-                frame[name] = 0
-        box_cols = list(keys)
-        frame = frame.sort_values(box_cols, kind="stable").reset_index(drop=True)
-        return BoxPatterns(
-            stages=self.stages,
-            boxes=frame[box_cols].to_numpy().astype(np.int8).reshape(len(frame), len(box_cols)),
-            n=frame["n"].to_numpy().astype(np.int64),
-            n_outcome=frame["n_outcome"].fillna(0).to_numpy().astype(np.int64),
-            outcome_sum=frame["outcome_sum"].fillna(0.0).to_numpy().astype(np.float64),
-            outcome_sum_sq=frame["outcome_sum_sq"].fillna(0.0).to_numpy().astype(np.float64),
-        )
-
     def score_patterns(self, outcome: OutcomeSpec | None = None, *, filters: Filters | None = None) -> ScorePatterns:
-        """Distinct full score vectors (and outcome) with the number of respondents holding each."""
+        """The respondent pattern table: distinct full score vectors (and the respondent's outcome;
+        none for ``None`` or the proxy) with the number of respondents holding each."""
         r = self._filtered(filters)
         keys = {f"s{j}": self._score(r, j) for j in range(len(self.stages))}
-        keys["y"] = self.outcome_expression(r, outcome) if outcome is not None else ibis.null(dt.float64)
-        frame = self._execute(r.group_by(**keys).aggregate(n=ibis._.count()), "Counting the score patterns")
+        has_y = outcome is not None and not outcome.is_proxy
+        keys["y"] = self.outcome_expression(r, outcome) if has_y else ibis.null(dt.float64)
+        frame = self._execute(r.group_by(**keys).aggregate(n=ibis._.count()), "Counting the answer patterns")
         cols = [f"s{j}" for j in range(len(self.stages))]
-        frame = frame.sort_values([*cols, "y"], kind="stable", na_position="last").reset_index(drop=True)
-        return ScorePatterns(
-            stages=self.stages,
-            scale=self.scale,
-            scores=frame[cols].to_numpy(dtype=np.float64, na_value=np.nan).reshape(len(frame), len(cols)),
-            outcome=frame["y"].to_numpy(dtype=np.float64, na_value=np.nan),
-            counts=frame["n"].to_numpy().astype(np.int64),
+        return score_patterns(
+            self.stages, self.scale, frame[cols].to_numpy(dtype=np.float64, na_value=np.nan).reshape(len(frame), len(cols)),
+            frame["y"].to_numpy(dtype=np.float64, na_value=np.nan), frame["n"].to_numpy().astype(np.int64),
         )
-
-    def stage_pairs(self, *, filters: Filters | None = None) -> StagePairs:
-        """Per consecutive pair of stages, the counts of (score, next score) of respondents who rated both."""
-        r = self._filtered(filters)
-        k, lo, n_pairs = self.scale.points, self.scale.minimum, len(self.stages) - 1
-        counts = np.zeros((max(n_pairs, 0), k, k), dtype=np.int64)
-        if n_pairs > 0:
-            stacked = self._stacked(r, pairs=True)
-            both = stacked.filter(stacked.score.notnull() & stacked.next_score.notnull())
-            expr = both.group_by(pair=both.stage, a=both.score, b=both.next_score).aggregate(n=ibis._.count())
-            frame = self._execute(expr, "Pairing consecutive stages")
-            np.add.at(counts, (frame["pair"].to_numpy().astype(np.int64), frame["a"].to_numpy().astype(np.int64) - lo,
-                               frame["b"].to_numpy().astype(np.int64) - lo), frame["n"].to_numpy().astype(np.int64))
-        return StagePairs(self.stages, self.scale, counts)
 
     def respondent_counts(self, *, filters: Filters | None = None) -> RespondentCounts:
         """Respondents, ratings, respondents with a rating and with a date, and the date span."""

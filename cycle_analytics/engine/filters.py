@@ -1,7 +1,7 @@
 """The dashboard's filters (a date range, segment values) as WHERE clauses on the backend.
 
-:class:`Filters` holds what :func:`cycle_analytics.stats.filters.filter_mask` takes, in a frozen,
-hashable form (the app caches results per filter). :func:`filter_predicates` turns it into Ibis
+:class:`~cycle_analytics.stats.filters.Filters` holds a filter (the in-memory path applies it
+with :func:`~cycle_analytics.stats.filters.filter_survey`); :func:`filter_predicates` turns it into Ibis
 boolean expressions over any table that has the survey's date and segment columns: the answers
 table (a filter given when the engine opens its source is pushed into the scan, before the
 ``GROUP BY respondent``, so a partitioned warehouse table reads only the dates asked for) or the
@@ -13,51 +13,24 @@ values keeps nobody. Dates are compared to the day (the respondent table holds d
 
 Examples
 --------
->>> f = Filters(date_range=("2024-01-01", None), segments={"region": ["North"]})
->>> f.segments
-(('region', ('North',)),)
+>>> import ibis
+>>> t = ibis.table({"region": "string"}, name="t")
+>>> [str(p.op().__class__.__name__) for p in filter_predicates(Filters(segments={"region": ["North"]}), None, t.__getitem__)]
+['InValues']
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.stats.filters import NO_FILTERS, Filters
 
-__all__ = ["Filters", "filter_predicates", "NO_FILTERS"]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """A date range ``(start, end)`` (``None`` for an open end) and segment values to keep.
-
-    ``segments`` accepts a mapping column -> values and is stored as sorted ``(column, values)``
-    pairs; ``None`` values for a column keep everybody (the pair is dropped).
-    """
-
-    date_range: tuple[object, object] | None = None
-    segments: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    def __post_init__(self) -> None:
-        segments = self.segments.items() if isinstance(self.segments, Mapping) else (self.segments or ())
-        pairs = tuple(sorted((str(c), tuple(str(v) for v in values)) for c, values in segments if values is not None))
-        object.__setattr__(self, "segments", pairs)
-        if self.date_range is not None:
-            if not isinstance(self.date_range, (tuple, list)) or len(self.date_range) != 2:
-                raise SurveyError("The date range must be a pair (start, end); use None for an open end.")
-            object.__setattr__(self, "date_range", tuple(self.date_range))
-
-    @property
-    def is_empty(self) -> bool:
-        return self.date_range is None and not self.segments
-
-
-NO_FILTERS = Filters()
+__all__ = ["filter_predicates"]
 
 
 def _day(value):

@@ -34,6 +34,7 @@ from cycle_analytics.figures.style import (
     escape_text,
     wrap_label,
 )
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 
 # --------------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ def validate_table(data: pd.DataFrame, required: Sequence[str], builder: str) ->
         raise SurveyError(f"{builder} needs a table (DataFrame), not {type(data).__name__}.")
     missing = [c for c in required if c not in data.columns]
     if missing:
-        raise SurveyError(f"The table given to {builder} has no column {missing[0]!r}.")
+        raise SurveyError(_("The table given to {builder} has no column {column!r}.").format(builder=builder, column=missing[0]))
 
 
 def stage_order(data: pd.DataFrame, col: str = "stage") -> tuple[list[str], list[str]]:
@@ -98,27 +99,27 @@ def category_order(known: Iterable[str], present: Iterable[str]) -> list[str]:
 
 
 def open_stage_table(
-    data: object, required: Sequence[str], builder: str, what: str, why: str
+    data: object, required: Sequence[str], builder: str, empty_message: str, no_stage_message: str
 ) -> tuple[list[str], list[str]] | go.Figure:
     """The shared start of a per-stage figure builder.
 
-    Returns the empty figure to show instead ("No {what} to show: {why}" for a missing or empty
-    table, "...: the table names no stage." when no row names a stage), or, after checking the
-    ``required`` columns, ``(names, cats)`` from :func:`stage_order`.
+    Returns the empty figure to show instead (with ``empty_message`` for a missing or empty table,
+    ``no_stage_message`` when no row names a stage: whole sentences, already translated), or, after
+    checking the ``required`` columns, ``(names, cats)`` from :func:`stage_order`.
     """
     if is_empty(data):
-        return empty_figure(f"No {what} to show: {why}")
+        return empty_figure(empty_message)
     validate_table(data, required, builder)
     names, cats = stage_order(data)
     if not names:
-        return empty_figure(f"No {what} to show: the table names no stage.")
+        return empty_figure(no_stage_message)
     return names, cats
 
 
 def rows_by_stage(data: pd.DataFrame, col: str = "stage") -> dict[str, pd.Series]:
     """The first row of each stage, by stage name (rows without a stage left out)."""
     out: dict[str, pd.Series] = {}
-    for _, row in data.iterrows():  # per-stage tables: a few dozen rows at most
+    for _index, row in data.iterrows():  # per-stage tables: a few dozen rows at most
         key = row[col]
         if key is None or (isinstance(key, float) and math.isnan(key)):
             continue

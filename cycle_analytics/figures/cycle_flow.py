@@ -26,13 +26,15 @@ from cycle_analytics.figures.style import (
     Canvas,
     apply_style,
     escape_text,
-    format_number,
+    format_decimal,
     hover_title,
     rgba,
     short_label,
     stage_colors,
     wrap_label,
 )
+
+from cycle_analytics.i18n import gettext as _
 
 # Box layout in axis units: distance between box centres (across, down), box width and height.
 _DX, _DY, _BOX_W, _BOX_H = 1.5, 1.9, 1.1, 0.8
@@ -66,7 +68,7 @@ def cycle_flow_figure(
     """
     stages = tuple(getattr(cycle, "stages", ()) or ())
     if not stages:
-        return empty_figure("This cycle has no stages yet: add the first moment of truth.")
+        return empty_figure(_("This cycle has no stages yet: add the first moment of truth."))
     names = [s.name for s in stages]
     colors = dict(colors) if colors else stage_colors(names)
     n = len(names)
@@ -78,14 +80,14 @@ def cycle_flow_figure(
     _add_boxes_and_arrows(fig, stages, cx, cy, colors)
     hover = [_stage_hover(st) for st in stages]
     fig.add_trace(dict(type="scatter",
-        x=cx, y=cy, mode="markers+text", name="Stages", showlegend=False,
+        x=cx, y=cy, mode="markers+text", name=_("Stages"), showlegend=False,
         text=[wrap_label(s, 14, 3) + (" ★" if st.critical else "") for s, st in zip(names, stages)],
         textposition="middle center", textfont=dict(size=11, color=TEXT_COLOR),
         marker=dict(symbol="square", size=40, color=INVISIBLE_COLOR, opacity=0.01),
         customdata=customdata(names), hovertext=hover, hovertemplate=HOVER_TEMPLATE,
     ))
     if any(st.critical for st in stages):
-        fig.add_trace(legend_only("Declared critical moment (★)", VERDICT_COLORS["critical"], "square-open"))
+        fig.add_trace(legend_only(escape_text(_("Declared critical moment (★)")), VERDICT_COLORS["critical"], "square-open"))
     rows = (n - 1) // per + 1
     fig.update_xaxes(visible=False, range=[-_BOX_W / 2 - 0.3, (per - 1) * _DX + _BOX_W / 2 + 0.3])
     fig.update_yaxes(visible=False, range=[-(rows - 1) * _DY - _BOX_H / 2 - 0.3, _BOX_H / 2 + 0.55])
@@ -137,11 +139,11 @@ def _stage_hover(stage) -> str:
     """The hover text of one box: name, phase, critical, target and question."""
     lines = [hover_title(stage.name)]
     if stage.phase:
-        lines.append(f"Phase: {escape_text(stage.phase)}")
+        lines.append(_("Phase: {phase}").format(phase=escape_text(stage.phase)))
     if stage.critical:
-        lines.append("Declared critical moment")
+        lines.append(escape_text(_("Declared critical moment")))
     if stage.target is not None:
-        lines.append(f"Target {format_number(stage.target)}")
+        lines.append(_("Target {value}").format(value=format_decimal(stage.target)))
     if stage.question:
-        lines.append(f"Question: {short_label(stage.question, 80)}")
+        lines.append(_("Question: {question}").format(question=short_label(stage.question, 80)))
     return "<br>".join(lines)

@@ -47,16 +47,19 @@ from cycle_analytics.figures.style import (
     apply_style,
     color_ramp,
     escape_text,
-    format_count,
+    format_decimal,
     format_number,
     format_p_value,
     hover_title,
     short_label,
+    split_lines,
     wrap_label,
 )
+from cycle_analytics.i18n import N_, format_percent, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 
-_NO_ANSWERS = "No answers to show for this selection."
+_NO_ANSWERS = N_("No answers to show for this selection.")
 
 
 def _scale_points(scale_points: Scale | Sequence[int]) -> list[int]:
@@ -65,7 +68,7 @@ def _scale_points(scale_points: Scale | Sequence[int]) -> list[int]:
         return list(scale_points.values)
     pts = sorted({int(p) for p in scale_points})
     if len(pts) < 2:
-        raise SurveyError("diverging_bar_figure needs a scale of at least two points.")
+        raise SurveyError(_("diverging_bar_figure needs a scale of at least two points."))
     return pts
 
 
@@ -109,20 +112,21 @@ def diverging_bar_figure(
     [[-25.0], [25.0], [-25.0], [25.0]]
     """
     if is_empty(distribution):
-        return empty_figure(_NO_ANSWERS)
+        return empty_figure(_(_NO_ANSWERS))
     value_col = "count" if "count" in distribution.columns else "pct"
     validate_table(distribution, ("stage", "score", value_col) + ((by,) if by else ()), "diverging_bar_figure")
     points = _scale_points(scale_points)
     scores = pd.to_numeric(distribution["score"], errors="coerce")
     outside = sorted(set(scores.dropna().unique()) - set(points))
     if outside:
-        raise SurveyError(f"The answer distribution holds the score {outside[0]:g}, which is not a point of the scale {points[0]}–{points[-1]}.")
+        raise SurveyError(_("The answer distribution holds the score {score}, which is not a point of the scale {low}–{high}.").format(
+            score=f"{outside[0]:g}", low=points[0], high=points[-1]))
     names, _cats = stage_order(distribution)
     if not names:
-        return empty_figure(_NO_ANSWERS)
+        return empty_figure(_(_NO_ANSWERS))
     keys, stage_str, group_str = _bar_keys(distribution, names, by)
     if not keys:
-        return empty_figure(_NO_ANSWERS)
+        return empty_figure(_(_NO_ANSWERS))
     point_index = {p: j for j, p in enumerate(points)}
     pct, counts = _answer_shares(distribution, value_col, keys, stage_str, group_str, scores, point_index)
 
@@ -152,15 +156,19 @@ def diverging_bar_figure(
         hov = []
         for i, (s, g) in enumerate(keys):
             lines = [hover_title(s) + (f" · {escape_text(g)}" if g else "")]
-            if np.isfinite(col[i]):
-                extra = f" ({format_count(counts[i, j])} answers)" if np.isfinite(counts[i, j]) else ""
-                lines.append(f"Answer {point_name(p)}: {format_number(col[i], 1)}%{extra}")
-                if p == neutral:
-                    lines.append("<i>Neutral: drawn half left, half right of zero</i>")
+            if np.isfinite(col[i]) and np.isfinite(counts[i, j]):
+                lines.append(ngettext("Answer {answer}: {share} ({n} answer)", "Answer {answer}: {share} ({n} answers)",
+                                      int(counts[i, j])).format(answer=point_name(p), share=format_percent(col[i] / 100, 1),
+                                                                n=format_number(counts[i, j])))
+            elif np.isfinite(col[i]):
+                lines.append(_("Answer {answer}: {share}").format(answer=point_name(p), share=format_percent(col[i] / 100, 1)))
             else:
-                lines.append("No answers")
+                lines.append(escape_text(_("No answers")))
+            if np.isfinite(col[i]) and p == neutral:
+                neutral_note = _("Neutral: drawn half left, half right of zero")
+                lines.append(f"<i>{escape_text(neutral_note)}</i>")
             hov.append("<br>".join(lines))
-        text = [f"{v:.0f}%" if np.isfinite(v) and v >= 6 and p != neutral else "" for v in col]
+        text = [format_percent(v / 100) if np.isfinite(v) and v >= 6 and p != neutral else "" for v in col]
         return dict(type="bar",
             x=x, y=ypos, orientation="h", name=name, legendgroup=group, showlegend=showlegend, legendrank=rank,
             marker=dict(color=color_of[p], line=dict(width=0.5, color=BACKGROUND_COLOR)),
@@ -190,9 +198,9 @@ def diverging_bar_figure(
     fig.update_layout(
         barmode="relative", bargap=0.3,
         yaxis=dict(tickmode="array", tickvals=ypos, ticktext=row_labels, range=[len(keys) - 0.5, -0.5], showgrid=False),
-        xaxis=dict(range=[-reach, reach], tickmode="array", tickvals=ticks, ticktext=[f"{abs(t)}%" for t in ticks],
-                   title=dict(text="% of answers: negative ← | → positive"), zeroline=False),
-        legend=dict(traceorder="normal", title=dict(text="Answer")),
+        xaxis=dict(range=[-reach, reach], tickmode="array", tickvals=ticks, ticktext=[format_percent(abs(t) / 100) for t in ticks],
+                   title=dict(text=escape_text(_("% of answers: negative ← | → positive"))), zeroline=False),
+        legend=dict(traceorder="normal", title=dict(text=escape_text(_("Answer")))),
     )
     return apply_style(fig, figure="diverging_bar", stages=[s for s, _g in keys], stage_axis="y", title=title,
                        height=rows_height(len(keys), minimum=260, extra=170), groups=[g for _s, g in keys], by=by)
@@ -243,8 +251,8 @@ def _point_colors(negatives: list[int], neutral: int | None, positives: list[int
     return color_of
 
 
-#: Colour-bar titles in words for the heatmap's value columns.
-VALUE_TITLES = {"score_100": "Score (0–100)", "mean": "Mean score", "diff_vs_rest": "Difference from<br>everyone else"}
+#: Titles in words for the heatmap's value columns (colour bar and hover; translated where shown).
+VALUE_TITLES = {"score_100": N_("Score (0–100)"), "mean": N_("Mean score"), "diff_vs_rest": N_("Difference from everyone else")}
 
 
 def segment_heatmap_figure(
@@ -286,7 +294,8 @@ def segment_heatmap_figure(
     [[nan], [1.0]]
     """
     start = open_stage_table(segment_table, ("segment", "value", "stage", "n", value), "segment_heatmap_figure",
-                             "segment comparison", "choose a segment column with enough responses.")
+                             _("No segment comparison to show: choose a segment column with enough responses."),
+                             _("No segment comparison to show: the table names no stage."))
     if isinstance(start, go.Figure):
         return start
     names, _cats = start
@@ -302,6 +311,7 @@ def segment_heatmap_figure(
 
     row_labels = [f"{escape_text(s)}: {escape_text(v)}" if several else escape_text(v) for s, v in row_keys]
     digits = 0 if value == "score_100" else 2
+    value_title = _(VALUE_TITLES[value]) if value in VALUE_TITLES else str(value)
     text = np.full((R, C), "", dtype=object)
     hover = np.full((R, C), "", dtype=object)
     custom = np.empty((R, C, 4), dtype=object)
@@ -310,20 +320,23 @@ def segment_heatmap_figure(
             custom[i, j] = [s, seg, val, None if not np.isfinite(nn[i, j]) else float(nn[i, j])]
             lines = [hover_title(s), f"{escape_text(seg)}: {escape_text(val)}"]
             if not present[i, j]:
-                lines.append("No data")
+                lines.append(escape_text(_("No data")))
             elif few[i, j]:
-                text[i, j] = "too few"
-                lines.append(f"Too few responses (n = {format_count(nn[i, j])}, at least {min_n} needed)")
+                text[i, j] = escape_text(_("too few"))
+                lines.append(escape_text(_("Too few responses (n = {n}, at least {minimum} needed)").format(
+                    n=format_number(nn[i, j]), minimum=format_number(min_n))))
             else:
                 flag = cells["flag"][i, j]
                 mark = {"below": " ▼", "above": " ▲"}.get(flag, "")
-                text[i, j] = format_number(cells["z"][i, j], digits) + mark
-                lines.append(f"{escape_text(value)} {format_number(cells['z'][i, j], digits)}   n = {format_count(nn[i, j])}")
+                text[i, j] = format_decimal(cells["z"][i, j], digits) + mark
+                lines.append(f"{escape_text(value_title)} {format_decimal(cells['z'][i, j], digits)}   n = {format_number(nn[i, j])}")
                 if np.isfinite(cells["diff"][i, j]):
-                    lines.append(f"Difference vs the rest {format_number(cells['diff'][i, j])}, "
-                                 f"p (adjusted) {format_p_value(cells['p_adjusted'][i, j])}")
-                if mark:
-                    lines.append(f"Significantly {flag} the rest")
+                    lines.append(_("Difference vs the rest {diff}, p (adjusted) {p}").format(
+                        diff=format_decimal(cells["diff"][i, j]), p=escape_text(format_p_value(cells["p_adjusted"][i, j]))))
+                if flag == "below":
+                    lines.append(escape_text(_("Significantly below the rest")))
+                elif flag == "above":
+                    lines.append(escape_text(_("Significantly above the rest")))
             hover[i, j] = "<br>".join(lines)
     main = np.where(few, np.nan, cells["z"])
     grey = np.where(few & present, 1.0, np.nan)
@@ -339,13 +352,14 @@ def segment_heatmap_figure(
     xs, ys = (rpos, cpos) if horizontal else (cpos, rpos)
     fig.add_trace(dict(type="heatmap",
         z=o(main), x=xs, y=ys, colorscale=DIVERGING_SCALE, zmid=zmid, name=escape_text(value),
-        colorbar=dict(title=dict(text=VALUE_TITLES.get(value, escape_text(value))), thickness=12), xgap=2, ygap=2,
+        colorbar=dict(title=dict(text="<br>".join(escape_text(line) for line in split_lines(value_title, 16))), thickness=12),
+        xgap=2, ygap=2,
         text=o(np.where(few, "", text)), texttemplate="%{text}", textfont=dict(size=11), hovertext=o(hover),
         hovertemplate=HOVER_TEMPLATE, customdata=o(custom),
     ))
     fig.add_trace(dict(type="heatmap",
         z=o(grey), x=xs, y=ys, colorscale=[[0, MISSING_COLOR], [1, MISSING_COLOR]], showscale=False,
-        name="Too few responses", xgap=2, ygap=2, text=o(np.where(few, text, "")), texttemplate="%{text}",
+        name=escape_text(_("Too few responses")), xgap=2, ygap=2, text=o(np.where(few, text, "")), texttemplate="%{text}",
         textfont=dict(size=11, color=MUTED_COLOR), hovertext=o(hover), hovertemplate=HOVER_TEMPLATE,
         customdata=o(custom),
     ))
@@ -376,7 +390,7 @@ def _heatmap_cells(segment_table: pd.DataFrame, row_keys: list[tuple[str, str]],
         "diff": np.full(shape, np.nan), "p_adjusted": np.full(shape, np.nan),
     }
     has_few = "too_few" in segment_table.columns
-    for _, r in segment_table.iterrows():
+    for _index, r in segment_table.iterrows():
         k = (str(r["segment"]), str(r["value"]))
         if k not in ri or str(r["stage"]) not in ci:
             continue

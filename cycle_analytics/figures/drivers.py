@@ -41,17 +41,22 @@ from cycle_analytics.figures.style import (
     MUTED_COLOR,
     QUADRANT_COLORS,
     VERDICT_COLORS,
-    VERDICT_LABELS,
+    FACTOR_LABELS,
+    LEVEL_LABELS,
     Canvas,
     apply_style,
     escape_text,
-    format_count,
+    format_decimal,
     format_number,
     format_p_value,
     hover_title,
     split_lines,
     stage_colors,
+    verdict_label,
 )
+
+from cycle_analytics.i18n import format_percent
+from cycle_analytics.i18n import gettext as _
 
 #: Thickness of a penalty bar, as a share of its stage's row (every bar is one row, centred on it).
 BAR_WIDTH = 0.7
@@ -61,7 +66,7 @@ def penalty_figure(
     penalties: pd.DataFrame,
     *,
     verdicts: pd.DataFrame | None = None,
-    outcome_label: str = "overall satisfaction",
+    outcome_label: str | None = None,
     threshold: float | None = None,
     colors: Mapping[str, str] | None = None,
     title: str | None = None,
@@ -75,8 +80,9 @@ def penalty_figure(
     verdicts : DataFrame, optional
         ``critical.classify_moments``: bars are coloured by verdict (one trace per verdict);
         without it each bar has its stage colour.
-    outcome_label : str
-        The outcome's name, used in the axis title.
+    outcome_label : str, optional
+        The outcome's name, used in the axis title (default: "overall satisfaction" in the
+        interface language).
     threshold : float, optional
         The practical threshold for a critical moment, drawn as a dashed line (shape ``threshold``);
         by default the ``min_penalty`` column of ``verdicts`` when it has one.
@@ -96,7 +102,9 @@ def penalty_figure(
     [0.0, 1.0]
     """
     start = open_stage_table(penalties, ("stage", "n_bad", "penalty", "penalty_ci_low", "penalty_ci_high"), "penalty_figure",
-                             "penalties", "an outcome and rated stages are needed.")
+                             _("No penalties to show: an outcome and rated stages are needed."),
+                             _("No penalties to show: the table names no stage."))
+    outcome_label = _("overall satisfaction") if outcome_label is None else outcome_label
     if isinstance(start, go.Figure):
         return start
     names, cats = start
@@ -117,18 +125,22 @@ def penalty_figure(
         pen = cell_float(r, "penalty")
         lines = [hover_title(s)]
         if np.isfinite(pen):
-            lines.append(f"Penalty {format_number(pen)} (95% interval {format_number(cell_float(r, 'penalty_ci_low'))}–"
-                         f"{format_number(cell_float(r, 'penalty_ci_high'))})")
+            lines.append(_("Penalty {value} (95% interval {low}–{high})").format(
+                value=format_decimal(pen), low=format_decimal(cell_float(r, "penalty_ci_low")),
+                high=format_decimal(cell_float(r, "penalty_ci_high"))))
         else:
-            lines.append("No estimate: too few bad experiences or no outcome")
+            lines.append(_("No estimate: too few bad experiences or no outcome"))
         if np.isfinite(cell_float(r, "raw_penalty")):  # the one-stage penalty, halo included
-            lines.append(f"Raw penalty (one stage at a time) {format_number(cell_float(r, 'raw_penalty'))}")
-        lines.append(f"Bad experiences: n_bad = {format_count(cell_float(r, 'n_bad'))}"
-                     + (f" ({format_number(cell_float(r, 'bad_pct'), 1)}%)" if np.isfinite(cell_float(r, "bad_pct")) else ""))
+            lines.append(_("Raw penalty (one stage at a time) {value}").format(value=format_decimal(cell_float(r, "raw_penalty"))))
+        if np.isfinite(cell_float(r, "bad_pct")):
+            lines.append(_("Bad experiences: n_bad = {n} ({share})").format(
+                n=format_number(cell_float(r, "n_bad")), share=format_percent(cell_float(r, "bad_pct") / 100, 1)))
+        else:
+            lines.append(_("Bad experiences: n_bad = {n}").format(n=format_number(cell_float(r, "n_bad"))))
         if np.isfinite(cell_float(r, "p_adjusted")):
-            lines.append(f"p (adjusted) {format_p_value(cell_float(r, 'p_adjusted'))}")
+            lines.append(_("p (adjusted) {p}").format(p=format_p_value(cell_float(r, "p_adjusted"))))
         if s in verdict:
-            lines.append(f"Verdict: {escape_text(VERDICT_LABELS.get(verdict[s], verdict[s]))}")
+            lines.append(_("Verdict: {verdict}").format(verdict=escape_text(verdict_label(verdict[s]))))
         if evidence.get(s):
             lines.append("<i>" + "<br>".join(escape_text(t) for t in split_lines(evidence[s], 60)) + "</i>")
         return "<br>".join(lines)
@@ -154,23 +166,24 @@ def penalty_figure(
         groups = _positions_by(names, lambda s: verdict.get(s, "not enough data"))
         for rank, v in enumerate(category_order(VERDICT_COLORS, verdict.values())):
             if v in groups:
-                fig.add_trace(bar(groups[v], escape_text(VERDICT_LABELS.get(v, v)), VERDICT_COLORS.get(v, MISSING_COLOR), rank, True))
+                fig.add_trace(bar(groups[v], escape_text(verdict_label(v)), VERDICT_COLORS.get(v, MISSING_COLOR), rank, True))
     else:
-        fig.add_trace(bar(list(range(len(names))), "Penalty", [colors.get(s, LINE_COLOR) for s in names], 0, False))
+        fig.add_trace(bar(list(range(len(names))), _("Penalty"), [colors.get(s, LINE_COLOR) for s in names], 0, False))
 
     for i, s in enumerate(names):
         if not np.isfinite(cell_float(rows[s], "penalty")):
-            fig.add_annotation(x=0, y=i, xanchor="left", text="no estimate", showarrow=False,
+            fig.add_annotation(x=0, y=i, xanchor="left", text=escape_text(_("no estimate")), showarrow=False,
                                font=dict(size=11, color=MUTED_COLOR), name="no estimate")
     if threshold is not None and np.isfinite(threshold):
         fig.add_shape(type="line", xref="x", yref="paper", x0=threshold, x1=threshold, y0=0, y1=1,
                       line=dict(color=VERDICT_COLORS["critical"], dash="dash", width=1.5), name="threshold")
         fig.add_annotation(xref="x", yref="paper", x=threshold, y=1.0, yanchor="bottom", showarrow=False,
-                           text=f"critical threshold {format_number(threshold)}",
+                           text=escape_text(_("critical threshold {value}").format(value=format_decimal(threshold))),
                            font=dict(size=11, color=VERDICT_COLORS["critical"]), name="threshold")
     fig.update_layout(
         yaxis=stage_axis(names, horizontal=True), barmode="overlay",
-        xaxis=dict(title=dict(text=f"Drop in {escape_text(outcome_label)} after a bad experience (penalty)"), zeroline=True,
+        xaxis=dict(title=dict(text=escape_text(_("Drop in {outcome} after a bad experience (penalty)").format(outcome=outcome_label))),
+                   zeroline=True,
                    zerolinecolor=LINE_COLOR),
     )
     return apply_style(fig, figure="penalty", stages=names, stage_axis="y", title=title, height=rows_height(len(names)))
@@ -199,7 +212,8 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 12, tit
     ['diagonal']
     """
     start = open_stage_table(penalties, ("stage", "penalty", "reward"), "penalty_reward_figure",
-                             "penalties and rewards", "an outcome and rated stages are needed.")
+                             _("No penalties and rewards to show: an outcome and rated stages are needed."),
+                             _("No penalties and rewards to show: the table names no stage."))
     if isinstance(start, go.Figure):
         return start
     names, cats = start
@@ -210,14 +224,17 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 12, tit
     def hover(s: str) -> str:
         r = rows[s]
         lines = [hover_title(s),
-                 f"Penalty {format_number(cell_float(r, 'penalty'))} ({format_number(cell_float(r, 'penalty_ci_low'))}–"
-                 f"{format_number(cell_float(r, 'penalty_ci_high'))})",
-                 f"Reward {format_number(cell_float(r, 'reward'))} ({format_number(cell_float(r, 'reward_ci_low'))}–"
-                 f"{format_number(cell_float(r, 'reward_ci_high'))})"]
+                 _("Penalty {value} ({low}–{high})").format(
+                     value=format_decimal(cell_float(r, "penalty")), low=format_decimal(cell_float(r, "penalty_ci_low")),
+                     high=format_decimal(cell_float(r, "penalty_ci_high"))),
+                 _("Reward {value} ({low}–{high})").format(
+                     value=format_decimal(cell_float(r, "reward")), low=format_decimal(cell_float(r, "reward_ci_low")),
+                     high=format_decimal(cell_float(r, "reward_ci_high")))]
         if has_factor:
-            lines.append(f"Factor: {escape_text(row_value(r, 'factor', 'unclear'))}")
+            factor = str(row_value(r, "factor", "unclear"))
+            lines.append(escape_text(_(FACTOR_LABELS[factor]) if factor in FACTOR_LABELS else factor))
         if np.isfinite(cell_float(r, "n")):
-            lines.append(f"n = {format_count(cell_float(r, 'n'))}")
+            lines.append(f"n = {format_number(cell_float(r, 'n'))}")
         return "<br>".join(lines)
 
     vals = np.array([cell_float(rows[s], c) for s in names for c in ("penalty", "reward")])
@@ -226,13 +243,13 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 12, tit
     hi = max(float(vals.max()), lo + 0.1) if vals.size else 1.0
     span = hi - lo
     lo, hi = lo - 0.05 * span, hi + 0.12 * span
-    regions = (("Basic factors<br>(penalty ≫ reward)", 0.99, 0.02, "right", "bottom"),
-               ("Delight factors<br>(reward ≫ penalty)", 0.01, 0.98, "left", "top"),
-               ("Performance factors<br>(along the diagonal)", 0.99, 0.98, "right", "top"))
+    regions = ((_region(_("Basic factors"), _("(penalty ≫ reward)")), 0.99, 0.02, "right", "bottom"),
+               (_region(_("Delight factors"), _("(reward ≫ penalty)")), 0.01, 0.98, "left", "top"),
+               (_region(_("Performance factors"), _("(along the diagonal)")), 0.99, 0.98, "right", "top"))
     pen_x = np.array([cell_float(rows[s], "penalty") for s in names])
     rew_y = np.array([cell_float(rows[s], "reward") for s in names])
     plan = plan_labels(pen_x, rew_y, names, [str(i + 1) for i in range(len(names))], x_range=(lo, hi), y_range=(lo, hi),
-                       reserved=[corner_box(f"{ya} {xa}", text, 11) for text, _, _, xa, ya in regions],
+                       reserved=[corner_box(f"{ya} {xa}", text, 11) for text, _x, _y, xa, ya in regions],
                        max_named=label_limit, plot=(NOMINAL_PLOT[0] * 0.7, NOMINAL_PLOT[1]))
 
     groups = _positions_by(names, lambda s: str(row_value(rows[s], "factor", "unclear")) if has_factor else "")
@@ -244,7 +261,8 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 12, tit
         sel = [names[i] for i in idx]
         fig.add_trace(_labelled_points(
             pen_x[idx], rew_y[idx],
-            name=f"{escape_text(key).capitalize()} factor" if has_factor else "Stage", showlegend=has_factor, rank=rank,
+            name=escape_text(_(FACTOR_LABELS[key]) if key in FACTOR_LABELS else key) if has_factor else _("Stage"),
+            showlegend=has_factor, rank=rank,
             labels=[plan.text[i] for i in idx], textposition=[plan.position[i] for i in idx],
             color=FACTOR_COLORS.get(key, MUTED_COLOR) if has_factor else [colors[s] for s in sel], size=11,
             custom=customdata(sel), hovertext=[hover(s) for s in sel],
@@ -254,10 +272,10 @@ def penalty_reward_figure(penalties: pd.DataFrame, *, label_limit: int = 12, tit
         fig.add_annotation(xref="x domain", yref="y domain", x=x, y=y, xanchor=xa, yanchor=ya, text=text,
                            showarrow=False, align="left" if xa == "left" else "right",
                            font=dict(size=11, color=MUTED_COLOR), name=text.split("<br>")[0])
-    key = add_number_key(fig, [(str(i + 1), names[i]) for i in plan.numbered], title="Key: stage by its place in the cycle")
+    key = add_number_key(fig, [(str(i + 1), names[i]) for i in plan.numbered], title=_("Key: stage by its place in the cycle"))
     fig.update_layout(
-        xaxis=dict(title=dict(text="Penalty of a bad experience"), range=[lo, hi], zeroline=True),
-        yaxis=dict(title=dict(text="Reward of a top experience"), range=[lo, hi], zeroline=True),
+        xaxis=dict(title=dict(text=escape_text(_("Penalty of a bad experience"))), range=[lo, hi], zeroline=True),
+        yaxis=dict(title=dict(text=escape_text(_("Reward of a top experience"))), range=[lo, hi], zeroline=True),
     )
     return _with_key_margin(apply_style(fig, figure="penalty_reward", stages=names, title=title, height=520 + key,
                                         numbered=[names[i] for i in plan.numbered]), key)
@@ -297,7 +315,8 @@ def priority_figure(
     [60.0]
     """
     start = open_stage_table(priorities, ("stage", "importance", "performance"), "priority_figure",
-                             "priorities", "an outcome and rated stages are needed.")
+                             _("No priorities to show: an outcome and rated stages are needed."),
+                             _("No priorities to show: the table names no stage."))
     if isinstance(start, go.Figure):
         return start
     names, _cats = start
@@ -320,26 +339,30 @@ def priority_figure(
     by_rank = bool(np.isfinite(ranks).all())  # numbers are ranks only when every stage has one
 
     def number(i: int, s: str) -> str:
-        return format_count(ranks[i]) if by_rank else str(i + 1)
+        return format_number(ranks[i]) if by_rank else str(i + 1)
 
     def hover(s: str) -> str:
         r = rows[s]
         lines = [hover_title(s)]
         if row_value(r, "rank", None) is not None:
-            lines.append(f"Rank {format_count(cell_float(r, 'rank'))}")
-        lines += [f"Importance {format_number(cell_float(r, 'importance'), 3)}",
-                  f"Performance {format_number(cell_float(r, 'performance'), 1)} / 100"]
+            lines.append(_("Rank {rank}").format(rank=format_number(cell_float(r, "rank"))))
+        lines += [_("Importance {value}").format(value=format_decimal(cell_float(r, "importance"), 3)),
+                  _("Performance {value} / 100").format(value=format_decimal(cell_float(r, "performance"), 1))]
         if np.isfinite(cell_float(r, "target_100")):
-            lines.append(f"Target {format_number(cell_float(r, 'target_100'), 1)} / 100, gap {format_number(cell_float(r, 'gap'), 1)}")
+            lines.append(_("Target {target} / 100, gap {gap}").format(
+                target=format_decimal(cell_float(r, "target_100"), 1), gap=format_decimal(cell_float(r, "gap"), 1)))
         if np.isfinite(cell_float(r, "priority_score")):
-            lines.append(f"Priority score {format_number(cell_float(r, 'priority_score'), 3)}")
-        for col, lab in (("quadrant", "Quadrant"), ("level", "Level")):
-            if row_value(r, col, None) is not None:
-                lines.append(f"{lab}: {escape_text(row_value(r, col))}")
+            lines.append(_("Priority score {value}").format(value=format_decimal(cell_float(r, "priority_score"), 3)))
+        quadrant, level = row_value(r, "quadrant", None), row_value(r, "level", None)
+        if quadrant is not None:
+            lines.append(_("Quadrant: {quadrant}").format(quadrant=escape_text(_(str(quadrant)))))
+        if level is not None:
+            lines.append(_("Level: {level}").format(level=escape_text(_(LEVEL_LABELS.get(str(level), str(level))))))
         if np.isfinite(cell_float(r, "stability_top3")):
-            lines.append(f"In the top three in {format_number(100 * cell_float(r, 'stability_top3'), 0)}% of resamples")
+            lines.append(_("In the top three in {share} of resamples").format(
+                share=format_percent(cell_float(r, "stability_top3"))))
         if s in plans:
-            lines.append("Open action plan")
+            lines.append(escape_text(_("Open action plan")))
         return "<br>".join(lines)
 
     xr, yr = _padded_range(perf, pm, 10.0), _padded_range(imp, im, 0.1)
@@ -347,7 +370,7 @@ def priority_figure(
                  ("Low priority", 0.01, 0.01, "left", "bottom"), ("Possible overkill", 0.99, 0.01, "right", "bottom"))
     numbers = [number(i, s) for i, s in enumerate(names)]
     plan = plan_labels(perf, imp, names, numbers, x_range=xr, y_range=yr, max_named=label_limit,
-                       reserved=[corner_box(f"{ya} {xa}", quad, 12) for quad, _, _, xa, ya in quadrants],
+                       reserved=[corner_box(f"{ya} {xa}", _(quad), 12) for quad, _x, _y, xa, ya in quadrants],
                        order=list(np.argsort(np.where(np.isfinite(ranks), ranks, np.inf), kind="stable")))
     fig = Canvas()
     level_of = {s: str(row_value(rows[s], "level", "")) for s in names}
@@ -358,7 +381,7 @@ def priority_figure(
             continue
         sel = [names[i] for i in idx]
         fig.add_trace(_labelled_points(
-            perf[idx], imp[idx], name=f"{escape_text(lev).capitalize()} priority" if lev else "Stage",
+            perf[idx], imp[idx], name=escape_text(_(LEVEL_LABELS[lev]) if lev in LEVEL_LABELS else lev) if lev else _("Stage"),
             showlegend=bool(lev), rank=rank, labels=[plan.text[i] for i in idx],
             textposition=[plan.position[i] for i in idx], color=LEVEL_COLORS.get(lev, MUTED_COLOR), size=12,
             custom=customdata(sel, [row_value(rows[s], "rank", None) for s in sel]), hovertext=[hover(s) for s in sel],
@@ -366,7 +389,7 @@ def priority_figure(
     plan_idx = [i for i, s in enumerate(names) if s in plans]
     if plan_idx:
         fig.add_trace(dict(type="scatter",
-            x=perf[plan_idx], y=imp[plan_idx], mode="markers", name="Open action plan", legendrank=10,
+            x=perf[plan_idx], y=imp[plan_idx], mode="markers", name=escape_text(_("Open action plan")), legendrank=10,
             marker=dict(size=22, symbol="circle-open", color=LINE_COLOR, line=dict(width=1.5)),
             customdata=customdata([names[i] for i in plan_idx]), hovertext=[hover(names[i]) for i in plan_idx],
             hovertemplate=HOVER_TEMPLATE,
@@ -379,17 +402,23 @@ def priority_figure(
         fig.add_shape(type="line", xref="x", yref="y", x0=xr[0], x1=xr[1], y0=im, y1=im,
                       line=dict(color=LINE_COLOR, width=1, dash="dot"), name="crosshair_importance", layer="below")
     for quad, x, y, xa, ya in quadrants:
-        fig.add_annotation(xref="x domain", yref="y domain", x=x, y=y, xanchor=xa, yanchor=ya, text=f"<b>{quad}</b>",
-                           showarrow=False, font=dict(size=12, color=QUADRANT_COLORS[quad]), name=quad)
+        fig.add_annotation(xref="x domain", yref="y domain", x=x, y=y, xanchor=xa, yanchor=ya,
+                           text=f"<b>{escape_text(_(quad))}</b>", showarrow=False,
+                           font=dict(size=12, color=QUADRANT_COLORS[quad]), name=quad)
     key = add_number_key(fig, [(numbers[i], names[i]) for i in plan.numbered],
-                         title="Key: stage by its rank" if by_rank else "Key: stage by its place in the cycle")
+                         title=_("Key: stage by its rank") if by_rank else _("Key: stage by its place in the cycle"))
     fig.update_layout(
-        xaxis=dict(title=dict(text="Performance (score 0–100)"), range=xr, zeroline=False),
-        yaxis=dict(title=dict(text="Importance"), range=yr, zeroline=False),
+        xaxis=dict(title=dict(text=escape_text(_("Performance (score 0–100)"))), range=xr, zeroline=False),
+        yaxis=dict(title=dict(text=escape_text(_("Importance"))), range=yr, zeroline=False),
     )
     return _with_key_margin(apply_style(
         fig, figure="priority", stages=names, title=title, height=540 + key, numbered=[names[i] for i in plan.numbered],
         performance_mean=pm if np.isfinite(pm) else None, importance_mean=im if np.isfinite(im) else None), key)
+
+
+def _region(name: str, rule: str) -> str:
+    """The two-line corner text of a factor region: its name, then its rule (both escaped)."""
+    return f"{escape_text(name)}<br>{escape_text(rule)}"
 
 
 def _positions_by(names: Sequence[str], key_of) -> dict[str, list[int]]:

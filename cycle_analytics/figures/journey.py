@@ -45,20 +45,21 @@ from cycle_analytics.figures.style import (
     MANY_STAGES,
     MUTED_COLOR,
     PHASE_FILLS,
-    SMALL_SAMPLE_NOTE,
     TARGET_COLOR,
     VERDICT_COLORS,
-    VERDICT_LABELS,
     Canvas,
     apply_style,
     escape_text,
-    format_count,
+    format_decimal,
     format_number,
     format_p_value,
     hover_title,
     short_label,
+    small_sample_note,
     stage_colors,
+    verdict_label,
 )
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 
 
@@ -111,7 +112,8 @@ def journey_figure(
     ['Score (95% interval)', 'Target']
     """
     start = open_stage_table(scores, ("stage", "n", "mean", "ci_low", "ci_high"), "journey_figure",
-                             "stage scores", "no ratings match the current selection.")
+                             _("No stage scores to show: no ratings match the current selection."),
+                             _("No stage scores to show: the table names no stage."))
     if isinstance(start, go.Figure):
         return start
     names, cats = start
@@ -148,16 +150,16 @@ def journey_figure(
             **xy(pos[idx], at[idx]), mode="markers", name=name, legendrank=rank,
             marker=dict(symbol=symbol, size=size, color=color, line=dict(color=color, width=2)),
             customdata=customdata([names[i] for i in idx]),
-            hovertext=[f"{hover_title(names[i])}<br>{name}" for i in idx],
+            hovertext=[f"{hover_title(names[i])}<br>{escape_text(name)}" for i in idx],
             hovertemplate=HOVER_TEMPLATE,
         ))
 
     marker_trace([i for i, s in enumerate(names) if verdict.get(s) == "critical"],
-                 "Critical moment", VERDICT_COLORS["critical"], "diamond", 24, 2)
+                 verdict_label("critical"), VERDICT_COLORS["critical"], "diamond", 24, 2)
     marker_trace([i for i, s in enumerate(names) if verdict.get(s) == "pain point"],
-                 "Pain point", VERDICT_COLORS["pain point"], "triangle-down", 22, 3)
+                 verdict_label("pain point"), VERDICT_COLORS["pain point"], "triangle-down", 22, 3)
     marker_trace([i for i, s in enumerate(names) if declared.get(s) and verdict.get(s) != "critical"],
-                 "Declared critical, not confirmed", VERDICT_COLORS["critical"], "diamond-open", 26, 4)
+                 _("Declared critical, not confirmed"), VERDICT_COLORS["critical"], "diamond-open", 26, 4)
 
     # The score line with intervals.
     hover = [
@@ -167,7 +169,7 @@ def journey_figure(
     ]
     err = error_bars(mean, lo, hi, color=INTERVAL_COLOR)
     fig.add_trace(dict(type="scatter",
-        **xy(pos, mean), mode="lines+markers", name="Score (95% interval)", legendrank=1,
+        **xy(pos, mean), mode="lines+markers", name=_("Score (95% interval)"), legendrank=1,
         line=dict(color=LINE_COLOR, width=2), connectgaps=False,
         marker=dict(size=12, color=[colors.get(s, LINE_COLOR) for s in names],
                     symbol=hollow_symbols(small),
@@ -176,17 +178,18 @@ def journey_figure(
         customdata=customdata(names, counts), hovertext=hover, hovertemplate=HOVER_TEMPLATE,
     ))
     if small.any():
-        fig.add_trace(legend_only("Small sample (hollow)", LINE_COLOR, "circle-open", rank=6))
+        fig.add_trace(legend_only(_("Small sample (hollow)"), LINE_COLOR, "circle-open", rank=6))
 
     if targets:
         tv = np.array([targets.get(s, np.nan) for s in names])
         keep = [i for i in range(n) if np.isfinite(tv[i])]
         fig.add_trace(dict(type="scatter",
-            **xy(pos, tv), mode="lines+markers", name="Target", legendrank=5, connectgaps=False,
+            **xy(pos, tv), mode="lines+markers", name=_("Target"), legendrank=5, connectgaps=False,
             line=dict(color=TARGET_COLOR, width=1, dash="dot"),
             marker=dict(symbol="line-ns" if horizontal else "line-ew", size=22, line=dict(width=3, color=TARGET_COLOR)),
             customdata=customdata(names),
-            hovertext=[f"{hover_title(s)}<br>Target {format_number(tv[i])}" if i in keep else "" for i, s in enumerate(names)],
+            hovertext=[f"{hover_title(s)}<br>" + _("Target {value}").format(value=format_decimal(tv[i])) if i in keep else ""
+                       for i, s in enumerate(names)],
             hovertemplate=HOVER_TEMPLATE,
         ))
 
@@ -194,7 +197,7 @@ def journey_figure(
     for i, s in enumerate(names):
         if s in open_plans:
             yv = float(at[i])
-            fig.add_annotation(**xy(float(pos[i]), yv), text="open plan", showarrow=True, arrowhead=0,
+            fig.add_annotation(**xy(float(pos[i]), yv), text=escape_text(_("open plan")), showarrow=True, arrowhead=0,
                                arrowcolor=MUTED_COLOR, ax=30 if horizontal else 0, ay=0 if horizontal else -30,
                                font=dict(size=10, color=MUTED_COLOR), bgcolor=LABEL_BACKGROUND, name="open plan")
 
@@ -250,22 +253,23 @@ def _score_hover(stage: str, row: pd.Series, mean: float, lo: float, hi: float, 
     """The hover text of one stage's point on the score line."""
     lines = [hover_title(stage)]
     if not np.isfinite(mean):
-        lines.append("No ratings for this stage")
+        lines.append(_("No ratings for this stage"))
     else:
-        lines.append(f"Mean {format_number(mean)} (95% interval {format_number(lo)}–{format_number(hi)})")
+        lines.append(_("Mean {mean} (95% interval {low}–{high})").format(
+            mean=format_decimal(mean), low=format_decimal(lo), high=format_decimal(hi)))
         if np.isfinite(cell_float(row, "score_100")):
-            lines.append(f"Score 0–100: {format_number(cell_float(row, 'score_100'), 0)}")
-    lines.append(f"n = {format_count(n)}")
+            lines.append(_("Score 0–100: {score}").format(score=format_decimal(cell_float(row, "score_100"), 0)))
+    lines.append(f"n = {format_number(n)}")
     if target is not None:
-        lines.append(f"Target {format_number(target)}")
+        lines.append(_("Target {value}").format(value=format_decimal(target)))
     if phase:
-        lines.append(f"Phase: {escape_text(phase)}")
+        lines.append(_("Phase: {phase}").format(phase=escape_text(phase)))
     if verdict is not None:
-        lines.append(f"Verdict: {escape_text(VERDICT_LABELS.get(verdict, verdict))}")
+        lines.append(_("Verdict: {verdict}").format(verdict=escape_text(verdict_label(verdict))))
     if small and np.isfinite(mean):
-        lines.append(SMALL_SAMPLE_NOTE)
+        lines.append(small_sample_note())
     if open_plan:
-        lines.append("Open action plan")
+        lines.append(escape_text(_("Open action plan")))
     return "<br>".join(lines)
 
 
@@ -280,7 +284,8 @@ def _score_axis(bounds: tuple[float, float] | None, values: np.ndarray, *, room_
         a, b = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
         pad = max(0.1 * (b - a), 0.1)
         score_range = [a - pad, b + pad * (2.5 if room_for_phases else 1.0)]
-    score_title = f"Mean score (scale {bounds[0]:g}–{bounds[1]:g})" if bounds else "Mean score"
+    score_title = (_("Mean score (scale {low}–{high})").format(low=f"{bounds[0]:g}", high=f"{bounds[1]:g}") if bounds
+                   else _("Mean score"))
     axis = dict(range=score_range, title=dict(text=score_title), zeroline=False)
     if bounds and bounds[1] - bounds[0] <= 10:
         axis["dtick"] = 1
@@ -302,14 +307,14 @@ def stage_change_figure(changes: pd.DataFrame, *, alpha: float = 0.05, title: st
     ['**']
     """
     if is_empty(changes):
-        return empty_figure("No stage-to-stage changes to show: at least two stages rated by the same respondents are needed.")
+        return empty_figure(_("No stage-to-stage changes to show: at least two stages rated by the same respondents are needed."))
     validate_table(changes, ("stage_from", "stage_to", "mean_change", "p_value"), "stage_change_figure")
     data = changes
     if isinstance(changes["stage_from"].dtype, pd.CategoricalDtype):
         data = changes.assign(_o=changes["stage_from"].cat.codes).sort_values("_o", kind="stable")
     data = data[data["stage_from"].notna() & data["stage_to"].notna()]
     if data.empty:
-        return empty_figure("No stage-to-stage changes to show.")
+        return empty_figure(_("No stage-to-stage changes to show."))
     frm = [str(v) for v in data["stage_from"]]
     to = [str(v) for v in data["stage_to"]]
     change = pd.to_numeric(data["mean_change"], errors="coerce").to_numpy(float)
@@ -326,18 +331,20 @@ def stage_change_figure(changes: pd.DataFrame, *, alpha: float = 0.05, title: st
         r = data.iloc[k]
         lines = [f"<b>{escape_text(frm[k])} → {escape_text(to[k])}</b>"]
         if np.isfinite(change[k]):
-            lines.append(f"Mean {format_number(cell_float(r, 'mean_from'))} → {format_number(cell_float(r, 'mean_to'))}, "
-                         f"change {change[k]:+.2f}")
+            lines.append(_("Mean {before} → {after}, change {change}").format(
+                before=format_decimal(cell_float(r, "mean_from")), after=format_decimal(cell_float(r, "mean_to")),
+                change=format_decimal(change[k], signed=True)))
         else:
-            lines.append("No respondents rated both stages")
-        lines.append(f"p = {format_p_value(p[k])}, respondents who rated both: {format_count(cell_float(r, 'n_pairs'))}")
+            lines.append(_("No respondents rated both stages"))
+        lines.append(_("p = {p}, respondents who rated both: {n}").format(
+            p=format_p_value(p[k]), n=format_number(cell_float(r, "n_pairs"))))
         if np.isfinite(cell_float(r, "effect_size")):
-            lines.append(f"Effect size {format_number(cell_float(r, 'effect_size'))}")
+            lines.append(_("Effect size {value}").format(value=format_decimal(cell_float(r, "effect_size"))))
         hover.append("<br>".join(lines))
     labels = [f"{short_label(a, 18)} →<br>{short_label(b, 18)}" for a, b in zip(frm, to)]
     fig = Canvas()
     fig.add_trace(dict(type="bar",
-        x=change, y=list(range(nrows)), orientation="h", name="Change",
+        x=change, y=list(range(nrows)), orientation="h", name=_("Change"),
         marker=dict(color=[CHANGE_COLORS["up"] if c >= 0 else CHANGE_COLORS["down"] for c in np.nan_to_num(change)]),
         text=[stars(v) for v in p], textposition="outside", textfont=dict(size=13),
         customdata=customdata(to, frm, list(p)), hovertext=hover, hovertemplate=HOVER_TEMPLATE,
@@ -345,8 +352,10 @@ def stage_change_figure(changes: pd.DataFrame, *, alpha: float = 0.05, title: st
     ))
     fig.update_layout(
         yaxis=dict(tickmode="array", tickvals=list(range(nrows)), ticktext=labels, range=[nrows - 0.4, -0.6], showgrid=False),
-        xaxis=dict(title=dict(text="Change in mean score from the previous stage<br>"
-                              f"<sup>* p &lt; {alpha:g}   ** p &lt; 0.01   *** p &lt; 0.001 (Wilcoxon signed-rank)</sup>"),
+        xaxis=dict(title=dict(text=escape_text(_("Change in mean score from the previous stage")) + "<br><sup>"
+                              + escape_text(_("* p < {alpha}   ** p < {p2}   *** p < {p3} (Wilcoxon signed-rank)").format(
+                                  alpha=format_decimal(alpha, 2 if alpha >= 0.01 else 3), p2=format_decimal(0.01),
+                                  p3=format_decimal(0.001, 3))) + "</sup>"),
                    zeroline=True, zerolinecolor=LINE_COLOR),
     )
     return apply_style(fig, figure="stage_change", stages=to, stage_axis="y", title=title,

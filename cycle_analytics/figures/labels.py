@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cycle_analytics.figures.style import MUTED_COLOR, escape_text, short_label, wrap_label
+from cycle_analytics.i18n import gettext as _
 
 #: The plot area (width, height in pixels) a label layout is planned for.
 NOMINAL_PLOT = (860.0, 400.0)
@@ -162,7 +163,7 @@ def plan_labels(x, y, names: Sequence[str], numbers: Sequence[str], *, x_range: 
             scored.append((cost, rank, slot, box))
         if strict:
             return None
-        _, _, slot, box = min(scored)
+        _cost, _rank, slot, box = min(scored)
         return slot, box
 
     for i in (order if order is not None else range(n)):
@@ -200,7 +201,7 @@ def key_height(n: int) -> int:
     return KEY_OFFSET + KEY_LINE * (math.ceil(n / key_columns(n)) + 1) + 8
 
 
-def add_number_key(fig, entries: Sequence[tuple[str, str]], *, title: str = "Key") -> int:
+def add_number_key(fig, entries: Sequence[tuple[str, str]], *, title: str | None = None) -> int:
     """Add the key of numbered points under the plot: ``entries`` = (number, raw name) in order.
 
     The key is one annotation per column (named ``key``), names escaped and cut at 40 characters.
@@ -210,6 +211,7 @@ def add_number_key(fig, entries: Sequence[tuple[str, str]], *, title: str = "Key
     n = len(entries)
     if n == 0:
         return 0
+    title = _("Key") if title is None else title
     cols = key_columns(n)
     per = math.ceil(n / cols)
     for c in range(cols):

@@ -4,13 +4,19 @@ Every builder of :mod:`cycle_analytics.figures` collects its traces on a :class:
 finishes with :func:`apply_style`, which attaches :data:`TEMPLATE` and the selection metadata;
 no builder sets a font or a colour that is not defined here.
 
+Every text of a figure is in the interface language (:mod:`cycle_analytics.i18n`): the names of
+verdicts, quadrants, priority levels and factors below are marked with ``N_`` and translated when a
+figure is built; numbers are formatted for the language (:func:`~cycle_analytics.i18n.format_decimal`,
+:func:`~cycle_analytics.i18n.format_number`, :func:`~cycle_analytics.i18n.format_p_value`, imported here
+for the builders).
+
 Examples
 --------
 >>> stage_colors(["Arrive", "Wait"])
 {'Arrive': '#0072B2', 'Wait': '#E69F00'}
 >>> escape_text("<b>x</b> & y")
 '&lt;b&gt;x&lt;/b&gt; &amp; y'
->>> format_number(3.14159), format_count(1234.4), format_p_value(0.0004)
+>>> format_decimal(3.14159), format_number(1234.4), format_p_value(0.0004)
 ('3.14', '1,234', '< 0.001')
 """
 
@@ -21,6 +27,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+
+from cycle_analytics.i18n import N_, format_decimal, format_number, format_p_value, gettext  # noqa: F401 - the builders' formatters
 
 # --------------------------------------------------------------------------------------------
 # Fonts, neutral colours, layout sizes
@@ -59,20 +67,27 @@ VERDICT_COLORS = {
     "ok": "#0072B2",  # blue
     "not enough data": "#BBBBBB",  # grey
 }
+#: Verdict (as the analysis writes it) -> its name (English; translate with ``_()`` where shown).
 VERDICT_LABELS = {
-    "critical": "Critical moment",
-    "pain point": "Pain point",
-    "ok": "OK",
-    "not enough data": "Not enough data",
+    "critical": N_("Critical moment"),
+    "pain point": N_("Pain point"),
+    "ok": N_("OK"),
+    "not enough data": N_("Not enough data"),
 }
+#: Quadrant of the importance-performance grid (as the analysis writes it, English) -> colour.
 QUADRANT_COLORS = {
-    "Concentrate here": "#D55E00",
-    "Keep up the good work": "#009E73",
-    "Low priority": "#7F7F7F",
-    "Possible overkill": "#0072B2",
+    N_("Concentrate here"): "#D55E00",
+    N_("Keep up the good work"): "#009E73",
+    N_("Low priority"): "#7F7F7F",
+    N_("Possible overkill"): "#0072B2",
 }
 LEVEL_COLORS = {"high": "#D55E00", "medium": "#E69F00", "low": "#56B4E9"}
+#: Priority level -> the legend name of its points.
+LEVEL_LABELS = {"high": N_("High priority"), "medium": N_("Medium priority"), "low": N_("Low priority")}
 FACTOR_COLORS = {"basic": "#D55E00", "performance": "#0072B2", "delight": "#009E73", "unclear": "#999999"}
+#: Kano-like factor -> the legend name of its points.
+FACTOR_LABELS = {"basic": N_("Basic factor"), "performance": N_("Performance factor"), "delight": N_("Delight factor"),
+                 "unclear": N_("Unclear factor")}
 CHANGE_COLORS = {"up": "#0072B2", "down": "#E69F00"}
 
 #: Diverging ramps (blue = positive, orange/brown = negative), colour-blind safe (ColorBrewer PuOr/RdBu ends).
@@ -93,8 +108,8 @@ WRAP_WIDTH_H = 30  #: characters per line of a stage label on a vertical axis (h
 
 #: Every trace shows its prebuilt ``hovertext`` and no trace-name box.
 HOVER_TEMPLATE = "%{hovertext}<extra></extra>"
-#: The hover line of a value computed on a small sample.
-SMALL_SAMPLE_NOTE = "<i>Small sample: read with care</i>"
+#: The hover line of a value computed on a small sample (translated, then set in italics, by :func:`small_sample_note`).
+SMALL_SAMPLE_NOTE = N_("Small sample: read with care")
 
 # --------------------------------------------------------------------------------------------
 # The template and the one styling step
@@ -277,6 +292,16 @@ def short_label(value: object, limit: int = 24) -> str:
     return escape_text(text)
 
 
+def verdict_label(verdict: str) -> str:
+    """The name of a verdict (``"critical"``, ``"pain point"``...) in the interface language."""
+    return gettext(VERDICT_LABELS.get(verdict, verdict))
+
+
+def small_sample_note() -> str:
+    """The hover line of a value computed on a small sample, in the interface language, in italics."""
+    return f"<i>{escape_text(gettext(SMALL_SAMPLE_NOTE))}</i>"
+
+
 def hover_title(name: object) -> str:
     """The first, bold line of a hover text: ``name`` escaped.
 
@@ -287,7 +312,7 @@ def hover_title(name: object) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Numbers as shown in hover texts ("–" when missing)
+# Numbers as shown in hover texts ("–" when missing): cycle_analytics.i18n formats them
 # --------------------------------------------------------------------------------------------
 
 
@@ -302,30 +327,6 @@ def finite_or_none(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
-
-
-def format_number(value: object, digits: int = 2) -> str:
-    """``value`` with ``digits`` decimals, or "–" when it is not a finite number."""
-    v = finite_or_none(value)
-    return "–" if v is None else f"{v:.{digits}f}"
-
-
-def format_count(value: object) -> str:
-    """``value`` rounded to a whole number with thousands separators, or "–"."""
-    v = finite_or_none(value)
-    return "–" if v is None else f"{int(round(v)):,}"
-
-
-def format_p_value(value: object) -> str:
-    """A p-value with three decimals, ``"< 0.001"`` below that, "–" when missing.
-
-    >>> format_p_value(0.0312), format_p_value(None)
-    ('0.031', '–')
-    """
-    v = finite_or_none(value)
-    if v is None:
-        return "–"
-    return "< 0.001" if v < 0.001 else f"{v:.3f}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,17 +32,18 @@ from cycle_analytics.figures.common import (
 from cycle_analytics.figures.style import (
     HOVER_TEMPLATE,
     LINE_COLOR,
-    SMALL_SAMPLE_NOTE,
     Canvas,
     apply_style,
     escape_text,
-    format_count,
+    format_decimal,
     format_number,
     hover_title,
     rgba,
     short_label,
+    small_sample_note,
     stage_colors,
 )
+from cycle_analytics.i18n import gettext as _
 
 
 def trend_figure(
@@ -92,17 +93,18 @@ def trend_figure(
     ['circle', 'circle-open']
     """
     if is_empty(trends):
-        return empty_figure("No trend to show: the data has no dates, or no ratings in the selected period.")
+        return empty_figure(_("No trend to show: the data has no dates, or no ratings in the selected period."))
     validate_table(trends, ("stage", "period", "n", y), "trend_figure")
     names, cats = stage_order(trends)
     if stages is not None:
         wanted = [str(s) for s in stages]
         unknown = [s for s in wanted if s not in cats]
         if unknown:
-            raise SurveyError(f"trend_figure was asked for the stage {unknown[0]!r}, which the trend table does not hold.")
+            raise SurveyError(_("trend_figure was asked for the stage {stage!r}, which the trend table does not hold.").format(
+                stage=unknown[0]))
         names = [s for s in names if s in wanted]
     if not names:
-        return empty_figure("No trend to show for the chosen stages.")
+        return empty_figure(_("No trend to show for the chosen stages."))
     colors = dict(colors) if colors else stage_colors(cats)
     per = trends["period"]
     xval = per.dt.to_timestamp() if isinstance(per.dtype, pd.PeriodDtype) else per
@@ -143,7 +145,7 @@ def trend_figure(
                 fig.add_trace(dict(type="scatter",
                     x=bx + bx[::-1], y=list(hi[ok]) + list(lo[ok][::-1]), fill="toself", mode="lines",
                     line=dict(width=0), fillcolor=rgba(color, 0.15), hoverinfo="skip", showlegend=False,
-                    legendgroup=s, name=f"{short_label(s, 40)} (95% interval)",
+                    legendgroup=s, name=_("{stage} (95% interval)").format(stage=short_label(s, 40)),
                     customdata=customdata([s] * (2 * len(bx))),
                 ))
         hov = [_period_hover(s, labels_s[k], y, yv[k], nv[k], small[k],
@@ -161,7 +163,7 @@ def trend_figure(
     many = len(names) > 8
     fig.update_layout(
         xaxis=_period_axis(xval, plabel, is_time),
-        yaxis=dict(title=dict(text="Mean score" if y == "mean" else "Score (0–100)"),
+        yaxis=dict(title=dict(text=escape_text(_("Mean score") if y == "mean" else _("Score (0–100)"))),
                    range=score_range(np.concatenate([y_all, lo_all if with_ci else [], hi_all if with_ci else []]),
                                      (0.0, 100.0) if y == "score_100" else scale_bounds(scale))),
         legend=dict(orientation="v", x=1.02, y=1, xanchor="left", yanchor="top") if many else {},
@@ -213,22 +215,30 @@ def _period_hover(stage: str, label: str, y: str, value: float, n: float, small:
     """The hover text of one stage in one period."""
     lines = [hover_title(stage), escape_text(label)]
     if np.isfinite(value):
-        text = f"{'Mean' if y == 'mean' else 'Score 0–100'} {format_number(value, 2 if y == 'mean' else 0)}"
-        if interval is not None and np.isfinite(interval[0]):
-            text += f" (95% interval {format_number(interval[0])}–{format_number(interval[1])})"
-        lines.append(text)
+        shown = format_decimal(value, 2 if y == "mean" else 0)
+        with_interval = interval is not None and np.isfinite(interval[0])
+        if y == "mean" and with_interval:
+            lines.append(_("Mean {mean} (95% interval {low}–{high})").format(
+                mean=shown, low=format_decimal(interval[0]), high=format_decimal(interval[1])))
+        elif y == "mean":
+            lines.append(_("Mean {mean}").format(mean=shown))
+        elif with_interval:
+            lines.append(_("Score 0–100 {score} (95% interval {low}–{high})").format(
+                score=shown, low=format_decimal(interval[0]), high=format_decimal(interval[1])))
+        else:
+            lines.append(_("Score 0–100: {score}").format(score=shown))
     else:
-        lines.append("No ratings")
-    lines.append(f"n = {format_count(n)}")
+        lines.append(escape_text(_("No ratings")))
+    lines.append(f"n = {format_number(n)}")
     if small and np.isfinite(value):
-        lines.append(SMALL_SAMPLE_NOTE)
+        lines.append(small_sample_note())
     return "<br>".join(lines)
 
 
 def _period_axis(xval: pd.Series, plabel: pd.Series, is_time: bool) -> dict:
     """The period axis: categories for labelled periods, else dates ticked with the period labels
     (up to 24 ticks)."""
-    xaxis = dict(title=dict(text="Period"))
+    xaxis = dict(title=dict(text=escape_text(_("Period"))))
     if not is_time:
         xaxis["type"] = "category"
     else:

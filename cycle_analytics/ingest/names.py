@@ -13,7 +13,8 @@ tools and survey exports); the date words add Spanish and German; the outcome an
 vocabularies cover English, Spanish, French and German (loyalty also Indonesian); the yes / no
 labels English, German, French and Spanish; the missing-answer tokens, the comment and open
 question words, the column roles (weights, times, days, sampling design, interview method,
-demographics, counts) and the importance questions English, Indonesian and Spanish.
+demographics, counts) and the importance questions English, Indonesian and Spanish; the names of
+a survey duration and of start and end times English, Indonesian, Spanish and German.
 Tool-specific headers (Qualtrics' ``ResponseId``, Google Forms' localised ``Timestamp``...) stay
 with their format in :mod:`cycle_analytics.ingest.formats`.
 
@@ -36,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from cycle_analytics.cycles import normalise_key
 
@@ -47,6 +49,8 @@ __all__ = [
     "MISSING_TOKENS", "NO_ANSWER_LABELS", "NO_ANSWER_KEYS", "LOYALTY_STEMS", "LOYALTY_KEYS", "BLOCK_OVERALL_TAILS",
     "ROLE_FILLERS",
     "OPEN_QUESTION", "IMPORTANCE_QUESTION", "ROLE_WORDS", "ROLE_STEMS", "DEMOGRAPHIC_WORDS",
+    "DURATION_WORDS", "DURATION_PHRASES", "DURATION_FILLERS", "DURATION_UNITS", "START_TIME_KEYS", "END_TIME_KEYS",
+    "duration_seconds_per_unit", "is_start_time_name", "is_end_time_name",
     "name_words", "is_id_name", "is_date_name", "is_comment_name", "is_derived_name", "outcome_rank",
     "looks_like_outcome", "mentions_recommend", "is_no_answer", "name_tail", "role_of_name", "is_open_question",
     "is_importance_question",
@@ -238,6 +242,44 @@ IMPORTANCE_QUESTION = re.compile(
 )
 _QUESTION_CODE = re.compile(r"^[A-Za-z]{1,3}\d+(?=[A-Z_\-. ]|$)")
 
+# --------------------------------------------------------------------------------------------
+# How long a respondent took: a duration column, or start and end times (the speeder check)
+
+#: Words that name the time a respondent took to fill in the survey (English, Indonesian, Spanish,
+#: German; LimeSurvey's ``interviewtime``). A duration name holds one of them, or a phrase of
+#: :data:`DURATION_PHRASES`, and otherwise only :data:`DURATION_FILLERS` ("Duration (in seconds)",
+#: "Q_TotalDuration", "survey_duration_min"): "Call duration" or "Stay duration" name a service
+#: figure, not the survey's.
+DURATION_WORDS = frozenset({"duration", "totalduration", "durasi", "duracion", "dauer", "interviewtime"})
+#: Phrases (of the name's words joined by spaces) that name the survey duration.
+DURATION_PHRASES = ("time taken", "completion time", "time to complete", "interview length", "survey length",
+                    "lama pengisian", "tiempo de respuesta")
+#: Words that may stand next to a duration word: units, "survey", "response", "total", "in".
+DURATION_FILLERS = frozenset({
+    "in", "of", "the", "to", "q", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "m",
+    "hours", "hour", "h", "survey", "response", "interview", "questionnaire", "form", "total", "completion",
+    "complete", "time", "taken", "length", "respondent", "detik", "menit", "jam", "lama", "pengisian", "segundos",
+    "minutos", "horas", "de", "la", "del", "en", "tiempo", "respuesta", "sekunden", "minuten", "stunden",
+})
+#: Seconds per unit named in a duration column's name (seconds when the name gives none).
+DURATION_UNITS = {**dict.fromkeys(("min", "mins", "minute", "minutes", "m", "menit", "minutos", "minuten"), 60.0),
+                  **dict.fromkeys(("hours", "hour", "h", "jam", "horas", "stunden"), 3600.0)}
+#: Keys of a column holding when a respondent started (Qualtrics ``StartDate``, SurveyMonkey
+#: ``Start Date``, Typeform ``Start Date (UTC)``, Alchemer ``Time Started``, KoboToolbox ``start``...).
+START_TIME_KEYS = frozenset({
+    "startdate", "starttime", "start", "started", "startedat", "timestarted", "datestarted", "startdateutc",
+    "starttimeutc", "startdatetime", "starttimestamp", "begintime", "anfangsdatum", "startzeit", "inicio",
+    "fechainicio", "fechadeinicio", "horainicio", "horadeinicio", "mulai", "waktumulai",
+})
+#: Keys of a column holding when a respondent finished (``EndDate``, ``End Date``, ``Submit Date (UTC)``,
+#: LimeSurvey ``submitdate``, Alchemer ``Date Submitted``, KoboToolbox ``end``...).
+END_TIME_KEYS = frozenset({
+    "enddate", "endtime", "end", "ended", "endedat", "timeended", "enddateutc", "endtimeutc", "enddatetime",
+    "submitdate", "submitdateutc", "submittime", "datesubmitted", "submittedat", "timesubmitted", "completedat",
+    "completiondate", "finishtime", "finishedat", "enddatum", "endzeit", "fin", "fechafin", "fechadefin", "horafin",
+    "horadefin", "selesai", "waktuselesai",
+})
+
 
 # --------------------------------------------------------------------------------------------
 # Predicates
@@ -387,6 +429,44 @@ def role_of_name(name: str, *, strict: bool = False) -> str | None:
         return found
     vocabulary = set(DEMOGRAPHIC_WORDS) | set().union(*ROLE_WORDS.values()) | ROLE_FILLERS
     return found if set(words) <= vocabulary else None
+
+
+def duration_seconds_per_unit(name: str) -> float | None:
+    """Seconds per unit of a column named like the time a respondent took (:data:`DURATION_WORDS`,
+    :data:`DURATION_PHRASES`, :data:`DURATION_UNITS`), ``None`` for any other name.
+
+    >>> duration_seconds_per_unit("Duration (in seconds)"), duration_seconds_per_unit("survey_duration_min")
+    (1.0, 60.0)
+    >>> duration_seconds_per_unit("Call duration"), duration_seconds_per_unit("Departure Delay in Minutes")
+    (None, None)
+    """
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", str(name)) if not unicodedata.combining(ch))  # Duración
+    words = name_words(plain)
+    if not words:
+        return None
+    joined = " ".join(words)
+    core = set(words) & DURATION_WORDS or any(p in joined for p in DURATION_PHRASES)
+    if not core or not set(words) <= DURATION_WORDS | DURATION_FILLERS:
+        return None
+    return next((DURATION_UNITS[w] for w in words if w in DURATION_UNITS), 1.0)
+
+
+def is_start_time_name(name: str) -> bool:
+    """Named like the time a respondent started (:data:`START_TIME_KEYS`).
+
+    >>> is_start_time_name("StartDate"), is_start_time_name("Start Date (UTC)"), is_start_time_name("Start")
+    (True, True, True)
+    """
+    return normalise_key(name) in START_TIME_KEYS
+
+
+def is_end_time_name(name: str) -> bool:
+    """Named like the time a respondent finished (:data:`END_TIME_KEYS`).
+
+    >>> is_end_time_name("EndDate"), is_end_time_name("Date Submitted"), is_end_time_name("Finished")
+    (True, True, False)
+    """
+    return normalise_key(name) in END_TIME_KEYS
 
 
 def is_open_question(text: str) -> bool:

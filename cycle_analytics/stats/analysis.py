@@ -1,23 +1,29 @@
 """One call that runs every analysis on a survey, and its JSON form for the command line.
 
-``analyze(survey, outcome=..., settings=...)`` returns an :class:`Analysis`: the tidy tables of
+``analyze(source, outcome=..., settings=...)`` returns an :class:`Analysis`: the tidy tables of
 scores, drivers, critical moments, priorities, segments and trends for one survey and one outcome.
-The app caches it per (survey, filters, outcome); the command line prints ``analysis_json``.
+The source is an imported :class:`~cycle_analytics.dataset.Survey` or the query engine over a
+database, Parquet files or Spark; both reduce the survey to the count tables of
+:mod:`cycle_analytics.stats.tables`, and every figure is computed from those tables by one code
+path. The app caches it per (survey, filters, outcome); the command line prints ``analysis_json``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec, Survey
-from cycle_analytics.errors import SurveyError
-from cycle_analytics.scales import infer_scale
+from cycle_analytics.cycles import Cycle
+from cycle_analytics.dataset import OutcomeSpec, Survey, declared_critical, stage_targets
 from cycle_analytics.stats import critical, drivers, priorities, scores, segments, trends
+from cycle_analytics.stats.filters import Filters
 from cycle_analytics.stats.halo import HaloDiagnostic, halo_diagnostic
+from cycle_analytics.stats.survey_tables import BY_OUTCOME, BY_PERIOD, SurveyTables, default_outcome, outcome_spec
+from cycle_analytics.stats.tables import ScoreCounts
+
+__all__ = ["AnalysisSettings", "Analysis", "analyze", "analysis_json", "default_outcome", "outcome_spec"]
 
 
 @dataclass(frozen=True)
@@ -77,18 +83,27 @@ class Analysis:
         return self.moments[self.moments["verdict"] == "pain point"]
 
 
-def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: AnalysisSettings = AnalysisSettings()) -> Analysis:
-    """Run every analysis of the service cycle on ``survey``.
+def analyze(source, *, outcome: OutcomeSpec | None = None, settings: AnalysisSettings = AnalysisSettings(),
+            filters: Filters | None = None, cycle: Cycle | None = None) -> Analysis:
+    """Run every analysis of the service cycle on a survey, from its count tables.
 
     Parameters
     ----------
-    survey : Survey
-        The imported (and possibly filtered) survey.
+    source : Survey or TableSource
+        An imported (and possibly filtered) survey - its tables are counted in memory
+        (:class:`~cycle_analytics.stats.survey_tables.SurveyTables`) - or any other builder of the
+        tables of :mod:`cycle_analytics.stats.tables`, such as the query engine
+        (:class:`cycle_analytics.engine.SurveyEngine`) over a database, Parquet files or Spark.
+        Both give the same numbers: every figure is computed by the same functions from the same tables.
     outcome : OutcomeSpec, optional
         The outcome a stage can spoil. ``None`` uses the survey's default outcome, or the proxy
         (each respondent's mean over their other stages) when the survey has none.
     settings : AnalysisSettings
         Thresholds and methods.
+    filters : Filters, optional
+        A date range and segment values (applied in memory, or as WHERE clauses by the engine).
+    cycle : Cycle, optional
+        The service cycle (declared critical moments, targets); default: the survey's.
 
     Examples
     --------
@@ -101,28 +116,34 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
     >>> result.outcome.column, result.priorities["rank"].tolist()  # waiting does not move the outcome: no rank
     ('overall_satisfaction', [1, <NA>])
     """
-    spec = outcome if outcome is not None else default_outcome(survey)
-    ratings, responses, scale = survey.ratings, survey.responses, survey.scale
+    if isinstance(source, Survey):
+        cycle = source.cycle if cycle is None else cycle
+        source = SurveyTables(source)
+    elif cycle is None:
+        cycle = getattr(source, "cycle", None)
+    spec = outcome if outcome is not None else source.default_outcome()
+    stages, scale = tuple(source.stages), source.scale
     notes: list[str] = []
     if spec.is_proxy:
         notes.append("No outcome was chosen: each stage is compared with the respondent's mean over the other stages (a proxy).")
 
-    stage_table, distribution = scores.score_tables(ratings, scale, min_n=settings.min_n)
-    y = drivers.rating_outcomes(ratings, responses, spec)
-    # One respondent x stage matrix serves the stage changes, the penalty model, relative weights,
-    # their bootstrap and the halo diagnostic.
-    per_respondent = None if spec.is_proxy else drivers.outcome_values(responses, spec)
-    matrix = drivers.respondent_matrix(ratings, y, scale, per_respondent=per_respondent)
-    changes = scores.stage_changes(ratings, codes=matrix.codes, scale=scale)
-    importance, penalties, moments, ranking = _driver_tables(survey, spec, settings, notes, y, matrix)
-    halo = halo_diagnostic(matrix)
+    # One respondent pattern table serves the stage scores, the stage changes, the penalty model,
+    # relative weights, their bootstrap and the halo diagnostic.
+    patterns = source.score_patterns(None if spec.is_proxy else spec, filters=filters)
+    stage_table, distribution = scores.score_tables_from_counts(patterns.score_table(), stages, scale, min_n=settings.min_n)
+    changes = scores.stage_changes_from_pairs(patterns.stage_pairs())
+    if spec.is_proxy:  # the proxy differs from stage to stage: counted per rating
+        table = source.score_counts(BY_OUTCOME, outcome=spec, filters=filters).outcome_table()
+    else:
+        table = patterns.outcome_table()
+    targets, declared = stage_targets(cycle, stages, scale), declared_critical(cycle, stages)
+    importance, penalties, moments, ranking = _driver_tables(table, patterns, spec, settings, notes, targets, declared)
+    halo = halo_diagnostic(patterns)
     if halo.warning:
         notes.append(halo.message())
-    segment_table, segment_test_table = _segment_tables(survey, settings)
-    trend_table, trend_change = trends.trend_tables(
-        ratings, responses, scale, freq=settings.trend_freq, min_n=settings.min_n, correction=settings.correction
-    )
-    if "date" not in responses.columns:
+    segment_table, segment_test_table = _segment_tables(source, stages, scale, settings, filters)
+    trend_table, trend_change = _trend_tables(source, settings, filters)
+    if not source.has_dates:
         notes.append("The survey has no date column, so there are no trends.")
 
     return Analysis(
@@ -145,10 +166,9 @@ def analyze(survey: Survey, *, outcome: OutcomeSpec | None = None, settings: Ana
 
 
 def _driver_tables(
-    survey: Survey, spec: OutcomeSpec, settings: AnalysisSettings, notes: list[str], y: np.ndarray, matrix: drivers.RespondentMatrix
+    table, patterns, spec: OutcomeSpec, settings: AnalysisSettings, notes: list[str], targets: dict, declared: tuple
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Importance, penalties, critical moments and priorities for one outcome (appends to ``notes``)."""
-    ratings, scale = survey.ratings, survey.scale
     method = settings.importance_method
     if method == "relative_weight" and spec.is_proxy:
         # Johnson's weights need one outcome per respondent; the proxy differs from stage to stage.
@@ -159,19 +179,16 @@ def _driver_tables(
             "Without an outcome column the other stages cannot be held fixed: critical moments compare each stage's "
             "bad raters with the rest (one stage at a time)."
         )
-    # One stage x outcome x score count table serves the one-stage figures; one set of respondent
-    # resamples serves the importance intervals and the priority stability.
-    table = drivers.outcome_table(ratings, y, scale)
+    # One set of respondent resamples serves the importance intervals and the priority stability.
     draws = None
     if method == "relative_weight" and settings.n_boot:
-        draws = drivers.importance_draws(matrix, settings.n_boot, settings.seed)
-    importance = drivers.derived_importance(
-        ratings, y, method=method, scale=scale, table=table, min_n=settings.min_n, correction=settings.correction,
-        n_boot=settings.n_boot, seed=settings.seed, matrix=matrix, draws=draws,
+        draws = drivers.importance_draws(patterns, settings.n_boot, settings.seed)
+    importance = drivers.derived_importance_from_tables(
+        table, patterns, method=method, min_n=settings.min_n, correction=settings.correction, n_boot=settings.n_boot,
+        seed=settings.seed, draws=draws,
     )
-    penalties = drivers.multivariate_penalty_reward(
-        ratings, y, scale, spec, correction=settings.correction, alpha=settings.alpha, min_n=settings.min_n, table=table,
-        matrix=matrix,
+    penalties = drivers.multivariate_penalty_reward_from_tables(
+        table, patterns, spec, correction=settings.correction, alpha=settings.alpha, min_n=settings.min_n,
     )
     moment_settings = critical.CriticalSettings(
         alpha=settings.alpha,
@@ -179,26 +196,28 @@ def _driver_tables(
         min_bad=settings.min_bad,
         correction=settings.correction,
     )
-    moments = critical.classify_moments(penalties, spec, declared=survey.declared_critical(), settings=moment_settings)
-    ranking = priorities.priority_ranking(
-        ratings, y, scale, survey.targets(), method=method, n_boot=settings.n_boot, seed=settings.seed,
-        alpha=settings.alpha, correction=settings.correction, min_n=settings.min_n, table=table, matrix=matrix, draws=draws,
+    moments = critical.classify_moments(penalties, spec, declared=declared, settings=moment_settings)
+    ranking = priorities.priority_ranking_from_tables(
+        table, patterns, targets, method=method, n_boot=settings.n_boot, seed=settings.seed, alpha=settings.alpha,
+        correction=settings.correction, min_n=settings.min_n, draws=draws,
     )
     return importance, penalties, moments, ranking
 
 
-def _segment_tables(survey: Survey, settings: AnalysisSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _segment_tables(source, stages, scale, settings: AnalysisSettings, filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Segment comparisons (flags corrected over all segment columns together) and Kruskal-Wallis
     tests of every segment column, stacked."""
-    ratings, responses, scale = survey.ratings, survey.responses, survey.scale
     seg_tables, seg_tests = [], []
-    for column in survey.info.segments:
-        if column in responses.columns:
-            comparison, tests = segments.segment_tables(
-                ratings, responses, column, scale, min_n=settings.min_n, correction=settings.correction, alpha=settings.alpha
-            )
-            seg_tables.append(comparison)
-            seg_tests.append(tests)
+    ordered = getattr(source, "ordered_segments", ())
+    for column in source.segment_columns:
+        counts = source.score_counts(column, filters=filters)
+        labels = counts.groups(column)
+        comparison, tests = segments.segment_tables_from_counts(
+            counts.array(labels)[:, :-1, :], labels, column, stages, scale, min_n=settings.min_n,
+            correction=settings.correction, alpha=settings.alpha, ordered=column in ordered,
+        )
+        seg_tables.append(comparison)
+        seg_tests.append(tests)
     # The list of weak segments shows every segment column at once: that is the family to correct.
     segment_table = (
         segments.flag_segments(pd.concat(seg_tables, ignore_index=True), settings.correction, settings.alpha)
@@ -209,58 +228,25 @@ def _segment_tables(survey: Survey, settings: AnalysisSettings) -> tuple[pd.Data
     return segment_table, segment_test_table
 
 
+def _trend_tables(source, settings: AnalysisSettings, filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores per period and the last period's change, from the ratings counted by period."""
+    if not source.has_dates:
+        empty = ScoreCounts(tuple(source.stages), source.scale, (BY_PERIOD,), _empty(("stage", BY_PERIOD, "score", "n")))
+        return trends.trend_tables_from_counts(empty, None, None, freq=settings.trend_freq)
+    counted = source.respondent_counts(filters=filters)
+    undated = counted.respondents - counted.dated_respondents
+    if counted.first_date is None:
+        empty = ScoreCounts(tuple(source.stages), source.scale, (BY_PERIOD,), _empty(("stage", BY_PERIOD, "score", "n")))
+        return trends.trend_tables_from_counts(empty, None, None, freq=settings.trend_freq, undated_respondents=undated)
+    freq = settings.trend_freq or trends.choose_period(pd.to_datetime([counted.first_date, counted.last_date]))
+    counts = source.score_counts(BY_PERIOD, filters=filters, freq=freq)
+    return trends.trend_tables_from_counts(counts, counted.first_date, counted.last_date, freq=freq, undated_respondents=undated,
+                                           min_n=settings.min_n, correction=settings.correction)
+
+
 def _empty(columns) -> pd.DataFrame:
     """An empty table with these (float) columns, for a survey without segments."""
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-
-
-def default_outcome(survey: Survey) -> OutcomeSpec:
-    """The survey's default outcome (``info.outcome``) as an :class:`OutcomeSpec`, else the proxy."""
-    return outcome_spec(survey, survey.info.outcome)
-
-
-def outcome_spec(survey: Survey, column: str | None, *, positive: str | None = None) -> OutcomeSpec:
-    """Describe the outcome column ``column`` of ``survey`` (``None`` = the proxy).
-
-    A numeric column is a rating outcome on the scale inferred from its values (a 0-1 column is
-    binary); a text column is binary with ``positive`` (or the survey's chosen positive label) as 1.
-    """
-    if column is None:
-        return PROXY_OUTCOME
-    responses = survey.responses
-    if column not in responses.columns:
-        raise SurveyError(f"The outcome column {column!r} is not in the survey; the candidates are: {', '.join(survey.info.outcome_candidates) or 'none'}.")
-    values = responses[column]
-    if pd.api.types.is_numeric_dtype(values):
-        v = values.to_numpy(dtype=float)
-        distinct = set(np.unique(v[~np.isnan(v)]).tolist())
-        if distinct and distinct <= {0.0, 1.0}:
-            return OutcomeSpec(column=column, kind="binary", positive="1", label=_column_label(column))
-        # An outcome is one question: every answer must be a point of its scale (a single 0 makes
-        # a recommend question 0-10, not 1-10), so full coverage first, the stages' 99% rule second.
-        scale = infer_scale(v, coverage=1.0) or infer_scale(v)
-        if scale is None:
-            raise SurveyError(f"The outcome column {column!r} does not hold ratings on a 1-5, 1-7, 1-10 or 0-10 scale.")
-        return OutcomeSpec(column=column, kind="rating", scale=scale, label=_column_label(column))
-    labels = [str(x) for x in pd.unique(values.dropna()) if str(x).strip()]
-    pos = positive or survey.info.source.get("positive")
-    if pos is None:
-        pos = _guess_positive(labels)
-    if pos is None:
-        raise SurveyError(
-            f"The outcome column {column!r} holds text; name the label that counts as a good outcome (one of: {', '.join(sorted(labels)[:6])})."
-        )
-    return OutcomeSpec(column=column, kind="binary", positive=str(pos), label=_column_label(column))
-
-
-def _column_label(column: str) -> str:
-    return str(column).replace("_", " ").strip()
-
-
-def _guess_positive(labels: list[str]) -> str | None:
-    """A positive label when exactly one label reads as positive (e.g. 'satisfied' vs 'neutral or dissatisfied')."""
-    positive = [l for l in labels if re.fullmatch(r"\s*(very\s+)?(satisfied|yes|happy|promoter|positive|good)\s*", l, re.I)]
-    return positive[0] if len(positive) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------

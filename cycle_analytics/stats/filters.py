@@ -1,6 +1,13 @@
 """Restrict a survey to a date range and to chosen segment values (the app's global filters).
 
-The result keeps the code-order convention of :mod:`cycle_analytics.dataset` (through
+:class:`Filters` holds a filter in a frozen, hashable form (the app caches results per filter);
+:func:`filter_survey` applies it to an imported survey in memory, and the query engine turns the
+same object into WHERE clauses (:func:`cycle_analytics.engine.filters.filter_predicates`).
+Semantics, the same on both: respondents without a date are excluded by a date range; a bare end
+date includes that whole day; segment values are compared as text; an empty list of values keeps
+nobody; ``None`` values for a column keep everybody.
+
+The result of :func:`filter_survey` keeps the code-order convention of :mod:`cycle_analytics.dataset` (through
 :func:`~cycle_analytics.dataset.subset_responses`), the same stages and the same scale. A filter
 that selects nobody gives an empty survey (0 respondents, 0 ratings), never an error, so a page can
 say "no responses match the filters".
@@ -19,10 +26,51 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from cycle_analytics.dataset import Survey, subset_responses
 from cycle_analytics.errors import SurveyError
 
-__all__ = ["filter_survey", "filter_mask"]
+__all__ = ["Filters", "NO_FILTERS", "filter_survey", "filter_mask"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A date range ``(start, end)`` (``None`` for an open end) and segment values to keep.
+
+    ``segments`` accepts a mapping column -> values and is stored as sorted ``(column, values)``
+    pairs; ``None`` values for a column keep everybody (the pair is dropped).
+
+    >>> f = Filters(date_range=("2024-01-01", None), segments={"region": ["North"]})
+    >>> f.segments, f.is_empty
+    ((('region', ('North',)),), False)
+    """
+
+    date_range: tuple[object, object] | None = None
+    segments: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        segments = self.segments.items() if isinstance(self.segments, Mapping) else (self.segments or ())
+        pairs = tuple(sorted((str(c), tuple(str(v) for v in values)) for c, values in segments if values is not None))
+        object.__setattr__(self, "segments", pairs)
+        if self.date_range is not None:
+            if not isinstance(self.date_range, (tuple, list)) or len(self.date_range) != 2:
+                raise SurveyError("The date range must be a pair (start, end); use None for an open end.")
+            object.__setattr__(self, "date_range", tuple(self.date_range))
+
+    @property
+    def is_empty(self) -> bool:
+        return self.date_range is None and not self.segments
+
+    def apply(self, survey: Survey) -> Survey:
+        """:func:`filter_survey` of ``survey`` with these filters (the survey itself when empty)."""
+        if self.is_empty:
+            return survey
+        return filter_survey(survey, date_range=self.date_range, segments={c: list(v) for c, v in self.segments})
+
+
+NO_FILTERS = Filters()
 
 
 def _validate_filters(survey: Survey, date_range, segments) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from cycle_analytics.stats.drivers.outcomes import RespondentMatrix
+from cycle_analytics.stats.tables import ScorePatterns
 
 __all__ = ["HALO_THRESHOLD", "HaloDiagnostic", "halo_diagnostic", "stage_correlations"]
 
@@ -78,40 +78,34 @@ def _finite_or_none(x: float):
     return float(x) if np.isfinite(x) else None
 
 
-def stage_correlations(matrix: RespondentMatrix) -> tuple[np.ndarray, np.ndarray]:
+def stage_correlations(patterns: ScorePatterns) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise Pearson correlations of the stage ratings and the number of respondents behind each.
 
-    Computed with four matrix products over the respondents (no per-pair pass). Cells with fewer
-    than 3 common respondents, or without spread on either side, are NaN; the diagonal is 1 for
-    stages with spread.
+    Computed from the respondent pattern table with four weighted matrix products (no per-pair
+    pass, cost independent of the number of respondents). Cells with fewer than 3 common
+    respondents, or without spread on either side, are NaN; the diagonal is 1 for stages with spread.
 
     Examples
     --------
-    >>> import pandas as pd
     >>> from cycle_analytics.scales import Scale
-    >>> codes = np.array([[0, 1], [1, 2], [2, 2], [3, -1]], dtype=np.int8)
-    >>> r, n = stage_correlations(RespondentMatrix(codes, None, Scale(1, 5), pd.CategoricalDtype(["A", "B"])))
+    >>> from cycle_analytics.stats.tables import score_patterns
+    >>> p = score_patterns(("A", "B"), Scale(1, 5), np.array([[1, 2], [2, 3], [3, 3], [4, np.nan]]),
+    ...                    np.full(4, np.nan), np.ones(4, dtype=int))
+    >>> r, n = stage_correlations(p)
     >>> round(float(r[0, 1]), 3), n.tolist()
     (0.866, [[4, 3], [3, 3]])
     """
-    codes = matrix.codes
-    n_st = codes.shape[1]
-    pairs = np.zeros((n_st, n_st))
-    sum_x = np.zeros((n_st, n_st))  # [j, k]: sum of stage j's scores where both j and k are rated
-    sum_xx = np.zeros((n_st, n_st))
-    sum_xy = np.zeros((n_st, n_st))
-    # float32 sums of at most 2**24 / (largest code)**2 rows are exact; 2**18 rows bound the temporaries
-    chunk = max(1, min(2**18, int(2**24 // max(1, (matrix.scale.points - 1) ** 2))))
+    codes = patterns.codes()
+    w = patterns.counts.astype(np.float64)
+    rated = (codes >= 0).astype(np.float64)
+    x = np.maximum(codes, 0).astype(np.float64)
     # stages x stages results: one BLAS thread is enough and does not fight other work for the cores
     with threadpool_limits(limits=1, user_api="blas"):
-        for start in range(0, codes.shape[0], chunk):  # chunks of respondents keep float32 sums exact
-            block = codes[start : start + chunk]
-            rated = (block >= 0).astype(np.float32)
-            x = np.maximum(block, 0).astype(np.float32)
-            pairs += rated.T @ rated
-            sum_x += x.T @ rated
-            sum_xx += (x * x).T @ rated
-            sum_xy += x.T @ x
+        wr = rated * w[:, None]
+        pairs = wr.T @ rated
+        sum_x = (x * w[:, None]).T @ rated  # [j, k]: sum of stage j's scores where both j and k are rated
+        sum_xx = (x * x * w[:, None]).T @ rated
+        sum_xy = (x * w[:, None]).T @ x
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_j = sum_x / pairs
         mean_k = sum_x.T / pairs
@@ -122,28 +116,28 @@ def stage_correlations(matrix: RespondentMatrix) -> tuple[np.ndarray, np.ndarray
     ok = (pairs >= 3) & (var_j > 1e-12) & (var_k > 1e-12)
     corr = np.where(ok, np.clip(corr, -1.0, 1.0), np.nan)
     np.fill_diagonal(corr, np.where(np.diag(ok), 1.0, np.nan))
-    return corr, pairs.astype(np.int64)
+    return corr, np.rint(pairs).astype(np.int64)
 
 
-def halo_diagnostic(matrix: RespondentMatrix, *, threshold: float = HALO_THRESHOLD) -> HaloDiagnostic:
+def halo_diagnostic(patterns: ScorePatterns, *, threshold: float = HALO_THRESHOLD) -> HaloDiagnostic:
     """The first principal component's share and the mean inter-stage correlation (module docstring).
 
     Examples
     --------
-    >>> import pandas as pd
     >>> from cycle_analytics.scales import Scale
+    >>> from cycle_analytics.stats.drivers.outcomes import patterns_from_codes
     >>> rng = np.random.default_rng(0)
     >>> g = rng.normal(size=(500, 1))
     >>> codes = np.clip(np.rint(2 + g + 0.5 * rng.normal(size=(500, 4))), 0, 4).astype(np.int8)
-    >>> h = halo_diagnostic(RespondentMatrix(codes, None, Scale(1, 5), pd.CategoricalDtype(list("ABCD"))))
+    >>> h = halo_diagnostic(patterns_from_codes(tuple("ABCD"), Scale(1, 5), codes, None))
     >>> h.warning, round(h.first_component_share, 2) > round(h.mean_correlation, 2)
     (True, True)
     """
-    corr, _ = stage_correlations(matrix)
+    corr, _ = stage_correlations(patterns)
     usable = np.isfinite(np.diag(corr))
     sub = corr[np.ix_(usable, usable)]
     k = int(usable.sum())
-    n_resp = int(((matrix.codes[:, usable] >= 0).sum(axis=1) >= 2).sum()) if k else 0
+    n_resp = int(patterns.counts[(patterns.codes()[:, usable] >= 0).sum(axis=1) >= 2].sum()) if k else 0
     if k < 2:
         return HaloDiagnostic(float("nan"), float("nan"), k, n_resp, threshold)
     off = sub[~np.eye(k, dtype=bool)]

@@ -184,13 +184,16 @@ def score_matrix(ratings: pd.DataFrame, scale: Scale) -> np.ndarray:
 _DENSE_PATTERN_SPACE = 2**22
 
 
-def pattern_sums(codes: np.ndarray, base: int, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def pattern_sums(codes: np.ndarray, base: int, y: np.ndarray, weights: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Distinct rows of ``codes`` (whole numbers ``0..base-1``) with the count, sum and sum of
     squares of ``y`` over the rows that share them, in one vectorised pass.
 
     Rows are packed into one integer key (a bincount when ``base ** columns`` is small, ``np.unique``
     on the keys while they fit in int64, ``np.unique`` on the rows beyond). Returns ``(rows (k, c)
-    int64, counts, sums, sumsq)`` (float64), rows in key order.
+    int64, counts, sums, sumsq)`` (float64), rows in key order. ``weights`` (one per row, e.g. the
+    respondents of each row of a pattern table): ``counts`` sums them, and ``sums`` / ``sumsq`` sum
+    ``weights * y`` and ``weights * y**2``.
 
     Examples
     --------
@@ -218,9 +221,15 @@ def pattern_sums(codes: np.ndarray, base: int, y: np.ndarray) -> tuple[np.ndarra
         else:
             uniq, inverse = np.unique(key, return_inverse=True)
             n_pat = len(uniq)
-    counts = np.bincount(inverse, minlength=n_pat).astype(np.float64)
-    sums = np.bincount(inverse, weights=y, minlength=n_pat)
-    sumsq = np.bincount(inverse, weights=y * y, minlength=n_pat)
+    if weights is None:
+        counts = np.bincount(inverse, minlength=n_pat).astype(np.float64)
+        sums = np.bincount(inverse, weights=y, minlength=n_pat)
+        sumsq = np.bincount(inverse, weights=y * y, minlength=n_pat)
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        counts = np.bincount(inverse, weights=w, minlength=n_pat)
+        sums = np.bincount(inverse, weights=w * y, minlength=n_pat)
+        sumsq = np.bincount(inverse, weights=w * y * y, minlength=n_pat)
     used = counts > 0
     if space >= 2**62:
         out = rows[used].astype(np.int64)

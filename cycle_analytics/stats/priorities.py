@@ -55,8 +55,9 @@ from cycle_analytics.stats.drivers.importance import (
     importance_draws,
     relative_weight_fit,
 )
-from cycle_analytics.stats.drivers.outcomes import RespondentMatrix, outcome_table, respondent_matrix
+from cycle_analytics.stats.drivers.outcomes import outcome_table, respondent_patterns
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, spearman_from_counts
+from cycle_analytics.stats.tables import ScorePatterns
 from cycle_analytics.stats.validation import (
     validate_alpha,
     validate_choice,
@@ -67,7 +68,7 @@ from cycle_analytics.stats.validation import (
     validate_scale,
 )
 
-__all__ = ["priority_ranking", "QUADRANTS", "LEVELS", "ACTIONS"]
+__all__ = ["priority_ranking", "priority_ranking_from_tables", "QUADRANTS", "LEVELS", "ACTIONS"]
 
 QUADRANTS = ("Concentrate here", "Keep up the good work", "Low priority", "Possible overkill")
 LEVELS = ("high", "medium", "low")
@@ -77,14 +78,19 @@ ACTIONS = ("improve", "no action needed")
 def _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha, correction) -> tuple[np.ndarray, dict]:
     """Check the tables and options; returns ``y`` as float64 and the targets as ``{stage: float}``."""
     validate_ratings_table(ratings)
-    validate_choice(method, IMPORTANCE_METHODS, "importance method")
     y = validate_outcome_vector(y, ratings)
+    stages = [str(s) for s in ratings["stage"].cat.categories]
+    return y, _validate_priority_options(stages, scale, targets, method, n_boot, alpha, correction)
+
+
+def _validate_priority_options(stages, scale, targets, method, n_boot, alpha, correction) -> dict:
+    """Check the options; returns the targets as ``{stage: float}``."""
+    validate_choice(method, IMPORTANCE_METHODS, "importance method")
     validate_scale(scale)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise SurveyError(f"The number of bootstrap resamples must be a whole number of at least 0, not {n_boot!r}.")
     validate_alpha(alpha)
     validate_correction(correction)
-    stages = [str(s) for s in ratings["stage"].cat.categories]
     targets = {} if targets is None else dict(targets)
     for k, v in targets.items():
         if str(k) not in stages:
@@ -95,7 +101,7 @@ def _validate_priority_inputs(ratings, y, scale, targets, method, n_boot, alpha,
             raise SurveyError(f"The target for {k!r} is not a number: {v!r}.") from None
         if not (scale.minimum <= fv <= scale.maximum):
             raise SurveyError(f"The target {fv:g} for {k!r} is outside the {scale.label()} scale.")
-    return y, {str(k): float(v) for k, v in targets.items()}
+    return {str(k): float(v) for k, v in targets.items()}
 
 
 def _effective(imp: np.ndarray, significant: np.ndarray) -> np.ndarray:
@@ -139,32 +145,20 @@ def priority_ranking(
     ratings: pd.DataFrame, y: np.ndarray, scale: Scale, targets: dict | None = None, *,
     method: str = "relative_weight", alpha: float = 0.05, correction: str = "holm", min_n: int = 30,
     n_boot: int = 200, seed: int = 0,
-    table: OutcomeTable | None = None, matrix: RespondentMatrix | None = None, draws: ImportanceDraws | None = None,
+    table: OutcomeTable | None = None, patterns: ScorePatterns | None = None, draws: ImportanceDraws | None = None,
 ) -> pd.DataFrame:
     """Rank the stages by what to fix first (see the module docstring for every definition).
 
+    The ratings form of :func:`priority_ranking_from_tables` (same result): the outcome table and,
+    for relative weights, the respondent pattern table are counted from the ratings unless given.
+
     Parameters
     ----------
-    ratings, y, method, table, matrix, draws
+    ratings, y, method, table, patterns, draws
         As :func:`cycle_analytics.stats.drivers.derived_importance`: the tidy ratings, one outcome
         per rating, the importance method and prebuilt inputs (``draws`` with ``n_boot`` resamples).
-    scale : Scale
-        The rating scale.
-    targets : dict, optional
-        ``{stage: target on the scale}``; stages left out get the top of the scale.
-    n_boot, seed : int
-        Bootstrap resamples for ``stability_top3`` (0 = no bootstrap, NaN) and their seed.
-    alpha, correction
-        An importance counts when its p-value, corrected across stages, is below ``alpha``.
-
-    Returns
-    -------
-    DataFrame
-        ``rank, stage, importance, importance_scaled, performance, target_100, gap, priority_score,
-        quadrant, level, stability_top3`` then ``importance_p_value, n, importance_mean,
-        performance_mean, small_sample, action, importance_p_adjusted``, sorted by rank (``rank``
-        is a nullable integer, ``<NA>`` for stages that need no action); ``attrs`` holds
-        ``importance_mean``, ``performance_mean``, ``method``, ``n_boot`` and ``seed``.
+    scale, targets, alpha, correction, min_n, n_boot, seed
+        As :func:`priority_ranking_from_tables`.
 
     Examples
     --------
@@ -183,6 +177,50 @@ def priority_ranking(
     if table is None:
         table = outcome_table(ratings, y, scale)
     validate_outcome_table(table, ratings, scale)
+    if method == "relative_weight" and patterns is None and (draws is None or draws.fit is None or
+                                                              (n_boot > 0 and (draws.n_boot != n_boot or draws.seed != seed))):
+        patterns = respondent_patterns(ratings, y, scale)
+    return priority_ranking_from_tables(table, patterns, targets, method=method, alpha=alpha, correction=correction, min_n=min_n,
+                                        n_boot=n_boot, seed=seed, draws=draws)
+
+
+def priority_ranking_from_tables(
+    table: OutcomeTable, patterns: ScorePatterns | None, targets: dict | None = None, *,
+    method: str = "relative_weight", alpha: float = 0.05, correction: str = "holm", min_n: int = 30,
+    n_boot: int = 200, seed: int = 0, draws: ImportanceDraws | None = None,
+) -> pd.DataFrame:
+    """Rank the stages by what to fix first, from the count tables (module docstring).
+
+    Parameters
+    ----------
+    table : OutcomeTable
+        Stage x outcome value x score counts (performance; Spearman importance and its bootstrap).
+    patterns : ScorePatterns or None
+        The respondent pattern table (relative weights and their bootstrap; not needed when
+        ``draws`` holds the fit and ``n_boot`` resamples with ``seed``).
+    targets : dict, optional
+        ``{stage: target on the scale}``; stages left out get the top of the scale.
+    method : {"relative_weight", "spearman"}
+    alpha, correction
+        An importance counts when its p-value, corrected across stages, is below ``alpha``.
+    min_n : int
+        The small-sample flag.
+    n_boot, seed : int
+        Bootstrap resamples for ``stability_top3`` (0 = no bootstrap, NaN) and their seed.
+    draws : ImportanceDraws, optional
+        Prebuilt respondent resamples (:func:`~cycle_analytics.stats.drivers.importance_draws`).
+
+    Returns
+    -------
+    DataFrame
+        ``rank, stage, importance, importance_scaled, performance, target_100, gap, priority_score,
+        quadrant, level, stability_top3`` then ``importance_p_value, n, importance_mean,
+        performance_mean, small_sample, action, importance_p_adjusted``, sorted by rank (``rank``
+        is a nullable integer, ``<NA>`` for stages that need no action); ``attrs`` holds
+        ``importance_mean``, ``performance_mean``, ``method``, ``n_boot`` and ``seed``.
+    """
+    scale = table.scale
+    targets = _validate_priority_options(list(table.stages), scale, targets, method, n_boot, alpha, correction)
     n_st = len(table.stages)
     target_100 = _targets_100(table.stages, targets, scale)
     full = np.concatenate([table.counts, table.missing[:, None, :]], axis=1)  # S x (B+1) x A
@@ -193,8 +231,9 @@ def priority_ranking(
         if draws is not None and draws.fit is not None:
             fit = draws.fit
         else:
-            matrix = respondent_matrix(ratings, y, scale) if matrix is None else matrix
-            fit = relative_weight_fit(matrix)
+            if patterns is None:
+                raise SurveyError("Relative weights need the respondent pattern table (or bootstrap draws with their fit).")
+            fit = relative_weight_fit(patterns)
         imp, p, n = fit.importance, fit.p_value, np.full(n_st, fit.n, dtype=np.float64)
     significant = _significant(p, alpha, correction)
     scaled = _scaled(_effective(imp, significant))
@@ -209,8 +248,9 @@ def priority_ranking(
             stability = _bootstrap_spearman(full, table.scores, scale, target_100, alpha, correction, n_boot, rng)
         else:
             if draws is None or draws.n_boot != n_boot or draws.seed != seed:
-                matrix = respondent_matrix(ratings, y, scale) if matrix is None else matrix
-                draws = importance_draws(matrix, n_boot, seed, fit=fit)
+                if patterns is None:
+                    raise SurveyError("The priority bootstrap needs the respondent pattern table.")
+                draws = importance_draws(patterns, n_boot, seed, fit=fit)
             stability = _stability_from_draws(draws, significant, target_100)
 
     positive = np.isfinite(prio) & (prio > 0)

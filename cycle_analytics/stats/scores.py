@@ -47,7 +47,8 @@ from cycle_analytics.stats.kernel import (
     summary_from_counts,
     tie_term,
 )
-from cycle_analytics.stats.validation import validate_score_inputs
+from cycle_analytics.stats.tables import StagePairs
+from cycle_analytics.stats.validation import validate_confidence, validate_min_n, validate_scale, validate_score_inputs
 
 #: Wilson intervals (percent) of the box percentages.
 BOX_INTERVAL_COLUMNS = ("top_box_ci_low", "top_box_ci_high", "bottom_box_ci_low", "bottom_box_ci_high")
@@ -183,7 +184,29 @@ def score_tables(
     """
     validate_score_inputs(ratings, scale, min_n=min_n, confidence=confidence)
     tot = count_table(ratings, scale)[:, 0, :]
-    cats = ratings["stage"].cat.categories
+    return score_tables_from_counts(tot, ratings["stage"].cat.categories, scale, min_n=min_n, confidence=confidence)
+
+
+def score_tables_from_counts(
+    counts: np.ndarray, stages, scale: Scale, *, min_n: int = 30, confidence: float = 0.95
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(stage_scores, score_distribution)`` from the stage x point count table (same columns).
+
+    ``counts[s, a]``: ratings of stage ``stages[s]`` with the ``a``-th point of ``scale``
+    (:meth:`cycle_analytics.stats.tables.ScorePatterns.score_table`, or
+    :func:`~cycle_analytics.stats.kernel.count_table` without groups).
+
+    Examples
+    --------
+    >>> t, d = score_tables_from_counts(np.array([[0, 1, 0, 0, 2]]), ["X"], Scale(1, 5))
+    >>> float(t["mean"].iloc[0]), d["count"].tolist()
+    (4.0, [0, 1, 0, 0, 2])
+    """
+    validate_scale(scale)
+    validate_min_n(min_n)
+    validate_confidence(confidence)
+    tot = np.asarray(counts, dtype=np.int64)
+    cats = list(stages)
     return (_stage_scores_from_counts(tot, cats, scale, min_n, confidence), _distribution_from_counts(tot, cats, scale))
 
 
@@ -310,25 +333,19 @@ def _wilcoxon_small_p(dc: np.ndarray, n_pairs: int) -> float:
     return float(min(1.0, 2.0 * min(p_ge, p_le)))
 
 
-def stage_changes(ratings: pd.DataFrame, *, codes: np.ndarray | None = None, scale: Scale | None = None) -> pd.DataFrame:
+def stage_changes(ratings: pd.DataFrame, *, pairs: StagePairs | None = None, scale: Scale | None = None) -> pd.DataFrame:
     """Change between consecutive stages of the cycle, on the respondents who rated both.
+
+    The ratings form of :func:`stage_changes_from_pairs` (same columns).
 
     Parameters
     ----------
     ratings : DataFrame
         The tidy ratings table; each respondent rates a stage at most once.
-    codes, scale : optional
-        A prebuilt :func:`cycle_analytics.stats.kernel.score_matrix` of these ratings on ``scale``
-        (skips the pass that builds it).
-
-    Returns
-    -------
-    DataFrame
-        One row per consecutive pair of stages: ``stage_from, stage_to, n_pairs, mean_from,
-        mean_to`` (means over the paired respondents), ``mean_change`` (``mean_to - mean_from``),
-        ``statistic`` (Wilcoxon: the smaller of the signed-rank sums), ``p_value`` (two-sided) and
-        ``effect_size`` (matched-pairs rank-biserial correlation, positive when the later stage is
-        rated higher). See the module docstring for the conventions.
+    pairs : StagePairs, optional
+        The prebuilt consecutive-stage pair table of these ratings (skips the pass that counts it).
+    scale : Scale, optional
+        The rating scale (default: the range of the scores).
 
     Examples
     --------
@@ -338,15 +355,56 @@ def stage_changes(ratings: pd.DataFrame, *, codes: np.ndarray | None = None, sca
     {'n_pairs': [3], 'mean_change': [1.333], 'effect_size': [0.667]}
     """
     validate_score_inputs(ratings, scale)
-    cats = list(ratings["stage"].cat.categories)
-    if codes is not None and scale is not None:
-        paired = (codes, float(scale.minimum), scale.points - 1) if len(cats) >= 2 and len(ratings) else None
-    else:
-        paired = _paired_scores(ratings)
+    cats = [str(c) for c in ratings["stage"].cat.categories]
+    if pairs is None:
+        pairs = _pair_table(ratings, cats, scale)
+    return stage_changes_from_pairs(pairs)
+
+
+def _pair_table(ratings: pd.DataFrame, cats: list[str], scale: Scale | None) -> StagePairs:
+    """The consecutive-stage pair table of the ratings (on ``scale``, else the range of the scores)."""
+    if scale is None:
+        score = ratings["score"].to_numpy(dtype=float)
+        if not np.isfinite(score).all():
+            raise SurveyError("A rating has no score (a missing value in the ratings table's score column).")
+        if len(score) and not (np.floor(score) == score).all():
+            raise SurveyError("Stage scores must be whole points of the scale.")
+        lo, hi = (float(score.min()), float(score.max())) if len(score) else (1.0, 2.0)
+        scale = Scale(int(lo), int(max(hi, lo + 1)))
+    k, n_pairs = scale.points, max(len(cats) - 1, 0)
+    counts = np.zeros((n_pairs, k, k), dtype=np.int64)
+    if n_pairs and len(ratings):
+        mat = score_matrix(ratings, scale)
+        for a in range(n_pairs):  # one bincount per pair of stages
+            both = (mat[:, a] >= 0) & (mat[:, a + 1] >= 0)
+            flat = mat[both, a].astype(np.int64) * k + mat[both, a + 1]
+            counts[a] = np.bincount(flat, minlength=k * k).reshape(k, k)
+    return StagePairs(tuple(cats), scale, counts)
+
+
+def stage_changes_from_pairs(pairs: StagePairs) -> pd.DataFrame:
+    """Change between consecutive stages of the cycle from the pair table (see the module docstring).
+
+    Parameters
+    ----------
+    pairs : StagePairs
+        ``counts[p, a, b]``: respondents who rated stage ``p`` with the ``a``-th point and stage
+        ``p + 1`` with the ``b``-th (:meth:`cycle_analytics.stats.tables.ScorePatterns.stage_pairs`).
+
+    Returns
+    -------
+    DataFrame
+        One row per consecutive pair of stages: ``stage_from, stage_to, n_pairs, mean_from,
+        mean_to`` (means over the paired respondents), ``mean_change`` (``mean_to - mean_from``),
+        ``statistic`` (Wilcoxon: the smaller of the signed-rank sums), ``p_value`` (two-sided) and
+        ``effect_size`` (matched-pairs rank-biserial correlation, positive when the later stage is
+        rated higher). See the module docstring for the conventions.
+    """
+    cats = list(pairs.stages)
     rows = []
     for a in range(len(cats) - 1):
         row = {"stage_from": cats[a], "stage_to": cats[a + 1]}
-        row.update(_pair_change(paired, a, a + 1))
+        row.update(_pair_change(pairs.counts[a], float(pairs.scale.minimum)))
         rows.append(row)
     df = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
     df["stage_from"] = stage_categorical(df["stage_from"], cats)
@@ -357,42 +415,17 @@ def stage_changes(ratings: pd.DataFrame, *, codes: np.ndarray | None = None, sca
     return df
 
 
-def _paired_scores(ratings: pd.DataFrame) -> tuple[np.ndarray, float, int] | None:
-    """Respondent x stage matrix of scores minus the lowest score (-1 = not rated), that lowest
-    score and the score span; ``None`` without ratings or with fewer than two stages.
-
-    Raises on missing values, fractional scores and a respondent rating a stage twice.
-    """
-    n_s = len(ratings["stage"].cat.categories)
-    score = ratings["score"].to_numpy(dtype=float)
-    if not np.isfinite(score).all():
-        raise SurveyError("A rating has no score (a missing value in the ratings table's score column).")
-    if n_s < 2 or not len(score):
-        return None
-    lo = float(np.min(score))
-    hi = float(np.max(score))
-    if not (np.floor(score) == score).all():
-        raise SurveyError("Stage scores must be whole points of the scale.")
-    return score_matrix(ratings, Scale(int(lo), int(max(hi, lo + 1)))), lo, int(hi - lo)
-
-
-def _pair_change(paired: tuple[np.ndarray, float, int] | None, a: int, b: int) -> dict:
-    """The figures of one consecutive pair of stages ``a`` -> ``b`` (NaN where there is nothing to compute)."""
+def _pair_change(table: np.ndarray, lo: float) -> dict:
+    """The figures of one consecutive pair of stages from its ``table[code from, code to]`` counts
+    (codes are 0-based points; ``lo`` the lowest point). NaN where there is nothing to compute."""
     row = {"n_pairs": 0, "mean_from": np.nan, "mean_to": np.nan, "mean_change": np.nan, "statistic": np.nan,
            "p_value": np.nan, "effect_size": np.nan}
-    if paired is None:
-        return row
-    mat, lo, span = paired
-    # joint counts of the two stages' codes (index 0 = not rated) in one bincount over respondents
-    k = span + 2
-    key = mat[:, a].astype(np.int32 if k * k > 32767 else np.int16) + 1
-    key *= k
-    key += mat[:, b] + 1
-    table = np.bincount(key, minlength=k * k).reshape(k, k)[1:, 1:]  # [code from, code to], both rated
+    table = np.asarray(table, dtype=np.int64)
     n_pairs = int(table.sum())
     row["n_pairs"] = n_pairs
     if not n_pairs:
         return row
+    span = table.shape[0] - 1
     codes = np.arange(span + 1, dtype=np.float64)
     d_of_cell = codes[None, :] - codes[:, None]  # to - from
     row["mean_from"] = float(table.sum(axis=1) @ codes) / n_pairs + lo

@@ -41,7 +41,14 @@ from cycle_analytics.stats.kernel import (
     scale_values,
     summary_from_counts,
 )
-from cycle_analytics.stats.validation import validate_alpha, validate_correction, validate_responses, validate_score_inputs
+from cycle_analytics.stats.validation import (
+    validate_alpha,
+    validate_correction,
+    validate_min_n,
+    validate_responses,
+    validate_scale,
+    validate_score_inputs,
+)
 
 COMPARISON_COLUMNS = (
     "segment", "value", "stage", "n", "mean", "score_100", "rest_mean", "diff_vs_rest", "p_value", "p_adjusted", "flag", "too_few",
@@ -67,9 +74,9 @@ def _segment_counts(ratings: pd.DataFrame, responses: pd.DataFrame, segment: str
     return count_table(ratings, scale, codes, len(labels))[:, :-1, :], labels
 
 
-def _value_column(labels, n_stages: int, source: pd.Series) -> pd.Categorical:
-    ordered = isinstance(source.dtype, pd.CategoricalDtype) and bool(source.dtype.ordered)
-    return pd.Categorical(list(labels) * n_stages, categories=list(labels), ordered=ordered)
+def _is_ordered(source: pd.Series) -> bool:
+    """Whether a segment column's values have an order of their own (an ordered categorical)."""
+    return isinstance(source.dtype, pd.CategoricalDtype) and bool(source.dtype.ordered)
 
 
 def segment_comparison(
@@ -117,7 +124,8 @@ def segment_comparison(
     """
     _validate_segment_inputs(ratings, responses, segment, scale, min_n=min_n, correction=correction, alpha=alpha)
     c, labels = _segment_counts(ratings, responses, segment, scale)
-    return _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha)
+    return _comparison_from_counts(c, labels, ratings["stage"].cat.categories, segment, scale, min_n, correction, alpha,
+                                   _is_ordered(responses[segment]))
 
 
 def flag_segments(comparison: pd.DataFrame, correction: str = "holm", alpha: float = 0.05) -> pd.DataFrame:
@@ -164,7 +172,7 @@ def flag_segments(comparison: pd.DataFrame, correction: str = "holm", alpha: flo
     return out
 
 
-def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha) -> pd.DataFrame:
+def _comparison_from_counts(c, labels, stages, segment, scale, min_n, correction, alpha, ordered) -> pd.DataFrame:
     n_s, n_g, _ = c.shape
     values = scale_values(scale)
     rest = c.sum(axis=1, keepdims=True) - c
@@ -178,11 +186,11 @@ def _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n
     p = np.where(too_few, np.nan, p)
     u1 = np.where(too_few, np.nan, u1)
     diff = mean - rest_mean
-    cats = list(ratings["stage"].cat.categories)
+    cats = list(stages)
     table = pd.DataFrame(
         {
             "segment": pd.array([segment] * (n_s * n_g), dtype="str"),
-            "value": _value_column(labels, n_s, responses[segment]),
+            "value": pd.Categorical(list(labels) * n_s, categories=list(labels), ordered=ordered),
             "stage": pd.Categorical.from_codes(np.repeat(np.arange(n_s), n_g), categories=cats, ordered=True),
             "n": n.reshape(-1).astype(np.int64),
             "mean": mean.reshape(-1),
@@ -234,16 +242,16 @@ def segment_tests(
             raise SurveyError("A score is not a finite number.")
         scale = Scale(int(np.floor(lo)), max(int(np.ceil(hi)), int(np.floor(lo)) + 1))
     c, _ = _segment_counts(ratings, responses, segment, scale)
-    return _tests_from_counts(c, ratings, segment, min_n)
+    return _tests_from_counts(c, ratings["stage"].cat.categories, segment, min_n)
 
 
-def _tests_from_counts(c, ratings, segment, min_n) -> pd.DataFrame:
+def _tests_from_counts(c, stages, segment, min_n) -> pd.DataFrame:
     rows = []
     for s in range(c.shape[0]):
         keep = c[s].sum(axis=1) >= max(min_n, 1)
         h, p = kruskal_from_counts(c[s][keep])
         rows.append((h, p, int(keep.sum())))
-    cats = list(ratings["stage"].cat.categories)
+    cats = list(stages)
     arr = np.array(rows, dtype=float).reshape(-1, 3)
     return pd.DataFrame(
         {
@@ -272,7 +280,33 @@ def segment_tables(
     """
     _validate_segment_inputs(ratings, responses, segment, scale, min_n=min_n, correction=correction, alpha=alpha)
     c, labels = _segment_counts(ratings, responses, segment, scale)
+    return segment_tables_from_counts(c, labels, segment, ratings["stage"].cat.categories, scale, min_n=min_n,
+                                      correction=correction, alpha=alpha, ordered=_is_ordered(responses[segment]))
+
+
+def segment_tables_from_counts(
+    counts: np.ndarray, labels, segment: str, stages, scale: Scale, *, min_n: int = 30, correction: str = "holm",
+    alpha: float = 0.05, ordered: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(segment_comparison, segment_tests)`` from the stage x value x point count table (same columns).
+
+    ``counts[s, g, a]``: ratings of stage ``stages[s]`` with the ``a``-th point of ``scale`` by
+    respondents whose segment value is ``labels[g]`` (no column for respondents without a value);
+    ``ordered``: the values have an order of their own (kept in the ``value`` categorical).
+
+    Examples
+    --------
+    >>> c = np.array([[[10, 5, 0, 0, 0], [0, 0, 0, 5, 10]]])
+    >>> comp, tests = segment_tables_from_counts(c, ["N", "S"], "region", ["X"], Scale(1, 5), min_n=5)
+    >>> comp["flag"].tolist(), int(tests["n_groups"].iloc[0])
+    (['below', 'above'], 2)
+    """
+    validate_scale(scale)
+    validate_min_n(min_n)
+    validate_correction(correction)
+    validate_alpha(alpha)
+    c = np.asarray(counts, dtype=np.int64)
     return (
-        _comparison_from_counts(c, labels, ratings, responses, segment, scale, min_n, correction, alpha),
-        _tests_from_counts(c, ratings, segment, min_n),
+        _comparison_from_counts(c, tuple(labels), stages, segment, scale, min_n, correction, alpha, ordered),
+        _tests_from_counts(c, stages, segment, min_n),
     )

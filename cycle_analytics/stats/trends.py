@@ -29,7 +29,14 @@ import pandas as pd
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.kernel import adjust_pvalues, count_table, mann_whitney_from_counts, scale_values, summary_from_counts
-from cycle_analytics.stats.validation import validate_correction, validate_responses, validate_score_inputs
+from cycle_analytics.stats.tables import ScoreCounts, period_labels, period_range, period_start
+from cycle_analytics.stats.validation import (
+    validate_confidence,
+    validate_correction,
+    validate_min_n,
+    validate_responses,
+    validate_score_inputs,
+)
 
 TREND_COLUMNS = ("stage", "period", "period_label", "n", "mean", "ci_low", "ci_high", "score_100", "small_sample", "n_undated")
 CHANGE_COLUMNS = (
@@ -40,6 +47,8 @@ FREQS = ("W", "M", "Q")
 WEEK_MAX_DAYS = 120
 MONTH_MAX_DAYS = 1096  # three years
 TEST_NAME = "Mann-Whitney U"
+__all__ = ["trend_scores", "period_change", "trend_tables", "trend_tables_from_counts", "choose_period", "period_codes",
+           "TREND_COLUMNS", "CHANGE_COLUMNS", "FREQS"]
 
 
 def _validate_trend_inputs(ratings, responses, scale, *, freq=None, min_n=30, confidence=0.95, correction="holm") -> str | None:
@@ -100,6 +109,17 @@ def _choose_from_days(days: np.ndarray) -> str:
     return "Q"
 
 
+def period_codes(dates, freq: str) -> tuple[np.ndarray, pd.DatetimeIndex, list[str]]:
+    """Per-respondent period code (dense from the first dated respondent's period; -1 = no date),
+    the period starts and their labels. Needs at least one date.
+
+    >>> codes, starts, labels = period_codes(pd.to_datetime(["2026-01-05", None, "2026-03-01"]), "M")
+    >>> codes.tolist(), labels
+    ([0, -1, 2], ['2026-01', '2026-02', '2026-03'])
+    """
+    return _period_codes(_days(dates), freq)
+
+
 def _period_codes(days: np.ndarray, freq: str) -> tuple[np.ndarray, pd.DatetimeIndex, list[str]]:
     """Per-respondent period code (dense from the first period; -1 = no date), period starts and labels."""
     ok = ~np.isnan(days)
@@ -120,14 +140,7 @@ def _period_codes(days: np.ndarray, freq: str) -> tuple[np.ndarray, pd.DatetimeI
     else:
         starts = (units * 3).astype("datetime64[M]").astype("datetime64[D]")
     idx = pd.DatetimeIndex(starts.astype("datetime64[ns]"))
-    if freq == "W":
-        iso = idx.isocalendar()
-        labels = [f"{y}-W{w:02d}" for y, w in zip(iso["year"].to_numpy(), iso["week"].to_numpy())]
-    elif freq == "M":
-        labels = [f"{y}-{m:02d}" for y, m in zip(idx.year, idx.month)]
-    else:
-        labels = [f"{y}-Q{(m - 1) // 3 + 1}" for y, m in zip(idx.year, idx.month)]
-    return codes, idx, labels
+    return codes, idx, period_labels(idx, freq)
 
 
 def _empty_trend(cats) -> pd.DataFrame:
@@ -343,4 +356,60 @@ def trend_tables(
         change.attrs.update(undated_respondents=built[5], freq=built[6])
     else:
         change = _change_from_built(built, cats, scale, correction)
+    return trend, change
+
+
+def trend_tables_from_counts(
+    counts: ScoreCounts, first_date, last_date, *, freq: str | None = None, undated_respondents: int = 0, min_n: int = 30,
+    confidence: float = 0.95, correction: str = "holm",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(trend_scores(...), period_change(...))`` from the ratings counted by stage, period and score.
+
+    Parameters
+    ----------
+    counts : ScoreCounts
+        Grouped by ``"period"`` (each rating's period start; NaT for a respondent without a date).
+    first_date, last_date : date or None
+        The first and last dated respondent's dates (every period between them is shown, empty
+        ones included); ``None`` without any date.
+    freq : {"W", "M", "Q"}, optional
+        The period the counts are grouped by (default ``counts.frame.attrs["freq"]``, else
+        :func:`choose_period` of the two dates).
+    undated_respondents : int
+        Respondents without a date (``attrs["undated_respondents"]``).
+    min_n, confidence, correction
+        As :func:`trend_tables`.
+
+    Examples
+    --------
+    >>> from cycle_analytics.stats.tables import ScoreCounts
+    >>> frame = pd.DataFrame({"stage": pd.Categorical(["X", "X"], categories=["X"], ordered=True),
+    ...                       "period": pd.to_datetime(["2026-01-01", "2026-02-01"]), "score": [2, 5], "n": [3, 4]})
+    >>> frame.attrs["freq"] = "M"
+    >>> t, c = trend_tables_from_counts(ScoreCounts(("X",), Scale(1, 5), ("period",), frame), "2026-01-05", "2026-02-20")
+    >>> t["period_label"].tolist(), c["change"].tolist()
+    (['2026-01', '2026-02'], [3.0])
+    """
+    validate_min_n(min_n)
+    validate_confidence(confidence)
+    validate_correction(correction)
+    cats = list(counts.stages)
+    freq = freq or counts.frame.attrs.get("freq")
+    if first_date is None or last_date is None or pd.isna(first_date) or pd.isna(last_date):
+        t, c = _empty_trend(cats), _empty_change(cats)
+        for df in (t, c):
+            df.attrs.update(undated_respondents=int(undated_respondents), freq=freq)
+        return t, c
+    if freq is None:
+        freq = choose_period(pd.to_datetime([first_date, last_date]))
+    starts = period_range(period_start(first_date, freq), period_start(last_date, freq), freq)
+    arr = counts.array(tuple(starts))
+    built = (arr[:, :-1, :], scale_values(counts.scale), starts, period_labels(starts, freq), arr[:, -1, :].sum(axis=1),
+             int(undated_respondents), freq)
+    trend = _trend_from_built(built, cats, counts.scale, min_n, confidence)
+    if len(starts) < 2:
+        change = _empty_change(cats)
+        change.attrs.update(undated_respondents=int(undated_respondents), freq=freq)
+    else:
+        change = _change_from_built(built, cats, counts.scale, correction)
     return trend, change

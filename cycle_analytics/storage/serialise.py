@@ -54,6 +54,7 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.outputs.export import is_missing
 from cycle_analytics.outputs.plans import empty_plans, validate_plans
 from cycle_analytics.scales import Scale
+from cycle_analytics.stats.alerts import AlertRules, validate_alert_rules
 
 FORMAT_VERSION = 1
 TABLES = ("ratings", "responses", "rejected")
@@ -180,6 +181,28 @@ def outcome_from_dict(d: Mapping | None) -> OutcomeSpec | None:
     if d is None:
         return None
     return _dataclass_from(OutcomeSpec, d, {"scale": _scale_from})
+
+
+def alert_rules_to_dict(rules: AlertRules | None) -> dict | None:
+    """The alert rules of a saved survey as a JSON-ready dict (validated), or None.
+
+    >>> alert_rules_to_dict(AlertRules(new_critical=False, stages=("Wait",)))
+    {'below_target': True, 'significant_drop': True, 'new_critical': False, 'min_drop': 0.0, 'stages': ['Wait']}
+    """
+    if rules is None:
+        return None
+    rules = validate_alert_rules(rules)
+    return {"below_target": bool(rules.below_target), "significant_drop": bool(rules.significant_drop),
+            "new_critical": bool(rules.new_critical), "min_drop": float(rules.min_drop), "stages": list(rules.stages)}
+
+
+def alert_rules_from_dict(d: Mapping | None) -> AlertRules | None:
+    """Inverse of :func:`alert_rules_to_dict` (unknown keys ignored; a bad value raises :class:`SurveyError`)."""
+    if d is None:
+        return None
+    if not isinstance(d, Mapping):
+        raise SurveyError("Saved alert rules must be a JSON object such as {\"below_target\": true, \"min_drop\": 0.2}.")
+    return validate_alert_rules(_dataclass_from(AlertRules, d, {}))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ A *saved survey* is a name, an owner (``None`` when the app runs without login),
 updated timestamps, an optional password hash, and a payload: the tidy tables of a
 :class:`~cycle_analytics.dataset.Survey` (``ratings``, ``responses``, ``rejected``) as Parquet,
 the :class:`~cycle_analytics.dataset.DatasetInfo`, the cycle, the import options and the outcome
-choice as JSON, the action plans (see :mod:`cycle_analytics.outputs.plans`) and the saved view (filters).
+choice as JSON, the action plans (see :mod:`cycle_analytics.outputs.plans`), the saved view (filters)
+and the alert rules (:class:`cycle_analytics.stats.alerts.AlertRules`, kept in the ``meta`` JSON).
 
 Backends
 --------
@@ -29,7 +30,7 @@ Guarantees
   columns (a rename never undoes a concurrent plan save), so sessions saving at the same time lose
   nothing.
 * **Rights**: opening a link grants viewing (with the password when there is one). Changing
-  (rename, replace, plans, view, password, delete, restore) belongs to the owner: the signed-in
+  (rename, replace, plans, view, alert rules, password, delete, restore) belongs to the owner: the signed-in
   user who saved it (``as_owner``), or, for a survey saved without login, whoever holds its
   **edit key** (``edit_key``: made by :func:`~cycle_analytics.storage.secrets.new_edit_key`, shown
   once at save time, stored as a hash). A survey from before owners and edit keys has neither and
@@ -107,7 +108,10 @@ from cycle_analytics.storage.errors import (NeedsEditKey, NotFound, NotOwner, Pa
                                             WrongPassword)
 from cycle_analytics.storage.secrets import (ID_RE, edit_key_hash, edit_key_matches, hash_password, new_edit_key, new_id,
                                              validate_id, validate_password, verify_password)
+from cycle_analytics.stats.alerts import AlertRules
 from cycle_analytics.storage.serialise import (
+    alert_rules_from_dict,
+    alert_rules_to_dict,
     json_text,
     options_from_dict,
     options_to_dict,
@@ -175,6 +179,7 @@ class SavedSurvey(_SavedHeader):
     outcome: OutcomeSpec | None = None
     version: int = 1
     has_edit_key: bool = False
+    alert_rules: AlertRules | None = None  # None: saved without alert rules (the defaults apply)
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,7 @@ class SavedStatus:
 @dataclass(frozen=True)
 class AuditRecord:
     """One line of a saved survey's history: when, what (``save``, ``rename``, ``replace``,
-    ``plans``, ``view``, ``password``, ``delete``, ``restore``, ``claim``, ``purge``), by whom
+    ``plans``, ``view``, ``alerts``, ``password``, ``delete``, ``restore``, ``claim``, ``purge``), by whom
     (the signed-in user, ``"edit key"`` or ``None``) and a short detail (a rename's old and new name)."""
 
     at: dt.datetime
@@ -229,10 +234,15 @@ def _validate_view(view: Any) -> None:
         raise SurveyError("The saved view must be a mapping of filter names to values.")
 
 
-def _saved_meta(parts: Iterator[tuple[str, bytes]], options: ImportOptions | None, outcome: OutcomeSpec | None) -> str:
-    """The ``meta`` column: the survey's meta part (taken off ``parts``), the import options and the outcome."""
+def _saved_meta(parts: Iterator[tuple[str, bytes]], options: ImportOptions | None, outcome: OutcomeSpec | None,
+                alerts: dict | None = None) -> str:
+    """The ``meta`` column: the survey's meta part (taken off ``parts``), the import options, the
+    outcome and the alert rules (:func:`~cycle_analytics.storage.serialise.alert_rules_to_dict`)."""
     _, meta_bytes = next(parts)
-    return json_text({"survey": json.loads(meta_bytes), "options": options_to_dict(options), "outcome": outcome_to_dict(outcome)})
+    meta = {"survey": json.loads(meta_bytes), "options": options_to_dict(options), "outcome": outcome_to_dict(outcome)}
+    if alerts is not None:
+        meta["alerts"] = alerts
+    return json_text(meta)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,6 +448,7 @@ class Store:
         options: ImportOptions | None = None,
         outcome: OutcomeSpec | None = None,
         edit_key: str | None = None,
+        alert_rules: AlertRules | None = None,
     ) -> str:
         """Save ``survey`` under ``name`` as a new saved survey; returns its new id.
 
@@ -461,6 +472,8 @@ class Store:
             For a survey saved without login: the key that will allow changing it
             (:func:`~cycle_analytics.storage.secrets.new_edit_key`; show it to the saver once).
             Without an owner and without a key, nobody can change the survey until it is claimed.
+        alert_rules : AlertRules, optional
+            The survey's alert rules (:mod:`cycle_analytics.stats.alerts`); ``None``: the defaults.
 
         Returns
         -------
@@ -476,10 +489,11 @@ class Store:
         sid = new_id()
         pw_hash = hash_password(password) if password is not None else None
         plans_blob = plans_to_bytes(plans, survey.stages)
+        alerts = alert_rules_to_dict(alert_rules)
         now = self._ts_in(_now())
         with self._write() as cur:
             parts = survey_parts(survey)
-            meta = _saved_meta(parts, options, outcome)
+            meta = _saved_meta(parts, options, outcome, alerts)
             cur.execute(
                 self._sql("INSERT INTO saved_survey (id, name, owner, created_at, updated_at, password_hash, respondents, "
                           "ratings, meta, view, plans, edit_key_hash, version) "
@@ -532,6 +546,7 @@ class Store:
             outcome=outcome_from_dict(meta.get("outcome")),
             version=int(version),
             has_edit_key=key_hash is not None,
+            alert_rules=alert_rules_from_dict(meta.get("alerts")),
         )
 
     def status(self, sid: str) -> SavedStatus:
@@ -619,15 +634,15 @@ class Store:
         edit_key: str | None = None,
         password: str | None = None,
     ) -> int:
-        """Replace the survey data of ``sid`` (name, owner, password, plans and view are kept); returns
-        its new version."""
+        """Replace the survey data of ``sid`` (name, owner, password, plans, view and alert rules are
+        kept); returns its new version."""
         validate_id(sid)
         validate_survey(survey)
         with self._write() as cur:
             row = self._row(cur, sid)
             actor = self._authorise_change(row, as_owner, edit_key)
             parts = survey_parts(survey)
-            meta = _saved_meta(parts, options, outcome)
+            meta = _saved_meta(parts, options, outcome, json.loads(row[5]).get("alerts"))
             version = self._touch(cur, sid, "meta = %s, respondents = %s, ratings = %s, ",
                                   (meta, len(survey.responses), len(survey.ratings)))
             self._write_tables(cur, sid, parts)
@@ -656,6 +671,23 @@ class Store:
             row = self._row(cur, sid)
             self._authorise_change(row, as_owner, edit_key)
             return self._touch(cur, sid, "view = %s, ", (json_text(dict(view)),))
+
+    def save_alert_rules(self, sid: str, rules: AlertRules | None, *, as_owner: str | None = None,
+                         edit_key: str | None = None, password: str | None = None) -> int:
+        """Replace the alert rules of ``sid`` (``None`` removes them: the defaults apply); returns its
+        new version."""
+        validate_id(sid)
+        alerts = alert_rules_to_dict(rules)
+        with self._write() as cur:
+            row = self._row(cur, sid)
+            actor = self._authorise_change(row, as_owner, edit_key)
+            meta = json.loads(row[5])
+            meta.pop("alerts", None)
+            if alerts is not None:
+                meta["alerts"] = alerts
+            version = self._touch(cur, sid, "meta = %s, ", (json_text(meta),))
+            self._audit(cur, sid, "alerts", actor, ", ".join(rules.enabled()) if rules is not None else "defaults")
+        return version
 
     def set_password(self, sid: str, new_password: str | None, *, as_owner: str | None = None, edit_key: str | None = None,
                      password: str | None = None) -> None:

@@ -32,6 +32,7 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.stats.drivers.penalty import compare_groups
 from cycle_analytics.stats.kernel import adjust_pvalues, discretise
 from cycle_analytics.stats.validation import validate_confidence, validate_correction, validate_min_n
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.text import messages as M
 
 __all__ = ["EFFECT_COLUMNS", "theme_effects"]
@@ -46,12 +47,12 @@ def _validate_effect_inputs(response_ids, mentions: np.ndarray, outcome: pd.Seri
     ids = np.asarray(pd.Series(list(response_ids), dtype="object").astype(str))
     m = np.asarray(mentions)
     if m.ndim != 2 or m.shape[0] != len(ids) or (m.size and not np.isin(m, (0, 1)).all()):
-        raise SurveyError(M.BAD_MENTIONS)
+        raise SurveyError(_(M.BAD_MENTIONS))
     if not isinstance(outcome, pd.Series):
-        raise SurveyError(M.BAD_EFFECT_OUTCOME)
+        raise SurveyError(_(M.BAD_EFFECT_OUTCOME))
     numbers = np.arange(1, m.shape[1] + 1) if themes is None else np.asarray(list(themes), dtype=np.int64)
     if numbers.shape != (m.shape[1],):
-        raise SurveyError(M.BAD_THEME_NUMBERS)
+        raise SurveyError(_(M.BAD_THEME_NUMBERS))
     return ids, m.astype(bool), numbers
 
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, format_percent
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.text import messages as M
 
 __all__ = [
@@ -54,7 +56,7 @@ __all__ = [
 
 #: Language codes (ISO 639-1) themes, stop words and detection know.
 LANGUAGES = ("en", "id", "es")
-LANGUAGE_NAMES = {"en": "English", "id": "Indonesian", "es": "Spanish"}
+LANGUAGE_NAMES = {"en": N_("English"), "id": N_("Indonesian"), "es": N_("Spanish")}  # translate where shown
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -62,15 +64,15 @@ DATA_DIR = Path(__file__).with_name("data")
 #: than read as their neighbour: the most frequent function words of each (first entries of the
 #: Snowball project's stop-word lists, accents removed).
 OTHER_LANGUAGES = {
-    "French": frozenset("le la les de des du un une et est que qui pas ne je il elle nous vous ils sont avec pour dans "
+    N_("French"): frozenset("le la les de des du un une et est que qui pas ne je il elle nous vous ils sont avec pour dans "
                         "sur au aux ce cette mais ou tres etait ete avons".split()),
-    "Portuguese": frozenset("os as de do da dos das um uma que nao com para em no na por mais muito foi eu ele ela se "
+    N_("Portuguese"): frozenset("os as de do da dos das um uma que nao com para em no na por mais muito foi eu ele ela se "
                             "mas ao aos estava sao".split()),
-    "Italian": frozenset("il lo la gli le di del della un una che non con per in nel sono ma molto mi si era ho "
+    N_("Italian"): frozenset("il lo la gli le di del della un una che non con per in nel sono ma molto mi si era ho "
                          "anche questo".split()),
-    "German": frozenset("der die das und ist nicht ein eine ich sie er wir zu mit auf fur von den dem des sehr war "
+    N_("German"): frozenset("der die das und ist nicht ein eine ich sie er wir zu mit auf fur von den dem des sehr war "
                         "es auch aber".split()),
-    "Dutch": frozenset("de het een en is niet van te dat die ik je zijn met voor op aan maar was ook er heel".split()),
+    N_("Dutch"): frozenset("de het een en is niet van te dat die ik je zijn met voor op aan maar was ook er heel".split()),
 }
 
 #: Detection needs this many words in all, and the winning language this share of stop words with
@@ -110,7 +112,7 @@ def validate_language(language: str) -> str:
     """
     code = str(language).strip().lower() if isinstance(language, str) else None
     if code not in LANGUAGES:
-        raise SurveyError(M.UNKNOWN_LANGUAGE.format(codes=", ".join(LANGUAGES), value=language))
+        raise SurveyError(_(M.UNKNOWN_LANGUAGE).format(codes=", ".join(LANGUAGES), value=language))
     return code
 
 
@@ -179,18 +181,18 @@ def detect_language(texts: Iterable[str]) -> LanguageGuess:
     tokens = [w for t in sample for w in words(t)]
     n = len(tokens)
     if n < MIN_WORDS:
-        return LanguageGuess(None, (), n, "detected", M.LANGUAGE_TOO_FEW_WORDS.format(n=n))
+        return LanguageGuess(None, (), n, "detected", M.language_too_few_words(n))
     shares = tuple((code, sum(w in stop_words(code) for w in tokens) / n) for code in LANGUAGES)
     others = {name: sum(w in vocab for w in tokens) / n for name, vocab in OTHER_LANGUAGES.items()}
     ranked = sorted(shares, key=lambda s: -s[1])
     (best, share), second = ranked[0], ranked[1][1]
     other, other_share = max(others.items(), key=lambda kv: kv[1])
     if other_share >= share:
-        return LanguageGuess(None, shares, n, "detected", M.LANGUAGE_OTHER.format(other=other, share=other_share))
+        return LanguageGuess(None, shares, n, "detected", _(M.LANGUAGE_OTHER).format(other=_(other), share=format_percent(other_share)))
     if share < MIN_SHARE or share - second < MIN_LEAD:
-        return LanguageGuess(None, shares, n, "detected", M.LANGUAGE_NONE_FITS.format(share=share))
-    name = LANGUAGE_NAMES[best]
-    return LanguageGuess(best, shares, n, "detected", M.LANGUAGE_DETECTED.format(name=name, share=share))
+        return LanguageGuess(None, shares, n, "detected", _(M.LANGUAGE_NONE_FITS).format(share=format_percent(share)))
+    name = _(LANGUAGE_NAMES[best])
+    return LanguageGuess(best, shares, n, "detected", _(M.LANGUAGE_DETECTED).format(name=name, share=format_percent(share)))
 
 
 def comment_language(texts: Iterable[str], override: str | None = None) -> LanguageGuess:
@@ -202,4 +204,4 @@ def comment_language(texts: Iterable[str], override: str | None = None) -> Langu
     if override is None or (isinstance(override, str) and not override.strip()):
         return detect_language(texts)
     code = validate_language(override)
-    return LanguageGuess(code, (), 0, "manager", M.LANGUAGE_CHOSEN.format(name=LANGUAGE_NAMES[code]))
+    return LanguageGuess(code, (), 0, "manager", _(M.LANGUAGE_CHOSEN).format(name=_(LANGUAGE_NAMES[code])))

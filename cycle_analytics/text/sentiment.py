@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.text import messages as M
 from cycle_analytics.text.language import LANGUAGE_NAMES, validate_language
 
@@ -68,13 +69,13 @@ def comment_sentiment(texts: Sequence[str], language: str | None) -> Sentiment:
     Each distinct text is scored once (surveys repeat short comments such as "Good service").
     """
     if language is None:
-        return Sentiment(None, None, None, M.SENTIMENT_NO_LANGUAGE)
+        return Sentiment(None, None, None, _(M.SENTIMENT_NO_LANGUAGE))
     code = validate_language(language)
     if code not in SENTIMENT_LEXICONS:
-        return Sentiment(None, None, None, M.SENTIMENT_NO_LEXICON.format(name=LANGUAGE_NAMES[code]))
+        return Sentiment(None, None, None, _(M.SENTIMENT_NO_LEXICON).format(name=_(LANGUAGE_NAMES[code])))
     values = pd.Series(list(texts), dtype="object").fillna("").astype(str)
     codes, uniques = pd.factorize(values)
     analyser = SentimentIntensityAnalyzer()
     scored = np.array([analyser.polarity_scores(t)["compound"] for t in uniques], dtype=np.float64)
     scores = scored[codes] if len(values) else np.empty(0)
-    return Sentiment(scores, sentiment_labels(scores), SENTIMENT_LEXICONS[code], M.SENTIMENT_VADER)
+    return Sentiment(scores, sentiment_labels(scores), SENTIMENT_LEXICONS[code], _(M.SENTIMENT_VADER))

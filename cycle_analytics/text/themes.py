@@ -65,6 +65,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.text import messages as M
 from cycle_analytics.text.language import (
     LANGUAGE_NAMES,
@@ -154,28 +155,28 @@ class Themes:
 def _validate_theme_settings(settings: ThemeSettings) -> ThemeSettings:
     """Raise a :class:`SurveyError` naming the first setting that cannot be used."""
     if not isinstance(settings, ThemeSettings):
-        raise SurveyError(M.NOT_THEME_SETTINGS.format(value=settings))
+        raise SurveyError(_(M.NOT_THEME_SETTINGS).format(value=settings))
     whole = {"max_themes": 1, "min_comments": 2, "key_words": 1, "seed": 0, "selection_sample": 10, "min_df": 1}
     for name, lowest in whole.items():
         value = getattr(settings, name)
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < lowest:
-            raise SurveyError(M.BAD_WHOLE_SETTING.format(name=name, lowest=lowest, value=value))
+            raise SurveyError(_(M.BAD_WHOLE_SETTING).format(name=name, lowest=lowest, value=value))
     n = settings.n_themes
     if n is not None and (not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1):
-        raise SurveyError(M.BAD_N_THEMES.format(value=n))
+        raise SurveyError(_(M.BAD_N_THEMES).format(value=n))
     share = settings.min_df_share
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share < 0.5:
-        raise SurveyError(M.BAD_MIN_DF_SHARE.format(value=share))
+        raise SurveyError(_(M.BAD_MIN_DF_SHARE).format(value=share))
     return settings
 
 
 def _validate_comments(comments: pd.DataFrame) -> None:
     """The comments must be a table with ``response_id`` and ``text``."""
     if not isinstance(comments, pd.DataFrame):
-        raise SurveyError(M.COMMENTS_NOT_TABLE)
+        raise SurveyError(_(M.COMMENTS_NOT_TABLE))
     for column in ("response_id", "text"):
         if column not in comments.columns:
-            raise SurveyError(M.COMMENTS_MISSING_COLUMN.format(column=column))
+            raise SurveyError(_(M.COMMENTS_MISSING_COLUMN).format(column=column))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,7 +250,7 @@ class CommentTerms:
     def display_names(self) -> dict[str, str]:
         """Each stem's most frequent written word (ties: the word met first)."""
         names: dict[str, str] = {}
-        for word, _ in self.word_counts.most_common():
+        for word, _count in self.word_counts.most_common():
             t = self.term_of.get(word)
             if t and t not in names:
                 names[t] = word
@@ -383,7 +384,7 @@ def tabulate_themes(themes: Themes, rows: np.ndarray | None = None) -> pd.DataFr
     frame = themes.comments
     mask = np.ones(len(frame), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
     if mask.shape != (len(frame),):
-        raise SurveyError(M.BAD_ROWS)
+        raise SurveyError(_(M.BAD_ROWS))
     if themes.k == 0 or not mask.any():
         return _empty_table()
     mentions = themes.mentions
@@ -456,9 +457,9 @@ def find_themes(comments: pd.DataFrame, *, language: str | None = None, settings
     settings = _validate_theme_settings(settings)
     frame, n_empty = _non_empty(comments)
     guess = detected if detected is not None else comment_language(frame["text"], language)
-    notes = [M.EMPTY_COMMENTS_DROPPED.format(n=n_empty)] if n_empty else []
+    notes = [M.empty_comments_dropped(n_empty)] if n_empty else []
     if guess.language is None:
-        notes.append(M.LANGUAGE_NONE_THEMES)
+        notes.append(_(M.LANGUAGE_NONE_THEMES))
     n = len(frame)
 
     def without_themes(note: str) -> Themes:
@@ -466,11 +467,11 @@ def find_themes(comments: pd.DataFrame, *, language: str | None = None, settings
         return Themes(rows, np.zeros((n, 0)), np.zeros((n, 0), dtype=bool), (), guess, 0, (), tuple([*notes, note]))
 
     if n < settings.min_comments:
-        return without_themes(M.TOO_FEW_COMMENTS.format(n=n, minimum=settings.min_comments))
+        return without_themes(M.too_few_comments(n, settings.min_comments))
     terms = CommentTerms(guess.language)
     x, stems = _tfidf(frame["text"].tolist(), terms, max(settings.min_df, math.ceil(settings.min_df_share * n)))
     if x.shape[1] == 0:
-        return without_themes(M.NO_KEY_WORDS.format(n=n))
+        return without_themes(M.no_key_words(n))
     k, tried = _number_of_themes(x, settings)
     w, h, mentions = _ordered(*_nmf(x, k, settings.seed), settings.key_words, x)
     names = terms.display_names()
@@ -485,13 +486,13 @@ def find_themes(comments: pd.DataFrame, *, language: str | None = None, settings
 def _theme_notes(k: int, tried, settings: ThemeSettings, n: int, guess: LanguageGuess, n_unassigned: int) -> list[str]:
     """The sentences that explain the themes found."""
     if guess.language is None:
-        notes = [M.THEMES_FOUND_NO_LANGUAGE.format(k=k, n=n)]
+        notes = [M.themes_found(k, n, None)]
     else:
-        notes = [M.THEMES_FOUND.format(k=k, n=n, language=LANGUAGE_NAMES[guess.language])]
+        notes = [M.themes_found(k, n, _(LANGUAGE_NAMES[guess.language]))]
     if tried:
-        notes.append(M.THEMES_CHOSEN_APART.format(k=k, k_max=tried[-1][0]))
+        notes.append(_(M.THEMES_CHOSEN_APART).format(k=k, k_max=tried[-1][0]))
     elif settings.n_themes is not None:
-        notes.append(M.THEMES_FIXED.format(k=k))
+        notes.append(_(M.THEMES_FIXED).format(k=k))
     if n_unassigned:
-        notes.append(M.UNASSIGNED_COMMENTS.format(n=n_unassigned))
+        notes.append(M.unassigned_comments(n_unassigned))
     return notes

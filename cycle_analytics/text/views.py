@@ -39,6 +39,7 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.stats.analysis import Analysis, default_outcome
 from cycle_analytics.stats.drivers.outcomes import outcome_values
 from cycle_analytics.stats.kernel import respondent_codes
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.text import messages as M
 from cycle_analytics.text.effects import EFFECT_COLUMNS, theme_effects
 from cycle_analytics.text.language import LanguageGuess, comment_language
@@ -108,7 +109,7 @@ class ThemeView:
 
 def _validate_survey_for_comments(survey: Survey) -> None:
     if not isinstance(survey, Survey):
-        raise SurveyError(M.NOT_A_SURVEY)
+        raise SurveyError(_(M.NOT_A_SURVEY))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,7 +136,7 @@ def survey_comments(survey: Survey) -> pd.DataFrame:
     parts = []
     for column, stage, question in _comment_sources(survey):
         if column not in resp.columns:
-            raise SurveyError(M.MISSING_COMMENT_COLUMN.format(column=column))
+            raise SurveyError(_(M.MISSING_COMMENT_COLUMN).format(column=column))
         text = resp[column].astype("string")
         keep = (text.notna() & (text.str.strip().str.len() > 0)).to_numpy(dtype=bool)
         n = int(keep.sum())
@@ -195,7 +196,7 @@ def view_rows(comments: pd.DataFrame, survey: Survey, stage: str | None = None) 
     every row's writer ``rating`` for that view (see :func:`view_comments`)."""
     _validate_survey_for_comments(survey)
     if stage is not None and stage not in survey.stages:
-        raise SurveyError(M.NO_STAGE.format(stage=stage))
+        raise SurveyError(_(M.NO_STAGE).format(stage=stage))
     rows = _row_codes(survey, comments["response_id"])
     per_respondent = respondent_mean_scores(survey) if stage is None else _stage_scores(survey, stage)
     rating = np.where(rows >= 0, per_respondent[np.maximum(rows, 0)], np.nan)
@@ -240,7 +241,7 @@ def survey_themes(survey: Survey, *, language: str | None = None, settings: Them
     ``language``: the manager's choice (``en``, ``id``, ``es``), else detected over all the comments.
     """
     comments = survey_comments(survey)
-    _, rating = view_rows(comments, survey, None)
+    _rows, rating = view_rows(comments, survey, None)
     guess = comment_language(comments["text"], language)
     themes = find_themes(comments.assign(rating=rating), detected=guess, settings=settings)
     return SurveyThemes(themes, comment_sentiment(themes.comments["text"].tolist(), guess.language))
@@ -328,20 +329,20 @@ def theme_view(survey: Survey, stage: str | None = None, *, fitted: SurveyThemes
                             confidence=confidence, min_n=min_n)
     table = (table.merge(_theme_sentiment(mentions, fitted.sentiment, mask), on="theme", how="left")
              .merge(effects, on="theme", how="left"))[list(VIEW_COLUMNS)]
-    return ThemeView(M.WHOLE_SURVEY if stage is None else str(stage), stage, table,
+    return ThemeView(_(M.WHOLE_SURVEY) if stage is None else str(stage), stage, table,
                      _view_comment_rows(fitted, mask, rating), fitted.language, fitted.sentiment.reason,
                      tuple(_view_notes(stage, themes, table, int(mask.sum()), confidence, correction)))
 
 
 def _view_notes(stage, themes: Themes, table: pd.DataFrame, n_view: int, confidence: float, correction: str) -> list[str]:
     """The sentences under a view's table: its scope, the themes' notes and the effect's definition."""
-    notes = [M.SURVEY_SCOPE if stage is None else M.STAGE_SCOPE.format(stage=stage), *themes.notes]
+    notes = [_(M.SURVEY_SCOPE) if stage is None else _(M.STAGE_SCOPE).format(stage=stage), *themes.notes]
     if stage is not None:
-        notes.append(M.STAGE_COMMENTS.format(n=n_view))
+        notes.append(M.stage_comments(n_view))
     if len(table) and not (table["n_with"] + table["n_without"]).gt(0).any():
-        notes.append(M.EFFECT_NO_OUTCOME)
+        notes.append(_(M.EFFECT_NO_OUTCOME))
     elif len(table):
-        notes.append(M.EFFECT_REFERENCE.format(confidence=confidence, k=len(table), correction=correction))
+        notes.append(M.effect_reference(confidence, len(table), correction))
     return notes
 
 
@@ -381,7 +382,7 @@ def themes_table(survey: Survey, analysis: Analysis | None = None, *, outcome: O
     _validate_survey_for_comments(survey)
     if analysis is not None:
         if not isinstance(analysis, Analysis):
-            raise SurveyError(M.NOT_AN_ANALYSIS)
+            raise SurveyError(_(M.NOT_AN_ANALYSIS))
         outcome, correction, min_n = analysis.outcome, analysis.settings.correction, analysis.settings.min_n
         settings = settings if settings is not None else ThemeSettings(seed=analysis.settings.seed)
     if fitted is None:

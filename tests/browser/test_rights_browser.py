@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pageutil import TIMEOUT, wait_ready
 
@@ -36,11 +37,17 @@ def save(page: Page, name: str) -> tuple[str, str]:
     sidebar.get_by_text("Save & share").click()
     sidebar.get_by_label("Name").fill(name)
     sidebar.get_by_label("Name").press("Enter")
-    wait_ready(page, charts=False)
     button = sidebar.get_by_role("button", name="Save and get a share link")
-    if not button.is_visible():  # the rerun after the name may draw the expander closed again
-        sidebar.get_by_text("Save & share").click()
-    button.click()
+    for attempt in range(3):  # the rerun after the name may redraw the expander (closed) under the click
+        wait_ready(page, charts=False)
+        if not button.is_visible():
+            sidebar.get_by_text("Save & share").click()
+        try:
+            button.click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Edit key, shown only now")).to_be_visible(timeout=TIMEOUT)
     link = dialog.locator('[data-testid="stCode"]', has_text="survey=").first.inner_text().strip()

@@ -108,6 +108,7 @@ def finish_survey(raw: RawTable, cols: list[ColumnProfile], options: ImportOptio
         weight_column=rp.weight.name if rp.weight is not None else None,
         importance_columns=tuple(ImportanceColumn(c.name, stage, c.question) for c, stage in rp.importance),
         reasons=dict((*read.reasons, *rp.reasons)),
+        duration_source=rp.duration.description() if rp.duration is not None and "duration" in read.responses.columns else None,
     )
     return Survey(ratings=read.ratings, responses=read.responses, rejected=rejected, info=info, cycle=options.cycle,
                   invalid=invalid.frame(raw))

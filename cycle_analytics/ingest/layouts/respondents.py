@@ -15,6 +15,11 @@ score) play which role, in this order:
   values parse as dates;
 * **weight**: a column named like a survey weight (or holding positive non-whole numbers around
   1) is recorded as ``DatasetInfo.weight_column`` (no figure applies it yet);
+* **duration**: how long each respondent took (the speeder check of
+  :mod:`cycle_analytics.stats.quality`): a column named like a survey duration
+  (:func:`cycle_analytics.ingest.names.duration_seconds_per_unit`: ``Duration (in seconds)``,
+  ``survey_duration_min``; numbers or ``h:mm:ss``), else a start and an end time with a time of day
+  (``StartDate`` / ``EndDate``); export metadata counts, and the date column may be the start or end;
 * **comments**: every open-text question (:func:`is_open_text`) is a comment column, tied to the
   stage its name or question mentions ("Comment on Parking", "Why did you rate the check-in ...");
   an open-text question is never a segment;
@@ -26,6 +31,7 @@ score) play which role, in this order:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,10 +55,13 @@ from cycle_analytics.ingest.layouts.columns import (
 from cycle_analytics.ingest.layouts.scale_choice import MAX_STRAY_SHARE, ScaleReading, codes_outside_scale, read_scale
 from cycle_analytics.ingest.names import (
     BLOCK_OVERALL_TAILS,
+    duration_seconds_per_unit,
     is_date_name,
     is_derived_name,
+    is_end_time_name,
     is_id_name,
     is_open_question,
+    is_start_time_name,
     looks_like_outcome,
     name_tail,
     outcome_rank,
@@ -60,12 +69,30 @@ from cycle_analytics.ingest.names import (
 )
 from cycle_analytics.scales import Scale, infer_scale_from_counts
 
-__all__ = ["MAX_SEGMENT_VALUES", "RespondentColumns", "plan_respondent_columns", "respondent_frame", "is_open_text",
-           "comment_stage", "outcome_na", "is_weight_column"]
+__all__ = ["MAX_SEGMENT_VALUES", "RespondentColumns", "DurationSource", "plan_respondent_columns", "respondent_frame",
+           "is_open_text", "comment_stage", "outcome_na", "is_weight_column", "duration_source"]
 
 MAX_SEGMENT_VALUES = 30
 MIN_COMMENT_LENGTH = 12  # mean characters of a free-text column not named or asked like a comment
 WEIGHT_MEAN = (0.8, 1.25)  # mean of an unnamed weight column: positive non-whole numbers around 1
+DURATION_SAMPLE = 200  # distinct values looked at to tell a duration or a time of day
+CLOCK_DURATION = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?$")  # "1:05:32", "5:32"
+
+
+@dataclass(frozen=True)
+class DurationSource:
+    """Where a respondent's response duration comes from: one column (``columns = (column,)``, in
+    units of ``seconds_per_unit`` seconds, or ``h:mm:ss`` text), or a start and an end time
+    (``columns = (start, end)``; the duration is end minus start)."""
+
+    columns: tuple[ColumnProfile, ...]
+    seconds_per_unit: float = 1.0
+
+    def description(self) -> str:
+        """The source in words (``info.duration_source``): the column, or ``"EndDate - StartDate"``."""
+        if len(self.columns) == 2:
+            return f"{self.columns[1].name} - {self.columns[0].name}"
+        return self.columns[0].name
 
 
 @dataclass(frozen=True)
@@ -87,6 +114,7 @@ class RespondentColumns:
     weight: ColumnProfile | None = None
     importance: tuple[tuple[ColumnProfile, str], ...] = ()  # (column, stage)
     reasons: tuple[tuple[str, str], ...] = ()  # ("outcome" | "segments" | "date", one sentence)
+    duration: DurationSource | None = None
 
 
 def plan_respondent_columns(cols: list[ColumnProfile], taken: set[str], options: ImportOptions, n_resp_hint: int,
@@ -140,6 +168,11 @@ def plan_respondent_columns(cols: list[ColumnProfile], taken: set[str], options:
                                         weight.question)
         used.add(weight.name)
 
+    duration = duration_source(free, used)
+    for c, detail in _duration_roles(duration):
+        roles.setdefault(c.name, ColumnRole(c.name, "duration", detail, c.question))  # a date column stays the date
+        used.add(c.name)
+
     comments = _comment_columns(free, used, layout_meta, open_marked, stage_of_column or {})
     for c, cc in comments:
         detail = f"comment on {cc.stage!r}" if cc.stage else "free text (comment)"
@@ -159,7 +192,7 @@ def plan_respondent_columns(cols: list[ColumnProfile], taken: set[str], options:
     general = next((c for c, cc in comments if cc.stage is None), comments[0][0] if comments else None)
     return RespondentColumns(date=date, comment=general, segments=tuple(segments), outcomes=tuple(out_cols),
                              outcome=outcome, roles=roles, notes=tuple(notes), comments=tuple(comments), weight=weight,
-                             importance=tuple(importance), reasons=tuple(reasons.items()))
+                             importance=tuple(importance), reasons=tuple(reasons.items()), duration=duration)
 
 
 def _outcome_reason(c: ColumnProfile | None, options: ImportOptions) -> str:
@@ -192,6 +225,58 @@ def is_weight_column(c: ColumnProfile) -> bool:
     mean = float((vals * cnt).sum() / cnt.sum())
     return (WEIGHT_MEAN[0] <= mean <= WEIGHT_MEAN[1] and role_of_name(c.name) is None and not is_id_name(c.name)
             and not is_derived_name(c.name))
+
+
+def duration_source(free: list[ColumnProfile], used: set[str]) -> DurationSource | None:
+    """How long each respondent took: the first column named like a survey duration that holds
+    durations (numbers, or ``h:mm:ss`` text), else the first start-time and end-time columns whose
+    values are dates with a time of day; ``None`` without either. ``used`` columns (the outcome, the
+    weight...) are never a duration column, though the date may be the start or the end time."""
+    for c in free:
+        unit = duration_seconds_per_unit(c.name)
+        if unit is not None and c.name not in used and c.n_values and _holds_durations(c):
+            return DurationSource((c,), unit)
+    start = next((c for c in free if is_start_time_name(c.name) and _holds_times(c)), None)
+    end = next((c for c in free if is_end_time_name(c.name) and _holds_times(c)), None)
+    if start is not None and end is not None and start is not end:
+        return DurationSource((start, end))
+    return None
+
+
+def _duration_roles(source: DurationSource | None) -> list[tuple[ColumnProfile, str]]:
+    """``(column, role detail)`` of the duration's columns."""
+    if source is None:
+        return []
+    if len(source.columns) == 1:
+        unit = {1.0: "seconds", 60.0: "minutes", 3600.0: "hours"}.get(source.seconds_per_unit, "seconds")
+        return [(source.columns[0], f"response duration ({unit}): the speeder check")]
+    start, end = source.columns
+    return [(start, f"response start time: duration = {end.name} - {start.name} (the speeder check)"),
+            (end, f"response end time: duration = {end.name} - {start.name} (the speeder check)")]
+
+
+def _sample_texts(c: ColumnProfile) -> list[str]:
+    """The first distinct non-empty values of ``c`` (up to :data:`DURATION_SAMPLE`)."""
+    idx = np.nonzero((c.counts > 0) & ~c.empty)[0][:DURATION_SAMPLE]
+    return c.trimmed.take(pa.array(idx)).to_pylist() if idx.size else []
+
+
+def _holds_durations(c: ColumnProfile) -> bool:
+    """Non-negative numbers, or ``h:mm:ss`` / ``m:ss`` text, in 90% of the values."""
+    if c.numeric_share >= 0.9:
+        vals = np.fromiter(c.number_counts().keys(), dtype=float)
+        return bool(vals.size) and bool((vals >= 0).all())
+    sample = _sample_texts(c)
+    return bool(sample) and sum(1 for t in sample if CLOCK_DURATION.match(t)) >= 0.9 * len(sample)
+
+
+def _holds_times(c: ColumnProfile) -> bool:
+    """Dates with a time of day (not all at midnight): when a respondent started or finished."""
+    if not looks_like_dates(c):
+        return False
+    parsed, _ = parse_dates(_sample_texts(c))
+    ok = parsed[~np.isnat(parsed)]
+    return bool(ok.size) and bool((ok != ok.astype("datetime64[D]")).any())
 
 
 def is_open_text(c: ColumnProfile, open_marked: frozenset = frozenset()) -> bool:
@@ -409,7 +494,35 @@ def respondent_frame(ids: pd.Categorical, plan: RespondentColumns,
         data[c.name] = _comment_values(c, value_codes(c))
     if plan.comment is not None and "comment" not in data:
         data["comment"] = data[plan.comment.name]
+    if plan.duration is not None and "duration" not in data:
+        data["duration"] = _duration_values(plan.duration, value_codes)
     return pd.DataFrame(data)
+
+
+def _duration_values(source: DurationSource, value_codes: Callable[[ColumnProfile], np.ndarray]) -> np.ndarray:
+    """Seconds per respondent (NaN where missing, unreadable or negative)."""
+    if len(source.columns) == 2:
+        start, end = source.columns
+        span = _date_values(end, value_codes(end)) - _date_values(start, value_codes(start))
+        seconds = np.asarray(span.total_seconds(), dtype=np.float64)
+    else:
+        c = source.columns[0]
+        codes = value_codes(c)
+        if c.numeric_share >= 0.9:
+            seconds = _number_values(c, codes) * source.seconds_per_unit
+        else:
+            per_value = np.array([_clock_seconds(t) for t in c.trimmed.to_pylist()], dtype=np.float64)
+            seconds = np.where(codes >= 0, per_value[np.clip(codes, 0, None)] if per_value.size else np.nan, np.nan)
+    return np.where(seconds >= 0, seconds, np.nan).astype(np.float64)
+
+
+def _clock_seconds(text: str | None) -> float:
+    """``"1:05:32"`` -> 3932.0, ``"5:32"`` -> 332.0; NaN for anything else."""
+    m = CLOCK_DURATION.match(text or "")
+    if m is None:
+        return float("nan")
+    hours, minutes, seconds = m.groups()
+    return float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
 
 
 def _number_values(c: ColumnProfile, codes: np.ndarray) -> np.ndarray:

@@ -46,33 +46,39 @@ Definitions (also in the function docstrings):
   ``performance`` when both are significant and positive and neither exceeds twice the other;
   ``unclear`` otherwise (including when a contrast cannot be computed, e.g. nobody in the middle).
 
+Every figure is computed from the count tables (:mod:`cycle_analytics.stats.tables`) by a
+``*_from_table(s)`` function, whoever built the tables (numpy from a Survey, or SQL through the
+query engine); the functions taking the ratings count the tables with numpy and call those.
+
 The package is cut at its natural seams; every public name is importable from here:
 
 * :mod:`~cycle_analytics.stats.drivers.outcomes` - outcome vectors, the count table and the
-  respondent matrix;
+  respondent pattern table;
 * :mod:`~cycle_analytics.stats.drivers.importance` - derived and stated importance, the bootstrap;
 * :mod:`~cycle_analytics.stats.drivers.penalty` - one-stage penalty, reward and the factor rule;
 * :mod:`~cycle_analytics.stats.drivers.contrast` - the multivariate penalty-reward model.
 """
 
-from cycle_analytics.stats.drivers.contrast import multivariate_penalty_reward
+from cycle_analytics.stats.drivers.contrast import multivariate_penalty_reward, multivariate_penalty_reward_from_tables
 from cycle_analytics.stats.drivers.importance import (
     IMPORTANCE_METHODS,
     ImportanceDraws,
     derived_importance,
+    derived_importance_from_tables,
     importance_draws,
     relative_weight_fit,
     relative_weights,
     stated_importance,
 )
 from cycle_analytics.stats.drivers.outcomes import (
-    RespondentMatrix,
+    outcome_spec_from_values,
     outcome_table,
     outcome_values,
+    patterns_from_codes,
     rating_outcomes,
-    respondent_matrix,
+    respondent_patterns,
 )
-from cycle_analytics.stats.drivers.penalty import penalty_reward
+from cycle_analytics.stats.drivers.penalty import penalty_reward, penalty_reward_from_table
 from cycle_analytics.stats.kernel import CORRECTIONS, OutcomeTable, adjust_pvalues
 
 __all__ = [
@@ -80,16 +86,20 @@ __all__ = [
     "outcome_values",
     "rating_outcomes",
     "outcome_table",
-    "RespondentMatrix",
-    "respondent_matrix",
+    "respondent_patterns",
+    "patterns_from_codes",
+    "outcome_spec_from_values",
     "derived_importance",
+    "derived_importance_from_tables",
     "relative_weight_fit",
     "importance_draws",
     "ImportanceDraws",
     "multivariate_penalty_reward",
+    "multivariate_penalty_reward_from_tables",
     "relative_weights",
     "stated_importance",
     "penalty_reward",
+    "penalty_reward_from_table",
     "adjust_pvalues",
     "CORRECTIONS",
     "IMPORTANCE_METHODS",

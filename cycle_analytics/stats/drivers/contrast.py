@@ -20,9 +20,10 @@ and its reward is not estimated (NaN).
 
 The model is fitted exactly from the table of distinct answer patterns (bottom / middle / top /
 not rated for every stage) with the count, sum and sum of squares of the outcome per pattern
-(:func:`answer_patterns`, :func:`~cycle_analytics.stats.regression.ols_from_patterns`), so its cost
-after one pass over the respondents does not depend on their number. Respondents with an outcome
-and at least one rated stage enter the model.
+(:func:`answer_patterns`, :func:`~cycle_analytics.stats.regression.ols_from_patterns`), itself
+derived from the respondent pattern table (:class:`~cycle_analytics.stats.tables.ScorePatterns`),
+so its cost does not depend on the number of respondents. Respondents with an outcome and at
+least one rated stage enter the model.
 
 The **direct comparison** in the seeds' own terms (a critical moment spoils the service *even
 when everything else went well*): among the respondents who rated the stage and gave no bottom-box
@@ -39,10 +40,12 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.scales import Scale
-from cycle_analytics.stats.drivers.outcomes import RespondentMatrix, respondent_matrix
-from cycle_analytics.stats.drivers.penalty import classify_factor, penalty_reward
+from cycle_analytics.stats.drivers.outcomes import outcome_table, respondent_patterns
+from cycle_analytics.stats.drivers.penalty import classify_factor, penalty_reward_from_table, validate_penalty_inputs
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pattern_sums, welch_from_moments
 from cycle_analytics.stats.regression import PatternFit, ols_from_patterns
+from cycle_analytics.stats.tables import ScorePatterns
+from cycle_analytics.stats.validation import validate_outcome_table
 
 __all__ = [
     "ANSWER_STATES",
@@ -51,6 +54,7 @@ __all__ = [
     "answer_patterns",
     "contrast_design",
     "multivariate_penalty_reward",
+    "multivariate_penalty_reward_from_tables",
 ]
 
 #: The state of a stage in an answer pattern, by code: 0 middle (the reference), 1 bottom box,
@@ -77,26 +81,23 @@ class AnswerPatterns:
     sumsq: np.ndarray
 
 
-def answer_patterns(matrix: RespondentMatrix) -> AnswerPatterns:
+def answer_patterns(patterns: ScorePatterns) -> AnswerPatterns:
     """Group the respondents with an outcome and at least one rating by their pattern of box states.
 
     Examples
     --------
-    >>> codes = np.array([[0, 4], [0, 4], [2, -1]], dtype=np.int8)
-    >>> m = RespondentMatrix(codes, np.array([2.0, 4.0, 5.0]), Scale(1, 5), pd.CategoricalDtype(["A", "B"], ordered=True))
-    >>> p = answer_patterns(m)
-    >>> p.states.tolist(), p.counts.tolist(), p.sums.tolist(), p.sumsq.tolist()
+    >>> from cycle_analytics.stats.tables import score_patterns
+    >>> p = score_patterns(("A", "B"), Scale(1, 5), np.array([[1.0, 5.0], [1.0, 5.0], [3.0, np.nan]]),
+    ...                    np.array([2.0, 4.0, 5.0]), np.array([1, 1, 1]))
+    >>> a = answer_patterns(p)
+    >>> a.states.tolist(), a.counts.tolist(), a.sums.tolist(), a.sumsq.tolist()
     ([[0, 3], [1, 2]], [1.0, 2.0], [5.0, 6.0], [25.0, 20.0])
     """
-    has_y = np.isfinite(matrix.y) if matrix.y is not None else np.zeros(matrix.codes.shape[0], bool)
-    has_y &= (matrix.codes >= 0).any(axis=1)  # a respondent who rated no stage says nothing about any
-    y = matrix.y[has_y] if matrix.y is not None else np.empty(0)
-    codes = matrix.codes[has_y]
-    lut = _state_lut(matrix.scale)
-    states = np.empty(codes.shape, dtype=np.int8)
-    for j in range(codes.shape[1]):  # one column (stage) at a time keeps the index temporaries small
-        states[:, j] = np.take(lut, codes[:, j] + 1)
-    rows, counts, sums, sumsq = pattern_sums(states, len(ANSWER_STATES), y)
+    codes = patterns.codes()
+    keep = np.isfinite(patterns.outcome) & (codes >= 0).any(axis=1)  # a respondent who rated no stage says nothing about any
+    lut = _state_lut(patterns.scale)
+    states = np.take(lut, codes[keep].astype(np.int64) + 1)
+    rows, counts, sums, sumsq = pattern_sums(states, len(ANSWER_STATES), patterns.outcome[keep], weights=patterns.counts[keep])
     return AnswerPatterns(rows.astype(np.int8), counts, sums, sumsq)
 
 
@@ -161,22 +162,66 @@ def _clean_comparison(patterns: AnswerPatterns, confidence: float) -> _CleanComp
 def multivariate_penalty_reward(
     ratings: pd.DataFrame, y: np.ndarray, scale: Scale, outcome: OutcomeSpec, *,
     correction: str = "holm", confidence: float = 0.95, alpha: float = 0.05, min_n: int = 30,
-    table: OutcomeTable | None = None, matrix: RespondentMatrix | None = None,
+    table: OutcomeTable | None = None, patterns: ScorePatterns | None = None,
 ) -> pd.DataFrame:
     """Penalty and reward of every stage from one model over all stages, beside the raw ones.
+
+    The ratings form of :func:`multivariate_penalty_reward_from_tables`: the outcome table and the
+    respondent pattern table are counted from the ratings (unless given) and the figures computed
+    from them.
 
     Parameters
     ----------
     ratings, y, scale, outcome
         As :func:`~cycle_analytics.stats.drivers.penalty.penalty_reward` (``y``: one outcome per rating).
+    correction, confidence, alpha, min_n
+        As :func:`multivariate_penalty_reward_from_tables`.
+    table, patterns : optional
+        A prebuilt :func:`~cycle_analytics.stats.drivers.outcome_table` and
+        :func:`~cycle_analytics.stats.drivers.respondent_patterns` (skip their passes).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = 2000
+    >>> a, b = rng.integers(1, 6, n), rng.integers(1, 6, n)
+    >>> overall = np.clip(4.0 - 1.5 * (a <= 2) + rng.normal(0, 0.5, n), 1, 5).round()
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(np.repeat(np.arange(n), 2)),
+    ...     "stage": pd.Categorical(np.tile(["A", "B"], n), categories=["A", "B"], ordered=True),
+    ...     "score": np.column_stack([a, b]).ravel().astype(float)})
+    >>> out = multivariate_penalty_reward(r, np.repeat(overall, 2), Scale(1, 5), OutcomeSpec("o", scale=Scale(1, 5)))
+    >>> out.penalty.round(1).tolist(), out.model.iloc[0]
+    ([1.5, 0.0], 'multivariate')
+    """
+    y = validate_penalty_inputs(ratings, y, outcome, correction=correction, confidence=confidence, factor_basis="middle")
+    if table is None:
+        table = outcome_table(ratings, y, scale)
+    validate_outcome_table(table, ratings, scale)
+    if patterns is None:
+        patterns = respondent_patterns(ratings, y, scale)
+    return multivariate_penalty_reward_from_tables(table, patterns, outcome, correction=correction, confidence=confidence,
+                                                   alpha=alpha, min_n=min_n)
+
+
+def multivariate_penalty_reward_from_tables(
+    table: OutcomeTable, patterns: ScorePatterns, outcome: OutcomeSpec, *,
+    correction: str = "holm", confidence: float = 0.95, alpha: float = 0.05, min_n: int = 30,
+) -> pd.DataFrame:
+    """Penalty and reward of every stage from one model over all stages, beside the raw ones.
+
+    Parameters
+    ----------
+    table : OutcomeTable
+        Stage x outcome value x score counts (the one-stage contrasts).
+    patterns : ScorePatterns
+        The respondent pattern table with the respondents' outcome (the model and the direct
+        comparison); without an outcome (the proxy) the one-stage contrasts stand in.
+    outcome : OutcomeSpec
     correction : {"holm", "fdr_bh", "bonferroni", "none"}
         Correction across stages (penalties, rewards and the direct comparisons, each a family).
     confidence, alpha, min_n
         Interval level; significance level of the factor rule; ``small_sample`` below ``min_n``
         bad ratings.
-    table, matrix : optional
-        A prebuilt :func:`~cycle_analytics.stats.drivers.outcome_table` and
-        :func:`~cycle_analytics.stats.drivers.respondent_matrix` (skip their passes).
 
     Returns
     -------
@@ -192,31 +237,14 @@ def multivariate_penalty_reward(
         n_missing_outcome, n_model, r_squared, model, correction, outcome_span, small_sample``.
         With the proxy outcome ``model`` is ``"one stage"``: the model columns repeat the raw
         ones and the direct comparison is NaN.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> n = 2000
-    >>> a, b = rng.integers(1, 6, n), rng.integers(1, 6, n)
-    >>> overall = np.clip(4.0 - 1.5 * (a <= 2) + rng.normal(0, 0.5, n), 1, 5).round()
-    >>> r = pd.DataFrame({"response_id": pd.Categorical(np.repeat(np.arange(n), 2)),
-    ...     "stage": pd.Categorical(np.tile(["A", "B"], n), categories=["A", "B"], ordered=True),
-    ...     "score": np.column_stack([a, b]).ravel().astype(float)})
-    >>> out = multivariate_penalty_reward(r, np.repeat(overall, 2), Scale(1, 5), OutcomeSpec("o", scale=Scale(1, 5)))
-    >>> out.penalty.round(1).tolist(), out.model.iloc[0]
-    ([1.5, 0.0], 'multivariate')
     """
-    raw = penalty_reward(
-        ratings, y, scale, outcome, correction=correction, confidence=confidence, alpha=alpha, min_n=min_n, table=table
-    )
-    if matrix is None:
-        matrix = respondent_matrix(ratings, y, scale)
-    if matrix.y is None:
+    raw = penalty_reward_from_table(table, outcome, correction=correction, confidence=confidence, alpha=alpha, min_n=min_n)
+    if outcome.is_proxy:
         return _frame(raw, None, None, None, correction, alpha)
-    patterns = answer_patterns(matrix)
-    design, no_middle = contrast_design(patterns.states)
-    fit = ols_from_patterns(design, patterns.counts, patterns.sums, patterns.sumsq, confidence=confidence)
-    return _frame(raw, fit, no_middle, _clean_comparison(patterns, confidence), correction, alpha)
+    answers = answer_patterns(patterns)
+    design, no_middle = contrast_design(answers.states)
+    fit = ols_from_patterns(design, answers.counts, answers.sums, answers.sumsq, confidence=confidence)
+    return _frame(raw, fit, no_middle, _clean_comparison(answers, confidence), correction, alpha)
 
 
 def _frame(

@@ -5,7 +5,7 @@
   bootstrap intervals; or Spearman's rho per stage from the outcome count table.
 * :func:`relative_weights` - Johnson's relative weights on their own.
 * :func:`relative_weight_fit` - the weights, the full regression (OLS with HC3 errors) and its
-  R-squared from a :class:`~cycle_analytics.stats.drivers.outcomes.RespondentMatrix`.
+  R-squared from the respondent pattern table (:class:`~cycle_analytics.stats.tables.ScorePatterns`).
 * :func:`importance_draws` - the respondent-level bootstrap behind the intervals and the priority
   stability (one set of resamples serves both).
 * :func:`stated_importance` - the mean answer of the survey's importance questions.
@@ -23,7 +23,9 @@ Definitions
   across stages. ``importance`` is the weight with the coefficient's sign: a stage whose better
   rating goes with a *lower* outcome, the other stages held fixed, gets a negative importance.
 * **Bootstrap** (``n_boot`` resamples, seeded): respondents are resampled with replacement, each
-  with all their answers; with more than :data:`BOOTSTRAP_UNITS` respondents they are first dealt
+  with all their answers. They are listed in the order of the respondent pattern table (each
+  pattern's respondents together; the table's order is canonical, so every backend gives the same
+  list and the same seed the same resamples); with more than :data:`BOOTSTRAP_UNITS` respondents they are first dealt
   at random into that many groups of equal size (+-1) which are resampled whole (the random-group
   method, Wolter 2007, *Introduction to Variance Estimation*, ch. 2: the sums it resamples have
   the same variance). Per resample: the signed weights (modelled stages fixed) and every stage's
@@ -41,10 +43,18 @@ from threadpoolctl import threadpool_limits
 
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
-from cycle_analytics.stats.drivers.outcomes import RespondentMatrix, outcome_table, respondent_matrix
+from cycle_analytics.stats.drivers.outcomes import outcome_table, respondent_outcomes, respondent_patterns
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pattern_sums, spearman_from_counts
 from cycle_analytics.stats.regression import ols_from_patterns
-from cycle_analytics.stats.validation import validate_choice, validate_driver_inputs, validate_outcome_table
+from cycle_analytics.stats.tables import ScorePatterns
+from cycle_analytics.stats.validation import (
+    validate_choice,
+    validate_confidence,
+    validate_correction,
+    validate_driver_inputs,
+    validate_min_n,
+    validate_outcome_table,
+)
 
 __all__ = [
     "IMPORTANCE_METHODS",
@@ -56,6 +66,7 @@ __all__ = [
     "importance_draws",
     "relative_weights",
     "derived_importance",
+    "derived_importance_from_tables",
     "stated_importance",
 ]
 
@@ -103,7 +114,8 @@ class RelativeWeightFit:
 
     Per stage (NaN for stages left out): ``weight`` (Johnson's raw weight, >= 0), ``coefficient``
     (full-model OLS coefficient), ``p_value`` (its HC3 two-sided p-value). ``modelled``: which
-    stages entered; ``complete``: which respondents (rows of the matrix) entered; ``n`` how many;
+    stages entered; ``complete``: which rows of the pattern table (their respondents) entered;
+    ``n`` how many respondents;
     ``r_squared`` the regression's R-squared (NaN when it cannot be fitted).
     """
 
@@ -126,9 +138,9 @@ class RelativeWeightFit:
         return np.where(self.coefficient < 0, -self.weight, self.weight)
 
 
-def _modelled_stages(matrix: RespondentMatrix) -> np.ndarray:
+def _modelled_stages(patterns: ScorePatterns) -> np.ndarray:
     """Stages rated with more than one score by respondents with an outcome."""
-    codes = matrix.codes[np.isfinite(matrix.y)]
+    codes = patterns.codes()[np.isfinite(patterns.outcome)]
     if not len(codes):
         return np.zeros(codes.shape[1], dtype=bool)
     highest = codes.max(axis=0)  # -1 (not rated) is below every score code
@@ -137,36 +149,34 @@ def _modelled_stages(matrix: RespondentMatrix) -> np.ndarray:
     return (highest >= 0) & (highest > lowest)
 
 
-def relative_weight_fit(matrix: RespondentMatrix) -> RelativeWeightFit:
-    """Johnson's weights and the full regression (see the module docstring) from a respondent matrix.
+def relative_weight_fit(patterns: ScorePatterns) -> RelativeWeightFit:
+    """Johnson's weights and the full regression (see the module docstring) from the pattern table.
 
     Both come from the distinct complete-data answer rows with the count, sum and sum of squares
     of the outcome per row (:func:`~cycle_analytics.stats.kernel.pattern_sums`; the HC3 errors by
-    :func:`~cycle_analytics.stats.regression.ols_from_patterns`). Raises when the matrix has no
-    single outcome per respondent (the proxy).
+    :func:`~cycle_analytics.stats.regression.ols_from_patterns`). Without any outcome (the proxy)
+    nothing can be fitted: every figure is NaN.
 
     Examples
     --------
-    >>> codes = np.array([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [1, 3]], dtype=np.int8)
-    >>> m = RespondentMatrix(codes, np.array([1.0, 2, 3, 4, 5, 2]), Scale(1, 5), pd.CategoricalDtype(["A", "B"], ordered=True))
-    >>> fit = relative_weight_fit(m)
+    >>> from cycle_analytics.stats.tables import score_patterns
+    >>> scores = np.array([[1, 2], [2, 1], [3, 3], [4, 2], [5, 5], [2, 4]], dtype=float)
+    >>> p = score_patterns(("A", "B"), Scale(1, 5), scores, np.array([1.0, 2, 3, 4, 5, 2]), np.ones(6, dtype=int))
+    >>> fit = relative_weight_fit(p)
     >>> fit.n, bool(abs(fit.weight.sum() - fit.r_squared) < 1e-12)
     (6, True)
     """
-    if matrix.y is None:
-        raise SurveyError(
-            "Relative weights need one outcome per respondent (an outcome question); with the proxy "
-            "outcome use Spearman importance."
-        )
-    n_st = matrix.codes.shape[1]
-    modelled = _modelled_stages(matrix)
-    complete = np.isfinite(matrix.y) & (matrix.codes[:, modelled] >= 0).all(axis=1) & modelled.any()
-    n = int(complete.sum())
+    n_st = len(patterns.stages)
+    modelled = _modelled_stages(patterns)
+    codes = patterns.codes()
+    complete = np.isfinite(patterns.outcome) & (codes[:, modelled] >= 0).all(axis=1) & modelled.any()
+    n = int(patterns.counts[complete].sum())
     nan = np.full(n_st, np.nan)
     p = int(modelled.sum())
     if n < p + 2 or p == 0:
         return RelativeWeightFit(nan, nan.copy(), nan.copy(), modelled, complete, n, float("nan"))
-    rows, counts, sums, sumsq = pattern_sums(matrix.codes[complete][:, modelled], matrix.scale.points, matrix.y[complete])
+    rows, counts, sums, sumsq = pattern_sums(codes[complete][:, modelled], patterns.scale.points, patterns.outcome[complete],
+                                             weights=patterns.counts[complete])
     x = rows.astype(np.float64)
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: see regression.ols_from_patterns
         eps, r2 = johnson_weights(_pattern_correlations(x, counts, sums, sumsq))
@@ -224,43 +234,46 @@ class ImportanceDraws:
 
 
 def importance_draws(
-    matrix: RespondentMatrix, n_boot: int = 200, seed: int = 0, *, fit: RelativeWeightFit | None = None
+    patterns: ScorePatterns, n_boot: int = 200, seed: int = 0, *, fit: RelativeWeightFit | None = None
 ) -> ImportanceDraws:
     """Resample respondents ``n_boot`` times (seeded) for the weights and the stages' performance.
 
-    See the module docstring for the scheme. ``fit`` (the full-sample :func:`relative_weight_fit`)
-    fixes the modelled stages and the complete-data respondents; it is computed when not given.
-    With the proxy (no outcome per respondent) only the performance is resampled.
+    See the module docstring for the scheme: the respondents of the pattern table are listed in
+    its order, so the same table and seed give the same resamples whoever built the table.
+    ``fit`` (the full-sample :func:`relative_weight_fit`) fixes the modelled stages and the
+    complete-data respondents; it is computed when not given. Without an outcome (the proxy) only
+    the performance is resampled.
 
     Examples
     --------
-    >>> codes = np.array([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [1, 3]], dtype=np.int8)
-    >>> m = RespondentMatrix(codes, np.array([1.0, 2, 3, 4, 5, 2]), Scale(1, 5), pd.CategoricalDtype(["A", "B"], ordered=True))
-    >>> d = importance_draws(m, 50, seed=1)
+    >>> from cycle_analytics.stats.tables import score_patterns
+    >>> scores = np.array([[1, 2], [2, 1], [3, 3], [4, 2], [5, 5], [2, 4]], dtype=float)
+    >>> p = score_patterns(("A", "B"), Scale(1, 5), scores, np.array([1.0, 2, 3, 4, 5, 2]), np.ones(6, dtype=int))
+    >>> d = importance_draws(p, 50, seed=1)
     >>> d.importance.shape, d.grouped
     ((50, 2), False)
     """
     rng = np.random.default_rng(seed)
-    n_resp, n_st = matrix.codes.shape
-    if fit is None and matrix.y is not None:
-        fit = relative_weight_fit(matrix)
+    n_resp, n_st = patterns.respondents, len(patterns.stages)
+    if fit is None and patterns.has_outcome:
+        fit = relative_weight_fit(patterns)
     if n_boot == 0 or n_resp == 0:
         empty = np.full((n_boot, n_st), np.nan)
         return ImportanceDraws(empty, empty.copy(), 0, False, seed, fit)
     units, grouped = _units(n_resp, rng)
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: see regression.ols_from_patterns
-        return _resample(matrix, fit, units, grouped, n_boot, seed, rng)
+        return _resample(patterns, fit, units, grouped, n_boot, seed, rng)
 
 
-def _resample(matrix, fit, units, grouped, n_boot, seed, rng) -> ImportanceDraws:
+def _resample(patterns: ScorePatterns, fit, units, grouped, n_boot, seed, rng) -> ImportanceDraws:
     """The resampling of :func:`importance_draws` once the units are dealt."""
-    n_st = matrix.codes.shape[1]
-    rated_sum, rated_n, moments = _unit_sums(matrix, fit, units)
+    n_st = len(patterns.stages)
+    rated_sum, rated_n, moments = _unit_sums(patterns, fit, units)
     n_units = units.shape[1]
     picks = rng.integers(0, n_units, size=(n_boot, n_units)) + (np.arange(n_boot) * n_units)[:, None]
     w = np.bincount(picks.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        performance = (w @ rated_sum) / (w @ rated_n) * (100.0 / (matrix.scale.points - 1))
+        performance = (w @ rated_sum) / (w @ rated_n) * (100.0 / (patterns.scale.points - 1))
     importance = np.full((n_boot, n_st), np.nan)
     if moments is not None:
         importance[:, fit.modelled] = _signed_weights(w @ moments.reshape(n_units, -1), moments.shape[1])
@@ -268,9 +281,9 @@ def _resample(matrix, fit, units, grouped, n_boot, seed, rng) -> ImportanceDraws
 
 
 def _units(n_resp: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
-    """Respondent rows of the resampling units, ``(members, units)`` (index ``n_resp`` pads): one
-    respondent each up to :data:`BOOTSTRAP_UNITS` respondents, else that many random groups whose
-    sizes differ by at most one (column ``u`` lists unit ``u``'s members)."""
+    """Respondent positions of the resampling units, ``(members, units)`` (position ``n_resp``
+    pads): one respondent each up to :data:`BOOTSTRAP_UNITS` respondents, else that many random
+    groups whose sizes differ by at most one (column ``u`` lists unit ``u``'s members)."""
     order = rng.permutation(n_resp)
     if n_resp <= BOOTSTRAP_UNITS:
         return order[None, :], False
@@ -280,41 +293,44 @@ def _units(n_resp: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
     return padded.reshape(size, BOOTSTRAP_UNITS), True
 
 
-def _unit_sums(matrix: RespondentMatrix, fit: RelativeWeightFit | None, units: np.ndarray):
+def _unit_sums(patterns: ScorePatterns, fit: RelativeWeightFit | None, units: np.ndarray):
     """Per unit: the sum and number of each stage's ratings (score codes), and the cross-products
     of ``[1, modelled score codes, outcome - its minimum]`` over its complete-data respondents
     (None without a model).
 
-    One row of small integers per respondent is gathered with ``np.take`` (the cheap way to
-    regroup a million rows); the cross-products are summed in float32 when every value is a whole
-    number and every unit sum stays below 2**24 (then float32 is exact), else in float64.
+    One row of small integers per *pattern* is built, and each respondent's row is gathered from
+    it with ``np.take`` (the cheap way to regroup a million respondents); the cross-products are
+    summed in float32 when every value is a whole number and every unit sum stays below 2**24
+    (then float32 is exact), else in float64.
     """
-    n_resp, n_st = matrix.codes.shape
+    n_pat, n_st = len(patterns.counts), len(patterns.stages)
+    codes = patterns.codes()
     has_model = fit is not None and fit.fits
     small = True
     shifted = np.empty(0)
     if has_model:
-        y = matrix.y[fit.complete]
+        y = patterns.outcome[fit.complete]
         shifted = y - float(y.min())
         small = bool(np.array_equal(shifted, np.rint(shifted))) and float(shifted.max()) < 127
     n_model = int(fit.modelled.sum()) + 2 if has_model else 0
-    # one row per respondent: [stage codes | complete, modelled codes, shifted outcome (0 unless complete)]
-    rows = np.zeros((n_resp + 1, n_st + n_model), dtype=np.int8 if small else np.float64)
-    rows[:-1, :n_st] = matrix.codes
+    # one row per pattern: [stage codes | complete, modelled codes, shifted outcome (0 unless complete)]
+    rows = np.zeros((n_pat + 1, n_st + n_model), dtype=np.int8 if small and codes.dtype == np.int8 else np.float64)
+    rows[:-1, :n_st] = codes
     rows[-1, :n_st] = -1  # the padding respondent rated nothing
     if has_model:
         rows[:-1, n_st][fit.complete] = 1
-        rows[:-1, n_st + 1 : -1][fit.complete] = matrix.codes[fit.complete][:, fit.modelled]
+        rows[:-1, n_st + 1 : -1][fit.complete] = codes[fit.complete][:, fit.modelled]
         rows[:-1, -1][fit.complete] = shifted
-    gathered = np.take(rows, units, axis=0)  # (m, U, columns)
-    codes = gathered[..., :n_st]
-    rated = codes >= 0
+    pattern_of = np.append(patterns.respondent_rows(), n_pat)  # the padding position n_resp -> the padding row
+    gathered = np.take(rows, np.take(pattern_of, units), axis=0)  # (m, U, columns)
+    stage_codes = gathered[..., :n_st]
+    rated = stage_codes >= 0
     rated_n = rated.sum(axis=0, dtype=np.int64).astype(np.float64)
     # the -1 of every unrated cell is added back
-    rated_sum = codes.sum(axis=0, dtype=np.int64).astype(np.float64) + (units.shape[0] - rated_n)
+    rated_sum = stage_codes.sum(axis=0, dtype=np.int64).astype(np.float64) + (units.shape[0] - rated_n)
     if not has_model:
         return rated_sum, rated_n, None
-    biggest = max(float(shifted.max()), float(matrix.scale.points - 1), 1.0)
+    biggest = max(float(shifted.max()), float(patterns.scale.points - 1), 1.0)
     exact32 = small and units.shape[0] * biggest * biggest < 2**24
     z = gathered[..., n_st:].astype(np.float32 if exact32 else np.float64)
     moments = np.einsum("mui,muj->uij", z, z, optimize=True).astype(np.float64)
@@ -373,10 +389,20 @@ def relative_weights(
     """
     y = validate_driver_inputs(ratings, y, correction=correction, confidence=confidence)
     table = outcome_table(ratings, y, scale)
-    matrix = respondent_matrix(ratings, y, table.scale)
-    fit = relative_weight_fit(matrix)
-    draws = importance_draws(matrix, n_boot, seed, fit=fit) if n_boot else None
+    patterns = _respondent_patterns_of(ratings, y, table.scale)
+    fit = relative_weight_fit(patterns)
+    draws = importance_draws(patterns, n_boot, seed, fit=fit) if n_boot else None
     return _relative_weight_frame(table, fit, draws, correction, confidence)
+
+
+def _respondent_patterns_of(ratings: pd.DataFrame, y: np.ndarray, scale: Scale) -> ScorePatterns:
+    """The pattern table of ratings with one outcome per respondent; raises for the proxy."""
+    if respondent_outcomes(ratings, y) is None:
+        raise SurveyError(
+            "Relative weights need one outcome per respondent (an outcome question); with the proxy "
+            "outcome use Spearman importance."
+        )
+    return respondent_patterns(ratings, y, scale)
 
 
 def _relative_weight_frame(
@@ -413,9 +439,12 @@ def _relative_weight_frame(
 def derived_importance(
     ratings: pd.DataFrame, y: np.ndarray, *, method: str = "relative_weight", scale: Scale | None = None,
     min_n: int = 30, correction: str = "holm", confidence: float = 0.95, n_boot: int = 200, seed: int = 0,
-    table: OutcomeTable | None = None, matrix: RespondentMatrix | None = None, draws: ImportanceDraws | None = None,
+    table: OutcomeTable | None = None, patterns: ScorePatterns | None = None, draws: ImportanceDraws | None = None,
 ) -> pd.DataFrame:
     """Derived importance of each stage for the outcome.
+
+    The ratings form of :func:`derived_importance_from_tables` (same columns): the outcome table
+    and, for relative weights, the respondent pattern table are counted from the ratings unless given.
 
     Parameters
     ----------
@@ -425,12 +454,49 @@ def derived_importance(
         One outcome per rating (:func:`~cycle_analytics.stats.drivers.rating_outcomes`); binary
         outcomes coded 0/1.
     method : {"relative_weight", "spearman"}
+        See :func:`derived_importance_from_tables`.
+    scale, table, patterns : optional
+        The rating scale, or a prebuilt :func:`~cycle_analytics.stats.drivers.outcome_table` /
+        :func:`~cycle_analytics.stats.drivers.respondent_patterns` to skip their passes.
+    min_n, correction, confidence, n_boot, seed, draws
+        As :func:`derived_importance_from_tables`.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": pd.Categorical(list("abcd")),
+    ...                   "stage": pd.Categorical(["X"] * 4, categories=["X"], ordered=True),
+    ...                   "score": [1.0, 2.0, 3.0, 4.0]})
+    >>> derived_importance(r, np.array([1.0, 3.0, 2.0, 5.0]), method="spearman").importance.round(2).tolist()
+    [0.8]
+    """
+    y = validate_driver_inputs(ratings, y, correction=correction, confidence=confidence)
+    validate_choice(method, IMPORTANCE_METHODS, "importance method")
+    if table is None:
+        table = outcome_table(ratings, y, scale)
+    validate_outcome_table(table, ratings, scale)
+    if method == "relative_weight" and patterns is None and (draws is None or draws.fit is None):
+        patterns = _respondent_patterns_of(ratings, y, table.scale)
+    return derived_importance_from_tables(table, patterns, method=method, min_n=min_n, correction=correction,
+                                          confidence=confidence, n_boot=n_boot, seed=seed, draws=draws)
+
+
+def derived_importance_from_tables(
+    table: OutcomeTable, patterns: ScorePatterns | None, *, method: str = "relative_weight", min_n: int = 30,
+    correction: str = "holm", confidence: float = 0.95, n_boot: int = 200, seed: int = 0, draws: ImportanceDraws | None = None,
+) -> pd.DataFrame:
+    """Derived importance of each stage for the outcome, from the count tables.
+
+    Parameters
+    ----------
+    table : OutcomeTable
+        Stage x outcome value x score counts (Spearman; the outcome counts).
+    patterns : ScorePatterns or None
+        The respondent pattern table with the respondents' outcome (relative weights; not needed
+        when ``draws`` carries its full-sample fit, nor for Spearman).
+    method : {"relative_weight", "spearman"}
         Johnson's relative weights signed by the full-model coefficient (complete data; see the
         module docstring), with bootstrap intervals; or Spearman's rho (ties averaged) over the
         ratings with an outcome, with its t-based p-value (no interval).
-    scale, table, matrix : optional
-        The rating scale, or a prebuilt :func:`~cycle_analytics.stats.drivers.outcome_table` /
-        :func:`~cycle_analytics.stats.drivers.respondent_matrix` to skip their passes.
     min_n : int
         ``small_sample`` is true below this many ratings with an outcome (Spearman) or
         complete-data respondents (relative weights).
@@ -446,30 +512,21 @@ def derived_importance(
         ``stage, method, importance, n, p_value, n_missing_outcome, small_sample, p_adjusted``,
         and for relative weights also ``r_squared, share_pct, weight, coefficient,
         importance_ci_low, importance_ci_high``. Stages that cannot be computed get NaN.
-
-    Examples
-    --------
-    >>> r = pd.DataFrame({"response_id": pd.Categorical(list("abcd")),
-    ...                   "stage": pd.Categorical(["X"] * 4, categories=["X"], ordered=True),
-    ...                   "score": [1.0, 2.0, 3.0, 4.0]})
-    >>> derived_importance(r, np.array([1.0, 3.0, 2.0, 5.0]), method="spearman").importance.round(2).tolist()
-    [0.8]
     """
-    y = validate_driver_inputs(ratings, y, correction=correction, confidence=confidence)
     validate_choice(method, IMPORTANCE_METHODS, "importance method")
-    if table is None:
-        table = outcome_table(ratings, y, scale)
-    validate_outcome_table(table, ratings, scale)
+    validate_correction(correction)
+    validate_confidence(confidence)
+    validate_min_n(min_n)
     n_missing = table.missing.sum(-1).astype(np.int64)
     if method == "relative_weight":
         if draws is not None and draws.fit is not None:
             fit = draws.fit
         else:
-            if matrix is None:
-                matrix = respondent_matrix(ratings, y, table.scale)
-            fit = relative_weight_fit(matrix)
+            if patterns is None:
+                raise SurveyError("Relative weights need the respondent pattern table (or bootstrap draws with their fit).")
+            fit = relative_weight_fit(patterns)
             if n_boot:
-                draws = importance_draws(matrix, n_boot, seed, fit=fit)
+                draws = importance_draws(patterns, n_boot, seed, fit=fit)
         out = _relative_weight_frame(table, fit, draws, correction, confidence)
         out.insert(5, "n_missing_outcome", n_missing)
         out.insert(6, "small_sample", out["n"].to_numpy() < min_n)

@@ -5,29 +5,36 @@
   respondent's other stages).
 * :func:`outcome_table` - the :class:`~cycle_analytics.stats.kernel.OutcomeTable` every one-stage
   driver statistic is computed from.
-* :func:`respondent_matrix` - the :class:`RespondentMatrix` (respondent x stage score codes and
-  one outcome per respondent) the multi-stage statistics start from: the penalty-reward model,
-  relative weights and the halo diagnostic.
+* :func:`respondent_patterns` - the respondent pattern table
+  (:class:`~cycle_analytics.stats.tables.ScorePatterns`: distinct score vectors with the
+  respondent's outcome and their counts) the multi-stage statistics start from: the stage
+  changes, the penalty-reward model, relative weights with their bootstrap and the halo diagnostic;
+  :func:`patterns_from_codes` builds it from a respondent x stage matrix.
+* :func:`outcome_spec_from_values` - what kind of outcome a column is, from its distinct values.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 
 import numpy as np
 import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.scales import Scale
-from cycle_analytics.stats.kernel import OutcomeTable, StageIndexed, count_table, discretise, respondent_codes, score_matrix
+from cycle_analytics.scales import Scale, infer_scale_from_counts
+from cycle_analytics.stats.kernel import OutcomeTable, count_table, discretise, pattern_sums, respondent_codes, score_matrix
+from cycle_analytics.stats.tables import ScorePatterns, score_patterns
 from cycle_analytics.stats.validation import (
     validate_outcome_vector,
     validate_ratings_table,
     validate_responses,
 )
 
-__all__ = ["outcome_values", "rating_outcomes", "outcome_table", "RespondentMatrix", "respondent_matrix"]
+__all__ = [
+    "outcome_values", "rating_outcomes", "outcome_table", "patterns_from_codes", "respondent_patterns", "respondent_outcomes",
+    "outcome_spec_from_values", "guess_positive",
+]
 
 
 def _norm_label(x: object) -> str:
@@ -216,37 +223,56 @@ def outcome_table(ratings: pd.DataFrame, y: np.ndarray, scale: Scale | None = No
     )
 
 
-@dataclass(frozen=True)
-class RespondentMatrix(StageIndexed):
-    """Every respondent's answers side by side: the input of the multi-stage statistics.
+def patterns_from_codes(stages, scale: Scale, codes: np.ndarray, y: np.ndarray | None) -> ScorePatterns:
+    """The respondent pattern table of a respondent x stage matrix of score codes and one outcome
+    per respondent (``None``: no outcome), in one vectorised pass.
 
     ``codes[i, j]``: respondent ``i``'s score of stage ``j`` as a 0-based point of ``scale``
-    (int8; -1 = not rated). ``y[i]``: the respondent's outcome (NaN = none), or ``None`` when the
-    outcome differs from stage to stage within a respondent (the proxy), so there is none to model.
-    Built by :func:`respondent_matrix`.
+    (-1 = not rated), as :func:`~cycle_analytics.stats.kernel.score_matrix` gives it.
+
+    Examples
+    --------
+    >>> codes = np.array([[4, 2], [0, -1], [4, 2]], dtype=np.int8)
+    >>> p = patterns_from_codes(("X", "Y"), Scale(1, 5), codes, np.array([5.0, np.nan, 5.0]))
+    >>> p.scores.tolist(), p.outcome.tolist(), p.counts.tolist()
+    ([[1.0, nan], [5.0, 3.0]], [nan, 5.0], [1, 2])
     """
+    codes = np.asarray(codes)
+    n_resp, n_st = codes.shape
+    if y is None:
+        y = np.full(n_resp, np.nan)
+    y = np.asarray(y, dtype=np.float64)
+    has = np.isfinite(y)
+    values = np.unique(y[has])
+    y_code = np.full(n_resp, len(values), dtype=np.int64)
+    y_code[has] = np.searchsorted(values, y[has])
+    base = max(scale.points + 1, len(values) + 1)
+    keyed = np.empty((n_resp, n_st + 1), dtype=np.int64 if base > 127 else np.int8)
+    keyed[:, :n_st] = codes + 1
+    keyed[:, n_st] = y_code
+    rows, counts, _, _ = pattern_sums(keyed, base, np.zeros(n_resp))
+    scores = np.where(rows[:, :n_st] > 0, rows[:, :n_st] - 1 + scale.minimum, np.nan).astype(np.float64)
+    outcome = np.append(values, np.nan)[rows[:, n_st]]
+    return score_patterns(stages, scale, scores, outcome, np.rint(counts).astype(np.int64))
 
-    codes: np.ndarray
-    y: np.ndarray | None
-    scale: Scale
-    stage_dtype: pd.CategoricalDtype
 
-
-def respondent_matrix(
+def respondent_patterns(
     ratings: pd.DataFrame, y: np.ndarray, scale: Scale, *, per_respondent: np.ndarray | None = None
-) -> RespondentMatrix:
-    """The :class:`RespondentMatrix` of the ratings and one outcome per rating (:func:`rating_outcomes`).
+) -> ScorePatterns:
+    """The respondent pattern table (:class:`~cycle_analytics.stats.tables.ScorePatterns`) of the
+    ratings and one outcome per rating (:func:`rating_outcomes`).
 
     ``per_respondent`` (:func:`outcome_values` of the responses) skips deriving the respondents'
-    outcomes from ``y``; leave it out for the proxy.
+    outcomes from ``y``. For the proxy, whose value differs from stage to stage, the table holds
+    no outcome (NaN). Respondents without a rating are in the table (all stages NaN).
 
     Examples
     --------
     >>> r = pd.DataFrame({"response_id": pd.Categorical(["a", "a", "b"]),
     ...                   "stage": pd.Categorical(["X", "Y", "X"], ordered=True), "score": [5.0, 3.0, 1.0]})
-    >>> m = respondent_matrix(r, np.array([4.0, 4.0, np.nan]), Scale(1, 5))
-    >>> m.codes.tolist(), m.y.tolist()
-    ([[4, 2], [0, -1]], [4.0, nan])
+    >>> p = respondent_patterns(r, np.array([4.0, 4.0, np.nan]), Scale(1, 5))
+    >>> p.scores.tolist(), p.outcome.tolist()
+    ([[1.0, nan], [5.0, 3.0]], [nan, 4.0])
     """
     validate_ratings_table(ratings)
     y = validate_outcome_vector(y, ratings)
@@ -256,7 +282,8 @@ def respondent_matrix(
         per_respondent = np.asarray(per_respondent, dtype=np.float64)
         if per_respondent.shape != (len(ratings["response_id"].cat.categories),):
             raise SurveyError("There must be one outcome per respondent.")
-    return RespondentMatrix(score_matrix(ratings, scale), per_respondent, scale, ratings["stage"].dtype)
+    stages = tuple(str(c) for c in ratings["stage"].cat.categories)
+    return patterns_from_codes(stages, scale, score_matrix(ratings, scale), per_respondent)
 
 
 def respondent_outcomes(ratings: pd.DataFrame, y: np.ndarray) -> np.ndarray | None:
@@ -268,3 +295,62 @@ def respondent_outcomes(ratings: pd.DataFrame, y: np.ndarray) -> np.ndarray | No
     back = y_resp[resp]
     differs = ~((back == y) | (np.isnan(back) & np.isnan(y)))
     return None if differs.any() else y_resp
+
+
+def outcome_spec_from_values(column: str, values, counts=None, *, positive: str | None = None, label: str = "",
+                             numeric: bool | None = None) -> OutcomeSpec:
+    """Describe the outcome column ``column`` from its distinct values (and their respondent counts).
+
+    A column whose values are numbers (at least 90% of the answers, the importer's rule; text
+    numbers such as ``"4"`` count) is numeric: a 0-1 column is binary, any other a rating outcome
+    on the scale inferred from its values (every answer on the scale first, so that a single 0
+    makes a recommend question 0-10; the stages' 99% rule second). A text column is binary with
+    ``positive`` (or the one label that reads as positive, :func:`guess_positive`) as 1.
+    ``numeric`` settles the kind where the column's type already says it (an imported survey's
+    float column, a database's numeric column).
+
+    Examples
+    --------
+    >>> outcome_spec_from_values("overall", [1.0, 3.0, 5.0], [4, 5, 6]).scale
+    Scale(minimum=1, maximum=5)
+    >>> outcome_spec_from_values("ok", ["Satisfied", "Neutral or dissatisfied"]).positive
+    'Satisfied'
+    """
+    raw = pd.Series(list(values), dtype=object)
+    n = np.ones(len(raw), dtype=np.float64) if counts is None else np.asarray(counts, dtype=np.float64)
+    present = raw.notna().to_numpy() & (raw.astype("str").str.strip().to_numpy() != "")
+    numbers = pd.to_numeric(raw.where(present).astype("str").str.strip(), errors="coerce").to_numpy(dtype=np.float64)
+    numbers = np.where(present, numbers, np.nan)
+    answered = float(n[present].sum())
+    if numeric is None:
+        numeric = bool(answered) and float(n[~np.isnan(numbers)].sum()) >= 0.9 * answered
+    if numeric:
+        ok = ~np.isnan(numbers)
+        found: dict[float, int] = {}
+        for v, c in zip(numbers[ok].tolist(), n[ok].tolist()):
+            found[v] = found.get(v, 0) + int(c)
+        if found and set(found) <= {0.0, 1.0}:
+            return OutcomeSpec(column=column, kind="binary", positive="1", label=label)
+        scale = infer_scale_from_counts(found, coverage=1.0) or infer_scale_from_counts(found)
+        if scale is None:
+            raise SurveyError(f"The outcome column {column!r} does not hold ratings on a 1-5, 1-7, 1-10 or 0-10 scale.")
+        return OutcomeSpec(column=column, kind="rating", scale=scale, label=label)
+    labels = [str(x) for x, p in zip(raw.tolist(), present) if p]
+    pos = positive if positive is not None else guess_positive(labels)
+    if pos is None:
+        raise SurveyError(
+            f"The outcome column {column!r} holds text; name the label that counts as a good outcome "
+            f"(one of: {', '.join(sorted(labels)[:6])})."
+        )
+    return OutcomeSpec(column=column, kind="binary", positive=str(pos), label=label)
+
+
+def guess_positive(labels: list[str]) -> str | None:
+    """A positive label when exactly one label reads as positive (e.g. 'satisfied' vs 'neutral or dissatisfied').
+
+    >>> guess_positive(["Yes", "No"]), guess_positive(["Good", "Very good"])
+    ('Yes', None)
+    """
+    positive = [lab for lab in dict.fromkeys(labels)
+                if re.fullmatch(r"\s*(very\s+)?(satisfied|yes|happy|promoter|positive|good)\s*", lab, re.I)]
+    return positive[0] if len(positive) == 1 else None

@@ -18,9 +18,15 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_table
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, mann_whitney_from_counts, welch_from_moments
-from cycle_analytics.stats.validation import validate_choice, validate_driver_inputs, validate_outcome_table
+from cycle_analytics.stats.validation import (
+    validate_choice,
+    validate_confidence,
+    validate_correction,
+    validate_driver_inputs,
+    validate_outcome_table,
+)
 
-__all__ = ["FACTOR_BASES", "penalty_reward", "compare_groups", "classify_factor"]
+__all__ = ["FACTOR_BASES", "penalty_reward", "penalty_reward_from_table", "compare_groups", "classify_factor", "validate_penalty_inputs"]
 
 FACTOR_BASES = ("middle", "rest")
 
@@ -179,10 +185,33 @@ def penalty_reward(
     >>> float(out.penalty.iloc[0]), float(out.reward.iloc[0])
     (3.0, 2.3333333333333335)
     """
-    y = _validate_penalty_inputs(ratings, y, outcome, correction=correction, confidence=confidence, factor_basis=factor_basis)
+    y = validate_penalty_inputs(ratings, y, outcome, correction=correction, confidence=confidence, factor_basis=factor_basis)
     if table is None:
         table = outcome_table(ratings, y, scale)
     validate_outcome_table(table, ratings, scale)
+    return penalty_reward_from_table(table, outcome, correction=correction, confidence=confidence, alpha=alpha,
+                                     factor_basis=factor_basis, min_n=min_n)
+
+
+def penalty_reward_from_table(
+    table: OutcomeTable, outcome: OutcomeSpec, *, correction: str = "holm", confidence: float = 0.95, alpha: float = 0.05,
+    factor_basis: str = "middle", min_n: int = 30,
+) -> pd.DataFrame:
+    """:func:`penalty_reward` from the stage x outcome value x score count table (same columns).
+
+    Examples
+    --------
+    >>> from cycle_analytics.stats.tables import ScoreCounts
+    >>> frame = pd.DataFrame({"stage": pd.Categorical(["X", "X", "X"], categories=["X"], ordered=True),
+    ...                       "outcome": [1.0, 4.0, 5.0], "score": [1, 3, 5], "n": [1, 2, 2]})
+    >>> t = ScoreCounts(("X",), Scale(1, 5), ("outcome",), frame).outcome_table()
+    >>> float(penalty_reward_from_table(t, OutcomeSpec("o", scale=Scale(1, 5))).penalty.iloc[0])
+    3.5
+    """
+    validate_correction(correction)
+    validate_confidence(confidence)
+    validate_choice(factor_basis, FACTOR_BASES, "factor basis")
+    scale = table.scale
     c = _box_contrasts(table, scale, confidence, correction)
     if factor_basis == "middle":
         factor = classify_factor(-c.bad_vs_middle["diff"], c.bad_vs_middle_adj, c.top_vs_middle["diff"], c.top_vs_middle_adj, alpha)
@@ -191,8 +220,8 @@ def penalty_reward(
     return _penalty_frame(table, c, factor, correction, factor_basis, _outcome_span(outcome, scale), min_n)
 
 
-def _validate_penalty_inputs(ratings, y, outcome: OutcomeSpec, *, correction, confidence, factor_basis) -> np.ndarray:
-    """Check the tables and options of :func:`penalty_reward`; returns ``y`` as float64."""
+def validate_penalty_inputs(ratings, y, outcome: OutcomeSpec, *, correction, confidence, factor_basis) -> np.ndarray:
+    """Check the tables and options of the penalty figures from ratings; returns ``y`` as float64."""
     y = validate_driver_inputs(ratings, y, correction=correction, confidence=confidence)
     validate_choice(factor_basis, FACTOR_BASES, "factor basis")
     if outcome.kind == "binary":
