@@ -17,6 +17,8 @@ import json
 import streamlit as st
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.delivery import DeliveryConfig, DeliveryError, deliver_alerts, delivery_from_env, delivery_from_mapping
 from cycle_analytics.stats.alerts import KIND_LABELS, AlertReport, AlertRules, find_alerts, validate_alert_rules
 from cycle_analytics.storage import StorageError
@@ -55,8 +57,8 @@ def set_rules(rules: AlertRules) -> str | None:
     try:
         sharing.change("alerts", sid, rules=rules)
     except StorageError as exc:
-        return f"Not saved with the saved survey: {exc} The rules apply in this session."
-    return "Saved with the saved survey."
+        return _("Not saved with the saved survey: {reason} The rules apply in this session.").format(reason=exc)
+    return _("Saved with the saved survey.")
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
@@ -86,16 +88,19 @@ def alerts_box(v) -> None:
     try:
         report = view_alerts(v)
     except SurveyError as exc:
-        st.caption(f"The alerts could not be checked: {md_escape(str(exc))}")
+        st.caption(_("The alerts could not be checked: {reason}").format(reason=md_escape(str(exc))))
         return
-    when = report.period if not report.previous_period else f"{report.period} against {report.previous_period}"
+    when = report.period if not report.previous_period else _("{period} against {previous}").format(
+        period=report.period, previous=report.previous_period)
     if not len(report):
         if not current_rules().enabled():
-            st.caption(f":material/notifications_off: No alert ({md_escape(when)}): every alert rule is off.")
+            st.caption(_(":material/notifications_off: No alert ({when}): every alert rule is off.").format(when=md_escape(when)))
             return
-        st.caption(f":material/notifications: No alert ({md_escape(when)}). " + " ".join(md_escape(c) for c in report.checks))
+        st.caption(" ".join([_(":material/notifications: No alert ({when}).").format(when=md_escape(when)),
+                             *(md_escape(c) for c in report.checks)]))
         return
-    lines = [f"**{len(report)} alert{'s' if len(report) != 1 else ''}** ({md_escape(when)})"]
+    lines = [ngettext("**{n} alert** ({when})", "**{n} alerts** ({when})", len(report)).format(
+        n=format_number(len(report)), when=md_escape(when))]
     lines += [f"- {md_escape(a.sentence)}" for a in report.alerts]
     st.warning("\n".join(lines), icon=":material/notifications_active:")
 
@@ -105,21 +110,21 @@ def rules_panel(v) -> None:
     are kept; what could not be checked; and "Send now" when a webhook or e-mail is configured."""
     rules = current_rules()
     stages = list(v.filtered.stages) if v.filtered is not None else []
-    with st.expander("Alert rules", icon=":material/tune:"):
+    with st.expander(_("Alert rules"), icon=":material/tune:"):
         with st.form("alert_rules_form", border=False):
             c1, c2, c3 = st.columns(3)
-            below = c1.checkbox("A stage is below its target", value=rules.below_target, key=state.ALERTS_TARGET,
-                                help="Targets come from the cycle; the last period's mean (or all responses without dates).")
-            drop = c2.checkbox("A stage dropped significantly", value=rules.significant_drop, key=state.ALERTS_DROP,
-                               help="Last period against the previous one: Mann-Whitney U test, corrected across the stages.")
-            critical = c3.checkbox("A stage became a critical moment", value=rules.new_critical, key=state.ALERTS_CRITICAL,
-                                   help="Critical in the last period and not in the previous one.")
+            below = c1.checkbox(_("A stage is below its target"), value=rules.below_target, key=state.ALERTS_TARGET,
+                                help=_("Targets come from the cycle; the last period's mean (or all responses without dates)."))
+            drop = c2.checkbox(_("A stage dropped significantly"), value=rules.significant_drop, key=state.ALERTS_DROP,
+                               help=_("Last period against the previous one: Mann-Whitney U test, corrected across the stages."))
+            critical = c3.checkbox(_("A stage became a critical moment"), value=rules.new_critical, key=state.ALERTS_CRITICAL,
+                                   help=_("Critical in the last period and not in the previous one."))
             d1, d2 = st.columns([1, 2])
-            min_drop = d1.number_input("Smallest drop that counts (points)", min_value=0.0, max_value=100.0, step=0.1,
+            min_drop = d1.number_input(_("Smallest drop that counts (points)"), min_value=0.0, max_value=100.0, step=0.1,
                                        value=float(rules.min_drop), key=state.ALERTS_MIN_DROP)
-            watched = d2.multiselect("Stages watched (none = every stage)", stages,
+            watched = d2.multiselect(_("Stages watched (none = every stage)"), stages,
                                      default=[s for s in rules.stages if s in stages], key=state.ALERTS_STAGES)
-            apply = st.form_submit_button("Use these rules", icon=":material/check:")
+            apply = st.form_submit_button(_("Use these rules"), icon=":material/check:")
         if apply:
             new = AlertRules(below_target=below, significant_drop=drop, new_critical=critical, min_drop=float(min_drop),
                              stages=tuple(watched))
@@ -132,16 +137,17 @@ def rules_panel(v) -> None:
                     st.toast(where)
                 st.rerun()
         sid = sharing.active_saved_id()
-        st.caption("Kept with the saved survey." if sid else "They apply in this session; saving the survey keeps them "
-                   "with it. The command line checks the same rules: python -m cycle_analytics alerts FILE --json.")
+        st.caption(_("Kept with the saved survey.") if sid else
+                   _("They apply in this session; saving the survey keeps them with it. The command line checks the "
+                     "same rules: python -m cycle_analytics alerts FILE --json."))
         try:
             report = view_alerts(v)
         except SurveyError:
             report = None
         for check in report.checks if report is not None else ():
-            st.caption(f"Not checked: {md_escape(check)}")
+            st.caption(_("Not checked: {reason}").format(reason=md_escape(check)))
         if report is not None and len(report):
-            st.caption("Kinds: " + ", ".join(sorted({KIND_LABELS[a.kind] for a in report.alerts})))
+            st.caption(_("Kinds: {kinds}").format(kinds=", ".join(sorted({_(KIND_LABELS[a.kind]) for a in report.alerts}))))
         _send_now(v, report)
 
 
@@ -149,15 +155,15 @@ def _send_now(v, report: AlertReport | None) -> None:
     """The "Send these alerts now" button when the deployment configured a webhook or e-mail."""
     config, problem = delivery_config()
     if problem:
-        st.caption(f"Alert delivery is configured but unusable: {md_escape(problem)}")
+        st.caption(_("Alert delivery is configured but unusable: {reason}").format(reason=md_escape(problem)))
         return
     if config is None:
-        st.caption("Delivery by webhook or e-mail is not configured (the [alerts] section of the secrets).")
+        st.caption(_("Delivery by webhook or e-mail is not configured (the [alerts] section of the secrets)."))
         return
     if report is None or not len(report):
-        st.caption(f"No alert to send to {md_escape(config.channels())}.")
+        st.caption(_("No alert to send to {channels}.").format(channels=md_escape(config.channels())))
         return
-    if st.button(f"Send these alerts now to {md_escape(config.channels())}", key="send_alerts", icon=":material/send:"):
+    if st.button(_("Send these alerts now to {channels}").format(channels=md_escape(config.channels())), key="send_alerts", icon=":material/send:"):
         name = v.source_label.split(": ", 1)[-1] if v.source_label else ""
         try:
             for sentence in deliver_alerts(report, config, name):

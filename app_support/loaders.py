@@ -15,7 +15,8 @@ another name; the options tuple covers every import choice.
   (:func:`upload_limit_bytes`), so the uploader and the importer refuse the same files.
 * :func:`load_survey` - :func:`import_cached`, plus the automatic reuse of a stage mapping the same
   owner saved for an upload with the same questions (:func:`mapping_store`,
-  ``$CYCLE_ANALYTICS_DATA_DIR/mappings/owner-<hash>``), only when the file imports with it.
+  ``$CYCLE_ANALYTICS_DATA_DIR/mappings/owner-<hash>``), with the reading choices confirmed with it
+  (scale, N/A codes, outcome, segments, date, weight, stages picked), only when the file imports with them.
 * :func:`import_with` - a trial import with changed Data-page options (before a mapping is applied).
 * :func:`filtered_survey` - ``filter_survey`` keyed by digest + options + filters (same shared cache).
 * :func:`run_analysis` - ``analyze`` keyed by digest + options + filters + outcome + settings
@@ -26,7 +27,7 @@ another name; the options tuple covers every import choice.
 
 Import options (``state.OVERRIDES``) understood by :func:`options_key` / :func:`build_options`:
 ``stages``, ``outcome``, ``positive``, ``na_values``, ``scale``, ``sheet``, ``segments`` (a tuple; empty =
-none), ``date`` (a column; ``""`` = none), ``infer_na_codes`` (``False`` once the manager set the N/A codes), ``stage_map``
+none), ``date`` (a column; ``""`` = none), ``weight`` (the survey-weight column; ``""`` = none), ``infer_na_codes`` (``False`` once the manager set the N/A codes), ``stage_map``
 (``((column, stage or None), ...)``) and ``label_map`` (``((label, score or None), ...)``).
 """
 
@@ -44,9 +45,10 @@ import streamlit as st
 from cycle_analytics.cycles import list_templates, load_cycle, parse_cycle
 from cycle_analytics.dataset import ImportOptions, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import current_language, gettext as _
 from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.ingest.sandbox import import_isolated
-from cycle_analytics.ingest.mapping import MappingStore, mapping_signature
+from cycle_analytics.ingest.mapping import READING_OPTIONS, MappingStore, mapping_signature
 from cycle_analytics.outputs.display_names import DisplayNames, rename_survey, suggested_names, validate_display_names
 from cycle_analytics.scales import parse_scale
 from cycle_analytics.stats import headline as headline_stats
@@ -81,7 +83,7 @@ def sample_bytes(name: str) -> tuple[str, bytes]:
     """``(digest, bytes)`` of a bundled sample."""
     path = sample_path(name)
     if not path.is_file():
-        raise SurveyError(f"The sample file {path.name!r} is missing from data/sample.")
+        raise SurveyError(_("The sample file {name!r} is missing from data/sample.").format(name=path.name))
     mtime = path.stat().st_mtime
     return f"sample:{name}:{mtime}", read_sample(name, mtime)
 
@@ -129,6 +131,7 @@ def options_key(cycle: str | tuple | None, overrides: dict) -> tuple:
         ("segments", tuple(o["segments"]) if o.get("segments") is not None else None),
         ("date", o.get("date")),
         ("infer_na_codes", bool(o.get("infer_na_codes", True))),
+        ("weight", o.get("weight")),
     )
 
 
@@ -153,6 +156,7 @@ def build_options(opts: tuple) -> ImportOptions:
         segments=o.get("segments"),
         date=o.get("date"),
         infer_na_codes=o.get("infer_na_codes", True),
+        weight=o.get("weight"),
     )
 
 
@@ -199,7 +203,8 @@ def import_cached(digest: str, file_name: str, opts: tuple, _data: bytes) -> tup
             LOG.info("import of %r refused: %s", file_name, exc)
             return _Refused(str(exc))
 
-    result = shared_cache().get(("import", digest, file_name, opts), compute)
+    # the language is in the key: the import's notes and reasons are sentences in it
+    result = shared_cache().get(("import", digest, file_name, opts, current_language()), compute)
     return (None, result.message) if isinstance(result, _Refused) else (result, None)
 
 
@@ -209,8 +214,9 @@ def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes,
 
     When an uploaded file's options carry no stage mapping and ``owner`` (``app_support.identity``)
     confirmed a mapping earlier for a file with the same questions (and the same cycle), and the
-    file imports with it, it is put into the import options (``stage_map``, and its ``label_map``)
-    and the script reruns, so every cache key downstream includes it. ``state.MAPPING_REUSED``
+    file imports with it, it is put into the import options (``stage_map``, its ``label_map`` and the
+    reading choices confirmed with it, :func:`remembered_choices`; a choice made in this session
+    wins) and the script reruns, so every cache key downstream includes it. ``state.MAPPING_REUSED``
     records it for the Data page; a saved mapping the file does not import with is not applied
     (``state.MAPPING_UNUSABLE`` says why).
     """
@@ -226,13 +232,16 @@ def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes,
         return survey, error
     if record is None or sig in (ss.get(state.MAPPING_SKIP) or ()):
         return survey, error
+    if digest in (ss.get(state.READING_CONFIRMED) or {}):
+        return survey, error  # this file's reading was confirmed in this session: its choices are here already
     if record.get("cycle") != (survey.cycle.name if survey.cycle is not None else None):
         return survey, error
     known = {r.column for r in survey.info.columns}
     stage_map = tuple((c, s_) for c, s_ in record["columns"].items() if c in known)
     if not stage_map:
         return survey, error
-    over = state.overrides()
+    choices = remembered_choices(record.get("options"))
+    over = {**choices, **state.overrides()}
     over["stage_map"] = stage_map
     labels = tuple(record.get("labels", {}).items())
     if labels and not over.get("label_map"):
@@ -243,7 +252,8 @@ def load_survey(digest: str, file_name: str, opts: tuple, _data: bytes,
         ss[state.MAPPING_SKIP] = set(ss.get(state.MAPPING_SKIP) or ()) | {sig}
         return survey, error
     state.set_overrides(over)
-    ss[state.MAPPING_REUSED] = {"digest": digest, "signature": sig, "saved_at": record.get("saved_at"), "stage_map": stage_map}
+    ss[state.MAPPING_REUSED] = {"digest": digest, "signature": sig, "saved_at": record.get("saved_at"), "stage_map": stage_map,
+                                "options": choices}
     st.rerun()
     return survey, error  # pragma: no cover - st.rerun does not return
 
@@ -264,7 +274,7 @@ def import_with(digest: str, file_name: str, opts: tuple, overrides: dict) -> tu
     (same cycle): a trial before a change is applied. ``(None, sentence)`` when it does not import."""
     data = source_bytes(digest)
     if data is None:
-        return None, "The file is not available to read again."
+        return None, _("The file is not available to read again.")
     return import_cached(digest, file_name, options_key(dict(opts).get("cycle"), overrides), data)
 
 
@@ -296,15 +306,71 @@ def survey_signature(survey: Survey) -> str | None:
     return mapping_signature(questions) if questions else None
 
 
-def save_mapping(survey: Survey, signature: str, stage_map: tuple, label_map: tuple, owner: str) -> None:
+def save_mapping(survey: Survey, signature: str, stage_map: tuple, label_map: tuple, owner: str,
+                 overrides: dict | None = None) -> None:
     """Save a confirmed stage mapping (and its answer labels) in ``owner``'s memory under the file's
     ``signature`` and note it for the Data page (``state.MAPPING_SAVED``); raises ``SurveyError`` /
-    ``OSError``. Call it only after the file imported with the mapping."""
+    ``OSError``. Call it only after the file imported with the mapping.
+
+    ``overrides``: the Data-page import options it was confirmed with; their reading choices
+    (:data:`cycle_analytics.ingest.mapping.READING_OPTIONS`: scale, N/A codes, outcome, segments,
+    date, stages picked) are kept with the mapping and reused with it."""
     saved_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    chosen = {k: (list(v) if isinstance(v, tuple) else v) for k, v in (overrides or {}).items() if k in READING_OPTIONS}
     mapping_store(owner).save(
         signature, dict(stage_map), cycle=survey.cycle.name if survey.cycle is not None else None,
-        questions={r.column: r.question for r in survey.info.columns}, labels=dict(label_map or ()), saved_at=saved_at)
+        questions={r.column: r.question for r in survey.info.columns}, labels=dict(label_map or ()), saved_at=saved_at,
+        options=chosen)
     st.session_state[state.MAPPING_SAVED] = (signature, saved_at)
+
+
+def remembered_choices(options) -> dict:
+    """The reading choices of a saved mapping record as Data-page import options (lists as tuples).
+
+    >>> remembered_choices({"scale": "0-5", "na_values": ["0"], "segments": []})
+    {'scale': '0-5', 'na_values': ('0',), 'segments': ()}
+    """
+    return {k: (tuple(v) if isinstance(v, list) else v) for k, v in (options or {}).items() if k in READING_OPTIONS}
+
+
+def reused_choices_words(options) -> str:
+    """The reading choices reused with a saved mapping, in words ("" when only the stages were kept).
+
+    >>> reused_choices_words({"scale": "0-5", "na_values": ("0",), "infer_na_codes": False, "date": ""})
+    'scale 0-5; N/A codes 0; no date column'
+    """
+    o = dict(options or {})
+    parts = []
+    if o.get("stages"):
+        parts.append(_("stages picked {columns}").format(columns=", ".join(o["stages"])))
+    if o.get("scale"):
+        parts.append(_("scale {scale}").format(scale=o["scale"]))
+    if o.get("na_values"):
+        parts.append(_("N/A codes {codes}").format(codes=", ".join(o["na_values"])))
+    elif o.get("infer_na_codes") is False:
+        parts.append(_("no N/A codes"))
+    if o.get("outcome"):
+        parts.append(_("outcome {column}").format(column=o["outcome"]))
+    if o.get("positive"):
+        parts.append(_("positive label {label}").format(label=o["positive"]))
+    if "segments" in o:
+        parts.append(_("segments {columns}").format(columns=", ".join(o["segments"])) if o["segments"] else _("no segments"))
+    if "date" in o:
+        parts.append(_("date column {column}").format(column=o["date"]) if o["date"] else _("no date column"))
+    if "weight" in o:
+        parts.append(_("weight {column}").format(column=o["weight"]) if o["weight"] else _("no weight"))
+    return "; ".join(parts)
+
+
+def reused_mapping_notice(reused: dict, when: str) -> str:
+    """The Data page's sentence about a saved mapping reused for this file (``state.MAPPING_REUSED``),
+    saved at ``when`` (already formatted), with the reading choices reused with it."""
+    choices = reused_choices_words(reused.get("options"))
+    if not choices:
+        return _("Reused mapping from {when}: you confirmed these stages for a file with the same questions. "
+                 "Change them and apply, or undo.").format(when=when)
+    return _("Reused mapping from {when}: you confirmed these stages and choices ({choices}) for a file with the same "
+             "questions. Change them above or apply another mapping, or undo.").format(when=when, choices=choices)
 
 
 def undo_reused_mapping(*, forget_owner: str | None = None) -> None:
@@ -398,10 +464,16 @@ def filtered_survey(digest: str, opts: tuple, filters: tuple, _survey: Survey) -
 # ---------------------------------------------------------------- analysis
 
 
-@st.cache_data(show_spinner=False, max_entries=24)  # app_support.progress shows a percentage instead
 def run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, _survey: Survey):
     """``(analysis, None)`` or ``(None, error sentence)`` for the filtered survey and an outcome key
-    ``(column or None, positive label or None)``."""
+    ``(column or None, positive label or None)``, cached per interface language (the evidence
+    sentences and notes of the analysis are written in it)."""
+    return _run_analysis(digest, opts, filters, outcome, current_language(), _survey)
+
+
+@st.cache_data(show_spinner=False, max_entries=24)  # app_support.progress shows a percentage instead
+def _run_analysis(digest: str, opts: tuple, filters: tuple, outcome: tuple, language: str, _survey: Survey):
+    """:func:`run_analysis` for ``language`` (part of the cache key only: the run is already in it)."""
     column, positive = outcome
     try:
         spec = outcome_spec(_survey, column, positive=positive)
@@ -466,10 +538,15 @@ def headline_figures(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None) 
 
 
 def headline(key: tuple, _survey: Survey, _outcome: OutcomeSpec | None) -> dict:
+    """:func:`headline_cards` of the filtered survey's :func:`headline_figures`."""
+    return headline_cards(headline_figures(key, _survey, _outcome))
+
+
+def headline_cards(h: headline_stats.Headline) -> dict:
     """Headline numbers as the Overview page reads them: ``responses``, ``ratings``, ``satisfaction``
     (label, value, help) or ``None``, ``csat_pct``, ``nps``, ``nps_column``, and ``figures`` (the
-    :class:`cycle_analytics.stats.headline.Headline`)."""
-    h = headline_figures(key, _survey, _outcome)
+    :class:`cycle_analytics.stats.headline.Headline`; of an upload, or of a warehouse source,
+    :func:`app_support.sources.source_headline`)."""
     sat = None
     if h.outcome_mean is not None:
         where = f"mean on {h.outcome_scale.minimum}–{h.outcome_scale.maximum}, " if h.outcome_scale is not None else "mean, "

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from cycle_analytics.i18n import current_language, format_date, using_language
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.briefing import Briefing, build_briefing
 from cycle_analytics.outputs.deck import deck_pptx
 from cycle_analytics.outputs.images import figure_png
@@ -22,17 +24,18 @@ PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presen
 
 
 def filters_in_words(filters_key: tuple) -> str:
-    """The sidebar filters of a ``loaders.filters_key`` in words ("" = none).
+    """The sidebar filters of a ``loaders.filters_key`` in words and dates of the interface language
+    ("" = none).
 
     >>> filters_in_words(("2026-03-01", "2026-03-31", (("branch", ("Central", "North")),)))
-    'answers from 2026-03-01 to 2026-03-31; branch: Central, North'
+    'answers from Mar 1, 2026 to Mar 31, 2026; branch: Central, North'
     >>> filters_in_words((None, None, ()))
     ''
     """
     if not filters_key:
         return ""
     dfrom, dto, segments = filters_key
-    parts = [f"answers from {dfrom} to {dto}"] if dfrom else []
+    parts = [_("answers from {start} to {end}").format(start=format_date(dfrom), end=format_date(dto))] if dfrom else []
     parts += [f"{column}: {', '.join(values)}" for column, values in segments]
     return "; ".join(parts)
 
@@ -45,18 +48,29 @@ def source_in_words(source_label: str) -> str:
 def briefing_of(view, plans: pd.DataFrame | None) -> Briefing:
     """The :class:`~cycle_analytics.outputs.briefing.Briefing` of a sidebar ``View``."""
     source = source_in_words(view.source_label)
-    return build_briefing(view.filtered, view.analysis, plans, title=f"Service cycle review: {source}" if source else
-                          "Service cycle review", source=source, filters=filters_in_words(view.key[2] if len(view.key) > 2 else ()))
+    title = _("Service cycle review: {source}").format(source=source) if source else _("Service cycle review")
+    return build_briefing(view.filtered, view.analysis, plans, title=title, source=source,
+                          filters=filters_in_words(view.key[2] if len(view.key) > 2 else ()))
 
 
 def deck_builder(view, plans: pd.DataFrame | None) -> Callable[[], bytes]:
-    """A function that builds the PowerPoint deck of ``view`` (for a deferred download)."""
-    return lambda: deck_pptx(briefing_of(view, plans))
+    """A function that builds the PowerPoint deck of ``view`` (for a deferred download), in the
+    interface language of this run (Streamlit may call it outside the run's context)."""
+    language = current_language()
+    return lambda: _in_language(language, lambda: deck_pptx(briefing_of(view, plans)))
 
 
 def pdf_builder(view, plans: pd.DataFrame | None) -> Callable[[], bytes]:
-    """A function that builds the PDF report of ``view`` (for a deferred download)."""
-    return lambda: report_pdf(briefing_of(view, plans))
+    """A function that builds the PDF report of ``view`` (for a deferred download), in the
+    interface language of this run."""
+    language = current_language()
+    return lambda: _in_language(language, lambda: report_pdf(briefing_of(view, plans)))
+
+
+def _in_language(language: str, build: Callable[[], bytes]) -> bytes:
+    """``build()`` with ``language`` as the interface language."""
+    with using_language(language):
+        return build()
 
 
 def png_builder(fig) -> Callable[[], bytes]:

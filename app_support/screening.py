@@ -3,7 +3,8 @@ to exclude on the Data page, the exclusion applied right after the import (befor
 filters and the analysis), the Data page's section and the caption every page shows when respondents
 are excluded.
 
-* :func:`quality_flags` - :func:`cycle_analytics.stats.quality.quality_report` (cached per file and options).
+* :func:`quality_flags` - :func:`cycle_analytics.stats.quality.quality_report` (cached per file,
+  options and the share of stages below which a response is incomplete).
 * :func:`screen` - called by the sidebar: the survey without the excluded respondents (in the
   server's shared cache), the options key extended with the exclusion (so every cache downstream
   tells screened from unscreened), the report and the :class:`~cycle_analytics.stats.exclusions.Exclusion`.
@@ -12,7 +13,9 @@ are excluded.
   examples, and a toggle per flag (default: flag, do not exclude).
 
 The choice lives in ``state.QUALITY_EXCLUDE`` (reset with the data source) and in the URL
-(``?exclude=speeders,duplicates``), so a share link shows what its sender saw.
+(``?exclude=speeders,duplicates``), so a share link shows what its sender saw. The share of stages
+a complete response rates is ``state.QUALITY_MIN_RATED_SHARE`` (the Data page's box; kept across
+data sources, like a threshold).
 """
 
 from __future__ import annotations
@@ -21,22 +24,39 @@ import streamlit as st
 
 from cycle_analytics.dataset import Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, format_percent, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats.analysis import Analysis
 from cycle_analytics.stats.exclusions import Exclusion, accounting_sentence, exclude_flagged, note_exclusion
-from cycle_analytics.stats.quality import FLAG_LABELS, FLAGS, QualityReport, quality_report, validate_exclusions
+from cycle_analytics.stats.quality import (FLAG_LABELS, FLAGS, QualityReport, QualitySettings, quality_report,
+                                           validate_exclusions, validate_quality_settings)
 
 from . import state
 from .escaping import md_escape
 from .survey_cache import shared_cache, survey_bytes
 
 EXAMPLES = 5  # flagged respondents shown per flag on the Data page
-SHORT_NAMES = {"incomplete": "incomplete"}  # toggle labels that must fit a quarter of the page
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def quality_flags(digest: str, opts: tuple, _survey: Survey) -> QualityReport:
-    """The response-quality flags of the survey imported from ``digest`` with ``opts`` (cached)."""
-    return quality_report(_survey)
+def quality_flags(digest: str, opts: tuple, min_rated_share: float, _survey: Survey) -> QualityReport:
+    """The response-quality flags of the survey imported from ``digest`` with ``opts`` (cached).
+
+    In the server's shared survey cache, not ``st.cache_data``: the flags hold a row per respondent
+    (about 7 MB at 1M ratings), so they count against the cache's byte budget, are shared by the
+    sessions on the same file and leave the server's memory once nobody uses them."""
+    return shared_cache().get(("quality", digest, opts, min_rated_share),
+                              lambda: quality_report(_survey, QualitySettings(min_rated_share=min_rated_share)))
+
+
+def chosen_min_rated_share() -> float:
+    """The share of the stages a complete response rates (``state.QUALITY_MIN_RATED_SHARE``; the
+    default of :class:`~cycle_analytics.stats.quality.QualitySettings` when unset or unusable)."""
+    default = QualitySettings().min_rated_share
+    try:
+        share = float(st.session_state.get(state.QUALITY_MIN_RATED_SHARE, default))
+        return validate_quality_settings(QualitySettings(min_rated_share=share)).min_rated_share
+    except (TypeError, ValueError, SurveyError):
+        return default
 
 
 def chosen_exclusions() -> tuple[str, ...]:
@@ -58,14 +78,15 @@ def chosen_exclusions() -> tuple[str, ...]:
 
 def screen(digest: str, opts: tuple, survey: Survey) -> tuple[Survey, tuple, QualityReport, Exclusion]:
     """``(survey without the excluded respondents, options key with the exclusion, flags, exclusion)``."""
-    report = quality_flags(digest, opts, survey)
+    share = chosen_min_rated_share()
+    report = quality_flags(digest, opts, share, survey)
     flags = chosen_exclusions()
     if not flags:
         return survey, opts, report, Exclusion(respondents=len(survey.responses))
-    screened, exclusion = shared_cache().get(("screened", digest, opts, flags),
+    screened, exclusion = shared_cache().get(("screened", digest, opts, flags, share),
                                              lambda: exclude_flagged(survey, report, flags),
                                              size=lambda pair: survey_bytes(pair[0]))
-    return screened, (*opts, ("exclude", flags)), report, exclusion
+    return screened, (*opts, ("exclude", flags, share)), report, exclusion
 
 
 def noted(analysis: Analysis | None, exclusion: Exclusion | None) -> Analysis | None:
@@ -79,7 +100,18 @@ def exclusion_note(v) -> None:
     """One caption line under a page's title when respondents are excluded for response quality."""
     exclusion = getattr(v, "exclusion", None)
     if exclusion is not None and exclusion.active:
-        st.caption(f":material/filter_alt: {md_escape(exclusion.sentence())} Change it on the Data page.")
+        st.caption(_(":material/filter_alt: {sentence} Change it on the Data page.").format(
+            sentence=md_escape(exclusion.sentence())))
+
+
+def flag_words(flag: str) -> tuple[str, str]:
+    """``(title, toggle label)`` of a quality flag in the interface language; the toggle label is
+    short, to fit a quarter of the page."""
+    words = {"speeders": (_("Speeders"), _("Exclude speeders")),
+             "straightliners": (_("Straight-liners"), _("Exclude straight-liners")),
+             "duplicates": (_("Duplicates"), _("Exclude duplicates")),
+             "incomplete": (_("Incomplete responses"), _("Exclude incomplete"))}
+    return words.get(flag, (FLAG_LABELS[flag][1].capitalize(), FLAG_LABELS[flag][1]))
 
 
 def _sync_toggles() -> None:
@@ -88,42 +120,57 @@ def _sync_toggles() -> None:
     ss[state.QUALITY_EXCLUDE] = tuple(f for f in FLAGS if ss.get(state.QUALITY_TOGGLE_PREFIX + f))
 
 
+def _sync_share() -> None:
+    """The Data page's "Incomplete below" box (a percentage) -> ``state.QUALITY_MIN_RATED_SHARE`` (0-1)."""
+    ss = st.session_state
+    ss[state.QUALITY_MIN_RATED_SHARE] = float(ss.get(state.QUALITY_SHARE_INPUT) or 0) / 100
+
+
 def quality_section(v) -> None:
     """The Data page's "Response quality" section: per flag the respondents it holds, the rule, a
-    toggle to exclude them, and examples; then where every row read went."""
+    toggle to exclude them, and examples; the share of stages below which a response is incomplete;
+    then where every row read went."""
     report: QualityReport | None = getattr(v, "quality", None)
     exclusion: Exclusion | None = getattr(v, "exclusion", None)
-    st.subheader("Response quality")
+    st.subheader(_("Response quality"))
     if report is None:
-        st.caption("The response-quality check did not run for this survey.")
+        st.caption(_("The response-quality check did not run for this survey."))
         return
-    st.caption("Respondents who answered too fast, gave every stage the same score, sent the same answers twice or "
-               "rated few stages are flagged, never dropped by themselves. Turn a flag on to leave those respondents out "
-               "of every page, chart, report and export (the pages then say so).")
+    st.caption(_("Respondents who answered too fast, gave every stage the same score, sent the same answers twice or "
+                 "rated few stages are flagged, never dropped by themselves. Turn a flag on to leave those respondents "
+                 "out of every page, chart, report and export (the pages then say so)."))
     chosen = set(chosen_exclusions())
     counts = report.counts()
     rules = report.rules()
     total = max(report.respondents, 1)
     columns = st.columns(len(FLAGS))
     for col, flag in zip(columns, FLAGS):
-        label = FLAG_LABELS[flag][1].capitalize()
-        col.metric(label, f"{counts[flag]:,}", help=rules[flag], border=True,
-                   delta=f"{counts[flag] / total:.1%} of respondents", delta_color="off", delta_arrow="off")
-        col.toggle(f"Exclude {SHORT_NAMES.get(flag, FLAG_LABELS[flag][1])}", value=flag in chosen, key=state.QUALITY_TOGGLE_PREFIX + flag,
+        label, toggle_label = flag_words(flag)
+        col.metric(label, format_number(counts[flag]), help=rules[flag], border=True,
+                   delta=_("{share} of respondents").format(share=format_percent(counts[flag] / total, 1)),
+                   delta_color="off", delta_arrow="off")
+        col.toggle(toggle_label, value=flag in chosen, key=state.QUALITY_TOGGLE_PREFIX + flag,
                    on_change=_sync_toggles, help=rules[flag])
+    columns[FLAGS.index("incomplete")].number_input(
+        _("Incomplete below (percent of stages)"), min_value=0, max_value=100, step=5,
+        value=int(round(report.settings.min_rated_share * 100)), key=state.QUALITY_SHARE_INPUT, on_change=_sync_share,
+        help=_("A respondent who rated fewer than this share of the survey's stages is flagged as incomplete."))
     info = v.imported.info if getattr(v, "imported", None) is not None else v.survey.info
     st.markdown(md_escape(accounting_sentence(info, exclusion or Exclusion())))
     if exclusion is not None and exclusion.active:
         st.caption(md_escape(exclusion.sentence()))
     for flag in FLAGS:
-        st.caption(f"**{FLAG_LABELS[flag][1].capitalize()}**: {md_escape(rules[flag])}")
+        st.caption(_("**{flag}**: {rule}").format(flag=flag_words(flag)[0], rule=md_escape(rules[flag])))
     shown = [f for f in FLAGS if counts[f]]
     if shown:
-        with st.expander("Examples of flagged respondents"):
+        with st.expander(_("Examples of flagged respondents")):
             for flag in shown:
-                st.markdown(f"**{FLAG_LABELS[flag][1].capitalize()}** (the first {min(EXAMPLES, int(counts[flag]))} "
-                            f"of {counts[flag]:,})")
+                shown_n = min(EXAMPLES, int(counts[flag]))
+                st.markdown(ngettext("**{flag}** ({n} of {total})", "**{flag}** (the first {n} of {total})",
+                                     shown_n).format(flag=flag_words(flag)[0],
+                                                               n=format_number(shown_n),
+                                                               total=format_number(counts[flag])))
                 st.dataframe(report.examples(flag, EXAMPLES), hide_index=True, width="stretch",
                              key=f"quality_examples_{flag}",
-                             column_config={"response_id": st.column_config.TextColumn("respondent"),
-                                            "why": st.column_config.TextColumn("why", width="large")})
+                             column_config={"response_id": st.column_config.TextColumn(_("respondent")),
+                                            "why": st.column_config.TextColumn(_("why"), width="large")})

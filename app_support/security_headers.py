@@ -20,10 +20,12 @@ A header the app already set is kept. The same headers are in the nginx example 
 from __future__ import annotations
 
 # 'unsafe-inline' for scripts: Streamlit's page and st.html components run small inline scripts;
-# 'unsafe-eval' is not needed (checked in a real browser: tests/test_hostile_uploads.py).
+# 'wasm-unsafe-eval' lets Streamlit's protobuf reader (long.js) compile its small WebAssembly helper
+# (it allows WebAssembly only, never JavaScript's eval); 'unsafe-eval' is not needed. Checked in a
+# real browser that reports every violation: tests/browser/test_headers_browser.py.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; "
-    "script-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; "
     "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob: https://fonts.gstatic.com; "  # the page icon (a Material Symbol) as favicon
     "font-src 'self' data:; "

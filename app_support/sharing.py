@@ -40,6 +40,7 @@ import pandas as pd
 import streamlit as st
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.plans import open_plan_stages
 from cycle_analytics.outputs.report import excel_report, html_report
 from cycle_analytics.storage import (ENV_URL, PasswordRequired, SavedSurvey, StorageError, WrongPassword,
@@ -101,13 +102,13 @@ def login_gate() -> None:
         logged_in = False
     if logged_in:
         return
-    st.title("Service Cycle Analytics")
-    st.write("Sign in to open the dashboard and your saved surveys.")
-    if st.button("Sign in", type="primary", key="login_button"):
+    st.title("Service Cycle Analytics")  # the product's name, never translated
+    st.write(_("Sign in to open the dashboard and your saved surveys."))
+    if st.button(_("Sign in"), type="primary", key="login_button"):
         try:
             st.login()
         except Exception as exc:  # noqa: BLE001 - e.g. Authlib not installed, or an incomplete [auth] section
-            st.error(f"Sign-in is configured but cannot start: {exc}")
+            st.error(_("Sign-in is configured but cannot start: {reason}").format(reason=exc))
     st.stop()
 
 
@@ -145,7 +146,7 @@ def _loaded(target: str, sid: str, version: int, password: str | None) -> SavedS
     """The saved survey ``sid`` at ``version`` (cached; the password was checked by the caller's
     session, see :func:`open_saved`)."""
     def load() -> SavedSurvey:
-        with st.spinner("Opening the saved survey…"):
+        with st.spinner(_("Opening the saved survey…")):
             return _store(target).load(sid, password=password, client=client_id())
 
     return shared_cache().get(("saved", target, sid, version), load, size=_saved_size)
@@ -241,13 +242,13 @@ def leave_link() -> None:
 
 def link_gate(link: OpenedLink) -> None:
     """The only thing a link to a missing or locked saved survey shows; stops the run."""
-    st.title("Saved survey")
+    st.title(_("Saved survey"))
     if link.locked_id is None:
         st.error(md_escape(link.problem))
     else:
         st.info(md_escape(link.problem), icon=":material/lock:")
-        pw = st.text_input("Password", type="password", key=state.UNLOCK_PASSWORD)
-        if st.button("Open", type="primary", key="unlock_button"):
+        pw = st.text_input(_("Password"), type="password", key=state.UNLOCK_PASSWORD)
+        if st.button(_("Open"), type="primary", key="unlock_button"):
             try:
                 unlock(link.locked_id, pw)
             except SurveyError as exc:  # WrongPassword, TooManyAttempts (says when to try again), NotFound
@@ -255,7 +256,7 @@ def link_gate(link: OpenedLink) -> None:
             else:
                 st.session_state.pop(state.UNLOCK_PASSWORD, None)
                 st.rerun()
-    st.button("Open the app without this link", key="leave_link", on_click=leave_link)
+    st.button(_("Open the app without this link"), key="leave_link", on_click=leave_link)
     st.stop()
 
 
@@ -467,9 +468,9 @@ def set_plans(plans: pd.DataFrame) -> str | None:
     try:
         version = get_store().save_plans(sid, plans, as_owner=current_user(), edit_key=edit_key_for(sid))
     except StorageError as exc:
-        return f"Not saved with the saved survey: {exc} Your edits stay in this session."
+        return _("Not saved with the saved survey: {reason} Your edits stay in this session.").format(reason=exc)
     _update_loaded(sid, version, plans=plans)
-    return "Saved with the saved survey."
+    return _("Saved with the saved survey.")
 
 
 def open_plans(v) -> list[str]:
@@ -489,16 +490,27 @@ def plans_fingerprint(plans: pd.DataFrame | None) -> str:
 # ---------------------------------------------------------------- reports
 
 
-@st.cache_data(show_spinner="Building the HTML report…", max_entries=8)
-def report_html(key: tuple, plans_key: str, title: str, _survey, _analysis, _plans, comment_language: str | None = None) -> bytes:
-    """The self-contained HTML report (cached on the analysis key, the plans' fingerprint and the
-    comment language chosen, ``None`` = detected)."""
+def report_html(key: tuple, plans_key: str, title: str, survey, analysis, plans, comment_language: str | None = None) -> bytes:
+    """The self-contained HTML report (cached on the analysis key, which ends with the interface
+    language, the plans' fingerprint and the comment language chosen, ``None`` = detected)."""
+    with st.spinner(_("Building the HTML report…")):  # a spinner in the decorator could not be translated
+        return _report_html_cached(key, plans_key, title, survey, analysis, plans, comment_language)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report_html_cached(key: tuple, plans_key: str, title: str, _survey, _analysis, _plans,
+                        comment_language: str | None = None) -> bytes:
     return html_report(_survey, _analysis, plans=_plans, title=title, comment_language=comment_language).encode("utf-8")
 
 
-@st.cache_data(show_spinner="Building the Excel workbook…", max_entries=8)
-def report_xlsx(key: tuple, plans_key: str, _survey, _analysis, _plans, comment_language: str | None = None) -> bytes:
+def report_xlsx(key: tuple, plans_key: str, survey, analysis, plans, comment_language: str | None = None) -> bytes:
     """The Excel workbook of every table (cached like :func:`report_html`)."""
+    with st.spinner(_("Building the Excel workbook…")):
+        return _report_xlsx_cached(key, plans_key, survey, analysis, plans, comment_language)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report_xlsx_cached(key: tuple, plans_key: str, _survey, _analysis, _plans, comment_language: str | None = None) -> bytes:
     return excel_report(_survey, _analysis, _plans, comment_language=comment_language)
 
 
@@ -515,13 +527,13 @@ def save_panel(v, where: str) -> str | None:
     ``where`` makes the widget keys unique (``sidebar`` or ``page``). Returns a new id when saved."""
     sid = active_saved_id()
     if sid:
-        st.caption("Share link (this page, these filters and this data; works after a restart):")
+        st.caption(_("Share link (this page, these filters and this data; works after a restart):"))
         show_link(sid)
-    default = (v.source_label.split(": ", 1)[-1] if v.source_label else "") or "Survey"
-    name = st.text_input("Name", key=state.SAVE_NAME_PREFIX + where, placeholder=default[:200], max_chars=200)
-    password = st.text_input("Password (optional)", type="password", key=state.SAVE_PASSWORD_PREFIX + where,
-                             help="Whoever opens the link must enter it. Stored only as a salted Argon2id hash.")
-    label = "Save as a new saved survey" if sid else "Save and get a share link"
+    default = (v.source_label.split(": ", 1)[-1] if v.source_label else "") or _("Survey")
+    name = st.text_input(_("Name"), key=state.SAVE_NAME_PREFIX + where, placeholder=default[:200], max_chars=200)
+    password = st.text_input(_("Password (optional)"), type="password", key=state.SAVE_PASSWORD_PREFIX + where,
+                             help=_("Whoever opens the link must enter it. Stored only as a salted Argon2id hash."))
+    label = _("Save as a new saved survey") if sid else _("Save and get a share link")
     new = None
     if st.button(label, key=f"save_button_{where}", icon=":material/save:"):
         try:
@@ -529,7 +541,7 @@ def save_panel(v, where: str) -> str | None:
         except SurveyError as exc:
             st.error(md_escape(exc))
             return None
-        st.success("Saved. Anyone with this link sees this view (and can only view it):")
+        st.success(_("Saved. Anyone with this link sees this view (and can only view it):"))
         show_link(new)
     show_new_edit_key()
     return new
@@ -540,15 +552,16 @@ def show_new_edit_key() -> None:
     message in the sidebar's expander could be drawn closed and missed)."""
     pending = st.session_state.pop(state.SAVED_NEW_KEY, None)
     if pending:
-        _edit_key_dialog(*pending)
+        # the dialog's title is in the interface language: decorated here, at run time
+        st.dialog(_("Keep the link and the edit key"), width="large")(_edit_key_dialog)(*pending)
 
 
-@st.dialog("Keep the link and the edit key", width="large")
 def _edit_key_dialog(sid: str, key: str) -> None:
-    st.write("The share link opens this view for anyone who has it, to view only:")
+    """The body of the dialog that shows the share link and the edit key once."""
+    st.write(_("The share link opens this view for anyone who has it, to view only:"))
     show_link(sid)
-    st.warning("**Edit key, shown only now:** keep it with the link. Whoever holds it can rename, replace or "
-               "delete this saved survey; the link alone only opens it.", icon=":material/key:")
+    st.warning(_("**Edit key, shown only now:** keep it with the link. Whoever holds it can rename, replace or "
+                 "delete this saved survey; the link alone only opens it."), icon=":material/key:")
     st.code(key, language=None)
-    if st.button("Done", key="edit_key_done", type="primary"):
+    if st.button(_("Done"), key="edit_key_done", type="primary"):
         st.rerun()

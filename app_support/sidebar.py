@@ -16,14 +16,17 @@ import streamlit as st
 from cycle_analytics.cycles import dump_cycle
 from cycle_analytics.dataset import OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import LANGUAGE_AUTONYMS, LANGUAGES, set_language
+from cycle_analytics.i18n import (LANGUAGE_AUTONYMS, LANGUAGES, TEMPLATE_CONTEXT, current_language, format_number, ngettext,
+                                  pgettext, set_language)
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats.analysis import Analysis
 from cycle_analytics.stats.exclusions import Exclusion
 from cycle_analytics.stats.quality import QualityReport
 from cycle_analytics.storage import SavedSurvey
 
-from . import identity, loaders, screening, sharing, state, tables
+from . import identity, loaders, screening, sharing, sources, state, tables
 from .progress import expected_analysis_seconds, expected_import_seconds, progress
+from .sources import WarehouseSurvey
 from .widgets import md_escape
 
 
@@ -38,6 +41,8 @@ class View:
     failed; ``key`` (digest, options, filters, outcome) identifies the view for the caches.
     ``quality`` holds the response-quality flags of ``survey``; ``exclusion`` says which flagged
     respondents ``filtered`` and ``analysis`` leave out (:mod:`app_support.screening`).
+    ``warehouse`` is set instead of the surveys for a warehouse source (:mod:`app_support.sources`):
+    the pages read its stages, scale and cycle, and ``analysis`` is the engine's.
     """
 
     source_label: str = ""
@@ -53,6 +58,7 @@ class View:
     key: tuple = ()
     quality: QualityReport | None = None
     exclusion: Exclusion | None = None
+    warehouse: WarehouseSurvey | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class _Source:
     uploaded: object | None  # streamlit UploadedFile
     saved: SavedSurvey | None
     sample: str
+    warehouse: str | None = None  # the name of a warehouse source (app_support.sources)
 
 
 @dataclass(frozen=True)
@@ -121,14 +128,18 @@ def sidebar(link: sharing.OpenedLink, page) -> View:
     with st.sidebar:
         _language_selector()
         _account()
-        st.subheader("Data")
+        st.subheader(_("Data"))
         source = _data_source(link.saved)
+        if source.warehouse is not None:  # analysed where it lies, by the query engine
+            if st.session_state.get(state.SOURCE_ID) != source.id:
+                _on_new_source(source, state.NO_CYCLE, {}, pending)
+            return View(**sources.source_sidebar(source.warehouse, slot, pending, loaders.filters_key))
         cycle, default_cycle = _cycle_choice(source, pending)
         loaded = _load(source, cycle, slot)
         if loaded.survey is not None and source.saved is None:
             _unmatched_stages(loaded)
         if loaded.survey is not None and source.uploaded is not None and not state.reading_confirmed(loaded.digest):
-            st.page_link("app_pages/data.py", label="Check what we read from the file", icon=":material/fact_check:")
+            st.page_link("app_pages/data.py", label=_("Check what we read from the file"), icon=":material/fact_check:")
         imported = loaded.survey
         loaded = loaders.with_display_names(loaded, source.id)  # the names people use, in every page
         view = View(source_label=loaded.source_label, file_name=loaded.file_name, survey=loaded.survey,
@@ -138,7 +149,7 @@ def sidebar(link: sharing.OpenedLink, page) -> View:
         elif source.uploaded is None and source.saved is None:
             state.write_query_params({state.Q_SAMPLE: source.sample})
         if view.survey is not None:
-            with st.expander("Save & share", icon=":material/share:"):
+            with st.expander(_("Save & share"), icon=":material/share:"):
                 sharing.save_panel(view, where="sidebar")
     return view
 
@@ -150,36 +161,41 @@ def _account() -> None:
     """Who is signed in, and the sign-out button (only with login)."""
     user = sharing.current_user()
     if user:
-        st.caption(f"Signed in as {md_escape(user)}")
-        st.button("Sign out", key="logout_button", on_click=st.logout)
+        st.caption(_("Signed in as {user}").format(user=md_escape(user)))
+        st.button(_("Sign out"), key="logout_button", on_click=st.logout)
 
 
 def _data_source(saved: SavedSurvey | None) -> _Source:
-    """The uploader and the sample selector; an upload replaces a saved survey of a link."""
+    """The uploader and the sample selector; an upload replaces a saved survey of a link and a
+    warehouse source (chosen on the Data page, :func:`app_support.sources.chosen_source`)."""
     ss = st.session_state
     uploaded = st.file_uploader(
-        "Upload a survey (CSV, Excel, SPSS or Stata)", type=["csv", "tsv", "txt", "xlsx", "xlsm", "sav", "zsav", "dta"],
+        _("Upload a survey (CSV, Excel, SPSS or Stata)"), type=["csv", "tsv", "txt", "xlsx", "xlsm", "sav", "zsav", "dta"],
         key=state.UPLOAD,
-        help="Long (one row per response and stage) or wide (one column per stage) layout.",
+        help=_("Long (one row per response and stage) or wide (one column per stage) layout."),
     )
+    warehouse = sources.chosen_source() if uploaded is None and saved is None else None
     st.selectbox(
-        "Sample survey", options=list(state.SAMPLES), key=state.SAMPLE,
-        format_func=lambda k: state.SAMPLES[k][2], disabled=uploaded is not None or saved is not None,
-        help="Shown when no file is uploaded.",
+        _("Sample survey"), options=list(state.SAMPLES), key=state.SAMPLE,
+        format_func=lambda k: _(state.SAMPLES[k][2]),
+        disabled=uploaded is not None or saved is not None or warehouse is not None,
+        help=_("Shown when no file is uploaded."),
     )
     if uploaded is not None:
         ss[state.SAVED_ID] = None
         saved = None
     if saved is not None:
-        st.info(f"Saved survey: **{md_escape(saved.name)}**", icon=":material/bookmark:")
-        st.button("Close the saved survey", key="close_saved", on_click=sharing.leave_link)
+        st.info(_("Saved survey: **{name}**").format(name=md_escape(saved.name)), icon=":material/bookmark:")
+        st.button(_("Close the saved survey"), key="close_saved", on_click=sharing.leave_link)
     if uploaded is not None:
         source_id = f"upload:{getattr(uploaded, 'file_id', uploaded.name)}"
     elif saved is not None:
         source_id = f"saved:{saved.id}"
+    elif warehouse is not None:
+        source_id = f"{sources.SOURCE_PREFIX}{warehouse}"
     else:
         source_id = f"sample:{ss[state.SAMPLE]}"
-    return _Source(id=source_id, uploaded=uploaded, saved=saved, sample=ss[state.SAMPLE])
+    return _Source(id=source_id, uploaded=uploaded, saved=saved, sample=ss[state.SAMPLE], warehouse=warehouse)
 
 
 def _default_cycle(source: _Source, templates: dict[str, str]) -> str:
@@ -205,6 +221,16 @@ def _on_new_source(source: _Source, default_cycle: str, templates: dict[str, str
     sharing.start_plans(source.id, saved.plans if has_plans else None)
 
 
+def _cycle_label(key: str, templates: dict[str, str]) -> str:
+    """How the cycle selector shows ``key``: a template's name, the designed cycle, or the stages
+    from the file (``state.NO_CYCLE``, a text marked for translation)."""
+    if key == state.DESIGNED:
+        return _("Designed cycle (Cycle designer)")
+    if key in templates:  # a bundled template's name, as its catalogue entry (cycle_analytics.cycles)
+        return pgettext(TEMPLATE_CONTEXT, templates[key])
+    return _(key)
+
+
 def _cycle_choice(source: _Source, pending: dict) -> tuple[str, str]:
     """The cycle selector (a saved survey keeps its own cycle): ``(cycle, default cycle)``."""
     ss = st.session_state
@@ -221,12 +247,12 @@ def _cycle_choice(source: _Source, pending: dict) -> tuple[str, str]:
         ss[state.CYCLE] = default_cycle
     if source.saved is not None:
         if source.saved.survey.cycle is not None:
-            st.caption(f"Cycle: {md_escape(source.saved.survey.cycle.name)} (saved with the survey)")
+            st.caption(_("Cycle: {name} (saved with the survey)").format(name=md_escape(source.saved.survey.cycle.name)))
         return default_cycle, default_cycle
     cycle = st.selectbox(
-        "Cycle template", options=cycle_options, key=state.CYCLE,
-        format_func=lambda k: templates.get(k, "Designed cycle (Cycle designer)" if k == state.DESIGNED else k),
-        help="Names, order, phases and targets of the stages. Without one, the stages come from the file.",
+        _("Cycle template"), options=cycle_options, key=state.CYCLE,
+        format_func=lambda k: _cycle_label(k, templates),
+        help=_("Names, order, phases and targets of the stages. Without one, the stages come from the file."),
     )
     return cycle, default_cycle
 
@@ -240,22 +266,25 @@ def _load(source: _Source, cycle: str, slot=None) -> _Loaded:
     saved = source.saved
     if saved is not None:
         ss[state.SAVED_OPTIONS] = saved.options
-        return _Loaded(digest=f"saved:{saved.id}:{saved.updated.isoformat()}", options=(("saved", saved.id),),
+        return _Loaded(digest=f"saved:{saved.id}:{saved.updated.isoformat()}",
+                       options=(("saved", saved.id), ("language", current_language())),
                        file_name=str((saved.survey.info.source or {}).get("file") or saved.name),
-                       source_label=f"Saved survey: {saved.name}", survey=saved.survey)
+                       source_label=_("Saved survey: {name}").format(name=saved.name), survey=saved.survey)
     try:
         if source.uploaded is not None:
             digest, data = loaders.upload_digest(source.uploaded)
-            file_name, label = source.uploaded.name, f"Uploaded file: {source.uploaded.name}"
+            file_name, label = source.uploaded.name, _("Uploaded file: {name}").format(name=source.uploaded.name)
         else:
             digest, data = loaders.sample_bytes(source.sample)
-            file_name, label = loaders.sample_path(source.sample).name, state.SAMPLES[source.sample][2]
+            file_name, label = loaders.sample_path(source.sample).name, _(state.SAMPLES[source.sample][2])
     except SurveyError as exc:
         return _Loaded(digest="", options=(), error=str(exc))
     cycle_option = None if cycle == state.NO_CYCLE else ("yaml", ss.get(state.APPLIED_CYCLE)) if cycle == state.DESIGNED else cycle
-    options = loaders.options_key(cycle_option, state.overrides())
+    # The interface language is part of the options: the caches (shared by every session) keep the
+    # sentences of the import, the analysis, the themes and the reports, which are written in it.
+    options = (*loaders.options_key(cycle_option, state.overrides()), ("language", current_language()))
     owner = identity.memory_owner() if source.uploaded is not None else None  # whose mapping memory applies
-    with progress("Reading the survey…", expected_import_seconds(len(data)), where=slot):
+    with progress(_("Reading the survey…"), expected_import_seconds(len(data)), where=slot):
         survey, error = loaders.load_survey(digest, file_name, options, data, owner)
     ss[state.SAVED_OPTIONS] = options
     return _Loaded(digest=digest, options=options, file_name=file_name, source_label=label, survey=survey, error=error)
@@ -268,11 +297,12 @@ def _unmatched_stages(loaded: _Loaded) -> None:
     if not extra:
         return
     names = ", ".join(md_escape(u.name) for u in extra)
-    st.warning(f"The cycle leaves out {len(extra)} stage{'s' if len(extra) > 1 else ''} of the file, not analysed now: "
-               f"{names}.", icon=":material/warning:")
-    if st.button("Add to the cycle" if len(extra) > 1 else "Add it to the cycle", key="add_unmatched_stages",
-                 icon=":material/add:", help="Use the cycle with these stages added where they come in the file "
-                 "(you can edit it on the Cycle designer page)."):
+    st.warning(ngettext("The cycle leaves out {n} stage of the file, not analysed now: {names}.",
+                        "The cycle leaves out {n} stages of the file, not analysed now: {names}.",
+                        len(extra)).format(n=format_number(len(extra)), names=names), icon=":material/warning:")
+    if st.button(_("Add to the cycle") if len(extra) > 1 else _("Add it to the cycle"), key="add_unmatched_stages",
+                 icon=":material/add:", help=_("Use the cycle with these stages added where they come in the file "
+                                               "(you can edit it on the Cycle designer page).")):
         st.session_state[state.APPLIED_CYCLE] = dump_cycle(tables.cycle_with_stages(loaded.survey.cycle, extra))
         st.rerun()
 
@@ -293,7 +323,7 @@ def _date_filter(survey: Survey, pending: dict) -> tuple[tuple | None, tuple | N
             ss[state.DATE_RANGE] = (max(a, full_range[0]), min(b, full_range[1]))
     if state.DATE_RANGE not in ss:
         ss[state.DATE_RANGE] = full_range
-    picked = st.date_input("Date range", min_value=full_range[0], max_value=full_range[1], key=state.DATE_RANGE)
+    picked = st.date_input(_("Date range"), min_value=full_range[0], max_value=full_range[1], key=state.DATE_RANGE)
     date_range = tuple(picked) if isinstance(picked, (tuple, list)) and len(picked) == 2 else full_range
     return date_range, full_range
 
@@ -318,7 +348,7 @@ def _segment_filters(survey: Survey, pending: dict) -> dict[str, list]:
             ss[key] = [v for v in want if v in options]
         if key in ss:
             ss[key] = [v for v in ss[key] if v in options]
-        segments[col] = st.multiselect(md_escape(col), options=options, key=key, placeholder="All")
+        segments[col] = st.multiselect(md_escape(col), options=options, key=key, placeholder=_("All"))
     return segments
 
 
@@ -335,8 +365,10 @@ def _outcome_choice(survey: Survey, saved: SavedSurvey | None, pending: dict) ->
         ss[state.OUTCOME] = state.PROXY_LABEL if want == "none" else (want if want in cands else default_out)
     if ss.get(state.OUTCOME) not in out_options:
         ss[state.OUTCOME] = default_out
-    picked = st.selectbox("Outcome", options=out_options, key=state.OUTCOME,
-                          help="The overall result a stage can spoil. Without one, each respondent's mean over their other stages is the proxy.")
+    picked = st.selectbox(_("Outcome"), options=out_options, key=state.OUTCOME,
+                          format_func=lambda k: _(k) if k == state.PROXY_LABEL else k,
+                          help=_("The overall result a stage can spoil. Without one, each respondent's mean over "
+                                 "their other stages is the proxy."))
     return (None if picked == state.PROXY_LABEL else picked), default_out
 
 
@@ -358,13 +390,34 @@ def _selected_stage(survey: Survey, pending: dict) -> None:
         ss[state.STAGE] = None
 
 
+def _respondents_caption(n_now: int, n_all: int, excluded: int, filtered: bool) -> str:
+    """How many respondents the pages analyse, out of how many, and why fewer: one whole sentence
+    per case, so each language words it its own way.
+
+    >>> _respondents_caption(388, 400, 12, False)
+    '388 of 400 respondents (12 excluded for response quality)'
+    """
+    values = {"n": format_number(n_now), "total": format_number(n_all), "excluded": format_number(excluded)}
+    if excluded and filtered:
+        text = ngettext("{n} of {total} respondent ({excluded} excluded for response quality; filtered)",
+                        "{n} of {total} respondents ({excluded} excluded for response quality; filtered)", n_all)
+    elif excluded:
+        text = ngettext("{n} of {total} respondent ({excluded} excluded for response quality)",
+                        "{n} of {total} respondents ({excluded} excluded for response quality)", n_all)
+    elif filtered:
+        text = ngettext("{n} of {total} respondent (filtered)", "{n} of {total} respondents (filtered)", n_all)
+    else:
+        text = ngettext("{n} of {total} respondent", "{n} of {total} respondents", n_all)
+    return text.format(**values)
+
+
 def _filter_and_analyse(view: View, source: _Source, loaded: _Loaded, cycle: str, default_cycle: str,
                         pending: dict, slot=None) -> View:
     """The filters and the outcome, the filtered survey and its analysis (cached), the stage of the
     URL, then the view back into the URL."""
     ss = st.session_state
     survey = loaded.survey
-    st.subheader("Filters")
+    st.subheader(_("Filters"))
     date_range, full_range = _date_filter(survey, pending)
     segments = _segment_filters(survey, pending)
     outcome_col, default_out = _outcome_choice(survey, source.saved, pending)
@@ -380,14 +433,13 @@ def _filter_and_analyse(view: View, source: _Source, loaded: _Loaded, cycle: str
     okey = (outcome_col, _positive_label(source.saved, outcome_col))
     key = (loaded.digest, options, fkey, okey)
     if filtered is not None and len(filtered.responses):
-        with progress("Analysing…", expected_analysis_seconds(len(filtered.ratings)), where=slot):
+        with progress(_("Analysing…"), expected_analysis_seconds(len(filtered.ratings)), where=slot):
             analysis, analysis_error = loaders.run_analysis(loaded.digest, options, fkey, okey, filtered)
         analysis = screening.noted(analysis, exclusion)
     filters_active = fkey != (None, None, ())
     n_now = len(filtered.responses) if filtered is not None else 0
-    how = [f"{exclusion.excluded:,} excluded for response quality"] if exclusion.active else []
-    how += ["filtered"] if filters_active else []
-    st.caption(f"{n_now:,} of {len(survey.responses):,} respondents" + (f" ({'; '.join(how)})" if how else ""))
+    st.caption(_respondents_caption(n_now, len(survey.responses), exclusion.excluded if exclusion.active else 0,
+                                    filters_active))
 
     _selected_stage(survey, pending)
     state.write_query_params(state.desired_query_params(

@@ -27,8 +27,13 @@ View and filters (sidebar widgets, rendered on every run so they survive page sw
     ``OUTCOME``        selectbox: an outcome column of the survey, or :data:`PROXY_LABEL`.
 
 The run
-    ``SOURCE_ID``      identity of the data source (``"sample:<name>"``, ``"upload:<file_id>"`` or
-                       ``"saved:<id>"``); when it changes the filters and import options are reset.
+    ``SOURCE_ID``      identity of the data source (``"sample:<name>"``, ``"upload:<file_id>"``,
+                       ``"saved:<id>"`` or ``"source:<name>"``); when it changes the filters and import
+                       options are reset.
+    ``WAREHOUSE_SOURCE`` the name of the warehouse source chosen on the Data page (a ``[sources.<name>]``
+                       of the secrets, :mod:`app_support.sources`), ``None`` = none; it replaces the
+                       sample, an upload replaces it; in the URL as ``source``. ``DATA_WAREHOUSE_PICK``
+                       the Data page's selectbox of the sources.
     ``UPLOAD_DIGEST``  ``(file_id, digest)`` of the current upload, so a big file is hashed once.
     ``URL_READ``       true once the query parameters were read at session start.
     ``URL_PENDING``    the view read from the URL, applied once the survey it refers to is loaded.
@@ -51,8 +56,10 @@ Import options and stage mapping (Data page, :mod:`app_support.loaders`)
                        ``positive``, ``sheet``, ``stage_map``, ``label_map``); read with
                        :func:`overrides`, written only by :func:`set_overrides`; reset when the data
                        source changes.
-    ``MAPPING_REUSED`` ``{"digest", "signature", "saved_at", "stage_map"}``: a saved stage mapping
-                       applied automatically on load (only after the file imported with it).
+    ``MAPPING_REUSED`` ``{"digest", "signature", "saved_at", "stage_map", "options"}``: a saved stage
+                       mapping and the reading choices confirmed with it (``options``: scale, N/A
+                       codes, outcome, segments, date, stages picked) applied automatically on load
+                       (only after the file imported with them).
     ``MAPPING_SKIP``   set of file signatures whose saved mapping this session no longer reuses
                        (after "Undo" or "Reset").
     ``MAPPING_UNUSABLE`` ``(signature, sentence)``: a saved mapping that did not import with this file
@@ -69,8 +76,8 @@ Import options and stage mapping (Data page, :mod:`app_support.loaders`)
                        of the names suggested for survey-tool ids; ``NAMES_EDITOR`` their editor.
     ``LABEL_PREFIX``   ``+ label``: selectbox mapping one unknown answer label to a score or N/A.
     ``DATA_STAGES``, ``DATA_NA``, ``DATA_SCALE``, ``DATA_OUTCOME``, ``DATA_POSITIVE``, ``DATA_SEGMENTS``,
-                       ``DATA_DATE``: the widgets of the "What we read" form (stages, N/A codes, scale,
-                       outcome, positive label, segments, date).
+                       ``DATA_DATE``, ``DATA_WEIGHT``: the widgets of the "What we read" form (stages, N/A
+                       codes, scale, outcome, positive label, segments, date, survey weight).
     ``READING_CONFIRMED`` ``{digest: ISO time}``: uploads whose reading the manager confirmed in this
                        session (:func:`reading_confirmed`; a reused confirmed mapping counts too).
 
@@ -104,6 +111,10 @@ Response quality (Data page, :mod:`app_support.screening`)
                        default); reset when the data source changes; in the URL as ``exclude``.
     ``QUALITY_TOGGLE_PREFIX`` ``+ flag``: the Data page's "Exclude ..." toggle of one flag (its
                        change writes ``QUALITY_EXCLUDE``).
+    ``QUALITY_MIN_RATED_SHARE`` the share of the stages (0-1) a respondent must rate not to be
+                       flagged incomplete (unset = ``QualitySettings``' 0.5); kept across data sources.
+    ``QUALITY_SHARE_INPUT`` the Data page's "Incomplete below (percent of stages)" box (its change
+                       writes ``QUALITY_MIN_RATED_SHARE``).
 
 Alerts (Overview page, :mod:`app_support.alerting`)
     ``ALERT_RULES``    ``(source id, AlertRules)``: the alert rules of the survey in use (a saved
@@ -146,7 +157,7 @@ Survey builder
 URL: ``?sample=<name>&cycle=<stem>&from=YYYY-MM-DD&to=YYYY-MM-DD&seg.<column>=<value>&...
 &outcome=<column>|none&stage=<stage name>&exclude=<flag>,<flag>&lang=id|es`` (repeated ``seg.<column>`` keys for several
 values; ``lang`` only when it is not English); a share link has ``survey=<saved survey id>`` instead
-of ``sample``.
+of ``sample``, a warehouse source ``source=<name>``.
 """
 
 from __future__ import annotations
@@ -157,7 +168,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from cycle_analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, language_from_locale
+from cycle_analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, current_language, language_from_locale
 
 if TYPE_CHECKING:  # for annotations only: the sidebar module imports this one
     from app_support.sidebar import View
@@ -175,6 +186,8 @@ OUTCOME = "outcome"
 
 # ---------------------------------------------------------------- the run
 SOURCE_ID = "source_id"
+WAREHOUSE_SOURCE = "warehouse_source"
+DATA_WAREHOUSE_PICK = "data_warehouse_pick"
 UPLOAD_DIGEST = "upload_digest"
 URL_READ = "url_read"
 URL_PENDING = "url_pending"
@@ -207,6 +220,7 @@ DATA_OUTCOME = "data_outcome"
 DATA_POSITIVE = "data_positive"
 DATA_SEGMENTS = "data_segments"
 DATA_DATE = "data_date"
+DATA_WEIGHT = "data_weight"
 READING_CONFIRMED = "data_reading_confirmed"
 
 # ---------------------------------------------------------------- saved surveys and share links
@@ -229,6 +243,8 @@ EDIT_KEY_PREFIX = "edit_key_"
 # ---------------------------------------------------------------- response quality and alerts
 QUALITY_EXCLUDE = "quality_exclude"
 QUALITY_TOGGLE_PREFIX = "quality_toggle__"
+QUALITY_MIN_RATED_SHARE = "quality_min_rated_share"
+QUALITY_SHARE_INPUT = "quality_share_input"
 ALERT_RULES = "alert_rules"
 ALERTS_TARGET = "alerts_below_target"
 ALERTS_DROP = "alerts_significant_drop"
@@ -273,14 +289,14 @@ BUILDER_SEGMENTS = "builder_segments"
 BUILDER_NA_PREFIX = "builder_na__"
 
 # ---------------------------------------------------------------- option values
-NO_CYCLE = "(stages from the file)"
+NO_CYCLE = N_("(stages from the file)")  # an option value: shown through gettext
 DESIGNED = "(designed cycle)"  # CYCLE option: the cycle applied from the Cycle designer
-PROXY_LABEL = "None (proxy)"
+PROXY_LABEL = N_("None (proxy)")  # an option value: shown through gettext
 
-# Bundled samples: name -> (file in data/sample, default cycle template stem, label)
+# Bundled samples: name -> (file in data/sample, default cycle template stem, label marked for translation)
 SAMPLES: dict[str, tuple[str, str, str]] = {
-    "bank_visit": ("bank_visit_long.csv", "bank_visit", "Bank branch visit (sample)"),  # short: fits the sidebar
-    "customer_lifecycle": ("customer_lifecycle_wide.csv", "customer_lifecycle", "Customer lifecycle (sample)"),
+    "bank_visit": ("bank_visit_long.csv", "bank_visit", N_("Bank branch visit (sample)")),  # short: fits the sidebar
+    "customer_lifecycle": ("customer_lifecycle_wide.csv", "customer_lifecycle", N_("Customer lifecycle (sample)")),
 }
 DEFAULT_SAMPLE = "bank_visit"
 #: The N/A codes each bundled sample declares (data/sample/README.md), as the command-line examples
@@ -290,6 +306,7 @@ SAMPLE_NA_VALUES: dict[str, tuple[str, ...]] = {"bank_visit": ("N/A",), "custome
 # ---------------------------------------------------------------- query-parameter names
 Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SEG = "sample", "cycle", "from", "to", "outcome", "stage", "seg."
 Q_SURVEY = "survey"
+Q_SOURCE = "source"
 Q_EXCLUDE = "exclude"
 Q_LANG = "lang"
 
@@ -311,6 +328,8 @@ def init_session() -> None:
             ss[SAMPLE] = pending[Q_SAMPLE]
         if Q_SURVEY in pending:
             ss[SAVED_ID] = str(pending[Q_SURVEY])
+        if pending.get(Q_SOURCE):
+            ss[WAREHOUSE_SOURCE] = str(pending[Q_SOURCE])
     ss.setdefault(SAMPLE, DEFAULT_SAMPLE)
 
 
@@ -392,7 +411,7 @@ def read_query_params(qp) -> dict:
     """The view described by the URL: ``{"sample", "cycle", "from", "to", "outcome", "stage", "survey",
     "exclude", "segments"}``."""
     out: dict = {}
-    for k in (Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SURVEY, Q_EXCLUDE):
+    for k in (Q_SAMPLE, Q_CYCLE, Q_FROM, Q_TO, Q_OUTCOME, Q_STAGE, Q_SURVEY, Q_EXCLUDE, Q_SOURCE):
         if k in qp:
             out[k] = qp.get(k)
     segs = {}
@@ -416,12 +435,15 @@ def parse_date(text: str | None) -> dt.date | None:
 
 def desired_query_params(*, sample: str | None, cycle: str | None, date_range, full_range, segments: dict,
                          outcome: str | None, default_outcome: str | None, stage: str | None,
-                         survey: str | None = None, exclude: tuple[str, ...] = ()) -> dict:
+                         survey: str | None = None, exclude: tuple[str, ...] = (), source: str | None = None) -> dict:
     """The query parameters for the current view (defaults are left out to keep links short);
-    ``survey`` is the id of the saved survey in use; ``exclude`` the response-quality flags left out."""
+    ``survey`` is the id of the saved survey in use; ``exclude`` the response-quality flags left out;
+    ``source`` the name of the warehouse source in use."""
     qp: dict = {}
     if survey:
         qp[Q_SURVEY] = survey
+    if source:
+        qp[Q_SOURCE] = source
     if sample:
         qp[Q_SAMPLE] = sample
     if cycle:

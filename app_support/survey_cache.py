@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import dataclasses
 import gc
 import os
 import threading
@@ -45,7 +46,6 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -60,14 +60,16 @@ _REAP_MARGIN = 15.0  # close a closed session this long before Streamlit stops f
 
 
 def survey_bytes(survey) -> int:
-    """Memory held by a survey's tables (deep for text columns; 0 for anything else)."""
-    if not isinstance(survey, Survey):
+    """Memory held by a survey's tables (deep for text columns), or by the tables of another frozen
+    dataclass of results (such as :class:`cycle_analytics.stats.quality.QualityReport`); 256 for
+    anything else."""
+    if isinstance(survey, Survey):
+        frames = (survey.ratings, survey.responses, survey.rejected)
+    elif dataclasses.is_dataclass(survey) and not isinstance(survey, type):
+        frames = tuple(getattr(survey, f.name) for f in dataclasses.fields(survey))
+    else:
         return 256
-    total = 0
-    for frame in (survey.ratings, survey.responses, survey.rejected):
-        if isinstance(frame, pd.DataFrame):
-            total += int(frame.memory_usage(deep=True, index=True).sum())
-    return total
+    return sum(int(f.memory_usage(deep=True, index=True).sum()) for f in frames if isinstance(f, pd.DataFrame)) or 256
 
 
 def _release_free_memory() -> None:
@@ -87,16 +89,16 @@ def _release_free_memory() -> None:
         pass
 
 
-@dataclass
+@dataclasses.dataclass
 class _Entry:
     value: object
     size: int
     used: float
 
 
-@dataclass
+@dataclasses.dataclass
 class _Pending:
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
     value: object = None
     error: BaseException | None = None
 

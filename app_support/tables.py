@@ -25,18 +25,36 @@ import pandas as pd
 from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.dataset import ColumnRole, DatasetInfo, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, NP_, format_number, ngettext, pgettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.plans import PLAN_COLUMNS, validate_plans
 from cycle_analytics.stats.analysis import Analysis
+from cycle_analytics.text import messages as TM
 
-NOT_A_STAGE = "not a stage"
-UNMAPPED = "(leave unknown)"  # an unknown answer label left as it is
-NA_CHOICE = "N/A (no answer)"  # an unknown answer label read as no answer
-GUESS = "(guess)"  # outcome column: the importer's guess
-INFER = "(infer)"  # scale: inferred from the answers
+# The special options of the Data page's selectors: stored in English, shown through choice_label
+NOT_A_STAGE = N_("not a stage")
+UNMAPPED = N_("(leave unknown)")  # an unknown answer label left as it is
+NA_CHOICE = N_("N/A (no answer)")  # an unknown answer label read as no answer
+GUESS = N_("(guess)")  # outcome column: the importer's guess
+INFER = N_("(infer)")  # scale: inferred from the answers
 SCALE_CHOICES = (INFER, "1-4", "1-5", "1-6", "1-7", "1-10", "0-5", "0-10", "0-100", "-2..2", "-3..3")
-NO_DATE = "(no date)"  # the date selectbox: the file has no response date
+NO_DATE = N_("(no date)")  # the date selectbox: the file has no response date
+NO_WEIGHT = N_("(no weight)")  # the weight selectbox: every respondent counts once
 _NOT_CANDIDATES = ("id", "date", "dropped_personal", "comment", "score", "stage_name", "weight", "importance", "duration")  # never a stage
 _METADATA = ("metadata",)
+
+_SPECIAL_CHOICES = frozenset({NOT_A_STAGE, UNMAPPED, NA_CHOICE, GUESS, INFER, NO_DATE, NO_WEIGHT})
+
+
+def choice_label(option: object) -> str:
+    """How a Data-page selector shows ``option``: a special option (:data:`NOT_A_STAGE`,
+    :data:`GUESS` ...) in the interface language, any other (a column, a stage, a score) as it is.
+
+    >>> choice_label(GUESS), choice_label("Q3")
+    ('(guess)', 'Q3')
+    """
+    text = str(option)
+    return _(text) if text in _SPECIAL_CHOICES else text
 
 
 # ---------------------------------------------------------------- Data page: what the importer did
@@ -45,20 +63,25 @@ _METADATA = ("metadata",)
 def import_summary(info: DatasetInfo) -> pd.DataFrame:
     """``item, value`` rows describing an import, with the row identity read = accepted + rejected and
     the answer identity read = ratings + no answer + invalid."""
-    identity = "holds" if info.rows_read == info.rows_accepted + info.rows_rejected else "DOES NOT HOLD"
-    answers = "holds" if info.answers_read == info.ratings + info.no_answers + info.invalid_answers else "DOES NOT HOLD"
-    codes = ", ".join(f"{c.value} ({c.answers:,})" for c in info.na_codes) or ", ".join(map(str, info.na_values)) or "none"
-    comments = ", ".join(c.column + (f" (on {c.stage})" if c.stage else "") for c in info.comment_columns)
+    n = format_number
+    none = _("none")
+    identity = _("holds") if info.rows_read == info.rows_accepted + info.rows_rejected else _("DOES NOT HOLD")
+    answers = _("holds") if info.answers_read == info.ratings + info.no_answers + info.invalid_answers else _("DOES NOT HOLD")
+    codes = ", ".join(f"{c.value} ({n(c.answers)})" for c in info.na_codes) or ", ".join(map(str, info.na_values)) or none
+    comments = ", ".join(_("{column} (on {stage})").format(column=c.column, stage=c.stage) if c.stage else c.column
+                         for c in info.comment_columns)
     return pd.DataFrame({
-        "item": ["format", "rows read = accepted + rejected", "answers read = ratings + no answer + invalid", "outcome",
-                 "outcome candidates", "segments", "date column", "comment column", "comment columns", "weight column",
-                 "stated importance", "N/A codes", "answers read as N/A", "scale source", "stages"],
-        "value": [info.format, f"{info.rows_read:,} = {info.rows_accepted:,} + {info.rows_rejected:,} ({identity})",
-                  f"{info.answers_read:,} = {info.ratings:,} + {info.no_answers:,} + {info.invalid_answers:,} ({answers})",
-                  info.outcome or "none (proxy)", ", ".join(info.outcome_candidates) or "none", ", ".join(info.segments) or "none",
-                  info.date_column or "none", info.comment_column or "none", comments or "none", info.weight_column or "none",
-                  ", ".join(f"{c.column} → {c.stage}" for c in info.importance_columns) or "none", codes,
-                  f"{info.na_answers:,}", info.scale_source, " → ".join(info.stages)],
+        "item": [_("format"), _("rows read = accepted + rejected"), _("answers read = ratings + no answer + invalid"),
+                 _("outcome"), _("outcome candidates"), _("segments"), _("date column"), _("comment column"),
+                 _("comment columns"), _("weight column"), _("stated importance"), _("N/A codes"),
+                 _("answers read as N/A"), _("scale source"), _("stages")],
+        "value": [info.format, f"{n(info.rows_read)} = {n(info.rows_accepted)} + {n(info.rows_rejected)} ({identity})",
+                  f"{n(info.answers_read)} = {n(info.ratings)} + {n(info.no_answers)} + {n(info.invalid_answers)} ({answers})",
+                  info.outcome or _("none (proxy)"), ", ".join(info.outcome_candidates) or none,
+                  ", ".join(info.segments) or none, info.date_column or none, info.comment_column or none,
+                  comments or none, info.weight_column or none,
+                  ", ".join(f"{c.column} → {c.stage}" for c in info.importance_columns) or none, codes,
+                  n(info.na_answers), info.scale_source, " → ".join(info.stages)],
     })
 
 
@@ -286,6 +309,23 @@ def date_choices(info: DatasetInfo, overrides: Mapping) -> tuple[list[str], str]
     return options, default if default in options else NO_DATE
 
 
+def weight_choices(info: DatasetInfo, overrides: Mapping) -> tuple[list[str], str]:
+    """``(options, default)`` of the weight selectbox: :data:`NO_WEIGHT`, then every column that is
+    no id, stage or score; the default is the current choice, else the importer's proposed weight.
+
+    >>> from cycle_analytics.dataset import ColumnRole
+    >>> from cycle_analytics.scales import Scale
+    >>> info = DatasetInfo("wide", 1, 1, 0, 1, 1, Scale(1, 5), ("a",), weight_column="WEIGHT",
+    ...                    columns=(ColumnRole("a", "stage"), ColumnRole("WEIGHT", "weight")))
+    >>> weight_choices(info, {}), weight_choices(info, {"weight": ""})[1]
+    ((['(no weight)', 'WEIGHT'], 'WEIGHT'), '(no weight)')
+    """
+    options = [NO_WEIGHT] + [r.column for r in info.columns if r.role not in ("id", "stage", "stage_name", "score", "dropped_personal")]
+    chosen = overrides.get("weight")
+    default = (chosen or NO_WEIGHT) if chosen is not None else (info.weight_column or NO_WEIGHT)
+    return options, default if default in options else NO_WEIGHT
+
+
 def na_codes_text(info: DatasetInfo) -> str:
     """The N/A codes as the form shows them: the user's, the file's and the importer's codes (the
     built-in missing-answer tokens such as ``NA`` always apply and are not listed).
@@ -304,18 +344,23 @@ def reading_table(info: DatasetInfo) -> pd.DataFrame:
     """``item, what we read, why``: the import's reading a manager confirms (stages in order, scale, N/A
     codes, outcome, segments, date, and the answers), one sentence of reasoning each."""
     why = dict(info.reasons or {})
-    codes = "; ".join(f"{c.value} ({c.answers:,} answer{'s' if c.answers != 1 else ''})" for c in info.na_codes) or "none"
-    outcome = info.outcome or "none: the mean of the other stages stands in"
-    answers = (f"{info.answers_read:,} read = {info.ratings:,} ratings + {info.no_answers:,} no answer + "
-               f"{info.invalid_answers:,} invalid")
+    none = _("none")
+    codes = "; ".join(ngettext("{code} ({n} answer)", "{code} ({n} answers)", c.answers).format(
+        code=c.value, n=format_number(c.answers)) for c in info.na_codes) or none
+    outcome = info.outcome or _("none: the mean of the other stages stands in")
+    answers = _("{read} read = {ratings} ratings + {no_answer} no answer + {invalid} invalid").format(
+        read=format_number(info.answers_read), ratings=format_number(info.ratings),
+        no_answer=format_number(info.no_answers), invalid=format_number(info.invalid_answers))
     rows = [
-        ("Stages", f"{len(info.stages)}: " + " → ".join(info.stages), why.get("stages", "")),
-        ("Scale", info.scale.label(), why.get("scale", "")),
-        ("N/A codes", codes, why.get("na_codes", "")),
-        ("Outcome", outcome, why.get("outcome", "")),
-        ("Segments", ", ".join(info.segments) or "none", why.get("segments", "")),
-        ("Date", info.date_column or "none", why.get("date", "")),
-        ("Answers", answers, "Each invalid answer is listed below with its row, column and value; the rest of its row counts."),
+        (_("Stages"), f"{format_number(len(info.stages))}: " + " → ".join(info.stages), why.get("stages", "")),
+        (_("Scale"), info.scale.label(), why.get("scale", "")),
+        (_("N/A codes"), codes, why.get("na_codes", "")),
+        (_("Outcome"), outcome, why.get("outcome", "")),
+        (_("Segments"), ", ".join(info.segments) or none, why.get("segments", "")),
+        (_("Date"), info.date_column or none, why.get("date", "")),
+        (_("Weight"), info.weight_column or _("none: every respondent counts once"), why.get("weight", "")),
+        (_("Answers"), answers,
+         _("Each invalid answer is listed below with its row, column and value; the rest of its row counts.")),
     ]
     return pd.DataFrame(rows, columns=["item", "what we read", "why"]).astype("str")
 
@@ -337,12 +382,14 @@ def reading_stage_map(info: DatasetInfo) -> tuple[tuple[str, str | None], ...]:
 def overrides_from_choices(current: Mapping, *, stages: Sequence[str], stage_default: Sequence[str], na_text: str,
                            scale: str, outcome: str, positive: str, na_default: str | None = None,
                            segments: Sequence[str] | None = None, segment_default: Sequence[str] | None = None,
-                           date: str | None = None, date_default: str | None = None) -> dict:
+                           date: str | None = None, date_default: str | None = None,
+                           weight: str | None = None, weight_default: str | None = None) -> dict:
     """The import options of the submitted form (the stage and label mappings are kept).
 
     N/A codes: the form shows what was read (``na_default``); when the manager changes them, their
-    list replaces the importer's reading (``infer_na_codes`` off), else the reading stays. Segments
-    and the date are options only when changed from what was read (``segment_default``, ``date_default``).
+    list replaces the importer's reading (``infer_na_codes`` off), else the reading stays. Segments,
+    the date and the weight are options only when changed from what was read (``segment_default``,
+    ``date_default``, ``weight_default``).
     """
     new = {k: current[k] for k in ("stage_map", "label_map") if current.get(k)}
     if stages and list(stages) != list(stage_default) or (stages and current.get("stages")):
@@ -367,6 +414,8 @@ def overrides_from_choices(current: Mapping, *, stages: Sequence[str], stage_def
         new["segments"] = tuple(segments)
     if date is not None and (date != date_default or current.get("date") is not None):
         new["date"] = "" if date == NO_DATE else date
+    if weight is not None and (weight != weight_default or current.get("weight") is not None):
+        new["weight"] = "" if weight == NO_WEIGHT else weight
     return new
 
 
@@ -379,7 +428,7 @@ class Words:
     ``term`` (the statistical term and its definition, shown as the column's tooltip) and ``kind``:
     ``text``, ``count`` (whole number with thousands separators), ``number`` (``digits`` decimals),
     ``percent`` (a 0–100 share, shown with %), ``share`` (a 0–1 share, shown as a bar with %),
-    ``p`` (a p-value, 4 decimals) or ``date``."""
+    ``p`` (a p-value, 4 decimals), ``date`` or ``flag`` (true / false, shown as a tick)."""
 
     label: str
     term: str = ""
@@ -387,67 +436,111 @@ class Words:
     digits: int = 2
 
 
-#: The plain words of every analysis column a page shows (tidy names of ``docs/architecture.md``).
+#: The plain words of every analysis column a page shows (tidy names of ``docs/architecture.md``), in
+#: English, marked for translation; :func:`words_for` gives them in the interface language.
 COLUMN_WORDS: dict[str, Words] = {
-    "stage": Words("Stage"),
-    "order": Words("#", "Position in the cycle", "count"),
-    "verdict": Words("Verdict", "Critical moment: a bad experience there measurably lowers {outcome} (rule above the "
+    "stage": Words(N_("Stage")),
+    "order": Words("#", N_("Position in the cycle"), "count"),
+    "verdict": Words(N_("Verdict"), N_("Critical moment: a bad experience there measurably lowers {outcome} (rule above the "
                      "table). Pain point: often rated badly, but no measurable effect. OK: neither. Not enough data: too few "
-                     "bad experiences to tell."),
-    "declared_verdict": Words("Named critical?", "Declared verdict: whether a stage the cycle "
-                              "template names as critical is confirmed by the data"),
-    "penalty": Words("Drop", "Penalty: how much lower {outcome} is for the respondents "
+                     "bad experiences to tell.")),
+    "declared_verdict": Words(N_("Named critical?"), N_("Declared verdict: whether a stage the cycle "
+                              "template names as critical is confirmed by the data")),
+    "penalty": Words(N_("Drop"), N_("Penalty: how much lower {outcome} is for the respondents "
                      "who rated the stage in the bottom box than for those with a middling experience there, every "
-                     "other stage held fixed (in points of {outcome})", "number"),
-    "raw_penalty": Words("Drop, one stage at a time", "Raw penalty: how much lower {outcome} is for the respondents who "
+                     "other stage held fixed (in points of {outcome})"), "number"),
+    "raw_penalty": Words(N_("Drop, one stage at a time"), N_("Raw penalty: how much lower {outcome} is for the respondents who "
                          "rated the stage in the bottom box than for everyone else who rated it, other stages not held "
-                         "fixed, so it includes the halo (unhappy customers rate every stage lower)", "number"),
-    "p_adjusted": Words("Chance (p)", "p-value corrected for the number of stages compared (p_adjusted); "
-                        "below 0.05 it is unlikely to be chance", "p"),
-    "p_value": Words("Chance (p, uncorrected)", "p-value of the test (p_value); below 0.05 it is unlikely to be chance", "p"),
-    "n_bad": Words("Bad ratings", "n_bad: respondents who rated the stage in the bottom box", "count"),
-    "bad_pct": Words("Bad ratings %", "bad_pct: share of the stage's answers in the bottom box", "percent", 1),
-    "n": Words("Answers", "n: respondents who rated the stage", "count"),
-    "rank": Words("Rank", "1 = fix first (the highest priority score)", "count"),
-    "level": Words("Priority", "Priority level from the rank: high, medium or low"),
-    "quadrant": Words("Place on the chart", "Importance–performance quadrant (Martilla & James 1977): compares the stage "
-                      "with the stages' average importance and average performance"),
-    "importance": Words("Importance", "How much the stage moves {outcome}: the derived importance, "
-                        "the association of the stage's score with {outcome} (not significant = 0)", "number"),
-    "performance": Words("Score (0–100)", "Performance: the mean score rescaled so the scale runs from 0 to 100", "number", 0),
-    "score_100": Words("Score (0–100)", "score_100: the mean score rescaled so the scale runs from 0 to 100", "number", 0),
-    "target_100": Words("Target (0–100)", "target_100: the stage's target on the 0–100 scale", "number", 0),
-    "gap": Words("Below target", "Gap: the target minus the score, in points of the 0–100 scale", "number", 0),
-    "priority_score": Words("Priority score", "Importance rescaled 0–1 across stages × the gap to the target", "number"),
-    "stability_top3": Words("In the top three", "Stability: share of bootstrap resamples in which the stage stays in the "
-                            "top three", "share"),
-    "advice": Words("What it means"),
-    "setting": Words("Setting"),
-    "segment": Words("Segment"),
-    "value": Words("Group"),
-    "mean": Words("Mean score", "Mean of the answers on the survey's scale", "number"),
-    "rest_mean": Words("Everyone else", "rest_mean: mean score of the respondents outside this group", "number"),
-    "diff_vs_rest": Words("Difference", "diff_vs_rest: the group's mean minus the mean of everyone "
-                          "else (negative = worse)", "number"),
-    "statistic": Words("Test statistic", "Kruskal–Wallis H statistic", "number"),
-    "n_groups": Words("Groups compared", "", "count"),
-    "period_label_previous": Words("Previous period"),
-    "period_label_last": Words("Last period"),
-    "mean_previous": Words("Mean then", "Mean score in the previous period", "number"),
-    "mean_last": Words("Mean now", "Mean score in the last period", "number"),
-    "change": Words("Change", "Mean now minus mean then", "number"),
-    "n_previous": Words("Answers then", "", "count"),
-    "n_last": Words("Answers now", "", "count"),
-    "test": Words("Test"),
-    "u_statistic": Words("Test statistic", "Mann–Whitney U statistic", "number"),
-    "response_id": Words("Respondent"),
-    "score": Words("Rating", "The respondent's answer on the survey's scale", "number", 0),
-    "comment": Words("Comment"),
-    "due_date": Words("Due date", "", "date"),
+                         "fixed, so it includes the halo (unhappy customers rate every stage lower)"), "number"),
+    "p_adjusted": Words(N_("Chance (p)"), N_("p-value corrected for the number of stages compared (p_adjusted); "
+                        "below 0.05 it is unlikely to be chance"), "p"),
+    "p_value": Words(N_("Chance (p, uncorrected)"), N_("p-value of the test (p_value); below 0.05 it is unlikely to be chance"), "p"),
+    "n_bad": Words(N_("Bad ratings"), N_("n_bad: respondents who rated the stage in the bottom box"), "count"),
+    "bad_pct": Words(N_("Bad ratings %"), N_("bad_pct: share of the stage's answers in the bottom box"), "percent", 1),
+    "n": Words(N_("Answers"), N_("n: respondents who rated the stage"), "count"),
+    "n_eff": Words(N_("Effective answers"), N_("n_eff: Kish's effective sample size of the weighted answers, "
+                                              "(sum of weights)² / sum of squared weights"), "number", 0),
+    "rank": Words(N_("Rank"), N_("1 = fix first (the highest priority score)"), "count"),
+    "level": Words(N_("Priority"), N_("Priority level from the rank: high, medium or low")),
+    "quadrant": Words(N_("Place on the chart"), N_("Importance–performance quadrant (Martilla & James 1977): compares the stage "
+                      "with the stages' average importance and average performance")),
+    "importance": Words(N_("Importance"), N_("How much the stage moves {outcome}: the derived importance, "
+                        "the association of the stage's score with {outcome} (not significant = 0)"), "number"),
+    "performance": Words(N_("Score (0–100)"), N_("Performance: the mean score rescaled so the scale runs from 0 to 100"), "number", 0),
+    "score_100": Words(N_("Score (0–100)"), N_("score_100: the mean score rescaled so the scale runs from 0 to 100"), "number", 0),
+    "target_100": Words(N_("Target (0–100)"), N_("target_100: the stage's target on the 0–100 scale"), "number", 0),
+    "gap": Words(N_("Below target"), N_("Gap: the target minus the score, in points of the 0–100 scale"), "number", 0),
+    "priority_score": Words(N_("Priority score"), N_("Importance rescaled 0–1 across stages × the gap to the target"), "number"),
+    "stability_top3": Words(N_("In the top three"), N_("Stability: share of bootstrap resamples in which the stage stays in the "
+                            "top three"), "share"),
+    "advice": Words(N_("What it means")),
+    "setting": Words(N_("Setting")),
+    "segment": Words(N_("Segment")),
+    "value": Words(N_("Group")),
+    "mean": Words(N_("Mean score"), N_("Mean of the answers on the survey's scale"), "number"),
+    "rest_mean": Words(N_("Everyone else"), N_("rest_mean: mean score of the respondents outside this group"), "number"),
+    "diff_vs_rest": Words(N_("Difference"), N_("diff_vs_rest: the group's mean minus the mean of everyone "
+                          "else (negative = worse)"), "number"),
+    "statistic": Words(N_("Test statistic"), N_("Kruskal–Wallis H statistic"), "number"),
+    "n_groups": Words(N_("Groups compared"), "", "count"),
+    "period_label_previous": Words(N_("Previous period")),
+    "period_label_last": Words(N_("Last period")),
+    "mean_previous": Words(N_("Mean then"), N_("Mean score in the previous period"), "number"),
+    "mean_last": Words(N_("Mean now"), N_("Mean score in the last period"), "number"),
+    "change": Words(N_("Change"), N_("Mean now minus mean then"), "number"),
+    "n_previous": Words(N_("Answers then"), "", "count"),
+    "n_last": Words(N_("Answers now"), "", "count"),
+    "test": Words(N_("Test")),
+    "u_statistic": Words(N_("Test statistic"), N_("Mann–Whitney U statistic"), "number"),
+    "response_id": Words(N_("Respondent")),
+    "score": Words(N_("Rating"), N_("The respondent's answer on the survey's scale"), "number", 0),
+    "comment": Words(N_("Comment")),
+    "due_date": Words(N_("Due date"), "", "date"),
+}
+
+#: The plain words of the comment-theme tables (``cycle_analytics.text.views``: a view's themes and
+#: its comments). Their column names overlap the analysis tables' (``rank``, ``penalty``,
+#: ``p_adjusted``) with another meaning, so they are a vocabulary of their own for :func:`plain_table`;
+#: the theme headers are the report's (``text.messages.THEME_HEADERS``).
+THEME_WORDS: dict[str, Words] = {
+    "rank": Words(TM.THEME_HEADERS["rank"], N_("Rank of the theme here: 1 = the most comments"), "count"),
+    "label": Words(TM.THEME_HEADERS["label"], N_("The theme's most telling words")),
+    "key_words": Words(TM.THEME_HEADERS["key_words"]),
+    "n_comments": Words(TM.THEME_HEADERS["n_comments"], N_("Comments whose main theme this is"), "count"),
+    "share_pct": Words(TM.THEME_HEADERS["share_pct"], "", "percent", 1),
+    "mean_rating": Words(TM.THEME_HEADERS["mean_rating"], N_("Mean rating of the stage (whole survey: of all stages) by "
+                                                             "the writers of these comments"), "number", 1),
+    "mean_sentiment": Words(TM.THEME_HEADERS["mean_sentiment"], N_("VADER compound score, from −1 (negative) to +1 "
+                                                                   "(positive)"), "number"),
+    "negative_pct": Words(TM.THEME_HEADERS["negative_pct"], "", "percent", 1),
+    "penalty": Words(TM.THEME_HEADERS["penalty"], N_("Mean {outcome} of the other commenters minus that of those who "
+                                                     "mention the theme: positive = the theme costs points"), "number"),
+    "penalty_ci_low": Words(TM.THEME_HEADERS["penalty_ci_low"], "", "number"),
+    "penalty_ci_high": Words(TM.THEME_HEADERS["penalty_ci_high"], "", "number"),
+    "p_adjusted": Words(TM.THEME_HEADERS["p_adjusted"], N_("p-value corrected for the number of themes compared; below "
+                                                           "0.05 it is unlikely to be chance"), "p"),
+    "n_with": Words(TM.THEME_HEADERS["n_with"], "", "count"),
+    "small_sample": Words(TM.THEME_HEADERS["small_sample"], N_("Too few respondents mention it for a reliable effect"),
+                          "flag"),
+    "example_1": Words(TM.THEME_HEADERS["example_1"]),
+    "example_2": Words(TM.THEME_HEADERS["example_2"]),
+    "example_3": Words(TM.THEME_HEADERS["example_3"]),
+    "response_id": COLUMN_WORDS["response_id"],
+    "stage": COLUMN_WORDS["stage"],
+    "question": Words(N_("Comment question")),
+    "rating": Words(N_("Writer's rating"), N_("The writer's rating of the stage (whole survey: the mean of their ratings)"),
+                    "number", 1),
+    "theme": Words(N_("Main theme (#)"), "", "count"),
+    "themes": Words(N_("Themes mentioned")),
+    "theme_share": Words(N_("Weight of the main theme"), N_("Share of the comment's words that belong to its main theme"),
+                         "share"),
+    "sentiment": Words(N_("Sentiment"), N_("VADER compound score, from −1 (negative) to +1 (positive)"), "number"),
+    "sentiment_label": Words(N_("Tone")),
+    "text": COLUMN_WORDS["comment"],
 }
 
 
-def words_for(column: str, outcome: str = "the outcome") -> Words:
+def words_for(column: str, outcome: str = "the outcome", vocabulary: Mapping[str, Words] | None = None) -> Words:
     """The :class:`Words` of ``column`` with the outcome's name filled in; a column without plain
     words (one a new analysis added) gets its name in words (``clean_penalty`` -> ``Clean penalty``).
 
@@ -456,18 +549,50 @@ def words_for(column: str, outcome: str = "the outcome") -> Words:
     >>> words_for("clean_penalty").label
     'Clean penalty'
     """
-    w = COLUMN_WORDS.get(column)
+    w = (COLUMN_WORDS if vocabulary is None else vocabulary).get(column)
     if w is None:
         text = str(column).replace("_pct", " (%)").replace("_", " ").strip()
         return Words(text[:1].upper() + text[1:], str(column))
-    return Words(w.label.format(outcome=outcome), w.term.format(outcome=outcome), w.kind, w.digits)
+    term = _(w.term).format(outcome=outcome) if w.term else ""
+    return Words(_(w.label).format(outcome=outcome), term, w.kind, w.digits)
+
+
+#: The coded values of the columns a table shows as they are (``cycle_analytics.stats.critical.VERDICTS``
+#: and ``DECLARED_VERDICTS``, the priority levels and quadrants): the code, marked for translation in
+#: the context "table value" (the quadrants are the charts' names); :func:`coded_value_words` shows them.
+CODED_VALUES = {
+    "verdict": (NP_("table value", "critical"), NP_("table value", "pain point"), NP_("table value", "ok"),
+                NP_("table value", "not enough data")),
+    "declared_verdict": (NP_("table value", "confirmed"), NP_("table value", "not confirmed"),
+                         NP_("table value", "not enough data")),
+    "level": (NP_("table value", "high"), NP_("table value", "medium"), NP_("table value", "low")),
+    "quadrant": ("Concentrate here", "Keep up the good work", "Low priority", "Possible overkill"),
+}
+
+
+def coded_value_words(value: str) -> str:
+    """A coded table value (:data:`CODED_VALUES`) in the interface language; any other as it is.
+
+    >>> from cycle_analytics.i18n import using_language
+    >>> with using_language("es"):
+    ...     coded_value_words("pain point"), coded_value_words("Concentrate here"), coded_value_words("Pago")
+    ('punto de dolor', 'Concentrarse aquí', 'Pago')
+    """
+    if value in CODED_VALUES["quadrant"]:
+        return _(value)  # the chart's quadrant names (cycle_analytics.figures.style)
+    if any(value in codes for codes in CODED_VALUES.values()):
+        return pgettext("table value", value)
+    return value
 
 
 def plain_table(table: pd.DataFrame, columns: Sequence[str], outcome: str = "the outcome",
-                labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, Words]]:
+                labels: Mapping[str, str] | None = None,
+                vocabulary: Mapping[str, Words] | None = None) -> tuple[pd.DataFrame, dict[str, Words]]:
     """``(frame, words)``: the ``columns`` of ``table`` it has, in that order, under their plain
     labels (:func:`words_for`, or ``labels[column]`` where given), missing text and dates empty;
     and the :class:`Words` of each shown label (for the column tooltips and number formats).
+    ``vocabulary``: the words of a table with a vocabulary of its own (:data:`THEME_WORDS`;
+    default :data:`COLUMN_WORDS`).
 
     >>> t = pd.DataFrame({"stage": ["Pay"], "p_adjusted": [0.0004], "n_bad": [1234], "extra": [1]})
     >>> frame, words = plain_table(t, ["stage", "n_bad", "p_adjusted", "not_there"])
@@ -478,7 +603,7 @@ def plain_table(table: pd.DataFrame, columns: Sequence[str], outcome: str = "the
     out: dict[str, pd.Series] = {}
     words: dict[str, Words] = {}
     for col in shown.columns:
-        w = words_for(col, outcome)
+        w = words_for(col, outcome, vocabulary)
         if labels and col in labels:
             w = Words(labels[col], w.term, w.kind, w.digits)
         label = w.label
@@ -489,6 +614,10 @@ def plain_table(table: pd.DataFrame, columns: Sequence[str], outcome: str = "the
             values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").fillna("").astype("str")
         elif w.kind == "text":
             values = values.astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)).astype("str")
+            if col in CODED_VALUES:
+                values = values.map(coded_value_words).astype("str")
+        elif w.kind == "flag":  # a missing value is no flag
+            values = values.astype(object).map(lambda v: False if v is None or v != v else bool(v)).astype("bool")
         out[label] = values.reset_index(drop=True)
         words[label] = w
     return pd.DataFrame(out), words

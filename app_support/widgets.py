@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
+from cycle_analytics.i18n import (DEFAULT_LANGUAGE, N_, current_language, format_date, format_decimal, format_number,
+                                  format_p_value, format_percent)
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.export import to_csv_bytes
 
 from . import presenting, state, tables
@@ -26,9 +28,10 @@ def safe_csv(df: pd.DataFrame) -> bytes:
     return to_csv_bytes(df)
 
 
-def download_button(df: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
-    """A CSV download of ``df`` (formulas neutralised) that does not rerun the app."""
-    st.download_button(label, data=safe_csv(df), file_name=file_name, mime="text/csv", key=key,
+def download_button(df: pd.DataFrame, file_name: str, key: str, label: str = N_("Download CSV")) -> None:
+    """A CSV download of ``df`` (formulas neutralised) that does not rerun the app; ``label`` is
+    English, marked for translation, and shown in the interface language."""
+    st.download_button(_(label), data=safe_csv(df), file_name=file_name, mime="text/csv", key=key,
                        on_click="ignore", icon=":material/download:")
 
 
@@ -51,11 +54,11 @@ def chart(fig, data: pd.DataFrame | None, caption: str, key: str, *, selectable:
     st.caption(caption)
     with st.container(horizontal=True, gap="small"):  # buttons at their natural width: labels are never cut
         # One click, a picture for slides: drawn on the server (kaleido) only when the button is clicked.
-        st.download_button("Download the chart (PNG)", data=presenting.png_builder(fig), file_name=f"{key}.png",
+        st.download_button(_("Download the chart (PNG)"), data=presenting.png_builder(fig), file_name=f"{key}.png",
                            mime="image/png", key=f"{key}__png", on_click="ignore", icon=":material/image:",
-                           help="The chart as a picture, for slides and documents", width="content")
+                           help=_("The chart as a picture, for slides and documents"), width="content")
         if data is not None:
-            download_button(data, file_name or f"{key}.csv", key=f"{key}__csv", label="Download the data (CSV)")
+            download_button(data, file_name or f"{key}.csv", key=f"{key}__csv", label=N_("Download the data (CSV)"))
     if selectable:
         return selected_stage(event)
     return None
@@ -106,27 +109,48 @@ def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto
     st.dataframe(df, hide_index=True, width="stretch", height=height, column_config=config, key=key, placeholder="")
 
 
+HEADER_CHAR_PX, HEADER_PADDING_PX = 8, 36  # the grid's header font; sort arrow and tooltip mark
+
+
+def header_fit_width(label: str, values: pd.Series) -> int | None:
+    """A column width in pixels that shows the whole header, or None (Streamlit's default: fit the
+    cells) when the cells are already wider than the header. Streamlit sizes a column to its cells
+    only, so a long header over short numbers is cut ("Drop, one stage at a tim")."""
+    cells = values.dropna().astype(str).str.len()
+    widest_cell = int(cells.max()) if len(cells) else 0
+    if len(label) <= max(widest_cell, 6):
+        return None
+    return len(label) * HEADER_CHAR_PX + HEADER_PADDING_PX
+
+
 def plain_table(df: pd.DataFrame, columns, *, key: str, outcome: str = "the outcome", height: int | str = "auto",
-                column_config=None, labels=None, widths=None) -> None:
+                column_config=None, labels=None, widths=None, vocabulary=None) -> None:
     """A table a manager reads: the ``columns`` of ``df`` it has, under plain headers with the
-    statistical term as the header's tooltip (``app_support.tables.plain_table``); counts with
-    thousands separators, other numbers with their decimals, shares with %. ``widths`` (shown label ->
+    statistical term as the header's tooltip (``app_support.tables.plain_table``; ``vocabulary`` for a
+    table with words of its own, such as ``tables.THEME_WORDS``); counts with thousands separators,
+    other numbers with their decimals, shares with %, flags as ticks. ``widths`` (shown label ->
     ``"small"``, ``"medium"`` or ``"large"``) sizes columns so that none is cut off."""
-    frame, words = tables.plain_table(df, columns, outcome, labels)
+    frame, words = tables.plain_table(df, columns, outcome, labels, vocabulary)
     config = {}
+    localized = current_language() != DEFAULT_LANGUAGE
     for label, w in words.items():
-        width = (widths or {}).get(label)
-        if w.kind == "count":
+        width = (widths or {}).get(label) or header_fit_width(label, frame[label])
+        if (localized and w.kind in LOCALIZED_TEXT) or w.kind == "p":  # a p-value reads "< 0.001", never "0.0000"
+            # Streamlit writes a column's numbers with an English decimal point (printf formats) or in the
+            # browser's locale ("localized"): another interface language gets them as its own text
+            frame[label] = frame[label].map(lambda x, w=w: "" if pd.isna(x) else LOCALIZED_TEXT[w.kind](x, w.digits))
+            config[label] = st.column_config.TextColumn(label, help=w.term or None, width=width, alignment="right")
+        elif w.kind == "count":
             config[label] = st.column_config.NumberColumn(label, help=w.term or None, format="localized", width=width)
         elif w.kind == "number":
             config[label] = st.column_config.NumberColumn(label, help=w.term or None, format=f"%.{w.digits}f", width=width)
-        elif w.kind == "p":
-            config[label] = st.column_config.NumberColumn(label, help=w.term or None, format="%.4f", width=width)
         elif w.kind == "percent":
             config[label] = st.column_config.NumberColumn(label, help=w.term or None, format=f"%.{w.digits}f%%", width=width)
         elif w.kind == "share":
             config[label] = st.column_config.ProgressColumn(label, help=w.term or None, min_value=0.0, max_value=1.0,
                                                             format="percent", width=width)
+        elif w.kind == "flag":
+            config[label] = st.column_config.CheckboxColumn(label, help=w.term or None, width=width)
         else:
             config[label] = st.column_config.TextColumn(label, help=w.term or None, width=width)
     config.update(column_config or {})
@@ -136,21 +160,30 @@ def plain_table(df: pd.DataFrame, columns, *, key: str, outcome: str = "the outc
                  placeholder="")  # a missing value shows as an empty cell, never "None"
 
 
+#: How :func:`plain_table` writes a number of each kind in an interface language other than English.
+LOCALIZED_TEXT = {
+    "count": lambda x, digits: format_number(x),
+    "number": lambda x, digits: format_decimal(x, digits),
+    "p": lambda x, digits: format_p_value(x),
+    "percent": lambda x, digits: format_percent(x / 100, digits),
+}
+
+
 def require_view(*, need_analysis: bool = True):
     """The current view, or stop the page with a helpful message when there is nothing to show."""
     v = state.view()
-    if v is None or v.survey is None:
+    if v is None or (v.survey is None and v.warehouse is None):
         if v is not None and v.error:
             st.error(md_escape(v.error))  # the sentence quotes the file name: text, not markup
-            st.info("Upload another file in the sidebar, or remove the upload to go back to the sample.")
+            st.info(_("Upload another file in the sidebar, or remove the upload to go back to the sample."))
         else:
-            st.info("No survey is loaded yet: choose a sample or upload a file in the sidebar.")
+            st.info(_("No survey is loaded yet: choose a sample or upload a file in the sidebar."))
         st.stop()
-    if v.filtered is not None and len(v.filtered.responses) == 0:
-        st.info("No respondent matches the current filters. Widen the date range or clear a segment filter in the sidebar.")
+    if (v.filtered is not None and len(v.filtered.responses) == 0) or (v.warehouse is not None and v.warehouse.respondents == 0):
+        st.info(_("No respondent matches the current filters. Widen the date range or clear a segment filter in the sidebar."))
         st.stop()
     if need_analysis and v.analysis is None:
-        st.error(v.analysis_error or "The survey could not be analysed.")
+        st.error(v.analysis_error or _("The survey could not be analysed."))
         st.stop()
     return v
 
@@ -161,27 +194,28 @@ def outcome_note(v) -> None:
     if spec is None:
         return
     if spec.is_proxy:
-        st.info("No outcome chosen: importance and penalties use each respondent's mean over their other stages as a proxy outcome. Pick an outcome in the sidebar when the survey has one.", icon=":material/info:")
+        st.info(_("No outcome chosen: importance and penalties use each respondent's mean over their other stages as a "
+                  "proxy outcome. Pick an outcome in the sidebar when the survey has one."), icon=":material/info:")
     else:
-        st.caption(f"Outcome: **{md_escape(spec.display())}**")
+        st.caption(_("Outcome: **{outcome}**").format(outcome=md_escape(spec.display())))
 
 
 def fmt_num(x, digits: int = 2) -> str:
-    """``x`` with thousands separators and ``digits`` decimals; ``–`` for a missing number."""
-    try:
-        if x is None or (isinstance(x, float) and np.isnan(x)):
-            return "–"
-        return f"{x:,.{digits}f}"
-    except (TypeError, ValueError):
-        return str(x)
+    """``x`` with thousands separators and ``digits`` decimals in the interface language
+    (:func:`cycle_analytics.i18n.format_decimal`); ``–`` for a missing number, text as it is."""
+    if isinstance(x, str):
+        return x
+    return format_decimal(x, digits)
 
 
 def fmt_timestamp(text) -> str:
-    """An ISO timestamp as ``YYYY-MM-DD HH:MM UTC`` (``an earlier session`` when unreadable)."""
+    """An ISO timestamp as ``YYYY-MM-DD HH:MM UTC`` (the ISO way reads the same in every language;
+    ``an earlier session`` in the interface language when unreadable)."""
     try:
-        return dt.datetime.fromisoformat(str(text)).strftime("%Y-%m-%d %H:%M UTC")
+        moment = dt.datetime.fromisoformat(str(text))
     except (TypeError, ValueError):
-        return "an earlier session"
+        return _("an earlier session")
+    return f"{format_date(moment, 'yyyy-MM-dd')} {moment:%H:%M} UTC"
 
 
 def file_stem(name: str, fallback: str) -> str:

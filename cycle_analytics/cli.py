@@ -10,6 +10,15 @@ option, 3 when a delivery (webhook, e-mail) failed or on an unexpected internal 
 Every command takes ``--exclude speeders,straightliners,duplicates,incomplete`` (or ``all``): the
 respondents with those response-quality flags (:mod:`cycle_analytics.stats.quality`) are left out
 before the analysis; by default they are flagged (``analyze`` reports the counts) and kept.
+``--incomplete-below SHARE`` sets the share of the stages a respondent must rate not to be
+incomplete (default 0.5).
+
+``analyze`` also reads a survey where it is held, through the query engine
+(:mod:`cycle_analytics.engine`; docs/deployment.md, "Analysing a warehouse table"): a Parquet file,
+folder or glob, or a glob of CSV files (``analyze 'data/*.parquet'``, read by DuckDB), or a table in
+a database (``analyze --source postgresql://... --table schema.answers``). The column roles are
+found by the importer in the first rows, as for a file; ``--from`` / ``--to`` dates are pushed into
+the query as WHERE clauses; only count tables come back. Long queries report their progress on stderr.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import argparse
 import csv
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from cycle_analytics.errors import SurveyError
@@ -26,6 +36,18 @@ from cycle_analytics.errors import SurveyError
 # costs about 0.9 s (pandas, pyarrow, scipy, statsmodels) and 0.15 s more for ``report`` (plotly),
 # measured with ``python -X importtime`` on 2 cores, which ``--help`` and a mistyped option would
 # otherwise pay (``python -m cycle_analytics --help`` takes about 0.1 s).
+
+
+def _(message: str) -> str:
+    """:func:`cycle_analytics.i18n.gettext`, imported when a sentence is said: importing Babel costs
+    about 0.1 s, which ``--help`` and a mistyped option would otherwise pay (see the note above)."""
+    from cycle_analytics.i18n import gettext
+
+    return gettext(message)
+
+
+#: The interface languages of ``--lang`` (the same as :data:`cycle_analytics.i18n.LANGUAGES`).
+INTERFACE_LANGUAGES = ("en", "id", "es")
 
 
 def _split_list(text: str | None) -> tuple[str, ...] | None:
@@ -42,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn a customer-satisfaction survey export into a service-cycle analysis.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    analyze = sub.add_parser("analyze", help="import a survey file and analyse its service cycle")
-    add_import_options(analyze)
+    analyze = sub.add_parser("analyze", help="import a survey file (or read a table) and analyse its service cycle")
+    add_import_options(analyze, engine_sources=True)
+    add_source_options(analyze)
     analyze.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     analyze.add_argument("--no-analysis", action="store_true", help="import only (dataset, rejected rows, stage scores skipped)")
     report = sub.add_parser("report", help="write a self-contained HTML report and/or an Excel workbook")
@@ -80,8 +103,32 @@ def add_alert_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mail-to", help="comma-separated recipients (or $CYCLE_ANALYTICS_ALERT_TO)")
 
 
-def add_import_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="survey file: CSV/TSV (any common delimiter and encoding) or Excel .xlsx")
+def add_source_options(parser: argparse.ArgumentParser) -> None:
+    """Where a survey read by the query engine is (``analyze`` only) and the date range pushed into its query."""
+    parser.add_argument("--source", metavar="URL", help="read the survey from a database instead of a file: a connection "
+                        "URL such as postgresql://user@host/db or duckdb:///path/to/file.duckdb (with --table)")
+    parser.add_argument("--table", help="the table (schema.table) to read from --source")
+    parser.add_argument("--respondents-table", metavar="TABLE", help="a separate table of respondents (outcome, "
+                        "segments, date) joined to --table's answers on the respondent id")
+    parser.add_argument("--from", dest="date_from", metavar="DATE", help="only respondents dated on or after this day")
+    parser.add_argument("--to", dest="date_to", metavar="DATE", help="only respondents dated on or before this day")
+    parser.add_argument("--engine", action="store_true", help="read a CSV file with the query engine (DuckDB) instead of "
+                        "importing it in memory: every answer is counted by class, rows are not listed")
+    parser.add_argument("--memory-limit", metavar="SIZE", help="DuckDB's memory for files read by the query engine, "
+                        "e.g. 3GB (past it, it spills to a temporary folder)")
+
+
+def add_import_options(parser: argparse.ArgumentParser, *, engine_sources: bool = False) -> None:
+    if engine_sources:
+        parser.add_argument("file", nargs="?", help="survey file: CSV/TSV (any common delimiter and encoding) or Excel "
+                            ".xlsx; or Parquet files, a folder or a glob such as 'data/*.parquet' or 'data/*.csv' "
+                            "(read by the query engine)")
+    else:
+        parser.add_argument("file", help="survey file: CSV/TSV (any common delimiter and encoding) or Excel .xlsx")
+    # cycle_analytics.i18n.LANGUAGES, written out: importing Babel here would slow --help (tests check they agree)
+    parser.add_argument("--lang", choices=INTERFACE_LANGUAGES, default="en",
+                        help="language of the text output and the reports: en, id (Indonesian) or es (Spanish); "
+                             "--json output stays English")
     parser.add_argument("--cycle", help="a bundled cycle template name (e.g. bank_visit) or a cycle file (.yaml/.json)")
     parser.add_argument("--sheet", help="Excel worksheet to read (default: the first sheet holding a table)")
     parser.add_argument("--stages", help="comma-separated stage columns (headers or question texts), in cycle order")
@@ -92,11 +139,17 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", help="rating scale MIN-MAX, e.g. 1-5 or 0-10 (default: inferred)")
     parser.add_argument("--segment", action="append", default=None, help="segment column (repeatable)")
     parser.add_argument("--layout", choices=["long", "wide"], help="force the layout instead of detecting it")
+    weight = parser.add_mutually_exclusive_group()
+    weight.add_argument("--weight", metavar="COLUMN", help="the survey-weight column every figure applies "
+                        "(default: a column named like a weight, e.g. WEIGHT, holding non-whole numbers)")
+    weight.add_argument("--no-weight", action="store_true", help="ignore any weight column: every respondent counts once")
     parser.add_argument("--min-n", type=int, default=30, help="smallest group shown as a result (default 30)")
     parser.add_argument("--correction", choices=["holm", "fdr_bh"], default="holm", help="multiple-testing correction")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     parser.add_argument("--exclude", help="leave out respondents with these response-quality flags: speeders, "
                         "straightliners, duplicates, incomplete (comma-separated, or all); default: flag and keep them")
+    parser.add_argument("--incomplete-below", type=float, metavar="SHARE", help="flag as incomplete a respondent who "
+                        "rated fewer than this share of the stages (0-1, default 0.5)")
 
 
 def import_options_from_args(args: argparse.Namespace):
@@ -116,6 +169,7 @@ def import_options_from_args(args: argparse.Namespace):
         scale=parse_scale(args.scale) if args.scale else None,
         segments=tuple(args.segment) if args.segment else None,
         layout=args.layout,
+        weight="" if args.no_weight else args.weight,
         max_bytes=None,
     )
 
@@ -125,16 +179,18 @@ def import_and_screen(args: argparse.Namespace):
     ``(imported survey, survey to analyse, QualityReport, Exclusion)``."""
     from cycle_analytics.ingest.importer import import_survey  # lazy: start-up cost, see the note at the top
     from cycle_analytics.stats.exclusions import exclude_flagged
-    from cycle_analytics.stats.quality import quality_report, validate_exclusions
+    from cycle_analytics.stats.quality import QualitySettings, quality_report, validate_exclusions, validate_quality_settings
 
     exclude = validate_exclusions(getattr(args, "exclude", None))  # a typo fails before the file is read
+    share = getattr(args, "incomplete_below", None)
+    settings = validate_quality_settings(QualitySettings() if share is None else QualitySettings(min_rated_share=share))
     path = Path(args.file)
     if not path.exists():
-        raise SurveyError(f"The file {args.file!r} does not exist.")
+        raise SurveyError(_("The file {file!r} does not exist.").format(file=args.file))
     if path.is_dir():
-        raise SurveyError(f"{args.file!r} is a folder, not a survey file.")
+        raise SurveyError(_("{file!r} is a folder, not a survey file.").format(file=args.file))
     imported = import_survey(path, import_options_from_args(args))
-    quality = quality_report(imported)
+    quality = quality_report(imported, settings)
     survey, exclusion = exclude_flagged(imported, quality, exclude)
     return imported, survey, quality, exclusion
 
@@ -144,7 +200,7 @@ def analysis_settings(args: argparse.Namespace, trend_freq: str | None = None):
     from cycle_analytics.stats.analysis import AnalysisSettings  # lazy: start-up cost, see the note at the top
 
     if args.min_n < 1:
-        raise SurveyError("--min-n must be at least 1.")
+        raise SurveyError(_("--min-n must be at least 1."))
     return AnalysisSettings(min_n=args.min_n, correction=args.correction, seed=args.seed, trend_freq=trend_freq)
 
 
@@ -164,14 +220,110 @@ def analyse_screened(args: argparse.Namespace, survey, exclusion):
     if getattr(args, "no_analysis", False):
         return None
     if not len(survey.responses):
-        raise SurveyError("Every respondent was excluded by --exclude; nothing is left to analyse.")
-    analysis = analyze(survey, outcome=chosen_outcome(args, survey), settings=analysis_settings(args))
+        raise SurveyError(_("Every respondent was excluded by --exclude; nothing is left to analyse."))
+    analysis = analyze(survey, outcome=chosen_outcome(args, survey), settings=analysis_settings(args),
+                       filters=date_filters(args))
     return note_exclusion(analysis, exclusion)
+
+
+def date_filters(args: argparse.Namespace):
+    """The ``--from`` / ``--to`` date range as :class:`~cycle_analytics.stats.filters.Filters` (``None`` without one)."""
+    from cycle_analytics.stats.filters import Filters  # lazy: start-up cost, see the note at the top
+
+    start, stop = getattr(args, "date_from", None), getattr(args, "date_to", None)
+    if start is None and stop is None:
+        return None
+    return Filters(date_range=(start, stop))
+
+
+def reads_with_engine(args: argparse.Namespace) -> bool:
+    """Whether ``analyze`` reads the survey with the query engine: ``--source``, or Parquet files, a
+    folder or a glob named as the file."""
+    from cycle_analytics.engine.sources import PARQUET_SUFFIXES  # lazy: start-up cost, see the note at the top
+
+    if getattr(args, "source", None):
+        if args.file:
+            raise SurveyError(_("Name either a survey file or --source with --table, not both."))
+        return True
+    if getattr(args, "table", None) or getattr(args, "respondents_table", None):
+        raise SurveyError(_("--table names a table of --source; give the database URL with --source."))
+    if not args.file:
+        raise SurveyError(_("Name a survey file, or a database with --source URL --table NAME."))
+    text = str(args.file)
+    return (getattr(args, "engine", False) or any(ch in text for ch in "*?[") or text.lower().endswith(PARQUET_SUFFIXES)
+            or Path(text).is_dir())
+
+
+def open_engine(args: argparse.Namespace, spill: str | None = None):
+    """The :class:`~cycle_analytics.engine.SurveyEngine` of ``--source`` / the named files, with the
+    column roles the importer finds in its first rows and the date range pushed into the scan;
+    returns ``(engine, ColumnRoles)``. DuckDB spills to the folder ``spill`` past ``--memory-limit``."""
+    from cycle_analytics.engine import SurveyEngine, duckdb_backend, open_source  # lazy: start-up cost, see the note at the top
+    from cycle_analytics.engine.progress import TextProgress
+    from cycle_analytics.engine.roles import roles_from_sample
+
+    if getattr(args, "exclude", None):
+        raise SurveyError(_("--exclude needs every respondent's answers in memory; it works for a survey file, not for a table read by the query engine."))
+    options = import_options_from_args(args)
+    if args.source:
+        source = open_source(args.source, args.table, respondents=args.respondents_table)
+    else:
+        source = open_source(args.file, backend=duckdb_backend(memory_limit=args.memory_limit, temp_directory=spill))
+    roles = roles_from_sample(source, options, name=source.description or "table")
+    weight = roles.sample.info.weight_column
+    if weight:
+        raise SurveyError(_("The table has a survey-weight column {weight!r}, which the query engine does not apply yet; add --no-weight to analyse it unweighted.").format(weight=weight))
+    engine = SurveyEngine(source, roles.layout, roles.rules, filters=date_filters(args), progress=TextProgress(),
+                          cycle=options.cycle, positive=args.positive)
+    return engine, roles
+
+
+def analyze_with_engine(args: argparse.Namespace) -> int:
+    """``analyze`` of a table read by the query engine: the same analysis and JSON as for a file,
+    with the engine's accounting of every answer as the dataset block."""
+    with tempfile.TemporaryDirectory(prefix="cycle-analytics-") as spill:
+        engine, roles = open_engine(args, spill)
+        with engine:
+            analysis = None if args.no_analysis else engine_analysis(args, engine, roles)
+            write_engine_analysis(args, engine, roles, analysis)
+    return 0
+
+
+def engine_analysis(args: argparse.Namespace, engine, roles):
+    """:func:`~cycle_analytics.stats.analysis.analyze` of the engine with the outcome the importer
+    chose in the sample (``--outcome`` resolved as for a file; ``--no-outcome``: the proxy)."""
+    from cycle_analytics.dataset import PROXY_OUTCOME  # lazy: start-up cost, see the note at the top
+    from cycle_analytics.stats.analysis import analyze
+
+    if not engine.respondent_counts().rated_respondents:
+        raise SurveyError(_("No respondent rated a stage (within the --from / --to dates); nothing is left to analyse."))
+    spec = PROXY_OUTCOME if args.no_outcome or roles.outcome is None else engine.outcome_spec(roles.outcome, positive=args.positive)
+    return analyze(engine, outcome=spec, settings=analysis_settings(args))
+
+
+def write_engine_analysis(args: argparse.Namespace, engine, roles, analysis) -> None:
+    """Print the engine's accounting and the analysis (one JSON object with ``--json``)."""
+    from cycle_analytics.engine.summary import accounting_lines, dataset_json  # lazy: start-up cost, see the note at the top
+    from cycle_analytics.stats.analysis import analysis_results_json
+
+    description = engine.source.description
+    if args.json:
+        scale_source = roles.sample.info.scale_source if engine.rules.scale is not None else "inferred"
+        out = {"dataset": dataset_json(engine, description, scale_source=scale_source)}
+        if analysis is not None:
+            out.update(analysis_results_json(analysis))
+        json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
+        sys.stdout.write("\n")
+        return
+    lines = accounting_lines(engine, description)
+    if analysis is None:
+        lines.append("Stages: " + ", ".join(engine.stages))
+    sys.stdout.write("\n".join(lines) + "\n" + ("" if analysis is None else "".join(analysis_lines(analysis))))
 
 
 def run_analysis(args: argparse.Namespace):
     """Import, screen and analyse as the arguments say; returns (survey, analysis or None)."""
-    _, survey, _, exclusion = import_and_screen(args)
+    _imported, survey, _quality, exclusion = import_and_screen(args)
     return survey, analyse_screened(args, survey, exclusion)
 
 
@@ -190,80 +342,105 @@ def quality_lines(quality, exclusion, info) -> list[str]:
 
 
 def format_summary(survey, analysis) -> str:
-    """A readable plain-text summary (what ``analyze`` prints without ``--json``)."""
-    import pandas as pd  # lazy: start-up cost, see the note at the top (already loaded by the analysis)
+    """A readable plain-text summary (what ``analyze`` prints without ``--json``), in the current language."""
+    from cycle_analytics.i18n import format_number as num
+    from cycle_analytics.i18n import gettext as _  # lazy: start-up cost (Babel), see the note at the top
 
     info = survey.info
+    outcome = analysis.outcome.display() if analysis is not None else (info.outcome or _("none"))
     lines = [
-        f"Format: {info.format}   scale: {info.scale.label()} ({info.scale_source})   outcome: "
-        + (analysis.outcome.display() if analysis is not None else (info.outcome or "none")),
-        f"Rows read {info.rows_read:,} = accepted {info.rows_accepted:,} + rejected {info.rows_rejected:,};"
-        f" respondents {info.respondents:,}; ratings {info.ratings:,}",
+        _("Format: {format}   scale: {scale} ({source})   outcome: {outcome}").format(
+            format=info.format, scale=info.scale.label(), source=info.scale_source, outcome=outcome),
+        _("Rows read {read} = accepted {accepted} + rejected {rejected}; respondents {respondents}; ratings {ratings}").format(
+            read=num(info.rows_read), accepted=num(info.rows_accepted), rejected=num(info.rows_rejected),
+            respondents=num(info.respondents), ratings=num(info.ratings)),
     ]
     if info.rows_rejected:
         first = survey.rejected.head(5)
-        lines.append("First rejected rows: " + "; ".join(f"row {r}: {m}" for r, m in zip(first["row"], first["reason"])))
-    lines.append(f"Answers read {info.answers_read:,} = ratings {info.ratings:,} + no answer {info.no_answers:,}"
-                 f" + invalid {info.invalid_answers:,}")
+        lines.append(_("First rejected rows: {rows}").format(rows="; ".join(
+            _("row {row}: {reason}").format(row=r, reason=m) for r, m in zip(first["row"], first["reason"]))))
+    lines.append(_("Answers read {read} = ratings {ratings} + no answer {no_answer} + invalid {invalid}").format(
+        read=num(info.answers_read), ratings=num(info.ratings), no_answer=num(info.no_answers),
+        invalid=num(info.invalid_answers)))
     if info.invalid_answers:
         first = survey.invalid.head(5)
-        lines.append("First invalid answers: " + "; ".join(f"row {r}, {c!r}: {m}" for r, c, m in
-                                                            zip(first["row"], first["column"], first["reason"])))
+        lines.append(_("First invalid answers: {answers}").format(answers="; ".join(
+            _("row {row}, {column!r}: {reason}").format(row=r, column=c, reason=m)
+            for r, c, m in zip(first["row"], first["column"], first["reason"]))))
     if analysis is None:
-        lines.append("Stages: " + ", ".join(info.stages))
+        lines.append(_("Stages: {stages}").format(stages=", ".join(info.stages)))
         return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + "".join(analysis_lines(analysis))
+
+
+def analysis_lines(analysis) -> list[str]:
+    """The stage table, critical moments, pain points and notes of the plain-text summary (lines ending in a newline)."""
+    import pandas as pd  # lazy: start-up cost, see the note at the top (already loaded by the analysis)
+
+    from cycle_analytics.figures.style import VERDICT_LABELS
+    from cycle_analytics.i18n import format_decimal, format_number, pgettext
+    from cycle_analytics.i18n import gettext as _
+
+    lines: list[str] = []
     table = analysis.scores.merge(analysis.moments[["stage", "verdict"]], on="stage", how="left").merge(
         analysis.priorities[["stage", "rank", "quadrant"]], on="stage", how="left"
     )
     width = max([5, *(len(str(s)) for s in table["stage"])])
     width = min(width, 40)
-    header = f"{'stage':<{width}}  {'n':>7}  {'mean':>5}  {'95% CI':>13}  {'/100':>5}  {'top%':>5}  {'bot%':>5}  {'rank':>4}  verdict"
+    head = {"stage": pgettext("text table", "stage"), "mean": pgettext("text table", "mean"),
+            "top": pgettext("text table", "top%"), "bot": pgettext("text table", "bot%"),
+            "rank": pgettext("text table", "rank"), "verdict": pgettext("text table", "verdict")}
+    header = (f"{head['stage']:<{width}}  {'n':>7}  {head['mean']:>5}  {'95% CI':>13}  {'/100':>5}  {head['top']:>5}  "
+              f"{head['bot']:>5}  {head['rank']:>4}  {head['verdict']}")
     lines += ["", header, "-" * len(header)]
     for r in table.itertuples(index=False):
         name = str(r.stage)
         name = name if len(name) <= width else name[: width - 1] + "…"
-        ci = f"{r.ci_low:.2f}-{r.ci_high:.2f}" if r.ci_low == r.ci_low else "—"
-        mean = f"{r.mean:.2f}" if r.mean == r.mean else "—"
-        s100 = f"{r.score_100:.0f}" if r.score_100 == r.score_100 else "—"
-        top = f"{r.top_box_pct:.0f}" if r.top_box_pct == r.top_box_pct else "—"
-        bot = f"{r.bottom_box_pct:.0f}" if r.bottom_box_pct == r.bottom_box_pct else "—"
+        ci = f"{format_decimal(r.ci_low)}-{format_decimal(r.ci_high)}" if r.ci_low == r.ci_low else "—"
+        mean = format_decimal(r.mean) if r.mean == r.mean else "—"
+        s100 = format_number(r.score_100) if r.score_100 == r.score_100 else "—"
+        top = format_number(r.top_box_pct) if r.top_box_pct == r.top_box_pct else "—"
+        bot = format_number(r.bottom_box_pct) if r.bottom_box_pct == r.bottom_box_pct else "—"
         rank = "—" if pd.isna(r.rank) else f"{int(r.rank)}"  # no rank: no action needed
-        lines.append(f"{name:<{width}}  {int(r.n):>7,}  {mean:>5}  {ci:>13}  {s100:>5}  {top:>5}  {bot:>5}  {rank:>4}  {r.verdict}")
+        shown = _(VERDICT_LABELS[r.verdict]) if r.verdict in VERDICT_LABELS else r.verdict
+        lines.append(f"{name:<{width}}  {format_number(r.n):>7}  {mean:>5}  {ci:>13}  {s100:>5}  {top:>5}  {bot:>5}  {rank:>4}  {shown}")
     crit = analysis.critical_moments
     lines.append("")
     if len(crit):
-        lines.append("Critical moments:")
+        lines.append(_("Critical moments:"))
         lines += [f"  - {e}" for e in crit["evidence"]]
     else:
-        lines.append("No critical moment found with the current thresholds.")
+        lines.append(_("No critical moment found with the current thresholds."))
     pains = analysis.pain_points
     if len(pains):
-        lines.append("Pain points (often rated badly, without the effect a critical moment needs):")
+        lines.append(_("Pain points (often rated badly, without the effect a critical moment needs):"))
         lines += [f"  - {e}" for e in pains["evidence"]]
     for note in analysis.notes:
-        lines.append(f"Note: {note}")
-    return "\n".join(lines) + "\n"
+        lines.append(_("Note: {note}").format(note=note))
+    return [line + "\n" for line in lines]
 
 
 def write_reports(args: argparse.Namespace) -> int:
     """``report``: the HTML report and/or the Excel workbook of the analysis."""
+    from cycle_analytics.i18n import gettext as _
     from cycle_analytics.outputs.report import excel_report, html_report  # lazy: start-up cost, see the note at the top
 
     if not args.html and not args.xlsx:
-        raise SurveyError("Name at least one output: --html OUT.html and/or --xlsx OUT.xlsx.")
+        raise SurveyError(_("Name at least one output: --html OUT.html and/or --xlsx OUT.xlsx."))
     for out in (args.html, args.xlsx):
         if out is not None and not out.parent.exists():
-            raise SurveyError(f"The folder {str(out.parent)!r} for {out.name!r} does not exist.")
+            raise SurveyError(_("The folder {folder!r} for {file!r} does not exist.").format(folder=str(out.parent),
+                                                                                            file=out.name))
     survey, analysis = run_analysis(args)
     if analysis is None:
-        raise SurveyError("The report needs the analysis.")
+        raise SurveyError(_("The report needs the analysis."))
     if args.html:
-        title = args.title or f"Service cycle report: {Path(args.file).name}"
+        title = args.title or _("Service cycle report: {file}").format(file=Path(args.file).name)
         args.html.write_text(html_report(survey, analysis, title=title), encoding="utf-8")
-        print(f"wrote {args.html}")
+        print(_("wrote {path}").format(path=args.html))
     if args.xlsx:
         args.xlsx.write_bytes(excel_report(survey, analysis))
-        print(f"wrote {args.xlsx}")
+        print(_("wrote {path}").format(path=args.xlsx))
     return 0
 
 
@@ -279,9 +456,9 @@ def alert_rules_from_args(args: argparse.Namespace):
         try:
             rules = alert_rules_from_dict(json.loads(args.rules.read_text(encoding="utf-8")))
         except OSError:
-            raise SurveyError(f"The alert rules file {str(args.rules)!r} cannot be read.") from None
+            raise SurveyError(_("The alert rules file {rules!r} cannot be read.").format(rules=str(args.rules))) from None
         except ValueError:
-            raise SurveyError(f"The alert rules file {str(args.rules)!r} is not JSON.") from None
+            raise SurveyError(_("The alert rules file {rules!r} is not JSON.").format(rules=str(args.rules))) from None
     changes = {k: False for k, off in (("below_target", args.no_target), ("significant_drop", args.no_drop),
                                        ("new_critical", args.no_critical)) if off}
     if args.min_drop is not None:
@@ -309,9 +486,9 @@ def run_alerts(args: argparse.Namespace) -> int:
     rules = alert_rules_from_args(args)
     config = delivery_from_args(args)
     freq = {"week": "W", "month": "M", "quarter": "Q"}.get(args.period)
-    _, survey, _, exclusion = import_and_screen(args)
+    _imported, survey, _quality, exclusion = import_and_screen(args)
     if not len(survey.responses):
-        raise SurveyError("Every respondent was excluded by --exclude; nothing is left to check.")
+        raise SurveyError(_("Every respondent was excluded by --exclude; nothing is left to check."))
     found = find_alerts(survey, rules, outcome=chosen_outcome(args, survey), settings=analysis_settings(args, freq))
     name = args.name or Path(args.file).name
     delivered, failure = (), None
@@ -325,8 +502,8 @@ def run_alerts(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        lines = [a.sentence for a in found.alerts] or [f"No alert ({found.period})."]
-        lines += [f"Not checked: {c}" for c in found.checks]
+        lines = [a.sentence for a in found.alerts] or [_("No alert ({period}).").format(period=found.period)]
+        lines += [_("Not checked: {check}").format(check=c) for c in found.checks]
         lines += [s for s in (exclusion.sentence(), *delivered) if s]
         sys.stdout.write("\n".join(lines) + "\n")
     if failure:
@@ -337,9 +514,23 @@ def run_alerts(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help and a mistyped option end here, before Babel is imported
+    from cycle_analytics.i18n import reset_language, set_language  # lazy: start-up cost (Babel), see the note at the top
+
+    # The text output, its sentences and the reports in --lang; --json stays English (language-neutral).
+    token = set_language("en" if getattr(args, "json", False) else args.lang)
+    try:
+        return run_command(args)
+    finally:
+        reset_language(token)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the parsed command; the exit status of the module docstring."""
     try:
         if args.command == "analyze":
+            if reads_with_engine(args):
+                return analyze_with_engine(args)
             imported, survey, quality, exclusion = import_and_screen(args)
             analysis = analyse_screened(args, survey, exclusion)
             if args.json:
@@ -362,9 +553,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except MemoryError:
-        print("error: the file is too large to analyse in the memory of this machine.", file=sys.stderr)
+        # "error:" stays as written in every language: scripts look for it
+        print("error: " + _("the file is too large to analyse in the memory of this machine."), file=sys.stderr)
         return 2
     except Exception as err:  # last resort: one sentence, never a traceback
-        print(f"error: unexpected internal error ({type(err).__name__}: {err}); please report it with the file.", file=sys.stderr)
+        print("error: " + _("unexpected internal error ({kind}: {error}); please report it with the file.").format(
+            kind=type(err).__name__, error=err), file=sys.stderr)
         return 3 if args.command == "alerts" else 1  # for alerts, 1 means "there are alerts"
     return 0

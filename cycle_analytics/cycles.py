@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import TEMPLATE_CONTEXT, pgettext, source_message, translations_of, using_language
+from cycle_analytics.i18n import TEMPLATE_CONTEXT, pgettext, source_message, translations_of, using_language, gettext as _
 from cycle_analytics.scales import parse_scale
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -85,15 +85,14 @@ class Cycle:
         names = [s.name for s in self.stages]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise SurveyError(f"The cycle {self.name!r} names the stage {dupes[0]!r} more than once.")
+            raise SurveyError(_("The cycle {name!r} names the stage {dupes!r} more than once.").format(name=self.name, dupes=dupes[0]))
         # A name, alias or question may lead to one stage only, or matching would depend on order.
         owner: dict[str, str] = {}
         for stage in self.stages:
             for key in stage.match_keys():
                 if key in owner and owner[key] != stage.name:
                     raise SurveyError(
-                        f"In the cycle {self.name!r}, the stages {owner[key]!r} and {stage.name!r} share a name or alias"
-                        f" ({key!r}), so a column could not be matched to one of them."
+                        _("In the cycle {name!r}, the stages {owner!r} and {name2!r} share a name or alias ({key!r}), so a column could not be matched to one of them.").format(name=self.name, owner=owner[key], name2=stage.name, key=key)
                     )
                 owner[key] = stage.name
 
@@ -138,7 +137,7 @@ def _to_bool(value, *, what: str) -> bool:
         return True
     if text in ("false", "no", "n", "0", "off", ""):
         return False
-    raise SurveyError(f"{what} must be true or false, not {value!r}.")
+    raise SurveyError(_("{what} must be true or false, not {value!r}.").format(what=what, value=value))
 
 
 _KEY_RE = re.compile(r"[\W_]+", re.UNICODE)
@@ -176,26 +175,26 @@ def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
     """Build a :class:`Cycle` from the dictionary form (:func:`cycle_to_dict`), with one clear
     sentence on any problem; ``source`` names the input in that sentence."""
     if not isinstance(data, dict):
-        raise SurveyError(f"The {source} is not a mapping with 'name' and 'stages'.")
+        raise SurveyError(_("The {source} is not a mapping with 'name' and 'stages'.").format(source=source))
     stages_in = data.get("stages")
     if not isinstance(stages_in, list) or not stages_in:
-        raise SurveyError(f"The {source} has no list of 'stages'.")
+        raise SurveyError(_("The {source} has no list of 'stages'.").format(source=source))
     stages = []
     for i, item in enumerate(stages_in, start=1):
         if isinstance(item, str):
             item = {"name": item}
         if not isinstance(item, dict) or not str(item.get("name", "")).strip():
-            raise SurveyError(f"Stage {i} of the {source} has no name.")
+            raise SurveyError(_("Stage {i} of the {source} has no name.").format(i=i, source=source))
         target = item.get("target")
         try:
             target = None if target in (None, "") else float(target)
         except (TypeError, ValueError):
-            raise SurveyError(f"Stage {i} of the {source} has a target that is not a number: {target!r}.") from None
+            raise SurveyError(_("Stage {i} of the {source} has a target that is not a number: {target!r}.").format(i=i, source=source, target=target)) from None
         aliases = item.get("aliases") or ()
         if isinstance(aliases, str):
             aliases = [a.strip() for a in aliases.split(",") if a.strip()]
         elif not isinstance(aliases, (list, tuple)):
-            raise SurveyError(f"Stage {i} of the {source} has aliases that are not a list of names: {aliases!r}.")
+            raise SurveyError(_("Stage {i} of the {source} has aliases that are not a list of names: {aliases!r}.").format(i=i, source=source, aliases=aliases))
         stages.append(
             Stage(
                 name=str(item["name"]).strip(),
@@ -212,7 +211,7 @@ def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
         try:
             parse_scale(str(scale))
         except SurveyError:
-            raise SurveyError(f"The {source} has a scale {scale!r} that is not of the form MIN-MAX, for example 1-5.") from None
+            raise SurveyError(_("The {source} has a scale {scale!r} that is not of the form MIN-MAX, for example 1-5.").format(source=source, scale=scale)) from None
     return Cycle(
         name=str(data.get("name") or "Untitled cycle"),
         stages=tuple(stages),
@@ -228,11 +227,11 @@ def load_cycle(path_or_name: str | Path) -> Cycle:
         candidates = {p.stem: p for p in TEMPLATE_DIR.glob("*.yaml")}
         if str(path_or_name) not in candidates:
             raise SurveyError(
-                f"There is no cycle template called {str(path_or_name)!r}; the templates are: {', '.join(sorted(candidates))}."
+                _("There is no cycle template called {path_or_name!r}; the templates are: {items}.").format(path_or_name=str(path_or_name), items=', '.join(sorted(candidates)))
             )
         path = candidates[str(path_or_name)]
     if not path.is_file():
-        raise SurveyError(f"The cycle file {str(path)!r} does not exist.")
+        raise SurveyError(_("The cycle file {path!r} does not exist.").format(path=str(path)))
     text = path.read_text(encoding="utf-8")
     return parse_cycle(text, suffix=path.suffix, source=f"cycle file {path.name!r}")
 
@@ -250,7 +249,7 @@ def parse_cycle(text: str, *, suffix: str = ".yaml", source: str = "cycle file")
         line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
         problem = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc).split("\n")[0]
         where = f" at line {line}" if line else ""
-        raise SurveyError(f"The {source} is not valid {kind}{where}: {str(problem).rstrip('.')}.") from None
+        raise SurveyError(_("The {source} is not valid {kind}{where}: {rstrip}.").format(source=source, kind=kind, where=where, rstrip=str(problem).rstrip('.'))) from None
     return cycle_from_dict(data, source=source)
 
 

@@ -20,7 +20,8 @@ Conventions (relied on across the package; see docs/architecture.md):
     ``comment``     : str, the general comment (``info.comment_column``): the first comment column
                       not tied to a stage, else the first one; the same texts as that column.
     importance columns : float64, a stated importance per stage (``info.importance_columns``).
-    weight column   : float64, the survey weight (``info.weight_column``), recorded, not applied.
+    weight column   : float64, the survey weight (``info.weight_column``; NaN = none on that row),
+                      applied by :class:`cycle_analytics.stats.survey_tables.SurveyTables`.
     ``duration``    : float64 seconds the respondent took (NaN = unknown), present only when the file
                       has a duration column or start and end times (``info.duration_source``).
 
@@ -45,6 +46,7 @@ import pandas as pd
 
 from cycle_analytics.cycles import Cycle
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 
 
@@ -153,6 +155,7 @@ class ImportOptions:
     scale: Scale | None = None
     segments: tuple[str, ...] | None = None  # None = infer; () = no segments
     date: str | None = None  # the response-date column; None = infer; "" = the file has none
+    weight: str | None = None  # the survey-weight column; None = infer (proposed); "" = no weight
     layout: str | None = None  # "long" | "wide" | None (detect)
     max_bytes: int | None = 200 * 1024 * 1024
     keep_personal: bool = False
@@ -177,13 +180,15 @@ def validate_import_options(options: ImportOptions) -> ImportOptions:
     'wide'
     """
     if not isinstance(options, ImportOptions):
-        raise SurveyError(f"The import options must be an ImportOptions, not a {type(options).__name__}.")
+        raise SurveyError(_("The import options must be an ImportOptions, not a {name}.").format(name=type(options).__name__))
     if options.layout not in (None, "long", "wide"):
-        raise SurveyError(f"The layout must be 'long' or 'wide', not {options.layout!r}.")
+        raise SurveyError(_("The layout must be 'long' or 'wide', not {layout!r}.").format(layout=options.layout))
     if options.scale is not None and not isinstance(options.scale, Scale):
-        raise SurveyError(f"The scale must be a Scale such as 1-5, not {options.scale!r}.")
+        raise SurveyError(_("The scale must be a Scale such as 1-5, not {scale!r}.").format(scale=options.scale))
     if options.cycle is not None and not isinstance(options.cycle, Cycle):
-        raise SurveyError("The cycle option must be a Cycle (load one with cycles.load_cycle).")
+        raise SurveyError(_("The cycle option must be a Cycle (load one with cycles.load_cycle)."))
+    if options.weight is not None and not isinstance(options.weight, str):
+        raise SurveyError(_("The weight option must be a column name, or an empty text for no weight, not {weight!r}.").format(weight=options.weight))
     return options
 
 
@@ -201,6 +206,11 @@ class UnknownLabel:
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", tuple(self.columns))  # a list read back from JSON
 
+
+#: The kind of a row rejected because its respondent id repeats an earlier row's (a key of
+#: ``DatasetInfo.rejected_by_kind``): counted from this, never from the reason's words, which are
+#: in the manager's language.
+REJECTED_REPEATED_ID = "repeated_id"
 
 #: The items of an import reading the Data page confirms, in order (keys of ``DatasetInfo.reasons``).
 READING_ITEMS = ("stages", "scale", "na_codes", "outcome", "segments", "date")
@@ -236,13 +246,16 @@ class DatasetInfo:
     invalid_answers: int = 0  # not a number, outside the scale, unknown label (listed in Survey.invalid)
     na_codes: tuple[NaCode, ...] = ()  # what was read as no answer, with counts and reasons
     comment_columns: tuple[CommentColumn, ...] = ()
-    weight_column: str | None = None  # the survey weight, recorded only (no figure applies it yet)
+    weight_column: str | None = None  # the survey weight the figures apply (ImportOptions.weight; None: unweighted)
     importance_columns: tuple[ImportanceColumn, ...] = ()
     # why the importer read the stages, scale, N/A codes, outcome, segments and date as it did
     # (keys of READING_ITEMS, one sentence each; the Data page's "what we read")
     reasons: dict = field(default_factory=dict)
     # where ``responses["duration"]`` comes from: a column, or "EndDate - StartDate" (None: no duration)
     duration_source: str | None = None
+    # rejected rows counted by a machine-readable kind (REJECTED_REPEATED_ID ...); the reasons in
+    # ``Survey.rejected`` are sentences for people
+    rejected_by_kind: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -278,6 +291,7 @@ class DatasetInfo:
                                    for c in self.importance_columns],
             "reasons": dict(self.reasons),
             "duration_source": self.duration_source,
+            "rejected_by_kind": {k: int(v) for k, v in self.rejected_by_kind.items()},
         }
 
 

@@ -131,7 +131,8 @@ def validate_interface_language(language: object) -> str:
     """
     code = str(language).strip().casefold() if isinstance(language, str) else None
     if code not in LANGUAGES:
-        raise SurveyError(f"The interface language must be one of {', '.join(LANGUAGES)}, not {language!r}.")
+        raise SurveyError(gettext("The interface language must be one of {languages}, not {language!r}.").format(
+            languages=", ".join(LANGUAGES), language=language))
     return code
 
 

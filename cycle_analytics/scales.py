@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,9 @@ class Scale:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.minimum, (int, np.integer)) and isinstance(self.maximum, (int, np.integer))):
-            raise SurveyError(f"A scale needs whole-number ends, not {self.minimum!r}-{self.maximum!r}.")
+            raise SurveyError(_("A scale needs whole-number ends, not {minimum!r}-{maximum!r}.").format(minimum=self.minimum, maximum=self.maximum))
         if self.maximum - self.minimum < 1:
-            raise SurveyError(f"A scale needs at least two points, not {self.minimum}-{self.maximum}.")
+            raise SurveyError(_("A scale needs at least two points, not {minimum}-{maximum}.").format(minimum=self.minimum, maximum=self.maximum))
 
     @property
     def points(self) -> int:
@@ -152,7 +153,7 @@ def parse_scale(text: str) -> Scale:
     """
     m = re.fullmatch(r"\s*([-+]?\d+)\s*(?:-|\.\.|to|–)\s*([-+]?\d+)\s*", str(text))
     if not m:
-        raise SurveyError(f"The scale {text!r} is not of the form MIN-MAX, for example 1-5 or 0-10.")
+        raise SurveyError(_("The scale {text!r} is not of the form MIN-MAX, for example 1-5 or 0-10.").format(text=text))
     return Scale(int(m.group(1)), int(m.group(2)))
 
 

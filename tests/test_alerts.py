@@ -420,3 +420,40 @@ def test_overview_shows_the_alerts_and_the_rules_change_them(tmp_path, monkeypat
     else:
         assert any(c.value.startswith(":material/notifications: No alert") for c in at.main.caption)
     assert at.session_state["alert_rules"][1] == AlertRules(below_target=False)
+
+
+def test_overview_sends_the_alerts_to_the_webhook_of_the_secrets(tmp_path, monkeypatch, webhook):
+    """With an [alerts] section in the secrets, "Send these alerts now" POSTs the Overview's alerts
+    to a real local webhook and says so; without one, the page says delivery is not configured."""
+    from streamlit.testing.v1 import AppTest
+
+    from app_support.escaping import WORD_JOINER
+    from cycle_analytics.cycles import load_cycle
+    from cycle_analytics.dataset import ImportOptions
+    from cycle_analytics.ingest.importer import import_survey
+
+    monkeypatch.setenv("CYCLE_ANALYTICS_DATA_DIR", str(tmp_path))
+    for name in ("CYCLE_ANALYTICS_ALERT_WEBHOOK", "CYCLE_ANALYTICS_SMTP_HOST", "CYCLE_ANALYTICS_ALERT_TO"):
+        monkeypatch.delenv(name, raising=False)
+    url, handler = webhook
+    expected = find_alerts(import_survey(ROOT / "data" / "sample" / "bank_visit_long.csv",
+                                         ImportOptions(cycle=load_cycle("bank_visit"), na_values=("N/A",))))
+    plain = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    plain.run()
+    assert any("Delivery by webhook or e-mail is not configured" in c.value for c in plain.main.caption)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets["alerts"] = {"webhook_url": url}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = url.split("?")[0]
+    send = at.button(key="send_alerts")
+    label = send.label.replace("\\", "").replace(WORD_JOINER, "")  # as a reader sees the Markdown label
+    assert label == f"Send these alerts now to the webhook ({shown})"  # the token is never shown
+    send.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (path, _, body), = handler.posts
+    payload = json.loads(body)
+    assert path.endswith("?token=secret") and payload["count"] == len(expected)
+    assert [a["sentence"] for a in payload["alerts"]] == [a.sentence for a in expected.alerts]
+    assert [s.value.replace("\\", "").replace(WORD_JOINER, "") for s in at.success] == [
+        f"Posted {len(expected)} alerts to the webhook {shown} (HTTP 200)."]

@@ -242,7 +242,7 @@ def test_imports_wait_for_a_free_worker_and_say_when_the_server_is_busy():
     slot = sandbox.import_slot(limits)
     assert slot.acquire(timeout=1)
     try:
-        with pytest.raises(SurveyError, match=r"^The server is busy reading 1 other files; try again in a minute\.$"):
+        with pytest.raises(SurveyError, match=r"^The server is busy reading 1 other file; try again in a minute\.$"):
             sandbox.import_isolated(b"id,a\nr,1\n", file_name="x.csv", limits=limits)
     finally:
         slot.release()
@@ -296,6 +296,20 @@ def test_idle_entries_are_dropped_and_an_entry_still_held_by_a_session_is_shared
     computed = []
     cache.get("dropped", lambda: computed.append(1) or Survey(), size=lambda v: 1)
     assert computed == [1]
+
+
+def test_a_quality_report_is_sized_by_its_flag_table_and_shared_between_sessions():
+    """The per-respondent flags of a survey (one row per respondent) count against the cache's byte
+    budget like the survey does, and two sessions on the same file get one object."""
+    from app_support import screening
+    from app_support.survey_cache import shared_cache, survey_bytes
+
+    survey = import_survey(hostile_files.wide_csv(6, n_rows=300)[1], file_name="wide.csv")
+    first = screening.quality_flags("test:quality-size", (), 0.5, survey)
+    assert survey_bytes(first) == int(first.flags.memory_usage(deep=True, index=True).sum()) > 300 * 4
+    again = screening.quality_flags("test:quality-size", (), 0.5, survey)
+    assert again is first
+    shared_cache().discard(lambda k: k[:2] == ("quality", "test:quality-size"))
 
 
 # ---------------------------------------------------------------- one escaping function

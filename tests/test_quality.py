@@ -1,9 +1,10 @@
 """Response-quality flags (speeders, straight-liners, duplicates, incomplete responses), the
 exclusion step and the importer's reading of durations.
 
-Fixtures are generated survey files with planted speeders and straight-liners, imported through the
-real importer: every planted respondent must be found, and nobody else. The speeder threshold is
-checked against Python's ``statistics`` module (an independent mean and sample standard deviation).
+Fixtures are generated survey files with planted speeders and straight-liners
+(``tests/quality_files.py``), imported through the real importer: every planted respondent must be
+found, and nobody else. The speeder threshold is checked against Python's ``statistics`` module (an
+independent mean and sample standard deviation).
 """
 
 from __future__ import annotations
@@ -25,50 +26,9 @@ from cycle_analytics.ingest.names import duration_seconds_per_unit, is_end_time_
 from cycle_analytics.stats.exclusions import (Exclusion, accounting_sentence, exclude_flagged, note_exclusion,
                                               quality_json)
 from cycle_analytics.stats.quality import FLAGS, QualitySettings, flag_counts, quality_report, validate_exclusions
+from quality_files import STAGES, planted_survey_csv
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("arrival", "waiting", "service", "payment", "advice", "paperwork", "farewell", "follow_up")
-
-
-def planted_survey_csv(n: int = 400, n_speeders: int = 12, n_straight: int = 10, seed: int = 7, *,
-                       with_duration: bool = True, start_end: bool = False) -> tuple[bytes, set[str], set[str]]:
-    """A wide CSV (id, date, branch, duration or start/end, 8 stages on 1-5, overall) with planted
-    speeders (20-60 s against a typical 7 min) and straight-liners (one score on every stage).
-    Genuine respondents never give every stage the same score. Returns (bytes, speeder ids,
-    straight-liner ids)."""
-    rng = np.random.default_rng(seed)
-    ids = [f"R{i:04d}" for i in range(n)]
-    scores = np.clip(np.rint(rng.normal(3.8, 0.9, size=(n, len(STAGES)))), 1, 5).astype(int)
-    same = scores.min(axis=1) == scores.max(axis=1)
-    scores[same, 0] = np.where(scores[same, 0] == 5, 4, scores[same, 0] + 1)  # genuine answers always vary
-    order = rng.permutation(n)
-    speeders = set(np.array(ids)[order[:n_speeders]])
-    straight = set(np.array(ids)[order[n_speeders:n_speeders + n_straight]])
-    for i in order[n_speeders:n_speeders + n_straight]:
-        scores[i, :] = rng.integers(1, 6)
-    durations = np.clip(rng.normal(420, 60, size=n), 200, None)
-    durations[order[:n_speeders]] = rng.uniform(20, 60, size=n_speeders)
-    durations = np.rint(durations).astype(int)
-    days = rng.integers(0, 28, size=n)
-    branches = rng.choice(["North", "South", "East"], size=n)
-    header = ["id", "date", "branch"]
-    if with_duration and not start_end:
-        header.append("Duration (in seconds)")
-    if start_end:
-        header += ["StartDate", "EndDate"]
-    header += [*STAGES, "overall"]
-    lines = [",".join(header)]
-    for i in range(n):
-        date = pd.Timestamp("2026-02-01") + pd.Timedelta(days=int(days[i]))
-        row = [ids[i], date.strftime("%Y-%m-%d"), branches[i]]
-        if with_duration and not start_end:
-            row.append(str(durations[i]))
-        if start_end:
-            start = date + pd.Timedelta(hours=9, minutes=int(rng.integers(0, 480)))
-            row += [start.strftime("%Y-%m-%d %H:%M:%S"), (start + pd.Timedelta(seconds=int(durations[i]))).strftime("%Y-%m-%d %H:%M:%S")]
-        row += [str(x) for x in scores[i]] + [str(int(np.clip(np.rint(scores[i].mean()), 1, 5)))]
-        lines.append(",".join(row))
-    return ("\n".join(lines) + "\n").encode(), speeders, straight
 
 
 def flagged_ids(report, column: str) -> set[str]:
@@ -351,6 +311,38 @@ def test_cli_exclude_option(tmp_path):
     assert bad.returncode == 2 and bad.stderr.startswith("error: 'fast' is not a response-quality flag")
 
 
+def test_cli_incomplete_share_option(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("id,a,b,c,d\nr1,4,5,3,2\nr2,4,1,3,\nr3,4,,,\nr4,4,5,,\nr5,2,3,4,5\n", encoding="utf-8")
+    default = quality_report(import_survey(path))
+    assert flagged_ids(default, "incomplete") == {"r3"}  # r3 rated 1 of 4 stages: below one half
+    strict = run_cli("analyze", str(path), "--json", "--no-analysis", "--incomplete-below", "0.75", "--exclude", "incomplete")
+    assert strict.returncode == 0, strict.stderr
+    quality = json.loads(strict.stdout)["quality"]  # r4 rated 2 of 4, fewer than 75%: incomplete too
+    assert quality["flags"]["incomplete"] == {"respondents": 2, "rule": "Rated fewer than 75% of the 4 stages."}
+    assert quality["accounting"] == "5 rows read = 3 analysed + 2 excluded for response quality + 0 rejected."
+    bad = run_cli("analyze", str(path), "--incomplete-below", "2")
+    assert bad.returncode == 2 and bad.stderr == (
+        "error: The share of stages a complete response rates must lie between 0 and 1, not 2.0.\n")
+
+
+def test_cli_alerts_read_the_survey_without_the_excluded_respondents(tmp_path):
+    from cycle_analytics.stats.alerts import find_alerts
+
+    data, _, _ = planted_survey_csv(n=600, months=5, drop_stage="waiting", drop=1.0)
+    path = tmp_path / "slipping.csv"
+    path.write_bytes(data)
+    survey = import_survey(data, file_name="slipping.csv")
+    kept, exclusion = exclude_flagged(survey, quality_report(survey), "speeders,straightliners")
+    proc = run_cli("alerts", str(path), "--exclude", "speeders,straightliners", "--json")
+    assert proc.returncode == 1, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["exclusion"] == exclusion.sentence() == (
+        "Excluded for response quality: 22 of 600 respondents (12 speeders, 10 straight-liners).")
+    assert [a["sentence"] for a in out["alerts"]] == [a.sentence for a in find_alerts(kept).alerts]
+    assert (out["alerts"][0]["kind"], out["alerts"][0]["stage"]) == ("significant_drop", "waiting")
+
+
 # ---------------------------------------------------------------- the app
 
 
@@ -383,3 +375,77 @@ def test_data_page_counts_toggles_and_every_page_says_so(tmp_path, monkeypatch):
     at.switch_page("app_pages/overview.py").run()
     assert next(m.value for m in at.metric if m.label == "Responses") == "388"
     assert at.query_params.get("exclude") in ("speeders", ["speeders"])
+
+
+@pytest.mark.parametrize("n, n_speeders, n_straight, seed, months", [
+    (150, 4, 6, 1, 1), (600, 12, 10, 2, 5), (1000, 20, 25, 3, 3)])
+def test_planted_truth_holds_for_other_sizes_and_seeds(n, n_speeders, n_straight, seed, months):
+    data, speeders, straight = planted_survey_csv(n, n_speeders, n_straight, seed, months=months)
+    report = quality_report(import_survey(data, file_name="planted.csv"))
+    assert flagged_ids(report, "speeder") == speeders and flagged_ids(report, "straightliner") == straight
+    assert report.counts()["duplicates"] == report.counts()["incomplete"] == 0
+
+
+def test_excluding_straightliners_changes_overview_count_and_alerts(tmp_path, monkeypatch):
+    """Overview's respondent count falls by the planted straight-liners, and its alerts are those of
+    the survey without them (the alerts read the survey as analysed)."""
+    from streamlit.testing.v1 import AppTest
+
+    from cycle_analytics.stats.alerts import find_alerts
+
+    monkeypatch.setenv("CYCLE_ANALYTICS_DATA_DIR", str(tmp_path))
+    data, _, straight = planted_survey_csv(n=600, months=5, drop_stage="waiting", drop=1.0)
+    survey = import_survey(data, file_name="slipping.csv")
+    kept, _ = exclude_flagged(survey, quality_report(survey), "straightliners")
+    before, after = find_alerts(survey), find_alerts(kept)
+    assert [a.stage for a in before.alerts if a.kind == "significant_drop"] == ["waiting"]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.file_uploader(key="upload").set_value(("slipping.csv", data, "text/csv")).run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(m.value for m in at.metric if m.label == "Responses") == "600"
+    box = at.main.warning[0].value.replace("\\", "")
+    assert all(a.sentence in box for a in before.alerts)
+    at.switch_page("app_pages/data.py").run()
+    assert next(m.value for m in at.metric if m.label == "Straight-liners") == str(len(straight)) == "10"
+    at.toggle(key="quality_toggle__straightliners").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(m.value for m in at.metric if m.label == "Responses") == str(600 - len(straight)) == "590"
+    box = at.main.warning[0].value.replace("\\", "")
+    assert all(a.sentence in box for a in after.alerts) and len(after) == len(before)
+    assert any("Excluded for response quality: 10 of 600 respondents (10 straight-liners)." in c.value.replace("\\", "")
+               for c in at.main.caption)
+
+
+def test_data_page_share_box_changes_who_is_incomplete(tmp_path, monkeypatch):
+    """5 respondents rated 1 of 4 stages and 5 rated 2 of 4: incomplete below 50% are the first 5,
+    below 75% all 10; excluding them then leaves 40 - 10 on the Overview."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CYCLE_ANALYTICS_DATA_DIR", str(tmp_path))
+    rows = ["id,wait,serve,pay,leave"]
+    for i in range(40):
+        scores = [str(1 + (i + k) % 5) for k in range(4)]
+        if i < 5:
+            scores[1:] = ["", "", ""]
+        elif i < 10:
+            scores[2:] = ["", ""]
+        rows.append(f"r{i},{','.join(scores)}")
+    data = ("\n".join(rows) + "\n").encode()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.file_uploader(key="upload").set_value(("gaps.csv", data, "text/csv")).run()
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(m.value for m in at.metric if m.label == "Incomplete responses") == "5"
+    at.number_input(key="quality_share_input").set_value(75).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["quality_min_rated_share"] == 0.75
+    assert next(m.value for m in at.metric if m.label == "Incomplete responses") == "10"
+    at.toggle(key="quality_toggle__incomplete").set_value(True).run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(m.value for m in at.metric if m.label == "Responses") == "30"

@@ -65,6 +65,18 @@ def test_rank_and_quadrant_are_reconciled_in_words():
     assert said[1].startswith("Sign ranks 2 although it is in 'Low priority': its link with overall satisfaction is measurable")
 
 
+def test_a_pain_point_that_ranks_is_not_said_to_leave_the_outcome_unmoved():
+    # Found on a real airline survey: rank 1 was a pain point labelled "does not move satisfaction"
+    # while the page said it moved satisfaction more than most stages.
+    verdicts = moments().assign(verdict=["ok", "ok", "pain point", "pain point"])  # Pay (rank 1), Exit
+    advice = priority_advice(priorities(), verdicts, SATISFACTION)
+    assert advice.iloc[0] == "Ranks high: 7 points below its target, with a measurable link."
+    assert advice.iloc[3] == "Often rated badly; does not move overall satisfaction: fix if cheap."  # unranked
+    first = fix_first(priorities(), verdicts, SATISFACTION)
+    assert first["sentence"].iloc[0] == ("Often rated badly and linked with overall satisfaction, though one bad experience "
+                                         "here does not spoil it on its own; it scores 88 of 100, 7 points below its target.")
+
+
 @pytest.fixture(scope="module")
 def qualtrics():
     return import_survey(fb.qualtrics_csv(), file_name="qualtrics.csv")

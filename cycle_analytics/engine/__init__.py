@@ -20,6 +20,11 @@ SQL warehouses Ibis knows, and only the small tables come back to Python.
 :class:`SurveyEngine`                the two passes and the count queries
                                      (:mod:`~cycle_analytics.engine.engine`)
 :class:`AnswerInventory`             every distinct cell with its class and count
+:func:`roles_from_sample`            the column roles the importer finds in a table's first
+                                     rows (:mod:`~cycle_analytics.engine.roles`; the command
+                                     line's ``analyze --source``)
+:class:`TextProgress`                progress of long queries as lines on stderr
+                                     (:mod:`~cycle_analytics.engine.progress`)
 :class:`ScoreCounts`,                the tables (defined in :mod:`cycle_analytics.stats.tables`,
 :class:`ScorePatterns`,              the contract between the table builders and the
 :class:`StagePairs`,                 statistics)

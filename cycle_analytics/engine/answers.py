@@ -39,7 +39,8 @@ from cycle_analytics.ingest.layouts.columns import EMPTY, NA, NOT_NUMBER, OK, OU
 from cycle_analytics.ingest.reading import RawColumn
 from cycle_analytics.scales import Scale, infer_scale_from_counts
 
-__all__ = ["ANSWER_CLASSES", "AnswerInventory", "inventory_query", "classify_answers", "value_text", "wide_value_columns"]
+__all__ = ["ANSWER_CLASSES", "AnswerInventory", "inventory_query", "classify_answers", "value_text", "wide_value_columns",
+           "respondent_present"]
 
 #: What a counted cell is (``AnswerInventory.counts["answer"]``), in order of precedence from the end.
 ANSWER_CLASSES = ("score", "no_answer", "empty", "not_a_number", "off_scale", "unknown_stage", "no_stage", "no_respondent")
@@ -97,7 +98,7 @@ def inventory_query(table: ir.Table, layout: Layout) -> ir.Table:
     """
     if isinstance(layout, LongLayout):
         return table.group_by(
-            stage_value=table[layout.stage], score_value=table[layout.score], no_respondent=table[layout.respondent].isnull()
+            stage_value=table[layout.stage], score_value=table[layout.score], no_respondent=~respondent_present(table[layout.respondent])
         ).aggregate(n=ibis._.count())
     # Unpivot by repeating each row once per stage (UNNEST of a range) and picking the stage's
     # column with a CASE: one scan on every backend. Ibis's pivot_longer goes through jsonb on
@@ -107,6 +108,14 @@ def inventory_query(table: ir.Table, layout: Layout) -> ir.Table:
     cell = ibis.cases(*[(repeated.stage_value == j, repeated[f"v{j}"]) for j in range(len(values))])
     counted = repeated.group_by(stage_value=repeated.stage_value, score_value=cell).aggregate(n=ibis._.count())
     return counted.mutate(no_respondent=ibis.literal(False))
+
+
+def respondent_present(column: ir.Value) -> ir.BooleanValue:
+    """Whether a row has a respondent id: not NULL and, for text, not empty (an empty id is no id,
+    as in the importer; a CSV read by DuckDB has NULL there already)."""
+    if column.type().is_string():
+        return column.notnull() & (column != "")
+    return column.notnull()
 
 
 def value_text(value) -> str:
@@ -183,12 +192,15 @@ def _stage_names(values: pd.Series, layout: Layout) -> list[str | None]:
 
 
 def _stage_order(names: list[str | None], counts: pd.DataFrame, layout: Layout) -> tuple[str, ...]:
-    """The layout's stages, else every stage name answered by someone with an id, sorted."""
-    if layout.stages is not None:
-        stages = tuple(layout.stages)
-    else:
-        seen = {n for n, no_id in zip(names, counts["no_respondent"]) if n is not None and not no_id}
+    """The layout's stages, else every stage name answered by someone with an id, sorted (with
+    ``more_stages``: the layout's stages, then the other names answered, sorted)."""
+    seen = {n for n, no_id in zip(names, counts["no_respondent"]) if n is not None and not no_id}
+    if layout.stages is None:
         stages = tuple(sorted(seen))
+    elif isinstance(layout, LongLayout) and layout.more_stages:
+        stages = tuple(layout.stages) + tuple(sorted(seen - set(layout.stages)))
+    else:
+        stages = tuple(layout.stages)
     if not stages:
         raise SurveyError("The table has no stage: the stage column is empty.")
     return stages

@@ -58,6 +58,7 @@ from cycle_analytics.stats.tables import (
     ScoreCounts,
     ScorePatterns,
     score_patterns,
+    sorted_values,
     stage_dtype,
 )
 from cycle_analytics.stats.trends import choose_period
@@ -151,8 +152,17 @@ class SurveyEngine:
     def has_dates(self) -> bool:
         return self.columns.date is not None
 
-    #: Segment values come back as text or numbers, without an order of their own: they are sorted.
-    ordered_segments: tuple[str, ...] = ()
+    @property
+    def ordered_segments(self) -> tuple[str, ...]:
+        """The segment columns whose values are ordered (the layout's ``ordinal_segments``)."""
+        return tuple(self.layout.ordinal_segments)
+
+    def _segment_order(self, segment: str, present) -> tuple:
+        """The values of ``segment`` in the layout's order, then the values it does not list, sorted
+        (values come back as text or numbers, without an order of their own)."""
+        given = self.layout.segment_order(segment)
+        listed = set(given)
+        return tuple(given) + sorted_values([v for v in present if v not in listed])
 
     def outcome_spec(self, column: str | None, *, positive: str | None = None) -> OutcomeSpec:
         """What the outcome column ``column`` is (``None`` = the proxy), from its distinct values
@@ -365,7 +375,8 @@ class SurveyEngine:
         frame = self._tidy_counts(frame, by)
         if BY_PERIOD in by:
             frame.attrs["freq"] = freq
-        return ScoreCounts(self.stages, self.scale, by, frame)
+        order = {name: self._segment_order(name, frame[name]) for name in by if self.layout.segment_order(name)}
+        return ScoreCounts(self.stages, self.scale, by, frame, order)
 
     def _validate_by(self, by: tuple[str, ...], outcome: OutcomeSpec | None) -> None:
         for name in by:
@@ -465,11 +476,7 @@ class SurveyEngine:
         r = self.respondents
         column = r[self.columns.segments[segment]]
         frame = self._execute(r.filter(column.notnull()).select(value=column).distinct(), "Reading the segment values")
-        values = frame["value"].tolist()
-        try:
-            return tuple(sorted(values))
-        except TypeError:
-            return tuple(sorted(values, key=str))
+        return self._segment_order(segment, frame["value"].tolist())
 
     def comments(self, stage: str, *, limit: int = 50, bottom_box_only: bool = True, filters: Filters | None = None) -> pd.DataFrame:
         """Up to ``limit`` comments of respondents who rated ``stage`` (in its bottom box by default).

@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.stats.filters import NO_FILTERS, Filters
+from cycle_analytics.stats.filters import Filters
 
 __all__ = ["filter_predicates"]
 

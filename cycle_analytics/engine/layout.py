@@ -62,10 +62,19 @@ class _Attributes:
     date: str | None = None
     comment: str | None = None
     date_format: str = "%Y-%m-%d"
+    segment_orders: tuple[tuple[str, tuple], ...] = ()
+    ordinal_segments: tuple[str, ...] = ()
 
     def _normalise_attributes(self) -> None:
         object.__setattr__(self, "outcomes", _names(self.outcomes))
         object.__setattr__(self, "segments", _names(self.segments))
+        orders = self.segment_orders.items() if isinstance(self.segment_orders, Mapping) else self.segment_orders
+        object.__setattr__(self, "segment_orders", tuple((str(c), tuple(v)) for c, v in orders))
+        object.__setattr__(self, "ordinal_segments", _names(self.ordinal_segments))
+
+    def segment_order(self, segment: str) -> tuple:
+        """The order of ``segment``'s values the user gave (empty: sorted)."""
+        return dict(self.segment_orders).get(segment, ())
 
     def attribute_columns(self) -> tuple[str, ...]:
         """The per-respondent columns, outcomes first."""
@@ -86,12 +95,21 @@ class LongLayout(_Attributes):
     stage_values : mapping or sequence of (value, name), optional
         Raw stage values and the stage names they stand for (question codes such as ``Q7A``, or
         integer codes); values not listed are their own names (surrounding spaces removed).
+    more_stages : bool, default False
+        Stage names answered but not in ``stages`` are further stages after them (sorted), not
+        unknown stages: ``stages`` is then only an order (for example the order read from a sample).
     outcomes, segments : sequence of str
         Outcome candidate and segment columns (per respondent).
     date, comment : str, optional
         The date and comment columns (per respondent).
     date_format : str
         ``strftime`` format of a date column held as text (default ISO ``%Y-%m-%d``).
+    segment_orders : mapping of str to sequence, optional
+        The order of a segment column's values in the tables (an imported survey's category
+        order, or age bands in their order); values not listed follow, sorted. Default: sorted.
+    ordinal_segments : sequence of str
+        Segment columns whose values are ordered (ordinal): their comparison says so, as for an
+        ordered categorical of an imported survey.
 
     Per-respondent columns are read in the answers table (the respondent's value is the largest
     of its rows, which is the value when the export repeats it on every row) unless the source has
@@ -104,6 +122,7 @@ class LongLayout(_Attributes):
     _: KW_ONLY
     stages: tuple[str, ...] | None = None
     stage_values: tuple[tuple[object, str], ...] = ()
+    more_stages: bool = False
 
     def __post_init__(self) -> None:
         self._normalise_attributes()
@@ -131,7 +150,7 @@ class WideLayout(_Attributes):
         ``(column, stage name)`` pairs, or a mapping column -> stage name.
     respondent : str, optional
         The respondent id column (only shown next to comments; respondents need no id here).
-    outcomes, segments, date, comment, date_format
+    outcomes, segments, date, comment, date_format, segment_orders, ordinal_segments
         As in :class:`LongLayout`.
     """
 
@@ -213,6 +232,9 @@ def validate_layout_columns(layout: Layout, columns: Sequence[str], respondent_c
         raise SurveyError("A wide layout needs at least one stage column.")
     if isinstance(layout, WideLayout) and len(set(layout.stages)) != len(layout.stages):
         raise SurveyError("Two stage columns of the wide layout have the same stage name.")
+    for column in (*(c for c, _ in layout.segment_orders), *layout.ordinal_segments):
+        if column not in layout.segments:
+            raise SurveyError(f"The column {column!r} is given an order of values but is not one of the segment columns.")
     have = set(columns)
     extra = set(respondent_columns or ())
     attributes = set(layout.attribute_columns())

@@ -9,6 +9,8 @@ from the script's own thread). Other backends report the start and the end of ea
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -16,7 +18,7 @@ from typing import TypeVar
 
 from ibis.backends import BaseBackend
 
-__all__ = ["ProgressCallback", "run_with_progress", "enable_duckdb_progress", "POLL_SECONDS"]
+__all__ = ["ProgressCallback", "run_with_progress", "enable_duckdb_progress", "POLL_SECONDS", "TextProgress"]
 
 ProgressCallback = Callable[[float, str], None]
 T = TypeVar("T")
@@ -59,3 +61,44 @@ def run_with_progress(backend: BaseBackend, run: Callable[[], T], progress: Prog
                         progress(min(float(done) / 100.0, 0.99), message)
     progress(1.0, message)
     return result
+
+
+class TextProgress:
+    """A progress callback writing one line per second of a long step to a text stream (the command line's stderr).
+
+    A step shorter than ``after`` seconds writes nothing (a small table stays quiet); a longer one
+    writes ``"<message>: 42%"`` at most every ``every`` seconds and ``"<message>: done (12.3 s)"``
+    at its end.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> show = TextProgress(out, after=0.0, every=0.0)
+    >>> show(0.0, "Counting the answers"); show(0.5, "Counting the answers"); show(1.0, "Counting the answers")
+    >>> out.getvalue().splitlines()[:2]
+    ['Counting the answers: 0%', 'Counting the answers: 50%']
+    """
+
+    def __init__(self, stream=None, *, after: float = 1.0, every: float = 1.0) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.after, self.every = after, every
+        self._message: str | None = None
+        self._started = self._shown = 0.0
+        self._spoke = False
+
+    def __call__(self, done: float, message: str) -> None:
+        now = time.monotonic()
+        if message != self._message or done <= 0.0:
+            self._message, self._started, self._shown, self._spoke = message, now, float("-inf"), False
+        elapsed = now - self._started
+        if done >= 1.0:
+            if self._spoke or elapsed >= self.after:
+                self._write(f"{message}: done ({elapsed:.1f} s)")
+            self._message = None
+            return
+        if elapsed >= self.after and now - self._shown >= self.every:
+            self._write(f"{message}: {done:.0%}")
+            self._shown, self._spoke = now, True
+
+    def _write(self, line: str) -> None:
+        self.stream.write(line + "\n")
+        self.stream.flush()

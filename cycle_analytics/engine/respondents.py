@@ -33,7 +33,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from cycle_analytics.engine.answers import AnswerInventory, wide_value_columns
+from cycle_analytics.engine.answers import AnswerInventory, respondent_present, wide_value_columns
 from cycle_analytics.engine.layout import Layout, LongLayout
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
@@ -176,7 +176,7 @@ def _long_respondents(table, layout: LongLayout, inventory: AnswerInventory, nam
         aggregates[f"key_{k}"] = (code * weight).sum()
     aggregates["n_valid"] = code.count()
     aggregates["code_sum"] = code.sum()
-    rows = table.filter(table[layout.respondent].notnull())
+    rows = table.filter(respondent_present(table[layout.respondent]))
     if respondents is None:
         # the respondent's value of each per-respondent column: the largest of their rows (the value
         # itself when the export repeats it on every row, as exports do)

@@ -246,9 +246,13 @@ def survey_source(survey: Survey, backend: BaseBackend | None = None) -> tuple[S
     people = pa.table(columns)
     con = backend or duckdb_backend()
     source = Source(con, _in_memory_table(con, answers), _in_memory_table(con, people), "an imported survey")
+    categorical = [c for c in segments if isinstance(responses[c].dtype, pd.CategoricalDtype)]
     layout = LongLayout(
         "respondent", "stage", "score", stages=survey.stages, stage_values=tuple(enumerate(survey.stages)),
         outcomes=outcomes, segments=segments, date=date, comment=comment,
+        # the tables list a segment's values in category order, as the in-memory tables do
+        segment_orders={c: tuple(str(v) for v in responses[c].dtype.categories) for c in categorical},
+        ordinal_segments=tuple(c for c in categorical if responses[c].dtype.ordered),
     )
     return source, layout, ScoreRules(scale=survey.scale)
 

@@ -56,7 +56,7 @@ def validate_table(data: pd.DataFrame, required: Sequence[str], builder: str) ->
     cycle_analytics.errors.SurveyError: The table given to journey_figure has no column 'n'.
     """
     if not isinstance(data, pd.DataFrame):
-        raise SurveyError(f"{builder} needs a table (DataFrame), not {type(data).__name__}.")
+        raise SurveyError(_("{builder} needs a table (DataFrame), not {name}.").format(builder=builder, name=type(data).__name__))
     missing = [c for c in required if c not in data.columns]
     if missing:
         raise SurveyError(_("The table given to {builder} has no column {column!r}.").format(builder=builder, column=missing[0]))

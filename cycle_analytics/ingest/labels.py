@@ -40,7 +40,7 @@ import pandas as pd
 
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import NP_
+from cycle_analytics.i18n import NP_, gettext as _
 from cycle_analytics.ingest.names import NO_ANSWER_KEYS, NO_ANSWER_LABELS
 from cycle_analytics.scales import Scale, infer_scale
 
@@ -273,15 +273,15 @@ class LabelResult:
 
 def _validate_values(values, counts, user_map):
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence | np.ndarray | pd.Index):
-        raise SurveyError("Label matching needs a list of a column's distinct text values.")
+        raise SurveyError(_("Label matching needs a list of a column's distinct text values."))
     if counts is not None and len(counts) != len(values):
-        raise SurveyError(f"Label matching got {len(values)} values but {len(counts)} counts.")
+        raise SurveyError(_("Label matching got {n} values but {n2} counts.").format(n=len(values), n2=len(counts)))
     if user_map is not None:
         if not isinstance(user_map, Mapping):
-            raise SurveyError("The label mapping must be a dictionary from label to score (or None for no answer).")
+            raise SurveyError(_("The label mapping must be a dictionary from label to score (or None for no answer)."))
         for k, v in user_map.items():
             if v is not None and not isinstance(v, (int, float, np.integer, np.floating)):
-                raise SurveyError(f"The label mapping gives {k!r} the score {v!r}, which is not a number.")
+                raise SurveyError(_("The label mapping gives {k!r} the score {v!r}, which is not a number.").format(k=k, v=v))
 
 
 def match_label_set(
@@ -385,13 +385,12 @@ def match_label_set(
         if variant is not None:
             pairs = sorted((num, lookup[lk]) for _, _, kind, num, lk in parsed if kind == "numbered" and lk in lookup)
             if len(pairs) >= 2 and pairs[0][1] > pairs[-1][1]:
-                notes.append("The numbers in the labels run opposite to the label meanings; the numbers were used.")
+                notes.append(_("The numbers in the labels run opposite to the label meanings; the numbers were used."))
     else:
         scale = variant.scale if variant is not None else None
         if tie is not None:
             notes.append(
-                f"The labels fit both the {variant.name} and the {tie.name} scale; {variant.name} was assumed "
-                "(map the labels yourself if that is wrong)."
+                _("The labels fit both the {name} and the {name2} scale; {name} was assumed (map the labels yourself if that is wrong).").format(name=variant.name, name2=tie.name)
             )
     return LabelMatch(
         label_set=variant.family if variant is not None else ("numbered" if has_numbered else "user"),
@@ -433,16 +432,16 @@ def match_columns(
     (['room'], {'Good': 3.0, 'Poor': 1.0}, [{'label': 'Okay-ish', 'count': 1, 'columns': 'room'}])
     """
     if not isinstance(columns, Mapping):
-        raise SurveyError("match_columns needs a mapping from column name to (distinct values, counts).")
+        raise SurveyError(_("match_columns needs a mapping from column name to (distinct values, counts)."))
     if not 0 < min_share <= 1:
-        raise SurveyError(f"min_share must be in (0, 1], not {min_share!r}.")
+        raise SurveyError(_("min_share must be in (0, 1], not {min_share!r}.").format(min_share=min_share))
     found: dict[str, LabelMatch] = {}
     unknown_total: dict[str, list] = {}
     for col, pair in columns.items():
         try:
             values, counts = pair
         except (TypeError, ValueError):
-            raise SurveyError(f"The column {col!r} must be given as (distinct values, counts).") from None
+            raise SurveyError(_("The column {col!r} must be given as (distinct values, counts).").format(col=col)) from None
         texts = [str(u) for u, c in zip(values, counts) if u is not None and str(u).strip() and c]
         if not texts or all(_PURE.match(u) for u in texts):
             continue  # plain numbers: the numeric path reads them
@@ -517,11 +516,11 @@ def apply_labels(
     [{'label': 'Meh', 'count': 1, 'columns': 'room'}]
     """
     if not isinstance(frame, pd.DataFrame):
-        raise SurveyError("Label conversion needs a table (DataFrame) of answers.")
+        raise SurveyError(_("Label conversion needs a table (DataFrame) of answers."))
     cols = list(frame.columns) if columns is None else list(columns)
     missing = [c for c in cols if c not in frame.columns]
     if missing:
-        raise SurveyError(f"The column {missing[0]!r} is not in the table.")
+        raise SurveyError(_("The column {missing!r} is not in the table.").format(missing=missing[0]))
     factorized, distinct = {}, {}
     for col in cols:
         s = frame[col]

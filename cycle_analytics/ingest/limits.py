@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, gettext as _
 
 MB = 1024 * 1024
 
@@ -109,9 +110,9 @@ class ImportLimits:
             try:
                 value = float(text)
             except ValueError:
-                raise SurveyError(f"The setting {var} must be a number, not {text!r}.") from None
+                raise SurveyError(_("The setting {var} must be a number, not {text!r}.").format(var=var, text=text)) from None
             if value <= 0:
-                raise SurveyError(f"The setting {var} must be more than 0, not {text!r}.")
+                raise SurveyError(_("The setting {var} must be more than 0, not {text!r}.").format(var=var, text=text))
             if name in _IN_MB:
                 value *= MB
             changes[name] = value if types[name] in ("float", float) else int(value)
@@ -121,11 +122,11 @@ class ImportLimits:
 def validate_limits(limits: ImportLimits) -> ImportLimits:
     """Raise :class:`SurveyError` unless ``limits`` is an :class:`ImportLimits` of positive numbers; returns it."""
     if not isinstance(limits, ImportLimits):
-        raise SurveyError(f"The import limits must be an ImportLimits, not a {type(limits).__name__}.")
+        raise SurveyError(_("The import limits must be an ImportLimits, not a {name}.").format(name=type(limits).__name__))
     for f in fields(limits):
         value = getattr(limits, f.name)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-            raise SurveyError(f"The import limit {f.name} must be a number above 0, not {value!r}.")
+            raise SurveyError(_("The import limit {name} must be a number above 0, not {value!r}.").format(name=f.name, value=value))
     return limits
 
 
@@ -152,18 +153,15 @@ def validate_table_size(n_rows: int, n_columns: int, limits: ImportLimits, label
     """Refuse a table with more rows, columns or cells than ``limits`` (``label``: the quoted file name)."""
     if n_columns > limits.max_columns:
         raise SurveyError(
-            f"The file {label} has {n_columns:,} columns, over the import limit of {limits.max_columns:,} columns; "
-            "keep only the survey's columns (questions, id, date, segments) and upload it again."
+            _("The file {label} has {n_columns} columns, over the import limit of {max_columns} columns; keep only the survey's columns (questions, id, date, segments) and upload it again.").format(label=label, n_columns=format_number(n_columns), max_columns=format_number(limits.max_columns))
         )
     if n_rows > limits.max_rows:
         raise SurveyError(
-            f"The file {label} has {n_rows:,} rows, over the import limit of {limits.max_rows:,} rows; "
-            "split it (for example by month) and upload one part."
+            _("The file {label} has {n_rows} rows, over the import limit of {max_rows} rows; split it (for example by month) and upload one part.").format(label=label, n_rows=format_number(n_rows), max_rows=format_number(limits.max_rows))
         )
     if n_rows * n_columns > limits.max_cells:
         raise SurveyError(
-            f"The file {label} has {n_rows:,} rows × {n_columns:,} columns ({n_rows * n_columns:,} cells), over the import "
-            f"limit of {limits.max_cells:,} cells; keep only the survey's columns or split the rows."
+            _("The file {label} has {n_rows} rows × {n_columns} columns ({n_cells} cells), over the import limit of {max_cells} cells; keep only the survey's columns or split the rows.").format(label=label, n_rows=format_number(n_rows), n_columns=format_number(n_columns), n_cells=format_number(n_rows * n_columns), max_cells=format_number(limits.max_cells))
         )
 
 
@@ -236,9 +234,11 @@ def scan_text(source, limits: ImportLimits, label: str = "the upload") -> TextSc
         lines += 1
     if longest > limits.max_line_bytes:
         raise SurveyError(
-            f"Line {longest_at:,} of the file {label} is {'at least ' if stopped else ''}"
-            f"{size_text(longest)} long, over the import limit of {size_text(limits.max_line_bytes)} for one line: "
-            "a survey table has one row per line, so this file is not one (or its line ends are missing)."
+            (_("Line {line} of the file {label} is at least {size} long, over the import limit of {limit} for one line: a "
+               "survey table has one row per line, so this file is not one (or its line ends are missing).") if stopped else
+             _("Line {line} of the file {label} is {size} long, over the import limit of {limit} for one line: a survey "
+               "table has one row per line, so this file is not one (or its line ends are missing).")).format(
+                line=format_number(longest_at), label=label, size=size_text(longest), limit=size_text(limits.max_line_bytes))
         )
     return TextScan(longest_line=longest, longest_line_number=longest_at, lines=lines)
 
@@ -354,25 +354,21 @@ def inspect_workbook(source, limits: ImportLimits, label: str = "the upload") ->
     try:
         zf = zipfile.ZipFile(source if isinstance(source, (str, Path)) else io.BytesIO(bytes(source)))
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise SurveyError(f"The file {label} is not a readable Excel .xlsx workbook.") from None
+        raise SurveyError(_("The file {label} is not a readable Excel .xlsx workbook.").format(label=label)) from None
     with zf:
         members = zf.infolist()
         if len(members) > _MAX_ZIP_MEMBERS:
-            raise SurveyError(f"The workbook {label} holds {len(members):,} parts, far more than an Excel workbook does; "
-                              "it was not opened.")
+            raise SurveyError(_("The workbook {label} holds {n} parts, far more than an Excel workbook does; it was not opened.").format(label=label, n=format_number(len(members))))
         total = sum(m.file_size for m in members)
         if total > limits.max_unzipped_bytes:
             raise SurveyError(
-                f"The workbook {label} would unpack to {size_text(total)}, over the import limit of "
-                f"{size_text(limits.max_unzipped_bytes)} for a workbook's contents; it was not opened "
-                "(save the survey sheet as CSV, or keep only that sheet)."
+                _("The workbook {label} would unpack to {size}, over the import limit of {limit} for a workbook's contents; it was not opened (save the survey sheet as CSV, or keep only that sheet).").format(label=label, size=size_text(total), limit=size_text(limits.max_unzipped_bytes))
             )
         for m in members:
             if m.file_size > _RATIO_FLOOR and m.file_size > limits.max_zip_ratio * max(1, m.compress_size):
                 ratio = m.file_size / max(1, m.compress_size)
                 raise SurveyError(
-                    f"The workbook {label} holds a part compressed {ratio:,.0f} to 1, over the import limit of "
-                    f"{limits.max_zip_ratio:,.0f} to 1 (real sheets compress 5 to 20 times); it was not opened."
+                    _("The workbook {label} holds a part compressed {ratio} to 1, over the import limit of {max_zip_ratio} to 1 (real sheets compress 5 to 20 times); it was not opened.").format(label=label, ratio=format_number(ratio), max_zip_ratio=format_number(limits.max_zip_ratio))
                 )
         names = _sheet_names(zf)
         sheets = []
@@ -383,7 +379,7 @@ def inspect_workbook(source, limits: ImportLimits, label: str = "the upload") ->
                 with zf.open(m) as fh:
                     head = fh.read(_SHEET_HEAD)
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-                raise SurveyError(f"The file {label} is not a readable Excel .xlsx workbook.") from None
+                raise SurveyError(_("The file {label} is not a readable Excel .xlsx workbook.").format(label=label)) from None
             rows, cols = _declared_extent(head)
             sheet = SheetExtent(name=names.get(m.filename, Path(m.filename).stem), rows=rows, columns=cols)
             _validate_sheet_extent(sheet, limits, label)
@@ -396,10 +392,13 @@ def _validate_sheet_extent(sheet: SheetExtent, limits: ImportLimits, label: str)
     if sheet.rows is None:
         return
     if sheet.columns > limits.max_columns or sheet.cells > limits.max_cells:
-        what = (f"{sheet.columns:,} columns, over the import limit of {limits.max_columns:,} columns"
-                if sheet.columns > limits.max_columns else
-                f"{sheet.cells:,} cells, over the import limit of {limits.max_cells:,} cells")
-        raise SurveyError(
-            f"The sheet {sheet.name!r} of the workbook {label} says it spans {sheet.rows:,} rows × {sheet.columns:,} "
-            f"columns ({what}); it was not opened. Copy the survey table into a new workbook, or save it as CSV."
-        )
+        text = (_("The sheet {name!r} of the workbook {label} says it spans {rows} rows × {columns} columns ({columns} "
+                  "columns, over the import limit of {max_columns} columns); it was not opened. Copy the survey table "
+                  "into a new workbook, or save it as CSV.") if sheet.columns > limits.max_columns else
+                _("The sheet {name!r} of the workbook {label} says it spans {rows} rows × {columns} columns ({cells} "
+                  "cells, over the import limit of {max_cells} cells); it was not opened. Copy the survey table into a "
+                  "new workbook, or save it as CSV."))
+        raise SurveyError(text.format(name=sheet.name, label=label, rows=format_number(sheet.rows),
+                                      columns=format_number(sheet.columns), cells=format_number(sheet.cells),
+                                      max_columns=format_number(limits.max_columns),
+                                      max_cells=format_number(limits.max_cells)))

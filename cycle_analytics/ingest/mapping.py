@@ -14,7 +14,10 @@
   folder chosen by the caller, under a stable hash of the file's question set, and found again
   the next time a file with the same questions is uploaded. :meth:`MappingStore.for_owner` gives
   each owner (a signed-in user, or one browser) a folder of their own, so what one person confirms
-  never changes what another sees.
+  never changes what another sees. Besides the stage mapping, a record keeps the other choices the
+  manager confirmed with it (:data:`READING_OPTIONS`: the scale, the N/A codes, the outcome, the
+  segments, the date column, the survey weight, the stages picked), so a file with the same
+  questions is read the same way again.
 
 Examples
 --------
@@ -44,12 +47,13 @@ from rapidfuzz import fuzz, utils
 
 from cycle_analytics.cycles import Cycle, normalise_key
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.common import grid_row_label, split_row_label
 from cycle_analytics.ingest.names import looks_like_outcome
 
 __all__ = [
     "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "map_questions", "default_stage_names", "shorten_question", "row_label",
-    "mapping_signature", "owner_folder_name", "MappingStore",
+    "mapping_signature", "owner_folder_name", "READING_OPTIONS", "MappingStore",
 ]
 
 FUZZY_THRESHOLD = 85.0
@@ -74,7 +78,7 @@ _BOILERPLATE = [
 def _validate_questions(questions) -> dict[str, str]:
     """The one input check of this module: a mapping column -> question text."""
     if not isinstance(questions, Mapping):
-        raise SurveyError("The questions must be a mapping from column name to question text.")
+        raise SurveyError(_("The questions must be a mapping from column name to question text."))
     return {str(c): ("" if q is None else str(q)) for c, q in questions.items()}
 
 
@@ -199,7 +203,7 @@ def map_questions(
     if not isinstance(cycle, Cycle):
         raise SurveyError("Stage mapping needs a service cycle (a Cycle), not " + type(cycle).__name__ + ".")
     if not 0 <= threshold <= 100:
-        raise SurveyError(f"The fuzzy-match threshold must be between 0 and 100, not {threshold!r}.")
+        raise SurveyError(_("The fuzzy-match threshold must be between 0 and 100, not {threshold!r}.").format(threshold=threshold))
     names = set(cycle.stage_names)
     rows = {c: {"column": c, "question": q, "stage": None, "method": "none", "confidence": 0.0, "note": ""} for c, q in qs.items()}
     taken: dict[str, str] = {}
@@ -239,7 +243,7 @@ def map_questions(
             best = max((fuzz.WRatio(a, b) for a in cores for b in keys), default=0.0)
             if best >= threshold:
                 candidates.append((-best, list(qs).index(c), order, c, st.name, best))
-    for _, _, _, c, st, score in sorted(candidates):
+    for _rank, _position, _order, c, st, score in sorted(candidates):
         if rows[c]["method"] != "none" or st in taken:
             continue
         rows[c].update(stage=st, method="fuzzy", confidence=round(score / 100.0, 3))
@@ -262,24 +266,56 @@ def mapping_signature(columns: Iterable[str] | Mapping[str, str]) -> str:
     16
     """
     if isinstance(columns, (str, bytes)):
-        raise SurveyError("mapping_signature needs a collection of column names, not one string.")
+        raise SurveyError(_("mapping_signature needs a collection of column names, not one string."))
     if isinstance(columns, Mapping):
         items = [f"{normalise_key(c)}\x1f{normalise_key(q)}" for c, q in columns.items()]
     else:
         items = [normalise_key(c) for c in columns]
     if not items:
-        raise SurveyError("A mapping signature needs at least one question column.")
+        raise SurveyError(_("A mapping signature needs at least one question column."))
     digest = hashlib.sha256("\x1e".join(sorted(items)).encode("utf-8")).hexdigest()
     return digest[:16]
 
 
 _SIG = re.compile(r"^[0-9a-f]{16}$")
 
+#: The confirmed reading choices a mapping record keeps besides the stage mapping: the import option
+#: (``cycle_analytics.dataset.ImportOptions`` field) and the kind of its value: ``names`` (a list of
+#: texts, possibly empty: ``segments=[]`` means "no segments"), ``text`` (``date=""`` means "no
+#: date column") or ``flag`` (true / false).
+READING_OPTIONS: dict[str, str] = {
+    "stages": "names", "scale": "text", "na_values": "names", "infer_na_codes": "flag",
+    "outcome": "text", "positive": "text", "segments": "names", "date": "text", "weight": "text",
+}
+
+
+def _validate_reading_options(options) -> dict:
+    """``options`` as a record keeps them (:data:`READING_OPTIONS`; lists for ``names``); a key
+    that is not a reading choice, or a value of the wrong kind, raises :class:`SurveyError`."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise SurveyError(_("The confirmed choices of a mapping must be a dictionary of import options."))
+    out: dict = {}
+    for key, value in options.items():
+        kind = READING_OPTIONS.get(key)
+        if kind is None:
+            raise SurveyError(_("{key!r} is not an import choice a mapping keeps ({items}).").format(key=key, items=', '.join(READING_OPTIONS)))
+        if kind == "names" and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            out[key] = list(value)
+        elif kind == "text" and isinstance(value, str):
+            out[key] = value
+        elif kind == "flag" and isinstance(value, bool):
+            out[key] = value
+        else:
+            raise SurveyError(_("The confirmed choice {key!r} of a mapping cannot be {value!r}.").format(key=key, value=value))
+    return out
+
 
 def _validate_memory_owner(owner) -> str:
     """The owner of a mapping memory: a text that is not empty (``"user:ann@example.com"``, ``"browser:<id>"``)."""
     if not isinstance(owner, str) or not owner.strip():
-        raise SurveyError("A mapping memory needs an owner (a signed-in user or a browser).")
+        raise SurveyError(_("A mapping memory needs an owner (a signed-in user or a browser)."))
     return owner.strip()
 
 
@@ -330,22 +366,33 @@ class MappingStore:
 
     def path(self, signature: str) -> Path:
         if not isinstance(signature, str) or not _SIG.match(signature):
-            raise SurveyError(f"{signature!r} is not a mapping signature (16 hexadecimal characters).")
+            raise SurveyError(_("{signature!r} is not a mapping signature (16 hexadecimal characters).").format(signature=signature))
         return Path(self.folder) / f"mapping-{signature}.json"
 
     def save(self, signature: str, mapping, *, cycle: str | None = None, questions: Mapping[str, str] | None = None,
-             labels: Mapping[str, float | None] | None = None, saved_at: str | None = None) -> Path:
+             labels: Mapping[str, float | None] | None = None, saved_at: str | None = None,
+             options: Mapping | None = None) -> Path:
         """Save ``mapping`` (column -> stage or ``None``, or a :func:`map_questions` frame) atomically.
 
         ``labels``: the user's answer labels (label -> score, ``None`` = N/A) confirmed with it;
-        ``saved_at``: an ISO timestamp (default: now, UTC), shown when the mapping is reused.
+        ``saved_at``: an ISO timestamp (default: now, UTC), shown when the mapping is reused;
+        ``options``: the other reading choices confirmed with it (:data:`READING_OPTIONS`, e.g.
+        ``{"scale": "1-5", "na_values": ["0"], "infer_na_codes": False, "outcome": "overall"}``).
+
+        >>> import tempfile
+        >>> store = MappingStore(tempfile.mkdtemp())
+        >>> sig = mapping_signature({"Q1": "Room", "Q9": "Overall"})
+        >>> _ = store.save(sig, {"Q1": "Room"}, options={"scale": "0-5", "na_values": ("0",), "outcome": "Q9"})
+        >>> store.load(sig)["options"]
+        {'scale': '0-5', 'na_values': ['0'], 'outcome': 'Q9'}
         """
+        kept_options = _validate_reading_options(options)
         if isinstance(mapping, pd.DataFrame):
             if not {"column", "stage"} <= set(mapping.columns):
-                raise SurveyError("A mapping table needs the columns 'column' and 'stage'.")
+                raise SurveyError(_("A mapping table needs the columns 'column' and 'stage'."))
             mapping = {str(c): (None if pd.isna(s) or s == "" else str(s)) for c, s in zip(mapping["column"], mapping["stage"])}
         if not isinstance(mapping, Mapping):
-            raise SurveyError("A mapping must be a dictionary from column to stage name (or None).")
+            raise SurveyError(_("A mapping must be a dictionary from column to stage name (or None)."))
         data = {
             "signature": signature,
             "cycle": cycle,
@@ -353,6 +400,7 @@ class MappingStore:
             "questions": {str(c): str(q) for c, q in (questions or {}).items()},
             "labels": {str(k): (None if v is None else float(v)) for k, v in (labels or {}).items()},
             "saved_at": saved_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "options": kept_options,
         }
         path = self.path(signature)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -363,9 +411,9 @@ class MappingStore:
         return path
 
     def load(self, signature: str) -> dict | None:
-        """The saved record (``signature, cycle, columns, questions, labels, saved_at``) or ``None`` if there is none.
+        """The saved record (``signature, cycle, columns, questions, labels, saved_at, options``) or ``None`` if there is none.
 
-        Records saved before ``labels`` / ``saved_at`` existed read with ``{}`` / ``None`` for them.
+        Records saved before ``labels`` / ``saved_at`` / ``options`` existed read with ``{}`` / ``None`` / ``{}`` for them.
         """
         path = self.path(signature)
         if not path.is_file():
@@ -373,12 +421,16 @@ class MappingStore:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise SurveyError(f"The saved mapping {path.name!r} cannot be read; delete it and map the questions again.") from None
+            raise SurveyError(_("The saved mapping {name!r} cannot be read; delete it and map the questions again.").format(name=path.name)) from None
         if not isinstance(data, dict) or not isinstance(data.get("columns"), dict) or data.get("signature") != signature:
-            raise SurveyError(f"The saved mapping {path.name!r} is not a mapping file; delete it and map the questions again.")
+            raise SurveyError(_("The saved mapping {name!r} is not a mapping file; delete it and map the questions again.").format(name=path.name))
         labels = data.get("labels")
         data["labels"] = labels if isinstance(labels, dict) else {}
         data.setdefault("saved_at", None)
+        try:
+            data["options"] = _validate_reading_options(data.get("options"))
+        except SurveyError:
+            raise SurveyError(_("The saved mapping {name!r} holds choices that cannot be read; delete it and map the questions again.").format(name=path.name)) from None
         return data
 
     def delete(self, signature: str) -> bool:

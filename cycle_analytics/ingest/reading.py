@@ -56,6 +56,8 @@ from python_calamine import CalamineWorkbook
 
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, format_number
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest import formats
 from cycle_analytics.ingest.encodings import decode_by_line, scan_encoding
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
@@ -65,7 +67,13 @@ TEXT = pa.dictionary(pa.int32(), pa.string())
 DELIMITERS = (",", ";", "\t", "|")
 PREVIEW_ROWS = 5
 _HEAD_BYTES = 1 << 16
-_DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+#: A sentence for a file that cannot be read with its delimiter, per delimiter (English; shown translated).
+_DELIM_PROBLEMS = {
+    ",": N_("The file {label} could not be read as comma-separated text: {problem}."),
+    ";": N_("The file {label} could not be read as semicolon-separated text: {problem}."),
+    "\t": N_("The file {label} could not be read as tab-separated text: {problem}."),
+    "|": N_("The file {label} could not be read as vertical-bar-separated text: {problem}."),
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,7 +186,7 @@ def read_raw(source, options: ImportOptions = ImportOptions(), *, file_name: str
     src = _open_source(source, file_name, options.max_bytes)
     head = src.head()
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise SurveyError(f"The file {src.label} is empty.")
+        raise SurveyError(_("The file {label} is empty.").format(label=src.label))
     # spss.py builds RawTables with this module's types: importing it at the top would be a cycle
     from cycle_analytics.ingest.spss import read_stat_file, stat_kind
 
@@ -253,18 +261,18 @@ def quotes_may_span_lines(buf) -> bool:
 def _validate_source(source) -> None:
     if source is None or isinstance(source, (str, Path, bytes, bytearray, memoryview)) or hasattr(source, "read"):
         return
-    raise SurveyError(f"Cannot read a survey from a {type(source).__name__}; give a file path, bytes or an uploaded file.")
+    raise SurveyError(_("Cannot read a survey from a {kind}; give a file path, bytes or an uploaded file.").format(kind=type(source).__name__))
 
 
 def _open_source(source, file_name: str | None, max_bytes: int | None) -> _Source:
     _validate_source(source)
     if source is None:
-        raise SurveyError("No survey file was given.")
+        raise SurveyError(_("No survey file was given."))
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = file_name or path.name
         if not path.is_file():
-            raise SurveyError(f"The file {str(path)!r} does not exist.")
+            raise SurveyError(_("The file {path!r} does not exist.").format(path=str(path)))
         size = path.stat().st_size
         _validate_size(size, max_bytes, name)
         return _Source(path=path, data=None, name=name)
@@ -291,15 +299,21 @@ def _open_source(source, file_name: str | None, max_bytes: int | None) -> _Sourc
 
 def _validate_size(size: int, max_bytes: int | None, name: str) -> None:
     if max_bytes is not None and size > max_bytes:
-        label = repr(name) if name else "the upload"
         if size == max_bytes + 1:  # read up to the limit only: the size is unknown
-            shown = ""
+            shown = None
         elif size_text(size) == size_text(max_bytes):
-            shown = f" ({size:,} bytes)"
+            shown = _("{n} bytes").format(n=format_number(size))
         else:
-            shown = f" ({size_text(size)})"
-        raise SurveyError(f"The file {label} is larger than the limit of {size_text(max_bytes)} for an upload{shown}; "
-                          "split it or raise the limit.")
+            shown = size_text(size)
+        if name:
+            text = (_("The file {name!r} is larger than the limit of {limit} for an upload; split it or raise the limit.")
+                    if shown is None else
+                    _("The file {name!r} is larger than the limit of {limit} for an upload ({size}); split it or raise "
+                      "the limit."))
+        else:
+            text = (_("The upload is larger than the limit of {limit}; split it or raise the limit.") if shown is None
+                    else _("The upload is larger than the limit of {limit} ({size}); split it or raise the limit."))
+        raise SurveyError(text.format(name=name, limit=size_text(max_bytes), size=shown))
 
 
 def _detect_kind(head: bytes, name: str) -> str:
@@ -307,18 +321,18 @@ def _detect_kind(head: bytes, name: str) -> str:
     if head[:4] == b"PK\x03\x04":
         if suffix in ("", ".xlsx", ".xlsm"):
             return "xlsx"
-        raise SurveyError(f"The file {name!r} is a zip archive, not a CSV or Excel .xlsx file.")
+        raise SurveyError(_("The file {name!r} is a zip archive, not a CSV or Excel .xlsx file.").format(name=name))
     if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise SurveyError(f"The file {name or 'upload'!r} is an old Excel .xls (or other Office) file; save it as .xlsx or CSV.")
+        raise SurveyError(_("The file {name!r} is an old Excel .xls (or other Office) file; save it as .xlsx or CSV.").format(name=name or 'upload'))
     if suffix in (".xlsx", ".xlsm"):
-        raise SurveyError(f"The file {name!r} is named like an Excel file but is not a valid .xlsx workbook.")
+        raise SurveyError(_("The file {name!r} is named like an Excel file but is not a valid .xlsx workbook.").format(name=name))
     if _utf16_kind(head) is None:
         sample = head[:4096]
         if sample.count(b"\x00") > 0.01 * len(sample):  # a few NUL cells are damage (removed later), many are binary
-            raise SurveyError(f"The file {name or 'upload'!r} is not text (it holds binary data); give a CSV or an Excel .xlsx file.")
+            raise SurveyError(_("The file {name!r} is not text (it holds binary data); give a CSV or an Excel .xlsx file.").format(name=name or 'upload'))
         control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 0))
         if sample and control / len(sample) > 0.05:
-            raise SurveyError(f"The file {name or 'upload'!r} is not text (it holds binary data); give a CSV or an Excel .xlsx file.")
+            raise SurveyError(_("The file {name!r} is not text (it holds binary data); give a CSV or an Excel .xlsx file.").format(name=name or 'upload'))
     return "csv"
 
 
@@ -409,7 +423,8 @@ def _clean_names(cells, drop_trailing_empty: bool = False) -> tuple[list[str], l
             k += 1
             name = f"{base} ({k})"
         if name != n:
-            notes.append(f"Column {i + 1} is named {name!r} because its header was {'empty' if not n else 'repeated'}.")
+            notes.append((_("Column {i} is named {name!r} because its header was empty.") if not n else
+                          _("Column {i} is named {name!r} because its header was repeated.")).format(i=i + 1, name=name))
         seen[name] = i
         out.append(name)
     return out, notes
@@ -436,7 +451,7 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions, limits: I
     truncated = len(head) >= _HEAD_BYTES
     delimiter = _sniff_delimiter(text[:max(20000, 2 * text.find("\n"))], truncated or len(text) > 20000)
     first = []
-    for rec, _ in _csv_records(text, delimiter):
+    for rec, _end in _csv_records(text, delimiter):
         first.append(tuple(rec))
         if len(first) >= PREVIEW_ROWS:
             break
@@ -455,14 +470,14 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions, limits: I
             skip_lines = line_num
             break
     if header_cells is None or not any(c.strip() for c in header_cells):
-        raise SurveyError(f"The file {src.label} has no header row.")
+        raise SurveyError(_("The file {label} has no header row.").format(label=src.label))
     if layout is not None:
         names, notes = _clean_names(layout.columns, layout.drop_trailing_empty)
     else:
         names, notes = _clean_names(header_cells)
         # legacy exports end every line with a delimiter: a trailing empty header cell
     if n_seen < data_start:
-        raise SurveyError(f"The file {src.label} has a header but no data rows.")
+        raise SurveyError(_("The file {label} has a header but no data rows.").format(label=src.label))
     if encoding_note:
         notes.append(encoding_note)
     validate_table_size(0, len(names), limits, src.label)
@@ -484,7 +499,7 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions, limits: I
     if invalid:
         bad_rows, row_numbers = _bad_rows(src, invalid, data_start, table.num_rows, delimiter, len(names), encoding, skip_lines)
     if table.num_rows + len(bad_rows) == 0:
-        raise SurveyError(f"The file {src.label} has a header but no data rows.")
+        raise SurveyError(_("The file {label} has a header but no data rows.").format(label=src.label))
     validate_table_size(table.num_rows + len(bad_rows), len(names), limits, src.label)
     columns, dropped = _columns_from_table(table, names, layout, options.keep_personal)
     columns, nul_note = _without_nul_bytes(columns)
@@ -493,7 +508,7 @@ def _read_delimited(src: _Source, head: bytes, options: ImportOptions, limits: I
     source = {"file_name": src.name, "kind": "csv", "encoding": encoding.replace("-sig", " with BOM"),
               "delimiter": delimiter, "sheet": None}
     if dropped:
-        notes.append(f"Personal data columns were not read: {', '.join(dropped)}.")
+        notes.append(_("Personal data columns were not read: {items}.").format(items=', '.join(dropped)))
     return RawTable(
         columns=tuple(columns),
         n_rows=table.num_rows,
@@ -568,10 +583,10 @@ def _arrow_read(src: _Source, encoding: str, delimiter: str, skip_lines: int, na
                 enc = "cp1252" if enc != "cp1252" else "latin-1"
                 continue
             first_line = msg.split("\n")[0]
-            raise SurveyError(f"The file {src.label} could not be read as {_DELIM_NAMES[delimiter]}-separated text: {first_line}.") from None
+            raise SurveyError(_(_DELIM_PROBLEMS[delimiter]).format(label=src.label, problem=first_line)) from None
         if invalid.rows and any(r[0] is None for r in invalid.rows) and use_threads:
             # row numbers are only known to a single-threaded parse: read again to report them exactly
-            table, enc, rows, src, _ = _arrow_read(src, enc, delimiter, skip_lines, names, scan, use_threads=False)
+            table, enc, rows, src, _note = _arrow_read(src, enc, delimiter, skip_lines, names, scan, use_threads=False)
             return table, enc, rows, src, note
         return table, enc, invalid.rows, src, note
 
@@ -648,8 +663,8 @@ def _validate_quoting(src: _Source, table: pa.Table, invalid, encoding: str, del
         if found is not None:
             line, at_end = found
             if at_end:
-                raise SurveyError(f"The file {src.label} has a quote (\") that is never closed, starting on line {line}.")
-            raise SurveyError(f"The file {src.label} has a badly quoted field on line {line}.")
+                raise SurveyError(_('The file {label} has a quote (") that is never closed, starting on line {line}.').format(label=src.label, line=line))
+            raise SurveyError(_("The file {label} has a badly quoted field on line {line}.").format(label=src.label, line=line))
 
 
 def _columns_from_table(table: pa.Table, names, layout: ExportLayout | None, keep_personal: bool):
@@ -752,9 +767,9 @@ def _read_xlsx(src: _Source, options: ImportOptions, limits: ImportLimits) -> Ra
         wb = CalamineWorkbook.from_path(str(src.path)) if src.path is not None else CalamineWorkbook.from_filelike(io.BytesIO(src.data))
         sheet_names = list(wb.sheet_names)
     except Exception:  # noqa: BLE001 - calamine raises several types for damaged files
-        raise SurveyError(f"The file {src.label} is not a readable Excel .xlsx workbook.") from None
+        raise SurveyError(_("The file {label} is not a readable Excel .xlsx workbook.").format(label=src.label)) from None
     if not sheet_names:
-        raise SurveyError(f"The workbook {src.label} has no sheets.")
+        raise SurveyError(_("The workbook {label} has no sheets.").format(label=src.label))
 
     def sheet_rows(name: str) -> list[list[str]]:
         grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -767,12 +782,12 @@ def _read_xlsx(src: _Source, options: ImportOptions, limits: ImportLimits) -> Ra
     if options.sheet:
         wanted = [n for n in sheet_names if n == options.sheet] or [n for n in sheet_names if n.strip().casefold() == options.sheet.strip().casefold()]
         if not wanted:
-            raise SurveyError(f"The workbook {src.label} has no sheet {options.sheet!r}; its sheets are: {', '.join(sheet_names)}.")
+            raise SurveyError(_("The workbook {label} has no sheet {sheet!r}; its sheets are: {items}.").format(label=src.label, sheet=options.sheet, items=', '.join(sheet_names)))
         chosen = wanted[0]
         rows = sheet_rows(chosen)
         start = next((i for i, r in enumerate(rows) if sum(1 for c in r if c.strip()) >= 2), None)
         if start is None:
-            raise SurveyError(f"The sheet {chosen!r} of {src.label} holds no table.")
+            raise SurveyError(_("The sheet {chosen!r} of {label} holds no table.").format(chosen=chosen, label=src.label))
     else:
         for name in sheet_names:
             rows = sheet_rows(name)
@@ -781,10 +796,10 @@ def _read_xlsx(src: _Source, options: ImportOptions, limits: ImportLimits) -> Ra
                 chosen = name
                 break
         if chosen is None:
-            raise SurveyError(f"No sheet of the workbook {src.label} holds a table (a header row and data rows).")
+            raise SurveyError(_("No sheet of the workbook {label} holds a table (a header row and data rows).").format(label=src.label))
     notes = list(inspection.notes())
     if chosen != sheet_names[0] and not options.sheet:
-        notes.append(f"Read the sheet {chosen!r}; the sheets before it hold no table.")
+        notes.append(_("Read the sheet {chosen!r}; the sheets before it hold no table.").format(chosen=chosen))
     rows = rows[start:]
     width = max(len(r) for r in rows)
     validate_table_size(len(rows), width, limits, src.label)
@@ -804,7 +819,7 @@ def _read_xlsx(src: _Source, options: ImportOptions, limits: ImportLimits) -> Ra
         names.pop()
     data = [r for r in data if any(c.strip() for c in r)]
     if not data:
-        raise SurveyError(f"The sheet {chosen!r} of {src.label} has a header but no data rows.")
+        raise SurveyError(_("The sheet {chosen!r} of {label} has a header but no data rows.").format(chosen=chosen, label=src.label))
     personal = set(layout.personal) if layout is not None and not options.keep_personal else set()
     columns, dropped = [], []
     for j, name in enumerate(names):
@@ -814,7 +829,7 @@ def _read_xlsx(src: _Source, options: ImportOptions, limits: ImportLimits) -> Ra
         arr = pa.array([r[j] if j < len(r) else "" for r in data], pa.string()).dictionary_encode()
         columns.append(_raw_column(name, arr))
     if dropped:
-        notes.append(f"Personal data columns were not read: {', '.join(dropped)}.")
+        notes.append(_("Personal data columns were not read: {items}.").format(items=', '.join(dropped)))
     return RawTable(
         columns=tuple(columns),
         n_rows=len(data),

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from cycle_analytics.dataset import ImportOptions, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import current_language, format_decimal, format_number, gettext as _, ngettext, set_language
 from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.ingest.limits import ImportLimits, size_text
 
@@ -118,8 +119,10 @@ def _address_space() -> int:
         return 0
 
 
-def _worker(conn, path: str, options: ImportOptions, file_name: str, limits: ImportLimits) -> None:
-    """The child: cap its memory, lower its priority, import, send ``(kind, payload)`` back."""
+def _worker(conn, path: str, options: ImportOptions, file_name: str, limits: ImportLimits, language: str) -> None:
+    """The child: cap its memory, lower its priority, import in the parent's interface ``language``
+    (a process does not inherit the context variable), send ``(kind, payload)`` back."""
+    set_language(language)
     try:
         os.nice(_NICE)
     except OSError:
@@ -148,22 +151,26 @@ def _worker(conn, path: str, options: ImportOptions, file_name: str, limits: Imp
 
 
 def _label(file_name: str) -> str:
-    return repr(file_name) if file_name else "the upload"
+    return repr(file_name) if file_name else _("the upload")
 
 
 def _memory_sentence(file_name: str, limits: ImportLimits) -> str:
-    return (f"Reading the file {_label(file_name)} needed more than the memory limit of "
-            f"{size_text(limits.parse_memory_bytes)} for one import, so it was stopped; a survey table of this size "
-            "does not need that much: the file probably holds far more cells than it shows (save the survey table as CSV).")
+    return _("Reading the file {label} needed more than the memory limit of {limit} for one import, so it was "
+             "stopped; a survey table of this size does not need that much: the file probably holds far more cells "
+             "than it shows (save the survey table as CSV).").format(label=_label(file_name),
+                                                                     limit=size_text(limits.parse_memory_bytes))
 
 
 def _time_sentence(file_name: str, limits: ImportLimits) -> str:
-    return (f"Reading the file {_label(file_name)} took longer than the time limit of {limits.parse_seconds:g} seconds "
-            "for one import, so it was stopped; save the survey table alone as CSV, or split it.")
+    return _("Reading the file {label} took longer than the time limit of {seconds} seconds for one import, so it was "
+             "stopped; save the survey table alone as CSV, or split it.").format(
+        label=_label(file_name), seconds=format_decimal(limits.parse_seconds, len(f"{limits.parse_seconds:g}".partition(".")[2])))
 
 
 def _busy_sentence(limits: ImportLimits) -> str:
-    return (f"The server is busy reading {int(limits.parallel_imports)} other files; try again in a minute.")
+    return ngettext("The server is busy reading {n} other file; try again in a minute.",
+                    "The server is busy reading {n} other files; try again in a minute.",
+                    int(limits.parallel_imports)).format(n=format_number(limits.parallel_imports))
 
 
 def import_isolated(source, options: ImportOptions | None = None, *, file_name: str | None = None,
@@ -210,7 +217,8 @@ def _run(path: str, options: ImportOptions, name: str, limits: ImportLimits) -> 
     """Start the worker on ``path``, watch its memory and time, and turn its answer into the result."""
     ctx = _mp_context()
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(send, path, options, name, limits), daemon=True, name=_WORKER_NAME)
+    proc = ctx.Process(target=_worker, args=(send, path, options, name, limits, current_language()), daemon=True,
+                       name=_WORKER_NAME)
     proc.start()
     send.close()
     started = time.monotonic()
@@ -246,7 +254,7 @@ def _run(path: str, options: ImportOptions, name: str, limits: ImportLimits) -> 
             raise SurveyError(_time_sentence(name, limits))
         if stopped_for == "memory" or proc.exitcode in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
             raise SurveyError(_memory_sentence(name, limits))
-        raise SurveyError(f"The file {_label(name)} could not be read: the reader stopped unexpectedly (the server's log has the detail).")
+        raise SurveyError(_("The file {label} could not be read: the reader stopped unexpectedly (the server's log has the detail).").format(label=_label(name)))
     kind, payload = message
     if kind == "ok":
         return payload
@@ -256,4 +264,4 @@ def _run(path: str, options: ImportOptions, name: str, limits: ImportLimits) -> 
         LOG.warning("import worker for %r ran out of memory after %.1f s", name, elapsed)
         raise SurveyError(_memory_sentence(name, limits))
     LOG.error("import worker for %r failed:\n%s", name, payload)
-    raise SurveyError(f"The file {_label(name)} could not be read: the reader failed unexpectedly (the server's log has the detail).")
+    raise SurveyError(_("The file {label} could not be read: the reader failed unexpectedly (the server's log has the detail).").format(label=_label(name)))

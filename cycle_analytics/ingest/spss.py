@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyreadstat  # 22 ms on top of pandas (measured): imported with the reader, not lazily
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 from cycle_analytics.ingest.reading import RawColumn, RawTable
 
@@ -78,11 +79,11 @@ def read_stat_file(path: Path | str | None, data: bytes | None, name: str, kind:
         frame, meta = reader(source, user_missing=True, dates_as_pandas_datetime=True)
     except Exception as exc:  # noqa: BLE001 - pyreadstat raises several types for damaged files
         what = "an SPSS" if kind == "spss" else "a Stata"
-        raise SurveyError(f"The file {label} could not be read as {what} file ({str(exc).splitlines()[0][:120]}).") from None
+        raise SurveyError(_("The file {label} could not be read as {what} file ({splitlines}).").format(label=label, what=what, splitlines=str(exc).splitlines()[0][:120])) from None
     if frame.shape[1] == 0:
-        raise SurveyError(f"The file {label} has no columns to read.")
+        raise SurveyError(_("The file {label} has no columns to read.").format(label=label))
     if len(frame) == 0:
-        raise SurveyError(f"The file {label} has a header but no data rows.")
+        raise SurveyError(_("The file {label} has a header but no data rows.").format(label=label))
     names = [str(c) for c in frame.columns]
     columns = tuple(_stat_column(n, _column_texts(frame[c])) for n, c in zip(names, frame.columns))
     layout = _layout(kind, names, meta, columns)

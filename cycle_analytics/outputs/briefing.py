@@ -3,8 +3,10 @@
 :func:`build_briefing` turns a survey, its analysis and the action plans into a :class:`Briefing`:
 the title and the lines that say which survey and filters it shows, "fix first" (the top three
 priorities with one sentence each), the critical moments and pain points by impact, the ranked
-priorities and the action plans as small tables with plain headers, the method in a few lines, and
-the charts (:func:`cycle_analytics.outputs.report.default_figures`, plus the penalty-reward chart).
+priorities and the action plans as small tables with plain headers, the method in a few lines, the
+comment themes of the whole survey and of each critical moment (:func:`themes_brief`, from
+:func:`cycle_analytics.text.views.themes_table`), and the charts
+(:func:`cycle_analytics.outputs.report.default_figures`, plus the penalty-reward chart).
 :mod:`cycle_analytics.outputs.deck` lays it out as PowerPoint slides and
 :mod:`cycle_analytics.outputs.pdf` as a PDF; both draw the charts as pictures
 (:mod:`cycle_analytics.outputs.images`).
@@ -22,21 +24,35 @@ import plotly.graph_objects as go
 from cycle_analytics import figures as F
 from cycle_analytics.dataset import Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.cycles import localized_cycle
+from cycle_analytics.i18n import N_, format_date, format_decimal, format_number
+from cycle_analytics.i18n import gettext as _
+from cycle_analytics.i18n import ngettext
 from cycle_analytics.outputs.plans import validate_plans
 from cycle_analytics.outputs.report import default_figures
 from cycle_analytics.outputs.summary import fix_first, moments_by_impact, outcome_words, priority_advice, settings_in_words
 from cycle_analytics.stats.analysis import Analysis
+from cycle_analytics.text import messages as TM
+from cycle_analytics.text.views import themes_table
 
-#: Chart titles, in the order the deck and the PDF show them.
+#: Chart titles, in the order the deck and the PDF show them (English; shown translated).
 CHART_TITLES = {
-    "journey": "The journey: mean score of each stage",
-    "penalty": "Critical moments: the drop in the outcome after a bad experience",
-    "penalty_reward": "Penalty and reward: what must be right, what delights",
-    "priority": "Priorities: importance against performance",
-    "trend": "Trends: each stage over time",
+    "journey": N_("The journey: mean score of each stage"),
+    "penalty": N_("Critical moments: the drop in the outcome after a bad experience"),
+    "penalty_reward": N_("Penalty and reward: what must be right, what delights"),
+    "priority": N_("Priorities: importance against performance"),
+    "trend": N_("Trends: each stage over time"),
 }
+#: The default title of a briefing (English; shown translated).
+DEFAULT_BRIEFING_TITLE = N_("Service cycle review")
+#: Plan statuses -> their names (English; shown translated).
+STATUS_LABELS = {"planned": N_("Planned"), "in progress": N_("In progress"), "done": N_("Done")}
 PRIORITY_ROWS = 10  #: ranked stages shown in the priorities table
 PLAN_ROWS = 14  #: action plans shown (the most urgent first)
+THEME_ROWS = 3  #: themes shown per scope (the whole survey, each critical moment), most comments first
+EXAMPLE_CHARS = 90  #: an example comment longer than this is cut (with "…") to keep the table readable
+#: The columns of the themes table (``text.views.themes_table``) the deck and the PDF show, in order.
+THEME_BRIEF_COLUMNS = ("scope", "label", "key_words", "n_comments", "mean_rating", "penalty")
 
 
 @dataclass(frozen=True)
@@ -53,48 +69,51 @@ class Briefing:
     method: pd.DataFrame  # setting, value
     figures: dict[str, go.Figure] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    themes: pd.DataFrame = field(default_factory=pd.DataFrame)  # plain headers (themes_brief)
+    theme_notes: tuple[str, ...] = ()  # what the themes table leaves out, in sentences
 
 
 def _validate_briefing_inputs(survey, analysis, plans, title) -> None:
     """Raise :class:`SurveyError` unless the briefing's inputs can be used."""
     if not isinstance(survey, Survey):
-        raise SurveyError("The deck and the PDF need the imported survey (a Survey).")
+        raise SurveyError(_("The deck and the PDF need the imported survey (a Survey)."))
     if not isinstance(analysis, Analysis):
-        raise SurveyError("The deck and the PDF need the analysis of the survey (from analysis.analyze).")
+        raise SurveyError(_("The deck and the PDF need the analysis of the survey (from analysis.analyze)."))
     if plans is not None and not isinstance(plans, pd.DataFrame):
-        raise SurveyError("The action plans must be a table (DataFrame).")
+        raise SurveyError(_("The action plans must be a table (DataFrame)."))
     if not isinstance(title, str) or not title.strip():
-        raise SurveyError("The deck and the PDF need a title that is not empty.")
+        raise SurveyError(_("The deck and the PDF need a title that is not empty."))
 
 
 def validate_briefing(briefing) -> Briefing:
     """Raise :class:`SurveyError` unless ``briefing`` is a :class:`Briefing`; returns it (the deck
     and the PDF check their input with it)."""
     if not isinstance(briefing, Briefing):
-        raise SurveyError("The deck and the PDF need a Briefing (cycle_analytics.outputs.briefing.build_briefing).")
+        raise SurveyError(_("The deck and the PDF need a Briefing (cycle_analytics.outputs.briefing.build_briefing)."))
     return briefing
 
 
 def _priorities_table(analysis: Analysis) -> pd.DataFrame:
     pr = analysis.priorities
+    rank, stage, means, score, below = _("Rank"), _("Stage"), _("What it means"), _("Score (0–100)"), _("Below target")
     if len(pr) == 0:
-        return pd.DataFrame(columns=["Rank", "Stage", "What it means", "Score (0–100)", "Below target"])
+        return pd.DataFrame(columns=[rank, stage, means, score, below])
     pr = pr.sort_values("rank", kind="stable")
     advice = priority_advice(pr, analysis.moments, analysis.outcome)
     out = pd.DataFrame({
-        "Rank": pr["rank"].map(lambda v: "" if pd.isna(v) else f"{int(v)}"),
-        "Stage": pr["stage"].astype(str),
-        "What it means": advice,
+        rank: pr["rank"].map(lambda v: "" if pd.isna(v) else format_number(v)),
+        stage: pr["stage"].astype(str),
+        means: advice,
     })
     if "performance" in pr.columns:
-        out["Score (0–100)"] = pr["performance"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+        out[score] = pr["performance"].map(lambda v: "" if pd.isna(v) else format_number(v))
     if "gap" in pr.columns:
-        out["Below target"] = pr["gap"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+        out[below] = pr["gap"].map(lambda v: "" if pd.isna(v) else format_number(v))
     return out.head(PRIORITY_ROWS).reset_index(drop=True)
 
 
 def _plans_table(plans: pd.DataFrame | None, stages: Sequence[str]) -> pd.DataFrame:
-    columns = ["Stage", "What is needed", "Action", "Owner", "Due", "Status"]
+    columns = [_("Stage"), _("What is needed"), _("Action"), _("Owner"), _("Due"), _("Status")]
     if plans is None or len(plans) == 0:
         return pd.DataFrame(columns=columns)
     p = validate_plans(plans)
@@ -102,16 +121,78 @@ def _plans_table(plans: pd.DataFrame | None, stages: Sequence[str]) -> pd.DataFr
     p = p[said]
     order = {"in progress": 0, "planned": 1, "done": 2}
     p = p.assign(_o=p["status"].map(order).fillna(3)).sort_values(["_o", "due_date"], kind="stable", na_position="last")
-    out = pd.DataFrame({
-        "Stage": p["stage"].astype(str), "What is needed": p["requirement"], "Action": p["action"], "Owner": p["owner"],
-        "Due": p["due_date"].dt.strftime("%Y-%m-%d").fillna(""), "Status": p["status"],
-    })
+    values = [p["stage"].astype(str), p["requirement"], p["action"], p["owner"],
+              p["due_date"].map(lambda d: "" if pd.isna(d) else format_date(d, "yyyy-MM-dd")),  # ISO: no day/month doubt
+              p["status"].map(lambda v: _(STATUS_LABELS[v]) if v in STATUS_LABELS else v)]
+    out = pd.DataFrame(dict(zip(columns, values)))
     return out.head(PLAN_ROWS).reset_index(drop=True)
 
 
+def longest_word(text) -> int:
+    """The length of the longest word of ``text`` (a table header): the deck and the PDF make its column at least that wide.
+
+    >>> longest_word("Mean rating of the writers")
+    7
+    """
+    return max((len(w) for w in str(text).split()), default=0)
+
+
+def _example_comment(text) -> str:
+    """An example comment as a table cell: on one line, cut after :data:`EXAMPLE_CHARS` characters."""
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= EXAMPLE_CHARS else one_line[:EXAMPLE_CHARS - 1].rstrip() + "…"
+
+
+def themes_brief(themes: pd.DataFrame, critical: Sequence[str]) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``(table, notes)``: the comment themes a deck or a PDF shows.
+
+    The :data:`THEME_ROWS` themes with most comments of the whole survey, then of each stage in
+    ``critical`` (the critical moments, largest impact first), from ``themes`` (the table of
+    :func:`cycle_analytics.text.views.themes_table`), under the headers the report uses
+    (``text.messages.THEME_HEADERS``) and one example comment each. ``notes`` say which critical
+    moments have no themes (too few comments), or that the survey has none.
+
+    >>> t = pd.DataFrame({"scope": ["Whole survey", "Pay"], "stage": [None, "Pay"], "rank": [1, 1],
+    ...                   "label": ["slow · queue", "slow · queue"], "key_words": ["slow, queue", "slow, queue"],
+    ...                   "n_comments": [12, 5], "mean_rating": [2.5, 1.4], "penalty": [0.8, float("nan")],
+    ...                   "example_1": ["The queue was slow.", "Slow!"]})
+    >>> table, notes = themes_brief(t, ["Pay", "Wait"])
+    >>> table.iloc[1].tolist(), notes
+    (['Pay', 'slow · queue', 'slow, queue', '5', '1.4', '–', 'Slow!'], ('Wait: too few comments to find themes.',))
+    """
+    headers = TM.theme_headers()
+    columns = [headers[c] for c in THEME_BRIEF_COLUMNS] + [_("Example comment")]
+    if themes is None or len(themes) == 0:
+        return pd.DataFrame(columns=columns), (_(TM.NO_THEMES_ANYWHERE),)
+    parts, notes = [], []
+    for stage in (None, *critical):
+        rows = themes[themes["stage"].isna()] if stage is None else themes[themes["stage"].astype(str) == str(stage)]
+        if len(rows) == 0:
+            if stage is not None:
+                notes.append(_("{stage}: too few comments to find themes.").format(stage=stage))
+            continue
+        parts.append(rows.sort_values("rank", kind="stable").head(THEME_ROWS))
+    if not parts:
+        return pd.DataFrame(columns=columns), tuple(notes)
+    chosen = pd.concat(parts, ignore_index=True)
+    table = pd.DataFrame({
+        headers["scope"]: chosen["scope"].astype(str),
+        headers["label"]: chosen["label"].astype(str),
+        headers["key_words"]: chosen["key_words"].astype(str),
+        headers["n_comments"]: chosen["n_comments"].map(format_number),
+        headers["mean_rating"]: chosen["mean_rating"].map(lambda v: format_decimal(v, 1)),
+        headers["penalty"]: chosen["penalty"].map(lambda v: format_decimal(v, 2)),
+        columns[-1]: chosen["example_1"].map(_example_comment),
+    })
+    return table[columns], tuple(notes)
+
+
 def build_briefing(survey: Survey, analysis: Analysis, plans: pd.DataFrame | None = None, *,
-                   title: str = "Service cycle review", source: str = "", filters: str = "",
-                   generated: dt.datetime | None = None, with_figures: bool = True) -> Briefing:
+                   title: str = DEFAULT_BRIEFING_TITLE, source: str = "", filters: str = "",
+                   generated: dt.datetime | None = None, with_figures: bool = True,
+                   themes: pd.DataFrame | None = None, comment_language: str | None = None) -> Briefing:
     """The content of the deck and the PDF for ``analysis`` of ``survey``.
 
     Parameters
@@ -121,23 +202,35 @@ def build_briefing(survey: Survey, analysis: Analysis, plans: pd.DataFrame | Non
     title : the title slide's / page's title.
     source : what the survey is (e.g. the file name); ``filters`` the filters in words ("" = none).
     with_figures : build the charts (``False`` for a text-only briefing).
+    themes : the comment themes (:func:`cycle_analytics.text.views.themes_table`); ``None`` computes
+        them with ``comment_language`` (``en``, ``id``, ``es``; ``None`` = detected).
     """
     _validate_briefing_inputs(survey, analysis, plans, title)
     generated = generated or dt.datetime.now(dt.timezone.utc)
     info = survey.info
+    counts = " · ".join([
+        ngettext("{n} respondent", "{n} respondents", info.respondents).format(n=format_number(info.respondents)),
+        ngettext("{n} rating", "{n} ratings", info.ratings).format(n=format_number(info.ratings)),
+        ngettext("{n} stage", "{n} stages", len(info.stages)).format(n=format_number(len(info.stages))),
+        *([_("cycle: {name}").format(name=localized_cycle(survey.cycle).name)] if survey.cycle is not None else []),
+    ])
     about = [
-        f"Survey: {source}" if source else "",
-        f"Filters: {filters}" if filters else "Filters: none (every respondent)",
-        f"{info.respondents:,} respondents · {info.ratings:,} ratings · {len(info.stages)} stages"
-        + (f" · cycle: {survey.cycle.name}" if survey.cycle is not None else ""),
-        f"Outcome: {outcome_words(analysis.outcome)}",
-        f"Prepared {generated:%Y-%m-%d}",
+        _("Survey: {source}").format(source=source) if source else "",
+        _("Filters: {filters}").format(filters=filters) if filters else _("Filters: none (every respondent)"),
+        counts,
+        _("Outcome: {outcome}").format(outcome=outcome_words(analysis.outcome)),
+        _("Prepared {date}").format(date=format_date(generated, "long")),
     ]
+    title = _(title) if title == DEFAULT_BRIEFING_TITLE else title
     moments = analysis.moments
     critical = tuple(moments_by_impact(moments)["evidence"].astype(str)) if len(moments) else ()
     pains = tuple(moments_by_impact(moments, ("pain point",))["evidence"].astype(str)) if len(moments) else ()
     first = fix_first(analysis.priorities, moments, analysis.outcome) if len(analysis.priorities) else \
         pd.DataFrame(columns=["rank", "stage", "sentence"])
+    if themes is None:
+        themes = themes_table(survey, analysis, language=comment_language)
+    theme_rows, theme_notes = themes_brief(themes, list(moments_by_impact(moments)["stage"].astype(str))
+                                           if len(moments) else [])
     figs: dict[str, go.Figure] = {}
     notes = list(analysis.notes)
     if with_figures:
@@ -151,5 +244,6 @@ def build_briefing(survey: Survey, analysis: Analysis, plans: pd.DataFrame | Non
     return Briefing(
         title=title.strip(), about=tuple(a for a in about if a), fix_first=first, critical=critical, pain_points=pains,
         priorities=_priorities_table(analysis), plans=_plans_table(plans, survey.stages),
-        method=settings_in_words(analysis.settings), figures=figs, notes=tuple(notes),
+        method=settings_in_words(analysis.settings), figures=figs, notes=tuple(notes), themes=theme_rows,
+        theme_notes=theme_notes,
     )

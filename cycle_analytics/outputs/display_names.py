@@ -32,6 +32,7 @@ import pandas as pd
 
 from cycle_analytics.dataset import Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.mapping import shorten_question
 
 MAX_NAME = 60  #: longest name a manager may give
@@ -104,7 +105,7 @@ def suggested_names(survey: Survey) -> DisplayNames:
 
 def _validate_named_survey(survey) -> None:
     if not isinstance(survey, Survey):
-        raise SurveyError("Names can only be given to an imported survey (a Survey).")
+        raise SurveyError(_("Names can only be given to an imported survey (a Survey)."))
 
 
 def validate_display_names(names: DisplayNames, survey: Survey) -> DisplayNames:
@@ -116,37 +117,40 @@ def validate_display_names(names: DisplayNames, survey: Survey) -> DisplayNames:
     """
     _validate_named_survey(survey)
     if not isinstance(names, DisplayNames):
-        raise SurveyError("The names must be DisplayNames.")
+        raise SurveyError(_("The names must be DisplayNames."))
 
-    def clean(pairs, known, what):
+    def clean(pairs, known, unnamed):
         out = []
         for old, new in pairs:
             if old not in known:
                 continue
             text = " ".join(str(new if new is not None else "").split())
             if not text:
-                raise SurveyError(f"The {what} {old!r} needs a name; write one or keep the name from the file.")
+                raise SurveyError(unnamed.format(old=old))
             if len(text) > MAX_NAME:
-                raise SurveyError(f"The name {text[:20]!r}… is too long: at most {MAX_NAME} characters.")
+                raise SurveyError(_("The name {text!r}… is too long: at most {MAX_NAME} characters.").format(text=text[:20], MAX_NAME=MAX_NAME))
             if text != old:
                 out.append((old, text))
         return tuple(out)
 
-    stages = clean(names.stages, set(survey.info.stages), "stage")
-    segments = clean(names.segments, set(survey.info.segments), "segment")
-    outcomes = clean(names.outcomes, set(survey.info.outcome_candidates), "outcome")
+    stages = clean(names.stages, set(survey.info.stages),
+                   _("The stage {old!r} needs a name; write one or keep the name from the file."))
+    segments = clean(names.segments, set(survey.info.segments),
+                     _("The segment {old!r} needs a name; write one or keep the name from the file."))
+    outcomes = clean(names.outcomes, set(survey.info.outcome_candidates),
+                     _("The outcome {old!r} needs a name; write one or keep the name from the file."))
     final = [dict(stages).get(s, s) for s in survey.info.stages]
     seen: dict[str, str] = {}
     for name in final:
         key = name.casefold()
         if key in seen:
-            raise SurveyError(f"Two stages would be called {name!r}; give each stage its own name.")
+            raise SurveyError(_("Two stages would be called {name!r}; give each stage its own name.").format(name=name))
         seen[key] = name
     renamed = dict((*segments, *outcomes))
     columns = [renamed.get(str(c), str(c)) for c in survey.responses.columns]
     for old, new in renamed.items():
         if new.casefold() in _RESERVED or [c.casefold() for c in columns].count(new.casefold()) > 1:
-            raise SurveyError(f"{new!r} is already the name of another column; choose another name for {old!r}.")
+            raise SurveyError(_("{new!r} is already the name of another column; choose another name for {old!r}.").format(new=new, old=old))
     return DisplayNames(stages=stages, segments=segments, outcomes=outcomes)
 
 
@@ -197,7 +201,7 @@ def names_table(survey: Survey, names: DisplayNames | None = None) -> pd.DataFra
 def names_from_table(table: pd.DataFrame) -> DisplayNames:
     """The :class:`DisplayNames` of an edited :func:`names_table` (empty cells keep the file's name)."""
     if not isinstance(table, pd.DataFrame) or not {"kind", "in_file", "shown"} <= set(table.columns):
-        raise SurveyError("The names table needs the columns kind, in_file and shown.")
+        raise SurveyError(_("The names table needs the columns kind, in_file and shown."))
     pairs: dict[str, list[tuple[str, str]]] = {"stage": [], "segment": [], "outcome": []}
     for kind, old, new in zip(table["kind"].astype(str), table["in_file"].astype(str), table["shown"]):
         text = "" if new is None or (isinstance(new, float) and new != new) else " ".join(str(new).split())

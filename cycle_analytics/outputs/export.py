@@ -32,6 +32,7 @@ import pandas as pd
 import xlsxwriter
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, format_number, gettext as _
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -39,12 +40,44 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _ABBREVIATIONS = {"pct": "%", "ci": "CI", "nps": "NPS", "sd": "SD", "id": "ID", "p": "p", "n": "n", "u": "U"}
+#: The readable headers of the analysis' columns (English): listed so that Babel extracts them;
+#: :func:`readable_header` writes them in the current language.
+KNOWN_HEADERS = (
+    N_("Item"), N_("Value"), N_("Stage"), N_("Order"), N_("Mean"), N_("SD"), N_("Median"), N_("CI low"),
+    N_("CI high"), N_("Score 100"), N_("Top box %"), N_("Bottom box %"), N_("Small sample"), N_("Top box CI low"),
+    N_("Top box CI high"), N_("Bottom box CI low"), N_("Bottom box CI high"), N_("Promoters %"),
+    N_("Promoters CI low"), N_("Promoters CI high"), N_("Detractors %"), N_("Detractors CI low"),
+    N_("Detractors CI high"), N_("Score"), N_("Count"), N_("Stage from"), N_("Stage to"), N_("n pairs"),
+    N_("Mean from"), N_("Mean to"), N_("Mean change"), N_("Statistic"), N_("p value"), N_("Effect size"),
+    N_("Verdict"), N_("Declared critical"), N_("Declared verdict"), N_("Penalty"), N_("p adjusted"), N_("n bad"),
+    N_("Bad %"), N_("Evidence"), N_("Min penalty"), N_("Correction"), N_("Raw penalty"), N_("Raw p adjusted"),
+    N_("Reward"), N_("Factor"), N_("Clean n"), N_("Clean n bad"), N_("Clean penalty"), N_("Model"),
+    N_("Clean p adjusted"), N_("n top"), N_("Mean outcome bad"), N_("Mean outcome rest"), N_("Penalty CI low"),
+    N_("Penalty CI high"), N_("Reward CI low"), N_("Reward CI high"), N_("Reward p value"), N_("Reward p adjusted"),
+    N_("Raw penalty CI low"), N_("Raw penalty CI high"), N_("Raw p value"), N_("Raw reward"),
+    N_("Raw reward CI low"), N_("Raw reward CI high"), N_("Raw reward p adjusted"), N_("Raw factor"),
+    N_("Clean mean bad"), N_("Clean mean rest"), N_("Clean CI low"), N_("Clean CI high"), N_("Clean p value"),
+    N_("Not rated effect"), N_("n middle"), N_("n missing outcome"), N_("n model"), N_("R squared"),
+    N_("Outcome span"), N_("Rank"), N_("Importance"), N_("Importance scaled"), N_("Performance"), N_("Target 100"),
+    N_("Gap"), N_("Priority score"), N_("Quadrant"), N_("Level"), N_("Stability top3"), N_("Importance p value"),
+    N_("Importance mean"), N_("Performance mean"), N_("Action"), N_("Importance p adjusted"), N_("Scope"),
+    N_("Language"), N_("Theme"), N_("Label"), N_("Key words"), N_("n comments"), N_("Share %"), N_("Mean rating"),
+    N_("n rated"), N_("Mean sentiment"), N_("Negative %"), N_("n with"), N_("n without"), N_("Mean outcome with"),
+    N_("Mean outcome without"), N_("U statistic"), N_("Rank biserial"), N_("Example 1"), N_("Example 2"),
+    N_("Example 3"), N_("Segment"), N_("Rest mean"), N_("Diff vs rest"), N_("Flag"), N_("Too few"), N_("Rest n"),
+    N_("n groups"), N_("Period"), N_("Period label"), N_("n undated"), N_("Period last"), N_("Period previous"),
+    N_("n last"), N_("n previous"), N_("Mean last"), N_("Mean previous"), N_("Change"), N_("Test"),
+    N_("Period label last"), N_("Period label previous"), N_("Row"), N_("Reason"), N_("Respondent ID"), N_("Date"),
+    N_("Comment"), N_("Requirement"), N_("Owner"), N_("Due date"), N_("Status"),
+)
 
 
-def _validate_table(df, what: str = "table") -> None:
+def _validate_table(df, what: str | None = None) -> None:
     """Raise :class:`SurveyError` unless ``df`` is a DataFrame."""
     if not isinstance(df, pd.DataFrame):
-        raise SurveyError(f"The {what} to export must be a table (DataFrame), not {type(df).__name__}.")
+        text = (_("The table to export must be a table (DataFrame), not {kind}.") if what is None else
+                _("The table {name!r} to export must be a table (DataFrame), not {kind}."))
+        raise SurveyError(text.format(name=what, kind=type(df).__name__))
 
 
 def neutralise_cell(value):
@@ -127,10 +160,15 @@ def to_csv_bytes(df: pd.DataFrame, *, neutralise: bool = True) -> bytes:
 
 
 def readable_header(name) -> str:
-    """``snake_case`` column names in sentence case for people; other names are kept as they are.
+    """``snake_case`` column names in sentence case for people, in the current language when the
+    header is one of :data:`KNOWN_HEADERS`; other names are kept as they are.
 
     >>> readable_header("top_box_pct"), readable_header("ci_low"), readable_header("Region")
     ('Top box %', 'CI low', 'Region')
+    >>> from cycle_analytics.i18n import using_language
+    >>> with using_language("es"):
+    ...     readable_header("mean_change"), readable_header("branch")
+    ('Cambio de la media', 'Branch')
     """
     text = str(name)
     if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", text):
@@ -139,7 +177,8 @@ def readable_header(name) -> str:
     first = words[0]
     if first not in ("p", "n", "%") and not first.isupper():  # p value and n keep their statistical case
         words[0] = first[:1].upper() + first[1:]
-    return " ".join(words)
+    header = " ".join(words)
+    return _(header)
 
 
 def sheet_name(name, taken: set[str]) -> str:
@@ -184,13 +223,12 @@ def to_excel_bytes(tables: Mapping[str, pd.DataFrame], *, neutralise: bool = Tru
     b'PK'
     """
     if not isinstance(tables, Mapping) or not tables:
-        raise SurveyError("The Excel export needs at least one table, given as a mapping of sheet name to table.")
+        raise SurveyError(_("The Excel export needs at least one table, given as a mapping of sheet name to table."))
     for name, df in tables.items():
-        _validate_table(df, f"table {name!r}")
+        _validate_table(df, name)
         if len(df) + 1 > EXCEL_MAX_ROWS or df.shape[1] > EXCEL_MAX_COLS:
             raise SurveyError(
-                f"The table {name!r} has {len(df):,} rows and {df.shape[1]} columns, more than an Excel sheet holds "
-                f"({EXCEL_MAX_ROWS - 1:,} rows, {EXCEL_MAX_COLS} columns); export it as CSV instead."
+                _("The table {name!r} has {n} rows and {shape} columns, more than an Excel sheet holds ({EXCEL_MAX_ROWS} rows, {EXCEL_MAX_COLS} columns); export it as CSV instead.").format(name=name, n=format_number(len(df)), shape=df.shape[1], EXCEL_MAX_ROWS=format_number(EXCEL_MAX_ROWS - 1), EXCEL_MAX_COLS=EXCEL_MAX_COLS)
             )
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(

@@ -19,17 +19,20 @@ from collections.abc import Mapping
 import plotly.graph_objects as go
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, gettext as _
 
 PNG_WIDTH = 1100  #: pixels of a chart picture (before ``scale``)
 PNG_SCALE = 2  #: device pixels per pixel: sharp on a projector and in print
 DEFAULT_HEIGHT = 520  #: height of a figure that does not set one
-INSTALL_HINT = "charts as pictures need the kaleido package and Chromium (pip install -r requirements.txt; scripts/install-system-deps)"
+#: Why charts cannot be pictures here (English; shown translated).
+INSTALL_HINT = N_("charts as pictures need the kaleido package and Chromium (pip install -r requirements.txt; "
+                  "scripts/install-system-deps)")
 
 
 def _validate_figure(fig) -> None:
     """Raise :class:`SurveyError` unless ``fig`` is a Plotly figure."""
     if not isinstance(fig, go.Figure):
-        raise SurveyError(f"A chart picture needs a Plotly figure, not {type(fig).__name__}.")
+        raise SurveyError(_("A chart picture needs a Plotly figure, not {name}.").format(name=type(fig).__name__))
 
 
 def _size(fig: go.Figure, width: int | None) -> tuple[int, int]:
@@ -46,7 +49,7 @@ def figure_png(fig: go.Figure, *, width: int | None = None, scale: float = PNG_S
     try:
         return fig.to_image(format="png", width=w, height=h, scale=scale)
     except (ImportError, ValueError, RuntimeError, OSError) as exc:
-        raise SurveyError(f"The chart could not be drawn as a picture: {INSTALL_HINT} ({type(exc).__name__}).") from None
+        raise SurveyError(_("The chart could not be drawn as a picture: {hint} ({name}).").format(hint=_(INSTALL_HINT), name=type(exc).__name__)) from None
 
 
 def figures_png(figs: Mapping[str, go.Figure], *, width: int | None = None, scale: float = PNG_SCALE) -> dict[str, bytes]:
@@ -58,7 +61,7 @@ def figures_png(figs: Mapping[str, go.Figure], *, width: int | None = None, scal
     try:
         import kaleido  # a measured start-up cost (it loads a browser driver): imported only when pictures are made
     except ImportError:
-        raise SurveyError(f"The charts could not be drawn as pictures: {INSTALL_HINT}.") from None
+        raise SurveyError(_("The charts could not be drawn as pictures: {hint}.").format(hint=_(INSTALL_HINT))) from None
     started = False
     try:
         try:

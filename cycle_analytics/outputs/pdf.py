@@ -2,7 +2,8 @@
 
 :func:`report_pdf` lays out a :class:`~cycle_analytics.outputs.briefing.Briefing` on A4 pages: a
 title block (the survey, the filters, respondents, outcome, date), "Fix first", the critical moments
-by impact, each chart as a picture (:mod:`cycle_analytics.outputs.images`), the ranked priorities
+by impact, the comment themes of the whole survey and of each critical moment
+(:func:`cycle_analytics.outputs.briefing.themes_brief`), each chart as a picture (:mod:`cycle_analytics.outputs.images`), the ranked priorities
 and what each rank means, the action plans and the settings in words.
 
 Text is set in DejaVu Sans (Debian's ``fonts-dejavu-core``, installed by
@@ -23,7 +24,8 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.outputs.briefing import CHART_TITLES, Briefing, validate_briefing
+from cycle_analytics.i18n import gettext as _
+from cycle_analytics.outputs.briefing import CHART_TITLES, Briefing, longest_word, validate_briefing
 from cycle_analytics.outputs.images import figures_png
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts/dejavu")
@@ -101,7 +103,8 @@ class _Report(FPDF):
             return
         self.set_font(self.family, "", size)
         self.set_text_color(*TEXT_RGB)
-        lengths = [max(8, min(60, int(table[c].astype(str).str.len().mean())), min(len(str(c)), 16)) for c in table.columns]
+        lengths = [max(8, min(60, int(table[c].astype(str).str.len().mean())), min(len(str(c)), 16), longest_word(c) + 6)
+                   for c in table.columns]  # a header's words are never cut
         with self.table(col_widths=tuple(lengths), text_align="LEFT", line_height=size * 0.5,
                         headings_style=_headings(self.family, size)) as grid:
             head = grid.row()
@@ -147,39 +150,46 @@ def report_pdf(briefing: Briefing, pictures: Mapping[str, bytes] | None = None) 
     for line in briefing.about:
         pdf.paragraph(line, muted=True, size=10)
 
-    pdf.heading("Fix first")
+    pdf.heading(_("Fix first"))
     if len(briefing.fix_first):
         for r in briefing.fix_first.itertuples(index=False):
             pdf.paragraph(r.sentence, bold_lead=f"{r.rank}. {r.stage}: ")
     else:
-        pdf.paragraph("No stage can be ranked: no stage has answers together with an outcome.")
+        pdf.paragraph(_("No stage can be ranked: no stage has answers together with an outcome."))
 
-    pdf.heading("Critical moments, largest impact first")
-    for sentence in briefing.critical or ("No stage is a critical moment: no bad experience measurably spoils the outcome.",):
+    pdf.heading(_("Critical moments, largest impact first"))
+    for sentence in briefing.critical or (_("No stage is a critical moment: no bad experience measurably spoils the outcome."),):
         pdf.paragraph("• " + sentence)
     if briefing.pain_points:
-        pdf.paragraph("Pain points (often rated badly, no measurable effect on the outcome):", muted=True, size=10)
+        pdf.paragraph(_("Pain points (often rated badly, no measurable effect on the outcome):"), muted=True, size=10)
         for sentence in briefing.pain_points:
             pdf.paragraph("• " + sentence, muted=True, size=10)
+
+    if len(briefing.themes) and pdf.get_y() + 10 * (len(briefing.themes) + 2) > pdf.h - PAGE_MARGIN:
+        pdf.add_page()  # the themes table on one page (about 10 mm a row), not cut after its first rows
+    pdf.heading(_("Themes in the comments: the whole survey and the critical moments"), size=14)
+    pdf.table_of(briefing.themes, size=8)
+    for note in briefing.theme_notes:
+        pdf.paragraph(note, muted=True, size=10)
 
     for name, chart_title in CHART_TITLES.items():
         if name not in pictures:
             continue
         pdf.add_page()
-        pdf.heading(chart_title, size=14)
+        pdf.heading(_(chart_title), size=14)
         pdf.picture(pictures[name])
         if name == "priority" and len(briefing.priorities):
-            pdf.heading("What each rank means", size=12)
+            pdf.heading(_("What each rank means"), size=12)
             pdf.table_of(briefing.priorities)
 
     pdf.add_page()
-    pdf.heading("Action plans")
+    pdf.heading(_("Action plans"))
     if len(briefing.plans):
         pdf.table_of(briefing.plans)
     else:
-        pdf.paragraph("No action plans have been written yet (Priorities page).", muted=True)
-    pdf.heading("How to read these results", size=14)
-    pdf.table_of(briefing.method.rename(columns={"setting": "Setting", "value": "Value"}))
+        pdf.paragraph(_("No action plans have been written yet (Priorities page)."), muted=True)
+    pdf.heading(_("How to read these results"), size=14)
+    pdf.table_of(briefing.method.rename(columns={"setting": _("Setting"), "value": _("Value")}))
     for note in notes:
         pdf.paragraph("• " + note, muted=True, size=9)
     return bytes(pdf.output())

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.export import is_missing
 
 PLAN_COLUMNS = ("stage", "requirement", "action", "owner", "due_date", "status")
@@ -100,14 +101,14 @@ def plans_from_priorities(priorities: pd.DataFrame, stages: Sequence[str] | None
 def _validate_priority_table(priorities) -> None:
     """Raise :class:`SurveyError` unless ``priorities`` is a DataFrame with ``rank`` and ``stage``."""
     if not isinstance(priorities, pd.DataFrame) or not {"rank", "stage"} <= set(priorities.columns):
-        raise SurveyError("The priority table needs the columns rank and stage.")
+        raise SurveyError(_("The priority table needs the columns rank and stage."))
 
 
 def _validate_plan_columns(plans: pd.DataFrame, required: Sequence[str]) -> None:
     """Raise :class:`SurveyError` naming the ``required`` columns the action plans lack."""
     missing = [c for c in required if c not in plans.columns]
     if missing:
-        raise SurveyError(f"The action plans lack the column(s) {', '.join(missing)}.")
+        raise SurveyError(_("The action plans lack the column(s) {items}.").format(items=', '.join(missing)))
 
 
 def _blank(v) -> bool:
@@ -152,12 +153,12 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None, *, dat
     cycle_analytics.errors.SurveyError: Row 1 of the action plans has the due date 'soon', which is not a date; write it as YYYY-MM-DD.
     """
     if not isinstance(df, pd.DataFrame):
-        raise SurveyError("The action plans must be a table (DataFrame).")
+        raise SurveyError(_("The action plans must be a table (DataFrame)."))
     _validate_date_order(date_order)
     _validate_plan_columns(df, PLAN_COLUMNS)
     extra = [str(c) for c in df.columns if c not in PLAN_COLUMNS]
     if extra:
-        raise SurveyError(f"The action plans have the unknown column(s) {', '.join(extra)}; the columns are {', '.join(PLAN_COLUMNS)}.")
+        raise SurveyError(_("The action plans have the unknown column(s) {items}; the columns are {items2}.").format(items=', '.join(extra), items2=', '.join(PLAN_COLUMNS)))
     if stages is None and isinstance(df["stage"].dtype, pd.CategoricalDtype):
         stages = [str(c) for c in df["stage"].cat.categories]
     allowed = None if stages is None else set(map(str, stages))
@@ -171,22 +172,21 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None, *, dat
         ):
             continue  # an empty row from the editor
         if _blank(vals["stage"]):
-            raise SurveyError(f"Row {i} of the action plans has no stage; choose the stage the action improves.")
+            raise SurveyError(_("Row {i} of the action plans has no stage; choose the stage the action improves.").format(i=i))
         stage = str(vals["stage"]).strip()
         if allowed is not None and stage not in allowed:
-            raise SurveyError(f"Row {i} of the action plans names the stage {stage!r}, which is not a stage of this survey.")
+            raise SurveyError(_("Row {i} of the action plans names the stage {stage!r}, which is not a stage of this survey.").format(i=i, stage=stage))
         status = "planned" if _blank(vals["status"]) else " ".join(str(vals["status"]).split()).lower()
         status = _STATUS_ALIASES.get(status, status)
         if status not in STATUSES:
             raise SurveyError(
-                f"Row {i} of the action plans has the status {str(vals['status'])!r}; use planned, in progress or done."
+                _("Row {i} of the action plans has the status {vals!r}; use planned, in progress or done.").format(i=i, vals=str(vals['status']))
             )
         try:
             due = parse_due_date(vals["due_date"], date_order)
         except SurveyError:
             raise SurveyError(
-                f"Row {i} of the action plans has the due date {str(vals['due_date'])!r}, which is not a date; "
-                f"write it as {date_hint(date_order)}."
+                _("Row {i} of the action plans has the due date {vals!r}, which is not a date; write it as {date_hint}.").format(i=i, vals=str(vals['due_date']), date_hint=date_hint(date_order))
             ) from None
         rows["stage"].append(stage)
         for c in _TEXT:
@@ -207,7 +207,7 @@ def validate_plans(df: pd.DataFrame, stages: Sequence[str] | None = None, *, dat
 def _validate_date_order(date_order: str) -> None:
     """Raise :class:`SurveyError` unless ``date_order`` is one of :data:`DATE_ORDERS`."""
     if date_order not in DATE_ORDERS:
-        raise SurveyError(f"The date order must be one of {', '.join(DATE_ORDERS)}, not {date_order!r}.")
+        raise SurveyError(_("The date order must be one of {items}, not {date_order!r}.").format(items=', '.join(DATE_ORDERS), date_order=date_order))
 
 
 def date_hint(date_order: str = "ISO") -> str:
@@ -250,7 +250,7 @@ def parse_due_date(value, date_order: str = "ISO") -> pd.Timestamp:
             due = due.tz_convert(None)
         return due.normalize()
     except (ValueError, TypeError, OverflowError):
-        raise SurveyError(f"{str(value)!r} is not a date; write it as {date_hint(date_order)}.") from None
+        raise SurveyError(_("{value!r} is not a date; write it as {date_hint}.").format(value=str(value), date_hint=date_hint(date_order))) from None
 
 
 def _looks_like_date(text: str) -> bool:

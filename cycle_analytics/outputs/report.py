@@ -33,9 +33,13 @@ import pandas as pd
 import plotly.offline
 
 from cycle_analytics import figures as F
+from cycle_analytics.cycles import localized_cycle
 from cycle_analytics.dataset import Survey
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.figures.style import format_p_value
+from cycle_analytics.figures.style import VERDICT_LABELS, format_p_value
+from cycle_analytics.i18n import (
+    N_, current_language, format_date, format_decimal, format_number, format_percent, gettext as _,
+)
 from cycle_analytics.outputs.export import is_missing, to_excel_bytes
 from cycle_analytics.outputs.plans import empty_plans, open_plan_stages, validate_plans
 from cycle_analytics.outputs.summary import fix_first, moments_by_impact, outcome_words
@@ -43,16 +47,36 @@ from cycle_analytics.stats.analysis import Analysis
 from cycle_analytics.text import messages as TM
 from cycle_analytics.text.views import themes_table
 
-DEFAULT_TITLE = "Service cycle report"
+#: The default title (English; shown translated).
+DEFAULT_TITLE = N_("Service cycle report")
+#: Section anchors and headings (English; shown translated in the report's language).
 SECTIONS = (
-    ("headline", "Headline figures"),
-    ("journey", "The journey"),
-    ("critical", "Critical moments"),
-    ("priorities", "Priorities"),
-    ("themes", "Comment themes"),
-    ("plans", "Action plans"),
-    ("method", "Method notes"),
+    ("headline", N_("Headline figures")),
+    ("journey", N_("The journey")),
+    ("critical", N_("Critical moments")),
+    ("priorities", N_("Priorities")),
+    ("themes", N_("Comment themes")),
+    ("plans", N_("Action plans")),
+    ("method", N_("Method notes")),
 )
+#: The codes the analysis writes in its tables -> their names (English; shown translated).
+CODE_LABELS = {
+    "verdict": VERDICT_LABELS,
+    "declared_verdict": {"confirmed": N_("Confirmed"), "not confirmed": N_("Not confirmed"),
+                         "not enough data": N_("Not enough data")},
+    "quadrant": {q: q for q in (N_("Concentrate here"), N_("Keep up the good work"), N_("Low priority"),
+                                N_("Possible overkill"))},
+    "level": {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")},
+    "action": {"improve": N_("Improve"), "no action needed": N_("No action needed")},
+    "status": {"planned": N_("Planned"), "in progress": N_("In progress"), "done": N_("Done")},
+}
+#: A sentence for each default chart that could not be drawn.
+_CHART_PROBLEMS = {
+    "journey": N_("The journey chart could not be drawn: {error}"),
+    "penalty": N_("The penalty chart could not be drawn: {error}"),
+    "priority": N_("The priority chart could not be drawn: {error}"),
+    "trend": N_("The trend chart could not be drawn: {error}"),
+}
 # Where each default figure goes (a figures dict may use these keys; others go to the journey section).
 FIGURE_SECTIONS = {"journey": "journey", "penalty": "critical", "priority": "priorities", "trend": "journey"}
 
@@ -75,15 +99,15 @@ th{background:#f5f7fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 def _validate_inputs(survey, analysis, figures, plans, title) -> None:
     """Raise :class:`SurveyError` unless the report's inputs can be used."""
     if not isinstance(survey, Survey):
-        raise SurveyError("The report needs the imported survey (a Survey).")
+        raise SurveyError(_("The report needs the imported survey (a Survey)."))
     if not isinstance(analysis, Analysis):
-        raise SurveyError("The report needs the analysis of the survey (from analysis.analyze).")
+        raise SurveyError(_("The report needs the analysis of the survey (from analysis.analyze)."))
     if figures is not None and not isinstance(figures, Mapping):
-        raise SurveyError("The report's figures must be a mapping of name to Plotly figure.")
+        raise SurveyError(_("The report's figures must be a mapping of name to Plotly figure."))
     if plans is not None and not isinstance(plans, pd.DataFrame):
-        raise SurveyError("The action plans must be a table (DataFrame).")
+        raise SurveyError(_("The action plans must be a table (DataFrame)."))
     if not isinstance(title, str) or not title.strip():
-        raise SurveyError("The report needs a title that is not empty.")
+        raise SurveyError(_("The report needs a title that is not empty."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,15 +125,15 @@ def _fmt(value, digits: int = 2) -> str:
     if value is None:
         return ""
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
+        return format_number(int(value))
     if isinstance(value, (float, np.floating)):
         if math.isnan(value):
             return "–"
         if not math.isfinite(value):
             return "∞" if value > 0 else "−∞"
-        return f"{value:,.{digits}f}"
+        return format_decimal(value, digits)
     if isinstance(value, pd.Timestamp):
         return "" if pd.isna(value) else (value.date().isoformat() if value == value.normalize() else value.isoformat(sep=" "))
     if is_missing(value):
@@ -117,18 +141,28 @@ def _fmt(value, digits: int = 2) -> str:
     return str(value)
 
 
+def _code_label(column: str, value) -> str | None:
+    """The translated name of a code of the analysis (a verdict, a quadrant ...), or ``None``."""
+    names = CODE_LABELS.get(column)
+    if names is None or not isinstance(value, str) or value not in names:
+        return None
+    return _(names[value])
+
+
 def _table(df: pd.DataFrame, columns: list[tuple[str, str]], *, pcols: tuple[str, ...] = (), digits: Mapping[str, int] | None = None,
-           empty: str = "Nothing to show.") -> str:
-    """An escaped HTML table of ``df``'s ``columns`` given as (column, header) pairs."""
+           empty: str | None = None, codes: tuple[str, ...] = ("verdict", "declared_verdict", "quadrant", "level")) -> str:
+    """An escaped HTML table of ``df``'s ``columns`` given as (column, header) pairs; the headers
+    (English) and the analysis' codes in the ``codes`` columns are shown in the current language."""
     cols = [(c, h) for c, h in columns if c in df.columns]
     if len(df) == 0 or not cols:
-        return f'<p class="note">{_esc(empty)}</p>'
+        return '<p class="note">' + _esc(empty if empty is not None else _("Nothing to show.")) + "</p>"
     digits = dict(digits or {})
-    out = ["<table><thead><tr>", *(f"<th>{_esc(h)}</th>" for _, h in cols), "</tr></thead><tbody>"]
-    for row in df[[c for c, _ in cols]].itertuples(index=False, name=None):
+    out = ["<table><thead><tr>", *(f"<th>{_esc(_(h))}</th>" for _c, h in cols), "</tr></thead><tbody>"]
+    for row in df[[c for c, _h in cols]].itertuples(index=False, name=None):
         out.append("<tr>")
-        for (c, _), v in zip(cols, row):
-            text = format_p_value(v) if c in pcols else _fmt(v, digits.get(c, 2))
+        for (c, _h), v in zip(cols, row):
+            label = _code_label(c, v) if c in codes else None
+            text = label if label is not None else format_p_value(v) if c in pcols else _fmt(v, digits.get(c, 2))
             numeric = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
             out.append(f'<td class="num">{_esc(text)}</td>' if numeric else f"<td>{_esc(text)}</td>")
         out.append("</tr>")
@@ -158,7 +192,7 @@ def default_figures(survey, analysis, plans=None) -> tuple[dict, list[str]]:
         try:
             figs[name] = build()
         except SurveyError as err:
-            problems.append(f"The {name} chart could not be drawn: {err}")
+            problems.append(_(_CHART_PROBLEMS[name]).format(error=err))
     return figs, problems
 
 
@@ -213,15 +247,16 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
     info = survey.info
     generated = generated or dt.datetime.now(dt.timezone.utc)
 
-    placed: dict[str, list[str]] = {key: [] for key, _ in SECTIONS}
+    placed: dict[str, list[str]] = {key: [] for key, _title in SECTIONS}
+    title = _(title) if title == DEFAULT_TITLE else title
     for i, (name, fig) in enumerate(figures.items()):
         if not hasattr(fig, "to_html"):
-            raise SurveyError(f"The report figure {str(name)!r} is not a Plotly figure.")
+            raise SurveyError(_("The report figure {name!r} is not a Plotly figure.").format(name=str(name)))
         placed[FIGURE_SECTIONS.get(str(name), "journey")].append(f'<div class="figure">{_figure_div(fig, f"{i}")}</div>')
 
     head = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{current_language()}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_esc(title)}</title>",
         f"<style>{_CSS}</style>",
@@ -232,23 +267,25 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
 
     body = ['<body><main>', f"<h1>{_esc(title)}</h1>"]
     source = info.source.get("file") or info.source.get("file_name") or info.source.get("name") if isinstance(info.source, Mapping) else None
-    meta = [f"Generated {generated.strftime('%Y-%m-%d %H:%M %Z').strip()}"]
+    stamp = f"{format_date(generated, 'long')} {generated.strftime('%H:%M %Z').strip()}"
+    meta = [_("Generated {time}").format(time=stamp)]
     if source:
-        meta.append(f"from {source}")
+        meta.append(_("from {source}").format(source=source))
     if survey.cycle is not None:
-        meta.append(f"cycle: {survey.cycle.name}")
+        meta.append(_("cycle: {name}").format(name=localized_cycle(survey.cycle).name))
     body.append(f'<p class="meta">{_esc(" · ".join(meta))}</p>')
-    body.append('<nav><p class="meta">' + " · ".join(f'<a href="#{k}">{_esc(t)}</a>' for k, t in SECTIONS) + "</p></nav>")
+    body.append('<nav><p class="meta">' + " · ".join(f'<a href="#{k}">{_esc(_(t))}</a>' for k, t in SECTIONS) + "</p></nav>")
 
     body += _headline(survey, analysis)
-    body += ['<section id="journey"><h2>The journey</h2>', *placed["journey"], _journey_table(analysis), "</section>"]
+    body += ['<section id="journey"><h2>' + _esc(_("The journey")) + '</h2>', *placed["journey"], _journey_table(analysis),
+             "</section>"]
     body += _critical(analysis, placed["critical"])
     body += _priorities(analysis, placed["priorities"])
     body += _themes_section(themes if themes is not None else themes_table(survey, analysis, language=comment_language))
     body += _plans_section(plans)
     body += _method(survey, analysis)
     if problems or analysis.notes:
-        body.append('<section id="notes"><h2>Notes</h2><ul>' + "".join(f"<li>{_esc(n)}</li>" for n in (*analysis.notes, *problems)) + "</ul></section>")
+        body.append('<section id="notes"><h2>' + _esc(_("Notes")) + '</h2><ul>' + "".join(f"<li>{_esc(n)}</li>" for n in (*analysis.notes, *problems)) + "</ul></section>")
     body.append("</main></body></html>")
     return "\n".join(head + body)
 
@@ -263,63 +300,67 @@ def _headline(survey, analysis) -> list[str]:
     if len(scores) and scores["mean"].notna().any():
         weakest = str(scores.loc[scores["mean"].idxmin(), "stage"])
     cards = [
-        ("Respondents", _fmt(int(info.respondents))),
-        ("Ratings", _fmt(int(info.ratings))),
-        ("Stages", _fmt(len(info.stages))),
-        ("Scale", info.scale.label()),
-        ("Outcome", analysis.outcome.display()),
-        ("Critical moments", _fmt(len(crit))),
-        ("Fix first", top),
-        ("Lowest rated stage", weakest),
-        ("Rows rejected", f"{int(info.rows_rejected):,} of {int(info.rows_read):,}"),
+        (_("Respondents"), _fmt(int(info.respondents))),
+        (_("Ratings"), _fmt(int(info.ratings))),
+        (_("Stages"), _fmt(len(info.stages))),
+        (_("Scale"), info.scale.label()),
+        (_("Outcome"), analysis.outcome.display()),
+        (_("Critical moments"), _fmt(len(crit))),
+        (_("Fix first"), top),
+        (_("Lowest rated stage"), weakest),
+        (_("Rows rejected"), _("{rejected} of {read}").format(rejected=format_number(info.rows_rejected),
+                                                             read=format_number(info.rows_read))),
     ]
-    out = ['<section id="headline"><h2>Headline figures</h2><div class="cards">']
+    out = ['<section id="headline"><h2>' + _esc(_("Headline figures")) + '</h2><div class="cards">']
     out += [f'<div class="card"><div class="v">{_esc(v)}</div><div class="k">{_esc(k)}</div></div>' for k, v in cards]
     out.append("</div>")
     first = fix_first(analysis.priorities, analysis.moments, analysis.outcome) if len(analysis.priorities) else None
     if first is not None and len(first):
-        out.append("<h3>Fix first</h3><ol>" + "".join(
+        out.append("<h3>" + _esc(_('Fix first')) + "</h3><ol>" + "".join(
             f"<li><strong>{_esc(r.stage)}</strong>: {_esc(r.sentence)}</li>" for r in first.itertuples(index=False)) + "</ol>")
     if len(crit):
         names = ", ".join(str(s) for s in moments_by_impact(analysis.moments)["stage"])
-        out.append(f"<p>Critical moments (a bad experience there spoils the outcome): <strong>{_esc(names)}</strong>.</p>")
+        sentence = _esc(_("Critical moments (a bad experience there spoils the outcome): {names}."))
+        out.append(f"<p>{sentence.format(names=f'<strong>{_esc(names)}</strong>')}</p>")
     else:
-        out.append("<p>No stage is a critical moment by the rule in the method notes.</p>")
+        out.append("<p>" + _esc(_('No stage is a critical moment by the rule in the method notes.')) + "</p>")
     out.append("</section>")
     return out
 
 
 def _journey_table(analysis) -> str:
-    return "<h3>Stage scores</h3>" + _table(
+    return "<h3>" + _esc(_('Stage scores')) + "</h3>" + _table(
         analysis.scores,
-        [("order", "#"), ("stage", "Stage"), ("n", "n"), ("mean", "Mean"), ("ci_low", "95% CI low"), ("ci_high", "95% CI high"),
-         ("score_100", "Score (0–100)"), ("top_box_pct", "Top box %"), ("bottom_box_pct", "Bottom box %"), ("nps", "NPS"),
-         ("small_sample", "Small sample")],
+        [("order", "#"), ("stage", N_("Stage")), ("n", "n"), ("mean", N_("Mean")), ("ci_low", N_("95% CI low")),
+         ("ci_high", N_("95% CI high")), ("score_100", N_("Score (0–100)")), ("top_box_pct", N_("Top box %")),
+         ("bottom_box_pct", N_("Bottom box %")), ("nps", "NPS"), ("small_sample", N_("Small sample"))],
         digits={"score_100": 1, "top_box_pct": 1, "bottom_box_pct": 1, "nps": 1},
     )
 
 
 def _critical(analysis, figs: list[str]) -> list[str]:
     moments = analysis.moments
-    out = ['<section id="critical"><h2>Critical moments</h2>']
+    out = ['<section id="critical"><h2>' + _esc(_("Critical moments")) + '</h2>']
     crit = moments_by_impact(moments) if len(moments) else analysis.critical_moments
     if len(crit):
-        out.append('<p class="note">Largest impact first: the drop after a bad experience times the share of customers who had one.</p>')
-        for _, r in crit.iterrows():
+        out.append('<p class="note">' + _esc(_("Largest impact first: the drop after a bad experience times the share of customers who had one.")) + '</p>')
+        for _index, r in crit.iterrows():
             out.append(f'<div class="evidence"><strong>{_esc(r["stage"])}</strong>: {_esc(r.get("evidence", ""))}</div>')
     else:
-        out.append("<p>No stage is a critical moment: no bad experience measurably spoils the outcome by the rule below.</p>")
+        out.append("<p>" + _esc(_('No stage is a critical moment: no bad experience measurably spoils the outcome by the rule below.')) + "</p>")
     pains = analysis.pain_points
     if len(pains):
-        out.append("<h3>Pain points</h3><p class=\"note\">Many bad ratings, but no measurable effect on the outcome.</p>")
-        for _, r in pains.iterrows():
+        out.append("<h3>" + _esc(_('Pain points')) + "</h3>"
+                   "<p class=\"note\">" + _esc(_('Many bad ratings, but no measurable effect on the outcome.')) + "</p>")
+        for _index, r in pains.iterrows():
             out.append(f'<div class="evidence pain"><strong>{_esc(r["stage"])}</strong>: {_esc(r.get("evidence", ""))}</div>')
     out += figs
-    out.append("<h3>Every stage</h3>")
+    out.append("<h3>" + _esc(_('Every stage')) + "</h3>")
     out.append(_table(
         moments,
-        [("stage", "Stage"), ("verdict", "Verdict"), ("declared_verdict", "Declared critical"), ("penalty", "Penalty"),
-         ("p_adjusted", "p (corrected)"), ("n_bad", "Bad ratings"), ("bad_pct", "Bad %"), ("evidence", "Evidence")],
+        [("stage", N_("Stage")), ("verdict", N_("Verdict")), ("declared_verdict", N_("Declared critical")),
+         ("penalty", N_("Penalty")), ("p_adjusted", N_("p (corrected)")), ("n_bad", N_("Bad ratings")),
+         ("bad_pct", N_("Bad %")), ("evidence", N_("Evidence"))],
         pcols=("p_adjusted",),
         digits={"bad_pct": 1},
     ))
@@ -330,14 +371,15 @@ def _critical(analysis, figs: list[str]) -> list[str]:
 def _priorities(analysis, figs: list[str]) -> list[str]:
     pri = analysis.priorities.sort_values("rank") if len(analysis.priorities) else analysis.priorities
     return [
-        '<section id="priorities"><h2>Priorities</h2>',
+        '<section id="priorities"><h2>' + _esc(_("Priorities")) + '</h2>',
         *figs,
-        "<h3>Ranked list (1 = act first)</h3>",
+        "<h3>" + _esc(_('Ranked list (1 = act first)')) + "</h3>",
         _table(
             pri,
-            [("rank", "Rank"), ("stage", "Stage"), ("importance", "Importance"), ("performance", "Performance (0–100)"),
-             ("target_100", "Target (0–100)"), ("gap", "Gap"), ("priority_score", "Priority score"), ("quadrant", "Quadrant"),
-             ("level", "Level"), ("stability_top3", "In top 3 (bootstrap share)")],
+            [("rank", N_("Rank")), ("stage", N_("Stage")), ("importance", N_("Importance")),
+             ("performance", N_("Performance (0–100)")), ("target_100", N_("Target (0–100)")), ("gap", N_("Gap")),
+             ("priority_score", N_("Priority score")), ("quadrant", N_("Quadrant")), ("level", N_("Level")),
+             ("stability_top3", N_("In top 3 (bootstrap share)"))],
             digits={"importance": 3, "performance": 1, "target_100": 1, "gap": 1, "priority_score": 1, "stability_top3": 2},
         ),
         "</section>",
@@ -351,11 +393,11 @@ THEME_REPORT_COLUMNS = ("rank", "label", "key_words", "n_comments", "share_pct",
 
 def _themes_section(themes: pd.DataFrame) -> list[str]:
     """The comment themes of the whole survey and of each stage, with their example comments (as text)."""
-    out = ['<section id="themes"><h2>Comment themes</h2>']
+    out = ['<section id="themes"><h2>' + _esc(_("Comment themes")) + '</h2>']
     if themes is None or len(themes) == 0:
-        out.append(f'<p class="note">{_esc(TM.NO_THEMES_ANYWHERE)}</p></section>')
+        out.append(f'<p class="note">{_esc(_(TM.NO_THEMES_ANYWHERE))}</p></section>')
         return out
-    out.append(f'<p class="note">{_esc(TM.THEMES_REPORT_NOTE)}</p>')
+    out.append(f'<p class="note">{_esc(_(TM.THEMES_REPORT_NOTE))}</p>')
     for scope, rows in themes.groupby("scope", sort=False):
         out.append(f"<h3>{_esc(scope)}</h3>")
         out.append(_table(rows, [(c, TM.THEME_HEADERS[c]) for c in THEME_REPORT_COLUMNS], pcols=("p_adjusted",),
@@ -370,13 +412,13 @@ def _themes_section(themes: pd.DataFrame) -> list[str]:
 
 
 def _plans_section(plans) -> list[str]:
-    out = ['<section id="plans"><h2>Action plans</h2>']
+    out = ['<section id="plans"><h2>' + _esc(_("Action plans")) + '</h2>']
     if plans is None or len(plans) == 0:
-        out.append('<p class="note">No action plans have been written yet.</p>')
+        out.append('<p class="note">' + _esc(_("No action plans have been written yet.")) + '</p>')
     else:
         p = validate_plans(plans)
-        out.append(_table(p, [("stage", "Stage"), ("requirement", "Requirement"), ("action", "Action"), ("owner", "Owner"),
-                              ("due_date", "Due"), ("status", "Status")]))
+        out.append(_table(p, codes=("status",), columns=[("stage", N_("Stage")), ("requirement", N_("Requirement")), ("action", N_("Action")),
+                              ("owner", N_("Owner")), ("due_date", N_("Due")), ("status", N_("Status"))]))
     out.append("</section>")
     return out
 
@@ -384,47 +426,65 @@ def _plans_section(plans) -> list[str]:
 def _method(survey, analysis) -> list[str]:
     s, outcome, scale, info = analysis.settings, analysis.outcome, survey.scale, survey.info
     span = outcome.span if np.isfinite(outcome.span) else float(scale.maximum - scale.minimum)
-    unit = "on the 0/1 scale (percentage points ÷ 100)" if outcome.kind == "binary" else "points"
     correction = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}.get(s.correction, s.correction)
-    importance = {"spearman": "Spearman rank correlation", "relative_weight": "relative weights (Johnson)"}.get(
+    importance = {"spearman": _("Spearman rank correlation"), "relative_weight": _("relative weights (Johnson)")}.get(
         s.importance_method, s.importance_method)
+    smallest = s.min_effect_fraction * span
+    critical_rule = (_("Penalty significant after correction (p < {alpha}), at least {share} of the outcome's scale "
+                       "({size} on the 0/1 scale (percentage points ÷ 100)), and at least {min_bad} bad ratings.")
+                     if outcome.kind == "binary" else
+                     _("Penalty significant after correction (p < {alpha}), at least {share} of the outcome's scale "
+                       "({size} points), and at least {min_bad} bad ratings."))
     defs = [
-        ("Scale", f"{scale.label()} ({info.scale_source}); top box = {', '.join(map(str, scale.top_box))}, "
-                  f"bottom box = {', '.join(map(str, scale.bottom_box))}. N/A answers are not ratings."),
-        ("Outcome", outcome.display() + (" — no outcome was chosen, so each stage is compared with the respondent's mean "
-                                         "over the other stages." if outcome.is_proxy else "")),
-        ("Mean and interval", "The mean score of a stage with its 95% t-interval; a stage with fewer than "
-                              f"{s.min_n} ratings is flagged as a small sample."),
-        ("Score (0–100)", f"The mean rescaled so that {scale.minimum} is 0 and {scale.maximum} is 100."),
-        ("Top box / bottom box", "Percentage of ratings in the top / bottom box of the scale."),
-        ("NPS", "On 0–10 scales only: % promoters (9–10) minus % detractors (0–6)."),
-        ("Penalty", "Mean outcome of respondents who rated the stage in the bottom box minus that of the others, "
-                    f"tested with the Mann–Whitney U test; p-values corrected across stages ({correction}). "
-                    "The reward is the same for the top box."),
-        ("Critical moment", f"Penalty significant after correction (p < {s.alpha:g}), at least "
-                            f"{s.min_effect_fraction:.0%} of the outcome's scale ({s.min_effect_fraction * span:g} {unit}), "
-                            f"and at least {s.min_bad} bad ratings."),
-        ("Pain point", "Many bad ratings but no measurable effect on the outcome."),
-        ("Importance", f"Derived importance: {importance} of the stage's score with the outcome."),
-        ("Quadrants", "Importance–performance analysis (Martilla & James 1977) with crosshairs at the mean importance and "
-                      "mean performance of the stages: Concentrate here, Keep up the good work, Low priority, Possible overkill."),
-        ("Priority score", "Importance rescaled 0–1 across stages × the gap between the target and the performance "
-                           "(0–100); rank 1 = act first; the level is high, medium or low."),
-        ("Stability", f"Share of {s.n_boot} bootstrap resamples (seed {s.seed}) in which the stage stays in the top three."),
+        (_("Scale"), _("{scale} ({source}); top box = {top}, bottom box = {bottom}. N/A answers are not ratings.").format(
+            scale=scale.label(), source=info.scale_source, top=", ".join(map(str, scale.top_box)),
+            bottom=", ".join(map(str, scale.bottom_box)))),
+        (_("Outcome"), _("{outcome} — no outcome was chosen, so each stage is compared with the respondent's mean over "
+                         "the other stages.").format(outcome=outcome.display()) if outcome.is_proxy else outcome.display()),
+        (_("Mean and interval"), _("The mean score of a stage with its 95% t-interval; a stage with fewer than {min_n} "
+                                   "ratings is flagged as a small sample.").format(min_n=format_number(s.min_n))),
+        (_("Score (0–100)"), _("The mean rescaled so that {low} is 0 and {high} is 100.").format(
+            low=scale.minimum, high=scale.maximum)),
+        (_("Top box / bottom box"), _("Percentage of ratings in the top / bottom box of the scale.")),
+        ("NPS", _("On 0–10 scales only: % promoters (9–10) minus % detractors (0–6).")),
+        (_("Penalty"), _("Mean outcome of respondents who rated the stage in the bottom box minus that of the others, "
+                         "tested with the Mann–Whitney U test; p-values corrected across stages ({correction}). The "
+                         "reward is the same for the top box.").format(correction=correction)),
+        (_("Critical moment"), critical_rule.format(
+            alpha=_general_number(s.alpha),
+            share=format_percent(s.min_effect_fraction), min_bad=format_number(s.min_bad),
+            size=_general_number(smallest))),
+        (_("Pain point"), _("Many bad ratings but no measurable effect on the outcome.")),
+        (_("Importance"), _("Derived importance: {method} of the stage's score with the outcome.").format(method=importance)),
+        (_("Quadrants"), _("Importance–performance analysis (Martilla & James 1977) with crosshairs at the mean importance "
+                           "and mean performance of the stages: {quadrants}.").format(
+            quadrants=", ".join(_(q) for q in CODE_LABELS["quadrant"]))),
+        (_("Priority score"), _("Importance rescaled 0–1 across stages × the gap between the target and the performance "
+                                "(0–100); rank 1 = act first; the level is high, medium or low.")),
+        (_("Stability"), _("Share of {n} bootstrap resamples (seed {seed}) in which the stage stays in the top "
+                           "three.").format(n=format_number(s.n_boot), seed=s.seed)),
     ]
     settings_rows = [
-        ("Minimum count (min_n)", s.min_n), ("Significance level", s.alpha), ("Correction", correction),
-        ("Smallest penalty (share of the outcome's scale)", s.min_effect_fraction), ("Fewest bad ratings", s.min_bad),
-        ("Importance method", importance), ("Bootstrap resamples", s.n_boot), ("Seed", s.seed),
-        ("Respondents", info.respondents), ("Rows read / accepted / rejected", f"{info.rows_read} / {info.rows_accepted} / {info.rows_rejected}"),
-        ("Layout", info.format), ("N/A codes", ", ".join(map(str, info.na_values)) or "none"),
+        (_("Minimum count (min_n)"), s.min_n), (_("Significance level"), s.alpha), (_("Correction"), correction),
+        (_("Smallest penalty (share of the outcome's scale)"), s.min_effect_fraction), (_("Fewest bad ratings"), s.min_bad),
+        (_("Importance method"), importance), (_("Bootstrap resamples"), s.n_boot), (_("Seed"), str(s.seed)),
+        (_("Respondents"), info.respondents),
+        (_("Rows read / accepted / rejected"), " / ".join(format_number(x) for x in (info.rows_read, info.rows_accepted,
+                                                                                      info.rows_rejected))),
+        (_("Layout"), info.format), (_("N/A codes"), ", ".join(map(str, info.na_values)) or _("none")),
     ]
-    out = ['<section id="method"><h2>Method notes</h2><dl class="defs">']
+    out = ['<section id="method"><h2>' + _esc(_("Method notes")) + '</h2><dl class="defs">']
     out += [f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in defs]
-    out.append("</dl><h3>Settings</h3><table><tbody>")
-    out += [f"<tr><th>{_esc(k)}</th><td>{_esc(_fmt(v) if not isinstance(v, float) else f'{v:g}')}</td></tr>" for k, v in settings_rows]
+    out.append("</dl><h3>" + _esc(_('Settings')) + "</h3><table><tbody>")
+    out += [f"<tr><th>{_esc(k)}</th><td>{_esc(_fmt(v) if not isinstance(v, float) else _general_number(v))}</td></tr>"
+            for k, v in settings_rows]
     out.append("</tbody></table></section>")
     return out
+
+
+def _general_number(value: float) -> str:
+    """``value`` with the decimals of ``f"{value:g}"`` (0.05, 0.1) in the current language."""
+    return format_decimal(value, len(f"{value:g}".partition(".")[2]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,34 +496,47 @@ def report_tables(survey, analysis, plans: pd.DataFrame | None = None, *, themes
     """Every table of the report, by sheet name, in workbook order (``themes`` / ``comment_language``:
     as in :func:`html_report`)."""
     info, s = survey.info, analysis.settings
-    summary = pd.DataFrame(
-        {
-            "item": ["Respondents", "Ratings", "Rows read", "Rows accepted", "Rows rejected", "Layout", "Scale", "Stages",
-                     "Outcome", "Correction", "Significance level", "Smallest penalty (share of scale)", "Fewest bad ratings",
-                     "Importance method", "Bootstrap resamples", "Seed", *[f"Note {i + 1}" for i in range(len(analysis.notes))]],
-            "value": [str(info.respondents), str(info.ratings), str(info.rows_read), str(info.rows_accepted), str(info.rows_rejected),
-                      info.format, info.scale.label(), ", ".join(info.stages), analysis.outcome.display(), s.correction,
-                      f"{s.alpha:g}", f"{s.min_effect_fraction:g}", str(s.min_bad), s.importance_method, str(s.n_boot), str(s.seed),
-                      *analysis.notes],
-        }
-    )
+    items = [
+        (_("Respondents"), str(info.respondents)), (_("Ratings"), str(info.ratings)), (_("Rows read"), str(info.rows_read)),
+        (_("Rows accepted"), str(info.rows_accepted)), (_("Rows rejected"), str(info.rows_rejected)),
+        (_("Layout"), info.format), (_("Scale"), info.scale.label()), (_("Stages"), ", ".join(info.stages)),
+        (_("Outcome"), analysis.outcome.display()), (_("Correction"), s.correction),
+        (_("Significance level"), f"{s.alpha:g}"), (_("Smallest penalty (share of scale)"), f"{s.min_effect_fraction:g}"),
+        (_("Fewest bad ratings"), str(s.min_bad)), (_("Importance method"), s.importance_method),
+        (_("Bootstrap resamples"), str(s.n_boot)), (_("Seed"), str(s.seed)),
+        *[(_("Note {n}").format(n=i + 1), note) for i, note in enumerate(analysis.notes)],
+    ]
+    summary = pd.DataFrame({"item": [k for k, _v in items], "value": [v for _k, v in items]})
     pri = analysis.priorities.sort_values("rank") if len(analysis.priorities) else analysis.priorities
-    return {
-        "Summary": summary,
-        "Stage scores": analysis.scores,
-        "Distribution": analysis.distribution,
-        "Stage changes": analysis.changes,
-        "Critical moments": analysis.moments,
-        "Penalties": analysis.penalties,
-        "Priorities": pri,
-        "Comment themes": themes if themes is not None else themes_table(survey, analysis, language=comment_language),
-        "Segments": analysis.segments,
-        "Segment tests": analysis.segment_tests,
-        "Trends": analysis.trends,
-        "Trend change": analysis.trend_change,
-        "Rejected rows": survey.rejected,
-        "Action plans": validate_plans(plans) if plans is not None else empty_plans(survey.stages),
+    tables = {
+        N_("Summary"): summary,
+        N_("Stage scores"): analysis.scores,
+        N_("Distribution"): analysis.distribution,
+        N_("Stage changes"): analysis.changes,
+        N_("Critical moments"): _code_labels(analysis.moments, ("verdict", "declared_verdict")),
+        N_("Penalties"): analysis.penalties,
+        N_("Priorities"): _code_labels(pri, ("quadrant", "level", "action")),
+        N_("Comment themes"): themes if themes is not None else themes_table(survey, analysis, language=comment_language),
+        N_("Segments"): analysis.segments,
+        N_("Segment tests"): analysis.segment_tests,
+        N_("Trends"): analysis.trends,
+        N_("Trend change"): analysis.trend_change,
+        N_("Rejected rows"): survey.rejected,
+        N_("Action plans"): _code_labels(validate_plans(plans) if plans is not None else empty_plans(survey.stages), ("status",)),
     }
+    return {_(name): table for name, table in tables.items()}
+
+
+def _code_labels(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``table`` with the analysis' codes in ``columns`` named in the current language (English:
+    unchanged, so the workbook keeps the codes the tables hold)."""
+    if current_language() == "en" or len(table) == 0:
+        return table
+    out = table.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = [(_code_label(column, v) or v) for v in out[column].astype("object")]
+    return out
 
 
 def excel_report(survey, analysis, plans: pd.DataFrame | None = None, *, themes: pd.DataFrame | None = None,

@@ -33,27 +33,27 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, format_decimal, format_number, format_percent, gettext as _
 
 FIX_FIRST = 3  #: how many priorities the "fix first" list holds
-_ADVICE = {  # short: a table cell
-    "critical": "Critical moment: fix first.",
-    "Concentrate here": "Matters and scores low: fix first.",
-    "Keep up the good work": "Matters and scores well: keep it up.",
-    "Low priority": "Scores low, matters little: fix if cheap.",
-    "Possible overkill": "Scores well, matters little: do not invest more.",
-    "pain point": "Often rated badly; does not move {outcome}: fix if cheap.",
-    "no action needed": "At its target or no measurable link: no action needed.",
-    "outside": "Ranks high: {gap} below its target, with a measurable link.",
+_ADVICE = {  # short: a table cell (English here, translated where it is said)
+    "critical": N_("Critical moment: fix first."),
+    "Concentrate here": N_("Matters and scores low: fix first."),
+    "Keep up the good work": N_("Matters and scores well: keep it up."),
+    "Low priority": N_("Scores low, matters little: fix if cheap."),
+    "Possible overkill": N_("Scores well, matters little: do not invest more."),
+    "pain point": N_("Often rated badly; does not move {outcome}: fix if cheap."),
+    "no action needed": N_("At its target or no measurable link: no action needed."),
 }
 
 
 def _validate_analysis_table(table, required: tuple[str, ...], what: str) -> None:
     """Raise :class:`SurveyError` unless ``table`` is a DataFrame with the ``required`` columns."""
     if not isinstance(table, pd.DataFrame):
-        raise SurveyError(f"The {what} must be a table (DataFrame).")
+        raise SurveyError(_("The {what} must be a table (DataFrame).").format(what=what))
     missing = [c for c in required if c not in table.columns]
     if missing:
-        raise SurveyError(f"The {what} lack the column(s) {', '.join(missing)}.")
+        raise SurveyError(_("The {what} lack the column(s) {items}.").format(what=what, items=', '.join(missing)))
 
 
 def outcome_words(outcome: OutcomeSpec | None) -> str:
@@ -66,10 +66,10 @@ def outcome_words(outcome: OutcomeSpec | None) -> str:
     ('Q7ALL', 'the outcome')
     """
     if outcome is None:
-        return "the outcome"
+        return _("the outcome")
     if outcome.is_proxy:
-        return "the respondent's other ratings"
-    label = (outcome.label or str(outcome.column or "the outcome")).strip()
+        return _("the respondent's other ratings")
+    label = (outcome.label or str(outcome.column or _("the outcome"))).strip()
     first = label.split()[0] if label.split() else ""
     if len(first) > 1 and first[0].isupper() and first[1:].isalpha() and first[1:].islower():  # a word, not a code
         label = label[0].lower() + label[1:]
@@ -79,8 +79,8 @@ def outcome_words(outcome: OutcomeSpec | None) -> str:
 def _points(value: float, outcome: OutcomeSpec | None) -> str:
     """A penalty in the outcome's unit: ``0.84 points`` or ``23 percentage points``."""
     if outcome is not None and outcome.kind == "binary":
-        return f"{abs(value) * 100:,.0f} percentage points"
-    return f"{abs(value):,.2f} points"
+        return _("{size} percentage points").format(size=format_number(abs(value) * 100))
+    return _("{size} points").format(size=format_decimal(abs(value), 2))
 
 
 def _num(row: pd.Series, col: str) -> float:
@@ -98,7 +98,7 @@ def moments_by_impact(moments: pd.DataFrame, verdicts: tuple[str, ...] = ("criti
     raters is because some of them had a bad experience there (penalty and share as in
     ``classify_moments``). Ties keep the cycle order.
     """
-    _validate_analysis_table(moments, ("stage", "verdict", "penalty", "bad_pct"), "critical-moment table")
+    _validate_analysis_table(moments, ("stage", "verdict", "penalty", "bad_pct"), _("critical-moment table"))
     chosen = moments[moments["verdict"].astype(str).isin(verdicts)].copy()
     penalty = pd.to_numeric(chosen["penalty"], errors="coerce")
     share = pd.to_numeric(chosen["bad_pct"], errors="coerce") / 100.0
@@ -115,21 +115,24 @@ def priority_advice(priorities: pd.DataFrame, moments: pd.DataFrame | None = Non
     action; otherwise the quadrant is. A stage in the top three outside "Concentrate here" gets
     the short reason (:func:`rank_outside_quadrant` says it in a full sentence).
     """
-    _validate_analysis_table(priorities, ("stage",), "priority table")
+    _validate_analysis_table(priorities, ("stage",), _("priority table"))
     words = outcome_words(outcome)
     verdict = _verdicts(moments)
     out = []
-    for _, r in priorities.iterrows():
+    for _index, r in priorities.iterrows():
         v = verdict.get(str(r["stage"]))
         quadrant = str(r.get("quadrant", "") or "")
         rank = _num(r, "rank")
         unranked = not math.isfinite(rank) or str(r.get("action", "")) == "no action needed"
-        key = v if v in ("critical", "pain point") else "no action needed" if unranked else quadrant
-        text = _ADVICE.get(key, "")
+        # A pain point that still ranks has a measurable link with the outcome: its quadrant says
+        # more than "does not move the outcome", which is only true of an unranked one.
+        key = v if v == "critical" or (v == "pain point" and unranked) else "no action needed" if unranked else quadrant
+        text = _(_ADVICE[key]).format(outcome=words) if key in _ADVICE else ""
         if key in ("Keep up the good work", "Low priority", "Possible overkill") and rank <= FIX_FIRST:
             gap = _num(r, "gap")
-            text = _ADVICE["outside"].replace("{gap}", f"{gap:,.0f} points" if math.isfinite(gap) else "far")
-        out.append(text.format(outcome=words))
+            text = (_("Ranks high: {gap} points below its target, with a measurable link.").format(gap=format_number(gap))
+                    if math.isfinite(gap) else _("Ranks high: far below its target, with a measurable link."))
+        out.append(text)
     return pd.Series(out, index=priorities.index, dtype="str")
 
 
@@ -139,15 +142,24 @@ def _verdicts(moments: pd.DataFrame | None) -> dict[str, str]:
     return dict(zip(moments["stage"].astype(str), moments["verdict"].astype(str)))
 
 
-def _outside_reason(r: pd.Series, words: str) -> str:
-    """Why a stage ranks in the top three outside "Concentrate here", in words."""
+def _outside_sentence(r: pd.Series, words: str) -> str:
+    """Why a stage ranks in the top three outside "Concentrate here": one whole sentence per case."""
     gap = _num(r, "gap")
-    gap_text = f"{gap:,.0f} points below its target" if math.isfinite(gap) and gap > 0 else "below its target"
+    has_gap = math.isfinite(gap) and gap > 0
     quadrant = str(r.get("quadrant", "") or "")
     if quadrant == "Keep up the good work":
-        return f"Ranks high although it scores above the average stage: it moves {words} more than most stages and is {gap_text}."
-    return (f"Ranks high although it moves {words} less than the average stage: its link with {words} is measurable "
-            f"and it is {gap_text}, while most stages are at their target or have no measurable link.")
+        text = (_("{stage} ranks {rank} although it is in '{quadrant}': it moves {outcome} more than most stages and "
+                  "is {gap} points below its target.") if has_gap else
+                _("{stage} ranks {rank} although it is in '{quadrant}': it moves {outcome} more than most stages and "
+                  "is below its target."))
+    else:
+        text = (_("{stage} ranks {rank} although it is in '{quadrant}': its link with {outcome} is measurable and it "
+                  "is {gap} points below its target, while most stages are at their target or have no measurable "
+                  "link.") if has_gap else
+                _("{stage} ranks {rank} although it is in '{quadrant}': its link with {outcome} is measurable and it "
+                  "is below its target, while most stages are at their target or have no measurable link."))
+    return text.format(stage=r["stage"], rank=format_number(_num(r, "rank")), outcome=words,
+                       quadrant=_(quadrant), gap=format_number(gap))
 
 
 def rank_outside_quadrant(priorities: pd.DataFrame, outcome: OutcomeSpec | None = None) -> list[str]:
@@ -158,18 +170,17 @@ def rank_outside_quadrant(priorities: pd.DataFrame, outcome: OutcomeSpec | None 
     >>> rank_outside_quadrant(p)
     ["Pay ranks 1 although it is in 'Keep up the good work': it moves the outcome more than most stages and is 7 points below its target."]
     """
-    _validate_analysis_table(priorities, ("stage", "rank"), "priority table")
+    _validate_analysis_table(priorities, ("stage", "rank"), _("priority table"))
     if "quadrant" not in priorities.columns:
         return []
     words = outcome_words(outcome)
     out = []
-    for _, r in priorities.sort_values("rank", kind="stable").iterrows():
+    for _index, r in priorities.sort_values("rank", kind="stable").iterrows():
         rank = _num(r, "rank")
         quadrant = str(r.get("quadrant", "") or "")
         if not (rank <= FIX_FIRST) or quadrant in ("Concentrate here", ""):
             continue
-        reason = _outside_reason(r, words).split(": ", 1)[1]
-        out.append(f"{r['stage']} ranks {rank:.0f} although it is in '{quadrant}': {reason}")
+        out.append(_outside_sentence(r, words))
     return out
 
 
@@ -185,37 +196,63 @@ def fix_first(priorities: pd.DataFrame, moments: pd.DataFrame | None = None, out
     >>> fix_first(p)["sentence"].tolist()
     ['It matters for the outcome more than most stages and scores 62 of 100, 18 points below its target.']
     """
-    _validate_analysis_table(priorities, ("stage", "rank"), "priority table")
+    _validate_analysis_table(priorities, ("stage", "rank"), _("priority table"))
     words = outcome_words(outcome)
     rows = {}
     if moments is not None and len(moments) and {"stage", "verdict"} <= set(moments.columns):
-        rows = {str(s): r for s, (_, r) in zip(moments["stage"].astype(str), moments.iterrows())}
+        rows = {str(s): r for s, (_index, r) in zip(moments["stage"].astype(str), moments.iterrows())}
     ranked = priorities[pd.to_numeric(priorities["rank"], errors="coerce").notna()]  # unranked: no action needed
     top = ranked.sort_values("rank", kind="stable").head(n)
     out = []
-    for _, r in top.iterrows():
+    for _index, r in top.iterrows():
         stage = str(r["stage"])
         perf, gap = _num(r, "performance"), _num(r, "gap")
-        where = f"scores {perf:,.0f} of 100" if math.isfinite(perf) else ""
-        if where and math.isfinite(gap) and gap > 0:
-            where += f", {gap:,.0f} points below its target"
         m = rows.get(stage)
-        verdict = str(m["verdict"]) if m is not None else ""
-        if verdict == "critical":
-            pen, bad = _num(m, "penalty"), _num(m, "bad_pct")
-            text = f"A bad experience here lowers {words} by {_points(pen, outcome)}"
-            if math.isfinite(bad):
-                text += f", and {bad:,.0f}% of its raters have one"
-            text += f"; it {where}." if where else "."
-        elif verdict == "pain point":
-            text = f"Often rated badly, though that does not measurably lower {words}" + (f"; it {where}." if where else ".")
-        elif str(r.get("quadrant", "")) in ("Concentrate here", "Keep up the good work", ""):
-            text = f"It matters for {words} more than most stages" + (f" and {where}." if where else ".")
-        else:  # ranked although its importance is below the average stage's
-            text = f"Its link with {words} is measurable" + (f" and it {where}." if where else ".")
+        text = _fix_first_sentence(str(m["verdict"]) if m is not None else "", m, r, words, outcome,
+                                   _where_it_scores(perf, gap))
         out.append({"rank": int(_num(r, "rank")) if math.isfinite(_num(r, "rank")) else len(out) + 1, "stage": stage,
                     "sentence": text})
     return pd.DataFrame(out, columns=["rank", "stage", "sentence"])
+
+
+def _where_it_scores(perf: float, gap: float) -> str:
+    """The predicate 'scores 62 of 100, 18 points below its target' (empty without a performance)."""
+    if not math.isfinite(perf):
+        return ""
+    if math.isfinite(gap) and gap > 0:
+        return _("scores {performance} of 100, {gap} points below its target").format(
+            performance=format_number(perf), gap=format_number(gap))
+    return _("scores {performance} of 100").format(performance=format_number(perf))
+
+
+def _fix_first_sentence(verdict: str, m, r: pd.Series, words: str, outcome: OutcomeSpec | None, where: str) -> str:
+    """The sentence of one "fix first" stage: one whole template per case, ``where`` (a predicate)
+    filled in."""
+    if verdict == "critical":
+        bad = _num(m, "bad_pct")
+        if math.isfinite(bad):
+            text = (_("A bad experience here lowers {outcome} by {points}, and {share} of its raters have one; "
+                      "it {where}.") if where else
+                    _("A bad experience here lowers {outcome} by {points}, and {share} of its raters have one."))
+        else:
+            text = (_("A bad experience here lowers {outcome} by {points}; it {where}.") if where else
+                    _("A bad experience here lowers {outcome} by {points}."))
+        return text.format(outcome=words, points=_points(_num(m, "penalty"), outcome), where=where,
+                           share=format_percent(bad / 100.0))
+    if verdict == "pain point":
+        # In the list only when ranked, so its link with the outcome is measurable; what it lacks is
+        # a penalty large enough to be critical.
+        text = (_("Often rated badly and linked with {outcome}, though one bad experience here does not spoil it "
+                  "on its own; it {where}.") if where else
+                _("Often rated badly and linked with {outcome}, though one bad experience here does not spoil it "
+                  "on its own."))
+    elif str(r.get("quadrant", "")) in ("Concentrate here", "Keep up the good work", ""):
+        text = (_("It matters for {outcome} more than most stages and {where}.") if where else
+                _("It matters for {outcome} more than most stages."))
+    else:  # ranked although its importance is below the average stage's
+        text = (_("Its link with {outcome} is measurable and it {where}.") if where else
+                _("Its link with {outcome} is measurable."))
+    return text.format(outcome=words, where=where)
 
 
 def settings_in_words(settings) -> pd.DataFrame:
@@ -226,15 +263,17 @@ def settings_in_words(settings) -> pd.DataFrame:
     ['Significance level (chance of a false alarm per stage)', '5%']
     """
     correction = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}.get(settings.correction, str(settings.correction))
-    importance = {"spearman": "Spearman rank correlation with the outcome",
-                  "relative_weight": "relative weights (Johnson)"}.get(settings.importance_method, str(settings.importance_method))
+    importance = {"spearman": _("Spearman rank correlation with the outcome"),
+                  "relative_weight": _("relative weights (Johnson)")}.get(settings.importance_method, str(settings.importance_method))
     rows = [
-        ("Significance level (chance of a false alarm per stage)", f"{settings.alpha:.0%}"),
-        ("Correction for comparing many stages", correction),
-        ("Smallest drop that counts as critical", f"{settings.min_effect_fraction:.0%} of the outcome's scale"),
-        ("Fewest bad experiences to judge a stage", f"{settings.min_bad:,}"),
-        ("Fewest answers before a figure is flagged as a small sample", f"{settings.min_n:,}"),
-        ("How importance is measured", importance),
-        ("Resamples for the stability of the ranking", f"{settings.n_boot:,} (seed {settings.seed})"),
+        (_("Significance level (chance of a false alarm per stage)"), format_percent(settings.alpha)),
+        (_("Correction for comparing many stages"), correction),
+        (_("Smallest drop that counts as critical"),
+         _("{share} of the outcome's scale").format(share=format_percent(settings.min_effect_fraction))),
+        (_("Fewest bad experiences to judge a stage"), format_number(settings.min_bad)),
+        (_("Fewest answers before a figure is flagged as a small sample"), format_number(settings.min_n)),
+        (_("How importance is measured"), importance),
+        (_("Resamples for the stability of the ranking"),
+         _("{n} (seed {seed})").format(n=format_number(settings.n_boot), seed=settings.seed)),
     ]
     return pd.DataFrame(rows, columns=["setting", "value"])

@@ -277,7 +277,8 @@ def _below_target(survey: Survey, current: _Current, settings: AnalysisSettings,
     targets = {st.name: float(st.target) for st in (survey.cycle.stages if survey.cycle is not None else ())
                if st.target is not None and st.name in survey.stages}
     if not targets:
-        checks.append("No stage has a target (a cycle with targets gives them), so no stage is checked against one.")
+        checks.append("No stage has a target set in the cycle (the charts then measure every stage against the top of "
+                      "the scale), so no stage is checked against a target; set targets in the Cycle designer.")
         return []
     out = []
     for stage in watched:

@@ -17,13 +17,16 @@ import pandas as pd
 
 from cycle_analytics.cycles import Cycle
 from cycle_analytics.dataset import OutcomeSpec, Survey, declared_critical, stage_targets
+from cycle_analytics.errors import SurveyError
 from cycle_analytics.stats import critical, drivers, priorities, scores, segments, trends
 from cycle_analytics.stats.filters import Filters
 from cycle_analytics.stats.halo import HaloDiagnostic, halo_diagnostic
 from cycle_analytics.stats.survey_tables import BY_OUTCOME, BY_PERIOD, SurveyTables, default_outcome, outcome_spec
-from cycle_analytics.stats.tables import ScoreCounts
+from cycle_analytics.stats.tables import ScoreCounts, WeightedCounts
+from cycle_analytics.stats.weights import WeightUse
+from cycle_analytics.i18n import format_number, gettext as _
 
-__all__ = ["AnalysisSettings", "Analysis", "analyze", "analysis_json", "default_outcome", "outcome_spec"]
+__all__ = ["AnalysisSettings", "Analysis", "analyze", "analysis_json", "analysis_results_json", "default_outcome", "outcome_spec"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Analysis:
     trend_change: pd.DataFrame
     notes: tuple[str, ...] = field(default_factory=tuple)
     halo: HaloDiagnostic | None = None
+    weight: WeightUse = WeightUse(None)  # the survey weight applied (column None: unweighted)
 
     @property
     def critical_moments(self) -> pd.DataFrame:
@@ -125,12 +129,17 @@ def analyze(source, *, outcome: OutcomeSpec | None = None, settings: AnalysisSet
     stages, scale = tuple(source.stages), source.scale
     notes: list[str] = []
     if spec.is_proxy:
-        notes.append("No outcome was chosen: each stage is compared with the respondent's mean over the other stages (a proxy).")
+        notes.append(_("No outcome was chosen: each stage is compared with the respondent's mean over the other stages (a proxy)."))
+    weight = _weight_use(source, filters, notes)
 
     # One respondent pattern table serves the stage scores, the stage changes, the penalty model,
     # relative weights, their bootstrap and the halo diagnostic.
     patterns = source.score_patterns(None if spec.is_proxy else spec, filters=filters)
-    stage_table, distribution = scores.score_tables_from_counts(patterns.score_table(), stages, scale, min_n=settings.min_n)
+    if patterns.is_weighted:
+        stage_table, distribution = scores.weighted_score_tables(patterns.weighted_score_table(), stages, scale,
+                                                                 min_n=settings.min_n)
+    else:
+        stage_table, distribution = scores.score_tables_from_counts(patterns.score_table(), stages, scale, min_n=settings.min_n)
     changes = scores.stage_changes_from_pairs(patterns.stage_pairs())
     if spec.is_proxy:  # the proxy differs from stage to stage: counted per rating
         table = source.score_counts(BY_OUTCOME, outcome=spec, filters=filters).outcome_table()
@@ -144,7 +153,7 @@ def analyze(source, *, outcome: OutcomeSpec | None = None, settings: AnalysisSet
     segment_table, segment_test_table = _segment_tables(source, stages, scale, settings, filters)
     trend_table, trend_change = _trend_tables(source, settings, filters)
     if not source.has_dates:
-        notes.append("The survey has no date column, so there are no trends.")
+        notes.append(_("The survey has no date column, so there are no trends."))
 
     return Analysis(
         outcome=spec,
@@ -162,7 +171,23 @@ def analyze(source, *, outcome: OutcomeSpec | None = None, settings: AnalysisSet
         trend_change=trend_change,
         notes=tuple(notes),
         halo=halo,
+        weight=weight,
     )
+
+
+def _weight_use(source, filters, notes: list[str]) -> WeightUse:
+    """The survey weight the source applies (appends what it weights to ``notes``); a source that
+    has a weight column but cannot apply it is refused."""
+    column = getattr(source, "weight_column", None)
+    if column is None:
+        return WeightUse(None)
+    if not hasattr(source, "weight_use"):
+        raise SurveyError(_("This data source cannot apply the survey weight {column!r} yet; choose no weight, or import the file to analyse it in memory.").format(column=column))
+    use = source.weight_use(filters=filters)
+    notes.append(_("Weighted by {column}: stage scores, boxes, NPS, answer distributions, relative-weight importance, the penalty-reward model (weighted least squares), priorities and their bootstrap, segments and trends; intervals and tests use Kish's effective sample size. Not weighted: the stage-to-stage changes, the one-stage (raw) penalties, the direct comparison, the halo diagnostic and Spearman importance.").format(column=column))
+    if use.unusable:
+        notes.append(_("{unusable} respondents have no usable weight (empty or negative) and count with weight 0.").format(unusable=format_number(use.unusable)))
+    return use
 
 
 def _driver_tables(
@@ -172,13 +197,13 @@ def _driver_tables(
     method = settings.importance_method
     if method == "relative_weight" and spec.is_proxy:
         # Johnson's weights need one outcome per respondent; the proxy differs from stage to stage.
-        notes.append("Relative weights need an outcome column; importance falls back to Spearman's correlation with the proxy.")
+        notes.append(_("Relative weights need an outcome column; importance falls back to Spearman's correlation with the proxy."))
         method = "spearman"
     if spec.is_proxy:
-        notes.append(
+        notes.append(_(
             "Without an outcome column the other stages cannot be held fixed: critical moments compare each stage's "
             "bad raters with the rest (one stage at a time)."
-        )
+        ))
     # One set of respondent resamples serves the importance intervals and the priority stability.
     draws = None
     if method == "relative_weight" and settings.n_boot:
@@ -212,10 +237,18 @@ def _segment_tables(source, stages, scale, settings: AnalysisSettings, filters) 
     for column in source.segment_columns:
         counts = source.score_counts(column, filters=filters)
         labels = counts.groups(column)
-        comparison, tests = segments.segment_tables_from_counts(
-            counts.array(labels)[:, :-1, :], labels, column, stages, scale, min_n=settings.min_n,
-            correction=settings.correction, alpha=settings.alpha, ordered=column in ordered,
-        )
+        if counts.is_weighted:
+            table = counts.weighted_array(labels)
+            comparison, tests = segments.weighted_segment_tables_from_counts(
+                WeightedCounts(table.counts[:, :-1, :], table.weights[:, :-1, :], table.squares[:, :-1, :]), labels, column,
+                stages, scale, min_n=settings.min_n, correction=settings.correction, alpha=settings.alpha,
+                ordered=column in ordered,
+            )
+        else:
+            comparison, tests = segments.segment_tables_from_counts(
+                counts.array(labels)[:, :-1, :], labels, column, stages, scale, min_n=settings.min_n,
+                correction=settings.correction, alpha=settings.alpha, ordered=column in ordered,
+            )
         seg_tables.append(comparison)
         seg_tests.append(tests)
     # The list of weak segments shows every segment column at once: that is the family to correct.
@@ -299,13 +332,23 @@ def analysis_json(survey: Survey, analysis: Analysis | None) -> dict:
     out: dict = {"dataset": dataset, "rejected": rejected, "invalid": invalid}
     if analysis is None:
         return out
+    out.update(analysis_results_json(analysis))
+    return out
+
+
+def analysis_results_json(analysis: Analysis) -> dict:
+    """The analyses' part of the ``analyze --json`` object (``stages``, ``outcome``, ``settings``,
+    the critical moments ... ``notes``): the same for a survey imported in memory and for one read
+    by the query engine."""
+    out: dict = {}
     scores = analysis.scores
     out["stages"] = _json_records(
         scores,
-        ["stage", "order", "n", "mean", "ci_low", "ci_high", "median", "sd", "score_100", "top_box_pct", "top_box_ci_low",
+        ["stage", "order", "n", "n_eff", "mean", "ci_low", "ci_high", "median", "sd", "score_100", "top_box_pct", "top_box_ci_low",
          "top_box_ci_high", "bottom_box_pct", "bottom_box_ci_low", "bottom_box_ci_high", "nps", "promoters_pct",
          "promoters_ci_low", "promoters_ci_high", "detractors_pct", "detractors_ci_low", "detractors_ci_high", "small_sample"],
     )
+    out["weight"] = analysis.weight.as_dict()
     out["outcome"] = {
         "column": analysis.outcome.column,
         "kind": analysis.outcome.kind,

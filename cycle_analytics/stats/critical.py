@@ -38,6 +38,7 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_decimal, format_number, format_percent, ngettext, gettext as _
 from cycle_analytics.ingest.names import NO_LABELS, YES_LABELS
 from cycle_analytics.stats.kernel import adjust_pvalues
 from cycle_analytics.stats.validation import validate_alpha, validate_correction
@@ -80,13 +81,19 @@ class CriticalSettings:
     def describe(self, outcome: OutcomeSpec, span: float | None = None) -> str:
         """One sentence stating the rule, e.g. for a caption."""
         size = _size_text(self.min_penalty(outcome, span), outcome)
-        return (
-            f"Critical: penalty (every other stage held fixed) significant at {self.alpha:g} after "
-            f"{_correction_name(self.correction)} correction, "
-            f"at least {size} ({self.min_effect_fraction:.0%} of the outcome's range), "
-            f"and at least {self.min_bad} customers with a bad rating; "
-            f"pain point: {self.pain_share:.0%} or more bad ratings without a critical effect."
-        )
+        fields = {"alpha": format_decimal(self.alpha, len(f"{self.alpha:g}".partition(".")[2])), "size": size,
+                  "fraction": format_percent(self.min_effect_fraction), "min_bad": format_number(self.min_bad),
+                  "pain_share": format_percent(self.pain_share), "correction": _correction_name(self.correction)}
+        if self.correction == "none":
+            text = _("Critical: penalty (every other stage held fixed) significant at {alpha} after no correction, "
+                     "at least {size} ({fraction} of the outcome's range), and at least {min_bad} customers with a "
+                     "bad rating; pain point: {pain_share} or more bad ratings without a critical effect.")
+        else:
+            text = _("Critical: penalty (every other stage held fixed) significant at {alpha} after {correction} "
+                     "correction, at least {size} ({fraction} of the outcome's range), and at least {min_bad} "
+                     "customers with a bad rating; pain point: {pain_share} or more bad ratings without a critical "
+                     "effect.")
+        return text.format(**fields)
 
 
 def _correction_name(c: str) -> str:
@@ -105,61 +112,69 @@ def _validate_moment_inputs(penalties: pd.DataFrame, outcome: OutcomeSpec, decla
     """Check the penalty table, the outcome, the declared stages and the settings; returns the
     declared stages as a tuple of names."""
     if not isinstance(penalties, pd.DataFrame):
-        raise SurveyError("Critical moments need the penalty table from penalty_reward().")
+        raise SurveyError(_("Critical moments need the penalty table from penalty_reward()."))
     missing = [c for c in _NEEDED if c not in penalties.columns]
     if missing:
-        raise SurveyError(f"The penalty table lacks the column(s) {', '.join(missing)}.")
+        raise SurveyError(_("The penalty table lacks the column(s) {items}.").format(items=', '.join(missing)))
     if not isinstance(outcome, OutcomeSpec):
-        raise SurveyError("Critical moments need the outcome's description (an OutcomeSpec).")
+        raise SurveyError(_("Critical moments need the outcome's description (an OutcomeSpec)."))
     span = _span(penalties, outcome)
     if not np.isfinite(span) or span <= 0:
         raise SurveyError(
-            f"The outcome {outcome.display()!r} has no known scale, so the size of a penalty cannot be judged."
+            _("The outcome {display!r} has no known scale, so the size of a penalty cannot be judged.").format(display=outcome.display())
         )
     validate_correction(settings.correction)
     validate_alpha(settings.alpha)
     if settings.min_effect_fraction < 0 or settings.min_bad < 0 or settings.min_clean_bad < 0 or not (0 <= settings.pain_share <= 1):
-        raise SurveyError("The critical-moment thresholds must not be negative (and the pain-point share at most 1).")
+        raise SurveyError(_("The critical-moment thresholds must not be negative (and the pain-point share at most 1)."))
     if isinstance(declared, str):
         declared = (declared,)
     declared = tuple(str(d) for d in declared)
     names = set(penalties["stage"].astype(str))
     for d in declared:
         if d not in names:
-            raise SurveyError(f"The declared critical stage {d!r} is not a stage of this survey.")
+            raise SurveyError(_("The declared critical stage {d!r} is not a stage of this survey.").format(d=d))
     return declared
 
 
 def format_p(p: float) -> str:
-    """APA-style p-value: ``p < 0.001``, ``p = 0.012``.
+    """APA-style p-value in the current language: ``p < 0.001``, ``p = 0.012``.
 
     >>> format_p(0.0004), format_p(0.01234), format_p(0.5)
     ('p < 0.001', 'p = 0.012', 'p = 0.500')
     """
     if p is None or not np.isfinite(p):
-        return "p not computable"
+        return _("p not computable")
     if p < 0.001:
-        return "p < 0.001"
+        return f"p < {format_decimal(0.001, 3)}"
     if p > 0.999:
-        return "p > 0.999"
-    return f"p = {p:.3f}"
+        return f"p > {format_decimal(0.999, 3)}"
+    return f"p = {format_decimal(p, 3)}"
 
 
 def _points_text(x: float) -> str:
+    """``|x|`` with as many decimals as its size needs (1.8, 0.35, 0.004), in the current language."""
     x = abs(float(x))
     if x >= 0.95:
-        return f"{x:.1f}"
-    if x >= 0.0095:
-        return f"{x:.2f}".rstrip("0")
-    return f"{x:.3f}".rstrip("0").rstrip(".")
+        digits = 1
+    elif x >= 0.0095:
+        digits = len(f"{x:.2f}".rstrip("0").split(".")[1])
+    else:
+        digits = len(f"{x:.3f}".rstrip("0").rstrip(".").partition(".")[2])
+    return format_decimal(x, digits)
 
 
 def _people(n: int) -> str:
-    return f"{n:,} customer" + ("" if n == 1 else "s")
+    return ngettext("{n} customer", "{n} customers", int(n)).format(n=format_number(n))
+
+
+def _share(pct: float) -> str:
+    """A percentage (40.0) as the current language writes it ("40%", "40 %")."""
+    return format_percent(pct / 100.0)
 
 
 def _outcome_name(outcome: OutcomeSpec) -> str:
-    label = (outcome.label or str(outcome.column or "the outcome")).strip()
+    label = (outcome.label or str(outcome.column or _("the outcome"))).strip()
     # lower-case a capitalised word ("Overall satisfaction") but keep acronyms ("NPS") and codes ("Q7ALL")
     if len(label) > 1 and label[0].isupper() and not label[1].isupper() and not _is_code(label):
         label = label[0].lower() + label[1:]
@@ -169,37 +184,59 @@ def _outcome_name(outcome: OutcomeSpec) -> str:
 _TOKENS = YES_LABELS | NO_LABELS
 
 
-def _binary_positive(outcome: OutcomeSpec) -> str:
-    """How the positive answer reads after 'less often': 'satisfied', 'answered yes to "..."'."""
+def _binary_answer(outcome: OutcomeSpec) -> tuple[str, dict]:
+    """How the positive answer of a yes/no outcome is worded: ``("yes", {question})``,
+    ``("answer", {answer, question})`` or ``("word", {positive})`` (an adjective such as 'satisfied')."""
     pos = " ".join((outcome.positive or "").split())
     question = outcome.label or outcome.column
     if not pos or pos.casefold() in YES_LABELS:
-        return f'answered yes to "{question}"'
+        return "yes", {"question": question}
     if pos.casefold() in _TOKENS:
-        return f'answered "{pos}" to "{question}"'
-    return pos if pos.isupper() else pos[0].lower() + pos[1:]
+        return "answer", {"answer": pos, "question": question}
+    return "word", {"positive": pos if pos.isupper() else pos[0].lower() + pos[1:]}
 
 
 def _size_text(value: float, outcome: OutcomeSpec) -> str:
     """A penalty size in the outcome's units: '23 percentage points' or '1.8 points'."""
     if outcome.kind == "binary":
         pp = abs(value) * 100
-        return f"{pp:.0f} percentage points" if pp >= 1 else f"{pp:.1f} percentage points"
-    return f"{_points_text(value)} points"
+        return _("{size} percentage points").format(size=format_decimal(pp, 0 if pp >= 1 else 1))
+    return _("{size} points").format(size=_points_text(value))
+
+
+def _binary_effect(lower: bool, size: str, outcome: OutcomeSpec) -> str:
+    kind, fields = _binary_answer(outcome)
+    if kind == "yes":
+        text = (_('were {size} less often answered yes to "{question}"') if lower
+                else _('were {size} more often answered yes to "{question}"'))
+    elif kind == "answer":
+        text = (_('were {size} less often answered "{answer}" to "{question}"') if lower
+                else _('were {size} more often answered "{answer}" to "{question}"'))
+    else:
+        text = _("were {size} less often {positive}") if lower else _("were {size} more often {positive}")
+    return text.format(size=size, **fields)
 
 
 def _effect_phrase(delta: float, outcome: OutcomeSpec) -> str:
-    """Wording of 'their outcome was |delta| lower/higher' (delta = penalty, positive = lower)."""
+    """The predicate 'gave an overall satisfaction 1.8 points lower' (delta = penalty, positive = lower),
+    one whole translatable phrase per outcome kind and direction."""
     lower = delta >= 0
+    size = _size_text(delta, outcome)
     if outcome.kind == "binary":
-        return f"were {_size_text(delta, outcome)} {'less' if lower else 'more'} often {_binary_positive(outcome)}"
+        return _binary_effect(lower, size, outcome)
     if outcome.is_proxy:
-        return f"rated the other stages {_size_text(delta, outcome)} {'lower' if lower else 'higher'} on average"
+        text = (_("rated the other stages {size} lower on average") if lower
+                else _("rated the other stages {size} higher on average"))
+        return text.format(size=size)
     name = _outcome_name(outcome)
     if _is_code(name):
         # A column code reads badly after an article ("gave a Q7ALL"): say what was rated instead.
-        return f"rated {name} {_size_text(delta, outcome)} {'lower' if lower else 'higher'}"
-    return f"gave {'an' if name[:1].lower() in 'aeiou' else 'a'} {name} {_size_text(delta, outcome)} {'lower' if lower else 'higher'}"
+        text = _("rated {outcome} {size} lower") if lower else _("rated {outcome} {size} higher")
+    elif name[:1].lower() in "aeiou":
+        text = _("gave an {outcome} {size} lower") if lower else _("gave an {outcome} {size} higher")
+    else:
+        text = _("gave a {outcome} {size} lower") if lower else _("gave a {outcome} {size} higher")
+    return text.format(outcome=name, size=size)
 
 
 def _is_code(label: str) -> bool:
@@ -209,79 +246,129 @@ def _is_code(label: str) -> bool:
 
 def _outcome_short(outcome: OutcomeSpec) -> str:
     if outcome.is_proxy:
-        return "their ratings of the other stages"
+        return _("their ratings of the other stages")
     if outcome.kind == "binary":
-        return f"how often they {_binary_positive(outcome)}"
-    return f"their {_outcome_name(outcome)}"
+        kind, fields = _binary_answer(outcome)
+        text = {"yes": _('how often they answered yes to "{question}"'),
+                "answer": _('how often they answered "{answer}" to "{question}"'),
+                "word": _("how often they {positive}")}[kind]
+        return text.format(**fields)
+    return _("their {outcome}").format(outcome=_outcome_name(outcome))
 
 
 def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalSettings, min_pen: float) -> str:
-    stage = row["stage"]
-    n_bad = int(row["n_bad"])
-    pen = row["penalty"]
-    p = row["p_adj"]
-    fixed = row["model"] == "multivariate"
+    """The evidence sentence of one stage in the current language (one whole template per case)."""
     if verdict == "critical":
-        if fixed:
+        if row["model"] == "multivariate":
             return _critical_sentence(row, outcome, settings)
-        return f"Customers who rated {stage} badly {_effect_phrase(pen, outcome)} ({format_p(p)}, {_people(n_bad)}){_proxy_note(outcome)}."
+        return _with_proxy_note(_("Customers who rated {stage} badly {effect} ({p}, {people})").format(
+            stage=row["stage"], effect=_effect_phrase(row["penalty"], outcome), p=format_p(row["p_adj"]),
+            people=_people(row["n_bad"])), outcome)
     if verdict == "not enough data":
-        if int(row["n"]) == 0:
-            return f"Nobody with an outcome rated {stage}, so its effect cannot be judged."
-        return (
-            f"Only {_people(n_bad)} rated {stage} badly; at least {settings.min_bad} are needed to tell "
-            f"whether a bad experience there spoils {_outcome_short(outcome)}."
-        )
-    what = (
-        f"{_people(n_bad)} ({row['bad_pct']:.0f}%) rated {stage} badly"
-        if verdict == "pain point"
-        else f"Customers who rated {stage} badly ({_people(n_bad)}, {row['bad_pct']:.0f}%)"
-    )
-    held = " with every other moment held fixed" if fixed else ""
-    if not np.isfinite(pen):
-        effect = "their outcome could not be compared with the rest"
-    else:
-        effect = f"{_effect_phrase(pen, outcome)} ({format_p(p)})"
+        return _not_enough_sentence(row, outcome, settings)
     if verdict == "pain point":
-        short = ""
-        if fixed and pen > 0 and p < settings.alpha:
-            short = f", less than the {_size_text(min_pen, outcome)} a critical moment needs"
-        return (
-            f"{what[0].upper() + what[1:]}, but{held} those customers {effect}{short}: "
-            f"a pain point, not a critical moment{_proxy_note(outcome)}."
-        )
-    held = "," + held + "," if fixed else ""
-    return (
-        f"{what}{held} {effect}; a critical moment needs a significant penalty of at least {_size_text(min_pen, outcome)}"
-        f"{_proxy_note(outcome)}."
-    )
+        return _pain_sentence(row, outcome, settings, min_pen)
+    return _ok_sentence(row, outcome, min_pen)
+
+
+def _not_enough_sentence(row: dict, outcome: OutcomeSpec, settings: CriticalSettings) -> str:
+    if int(row["n"]) == 0:
+        return _("Nobody with an outcome rated {stage}, so its effect cannot be judged.").format(stage=row["stage"])
+    n_bad = int(row["n_bad"])
+    return ngettext(
+        "Only {n} customer rated {stage} badly; at least {min_bad} are needed to tell whether a bad experience "
+        "there spoils {outcome}.",
+        "Only {n} customers rated {stage} badly; at least {min_bad} are needed to tell whether a bad experience "
+        "there spoils {outcome}.", n_bad,
+    ).format(n=format_number(n_bad), stage=row["stage"], min_bad=format_number(settings.min_bad),
+             outcome=_outcome_short(outcome))
+
+
+def _pain_sentence(row: dict, outcome: OutcomeSpec, settings: CriticalSettings, min_pen: float) -> str:
+    n_bad, pen, p = int(row["n_bad"]), row["penalty"], row["p_adj"]
+    fixed = row["model"] == "multivariate"
+    fields = {"n": format_number(n_bad), "share": _share(row["bad_pct"]), "stage": row["stage"]}
+    if not np.isfinite(pen):
+        text = ngettext(
+            "{n} customer ({share}) rated {stage} badly, but their outcome could not be compared with the rest: "
+            "a pain point, not a critical moment",
+            "{n} customers ({share}) rated {stage} badly, but their outcome could not be compared with the rest: "
+            "a pain point, not a critical moment", n_bad)
+    elif not fixed:
+        text = ngettext(
+            "{n} customer ({share}) rated {stage} badly, but those customers {effect} ({p}): "
+            "a pain point, not a critical moment",
+            "{n} customers ({share}) rated {stage} badly, but those customers {effect} ({p}): "
+            "a pain point, not a critical moment", n_bad)
+    elif pen > 0 and p < settings.alpha:
+        text = ngettext(
+            "{n} customer ({share}) rated {stage} badly, but with every other moment held fixed those customers "
+            "{effect} ({p}), less than the {min_size} a critical moment needs: a pain point, not a critical moment",
+            "{n} customers ({share}) rated {stage} badly, but with every other moment held fixed those customers "
+            "{effect} ({p}), less than the {min_size} a critical moment needs: a pain point, not a critical moment",
+            n_bad)
+    else:
+        text = ngettext(
+            "{n} customer ({share}) rated {stage} badly, but with every other moment held fixed those customers "
+            "{effect} ({p}): a pain point, not a critical moment",
+            "{n} customers ({share}) rated {stage} badly, but with every other moment held fixed those customers "
+            "{effect} ({p}): a pain point, not a critical moment", n_bad)
+    effect = _effect_phrase(pen, outcome) if np.isfinite(pen) else ""
+    return _with_proxy_note(text.format(effect=effect, p=format_p(p), min_size=_size_text(min_pen, outcome),
+                                        **fields), outcome)
+
+
+def _ok_sentence(row: dict, outcome: OutcomeSpec, min_pen: float) -> str:
+    pen = row["penalty"]
+    if not np.isfinite(pen):
+        text = _("The outcome of the customers who rated {stage} badly ({people}, {share}) could not be compared "
+                 "with the rest; a critical moment needs a significant penalty of at least {min_size}")
+    elif row["model"] == "multivariate":
+        text = _("Customers who rated {stage} badly ({people}, {share}), with every other moment held fixed, "
+                 "{effect} ({p}); a critical moment needs a significant penalty of at least {min_size}")
+    else:
+        text = _("Customers who rated {stage} badly ({people}, {share}) {effect} ({p}); a critical moment needs "
+                 "a significant penalty of at least {min_size}")
+    effect = _effect_phrase(pen, outcome) if np.isfinite(pen) else ""
+    return _with_proxy_note(text.format(
+        stage=row["stage"], people=_people(row["n_bad"]), share=_share(row["bad_pct"]), effect=effect,
+        p=format_p(row["p_adj"]), min_size=_size_text(min_pen, outcome)), outcome)
 
 
 def _critical_sentence(row: dict, outcome: OutcomeSpec, settings: CriticalSettings) -> str:
     """The evidence of a critical moment of the multivariate model: the direct comparison among the
     customers for whom every other moment went well, or the model's figure when they are too few."""
     stage, n_bad, pen, p = row["stage"], int(row["n_bad"]), row["penalty"], row["p_adj"]
-    model_figure = f"{_effect_phrase(pen, outcome)} ({format_p(p)}, {_people(n_bad)})"
     clean_bad, clean_n = int(row["clean_n_bad"]), int(row["clean_n"])
+    model = {"stage": stage, "effect": _effect_phrase(pen, outcome), "p": format_p(p), "people": _people(n_bad)}
     if clean_bad < settings.min_clean_bad or clean_n - clean_bad < 2 or not np.isfinite(row["clean_penalty"]):
-        return (
-            f"Only {_people(clean_bad)} had a bad experience at {stage} while every other moment went well, "
-            f"too few to compare directly; with every other moment held fixed, customers who rated {stage} badly "
-            f"{model_figure}."
-        )
-    direct = (
-        f"Among {_people(clean_n)} for whom every other moment went well, the {clean_bad:,} who had a bad "
-        f"experience at {stage} {_effect_phrase(row['clean_penalty'], outcome)} ({format_p(row['clean_p_adj'])})."
-    )
+        return ngettext(
+            "Only {n} customer had a bad experience at {stage} while every other moment went well, too few to "
+            "compare directly; with every other moment held fixed, customers who rated {stage} badly {effect} "
+            "({p}, {people}).",
+            "Only {n} customers had a bad experience at {stage} while every other moment went well, too few to "
+            "compare directly; with every other moment held fixed, customers who rated {stage} badly {effect} "
+            "({p}, {people}).", clean_bad,
+        ).format(n=format_number(clean_bad), **model)
+    direct = ngettext(
+        "Among {n} customer for whom every other moment went well, the {k} who had a bad experience at {stage} "
+        "{effect} ({p}).",
+        "Among {n} customers for whom every other moment went well, the {k} who had a bad experience at {stage} "
+        "{effect} ({p}).", clean_n,
+    ).format(n=format_number(clean_n), k=format_number(clean_bad), stage=stage,
+             effect=_effect_phrase(row["clean_penalty"], outcome), p=format_p(row["clean_p_adj"]))
     if row["clean_penalty"] > 0 and row["clean_p_adj"] < settings.alpha:
         return direct
-    return f"{direct} With every other moment held fixed, customers who rated {stage} badly {model_figure}."
+    held = _("With every other moment held fixed, customers who rated {stage} badly {effect} ({p}, {people}).")
+    return f"{direct} {held.format(**model)}"  # two whole sentences
 
 
-def _proxy_note(outcome: OutcomeSpec) -> str:
+def _with_proxy_note(clause: str, outcome: OutcomeSpec) -> str:
+    """``clause`` as a sentence, with the note that the outcome is the proxy when it is."""
     if not outcome.is_proxy:
-        return ""
-    return "; no overall question was chosen, so the outcome is the mean of the other stages"
+        return _("{clause}.").format(clause=clause)
+    return _("{clause}; no overall question was chosen, so the outcome is the mean of the other stages.").format(
+        clause=clause)
 
 
 def _verdict_flags(n, n_bad, bad_pct, pen, p_adj, min_pen: float, settings: CriticalSettings):

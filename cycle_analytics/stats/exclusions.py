@@ -148,7 +148,6 @@ def note_exclusion(analysis: Analysis, exclusion: Exclusion) -> Analysis:
     return replace(analysis, notes=(*analysis.notes, sentence))
 
 
-
 def quality_json(report: QualityReport, exclusion: Exclusion, info: DatasetInfo) -> dict:
     """The ``quality`` block of ``analyze --json``: the counts and rules per flag, the duration
     source, what was excluded and the accounting (``info``: the imported survey's)."""

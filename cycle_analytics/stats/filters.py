@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from cycle_analytics.dataset import Survey, subset_responses
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 
 __all__ = ["Filters", "NO_FILTERS", "filter_survey", "filter_mask"]
 
@@ -56,7 +57,7 @@ class Filters:
         object.__setattr__(self, "segments", pairs)
         if self.date_range is not None:
             if not isinstance(self.date_range, (tuple, list)) or len(self.date_range) != 2:
-                raise SurveyError("The date range must be a pair (start, end); use None for an open end.")
+                raise SurveyError(_("The date range must be a pair (start, end); use None for an open end."))
             object.__setattr__(self, "date_range", tuple(self.date_range))
 
     @property
@@ -76,19 +77,19 @@ NO_FILTERS = Filters()
 def _validate_filters(survey: Survey, date_range, segments) -> None:
     """The survey, the date range and the segment filter must be usable."""
     if not isinstance(survey, Survey):
-        raise SurveyError(f"filter_survey needs a Survey, not a {type(survey).__name__}.")
+        raise SurveyError(_("filter_survey needs a Survey, not a {name}.").format(name=type(survey).__name__))
     if date_range is not None:
         if not isinstance(date_range, (tuple, list)) or len(date_range) != 2:
-            raise SurveyError("The date range must be a pair (start, end); use None for an open end.")
+            raise SurveyError(_("The date range must be a pair (start, end); use None for an open end."))
         if "date" not in survey.responses.columns:
-            raise SurveyError("The survey has no date column, so it cannot be filtered by date.")
+            raise SurveyError(_("The survey has no date column, so it cannot be filtered by date."))
     if segments:
         if not isinstance(segments, dict):
-            raise SurveyError("The segment filter must map a segment column to the values to keep.")
+            raise SurveyError(_("The segment filter must map a segment column to the values to keep."))
         for col in segments:
             if col not in survey.responses.columns or col == "response_id":
                 shown = ", ".join(survey.info.segments) or "none"
-                raise SurveyError(f"There is no segment column {col!r} to filter on; the segments are: {shown}.")
+                raise SurveyError(_("There is no segment column {col!r} to filter on; the segments are: {shown}.").format(col=col, shown=shown))
 
 
 def _as_timestamp(value, *, end: bool) -> pd.Timestamp | None:
@@ -97,7 +98,7 @@ def _as_timestamp(value, *, end: bool) -> pd.Timestamp | None:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise SurveyError(f"The date {value!r} in the date range is not a date.") from None
+        raise SurveyError(_("The date {value!r} in the date range is not a date.").format(value=value)) from None
     if ts.tzinfo is not None:
         ts = ts.tz_convert(None)
     # a bare date as the end of the range includes that whole day

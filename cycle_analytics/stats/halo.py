@@ -25,6 +25,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from cycle_analytics.stats.tables import ScorePatterns
+from cycle_analytics.i18n import format_decimal, format_percent, gettext as _
 
 __all__ = ["HALO_THRESHOLD", "HaloDiagnostic", "halo_diagnostic", "stage_correlations"]
 
@@ -49,19 +50,20 @@ class HaloDiagnostic:
     def message(self) -> str:
         """One plain sentence for the page: the warning, or why there is none."""
         if not np.isfinite(self.first_component_share):
-            return "The halo effect cannot be measured: fewer than two stages were rated with more than one score."
-        share = f"{self.first_component_share:.0%}"
+            return _("The halo effect cannot be measured: fewer than two stages were rated with more than one score.")
+        fields = {"share": format_percent(self.first_component_share),
+                  "correlation": format_decimal(self.mean_correlation, 2)}
         if self.warning:
-            return (
-                f"Strong halo: one general impression explains {share} of the differences between the stage ratings "
-                f"(average correlation between stages {self.mean_correlation:.2f}). Unhappy customers rate every stage "
-                "lower, so the raw one-stage penalties overstate each stage; the verdicts use the penalties with every "
-                "other stage held fixed."
-            )
-        return (
-            f"Halo under control: one general impression explains {share} of the differences between the stage "
-            f"ratings (average correlation between stages {self.mean_correlation:.2f})."
-        )
+            return _(
+                "Strong halo: one general impression explains {share} of the differences between the stage ratings "
+                "(average correlation between stages {correlation}). Unhappy customers rate every stage lower, so the "
+                "raw one-stage penalties overstate each stage; the verdicts use the penalties with every other stage "
+                "held fixed."
+            ).format(**fields)
+        return _(
+            "Halo under control: one general impression explains {share} of the differences between the stage "
+            "ratings (average correlation between stages {correlation})."
+        ).format(**fields)
 
     def as_dict(self) -> dict:
         return {

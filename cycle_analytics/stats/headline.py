@@ -2,9 +2,12 @@
 
 * :func:`headline_figures` - responses, ratings, the outcome's mean and CSAT % (share of top-box
   answers of a rating outcome, or of positive answers of a binary one) and the NPS when the survey
-  has a 0-10 likelihood-to-recommend question. Outcome values come from
+  has a 0-10 likelihood-to-recommend question; weighted (mean and shares) when the survey has a
+  weight column (``info.weight_column``), the counts staying real. Outcome values come from
   :func:`cycle_analytics.stats.drivers.outcome_values`, so they are exactly what the analyses use: text
   labels matched without regard to case and spaces, values off the outcome's scale dropped.
+* :func:`headline_from_tables` - the same figures (without the NPS) from any builder of the count
+  tables (:class:`~cycle_analytics.stats.tables.TableSource`), such as the query engine.
 * :func:`bad_comments` - the comments of the respondents who rated one stage in the bottom box.
 * :func:`stage_distribution_by` - one stage's answer distribution per value of a segment column
   (one ``np.bincount`` on combined codes).
@@ -31,11 +34,14 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.names import mentions_recommend
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_values
+from cycle_analytics.stats.filters import Filters
+from cycle_analytics.stats.weights import respondent_weights
 
-__all__ = ["Headline", "headline_figures", "recommend_column", "bad_comments", "stage_distribution_by"]
+__all__ = ["Headline", "headline_figures", "headline_from_tables", "recommend_column", "bad_comments", "stage_distribution_by"]
 
 _ZERO_TO_TEN = re.compile(r"\b0\s*(-|–|to|bis|a|à)\s*10\b|\bnps\b", re.I)
 NPS_SCALE = Scale(0, 10)
@@ -69,7 +75,7 @@ class Headline:
 def _validate_survey(survey) -> Survey:
     """The one input check of this module."""
     if not isinstance(survey, Survey):
-        raise SurveyError(f"The headline figures need an imported Survey, not a {type(survey).__name__}.")
+        raise SurveyError(_("The headline figures need an imported Survey, not a {name}.").format(name=type(survey).__name__))
     return survey
 
 
@@ -130,24 +136,83 @@ def headline_figures(survey: Survey, outcome_spec: OutcomeSpec | None, *, n_crit
     resp = survey.responses
     fields: dict = {"responses": int(len(resp)), "ratings": int(len(survey.ratings)), "n_critical": n_critical}
     spec = outcome_spec
+    column = survey.info.weight_column  # a weighted survey: weighted mean and shares (stats.weights)
+    weights = respondent_weights(resp[column])[0] if column is not None and column in resp.columns else None
     if spec is not None and not spec.is_proxy and spec.column in resp.columns:
         vals = outcome_values(resp, spec)
-        vals = vals[~np.isnan(vals)]
+        has = ~np.isnan(vals)
+        vals, w = vals[has], None if weights is None else weights[has]
         fields.update(outcome_label=spec.display(), outcome_kind=spec.kind, outcome_n=int(len(vals)))
         if len(vals):
             if spec.kind == "rating":
-                fields["outcome_mean"] = float(vals.mean())
+                fields["outcome_mean"] = float(vals.mean()) if w is None else _weighted_mean(vals, w)
                 fields["outcome_scale"] = spec.scale
                 if spec.scale is not None:
                     top = np.asarray(spec.scale.top_box, dtype=float)
-                    fields["csat_pct"] = float(np.isin(vals, top).mean() * 100)
+                    fields["csat_pct"] = _percent_of(np.isin(vals, top), w)
             else:  # binary: 1 = positive
-                fields["csat_pct"] = float((vals == 1.0).mean() * 100)
+                fields["csat_pct"] = _percent_of(vals == 1.0, w)
     rec = recommend_column(survey)
     if rec is not None:
         v = resp[rec].to_numpy(dtype=float, na_value=np.nan)
-        v = v[~np.isnan(v)]
-        fields.update(nps=float(((v >= 9).mean() - (v <= 6).mean()) * 100), nps_column=rec, nps_n=int(len(v)))
+        has = ~np.isnan(v)
+        v, w = v[has], None if weights is None else weights[has]
+        nps = float(((v >= 9).mean() - (v <= 6).mean()) * 100) if w is None else _percent_of(v >= 9, w) - _percent_of(v <= 6, w)
+        fields.update(nps=nps, nps_column=rec, nps_n=int(len(v)))
+    return Headline(**fields)
+
+
+def _percent_of(hit: np.ndarray, weights: np.ndarray | None) -> float:
+    """Percentage of ``hit`` (weighted by ``weights`` when given; NaN without any weight)."""
+    if weights is None:
+        return float(hit.mean() * 100)
+    return _weighted_mean(hit.astype(np.float64), weights) * 100.0
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted mean of ``values`` (NaN when the weights sum to 0)."""
+    total = float(weights.sum())
+    return float((values * weights).sum() / total) if total > 0 else float("nan")
+
+
+def headline_from_tables(source, outcome_spec: OutcomeSpec | None, *, filters: Filters | None = None,
+                         n_critical: int | None = None) -> Headline:
+    """Responses, ratings, the outcome's mean and CSAT % from a builder of the count tables.
+
+    The figures of :func:`headline_figures`, computed from
+    :meth:`respondent_counts` and :meth:`outcome_counts` of a
+    :class:`~cycle_analytics.stats.tables.TableSource` (an imported survey's
+    :class:`~cycle_analytics.stats.survey_tables.SurveyTables` or the query engine), so a survey in a
+    database gets the same cards without its rows leaving it. There is no NPS: recognising a 0-10
+    recommend question needs its question text, which a table of answers does not hold.
+
+    Examples
+    --------
+    >>> from cycle_analytics.ingest.importer import import_survey
+    >>> from cycle_analytics.stats.survey_tables import SurveyTables
+    >>> s = import_survey(b"id,wait,teller,overall\\nA,4,5,5\\nB,2,3,2\\nC,5,5,4\\n", file_name="x.csv")
+    >>> h = headline_from_tables(SurveyTables(s), OutcomeSpec("overall", scale=Scale(1, 5)))
+    >>> h.responses, h.ratings, round(h.outcome_mean, 3), round(h.csat_pct, 1), h.nps
+    (3, 6, 3.667, 66.7, None)
+    """
+    counted = source.respondent_counts(filters=filters)
+    fields: dict = {"responses": int(counted.respondents), "ratings": int(counted.ratings), "n_critical": n_critical}
+    spec = outcome_spec
+    if spec is None or spec.is_proxy:
+        return Headline(**fields)
+    outcome = source.outcome_counts(spec, filters=filters)
+    values, counts = np.asarray(outcome.values, dtype=float), np.asarray(outcome.counts, dtype=np.int64)
+    n = int(counts.sum())
+    fields.update(outcome_label=spec.display(), outcome_kind=spec.kind, outcome_n=n)
+    if n:
+        if spec.kind == "rating":
+            fields["outcome_mean"] = float((values * counts).sum() / n)
+            fields["outcome_scale"] = spec.scale
+            if spec.scale is not None:
+                top = np.asarray(spec.scale.top_box, dtype=float)
+                fields["csat_pct"] = float(counts[np.isin(values, top)].sum() / n * 100)
+        else:  # binary: 1 = positive
+            fields["csat_pct"] = float(counts[values == 1.0].sum() / n * 100)
     return Headline(**fields)
 
 
@@ -190,7 +255,7 @@ def stage_distribution_by(survey: Survey, stage: str, segment: str) -> pd.DataFr
     """Answer distribution of one stage per value of a segment column (one vectorised bincount).
 
     Returns a DataFrame ``stage, <segment>, score, count, pct, n``: ``pct`` is within the segment
-    value, ``n`` the value's answers; values without answers are left out (the shape
+    value (weighted on a weighted survey), ``n`` the value's answers; values without answers are left out (the shape
     ``figures.diverging_bar_figure(..., by=segment)`` draws).
 
     >>> from cycle_analytics.ingest.importer import import_survey
@@ -202,9 +267,9 @@ def stage_distribution_by(survey: Survey, stage: str, segment: str) -> pd.DataFr
     _validate_survey(survey)
     r, resp = survey.ratings, survey.responses
     if stage not in r["stage"].cat.categories:
-        raise SurveyError(f"The stage {stage!r} is not a stage of the survey.")
+        raise SurveyError(_("The stage {stage!r} is not a stage of the survey.").format(stage=stage))
     if segment not in resp.columns:
-        raise SurveyError(f"The segment column {segment!r} is not in the survey.")
+        raise SurveyError(_("The segment column {segment!r} is not in the survey.").format(segment=segment))
     values = survey.scale.values
     seg = resp[segment]
     cats = [str(c) for c in (seg.cat.categories if hasattr(seg, "cat") else sorted(seg.dropna().astype(str).unique()))]
@@ -218,6 +283,12 @@ def stage_distribution_by(survey: Survey, stage: str, segment: str) -> pd.DataFr
     counts = np.bincount(g[ok] * p + sc[ok], minlength=k * p).reshape(k, p) if k else np.zeros((0, p), np.int64)
     n = counts.sum(axis=1)
     pct = counts / np.maximum(n[:, None], 1) * 100
+    column = survey.info.weight_column
+    if column is not None and column in resp.columns and k:  # a weighted survey: weighted shares, real counts
+        w = respondent_weights(resp[column])[0][r["response_id"].cat.codes.to_numpy()[mask]]
+        sums = np.bincount(g[ok] * p + sc[ok], weights=w[ok], minlength=k * p).reshape(k, p)
+        total = sums.sum(axis=1, keepdims=True)
+        pct = np.where(total > 0, sums / np.where(total > 0, total, 1.0) * 100, 0.0)
     keep = n > 0
     kept = [c for c, kk in zip(cats, keep) if kk]
     return pd.DataFrame({

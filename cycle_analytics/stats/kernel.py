@@ -254,8 +254,9 @@ def count_table(
     n_groups: int = 0,
     *,
     per_rating: bool = False,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Stage x group x point counts in one vectorised pass.
+    """Stage x group x point counts in one vectorised pass (or sums of respondent weights).
 
     Parameters
     ----------
@@ -273,12 +274,15 @@ def count_table(
         The number of groups the codes name.
     per_rating : bool, default False
         Whether ``codes`` has one entry per rating rather than per respondent.
+    weights : array of float, optional
+        One value per respondent (a survey weight, or its square): each cell then holds the sum of
+        the values of its ratings' respondents instead of the count (float64).
 
     Returns
     -------
     ndarray of int64
         ``(n_stages, 1, n_points)`` when ungrouped, else ``(n_stages, n_groups + 1, n_points)``
-        whose last group holds the ratings without a group.
+        whose last group holds the ratings without a group (float64 sums with ``weights``).
 
     Examples
     --------
@@ -307,6 +311,9 @@ def count_table(
     flat *= k
     flat += scores
     size = n_s * n_g * k
+    if weights is not None:
+        per_rating_weight = np.asarray(weights, dtype=np.float64)[ratings["response_id"].cat.codes.to_numpy()]
+        return np.bincount(flat - lo, weights=per_rating_weight, minlength=size).reshape(n_s, n_g, k)
     if lo >= 0:
         c = np.bincount(flat, minlength=size + lo)[lo:]
     else:
@@ -404,7 +411,9 @@ def summary_from_counts(counts: np.ndarray, values: np.ndarray, scale: Scale, *,
     >>> round(float(out["ci_low"]), 2), float(out["ci_high"])
     (1.98, 5.0)
     """
-    c = np.asarray(counts, dtype=np.int64)
+    c = np.asarray(counts)
+    # float counts: the effective counts of weighted ratings (cycle_analytics.stats.weights)
+    c = c.astype(np.float64) if c.dtype.kind == "f" else c.astype(np.int64)
     v = np.asarray(values, dtype=float)
     n = c.sum(axis=-1)
     nf = n.astype(float)

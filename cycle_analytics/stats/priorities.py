@@ -48,12 +48,13 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.importance import (
     IMPORTANCE_METHODS,
     ImportanceDraws,
     importance_draws,
-    relative_weight_fit,
+    carried_relative_weight_fit,
 )
 from cycle_analytics.stats.drivers.outcomes import outcome_table, respondent_patterns
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, spearman_from_counts
@@ -88,19 +89,19 @@ def _validate_priority_options(stages, scale, targets, method, n_boot, alpha, co
     validate_choice(method, IMPORTANCE_METHODS, "importance method")
     validate_scale(scale)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise SurveyError(f"The number of bootstrap resamples must be a whole number of at least 0, not {n_boot!r}.")
+        raise SurveyError(_("The number of bootstrap resamples must be a whole number of at least 0, not {n_boot!r}.").format(n_boot=n_boot))
     validate_alpha(alpha)
     validate_correction(correction)
     targets = {} if targets is None else dict(targets)
     for k, v in targets.items():
         if str(k) not in stages:
-            raise SurveyError(f"The target for {k!r} names no stage of this survey.")
+            raise SurveyError(_("The target for {k!r} names no stage of this survey.").format(k=k))
         try:
             fv = float(v)
         except (TypeError, ValueError):
-            raise SurveyError(f"The target for {k!r} is not a number: {v!r}.") from None
+            raise SurveyError(_("The target for {k!r} is not a number: {v!r}.").format(k=k, v=v)) from None
         if not (scale.minimum <= fv <= scale.maximum):
-            raise SurveyError(f"The target {fv:g} for {k!r} is outside the {scale.label()} scale.")
+            raise SurveyError(_("The target {fv:g} for {k!r} is outside the {label} scale.").format(fv=fv, k=k, label=scale.label()))
     return {str(k): float(v) for k, v in targets.items()}
 
 
@@ -225,15 +226,12 @@ def priority_ranking_from_tables(
     target_100 = _targets_100(table.stages, targets, scale)
     full = np.concatenate([table.counts, table.missing[:, None, :]], axis=1)  # S x (B+1) x A
     perf = _performance(full.sum(1), table.scores, scale)
+    if patterns is not None and patterns.is_weighted:  # a weighted survey: the weighted score_100
+        perf = _performance(patterns.weighted_score_table().weights, table.scores, scale)
     if method == "spearman":
         imp, p, n = spearman_from_counts(table.counts)
     else:
-        if draws is not None and draws.fit is not None:
-            fit = draws.fit
-        else:
-            if patterns is None:
-                raise SurveyError("Relative weights need the respondent pattern table (or bootstrap draws with their fit).")
-            fit = relative_weight_fit(patterns)
+        fit = carried_relative_weight_fit(patterns, draws)
         imp, p, n = fit.importance, fit.p_value, np.full(n_st, fit.n, dtype=np.float64)
     significant = _significant(p, alpha, correction)
     scaled = _scaled(_effective(imp, significant))
@@ -249,7 +247,7 @@ def priority_ranking_from_tables(
         else:
             if draws is None or draws.n_boot != n_boot or draws.seed != seed:
                 if patterns is None:
-                    raise SurveyError("The priority bootstrap needs the respondent pattern table.")
+                    raise SurveyError(_("The priority bootstrap needs the respondent pattern table."))
                 draws = importance_draws(patterns, n_boot, seed, fit=fit)
             stability = _stability_from_draws(draws, significant, target_100)
 

@@ -52,13 +52,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cycle_analytics.dataset import Survey
+from cycle_analytics.dataset import REJECTED_REPEATED_ID, Survey
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.stats.kernel import score_matrix
 
 __all__ = [
     "FLAGS", "FLAG_COLUMNS", "FLAG_LABELS", "QualitySettings", "QualityReport", "quality_report", "flag_counts",
-    "validate_exclusions", "FLAG_TABLE_COLUMNS",
+    "validate_exclusions", "validate_quality_settings", "FLAG_TABLE_COLUMNS",
 ]
 
 #: The flags, as the command line and the app name them (``--exclude speeders,duplicates``).
@@ -73,8 +73,6 @@ FLAG_LABELS = {"speeders": ("speeder", "speeders"), "straightliners": ("straight
 _FLAG_ALIASES = {"speeder": "speeders", "straightliner": "straightliners", "straight-liner": "straightliners",
                  "straight-liners": "straightliners", "straightlining": "straightliners", "duplicate": "duplicates",
                  "incompletes": "incomplete"}
-#: The importer's reason for a row that repeats an earlier row's respondent id (the wide layout).
-REPEATED_ID_REASON = "duplicate respondent id"
 #: Columns of :attr:`QualityReport.flags`.
 FLAG_TABLE_COLUMNS = ("response_id", "speeder", "straightliner", "duplicate", "incomplete", "duration", "n_rated",
                       "same_score", "duplicate_of")
@@ -100,6 +98,17 @@ def _validate_quality_inputs(survey, settings) -> None:
     """A survey and usable thresholds."""
     if not isinstance(survey, Survey):
         raise SurveyError(f"The response-quality check needs a Survey, not a {type(survey).__name__}.")
+    validate_quality_settings(settings)
+
+
+def validate_quality_settings(settings: QualitySettings) -> QualitySettings:
+    """Check the thresholds (the command line checks them before it reads the file); returns them.
+
+    >>> validate_quality_settings(QualitySettings(min_rated_share=1.5))
+    Traceback (most recent call last):
+    ...
+    cycle_analytics.errors.SurveyError: The share of stages a complete response rates must lie between 0 and 1, not 1.5.
+    """
     if not isinstance(settings, QualitySettings):
         raise SurveyError(f"The response-quality settings must be a QualitySettings, not a {type(settings).__name__}.")
     if not (isinstance(settings.speeder_sd, numbers.Real) and settings.speeder_sd > 0):
@@ -111,6 +120,7 @@ def _validate_quality_inputs(survey, settings) -> None:
     share = settings.min_rated_share
     if not (isinstance(share, numbers.Real) and 0 <= share <= 1):
         raise SurveyError(f"The share of stages a complete response rates must lie between 0 and 1, not {share!r}.")
+    return settings
 
 
 def validate_exclusions(names: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -375,8 +385,7 @@ def _speeders(survey: Survey, settings: QualitySettings) -> tuple[np.ndarray, np
                                     speeder_threshold=threshold, speeder_rule=rule)
 
 
-
 def _rejected_for_repeated_id(survey: Survey) -> int:
-    """Rows the importer rejected because their respondent id repeats an earlier row's."""
-    reasons = survey.rejected["reason"] if "reason" in survey.rejected.columns else pd.Series([], dtype="str")
-    return int(reasons.astype(str).str.startswith(REPEATED_ID_REASON).sum())
+    """Rows the importer rejected because their respondent id repeats an earlier row's (counted by
+    the importer by kind: the reason itself is a sentence in the manager's language)."""
+    return int(survey.info.rejected_by_kind.get(REJECTED_REPEATED_ID, 0))

@@ -47,8 +47,9 @@ from cycle_analytics.stats.kernel import (
     summary_from_counts,
     tie_term,
 )
-from cycle_analytics.stats.tables import StagePairs
+from cycle_analytics.stats.tables import StagePairs, WeightedCounts
 from cycle_analytics.stats.validation import validate_confidence, validate_min_n, validate_scale, validate_score_inputs
+from cycle_analytics.stats.weights import weighted_summary
 
 #: Wilson intervals (percent) of the box percentages.
 BOX_INTERVAL_COLUMNS = ("top_box_ci_low", "top_box_ci_high", "bottom_box_ci_low", "bottom_box_ci_high")
@@ -208,6 +209,46 @@ def score_tables_from_counts(
     tot = np.asarray(counts, dtype=np.int64)
     cats = list(stages)
     return (_stage_scores_from_counts(tot, cats, scale, min_n, confidence), _distribution_from_counts(tot, cats, scale))
+
+
+def weighted_score_tables(
+    table: WeightedCounts, stages, scale: Scale, *, min_n: int = 30, confidence: float = 0.95
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`score_tables_from_counts` of a weighted count table (:mod:`cycle_analytics.stats.weights`).
+
+    The stage table has the same columns with every figure weighted, ``n`` the real count and
+    ``n_eff`` (Kish's effective n) after it; ``small_sample`` is ``n_eff < min_n``. The
+    distribution's ``count`` is the real count, ``weight`` the sum of the weights and ``pct`` the
+    weighted percentage. With every weight 1 both tables equal the unweighted ones (plus ``n_eff``
+    equal to ``n`` and ``weight`` equal to ``count``).
+
+    Examples
+    --------
+    >>> t = WeightedCounts(np.array([[1, 0, 0, 0, 1]]), np.array([[3.0, 0, 0, 0, 1.0]]), np.array([[9.0, 0, 0, 0, 1.0]]))
+    >>> st, d = weighted_score_tables(t, ["X"], Scale(1, 5))
+    >>> st[["n", "n_eff", "mean"]].to_dict("records"), d["pct"].tolist()
+    ([{'n': 2, 'n_eff': 1.6, 'mean': 2.0}], [75.0, 0.0, 0.0, 0.0, 25.0])
+    """
+    validate_scale(scale)
+    validate_min_n(min_n)
+    validate_confidence(confidence)
+    cats = list(stages)
+    out = weighted_summary(table, scale, confidence=confidence)
+    n_s = len(cats)
+    df = pd.DataFrame({"stage": pd.Categorical.from_codes(np.arange(n_s), categories=cats, ordered=True),
+                       "order": np.arange(1, n_s + 1, dtype=np.int64)})
+    for col in STAGE_SCORE_COLUMNS[2:]:
+        df[col] = out["n_eff"] < min_n if col == "small_sample" else out[col]
+    df["n"] = df["n"].astype(np.int64)
+    df.insert(df.columns.get_loc("n") + 1, "n_eff", out["n_eff"])
+    weights = np.asarray(table.weights, dtype=np.float64)
+    distribution = _distribution_from_counts(np.asarray(table.counts, dtype=np.int64), cats, scale)
+    total = weights.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the same expression as the unweighted pct
+        pct = np.where(total > 0, 100.0 * weights / np.where(total > 0, total, 1.0), np.nan)
+    distribution["pct"] = pct.reshape(-1)
+    distribution.insert(distribution.columns.get_loc("count") + 1, "weight", weights.reshape(-1))
+    return df, distribution
 
 
 def grouped_stage_scores(

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.kernel import (
     adjust_pvalues,
@@ -41,6 +42,7 @@ from cycle_analytics.stats.kernel import (
     scale_values,
     summary_from_counts,
 )
+from cycle_analytics.stats.tables import WeightedCounts
 from cycle_analytics.stats.validation import (
     validate_alpha,
     validate_correction,
@@ -49,6 +51,7 @@ from cycle_analytics.stats.validation import (
     validate_scale,
     validate_score_inputs,
 )
+from cycle_analytics.stats.weights import effective_counts
 
 COMPARISON_COLUMNS = (
     "segment", "value", "stage", "n", "mean", "score_100", "rest_mean", "diff_vs_rest", "p_value", "p_adjusted", "flag", "too_few",
@@ -61,9 +64,9 @@ def _validate_segment_inputs(ratings, responses, segment, scale=None, *, min_n=3
     validate_score_inputs(ratings, scale, min_n=min_n)
     validate_responses(responses, ratings)
     if not isinstance(segment, str) or segment not in responses.columns:
-        raise SurveyError(f"The responses table has no segment column {segment!r}.")
+        raise SurveyError(_("The responses table has no segment column {segment!r}.").format(segment=segment))
     if segment in ("response_id", "date"):
-        raise SurveyError(f"The column {segment!r} cannot be used as a segment.")
+        raise SurveyError(_("The column {segment!r} cannot be used as a segment.").format(segment=segment))
     validate_correction(correction)
     validate_alpha(alpha)
 
@@ -172,10 +175,10 @@ def flag_segments(comparison: pd.DataFrame, correction: str = "holm", alpha: flo
     return out
 
 
-def _comparison_from_counts(c, labels, stages, segment, scale, min_n, correction, alpha, ordered) -> pd.DataFrame:
+def _comparison_from_counts(c, labels, stages, segment, scale, min_n, correction, alpha, ordered, rest=None) -> pd.DataFrame:
     n_s, n_g, _ = c.shape
     values = scale_values(scale)
-    rest = c.sum(axis=1, keepdims=True) - c
+    rest = c.sum(axis=1, keepdims=True) - c if rest is None else rest
     own = summary_from_counts(c, values, scale)
     other = summary_from_counts(rest, values, scale)
     u1, p = mann_whitney_from_counts(c, rest)
@@ -239,9 +242,9 @@ def segment_tests(
         with np.errstate(invalid="ignore"):
             lo, hi = (np.nanmin(scores), np.nanmax(scores)) if len(scores) and not np.isnan(scores).all() else (0.0, 1.0)
         if not (np.isfinite(lo) and np.isfinite(hi)):
-            raise SurveyError("A score is not a finite number.")
+            raise SurveyError(_("A score is not a finite number."))
         scale = Scale(int(np.floor(lo)), max(int(np.ceil(hi)), int(np.floor(lo)) + 1))
-    c, _ = _segment_counts(ratings, responses, segment, scale)
+    c, _names = _segment_counts(ratings, responses, segment, scale)
     return _tests_from_counts(c, ratings["stage"].cat.categories, segment, min_n)
 
 
@@ -310,3 +313,42 @@ def segment_tables_from_counts(
         _comparison_from_counts(c, tuple(labels), stages, segment, scale, min_n, correction, alpha, ordered),
         _tests_from_counts(c, stages, segment, min_n),
     )
+
+
+def weighted_segment_tables_from_counts(
+    table: WeightedCounts, labels, segment: str, stages, scale: Scale, *, min_n: int = 30, correction: str = "holm",
+    alpha: float = 0.05, ordered: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`segment_tables_from_counts` of a weighted count table (stage x value x point).
+
+    Every figure is computed from effective counts (:func:`cycle_analytics.stats.weights.effective_counts`):
+    those of the value's ratings, and those of the rest's (from the rest's own sums of weights), so
+    the means are weighted and the Mann-Whitney and Kruskal-Wallis tests count Kish's effective n
+    of each side. ``n`` and ``rest_n`` are the real counts, ``n_eff`` the value's effective n;
+    ``too_few`` is ``n_eff < min_n``. With every weight 1 the tables equal the unweighted ones
+    (plus ``n_eff``).
+
+    Examples
+    --------
+    >>> c = np.array([[[10, 5, 0, 0, 0], [0, 0, 0, 5, 10]]])
+    >>> t = WeightedCounts(c, c * 2.0, c * 4.0)
+    >>> comp, tests = weighted_segment_tables_from_counts(t, ["N", "S"], "region", ["X"], Scale(1, 5), min_n=5)
+    >>> comp["flag"].tolist(), comp["n_eff"].tolist()
+    (['below', 'above'], [15.0, 15.0])
+    """
+    validate_scale(scale)
+    validate_min_n(min_n)
+    validate_correction(correction)
+    validate_alpha(alpha)
+    counts = np.asarray(table.counts, dtype=np.int64)
+    weights, squares = (np.asarray(a, dtype=np.float64) for a in (table.weights, table.squares))
+    own, n_eff = effective_counts(table)
+    rest_table = WeightedCounts(counts.sum(axis=1, keepdims=True) - counts, weights.sum(axis=1, keepdims=True) - weights,
+                                squares.sum(axis=1, keepdims=True) - squares)
+    rest, _ = effective_counts(rest_table)
+    comparison = _comparison_from_counts(own, tuple(labels), stages, segment, scale, min_n, correction, alpha, ordered,
+                                         rest=rest)
+    comparison["n"] = counts.sum(axis=-1).reshape(-1)
+    comparison["rest_n"] = rest_table.counts.sum(axis=-1).reshape(-1)
+    comparison.insert(comparison.columns.get_loc("n") + 1, "n_eff", n_eff.reshape(-1))
+    return comparison, _tests_from_counts(own, stages, segment, min_n)

@@ -44,6 +44,7 @@ from cycle_analytics.stats.tables import (
     stage_dtype,
 )
 from cycle_analytics.stats.trends import FREQS, choose_period, period_codes
+from cycle_analytics.stats.weights import WeightUse, kish_effective_n, respondent_weights
 
 __all__ = ["SurveyTables", "outcome_spec", "default_outcome", "column_label", "BY_OUTCOME", "BY_PERIOD"]
 
@@ -136,6 +137,20 @@ class SurveyTables:
     def has_dates(self) -> bool:
         return "date" in self.survey.responses.columns
 
+    @property
+    def weight_column(self) -> str | None:
+        """The survey-weight column the tables apply (``info.weight_column``; ``None``: unweighted)."""
+        column = self.survey.info.weight_column
+        return column if column is not None and column in self.survey.responses.columns else None
+
+    def weight_use(self, *, filters: Filters | None = None) -> WeightUse:
+        """Which weight the tables apply, over the (filtered) respondents, with Kish's effective n."""
+        if self.weight_column is None:
+            return WeightUse(None)
+        s = self._survey(filters)
+        w, unusable = respondent_weights(s.responses[self.weight_column])
+        return WeightUse(self.weight_column, len(w), unusable, kish_effective_n(w))
+
     def outcome_spec(self, column: str | None, *, positive: str | None = None) -> OutcomeSpec:
         """:func:`outcome_spec` of the survey."""
         return outcome_spec(self.survey, column, positive=positive)
@@ -160,7 +175,8 @@ class SurveyTables:
         """The respondent pattern table (the respondents' outcome unless ``outcome`` is ``None`` or the proxy)."""
         s = self._survey(filters)
         y = None if outcome is None or outcome.is_proxy else outcome_values(s.responses, outcome)
-        return patterns_from_codes(self.stages, self.scale, score_matrix(s.ratings, self.scale), y)
+        w = None if self.weight_column is None else respondent_weights(s.responses[self.weight_column])[0]
+        return patterns_from_codes(self.stages, self.scale, score_matrix(s.ratings, self.scale), y, w)
 
     def score_counts(self, by=(), *, outcome: OutcomeSpec | None = None, filters: Filters | None = None,
                      freq: str | None = None) -> ScoreCounts:
@@ -190,7 +206,15 @@ class SurveyTables:
             raise SurveyError(f"There is no segment column {name!r}; the segments are: {', '.join(self.segment_columns) or 'none'}.")
         codes, labels = group_codes(s.responses[name])
         arr = count_table(s.ratings, self.scale, codes, len(labels))
-        return _counts_frame(self.stages, self.scale, by, arr, tuple(labels), order={name: tuple(labels)})
+        return _counts_frame(self.stages, self.scale, by, arr, tuple(labels), order={name: tuple(labels)},
+                             sums=self._weight_sums(s, codes, len(labels)))
+
+    def _weight_sums(self, s: Survey, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The sums of the respondents' weights and of their squares per count cell (None unweighted)."""
+        if self.weight_column is None:
+            return None
+        w = respondent_weights(s.responses[self.weight_column])[0]
+        return tuple(count_table(s.ratings, self.scale, codes, n_groups, weights=v) for v in (w, w * w))
 
     def _period_counts(self, s: Survey, freq: str | None) -> ScoreCounts:
         """Ratings by stage, period start (NaT without a date) and score."""
@@ -203,12 +227,14 @@ class SurveyTables:
                 raise SurveyError(f"The trend period must be W (week), M (month) or Q (quarter), not {freq!r}.")
         freq = freq or choose_period(dates)
         if not dates.notna().any():
-            arr = count_table(s.ratings, self.scale, np.full(len(dates), -1, dtype=np.int64), 0)
-            out = _counts_frame(self.stages, self.scale, (BY_PERIOD,), arr, ())
+            codes = np.full(len(dates), -1, dtype=np.int64)
+            arr = count_table(s.ratings, self.scale, codes, 0)
+            out = _counts_frame(self.stages, self.scale, (BY_PERIOD,), arr, (), sums=self._weight_sums(s, codes, 0))
         else:
             codes, starts, _ = period_codes(dates, freq)
             arr = count_table(s.ratings, self.scale, codes, len(starts))
-            out = _counts_frame(self.stages, self.scale, (BY_PERIOD,), arr, tuple(starts))
+            out = _counts_frame(self.stages, self.scale, (BY_PERIOD,), arr, tuple(starts),
+                                sums=self._weight_sums(s, codes, len(starts)))
         out.frame.attrs["freq"] = freq
         return out
 
@@ -275,9 +301,11 @@ class SurveyTables:
         return out.sort_values(["score", "respondent"], kind="stable").head(int(limit)).reset_index(drop=True)
 
 
-def _counts_frame(stages, scale, by: tuple[str, ...], arr: np.ndarray, labels: tuple, order: dict | None = None) -> ScoreCounts:
+def _counts_frame(stages, scale, by: tuple[str, ...], arr: np.ndarray, labels: tuple, order: dict | None = None,
+                  sums: tuple[np.ndarray, np.ndarray] | None = None) -> ScoreCounts:
     """A :class:`ScoreCounts` from a count array ``(stages, groups + 1, points)`` (the last group:
-    no value) or ``(stages, 1, points)`` without ``by``; only cells with ratings become rows."""
+    no value) or ``(stages, 1, points)`` without ``by``; only cells with ratings become rows.
+    ``sums``: the arrays of the sums of the weights and of their squares (a weighted table)."""
     s_idx, g_idx, a_idx = np.nonzero(arr)
     frame = pd.DataFrame({"stage": pd.Categorical.from_codes(s_idx, dtype=stage_dtype(stages))})
     if by:
@@ -292,4 +320,6 @@ def _counts_frame(stages, scale, by: tuple[str, ...], arr: np.ndarray, labels: t
         frame[by[0]] = column.to_numpy()
     frame["score"] = (a_idx + scale.minimum).astype(np.int64)
     frame["n"] = arr[s_idx, g_idx, a_idx].astype(np.int64)
+    if sums is not None:
+        frame["weight"], frame["weight_sq"] = (a[s_idx, g_idx, a_idx] for a in sums)
     return ScoreCounts(tuple(stages), scale, by, frame, order or {})

@@ -24,9 +24,11 @@ and every statistic of :mod:`cycle_analytics.stats` is computed from them once, 
 
 Every array is indexed by the stages in cycle order and the scale's points in order.
 
-Survey weights (not applied yet) fit the same design: a weighted pattern table adds, per pattern,
-the sums of the weights ``w``, ``w * y`` and ``w * y**2`` (and a weighted count table the sum of
-``w`` per cell) beside the counts, and every statistic reads those sums where it now reads counts.
+Survey weights fit the same design: a weighted pattern table keys each row by the respondents'
+weight too (:attr:`ScorePatterns.weights`, one weight per row, so the rows keep every respondent's
+weight for the bootstrap), and a weighted count table (:class:`WeightedCounts`) holds the sums of
+``w`` and ``w**2`` per cell beside the counts; the weighted statistics of
+:mod:`cycle_analytics.stats.weights` read those sums where the others read counts.
 
 A builder (a :class:`TableSource`) answers these questions, with optional
 :class:`~cycle_analytics.stats.filters.Filters`:
@@ -39,7 +41,11 @@ A builder (a :class:`TableSource`) answers these questions, with optional
 * ``outcome_spec(column, positive=)`` / ``default_outcome()`` - the
   :class:`~cycle_analytics.dataset.OutcomeSpec` of an outcome column;
 * ``comments(stage, limit=, bottom_box_only=, filters=)`` and ``segment_values(segment)``;
-* the attributes ``stages``, ``scale``, ``segment_columns``, ``outcome_columns``, ``has_dates``.
+* the attributes ``stages``, ``scale``, ``segment_columns``, ``outcome_columns``, ``has_dates``;
+* optionally ``weight_column`` and ``weight_use(filters=)``
+  (:class:`~cycle_analytics.stats.weights.WeightUse`): a source that applies survey weights builds
+  weighted tables; a source with a ``weight_column`` but no ``weight_use`` is refused by
+  :func:`~cycle_analytics.stats.analysis.analyze` (the query engine applies no weights yet).
 
 Examples
 --------
@@ -67,6 +73,7 @@ from cycle_analytics.stats.kernel import OutcomeTable
 
 __all__ = [
     "ScoreCounts", "ScorePatterns", "StagePairs", "RespondentCounts", "OutcomeCounts", "TableSource", "score_patterns",
+    "WeightedCounts",
     "PERIODS", "period_range", "period_start", "period_labels", "stage_dtype", "sorted_values",
 ]
 
@@ -149,8 +156,9 @@ class ScoreCounts:
 
     ``frame``: ``stage`` (ordered categorical, cycle order), the ``by`` columns (``outcome``: the
     outcome value of the rating; a segment column: its value; ``period``: the period start), then
-    ``score`` (int64) and ``n`` (int64). A missing ``by`` value (no outcome, no segment value, no
-    date) is NaN / NaT / None. ``order``: an explicit order of a ``by`` column's values (a
+    ``score`` (int64) and ``n`` (int64); a weighted table adds ``weight`` and ``weight_sq`` (the
+    sums of the ratings' survey weights and of their squares). A missing ``by`` value (no outcome,
+    no segment value, no date) is NaN / NaT / None. ``order``: an explicit order of a ``by`` column's values (a
     categorical's order), else they are sorted.
     """
 
@@ -184,22 +192,41 @@ class ScoreCounts:
         n_groups + 1, n_points)``, groups in the order of ``groups`` (default: :meth:`groups`)
         and a last group holding the ratings without a value.
         """
+        flat, shape = self._cells(groups)
+        n = self.frame["n"].to_numpy().astype(np.int64)
+        return np.bincount(flat, weights=n, minlength=int(np.prod(shape))).astype(np.int64).reshape(shape)
+
+    @property
+    def is_weighted(self) -> bool:
+        """Whether the frame holds the sums of the survey weights (``weight``, ``weight_sq``)."""
+        return "weight" in self.frame.columns
+
+    def weighted_array(self, groups: Sequence | None = None) -> WeightedCounts:
+        """:meth:`array` with the sums of the weights and of their squares per cell (a
+        :class:`WeightedCounts`; unweighted counts give sums equal to the counts)."""
+        counts = self.array(groups)
+        if not self.is_weighted:
+            return WeightedCounts(counts, counts.astype(np.float64), counts.astype(np.float64))
+        flat, shape = self._cells(groups)
+        size = int(np.prod(shape))
+        sums = [np.bincount(flat, weights=self.frame[c].to_numpy(dtype=np.float64), minlength=size).reshape(shape)
+                for c in ("weight", "weight_sq")]
+        return WeightedCounts(counts, *sums)
+
+    def _cells(self, groups: Sequence | None) -> tuple[np.ndarray, tuple[int, int, int]]:
+        """The flat cell index of every frame row in the :meth:`array` shape, and that shape."""
         points = self.scale.points
         stage = self.frame["stage"].cat.codes.to_numpy().astype(np.int64)
         score = self.frame["score"].to_numpy().astype(np.int64) - self.scale.minimum
-        n = self.frame["n"].to_numpy().astype(np.int64)
         if not self.by:
-            flat = stage * points + score
-            return np.bincount(flat, weights=n, minlength=len(self.stages) * points).astype(np.int64).reshape(len(self.stages), 1, points)
+            return stage * points + score, (len(self.stages), 1, points)
         if len(self.by) != 1:
             raise SurveyError("Only counts grouped by one column have the array form; use the frame.")
         column = self.by[0]
         labels = tuple(self.groups(column) if groups is None else groups)
         group = _group_positions(self.frame[column], labels)
         n_groups = len(labels) + 1
-        flat = (stage * n_groups + group) * points + score
-        size = len(self.stages) * n_groups * points
-        return np.bincount(flat, weights=n, minlength=size).astype(np.int64).reshape(len(self.stages), n_groups, points)
+        return (stage * n_groups + group) * points + score, (len(self.stages), n_groups, points)
 
     def outcome_table(self, dtype: pd.CategoricalDtype | None = None) -> OutcomeTable:
         """The :class:`~cycle_analytics.stats.kernel.OutcomeTable` of counts grouped by ``outcome``.
@@ -254,6 +281,17 @@ class StagePairs:
         k = self.scale.points
         a, b = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
         return np.bincount((b - a + k - 1).ravel(), weights=self.counts[p].ravel(), minlength=2 * k - 1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class WeightedCounts:
+    """A weighted count table: ``counts[..., k]`` ratings (real counts), ``weights[..., k]`` the sum
+    of their respondents' weights and ``squares[..., k]`` the sum of the squared weights, per cell
+    (last axis: the scale's points). Unweighted, ``weights`` and ``squares`` equal ``counts``."""
+
+    counts: np.ndarray
+    weights: np.ndarray
+    squares: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -314,10 +352,38 @@ class ScorePatterns:
     scores: np.ndarray
     outcome: np.ndarray
     counts: np.ndarray
+    # the survey weight of each respondent of the row (part of the row's key), None = unweighted
+    weights: np.ndarray | None = None
 
     @property
     def respondents(self) -> int:
         return int(self.counts.sum())
+
+    @property
+    def is_weighted(self) -> bool:
+        return self.weights is not None
+
+    def weighted_score_table(self) -> WeightedCounts:
+        """``(n_stages, n_points)`` ratings of each stage by score with the sums of the weights and of
+        their squares (every weight 1 for an unweighted table: then the sums equal the counts)."""
+        codes = self.codes()
+        k = self.scale.points
+        w = np.ones(len(self.counts)) if self.weights is None else self.weights
+        shape = (len(self.stages), k)
+        counts, sums, squares = np.zeros(shape, dtype=np.int64), np.zeros(shape), np.zeros(shape)
+        for j in range(len(self.stages)):  # one bincount per stage
+            rated = codes[:, j] >= 0
+            n = self.counts[rated]
+            counts[j] = np.bincount(codes[rated, j], weights=n, minlength=k).astype(np.int64)
+            sums[j] = np.bincount(codes[rated, j], weights=n * w[rated], minlength=k)
+            squares[j] = np.bincount(codes[rated, j], weights=n * w[rated] ** 2, minlength=k)
+        return WeightedCounts(counts, sums, squares)
+
+    def respondent_weights(self) -> np.ndarray:
+        """The weight of every respondent, in :meth:`respondent_rows` order (all 1 when unweighted)."""
+        if self.weights is None:
+            return np.ones(self.respondents)
+        return np.repeat(self.weights, self.counts)
 
     @property
     def has_outcome(self) -> bool:
@@ -381,7 +447,8 @@ class ScorePatterns:
         """Rows of the respondents who rated every kept stage and have an outcome, merged.
 
         Returns ``(rows, counts)``: ``rows`` is ``(k, n_kept + 1)`` (kept stages' scores, then the
-        outcome) ordered by outcome, then by the scores in stage order.
+        outcome) ordered by outcome, then by the scores in stage order. The rows of a weighted table
+        merge whatever their weights (the counts are real counts).
         """
         keep = np.asarray(keep, dtype=bool)
         x = self.scores[:, keep]
@@ -398,7 +465,8 @@ class ScorePatterns:
         return np.repeat(np.arange(len(self.counts), dtype=np.int64), self.counts)
 
 
-def score_patterns(stages: Sequence[str], scale: Scale, scores: np.ndarray, outcome: np.ndarray, counts: np.ndarray) -> ScorePatterns:
+def score_patterns(stages: Sequence[str], scale: Scale, scores: np.ndarray, outcome: np.ndarray, counts: np.ndarray,
+                   weights: np.ndarray | None = None) -> ScorePatterns:
     """The :class:`ScorePatterns` of rows that may repeat and come in any order (merged, sorted).
 
     Parameters
@@ -412,15 +480,24 @@ def score_patterns(stages: Sequence[str], scale: Scale, scores: np.ndarray, outc
         The outcome of each row (NaN = none).
     counts : array (k,)
         Respondents per row (rows with 0 are dropped).
+    weights : array (k,), optional
+        The survey weight of each row's respondents (a weighted table: rows with different weights
+        stay apart; sorted by weight after the outcome).
     """
     scores = np.asarray(scores, dtype=np.float64).reshape(len(counts), len(stages))
     outcome = np.asarray(outcome, dtype=np.float64)
     counts = np.asarray(counts, dtype=np.int64)
     used = counts > 0
     scores, outcome, counts = scores[used], outcome[used], counts[used]
-    keys = np.column_stack([np.where(np.isnan(scores), np.inf, scores), np.where(np.isnan(outcome), np.inf, outcome)])
+    columns = [np.where(np.isnan(scores), np.inf, scores), np.where(np.isnan(outcome), np.inf, outcome)]
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)[used]
+        columns.append(weights)
+    keys = np.column_stack(columns)
     order = np.lexsort(keys.T[::-1]) if len(keys) else np.empty(0, dtype=np.int64)
     keys, scores, outcome, counts = keys[order], scores[order], outcome[order], counts[order]
+    if weights is not None:
+        weights = weights[order]
     if len(keys) > 1:
         new = np.empty(len(keys), dtype=bool)
         new[0] = True
@@ -429,7 +506,9 @@ def score_patterns(stages: Sequence[str], scale: Scale, scores: np.ndarray, outc
             starts = np.flatnonzero(new)
             counts = np.add.reduceat(counts, starts)
             scores, outcome = scores[starts], outcome[starts]
-    return ScorePatterns(tuple(str(s) for s in stages), scale, scores, outcome, counts)
+            if weights is not None:
+                weights = weights[starts]
+    return ScorePatterns(tuple(str(s) for s in stages), scale, scores, outcome, counts, weights)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ Periods
   continuity correction, as ``scipy.stats.mannwhitneyu(method="asymptotic")``). ``p_adjusted``
   corrects the p-values across the stages (the family a manager scans for "what changed") with
   :func:`cycle_analytics.stats.kernel.adjust_pvalues` (Holm by default).
+* A weighted survey (counts with the sums of the weights): the periods' means, intervals and the
+  change test use the effective counts of each period (Kish; :mod:`cycle_analytics.stats.weights`),
+  ``n`` stays the real count and ``n_eff`` stands beside it.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.kernel import adjust_pvalues, count_table, mann_whitney_from_counts, scale_values, summary_from_counts
-from cycle_analytics.stats.tables import ScoreCounts, period_labels, period_range, period_start
+from cycle_analytics.stats.tables import ScoreCounts, WeightedCounts, period_labels, period_range, period_start
 from cycle_analytics.stats.validation import (
     validate_confidence,
     validate_correction,
@@ -37,6 +41,7 @@ from cycle_analytics.stats.validation import (
     validate_responses,
     validate_score_inputs,
 )
+from cycle_analytics.stats.weights import effective_counts
 
 TREND_COLUMNS = ("stage", "period", "period_label", "n", "mean", "ci_low", "ci_high", "score_100", "small_sample", "n_undated")
 CHANGE_COLUMNS = (
@@ -60,7 +65,7 @@ def _validate_trend_inputs(ratings, responses, scale, *, freq=None, min_n=30, co
         return None
     f = str(freq).strip().upper()[:1] if isinstance(freq, str) else ""
     if f not in FREQS or str(freq).strip().lower() not in ("w", "m", "q", "week", "month", "quarter"):
-        raise SurveyError(f"The trend period must be W (week), M (month) or Q (quarter), not {freq!r}.")
+        raise SurveyError(_("The trend period must be W (week), M (month) or Q (quarter), not {freq!r}.").format(freq=freq))
     return f
 
 
@@ -70,7 +75,7 @@ def _days(dates) -> np.ndarray:
     if not pd.api.types.is_datetime64_any_dtype(s.dtype):
         if len(s) == 0 or s.isna().all():
             return np.full(len(s), np.nan)
-        raise SurveyError("The date column must hold dates (datetime64), not text or numbers.")
+        raise SurveyError(_("The date column must hold dates (datetime64), not text or numbers."))
     if getattr(s.dtype, "tz", None) is not None:
         s = s.tz_localize(None) if isinstance(s, pd.Index) else s.dt.tz_localize(None)
     d = np.asarray(s.to_numpy()).astype("datetime64[D]")
@@ -403,6 +408,8 @@ def trend_tables_from_counts(
     if freq is None:
         freq = choose_period(pd.to_datetime([first_date, last_date]))
     starts = period_range(period_start(first_date, freq), period_start(last_date, freq), freq)
+    if counts.is_weighted:
+        return _weighted_trend_tables(counts, starts, cats, freq, undated_respondents, min_n, confidence, correction)
     arr = counts.array(tuple(starts))
     built = (arr[:, :-1, :], scale_values(counts.scale), starts, period_labels(starts, freq), arr[:, -1, :].sum(axis=1),
              int(undated_respondents), freq)
@@ -412,4 +419,27 @@ def trend_tables_from_counts(
         change.attrs.update(undated_respondents=int(undated_respondents), freq=freq)
     else:
         change = _change_from_built(built, cats, counts.scale, correction)
+    return trend, change
+
+
+def _weighted_trend_tables(counts: ScoreCounts, starts, cats, freq, undated_respondents, min_n, confidence, correction):
+    """:func:`trend_tables_from_counts` of weighted counts: every period's figures and the change
+    test from the effective counts of the period (:func:`cycle_analytics.stats.weights.effective_counts`),
+    ``n`` / ``n_last`` / ``n_previous`` the real counts, ``n_eff`` beside ``n``, ``small_sample``
+    by ``n_eff``."""
+    table = counts.weighted_array(tuple(starts))
+    dated = WeightedCounts(table.counts[:, :-1, :], table.weights[:, :-1, :], table.squares[:, :-1, :])
+    effective, n_eff = effective_counts(dated)
+    built = (effective, scale_values(counts.scale), starts, period_labels(starts, freq), table.counts[:, -1, :].sum(axis=1),
+             int(undated_respondents), freq)
+    real = dated.counts.sum(axis=-1)
+    trend = _trend_from_built(built, cats, counts.scale, min_n, confidence)
+    trend["n"] = real.reshape(-1)
+    trend.insert(trend.columns.get_loc("n") + 1, "n_eff", n_eff.reshape(-1))
+    if len(starts) < 2:
+        change = _empty_change(cats)
+        change.attrs.update(undated_respondents=int(undated_respondents), freq=freq)
+    else:
+        change = _change_from_built(built, cats, counts.scale, correction)
+        change["n_last"], change["n_previous"] = real[:, -1], real[:, -2]
     return trend, change

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.kernel import CORRECTIONS, OutcomeTable
 
@@ -44,50 +45,49 @@ def validate_ratings_table(ratings: pd.DataFrame) -> None:
     """The tidy ratings table: a DataFrame with ``response_id`` (category), ``stage`` (ordered
     category) and ``score``."""
     if not isinstance(ratings, pd.DataFrame):
-        raise SurveyError("The ratings must be a table (DataFrame) with response_id, stage and score.")
+        raise SurveyError(_("The ratings must be a table (DataFrame) with response_id, stage and score."))
     missing = {"response_id", "stage", "score"} - set(ratings.columns)
     if missing:
-        raise SurveyError(f"The ratings table lacks the column(s) {', '.join(sorted(missing))}.")
+        raise SurveyError(_("The ratings table lacks the column(s) {items}.").format(items=', '.join(sorted(missing))))
     if not isinstance(ratings["stage"].dtype, pd.CategoricalDtype):
-        raise SurveyError("The ratings table's 'stage' column must be an ordered category.")
+        raise SurveyError(_("The ratings table's 'stage' column must be an ordered category."))
     if not isinstance(ratings["response_id"].dtype, pd.CategoricalDtype):
-        raise SurveyError("The ratings table's 'response_id' column must be a category.")
+        raise SurveyError(_("The ratings table's 'response_id' column must be a category."))
 
 
 def validate_responses(responses: pd.DataFrame, ratings: pd.DataFrame) -> None:
     """The responses table (after :func:`validate_ratings_table`): a DataFrame with one row per
     respondent the ratings name."""
     if not isinstance(responses, pd.DataFrame):
-        raise SurveyError("The responses must be a table (DataFrame) with one row per respondent.")
+        raise SurveyError(_("The responses must be a table (DataFrame) with one row per respondent."))
     if len(responses) != len(ratings["response_id"].cat.categories):
         raise SurveyError(
-            f"The responses table has {len(responses)} rows but the ratings name "
-            f"{len(ratings['response_id'].cat.categories)} respondents."
+            _("The responses table has {n} rows but the ratings name {n2} respondents.").format(n=len(responses), n2=len(ratings['response_id'].cat.categories))
         )
 
 
 def validate_scale(scale: Scale) -> None:
     """A rating scale (:class:`cycle_analytics.scales.Scale`)."""
     if not isinstance(scale, Scale):
-        raise SurveyError(f"The scale must be a Scale such as Scale(1, 5), not {scale!r}.")
+        raise SurveyError(_("The scale must be a Scale such as Scale(1, 5), not {scale!r}.").format(scale=scale))
 
 
 def validate_min_n(min_n: int) -> None:
     """The small-sample threshold: a whole number of at least 0."""
     if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 0:
-        raise SurveyError(f"The minimum count min_n must be a whole number of at least 0, not {min_n!r}.")
+        raise SurveyError(_("The minimum count min_n must be a whole number of at least 0, not {min_n!r}.").format(min_n=min_n))
 
 
 def validate_confidence(confidence: float) -> None:
     """A confidence level strictly between 0 and 1."""
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
-        raise SurveyError(f"The confidence level must be between 0 and 1 (for example 0.95), not {confidence!r}.")
+        raise SurveyError(_("The confidence level must be between 0 and 1 (for example 0.95), not {confidence!r}.").format(confidence=confidence))
 
 
 def validate_alpha(alpha: float) -> None:
     """A significance level strictly between 0 and 1."""
     if not (isinstance(alpha, numbers.Real) and 0 < alpha < 1):
-        raise SurveyError(f"The significance level alpha must lie between 0 and 1, not {alpha!r}.")
+        raise SurveyError(_("The significance level alpha must lie between 0 and 1, not {alpha!r}.").format(alpha=alpha))
 
 
 def validate_choice(value: object, choices: tuple[str, ...], what: str) -> None:
@@ -100,7 +100,7 @@ def validate_choice(value: object, choices: tuple[str, ...], what: str) -> None:
     cycle_analytics.errors.SurveyError: The factor basis 'top' is not one of middle, rest.
     """
     if value not in choices:
-        raise SurveyError(f"The {what} {value!r} is not one of {', '.join(choices)}.")
+        raise SurveyError(_("The {what} {value!r} is not one of {items}.").format(what=what, value=value, items=', '.join(choices)))
 
 
 def validate_correction(correction: str) -> None:
@@ -123,14 +123,13 @@ def validate_outcome_vector(y: np.ndarray, ratings: pd.DataFrame | None = None) 
     """One outcome per rating (numbers, NaN = no outcome); returned as a float64 array."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "fiub":
-        raise SurveyError("The outcome vector must hold numbers (NaN for no outcome).")
+        raise SurveyError(_("The outcome vector must hold numbers (NaN for no outcome)."))
     arr = arr.astype(np.float64, copy=False)
     if arr.ndim != 1:
-        raise SurveyError("The outcome vector must be one-dimensional.")
+        raise SurveyError(_("The outcome vector must be one-dimensional."))
     if ratings is not None and len(arr) != len(ratings):
         raise SurveyError(
-            f"The outcome vector has {len(arr)} values but there are {len(ratings)} ratings; "
-            "use rating_outcomes() to get one outcome per rating."
+            _("The outcome vector has {n} values but there are {n2} ratings; use rating_outcomes() to get one outcome per rating.").format(n=len(arr), n2=len(ratings))
         )
     return arr
 
@@ -138,11 +137,11 @@ def validate_outcome_vector(y: np.ndarray, ratings: pd.DataFrame | None = None) 
 def validate_outcome_table(table: OutcomeTable, ratings: pd.DataFrame, scale: Scale | None) -> None:
     """A prebuilt :func:`cycle_analytics.stats.drivers.outcome_table` must belong to these ratings and this scale."""
     if not isinstance(table, OutcomeTable):
-        raise SurveyError("The prebuilt table must come from outcome_table().")
+        raise SurveyError(_("The prebuilt table must come from outcome_table()."))
     if scale is not None and table.scale != scale:
-        raise SurveyError(f"The prebuilt table was counted on the {table.scale.label()} scale, not {scale.label()}.")
+        raise SurveyError(_("The prebuilt table was counted on the {label} scale, not {label2}.").format(label=table.scale.label(), label2=scale.label()))
     if list(table.stage_dtype.categories) != list(ratings["stage"].cat.categories):
-        raise SurveyError("The prebuilt table was counted for other stages than these ratings.")
+        raise SurveyError(_("The prebuilt table was counted for other stages than these ratings."))
 
 
 def validate_driver_inputs(ratings: pd.DataFrame, y: np.ndarray, *, correction: str = "holm", confidence: float = 0.95) -> np.ndarray:

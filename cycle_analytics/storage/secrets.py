@@ -33,6 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.storage.errors import NotFound
 
 ID_BYTES = 24
@@ -60,7 +61,7 @@ def validate_id(sid: Any) -> None:
 def validate_password(password: Any) -> None:
     """Raise :class:`SurveyError` unless ``password`` is a non-empty text or None (no password)."""
     if password is not None and (not isinstance(password, str) or password == ""):
-        raise SurveyError("A password must be a non-empty text (or None for no password).")
+        raise SurveyError(_("A password must be a non-empty text (or None for no password)."))
 
 
 def _password_hasher() -> PasswordHasher:
@@ -97,7 +98,7 @@ def new_edit_key() -> str:
 def edit_key_hash(key: str) -> str:
     """The stored form of an edit key (SHA-256, hexadecimal); raises :class:`SurveyError` for an empty key."""
     if not isinstance(key, str) or not key.strip():
-        raise SurveyError("An edit key must be a non-empty text.")
+        raise SurveyError(_("An edit key must be a non-empty text."))
     return hashlib.sha256(key.strip().encode("utf-8")).hexdigest()
 
 

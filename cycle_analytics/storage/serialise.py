@@ -51,6 +51,7 @@ from cycle_analytics.dataset import (
     empty_invalid,
 )
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.export import is_missing
 from cycle_analytics.outputs.plans import empty_plans, validate_plans
 from cycle_analytics.scales import Scale
@@ -64,7 +65,7 @@ _MAGIC = b"SCA-SURVEY\x00"
 def validate_survey(survey: Any) -> None:
     """Raise :class:`SurveyError` unless ``survey`` is a :class:`~cycle_analytics.dataset.Survey`."""
     if not isinstance(survey, Survey):
-        raise SurveyError(f"Only a Survey can be saved, not {type(survey).__name__}.")
+        raise SurveyError(_("Only a Survey can be saved, not {name}.").format(name=type(survey).__name__))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,7 +202,7 @@ def alert_rules_from_dict(d: Mapping | None) -> AlertRules | None:
     if d is None:
         return None
     if not isinstance(d, Mapping):
-        raise SurveyError("Saved alert rules must be a JSON object such as {\"below_target\": true, \"min_drop\": 0.2}.")
+        raise SurveyError(_('Saved alert rules must be a JSON object such as {"below_target": true, "min_drop": 0.2}.'))
     return validate_alert_rules(_dataclass_from(AlertRules, d, {}))
 
 
@@ -228,7 +229,7 @@ def _unpack(data, magic: bytes = b"") -> dict[str, memoryview]:
     """Inverse of :func:`_pack`; a foreign or cut-short byte string raises :class:`SurveyError`."""
     view = memoryview(data)
     if bytes(view[: len(magic)]) != magic:
-        raise SurveyError("These bytes are not a saved survey.")
+        raise SurveyError(_("These bytes are not a saved survey."))
     pos, parts = len(magic), {}
     try:
         while pos < len(view):
@@ -238,11 +239,11 @@ def _unpack(data, magic: bytes = b"") -> dict[str, memoryview]:
             (m,) = struct.unpack_from(">Q", view, pos)
             pos += 8
             if pos + m > len(view):
-                raise SurveyError("The saved survey is cut short.")
+                raise SurveyError(_("The saved survey is cut short."))
             parts[name] = view[pos : pos + m]
             pos += m
     except struct.error:
-        raise SurveyError("The saved survey is cut short.") from None
+        raise SurveyError(_("The saved survey is cut short.")) from None
     return parts
 
 
@@ -366,10 +367,10 @@ def survey_from_parts(parts: Mapping[str, bytes]) -> Survey:
     """Inverse of :func:`survey_parts`."""
     missing = [p for p in ("meta", *TABLES) if p not in parts]
     if missing:
-        raise SurveyError(f"The saved survey is incomplete: its {missing[0]} part is missing.")
+        raise SurveyError(_("The saved survey is incomplete: its {missing} part is missing.").format(missing=missing[0]))
     meta = json.loads(bytes(parts["meta"]).decode("utf-8"))
     if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise SurveyError("The saved survey was written by a newer version of the program; update it to open the survey.")
+        raise SurveyError(_("The saved survey was written by a newer version of the program; update it to open the survey."))
     responses = table_from_bytes(bytes(parts["responses"]))
     ratings = table_from_bytes(bytes(parts["ratings"]))
     rejected = table_from_bytes(bytes(parts["rejected"]))

@@ -103,6 +103,7 @@ import pandas as pd
 
 from cycle_analytics.dataset import ImportOptions, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.storage.attempts import AttemptPolicy, client_wait, survey_wait
 from cycle_analytics.storage.errors import (NeedsEditKey, NotFound, NotOwner, PasswordRequired, TooManyAttempts, Unclaimed,
                                             WrongPassword)
@@ -210,14 +211,14 @@ class AuditRecord:
 
 def _validate_name(name: Any) -> None:
     if not isinstance(name, str) or not name.strip():
-        raise SurveyError("A saved survey needs a name that is not empty.")
+        raise SurveyError(_("A saved survey needs a name that is not empty."))
     if len(name.strip()) > MAX_NAME:
-        raise SurveyError(f"The name of a saved survey can have at most {MAX_NAME} characters, not {len(name.strip())}.")
+        raise SurveyError(_("The name of a saved survey can have at most {MAX_NAME} characters, not {n}.").format(MAX_NAME=MAX_NAME, n=len(name.strip())))
 
 
 def _validate_owner(owner: Any) -> None:
     if owner is not None and (not isinstance(owner, str) or not owner.strip()):
-        raise SurveyError("The owner of a saved survey must be a non-empty text (the login's user id) or None.")
+        raise SurveyError(_("The owner of a saved survey must be a non-empty text (the login's user id) or None."))
 
 
 def _validate_client(client: Any) -> str:
@@ -225,13 +226,13 @@ def _validate_client(client: Any) -> str:
     if client is None or (isinstance(client, str) and not client.strip()):
         return "unknown"
     if not isinstance(client, str):
-        raise SurveyError("The client of a password try must be a text (its address) or None.")
+        raise SurveyError(_("The client of a password try must be a text (its address) or None."))
     return client.strip()[:MAX_CLIENT]
 
 
 def _validate_view(view: Any) -> None:
     if view is not None and not isinstance(view, Mapping):
-        raise SurveyError("The saved view must be a mapping of filter names to values.")
+        raise SurveyError(_("The saved view must be a mapping of filter names to values."))
 
 
 def _saved_meta(parts: Iterator[tuple[str, bytes]], options: ImportOptions | None, outcome: OutcomeSpec | None,
@@ -655,7 +656,7 @@ class Store:
         returns its new version."""
         validate_id(sid)
         if plans is None:
-            raise SurveyError("The action plans to save must be a table (DataFrame); use an empty one to clear them.")
+            raise SurveyError(_("The action plans to save must be a table (DataFrame); use an empty one to clear them."))
         with self._write() as cur:
             row = self._row(cur, sid)
             self._authorise_change(row, as_owner, edit_key)
@@ -829,13 +830,13 @@ class SQLiteStore(Store):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise SurveyError(f"The data folder {str(self.path.parent)!r} cannot be created: {exc.strerror}.") from None
+            raise SurveyError(_("The data folder {parent!r} cannot be created: {strerror}.").format(parent=str(self.path.parent), strerror=exc.strerror)) from None
         try:
             con = self._connect()
             con.execute("PRAGMA journal_mode=WAL")
             con.close()
         except sqlite3.DatabaseError as exc:
-            raise SurveyError(f"The database file {str(self.path)!r} cannot be used: {exc}.") from None
+            raise SurveyError(_("The database file {path!r} cannot be used: {exc}.").format(path=str(self.path), exc=exc)) from None
         self._create_schema()
 
     def __repr__(self) -> str:
@@ -913,13 +914,13 @@ class PostgresStore(Store):
         try:
             import psycopg  # noqa: F401
         except ImportError:  # pragma: no cover - psycopg is a requirement
-            raise SurveyError("PostgreSQL storage needs the psycopg package (pip install 'psycopg[binary]').") from None
+            raise SurveyError(_("PostgreSQL storage needs the psycopg package (pip install 'psycopg[binary]').")) from None
         self.url = url
         try:
             self._create_schema()
         except psycopg.OperationalError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SurveyError(f"The database at {_mask_url(url)} cannot be reached: {first}.") from None
+            raise SurveyError(_("The database at {mask_url} cannot be reached: {first}.").format(mask_url=_mask_url(url), first=first)) from None
 
     def __repr__(self) -> str:
         return f"PostgresStore({_mask_url(self.url)!r})"
@@ -1005,9 +1006,9 @@ def open_store(url_or_path: str | Path | None = None) -> Store:
             t = t[len("sqlite://"):]
             t = t[1:] if t.startswith("/") else t
             if not t:
-                raise SurveyError("The sqlite:// database URL names no file.")
+                raise SurveyError(_("The sqlite:// database URL names no file."))
         elif re.match(r"[a-z][a-z0-9+.-]*://", t, re.I):
-            raise SurveyError(f"The database URL must start with postgresql:// or sqlite://, not {_mask_url(t)!r}.")
+            raise SurveyError(_("The database URL must start with postgresql:// or sqlite://, not {mask_url!r}.").format(mask_url=_mask_url(t)))
         target = Path(t)
     path = Path(target)
     if path.is_dir() or (not path.suffix and not path.exists()):

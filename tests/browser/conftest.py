@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,20 +31,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Start ``streamlit run app.py`` on a free port; yield its base URL; stop it at the end.
-
-    Saved surveys and mappings go to a throwaway data folder, never to the project's ./var.
-    """
+@contextmanager
+def streamlit_server(data_dir: Path, extra_args: tuple[str, ...] = (), log_name: str = "streamlit-browser-test.log") -> Iterator[str]:
+    """Run ``streamlit run app.py`` (plus ``extra_args``) on a free port with its data in
+    ``data_dir``; yield its base URL once it answers; stop it at the end."""
     port = _free_port()
-    log = open(ROOT / "artifacts" / "streamlit-browser-test.log", "w") if (ROOT / "artifacts").is_dir() else subprocess.DEVNULL
+    log = open(ROOT / "artifacts" / log_name, "w") if (ROOT / "artifacts").is_dir() else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**{k: v for k, v in os.environ.items() if k != "CYCLE_ANALYTICS_DATABASE_URL"},
-             "CYCLE_ANALYTICS_DATA_DIR": str(tmp_path_factory.mktemp("app_data"))},
+             "CYCLE_ANALYTICS_DATA_DIR": str(data_dir)},
     )
     url = f"http://localhost:{port}"
     deadline = time.time() + 60
@@ -57,12 +57,24 @@ def app_url(tmp_path_factory):
             proc.terminate()
             raise RuntimeError("the Streamlit server did not start")
         time.sleep(0.25)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Start ``streamlit run app.py``; yield its base URL; stop it at the end.
+
+    Saved surveys and mappings go to a throwaway data folder, never to the project's ./var.
+    """
+    with streamlit_server(tmp_path_factory.mktemp("app_data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -91,6 +91,7 @@ def test_b_with_as_link_can_read_but_not_rename_or_delete_and_the_trash_restores
     open_expander(entry)
     expect(entry.get_by_role("button", name="Rename")).to_have_count(0)
     expect(entry.get_by_role("button", name="Delete")).to_have_count(0)
+    expect(entry.get_by_role("button", name="Replace its data with the uploaded file")).to_have_count(0)
     expect(entry.get_by_label("Edit key", exact=True).and_(entry.get_by_test_id("stTextInputField"))).to_be_visible()
     assert key not in b.locator("body").inner_text()
     b.screenshot(path=str(screenshot_dir / "rights_b_view_only.png"))
@@ -171,3 +172,27 @@ def test_the_same_bytes_under_two_names_never_show_as_name_to_b(app_url, browser
     b.screenshot(path=str(screenshot_dir / "rights_b_own_file_name.png"))
     a.context.close()
     b.context.close()
+
+
+# A file name may hold anything but "/": Markdown, LaTeX, an emoji short code, a colour directive, a link.
+HOSTILE_FILE_NAME = "**bold** :red[red] $x^2$ :smile: [link](https:evil.example) ~~gone~~.csv"
+
+
+def test_a_hostile_file_name_in_an_error_sentence_is_text(page: Page, app_url: str, tmp_path: Path, screenshot_dir):
+    """A refused upload (a header only: no respondents) whose name is Markdown: the one error sentence
+    shows the name as typed, with none of its markup drawn."""
+    page.goto(app_url)
+    wait_ready(page)
+    refused = tmp_path / HOSTILE_FILE_NAME
+    refused.write_text("id,wait,teller,overall\n", encoding="utf-8")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(refused))
+    alert = page.locator('[data-testid="stMain"] [data-testid="stAlertContentError"]')
+    expect(alert).to_have_count(1, timeout=TIMEOUT)
+    shown = alert.inner_text().replace("\u2060", "")
+    assert HOSTILE_FILE_NAME in shown, shown
+    for markup in ("strong", "del", "a", ".katex", 'span[style*="color"]', "img"):
+        assert alert.locator(markup).count() == 0, markup
+    assert "\U0001f604" not in shown  # :smile: stays a short code
+    wait_ready(page, charts=False)
+    expect(alert).to_have_count(1)  # once, also when the page has settled
+    page.screenshot(path=str(screenshot_dir / "rights_hostile_file_name_error.png"))

@@ -15,6 +15,7 @@ import re
 
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.base import Preview
 
 __all__ = ["validate_preview", "cell", "key", "unique_names", "split_row_label", "grid_row_label", "looks_like_date",
@@ -24,9 +25,9 @@ __all__ = ["validate_preview", "cell", "key", "unique_names", "split_row_label",
 def validate_preview(preview: object) -> Preview:
     """The one input check of the format package: a :class:`Preview` with rows of text cells; returns it."""
     if not isinstance(preview, Preview):
-        raise SurveyError(f"Format detection needs a Preview of the file's first rows, not {type(preview).__name__}.")
+        raise SurveyError(_("Format detection needs a Preview of the file's first rows, not {name}.").format(name=type(preview).__name__))
     if not isinstance(preview.rows, tuple):
-        raise SurveyError("The preview's rows must be a tuple of tuples of text cells.")
+        raise SurveyError(_("The preview's rows must be a tuple of tuples of text cells."))
     return preview
 
 

@@ -30,6 +30,7 @@ import json
 import os
 import re
 
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 from cycle_analytics.ingest.formats.common import cell, header_texts, key, looks_like_date, split_row_label, unique_names, validate_preview
 
@@ -179,7 +180,7 @@ def detect(preview: Preview) -> ExportLayout | None:
              + (", ImportId line 3 skipped." if has_import else ".")]
     tz = _time_zone(import_ids) if import_ids else None
     if tz:
-        notes.append(f"Dates are in the time zone {tz}.")
+        notes.append(_("Dates are in the time zone {tz}.").format(tz=tz))
     return ExportLayout(
         format=FORMAT,
         header_row=0,

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 from cycle_analytics.dataset import ImportOptions, Survey, validate_import_options
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.layouts.columns import profile_column
 from cycle_analytics.ingest.layouts.long import build_long, find_long_columns
 from cycle_analytics.ingest.layouts.wide import build_wide
@@ -108,13 +109,13 @@ def build_survey(raw: RawTable, options: ImportOptions = ImportOptions()) -> Sur
     questions = dict(layout.questions) if layout is not None else {}
     cols = [profile_column(c, options.na_values, str(questions.get(c.name, "") or "")) for c in raw.columns]
     if not cols:
-        raise SurveyError(f"The file {raw.source.get('file_name') or ''!r} has no columns to read.")
+        raise SurveyError(_("The file {get!r} has no columns to read.").format(get=raw.source.get('file_name') or ''))
     if layout is None and options.layout in (None, "long"):
         found = find_long_columns(cols, raw, options)
         if found is not None:
             return build_long(raw, cols, found, options)
         if options.layout == "long":
             raise SurveyError(
-                "The file is not a long layout: no respondent id column with repeating values, stage-name column and score column were found."
+                _("The file is not a long layout: no respondent id column with repeating values, stage-name column and score column were found.")
             )
     return build_wide(raw, cols, options)

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.common import looks_like_date
 from cycle_analytics.ingest.names import is_no_answer
 from cycle_analytics.ingest.reading import RawColumn
@@ -197,7 +198,7 @@ def find_column(text: str, cols: list[ColumnProfile], what: str) -> ColumnProfil
         if normalise_key(c.name) == key or (c.question and normalise_key(c.question) == key):
             return c
     shown = ", ".join(repr(c.name) for c in cols[:15]) + (" ..." if len(cols) > 15 else "")
-    raise SurveyError(f"There is no column {text!r} to use as {what}; the columns are: {shown}.")
+    raise SurveyError(_("There is no column {text!r} to use as {what}; the columns are: {shown}.").format(text=text, what=what, shown=shown))
 
 
 def classify_values(col: ColumnProfile, scale: Scale) -> np.ndarray:

@@ -23,6 +23,7 @@ from cycle_analytics.dataset import (
     Survey,
     UnknownLabel,
 )
+from cycle_analytics.i18n import format_number, ngettext
 from cycle_analytics.ingest.layouts.blocks import name_role_reason
 from cycle_analytics.ingest.layouts.columns import ColumnProfile, rating_fit
 from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections, rejected_frame
@@ -75,8 +76,11 @@ def finish_survey(raw: RawTable, cols: list[ColumnProfile], options: ImportOptio
     rejected = rejected_frame(raw, rej_rows, [rej.texts[k] for k in rej.code[rej_rows].tolist()])
     invalid = read.invalid if read.invalid is not None else InvalidAnswers()
     if invalid.count:
-        notes.append(f"{invalid.count:,} answers are invalid (not a number, outside the scale or an unknown label); "
-                     "each is listed with its row, column and value, and the rest of its row is used.")
+        notes.append(ngettext(
+            "{count} answer is invalid (not a number, outside the scale or an unknown label); it is listed with its row, "
+            "column and value, and the rest of its row is used.",
+            "{count} answers are invalid (not a number, outside the scale or an unknown label); each is listed with its "
+            "row, column and value, and the rest of its row is used.", invalid.count).format(count=format_number(invalid.count)))
     rp = read.respondent_columns
     info = DatasetInfo(
         format=read.format,
@@ -109,6 +113,7 @@ def finish_survey(raw: RawTable, cols: list[ColumnProfile], options: ImportOptio
         importance_columns=tuple(ImportanceColumn(c.name, stage, c.question) for c, stage in rp.importance),
         reasons=dict((*read.reasons, *rp.reasons)),
         duration_source=rp.duration.description() if rp.duration is not None and "duration" in read.responses.columns else None,
+        rejected_by_kind=rej.counts_by_kind(),
     )
     return Survey(ratings=read.ratings, responses=read.responses, rejected=rejected, info=info, cycle=options.cycle,
                   invalid=invalid.frame(raw))
@@ -173,7 +178,9 @@ def source_notes(raw: RawTable) -> list[str]:
     if raw.layout is not None:
         notes.extend(raw.layout.notes)
     if raw.bad_rows:
-        notes.append(f"{len(raw.bad_rows)} rows did not have the header's number of cells and were rejected.")
+        notes.append(ngettext("{n} row did not have the header's number of cells and was rejected.",
+                              "{n} rows did not have the header's number of cells and were rejected.",
+                              len(raw.bad_rows)).format(n=format_number(len(raw.bad_rows))))
     return notes
 
 

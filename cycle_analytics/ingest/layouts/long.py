@@ -35,6 +35,7 @@ import pyarrow as pa
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.dataset import ColumnRole, ImportOptions, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, gettext as _
 from cycle_analytics.ingest.layouts.codes import duplicated, empty_rows, first_per_respondent, n_distinct
 from cycle_analytics.ingest.layouts.columns import (
     EMPTY,
@@ -232,15 +233,16 @@ def build_long(raw: RawTable, cols: list[ColumnProfile], found: LongColumns, opt
     notes = source_notes(raw)
     id_c, st_c, sc_c = found.id, found.stage, found.score
     notes.append(
-        f"Long layout: one row per respondent and stage (id {id_c.name!r}, stage {st_c.name!r}, score {sc_c.name!r})."
+        _("Long layout: one row per respondent and stage (id {id!r}, stage {stage!r}, score {score!r}).").format(
+            id=id_c.name, stage=st_c.name, score=sc_c.name)
     )
     if options.stage_map:
-        notes.append("Your stage mapping was not used: it applies to wide files (one column per stage), and this file is long.")
-    rej.mark(empty_rows(cols, n), rej.reason("empty row"))
+        notes.append(_("Your stage mapping was not used: it applies to wide files (one column per stage), and this file is long."))
+    rej.mark(empty_rows(cols, n), rej.reason(_("empty row")))
 
     # ids: stripped texts, whitespace variants merged, in order of first appearance
     id_uniq, id_map = canonical_values(id_c)
-    rej.mark(id_c.empty[id_c.raw.codes], rej.reason("missing id"))
+    rej.mark(id_c.empty[id_c.raw.codes], rej.reason(_("missing id")))
 
     stages = _map_stage_values(st_c, options, rej, notes)
     _reject_stage_rows(st_c, stages, rej)
@@ -313,7 +315,7 @@ def _map_stage_values(st_c: ColumnProfile, options: ImportOptions, rej: RowRejec
     else:
         names, order_source = _stages_from_values(st_c, texts, present, of_value, unknown_reason, options, rej)
     if not names:
-        raise SurveyError(f"No value of the stage column {st_c.name!r} is a usable stage.")
+        raise SurveyError(_("No value of the stage column {name!r} is a usable stage.").format(name=st_c.name))
     return _StageValues(of_value, unknown_reason, names, order_source)
 
 
@@ -337,9 +339,10 @@ def _stages_from_cycle(texts: list[str], present: np.ndarray, of_value: np.ndarr
         of_value[i] = pos[nm]
     missing = [s for s in cyc.stage_names if s not in in_file]
     if missing:
-        notes.append(f"Stages of the cycle {cyc.name!r} not in the file: {', '.join(missing)}.")
+        notes.append(_("Stages of the cycle {name!r} not in the file: {items}.").format(name=cyc.name, items=', '.join(missing)))
     for i in np.nonzero(present & (of_value == -1))[0]:
-        unknown_reason[i] = rej.reason(f"unknown stage {texts[i]!r} (not a stage of the cycle {cyc.name!r})")
+        unknown_reason[i] = rej.reason(_("unknown stage {stage!r} (not a stage of the cycle {name!r})").format(
+            stage=texts[i], name=cyc.name))
     return names, f"the cycle {cyc.name!r}"
 
 
@@ -361,7 +364,7 @@ def _stages_from_values(st_c: ColumnProfile, texts: list[str], present: np.ndarr
     wanted = {normalise_key(s): s for s in options.stages}
     keep_names = [nm for nm in names_present if normalise_key(nm) in wanted]
     if not keep_names:
-        raise SurveyError(f"None of the chosen stages ({', '.join(options.stages)}) is a value of the column {st_c.name!r}.")
+        raise SurveyError(_("None of the chosen stages ({items}) is a value of the column {name!r}.").format(items=', '.join(options.stages), name=st_c.name))
     user_order = {normalise_key(s): k for k, s in enumerate(options.stages)}
     keep_names.sort(key=lambda nm: user_order[normalise_key(nm)])
     newpos = {nm: k for k, nm in enumerate(keep_names)}
@@ -369,14 +372,14 @@ def _stages_from_values(st_c: ColumnProfile, texts: list[str], present: np.ndarr
     ok = of_value >= 0
     of_value[ok] = remap[of_value[ok]]
     for i in np.nonzero(present & (of_value == -1))[0]:
-        unknown_reason[i] = rej.reason(f"stage {texts[i]!r} is not among the chosen stages")
+        unknown_reason[i] = rej.reason(_("stage {stage!r} is not among the chosen stages").format(stage=texts[i]))
     return keep_names, "the chosen stages"
 
 
 def _reject_stage_rows(st_c: ColumnProfile, stages: _StageValues, rej: RowRejections) -> None:
     """Reject rows with a missing stage, then rows with an unknown or unchosen one."""
     row_stage_val = st_c.raw.codes
-    rej.mark(st_c.empty[row_stage_val], rej.reason("missing stage"))
+    rej.mark(st_c.empty[row_stage_val], rej.reason(_("missing stage")))
     if stages.unknown_reason.any():
         row_unknown = stages.unknown_reason[row_stage_val]
         rej.mark(row_unknown > 0, row_unknown)
@@ -398,7 +401,7 @@ def _score_scale(sc_c: ColumnProfile, resp_all: np.ndarray, options: ImportOptio
     for v, c in zip(sc_c.num[keepv].tolist(), cnt_ok[keepv].tolist()):
         score_counts[v] = score_counts.get(v, 0) + c
     evidence = long_rest_evidence(sc_c, resp_all, ok_rows_so_far) if options.infer_na_codes else None
-    scale, scale_source, scale_notes, reading = choose_scale(score_counts, options, f"scores in {sc_c.name!r}",
+    scale, scale_source, scale_notes, reading = choose_scale(score_counts, options, sc_c.name,
                                                              evidence=evidence)
     notes += scale_notes
     inferred: dict[float, str] = {}
@@ -408,7 +411,7 @@ def _score_scale(sc_c: ColumnProfile, resp_all: np.ndarray, options: ImportOptio
             sc_c.own_arrays()
             sc_c.na |= np.isin(sc_c.num, np.array([v for v, _, _ in codes])) & ~sc_c.empty
             for v, k, why in codes:
-                notes.append(f"{k:,} scores {v:g} are read as no answer: {why}.")
+                notes.append(_("{k} scores {v:g} are read as no answer: {why}.").format(k=format_number(k), v=v, why=why))
                 inferred[v] = why
     return scale, scale_source, reading, inferred
 
@@ -471,7 +474,7 @@ def _reject_repeated_stages(resp_all: np.ndarray, stage_all: np.ndarray, n_stage
         dup_rows = np.nonzero(dup)[0] if all_ok else np.nonzero(ok)[0][dup]
         mask = np.zeros(len(resp_all), dtype=bool)
         mask[dup_rows] = True
-        rej.mark(mask, rej.reason("the respondent already rated this stage on an earlier row"))
+        rej.mark(mask, rej.reason(_("the respondent already rated this stage on an earlier row")))
 
 
 @dataclass(frozen=True)
@@ -513,9 +516,9 @@ def _long_ratings_frame(stages: _StageValues, respondents: _Respondents, stage_a
         rank[order] = np.arange(order.size)
         stage_names = [stage_names[i] for i in order]
         r_stage = rank[r_stage]
-        notes.append("Stage order: the order in which stages appear within the respondents' rows.")
+        notes.append(_("Stage order: the order in which stages appear within the respondents' rows."))
     else:
-        notes.append(f"Stage order: {stages.order_source}.")
+        notes.append(_("Stage order: {order_source}.").format(order_source=stages.order_source))
     stage_dtype = pd.CategoricalDtype(pd.Index(stage_names, dtype="str"), ordered=True)
     ratings = pd.DataFrame(
         {

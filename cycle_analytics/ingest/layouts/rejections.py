@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cycle_analytics.dataset import INVALID_COLUMNS, empty_invalid
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.layouts.columns import NOT_NUMBER, OUT_OF_SCALE, ColumnProfile
 from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
@@ -40,15 +41,30 @@ class RowRejections:
 
     code: np.ndarray  # int32, 0 = ok
     texts: list[str]
+    kinds: list[str] = None  # per reason: a machine-readable kind ("" = none), for counts that must not read texts
+
+    def __post_init__(self) -> None:
+        if self.kinds is None:
+            self.kinds = [""] * len(self.texts)
 
     @classmethod
     def new(cls, n: int) -> "RowRejections":
         return cls(code=np.zeros(n, dtype=np.int32), texts=[""])
 
-    def reason(self, text: str) -> int:
-        """Register a reason; returns its code."""
+    def reason(self, text: str, kind: str = "") -> int:
+        """Register a reason (a sentence for people) and its ``kind`` (for counting); returns its code."""
         self.texts.append(text)
+        self.kinds.append(kind)
         return len(self.texts) - 1
+
+    def counts_by_kind(self) -> dict[str, int]:
+        """Rejected rows per reason kind (reasons without a kind are not counted here)."""
+        counts = np.bincount(self.code, minlength=len(self.texts))
+        out: dict[str, int] = {}
+        for code, kind in enumerate(self.kinds):
+            if kind and counts[code]:
+                out[kind] = out.get(kind, 0) + int(counts[code])
+        return out
 
     def mark(self, mask: np.ndarray, code) -> None:
         """Give ``code`` (int, or int array aligned with rows) to rows in ``mask`` that have no reason yet."""
@@ -96,11 +112,11 @@ def answer_reason_texts(col: ColumnProfile, classes: np.ndarray, scale: Scale) -
     out = {}
     for i, t in zip(bad.tolist(), texts):
         if classes[i] == NOT_NUMBER and col.unknown is not None and col.unknown[i]:
-            out[i] = f"the label {t!r} is not a known answer label"
+            out[i] = _("the label {value!r} is not a known answer label").format(value=t)
         elif classes[i] == NOT_NUMBER:
-            out[i] = f"{t!r} is not a number"
+            out[i] = _("{value!r} is not a number").format(value=t)
         else:
-            out[i] = f"{t!r} is outside the scale {scale.label()}"
+            out[i] = _("{value!r} is outside the scale {scale}").format(value=t, scale=scale.label())
     return out
 
 

@@ -13,8 +13,9 @@ score) play which role, in this order:
   candidate (or the proxy) is used; only the user's own choice can make an import fail;
 * **date**: the export's date column first, then columns named like a date or mostly text, whose
   values parse as dates;
-* **weight**: a column named like a survey weight (or holding positive non-whole numbers around
-  1) is recorded as ``DatasetInfo.weight_column`` (no figure applies it yet);
+* **weight**: the user's choice (``ImportOptions.weight``: a column, or ``""`` for none), else a
+  column named like a survey weight holding non-negative, not all whole numbers (or, unnamed, such
+  numbers with a mean around 1) is proposed as ``DatasetInfo.weight_column``: every figure applies it;
 * **duration**: how long each respondent took (the speeder check of
   :mod:`cycle_analytics.stats.quality`): a column named like a survey duration
   (:func:`cycle_analytics.ingest.names.duration_seconds_per_unit`: ``Duration (in seconds)``,
@@ -43,6 +44,7 @@ import pyarrow.compute as pc
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.dataset import ColumnRole, CommentColumn, ImportOptions
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, gettext as _
 from cycle_analytics.ingest.layouts.codes import categorical_from_codes
 from cycle_analytics.ingest.layouts.columns import (
     ColumnProfile,
@@ -162,11 +164,19 @@ def plan_respondent_columns(cols: list[ColumnProfile], taken: set[str], options:
     else:
         reasons["date"] = "Your choice." if options.date == "" else "No column holds response dates."
 
-    weight = next((c for c in free if c.name not in used and is_weight_column(c)), None)
+    if options.weight is not None:  # the user's choice: a column, or "" for none
+        weight = find_column(options.weight, cols, "the survey weight") if options.weight else None
+        if weight is not None:
+            validate_weight_column(weight)
+    else:
+        weight = next((c for c in free if c.name not in used and is_weight_column(c)), None)
     if weight is not None:
-        roles[weight.name] = ColumnRole(weight.name, "weight", "survey weight (recorded, not applied to the figures)",
-                                        weight.question)
+        detail = "survey weight (your choice)" if options.weight else "survey weight (proposed: positive numbers, not whole)"
+        roles[weight.name] = ColumnRole(weight.name, "weight", detail, weight.question)
         used.add(weight.name)
+        reasons["weight"] = "Your choice." if options.weight else f"{weight.name!r}: {_weight_reason(weight)}"
+    else:
+        reasons["weight"] = "Your choice: no weight." if options.weight == "" else "No column holds survey weights."
 
     duration = duration_source(free, used)
     for c, detail in _duration_roles(duration):
@@ -211,20 +221,39 @@ def _outcome_reason(c: ColumnProfile | None, options: ImportOptions) -> str:
 
 
 def is_weight_column(c: ColumnProfile) -> bool:
-    """A survey weight: positive numbers, some of them not whole, named like a weight; or, without
-    such a name, positive non-whole numbers with a mean around 1 (:data:`WEIGHT_MEAN`)."""
+    """A survey weight: non-negative numbers (some positive), some of them not whole, named like a
+    weight; or, without such a name, such numbers with a mean around 1 (:data:`WEIGHT_MEAN`)."""
     if c.n_numeric == 0 or c.numeric_share < 0.95:
         return False
     counts = c.number_counts()
     vals = np.fromiter(counts.keys(), dtype=float)
     cnt = np.fromiter(counts.values(), dtype=float)
-    if (vals <= 0).any() or (np.floor(vals) == vals).all():
+    if (vals < 0).any() or not (vals > 0).any() or (np.floor(vals) == vals).all():
         return False
     if role_of_name(c.name) == "weight":
         return True
     mean = float((vals * cnt).sum() / cnt.sum())
     return (WEIGHT_MEAN[0] <= mean <= WEIGHT_MEAN[1] and role_of_name(c.name) is None and not is_id_name(c.name)
             and not is_derived_name(c.name))
+
+
+def _weight_reason(c: ColumnProfile) -> str:
+    """Why a column was proposed as the survey weight, in a few words."""
+    if role_of_name(c.name) == "weight":
+        return "named like a survey weight, non-negative numbers that are not whole."
+    return "non-negative numbers that are not whole, with a mean around 1."
+
+
+def validate_weight_column(c: ColumnProfile) -> None:
+    """The user's weight column must hold numbers, none negative and some positive (empty cells
+    are allowed: those respondents count with weight 0, as the analysis notes say)."""
+    if c.n_numeric == 0 or c.numeric_share < 0.95:
+        raise SurveyError(_("The weight column {name!r} must hold numbers; some of its values are not numbers.").format(name=c.name))
+    vals = np.fromiter(c.number_counts().keys(), dtype=float)
+    if (vals < 0).any():
+        raise SurveyError(_("The weight column {name!r} holds negative numbers; a survey weight is 0 or more.").format(name=c.name))
+    if not (vals > 0).any():
+        raise SurveyError(_("The weight column {name!r} has no positive weight.").format(name=c.name))
 
 
 def duration_source(free: list[ColumnProfile], used: set[str]) -> DurationSource | None:
@@ -370,13 +399,13 @@ def _settle_outcome_codes(c: ColumnProfile, stage_scale: Scale | None, options: 
     reading = _on_stage_scale(counts, stage_scale) or read_scale(counts)
     if reading is None:
         vals = list(counts)
-        notes.append(f"{c.name!r} was not used as the outcome: its values ({min(vals):g} to {max(vals):g}) are on no rating scale.")
+        notes.append(_("{name!r} was not used as the outcome: its values ({min:g} to {max:g}) are on no rating scale.").format(name=c.name, min=min(vals), max=max(vals)))
         return False
     if reading.codes and options.infer_na_codes:
         c.own_arrays()
         c.na |= np.isin(c.num, np.array(reading.code_values))
         for v, k, why in reading.codes:
-            notes.append(f"{k:,} answers {v:g} of the outcome {c.name!r} are read as no answer: {why}.")
+            notes.append(_("{k} answers {v:g} of the outcome {name!r} are read as no answer: {why}.").format(k=format_number(k), v=v, name=c.name, why=why))
     return True
 
 
@@ -412,12 +441,12 @@ def _outcome_rank(c: ColumnProfile, layout_meta: frozenset) -> int | None:
 def _positive_label_note(out_cols: list[ColumnProfile], outcome: str | None, positive: str) -> str:
     """The note for the user's positive label, after checking it is a value of the default outcome."""
     if outcome is None:
-        raise SurveyError(f"A positive label {positive!r} was given but no outcome column was found or chosen.")
+        raise SurveyError(_("A positive label {positive!r} was given but no outcome column was found or chosen.").format(positive=positive))
     oc = out_cols[0]
     labels = oc.texts((oc.counts > 0) & ~oc.empty & ~oc.na)
     if positive.strip().casefold() not in {t.casefold() for t in labels}:
         shown = ", ".join(repr(t) for t in labels[:10])
-        raise SurveyError(f"The positive label {positive!r} is not a value of the outcome column {oc.name!r}; its values are {shown}.")
+        raise SurveyError(_("The positive label {positive!r} is not a value of the outcome column {name!r}; its values are {shown}.").format(positive=positive, name=oc.name, shown=shown))
     return f"The outcome {oc.name!r} counts {positive!r} as positive."
 
 
@@ -441,7 +470,9 @@ def _segment_columns(cols: list[ColumnProfile], free: list[ColumnProfile], used:
         for s in options.segments:
             c = find_column(s, cols, "a segment")
             if c.name in used and c.name not in {x.name for x in segments} and c.name in taken:
-                raise SurveyError(f"The column {c.name!r} cannot be a segment: it is already used as {'the id' if c.name == ids_col else 'a stage or score'}.")
+                raise SurveyError((_("The column {name!r} cannot be a segment: it is already used as the id.") if c.name == ids_col
+                                   else _("The column {name!r} cannot be a segment: it is already used as a stage or score."))
+                                  .format(name=c.name))
             segments.append(c)
         return segments
     limit = min(MAX_SEGMENT_VALUES, max(2, n_resp_hint - 1))
@@ -486,11 +517,11 @@ def respondent_frame(ids: pd.Categorical, plan: RespondentColumns,
         data[c.name] = _segment_values(c, value_codes(c))
     for c in plan.outcomes:
         data[c.name] = _outcome_values(c, value_codes(c))
-    for c, _ in plan.importance:
+    for c, _stage in plan.importance:
         data[c.name] = _number_values(c, value_codes(c))
     if plan.weight is not None:
         data[plan.weight.name] = _number_values(plan.weight, value_codes(plan.weight))
-    for c, _ in plan.comments:
+    for c, _column in plan.comments:
         data[c.name] = _comment_values(c, value_codes(c))
     if plan.comment is not None and "comment" not in data:
         data["comment"] = data[plan.comment.name]

@@ -38,6 +38,7 @@ import numpy as np
 
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, format_percent, gettext as _
 from cycle_analytics.ingest.layouts.columns import ColumnProfile
 from cycle_analytics.scales import CANDIDATE_SCALES, COMMON_SCALES, Scale, parse_scale, shows_scale
 
@@ -239,13 +240,48 @@ def _reading_sentence(scale: Scale, codes: list, strays: int, total: int) -> str
     return ", ".join(parts) + "."
 
 
-def choose_scale(counts: dict[float, int], options: ImportOptions, what: str,
+#: The sentences about the numbers a scale is read from: those of the stage columns of a wide file
+#: (key ``None``) and those of the score column of a long file (``"column"``, named ``{column!r}``);
+#: whole sentences (English here, said translated), so that each language words them its own way.
+_SCALE_SENTENCES = {
+    None: {
+        "inferred": N_("The scale {scale} was inferred from the numbers in the stage columns: the smallest usual "
+                       "scale holding them."),
+        "inferred_na": N_("The scale {scale} was inferred from the numbers in the stage columns: the smallest usual "
+                          "scale holding them, with the values just outside it read as no answer."),
+        "empty": N_("The numbers in the stage columns hold no numbers, so no rating scale can be inferred."),
+        "unfit": N_("The numbers in the stage columns do not fit a usual rating scale such as 1-5 or 0-10 (values "
+                    "from {min:g} to {max:g}); give the scale."),
+        "partial": N_("No scale holds 99% of the numbers in the stage columns; the scale {scale} holds {share} of them "
+                      "and the other answers are invalid."),
+    },
+    "column": {
+        "inferred": N_("The scale {scale} was inferred from the scores in {column!r}: the smallest usual scale holding "
+                       "them."),
+        "inferred_na": N_("The scale {scale} was inferred from the scores in {column!r}: the smallest usual scale "
+                          "holding them, with the values just outside it read as no answer."),
+        "empty": N_("The scores in {column!r} hold no numbers, so no rating scale can be inferred."),
+        "unfit": N_("The scores in {column!r} do not fit a usual rating scale such as 1-5 or 0-10 (values from {min:g} "
+                    "to {max:g}); give the scale."),
+        "partial": N_("No scale holds 99% of the scores in {column!r}; the scale {scale} holds {share} of them and the "
+                      "other answers are invalid."),
+    },
+}
+
+
+def _scale_sentence(score_column: str | None, which: str, **fields) -> str:
+    """One sentence of :data:`_SCALE_SENTENCES` in the current language."""
+    return _(_SCALE_SENTENCES[None if score_column is None else "column"][which]).format(column=score_column, **fields)
+
+
+def choose_scale(counts: dict[float, int], options: ImportOptions, score_column: str | None,
                  label_scale: tuple[Scale, str] | None = None,
                  evidence: RestEvidence | None = None) -> tuple[Scale, str, list[str], ScaleReading | None]:
     """The scale of the numbers ``counts`` (number -> answers), where it came from, notes, and the
     reading with its N/A codes when the scale was inferred.
 
-    ``what`` names the numbers in messages ("scores in 'score'"); ``label_scale`` is the answer
+    ``score_column`` is the score column of a long file (``None``: the stage columns of a wide
+    file), named in the notes and errors; ``label_scale`` is the answer
     labels' scale and variant names (:func:`label_scale`); ``evidence`` the rest scores that can
     make a value just outside a scale an N/A code. The source is ``"user"``, ``"labels"``,
     ``"cycle"`` or ``"inferred"``.
@@ -261,34 +297,35 @@ def choose_scale(counts: dict[float, int], options: ImportOptions, what: str,
             cyc = parse_scale(options.cycle.scale) if options.cycle is not None and options.cycle.scale else None
             if cyc is not None and cyc == lscale:
                 return cyc, "cycle", notes, None
-            extra = f", not the cycle's {cyc.label()}" if cyc is not None else ""
-            notes.append(f"The scale {lscale.label()} was taken from the answer labels ({variant}){extra}.")
+            text = (_("The scale {label} was taken from the answer labels ({variant}), not the cycle's {cycle}.")
+                    if cyc is not None else _("The scale {label} was taken from the answer labels ({variant})."))
+            notes.append(text.format(label=lscale.label(), variant=variant, cycle=cyc.label() if cyc is not None else ""))
             return lscale, "labels", notes, None
     if options.cycle is not None and options.cycle.scale:
         return parse_scale(options.cycle.scale), "cycle", notes, None
     reading = read_scale(counts, evidence)
     if reading is not None:
-        notes.append(f"The scale {reading.scale.label()} was inferred from the {what}: the smallest usual scale holding "
-                     "them" + (", with the values just outside it read as no answer." if reading.codes else "."))
+        notes.append(_scale_sentence(score_column, "inferred_na" if reading.codes else "inferred",
+                                     scale=reading.scale.label()))
         return reading.scale, "inferred", notes, reading
-    scale, source, notes = _best_covering_scale(counts, what, notes)
+    scale, source, notes = _best_covering_scale(counts, score_column, notes)
     return scale, source, notes, ScaleReading(scale, (), 0, notes[-1])
 
 
-def _best_covering_scale(counts: dict[float, int], what: str, notes: list[str]) -> tuple[Scale, str, list[str]]:
+def _best_covering_scale(counts: dict[float, int], score_column: str | None, notes: list[str]) -> tuple[Scale, str, list[str]]:
     """No candidate fits: the one holding most of the numbers (earlier candidates win ties), at least half."""
     vals = np.fromiter(counts.keys(), dtype=float)
     cnt = np.fromiter(counts.values(), dtype=float)
     if cnt.sum() == 0:
-        raise SurveyError(f"The {what} hold no numbers, so no rating scale can be inferred.")
+        raise SurveyError(_scale_sentence(score_column, "empty"))
     cover = [(cnt[s.contains(vals)].sum() / cnt.sum(), -i, s) for i, s in enumerate(CANDIDATE_SCALES)]
-    share, _, scale = max(cover, key=lambda t: (t[0], t[1]))
+    share, _order, scale = max(cover, key=lambda t: (t[0], t[1]))
     if share < 0.5:
         raise SurveyError(
-            f"The {what} do not fit a usual rating scale such as 1-5 or 0-10 (values from {vals.min():g} to {vals.max():g}); give the scale."
+            _scale_sentence(score_column, "unfit", min=vals.min(), max=vals.max())
         )
     notes.append(
-        f"No scale holds 99% of the {what}; the scale {scale.label()} holds {share:.1%} of them and the other answers are invalid."
+        _scale_sentence(score_column, "partial", scale=scale.label(), share=format_percent(share, 1))
     )
     return scale, "inferred", notes
 

@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from cycle_analytics.dataset import ImportOptions, UnknownLabel
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.labels import LabelMatch, label_key, match_columns
 from cycle_analytics.ingest.layouts.columns import ColumnProfile
 from cycle_analytics.ingest.names import is_comment_name
@@ -67,10 +68,10 @@ def score_text_answers(cols: list[ColumnProfile], skip: set[str], options: Impor
             distinct[c.name] = (c.trimmed.take(pa.array(idx)).to_pylist(), c.counts[idx].tolist())
             where[c.name] = idx
     if n_user:
-        notes.append(f"{n_user} answers were read with your label mapping.")
+        notes.append(_("{n_user} answers were read with your label mapping.").format(n_user=n_user))
     if not distinct:
         return TextAnswers(tuple(notes))
-    matches, _ = match_columns(distinct)
+    matches, _notes = match_columns(distinct)
     # one label repeated is not a rating scale ("OK" in a comment column): at least two scores
     matches = {k: m for k, m in matches.items() if len(set(m.codes.values())) >= 2}
     by_name = {c.name: c for c in cols}
@@ -83,7 +84,7 @@ def score_text_answers(cols: list[ColumnProfile], skip: set[str], options: Impor
         notes.extend(n for n in m.notes if n not in notes)
     if matches:
         shown = ", ".join(f"{n!r} ({matches[n].variant})" for n in list(matches)[:10]) + (" ..." if len(matches) > 10 else "")
-        notes.append(f"Text answers were scored with the built-in answer labels: {shown}.")
+        notes.append(_("Text answers were scored with the built-in answer labels: {shown}.").format(shown=shown))
     labels = tuple(UnknownLabel(label, count, tuple(names))
                    for label, (count, names) in sorted(unknown.items(), key=lambda kv: (-kv[1][0], kv[0])))
     notes.extend(_unknown_label_note(u) for u in labels)
@@ -100,7 +101,7 @@ def _user_labels(options: ImportOptions) -> tuple[dict[str, float | None], np.nd
     user = {label_key(k): v for k, v in options.label_map}
     user.pop("", None)
     numbers = []
-    for k, _ in options.label_map:
+    for k, _score in options.label_map:
         try:
             numbers.append(float(str(k).strip().replace(",", ".")))
         except ValueError:

@@ -36,8 +36,9 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.cycles import normalise_key
-from cycle_analytics.dataset import ColumnRole, ImportOptions, Survey
+from cycle_analytics.dataset import REJECTED_REPEATED_ID, ColumnRole, ImportOptions, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, gettext as _
 from cycle_analytics.ingest.layouts.blocks import StageBlock, find_stage_block, importance_pairs, wide_rest_evidence
 from cycle_analytics.ingest.layouts.codes import duplicated, empty_rows
 from cycle_analytics.ingest.layouts.columns import (
@@ -91,6 +92,8 @@ def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions)
     notes += text_answers.notes
 
     user_outcome = find_column(options.outcome, cols, "the outcome") if options.outcome else None  # never a stage
+    if options.weight:  # the user's weight column is never a stage either
+        taken.add(find_column(options.weight, cols, "the survey weight").name)
     details: dict[str, str] = {}  # column -> how it was mapped to its stage
     stage_cols, order_note, block = _stage_columns(cols, raw, taken, meta, user_outcome, options, details, roles, notes)
     if options.stage_map:
@@ -98,7 +101,7 @@ def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions)
     _validate_stage_columns(stage_cols, raw)
     names = [nm for _, nm in stage_cols]
     taken |= {c.name for c, _ in stage_cols}
-    notes.append(f"Wide layout: one row per respondent, {len(stage_cols)} stage columns.")
+    notes.append(_("Wide layout: one row per respondent, {n} stage columns.").format(n=len(stage_cols)))
     notes.append(order_note)
     importance = _importance(block, cols, stage_cols, taken, meta)
     taken |= {c.name for c, _ in importance}
@@ -200,7 +203,7 @@ def _chosen_stage_columns(cols: list[ColumnProfile], taken: set[str], options: I
     for s in options.stages:
         c = find_column(s, cols, "a stage")
         if c.name in taken:
-            raise SurveyError(f"The column {c.name!r} cannot be a stage: it is the respondent id.")
+            raise SurveyError(_("The column {name!r} cannot be a stage: it is the respondent id.").format(name=c.name))
         chosen.append(c)
     default = default_stage_names({c.name: c.question or c.name for c in chosen}) if is_export else {}
     mapped: dict[str, tuple[str, str, float]] = {}
@@ -259,11 +262,11 @@ def _cycle_stage_columns(free: list[ColumnProfile], options: ImportOptions, is_e
             by_stage[stg.name] = c
     if not by_stage and not any(stg for _, stg in options.stage_map):
         raise SurveyError(
-            f"No column of the file matches a stage of the cycle {cyc.name!r} by name, alias or question; choose the stage columns."
+            _("No column of the file matches a stage of the cycle {name!r} by name, alias or question; choose the stage columns.").format(name=cyc.name)
         )
     missing = [s for s in cyc.stage_names if s not in by_stage]
     if missing:
-        notes.append(f"Stages of the cycle {cyc.name!r} not in the file: {', '.join(missing)}.")
+        notes.append(_("Stages of the cycle {name!r} not in the file: {items}.").format(name=cyc.name, items=', '.join(missing)))
     return [(by_stage[s], s) for s in cyc.stage_names if s in by_stage], f"Stage order: the cycle {cyc.name!r}."
 
 
@@ -295,7 +298,7 @@ def apply_stage_map(cols: list[ColumnProfile], stage_cols: StageColumns, details
     keys = [normalise_key(nm) for _, nm in chosen]
     dup = next((nm for (_, nm), k in zip(chosen, keys) if keys.count(k) > 1), None)
     if dup is not None:
-        raise SurveyError(f"Your stage mapping gives the stage {dup!r} to more than one column.")
+        raise SurveyError(_("Your stage mapping gives the stage {dup!r} to more than one column.").format(dup=dup))
     user_keys = set(keys)
     if options.cycle is not None:
         names = {normalise_key(s): s for s in options.cycle.stage_names}
@@ -336,16 +339,16 @@ def _read_stage_map(cols: list[ColumnProfile], taken: set[str], user_outcome: Co
     listed: list[ColumnProfile] = []
     for entry in options.stage_map:
         if not isinstance(entry, (tuple, list)) or len(entry) != 2:
-            raise SurveyError(f"Each stage mapping entry must be a (column, stage or None) pair, not {entry!r}.")
+            raise SurveyError(_("Each stage mapping entry must be a (column, stage or None) pair, not {entry!r}.").format(entry=entry))
         col_text, stage = entry
         c = find_column(str(col_text), cols, "a stage in your stage mapping")
         if c.name in taken:
-            raise SurveyError(f"The column {c.name!r} in your stage mapping cannot be a stage: it is the respondent id.")
+            raise SurveyError(_("The column {name!r} in your stage mapping cannot be a stage: it is the respondent id.").format(name=c.name))
         if user_outcome is not None and c.name == user_outcome.name and stage is not None and str(stage).strip():
-            raise SurveyError(f"The column {c.name!r} in your stage mapping cannot be a stage: it is the chosen outcome.")
+            raise SurveyError(_("The column {name!r} in your stage mapping cannot be a stage: it is the chosen outcome.").format(name=c.name))
         name = None if stage is None or not str(stage).strip() else str(stage).strip()
         if c.name in user:
-            raise SurveyError(f"The column {c.name!r} appears twice in your stage mapping.")
+            raise SurveyError(_("The column {name!r} appears twice in your stage mapping.").format(name=c.name))
         user[c.name] = name
         listed.append(c)
     return user, listed
@@ -356,13 +359,15 @@ def _validate_stage_columns(stage_cols: StageColumns, raw: RawTable) -> None:
     if not stage_cols:
         label = raw.source.get("file_name") or ""
         raise SurveyError(
-            f"The file {repr(label) + ' ' if label else ''}has no rating columns: no column holds numbers that fit a usual rating scale such as 1-5 or 0-10 "
-            "(for a long file: no id, stage and score columns were found)."
+            (_("The file {label!r} has no rating columns: no column holds numbers that fit a usual rating scale such as "
+               "1-5 or 0-10 (for a long file: no id, stage and score columns were found).") if label else
+             _("The file has no rating columns: no column holds numbers that fit a usual rating scale such as 1-5 or "
+               "0-10 (for a long file: no id, stage and score columns were found).")).format(label=label)
         )
     names = [nm for _, nm in stage_cols]
     dup = sorted({nm for nm in names if names.count(nm) > 1})
     if dup:
-        raise SurveyError(f"Two chosen columns map to the same stage {dup[0]!r}.")
+        raise SurveyError(_("Two chosen columns map to the same stage {dup!r}.").format(dup=dup[0]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,11 +378,11 @@ def _stage_scale(stage_cols: StageColumns, options: ImportOptions) -> tuple[Scal
     """The scale over the numbers of all stage columns (the answer labels' scale when they agree),
     with the rest-score evidence that may make a value just outside it an N/A code."""
     counts: dict[float, int] = {}
-    for c, _ in stage_cols:
+    for c, _stage in stage_cols:
         for v, k in c.number_counts().items():
             counts[v] = counts.get(v, 0) + k
     evidence = wide_rest_evidence([c for c, _ in stage_cols]) if options.infer_na_codes else None
-    return choose_scale(counts, options, "numbers in the stage columns", label_scale([c for c, _ in stage_cols]),
+    return choose_scale(counts, options, None, label_scale([c for c, _ in stage_cols]),
                         evidence)
 
 
@@ -395,28 +400,28 @@ def _apply_inferred_codes(stage_cols: StageColumns, scale: Scale, reading: Scale
         codes = reading.codes
     else:
         counts: dict[float, int] = {}
-        for c, _ in stage_cols:
+        for c, _stage in stage_cols:
             for v, k in c.number_counts().items():
                 counts[v] = counts.get(v, 0) + k
         codes = codes_outside_scale(scale, counts)
     if not codes:
         return {}
     values = np.array([v for v, _, _ in codes])
-    for c, _ in stage_cols:
+    for c, _stage in stage_cols:
         hit = np.isin(c.num, values) & ~c.na
         if hit.any():
             c.own_arrays()
             c.na |= hit
     for v, k, why in codes:
-        notes.append(f"{k:,} answers {v:g} are read as no answer: {why}.")
+        notes.append(_("{k} answers {v:g} are read as no answer: {why}.").format(k=format_number(k), v=v, why=why))
     return {v: why for v, _, why in codes}
 
 
 def _reject_unusable_rows(raw: RawTable, cols: list[ColumnProfile], id_c: ColumnProfile | None, rej: RowRejections) -> None:
     """Reject the rows that are unusable as a whole: every cell empty, or no id where the file has ids."""
-    rej.mark(empty_rows(cols, raw.n_rows), rej.reason("empty row"))
+    rej.mark(empty_rows(cols, raw.n_rows), rej.reason(_("empty row")))
     if id_c is not None:
-        rej.mark(id_c.empty[id_c.raw.codes], rej.reason("missing id"))
+        rej.mark(id_c.empty[id_c.raw.codes], rej.reason(_("missing id")))
 
 
 @dataclass
@@ -437,7 +442,7 @@ def _stage_cells(stage_cols: StageColumns, scale: Scale, accepted: np.ndarray, a
     invalid = InvalidAnswers()
     na_answers = no_answers = 0
     all_rows = acc_rows.size == accepted.size
-    for j, (c, _) in enumerate(stage_cols):
+    for j, (c, _stage) in enumerate(stage_cols):
         cls = classify_values(c, scale)
         codes = c.raw.codes if all_rows else c.raw.codes[acc_rows]
         by_class = np.bincount(cls[codes], minlength=OUT_OF_SCALE + 1)
@@ -454,7 +459,7 @@ def _respondent_ids(raw: RawTable, id_c: ColumnProfile | None, rej: RowRejection
     the data row number when the file has no id column)."""
     if id_c is None:
         accepted = rej.code == 0
-        notes.append("The file has no respondent id column; respondents are named by their data row number.")
+        notes.append(_("The file has no respondent id column; respondents are named by their data row number."))
         return accepted, np.array([str(x) for x in raw.data_row_numbers()[accepted].tolist()], dtype=object)
     id_uniq, id_map = canonical_values(id_c)
     resp_all = id_map[id_c.raw.codes]
@@ -462,7 +467,7 @@ def _respondent_ids(raw: RawTable, id_c: ColumnProfile | None, rej: RowRejection
     dupl = np.zeros(raw.n_rows, dtype=bool)
     dupl[ok] = duplicated(resp_all[ok])
     if dupl.any():
-        rej.mark(dupl, rej.reason("duplicate respondent id (an earlier row has the same id)"))
+        rej.mark(dupl, rej.reason(_("duplicate respondent id (an earlier row has the same id)"), REJECTED_REPEATED_ID))
     accepted = rej.code == 0
     return accepted, np.asarray(id_uniq.to_numpy(zero_copy_only=False), dtype=object)[resp_all[accepted]]
 

@@ -12,7 +12,9 @@ stages in one regression::
 ``j`` (bottom box, top box, no rating); the middle ratings are the reference, so respondents with
 N/A answers stay in. ``P_j`` is the **penalty** (how much lower the outcome is after a bad
 experience at ``j`` than after a middling one, every other stage held fixed), ``R_j`` the
-**reward** of a top-box experience. Ordinary least squares with HC3 errors (a binary outcome coded
+**reward** of a top-box experience. Ordinary least squares with HC3 errors (weighted least squares
+with HC3 errors on a weighted survey; the one-stage contrasts and the direct comparison stay
+unweighted for now) (a binary outcome coded
 0/1: a linear probability model, its coefficients in percentage points / 100); two-sided normal
 p-values, corrected across stages (penalties and rewards as two families). A stage nobody rated in
 the middle has no reference: its top box becomes the reference (the penalty is bottom against top)
@@ -72,13 +74,15 @@ class AnswerPatterns:
 
     ``states[p, j]``: the state (:data:`ANSWER_STATES` code) of stage ``j`` in pattern ``p``;
     ``counts``, ``sums``, ``sumsq``: respondents with the pattern, the sum and the sum of squares
-    of their outcomes (float64).
+    of their outcomes (float64); ``weights``: the survey weight of the pattern's respondents (a
+    weighted pattern table keeps respondents of different weights apart), ``None`` unweighted.
     """
 
     states: np.ndarray
     counts: np.ndarray
     sums: np.ndarray
     sumsq: np.ndarray
+    weights: np.ndarray | None = None
 
 
 def answer_patterns(patterns: ScorePatterns) -> AnswerPatterns:
@@ -97,8 +101,15 @@ def answer_patterns(patterns: ScorePatterns) -> AnswerPatterns:
     keep = np.isfinite(patterns.outcome) & (codes >= 0).any(axis=1)  # a respondent who rated no stage says nothing about any
     lut = _state_lut(patterns.scale)
     states = np.take(lut, codes[keep].astype(np.int64) + 1)
-    rows, counts, sums, sumsq = pattern_sums(states, len(ANSWER_STATES), patterns.outcome[keep], weights=patterns.counts[keep])
-    return AnswerPatterns(rows.astype(np.int8), counts, sums, sumsq)
+    if patterns.weights is None:
+        rows, counts, sums, sumsq = pattern_sums(states, len(ANSWER_STATES), patterns.outcome[keep], weights=patterns.counts[keep])
+        return AnswerPatterns(rows.astype(np.int8), counts, sums, sumsq)
+    # weighted: the weight is one more key column, so each row keeps one weight (the WLS leverage needs it)
+    weight_values, weight_code = np.unique(patterns.weights[keep], return_inverse=True)
+    keyed = np.column_stack([states.astype(np.int64), weight_code.ravel()])
+    rows, counts, sums, sumsq = pattern_sums(keyed, max(len(ANSWER_STATES), len(weight_values)), patterns.outcome[keep],
+                                             weights=patterns.counts[keep])
+    return AnswerPatterns(rows[:, :-1].astype(np.int8), counts, sums, sumsq, weight_values[rows[:, -1]])
 
 
 def _state_lut(scale: Scale) -> np.ndarray:
@@ -243,7 +254,7 @@ def multivariate_penalty_reward_from_tables(
         return _frame(raw, None, None, None, correction, alpha)
     answers = answer_patterns(patterns)
     design, no_middle = contrast_design(answers.states)
-    fit = ols_from_patterns(design, answers.counts, answers.sums, answers.sumsq, confidence=confidence)
+    fit = ols_from_patterns(design, answers.counts, answers.sums, answers.sumsq, confidence=confidence, weights=answers.weights)
     return _frame(raw, fit, no_middle, _clean_comparison(answers, confidence), correction, alpha)
 
 

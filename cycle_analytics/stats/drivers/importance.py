@@ -31,6 +31,10 @@ Definitions
   the same variance). Per resample: the signed weights (modelled stages fixed) and every stage's
   ``score_100``. ``importance_ci_low``/``importance_ci_high``: the 2.5th and 97.5th percentiles
   (for ``confidence`` = 0.95) of the signed weights.
+* **Survey weights** (a weighted pattern table): the correlations are weighted (weighted means,
+  variances and covariances), the full regression is weighted least squares with HC3 errors
+  (:func:`~cycle_analytics.stats.regression.ols_from_patterns`), and the bootstrap resamples
+  respondents who keep their weight (weighted cross-products and weighted ``score_100`` per resample).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_table, respondent_outcomes, respondent_patterns
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pattern_sums, spearman_from_counts
@@ -63,6 +68,7 @@ __all__ = [
     "ImportanceDraws",
     "johnson_weights",
     "relative_weight_fit",
+    "carried_relative_weight_fit",
     "importance_draws",
     "relative_weights",
     "derived_importance",
@@ -175,18 +181,44 @@ def relative_weight_fit(patterns: ScorePatterns) -> RelativeWeightFit:
     p = int(modelled.sum())
     if n < p + 2 or p == 0:
         return RelativeWeightFit(nan, nan.copy(), nan.copy(), modelled, complete, n, float("nan"))
-    rows, counts, sums, sumsq = pattern_sums(codes[complete][:, modelled], patterns.scale.points, patterns.outcome[complete],
-                                             weights=patterns.counts[complete])
-    x = rows.astype(np.float64)
+    if patterns.weights is None:
+        rows, counts, sums, sumsq = pattern_sums(codes[complete][:, modelled], patterns.scale.points,
+                                                 patterns.outcome[complete], weights=patterns.counts[complete])
+        x, row_weights, moments = rows.astype(np.float64), None, (counts, sums, sumsq)
+    else:  # weighted: the weight is one more key column (the WLS leverage needs each row's weight)
+        x, row_weights, counts, sums, sumsq = _weighted_rows(patterns, complete, modelled)
+        moments = (counts * row_weights, sums * row_weights, sumsq * row_weights)  # the weighted correlations
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: see regression.ols_from_patterns
-        eps, r2 = johnson_weights(_pattern_correlations(x, counts, sums, sumsq))
-    ols = ols_from_patterns(np.column_stack([np.ones(len(x)), x]), counts, sums, sumsq)
+        eps, r2 = johnson_weights(_pattern_correlations(x, *moments))
+    ols = ols_from_patterns(np.column_stack([np.ones(len(x)), x]), counts, sums, sumsq, weights=row_weights)
     weight, coefficient, p_value = nan.copy(), nan.copy(), nan.copy()
     if np.isfinite(r2):
         weight[modelled] = eps
         coefficient[modelled] = ols.coef[1:]
         p_value[modelled] = ols.p_value[1:]
     return RelativeWeightFit(weight, coefficient, p_value, modelled, complete, n, float(r2))
+
+
+def _weighted_rows(patterns: ScorePatterns, complete: np.ndarray, modelled: np.ndarray):
+    """``(x, weights, counts, sums, sumsq)``: the distinct (modelled score codes, weight) rows of the
+    complete-data respondents of a weighted pattern table, with their outcome sums (unweighted)."""
+    weight_values, weight_code = np.unique(patterns.weights[complete], return_inverse=True)
+    keyed = np.column_stack([patterns.codes()[complete][:, modelled].astype(np.int64), weight_code.ravel()])
+    rows, counts, sums, sumsq = pattern_sums(keyed, max(patterns.scale.points, len(weight_values)),
+                                             patterns.outcome[complete], weights=patterns.counts[complete])
+    return rows[:, :-1].astype(np.float64), weight_values[rows[:, -1]], counts, sums, sumsq
+
+
+def carried_relative_weight_fit(patterns: ScorePatterns | None, draws: ImportanceDraws | None) -> RelativeWeightFit:
+    """The full-sample fit the bootstrap ``draws`` carry, else :func:`relative_weight_fit` of ``patterns``.
+
+    Importance and priorities share one set of draws; taking the fit from them avoids fitting twice.
+    """
+    if draws is not None and draws.fit is not None:
+        return draws.fit
+    if patterns is None:
+        raise SurveyError(_("Relative weights need the respondent pattern table (or bootstrap draws with their fit)."))
+    return relative_weight_fit(patterns)
 
 
 def _pattern_correlations(x: np.ndarray, counts: np.ndarray, sums: np.ndarray, sumsq: np.ndarray) -> np.ndarray:
@@ -303,6 +335,8 @@ def _unit_sums(patterns: ScorePatterns, fit: RelativeWeightFit | None, units: np
     summed in float32 when every value is a whole number and every unit sum stays below 2**24
     (then float32 is exact), else in float64.
     """
+    if patterns.weights is not None:
+        return _weighted_unit_sums(patterns, fit, units)
     n_pat, n_st = len(patterns.counts), len(patterns.stages)
     codes = patterns.codes()
     has_model = fit is not None and fit.fits
@@ -334,6 +368,30 @@ def _unit_sums(patterns: ScorePatterns, fit: RelativeWeightFit | None, units: np
     exact32 = small and units.shape[0] * biggest * biggest < 2**24
     z = gathered[..., n_st:].astype(np.float32 if exact32 else np.float64)
     moments = np.einsum("mui,muj->uij", z, z, optimize=True).astype(np.float64)
+    return rated_sum, rated_n, moments
+
+
+def _weighted_unit_sums(patterns: ScorePatterns, fit: RelativeWeightFit | None, units: np.ndarray):
+    """:func:`_unit_sums` of a weighted pattern table: every respondent keeps their survey weight,
+    so per unit the weighted sums of the stage codes, the sums of the weights of each stage's
+    raters and the weighted cross-products (float64)."""
+    n_pat, n_st = len(patterns.counts), len(patterns.stages)
+    codes = patterns.codes().astype(np.float64)
+    pattern_of = np.take(np.append(patterns.respondent_rows(), n_pat), units)  # (m, U); n_pat = padding
+    weight = np.take(np.append(patterns.weights, 0.0), pattern_of)
+    stage_codes = np.take(np.vstack([codes, np.full((1, n_st), -1.0)]), pattern_of, axis=0)
+    rated = stage_codes >= 0
+    rated_n = np.einsum("mu,muj->uj", weight, rated.astype(np.float64))
+    rated_sum = np.einsum("mu,muj->uj", weight, np.where(rated, stage_codes, 0.0))
+    if fit is None or not fit.fits:
+        return rated_sum, rated_n, None
+    y = patterns.outcome[fit.complete]
+    rows = np.zeros((n_pat + 1, int(fit.modelled.sum()) + 2))
+    rows[:-1, 0][fit.complete] = 1.0
+    rows[:-1, 1:-1][fit.complete] = codes[fit.complete][:, fit.modelled]
+    rows[:-1, -1][fit.complete] = y - float(y.min())
+    z = np.take(rows, pattern_of, axis=0)
+    moments = np.einsum("mui,muj,mu->uij", z, z, weight, optimize=True)
     return rated_sum, rated_n, moments
 
 
@@ -399,8 +457,7 @@ def _respondent_patterns_of(ratings: pd.DataFrame, y: np.ndarray, scale: Scale) 
     """The pattern table of ratings with one outcome per respondent; raises for the proxy."""
     if respondent_outcomes(ratings, y) is None:
         raise SurveyError(
-            "Relative weights need one outcome per respondent (an outcome question); with the proxy "
-            "outcome use Spearman importance."
+            _("Relative weights need one outcome per respondent (an outcome question); with the proxy outcome use Spearman importance.")
         )
     return respondent_patterns(ratings, y, scale)
 
@@ -519,14 +576,9 @@ def derived_importance_from_tables(
     validate_min_n(min_n)
     n_missing = table.missing.sum(-1).astype(np.int64)
     if method == "relative_weight":
-        if draws is not None and draws.fit is not None:
-            fit = draws.fit
-        else:
-            if patterns is None:
-                raise SurveyError("Relative weights need the respondent pattern table (or bootstrap draws with their fit).")
-            fit = relative_weight_fit(patterns)
-            if n_boot:
-                draws = importance_draws(patterns, n_boot, seed, fit=fit)
+        fit = carried_relative_weight_fit(patterns, draws)
+        if n_boot and (draws is None or draws.fit is None):
+            draws = importance_draws(patterns, n_boot, seed, fit=fit)
         out = _relative_weight_frame(table, fit, draws, correction, confidence)
         out.insert(5, "n_missing_outcome", n_missing)
         out.insert(6, "small_sample", out["n"].to_numpy() < min_n)
@@ -569,11 +621,11 @@ def stated_importance(responses: pd.DataFrame, columns: dict) -> pd.DataFrame:
     [4.5, 2.0]
     """
     if not isinstance(columns, dict) or not columns:
-        raise SurveyError("Stated importance needs a mapping of stages to importance-question columns.")
+        raise SurveyError(_("Stated importance needs a mapping of stages to importance-question columns."))
     rows = []
     for stage, col in columns.items():  # one entry per stage, not per row
         if col not in responses.columns:
-            raise SurveyError(f"The importance column {col!r} for the stage {stage!r} is not in the responses table.")
+            raise SurveyError(_("The importance column {col!r} for the stage {stage!r} is not in the responses table.").format(col=col, stage=stage))
         v = _importance_answers(responses[col], col)
         rows.append((str(stage), str(col), len(v), v.mean() if len(v) else np.nan, v.std(ddof=1) if len(v) > 1 else np.nan))
     names = [r[0] for r in rows]
@@ -598,6 +650,6 @@ def _importance_answers(s: pd.Series, col: str) -> np.ndarray:
         bad = np.isnan(v) & s.notna().to_numpy() & (txt.to_numpy() != "")
         if bad.any():
             raise SurveyError(
-                f"The importance column {col!r} holds the non-numeric answer {txt[bad].iloc[0]!r}."
+                _("The importance column {col!r} holds the non-numeric answer {iloc!r}.").format(col=col, iloc=txt[bad].iloc[0])
             )
     return v[np.isfinite(v)]

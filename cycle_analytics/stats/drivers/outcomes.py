@@ -22,6 +22,7 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale, infer_scale_from_counts
 from cycle_analytics.stats.kernel import OutcomeTable, count_table, discretise, pattern_sums, respondent_codes, score_matrix
 from cycle_analytics.stats.tables import ScorePatterns, score_patterns
@@ -73,13 +74,12 @@ def _validate_outcome_spec(responses: pd.DataFrame, spec: OutcomeSpec) -> None:
     """The outcome must have one value per respondent and its column must be in ``responses``."""
     if spec.is_proxy:
         raise SurveyError(
-            "The proxy outcome (mean of the other stages) has no single value per respondent; "
-            "use rating_outcomes() for one value per rating."
+            _("The proxy outcome (mean of the other stages) has no single value per respondent; use rating_outcomes() for one value per rating.")
         )
     if spec.kind not in ("rating", "binary"):
-        raise SurveyError(f"The outcome kind {spec.kind!r} is not one of rating, binary or proxy.")
+        raise SurveyError(_("The outcome kind {kind!r} is not one of rating, binary or proxy.").format(kind=spec.kind))
     if spec.column is None or spec.column not in responses.columns:
-        raise SurveyError(f"The outcome column {spec.column!r} is not in the responses table.")
+        raise SurveyError(_("The outcome column {column!r} is not in the responses table.").format(column=spec.column))
 
 
 def _rating_values(col: pd.Series, is_num: bool, spec: OutcomeSpec) -> np.ndarray:
@@ -101,15 +101,13 @@ def _binary_numbers(col: pd.Series, spec: OutcomeSpec) -> np.ndarray:
             pos = float(str(spec.positive).strip())
         except ValueError:
             raise SurveyError(
-                f"The binary outcome column {spec.column!r} holds numbers, so its positive value "
-                f"must be a number, not {spec.positive!r}."
+                _("The binary outcome column {column!r} holds numbers, so its positive value must be a number, not {positive!r}.").format(column=spec.column, positive=spec.positive)
             ) from None
         return np.where(np.isnan(v), np.nan, (v == pos).astype(np.float64))
     bad = ~np.isnan(v) & (v != 0) & (v != 1)
     if bad.any():
         raise SurveyError(
-            f"The binary outcome column {spec.column!r} holds the value {v[bad][0]:g}; "
-            "a binary outcome must be 0/1 or text with a positive label."
+            _("The binary outcome column {column!r} holds the value {v:g}; a binary outcome must be 0/1 or text with a positive label.").format(column=spec.column, v=v[bad][0])
         )
     return v
 
@@ -126,11 +124,11 @@ def _binary_labels(col: pd.Series, spec: OutcomeSpec) -> np.ndarray:
         if set(labels) <= {"0", "1"}:
             lut = np.array([1.0 if lab == "1" else 0.0 for lab in labels] + [np.nan])
             return lut[codes]
-        raise SurveyError(f"The binary outcome column {spec.column!r} needs the label that counts as positive.")
+        raise SurveyError(_("The binary outcome column {column!r} needs the label that counts as positive.").format(column=spec.column))
     pos = _norm_label(spec.positive)
     if pos not in labels:
         raise SurveyError(
-            f"The positive label {spec.positive!r} does not occur in the outcome column {spec.column!r}."
+            _("The positive label {positive!r} does not occur in the outcome column {column!r}.").format(positive=spec.positive, column=spec.column)
         )
     lut = np.array([np.nan if lab == "" else (1.0 if lab == pos else 0.0) for lab in labels] + [np.nan])
     return lut[codes]  # code -1 (missing) picks the trailing NaN
@@ -180,7 +178,7 @@ def _scale_of_scores(ratings: pd.DataFrame) -> Scale:
         return Scale(1, 5)
     lo, hi = float(np.nanmin(s)), float(np.nanmax(s))
     if not (np.isfinite(lo) and lo == np.floor(lo) and hi == np.floor(hi)):
-        raise SurveyError("The ratings' scores must be whole numbers of a rating scale.")
+        raise SurveyError(_("The ratings' scores must be whole numbers of a rating scale."))
     return Scale(int(lo), int(max(hi, lo + 1)))
 
 
@@ -223,9 +221,11 @@ def outcome_table(ratings: pd.DataFrame, y: np.ndarray, scale: Scale | None = No
     )
 
 
-def patterns_from_codes(stages, scale: Scale, codes: np.ndarray, y: np.ndarray | None) -> ScorePatterns:
+def patterns_from_codes(stages, scale: Scale, codes: np.ndarray, y: np.ndarray | None,
+                        weights: np.ndarray | None = None) -> ScorePatterns:
     """The respondent pattern table of a respondent x stage matrix of score codes and one outcome
-    per respondent (``None``: no outcome), in one vectorised pass.
+    per respondent (``None``: no outcome), in one vectorised pass; ``weights`` (one survey weight
+    per respondent) makes it a weighted table (the weight is part of each row's key).
 
     ``codes[i, j]``: respondent ``i``'s score of stage ``j`` as a 0-based point of ``scale``
     (-1 = not rated), as :func:`~cycle_analytics.stats.kernel.score_matrix` gives it.
@@ -247,13 +247,19 @@ def patterns_from_codes(stages, scale: Scale, codes: np.ndarray, y: np.ndarray |
     y_code = np.full(n_resp, len(values), dtype=np.int64)
     y_code[has] = np.searchsorted(values, y[has])
     base = max(scale.points + 1, len(values) + 1)
-    keyed = np.empty((n_resp, n_st + 1), dtype=np.int64 if base > 127 else np.int8)
+    if weights is not None:
+        weight_values, weight_code = np.unique(np.asarray(weights, dtype=np.float64), return_inverse=True)
+        base = max(base, len(weight_values))
+    keyed = np.empty((n_resp, n_st + 1 + (weights is not None)), dtype=np.int64 if base > 127 else np.int8)
     keyed[:, :n_st] = codes + 1
     keyed[:, n_st] = y_code
+    if weights is not None:
+        keyed[:, n_st + 1] = weight_code.ravel()
     rows, counts, _, _ = pattern_sums(keyed, base, np.zeros(n_resp))
     scores = np.where(rows[:, :n_st] > 0, rows[:, :n_st] - 1 + scale.minimum, np.nan).astype(np.float64)
     outcome = np.append(values, np.nan)[rows[:, n_st]]
-    return score_patterns(stages, scale, scores, outcome, np.rint(counts).astype(np.int64))
+    row_weights = None if weights is None else weight_values[rows[:, n_st + 1]]
+    return score_patterns(stages, scale, scores, outcome, np.rint(counts).astype(np.int64), row_weights)
 
 
 def respondent_patterns(
@@ -281,7 +287,7 @@ def respondent_patterns(
     else:
         per_respondent = np.asarray(per_respondent, dtype=np.float64)
         if per_respondent.shape != (len(ratings["response_id"].cat.categories),):
-            raise SurveyError("There must be one outcome per respondent.")
+            raise SurveyError(_("There must be one outcome per respondent."))
     stages = tuple(str(c) for c in ratings["stage"].cat.categories)
     return patterns_from_codes(stages, scale, score_matrix(ratings, scale), per_respondent)
 
@@ -333,14 +339,13 @@ def outcome_spec_from_values(column: str, values, counts=None, *, positive: str 
             return OutcomeSpec(column=column, kind="binary", positive="1", label=label)
         scale = infer_scale_from_counts(found, coverage=1.0) or infer_scale_from_counts(found)
         if scale is None:
-            raise SurveyError(f"The outcome column {column!r} does not hold ratings on a 1-5, 1-7, 1-10 or 0-10 scale.")
+            raise SurveyError(_("The outcome column {column!r} does not hold ratings on a 1-5, 1-7, 1-10 or 0-10 scale.").format(column=column))
         return OutcomeSpec(column=column, kind="rating", scale=scale, label=label)
     labels = [str(x) for x, p in zip(raw.tolist(), present) if p]
     pos = positive if positive is not None else guess_positive(labels)
     if pos is None:
         raise SurveyError(
-            f"The outcome column {column!r} holds text; name the label that counts as a good outcome "
-            f"(one of: {', '.join(sorted(labels)[:6])})."
+            _("The outcome column {column!r} holds text; name the label that counts as a good outcome (one of: {items}).").format(column=column, items=', '.join(sorted(labels)[:6]))
         )
     return OutcomeSpec(column=column, kind="binary", positive=str(pos), label=label)
 

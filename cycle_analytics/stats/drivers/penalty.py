@@ -15,6 +15,7 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_table
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, mann_whitney_from_counts, welch_from_moments
@@ -227,7 +228,7 @@ def validate_penalty_inputs(ratings, y, outcome: OutcomeSpec, *, correction, con
     if outcome.kind == "binary":
         fy = y[np.isfinite(y)]
         if fy.size and not np.isin(fy, (0.0, 1.0)).all():
-            raise SurveyError("A binary outcome must be coded 0/1; use rating_outcomes() to code it.")
+            raise SurveyError(_("A binary outcome must be coded 0/1; use rating_outcomes() to code it."))
     return y
 
 
