@@ -73,7 +73,7 @@ else:
               "(see the Critical moments page for every stage's verdict)."))
 pains = a.pain_points
 if len(pains):
-    st.caption(_("Pain points (often rated badly, but no measurable effect on the outcome): {stages}")
+    st.caption(_("Pain points (often rated badly, but one bad experience there does not spoil the outcome on its own): {stages}")
                .format(stages=", ".join(widgets.md_escape(x) for x in pains["stage"].astype(str))))
 
 st.subheader(_("The journey"))

@@ -442,7 +442,7 @@ COLUMN_WORDS: dict[str, Words] = {
     "stage": Words(N_("Stage")),
     "order": Words("#", N_("Position in the cycle"), "count"),
     "verdict": Words(N_("Verdict"), N_("Critical moment: a bad experience there measurably lowers {outcome} (rule above the "
-                     "table). Pain point: often rated badly, but no measurable effect. OK: neither. Not enough data: too few "
+                     "table). Pain point: often rated badly, but one bad experience there does not spoil it on its own. OK: neither. Not enough data: too few "
                      "bad experiences to tell.")),
     "declared_verdict": Words(N_("Named critical?"), N_("Declared verdict: whether a stage the cycle "
                               "template names as critical is confirmed by the data")),

@@ -187,7 +187,7 @@ def deck_pptx(briefing: Briefing, pictures: Mapping[str, bytes] | None = None) -
     lines = list(briefing.critical) or [_("No stage is a critical moment: no bad experience measurably spoils the outcome.")]
     _text_box(slide, lines, bullets=True, height=Inches(3.4))
     if briefing.pain_points:
-        _text_box(slide, [_("Pain points (often rated badly, no measurable effect):"), *briefing.pain_points],
+        _text_box(slide, [_("Pain points (often rated badly; one bad experience does not spoil the outcome on its own):"), *briefing.pain_points],
                   top=Inches(4.9), size=Pt(14), color=MUTED_COLOR)
 
     _theme_slides(prs, briefing)

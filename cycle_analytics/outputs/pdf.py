@@ -161,7 +161,7 @@ def report_pdf(briefing: Briefing, pictures: Mapping[str, bytes] | None = None) 
     for sentence in briefing.critical or (_("No stage is a critical moment: no bad experience measurably spoils the outcome."),):
         pdf.paragraph("• " + sentence)
     if briefing.pain_points:
-        pdf.paragraph(_("Pain points (often rated badly, no measurable effect on the outcome):"), muted=True, size=10)
+        pdf.paragraph(_("Pain points (often rated badly, but one bad experience there does not spoil the outcome on its own):"), muted=True, size=10)
         for sentence in briefing.pain_points:
             pdf.paragraph("• " + sentence, muted=True, size=10)
 

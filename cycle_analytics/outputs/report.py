@@ -351,7 +351,7 @@ def _critical(analysis, figs: list[str]) -> list[str]:
     pains = analysis.pain_points
     if len(pains):
         out.append("<h3>" + _esc(_('Pain points')) + "</h3>"
-                   "<p class=\"note\">" + _esc(_('Many bad ratings, but no measurable effect on the outcome.')) + "</p>")
+                   "<p class=\"note\">" + _esc(_('Many bad ratings, but one bad experience there does not spoil the outcome on its own.')) + "</p>")
         for _index, r in pains.iterrows():
             out.append(f'<div class="evidence pain"><strong>{_esc(r["stage"])}</strong>: {_esc(r.get("evidence", ""))}</div>')
     out += figs
@@ -454,7 +454,7 @@ def _method(survey, analysis) -> list[str]:
             alpha=_general_number(s.alpha),
             share=format_percent(s.min_effect_fraction), min_bad=format_number(s.min_bad),
             size=_general_number(smallest))),
-        (_("Pain point"), _("Many bad ratings but no measurable effect on the outcome.")),
+        (_("Pain point"), _("Many bad ratings, but one bad experience does not spoil the outcome on its own.")),
         (_("Importance"), _("Derived importance: {method} of the stage's score with the outcome.").format(method=importance)),
         (_("Quadrants"), _("Importance–performance analysis (Martilla & James 1977) with crosshairs at the mean importance "
                            "and mean performance of the stages: {quadrants}.").format(
