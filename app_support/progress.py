@@ -81,17 +81,8 @@ def progress(label: str, expected_seconds: float, where=None) -> Iterator[None]:
             except Exception:  # noqa: BLE001 - the session went away: stop drawing
                 return
 
-    thread = threading.Thread(target=tick, name="progress", daemon=True)
-    if ctx is not None:
-        add_script_run_ctx(thread, ctx)
-        thread.start()
-    try:
+    with _drawn_by(tick, "progress", ctx, done, placeholder):
         yield
-    finally:
-        done.set()
-        if ctx is not None:
-            thread.join(timeout=1.0)
-        placeholder.empty()
 
 
 @contextmanager
@@ -122,12 +113,20 @@ def reported_progress(where=None) -> Iterator[Callable[[float, str], None]]:
             except Exception:  # noqa: BLE001 - the session went away: stop drawing
                 return
 
-    thread = threading.Thread(target=tick, name="reported-progress", daemon=True)
+    with _drawn_by(tick, "reported-progress", ctx, done, placeholder):
+        yield report
+
+
+@contextmanager
+def _drawn_by(tick: Callable[[], None], name: str, ctx, done: threading.Event, placeholder) -> Iterator[None]:
+    """Run ``tick`` on a thread with the session's script context (none outside a script run) while
+    the block runs; then stop it and clear the bar."""
+    thread = threading.Thread(target=tick, name=name, daemon=True)
     if ctx is not None:
         add_script_run_ctx(thread, ctx)
         thread.start()
     try:
-        yield report
+        yield
     finally:
         done.set()
         if ctx is not None:

@@ -123,19 +123,10 @@ def _fit(design, counts, sums, sumsq, confidence: float, weights=None) -> Patter
         # a row with leverage 1 is fitted exactly (its residual is 0): it adds nothing to the meat
         scale = np.where(leverage < 1.0 - 1e-10, rss / (1.0 - leverage) ** 2, 0.0)
     meat = (xk * scale[:, None]).T @ xk
-    cov_k = inv @ meat @ inv
-    se_k = np.sqrt(np.clip(np.diag(cov_k), 0.0, None))
-    z = special.ndtri(0.5 + confidence / 2.0)
-    coef, se = nan.copy(), nan.copy()
-    coef[kept], se[kept] = beta, se_k
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(se > 0, 2.0 * special.ndtr(-np.abs(coef / se)), np.nan)
-    cov = np.full((n_cols, n_cols), np.nan)
-    cov[np.ix_(kept, kept)] = cov_k
     total = s.sum()
     sst = q2.sum() - total * total / w.sum()
     r2 = 1.0 - rss.sum() / sst if sst > 0 else float("nan")
-    return PatternFit(coef, se, p, coef - z * se, coef + z * se, cov, kept, n, float(r2))
+    return _sandwich_fit(beta, inv, meat, kept, n, float(r2), confidence)
 
 
 def _weighted_fit(x, n, s, q2, wt, confidence: float) -> PatternFit:
@@ -159,6 +150,17 @@ def _weighted_fit(x, n, s, q2, wt, confidence: float) -> PatternFit:
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(leverage < 1.0 - 1e-10, wt * wt * rss / (1.0 - leverage) ** 2, 0.0)
     meat = (xk * scale[:, None]).T @ xk
+    total_w, total = a.sum(), (wt * s).sum()
+    sst = (wt * q2).sum() - total * total / total_w if total_w > 0 else 0.0
+    r2 = 1.0 - (wt * rss).sum() / sst if sst > 0 else float("nan")
+    return _sandwich_fit(beta, inv, meat, kept, n_resp, float(r2), confidence)
+
+
+def _sandwich_fit(beta, inv, meat, kept, n: int, r2: float, confidence: float) -> PatternFit:
+    """The fit from its coefficients on the ``kept`` columns and the HC3 sandwich ``inv @ meat @ inv``:
+    standard errors, normal-theory p-values and intervals, NaN for the dropped columns."""
+    n_cols = kept.size
+    nan = np.full(n_cols, np.nan)
     cov_k = inv @ meat @ inv
     se_k = np.sqrt(np.clip(np.diag(cov_k), 0.0, None))
     z = special.ndtri(0.5 + confidence / 2.0)
@@ -168,10 +170,7 @@ def _weighted_fit(x, n, s, q2, wt, confidence: float) -> PatternFit:
         p = np.where(se > 0, 2.0 * special.ndtr(-np.abs(coef / se)), np.nan)
     cov = np.full((n_cols, n_cols), np.nan)
     cov[np.ix_(kept, kept)] = cov_k
-    total_w, total = a.sum(), (wt * s).sum()
-    sst = (wt * q2).sum() - total * total / total_w if total_w > 0 else 0.0
-    r2 = 1.0 - (wt * rss).sum() / sst if sst > 0 else float("nan")
-    return PatternFit(coef, se, p, coef - z * se, coef + z * se, cov, kept, n_resp, float(r2))
+    return PatternFit(coef, se, p, coef - z * se, coef + z * se, cov, kept, n, r2)
 
 
 def _independent_columns(gram: np.ndarray) -> np.ndarray:

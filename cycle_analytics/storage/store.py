@@ -583,16 +583,7 @@ class Store:
         """Saved surveys (not in the trash), most recently updated first: only ``owner``'s, only the
         given ``ids``, or (neither) all of them."""
         _validate_owner(owner)
-        where, args = "deleted_at IS NULL", ()
-        if owner is not None:
-            where, args = where + " AND owner = %s", (owner,)
-        if ids is not None:
-            ids = [i for i in ids if isinstance(i, str) and ID_RE.fullmatch(i)]
-            if not ids:
-                return []
-            where += " AND id IN (" + ", ".join(["%s"] * len(ids)) + ")"
-            args += tuple(ids)
-        return self._entries(where, args)
+        return self._listed("deleted_at IS NULL", owner, ids)
 
     def list_trash(self, owner: str | None = None, *, ids: list[str] | None = None) -> list[SavedEntry]:
         """Surveys in the trash (restorable for :data:`TRASH_DAYS` days): ``owner``'s, or those of
@@ -601,7 +592,11 @@ class Store:
         self.purge_expired()
         if owner is None and ids is None:
             return []
-        where, args = "deleted_at IS NOT NULL", ()
+        return self._listed("deleted_at IS NOT NULL", owner, ids)
+
+    def _listed(self, where: str, owner: str | None, ids: list[str] | None) -> list[SavedEntry]:
+        """The entries matching ``where``, narrowed to ``owner``'s and to the well-formed ``ids``."""
+        args: tuple = ()
         if owner is not None:
             where, args = where + " AND owner = %s", (owner,)
         if ids is not None:
