@@ -140,6 +140,15 @@ def test_sfo_counts_match_the_code_list_read_with_the_csv_module():
     assert s.responses["Q7ALL"].notna().sum() == 2688
 
 
+def test_day_segments_read_in_week_order_not_file_order():
+    # SFO's DAY column (code list: MON ... SUN, Thursday written THUR) meets SAT first in the file
+    assert list(_real("sfo_customer_survey_2017.csv").responses["DAY"].cat.categories) == [
+        "MON", "TUE", "WED", "THUR", "FRI", "SAT", "SUN"]
+    rows = [f"r{i},{1 + i % 5},{1 + (i * 3) % 5},{day}" for i, day in enumerate(["Minggu", "Senin", "Rabu"] * 20)]
+    hari = import_survey(("id,lobi,kasir,hari\n" + "\n".join(rows)).encode(), file_name="hari.csv")
+    assert list(hari.responses["hari"].cat.categories) == ["Senin", "Rabu", "Minggu"]
+
+
 def test_mistat_abc_pairs_importance_with_its_item_and_keeps_model_outputs_out():
     s = _real("mistat_ABC_customer_satisfaction.csv")
     i = s.info

@@ -47,7 +47,7 @@ __all__ = [
     "RECOMMEND_STEMS", "RECOMMEND_ABBREVIATIONS", "RECOMMEND_KEYS", "LIKELIHOOD_STEM", "LIKELIHOOD_WORDS",
     "OUTCOME_QUESTION", "RECOMMEND_TEXT", "STAGE_WORDS", "SCORE_WORDS", "YES_LABELS", "NO_LABELS",
     "MISSING_TOKENS", "NO_ANSWER_LABELS", "NO_ANSWER_KEYS", "LOYALTY_STEMS", "LOYALTY_KEYS", "BLOCK_OVERALL_TAILS",
-    "ROLE_FILLERS",
+    "ROLE_FILLERS", "WEEKDAY_KEYS", "weekday_order",
     "OPEN_QUESTION", "IMPORTANCE_QUESTION", "ROLE_WORDS", "ROLE_STEMS", "DEMOGRAPHIC_WORDS",
     "DURATION_WORDS", "DURATION_PHRASES", "DURATION_FILLERS", "DURATION_UNITS", "START_TIME_KEYS", "END_TIME_KEYS",
     "duration_seconds_per_unit", "is_start_time_name", "is_end_time_name",
@@ -148,6 +148,36 @@ STAGE_WORDS = frozenset({"stage", "moment", "step", "touchpoint", "item", "quest
                          "dimension", "service", "area"})
 #: Words of a long file's score column ("score", "rating", "answer").
 SCORE_WORDS = frozenset({"score", "rating", "value", "answer", "rate", "points", "grade", "response", "mark"})
+
+# --------------------------------------------------------------------------------------------
+# Days of the week as segment values (compared as keys): English, Indonesian, Spanish
+
+#: Day names and their usual abbreviations -> position in the week (Monday first, ISO 8601).
+WEEKDAY_KEYS = {
+    **dict.fromkeys(("mon", "monday", "senin", "sen", "lunes", "lun"), 0),
+    **dict.fromkeys(("tue", "tues", "tuesday", "selasa", "sel", "martes", "mar"), 1),
+    **dict.fromkeys(("wed", "wednesday", "rabu", "rab", "miercoles", "miércoles", "mie", "mié"), 2),
+    **dict.fromkeys(("thu", "thur", "thurs", "thursday", "kamis", "kam", "jueves", "jue"), 3),
+    **dict.fromkeys(("fri", "friday", "jumat", "jum", "viernes", "vie"), 4),
+    **dict.fromkeys(("sat", "saturday", "sabtu", "sab", "sabado", "sábado", "sáb"), 5),
+    **dict.fromkeys(("sun", "sunday", "minggu", "min", "domingo", "dom"), 6),
+}
+
+
+def weekday_order(values) -> list | None:
+    """``values`` in week order (Monday first) when every one names a different day, else None.
+
+    A segment of days reads in the order of the week, not in the order the file met them.
+
+    >>> weekday_order(["SAT", "MON", "SUN"]), weekday_order(["Sabtu", "Senin"]), weekday_order(["North", "Mon"])
+    (['MON', 'SAT', 'SUN'], ['Senin', 'Sabtu'], None)
+    """
+    values = list(values)
+    days = [WEEKDAY_KEYS.get(normalise_key(str(v))) for v in values]
+    if len(values) < 2 or None in days or len(set(days)) < len(days):
+        return None
+    return [v for _day, v in sorted(zip(days, values), key=lambda pair: pair[0])]
+
 
 # --------------------------------------------------------------------------------------------
 # Yes / no answers (compared in lower case): English, German, French, Spanish

@@ -68,6 +68,7 @@ from cycle_analytics.ingest.names import (
     name_tail,
     outcome_rank,
     role_of_name,
+    weekday_order,
 )
 from cycle_analytics.scales import Scale, infer_scale_from_counts
 
@@ -575,7 +576,9 @@ def _date_values(c: ColumnProfile, codes: np.ndarray) -> pd.DatetimeIndex:
 def _segment_values(c: ColumnProfile, codes: np.ndarray) -> pd.Categorical:
     """Segment values per respondent as a categorical (empty and N/A are missing)."""
     codes = np.where((codes >= 0) & ~(c.empty | c.na)[np.clip(codes, 0, None)], codes, -1)
-    return categorical_from_codes(codes, c.trimmed)
+    values = categorical_from_codes(codes, c.trimmed)
+    week = weekday_order(values.categories)  # days of the week read Monday to Sunday, not in file order
+    return values.reorder_categories(week) if week is not None else values
 
 
 def _outcome_values(c: ColumnProfile, codes: np.ndarray):
