@@ -27,7 +27,7 @@ from cycle_analytics.storage import SavedSurvey
 from . import identity, loaders, screening, sharing, sources, state, tables
 from .progress import expected_analysis_seconds, expected_import_seconds, progress
 from .sources import WarehouseSurvey
-from .widgets import md_escape
+from .widgets import date_range_picker, md_escape
 
 
 @dataclass(frozen=True)
@@ -310,22 +310,12 @@ def _unmatched_stages(loaded: _Loaded) -> None:
 # ---------------------------------------------------------------- filters, outcome, analysis
 
 
-def _date_filter(survey: Survey, pending: dict) -> tuple[tuple | None, tuple | None]:
-    """The date-range picker (only when the survey has dates): ``(picked range, full range)``."""
-    ss = st.session_state
+def _date_span(survey: Survey) -> tuple | None:
+    """The first and last date of the survey, or None when it has no dates."""
     resp = survey.responses
     if "date" not in resp.columns or not resp["date"].notna().any():
-        return None, None
-    full_range = (resp["date"].min().date(), resp["date"].max().date())
-    if pending.get(state.Q_FROM) and pending.get(state.Q_TO):
-        a, b = state.parse_date(pending[state.Q_FROM]), state.parse_date(pending[state.Q_TO])
-        if a and b and a <= b:
-            ss[state.DATE_RANGE] = (max(a, full_range[0]), min(b, full_range[1]))
-    if state.DATE_RANGE not in ss:
-        ss[state.DATE_RANGE] = full_range
-    picked = st.date_input(_("Date range"), min_value=full_range[0], max_value=full_range[1], key=state.DATE_RANGE)
-    date_range = tuple(picked) if isinstance(picked, (tuple, list)) and len(picked) == 2 else full_range
-    return date_range, full_range
+        return None
+    return resp["date"].min().date(), resp["date"].max().date()
 
 
 def _segment_values(survey: Survey, column: str) -> list[str]:
@@ -418,7 +408,7 @@ def _filter_and_analyse(view: View, source: _Source, loaded: _Loaded, cycle: str
     ss = st.session_state
     survey = loaded.survey
     st.subheader(_("Filters"))
-    date_range, full_range = _date_filter(survey, pending)
+    date_range, full_range = date_range_picker(_date_span(survey), pending)
     segments = _segment_filters(survey, pending)
     outcome_col, default_out = _outcome_choice(survey, source.saved, pending)
 

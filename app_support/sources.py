@@ -60,7 +60,7 @@ from cycle_analytics.stats.headline import Headline, headline_from_tables
 
 from . import sharing, state
 from .progress import reported_progress
-from .widgets import md_escape
+from .widgets import date_range_picker, md_escape
 
 __all__ = [
     "SourceConfig", "EngineHandle", "configured_sources", "source_config", "engine_parts", "open_engine",
@@ -479,21 +479,6 @@ def choose_source(name: str | None) -> None:
         ss[state.SAVED_ID] = None
 
 
-def _date_filter(span, pending: dict):
-    """The date-range picker of a dated source: ``(picked range, full range)``."""
-    ss = st.session_state
-    if span is None:
-        return None, None
-    if pending.get(state.Q_FROM) and pending.get(state.Q_TO):
-        a, b = state.parse_date(pending[state.Q_FROM]), state.parse_date(pending[state.Q_TO])
-        if a and b and a <= b:
-            ss[state.DATE_RANGE] = (max(a, span[0]), min(b, span[1]))
-    if state.DATE_RANGE not in ss:
-        ss[state.DATE_RANGE] = span
-    picked = st.date_input("Date range", min_value=span[0], max_value=span[1], key=state.DATE_RANGE)
-    return (tuple(picked) if isinstance(picked, (tuple, list)) and len(picked) == 2 else span), span
-
-
 def _segment_filters(name: str, config: SourceConfig, handle: EngineHandle, pending: dict) -> dict[str, list]:
     """One multiselect per segment column, its values read from the source: ``{column: kept values}``."""
     ss = st.session_state
@@ -544,7 +529,7 @@ def source_sidebar(name: str, slot, pending: dict, filters_key: Callable) -> dic
         st.caption(f"Cycle: {md_escape(opened.engine.cycle.name)} (from the source's settings)")
     st.subheader("Filters")
     with reported_progress(slot) as report, reporting(report):
-        date_range, full_range = _date_filter(source_date_span(name, config.key, opened), pending)
+        date_range, full_range = date_range_picker(source_date_span(name, config.key, opened), pending)
         segments = _segment_filters(name, config, opened, pending)
     outcome_col, default_out = _outcome_choice(opened.engine, pending)
     fkey = filters_key(date_range, full_range, segments)

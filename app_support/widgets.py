@@ -169,6 +169,22 @@ LOCALIZED_TEXT = {
 }
 
 
+def date_range_picker(span: tuple | None, pending: dict) -> tuple[tuple | None, tuple | None]:
+    """The sidebar's date-range picker over ``span`` (the first and last date; None: no picker),
+    starting from the link's ``from``/``to`` when they are in ``pending``: ``(picked, span)``."""
+    if span is None:
+        return None, None
+    ss = st.session_state
+    if pending.get(state.Q_FROM) and pending.get(state.Q_TO):
+        a, b = state.parse_date(pending[state.Q_FROM]), state.parse_date(pending[state.Q_TO])
+        if a and b and a <= b:
+            ss[state.DATE_RANGE] = (max(a, span[0]), min(b, span[1]))
+    if state.DATE_RANGE not in ss:
+        ss[state.DATE_RANGE] = span
+    picked = st.date_input(_("Date range"), min_value=span[0], max_value=span[1], key=state.DATE_RANGE)
+    return (tuple(picked) if isinstance(picked, (tuple, list)) and len(picked) == 2 else span), span
+
+
 def require_view(*, need_analysis: bool = True):
     """The current view, or stop the page with a helpful message when there is nothing to show."""
     v = state.view()

@@ -33,10 +33,9 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.briefing import CHART_TITLES, Briefing, longest_word, validate_briefing
-from cycle_analytics.outputs.images import figures_png
+from cycle_analytics.outputs.images import pictures_or_notes
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.6)
@@ -159,13 +158,8 @@ def deck_pptx(briefing: Briefing, pictures: Mapping[str, bytes] | None = None) -
     said on the last slide.
     """
     validate_briefing(briefing)
-    notes = list(briefing.notes)
-    if pictures is None:
-        try:
-            pictures = figures_png(briefing.figures)
-        except SurveyError as exc:
-            pictures = {}
-            notes.append(str(exc))
+    pictures, drawing_notes = pictures_or_notes(briefing.figures, pictures)
+    notes = [*briefing.notes, *drawing_notes]
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
 

@@ -78,3 +78,15 @@ def figures_png(figs: Mapping[str, go.Figure], *, width: int | None = None, scal
                 kaleido.stop_sync_server(silence_warnings=True)
             except Exception:  # noqa: BLE001 - stopping is best effort
                 pass
+
+
+def pictures_or_notes(figs: Mapping[str, go.Figure], pictures: Mapping[str, bytes] | None = None
+                      ) -> tuple[Mapping[str, bytes], list[str]]:
+    """The charts as pictures for a deck or a PDF: ``pictures`` when already drawn, else ``figs``
+    drawn now; when they cannot be drawn, no pictures and the reason as a note to print instead."""
+    if pictures is not None:
+        return pictures, []
+    try:
+        return figures_png(figs), []
+    except SurveyError as exc:
+        return {}, [str(exc)]

@@ -23,10 +23,9 @@ from PIL import Image  # fpdf2's own dependency: reads a picture's size
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.briefing import CHART_TITLES, Briefing, longest_word, validate_briefing
-from cycle_analytics.outputs.images import figures_png
+from cycle_analytics.outputs.images import pictures_or_notes
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -137,13 +136,8 @@ def report_pdf(briefing: Briefing, pictures: Mapping[str, bytes] | None = None) 
     ``briefing.figures`` now. A chart that cannot be drawn is left out and said in the notes.
     """
     validate_briefing(briefing)
-    notes = list(briefing.notes)
-    if pictures is None:
-        try:
-            pictures = figures_png(briefing.figures)
-        except SurveyError as exc:
-            pictures = {}
-            notes.append(str(exc))
+    pictures, drawing_notes = pictures_or_notes(briefing.figures, pictures)
+    notes = [*briefing.notes, *drawing_notes]
     pdf = _Report(briefing.title)
     pdf.add_page()
     pdf.heading(briefing.title, size=22)
