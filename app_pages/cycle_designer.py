@@ -16,7 +16,7 @@ import streamlit as st
 
 from app_support import loaders, state, widgets
 from cycle_analytics import figures
-from cycle_analytics.cycles import Cycle, Stage, dump_cycle, load_cycle, localized_cycle, parse_cycle
+from cycle_analytics.cycles import Cycle, Stage, cycle_file_source, dump_cycle, load_cycle, localized_cycle, parse_cycle
 from cycle_analytics.design.questionnaire import SCALES, cycle_from_table, stages_table
 from cycle_analytics.design.wording import check_question
 from cycle_analytics.errors import SurveyError
@@ -86,7 +86,7 @@ if up is not None and ss.get(UPLOAD_ID) != getattr(up, "file_id", up.name):
     try:
         text = up.getvalue().decode("utf-8-sig")
         loaded = parse_cycle(text, suffix=".json" if up.name.lower().endswith(".json") else ".yaml",
-                             source=f"cycle file {up.name!r}")
+                             source=cycle_file_source(up.name))
     except UnicodeDecodeError:
         st.error(_("The cycle file {name!r} is not UTF-8 text.").format(name=up.name))
     except SurveyError as exc:

@@ -150,7 +150,7 @@ c[0].metric(_("Ratings"), format_number(info.ratings), border=True)
 c[1].metric(_("No answer"), format_number(info.no_answers), border=True, help=_("Empty cells and N/A answers of the stages."))
 c[2].metric(_("Invalid answers"), format_number(info.invalid_answers), border=True,
             help=_("Answers read = ratings + no answer + invalid answers; an invalid answer loses that answer, not its row."))
-c[3].metric(_("Scale"), f"{info.scale.minimum}–{info.scale.maximum}", help=f"{info.scale_source}", border=True)
+c[3].metric(_("Scale"), f"{info.scale.minimum}–{info.scale.maximum}", help=tables.scale_source_name(info.scale_source), border=True)
 widgets.table(tables.import_summary(info), key="import_summary", height="all",
               column_config={"item": st.column_config.TextColumn(_("Item")), "value": st.column_config.TextColumn(_("Value"))})
 for note in info.notes:
@@ -271,7 +271,9 @@ if info.format != "long":
             st.caption(_("Each question column and the stage it becomes (no cycle chosen: type a stage name, or “not a "
                          "stage”), then apply. Stages follow the table order."))
         # the importer's confidence as text: an empty cell for a column it did not guess (never "None")
-        review = review.assign(confidence=review["confidence"].map(lambda c: "" if c != c else format_percent(c)).astype("str"))
+        review = review.assign(confidence=review["confidence"].map(lambda c: "" if c != c else format_percent(c)).astype("str"),
+                               method=review["method"].map(tables.method_label).astype("str"),
+                               role=review["role"].map(tables.role_label).astype("str"))
         edited = st.data_editor(
             review, key=state.MAPPING_EDITOR, hide_index=True, width="stretch", num_rows="fixed", placeholder="",
             disabled=["column", "question", "method", "confidence", "role"],

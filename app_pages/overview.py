@@ -100,7 +100,7 @@ for note in getattr(a, "notes", ()) or ():
 # ---- report export (built on click, cached on the analysis key + plans; reruns reuse the bytes)
 if v.warehouse is not None:  # the reports read the survey's rows; only count tables leave a warehouse
     st.subheader(_("Export"))
-    st.info(sources.not_available("the reports, slides and alerts"))
+    st.info(sources.not_available("outputs"))
     st.stop()
 st.subheader(_("Export"))
 plans = sharing.current_plans(v)

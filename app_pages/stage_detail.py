@@ -66,7 +66,7 @@ widgets.chart(figures.diverging_bar_figure(dist, s.scale), dist,
 segs = v.warehouse.segments if v.warehouse is not None else tables.segment_columns(s)
 if segs and v.warehouse is not None:  # the split by segment reads the survey's rows
     st.subheader(_("By segment"))
-    st.info(sources.not_available("this split (the Segments page compares the segments)"))
+    st.info(sources.not_available("segment_split"))
 elif segs:
     st.subheader(_("By segment"))
     seg = st.selectbox(_("Segment"), segs, key=state.STAGE_SEGMENT) if len(segs) > 1 else segs[0]
@@ -89,7 +89,7 @@ else:
 
 if v.warehouse is not None:  # themes need every comment; the engine gives a stage's worst ones
     st.subheader(_(TM.THEMES_HEADING))
-    st.info(sources.not_available("finding the themes of the comments"))
+    st.info(sources.not_available("themes"))
     st.subheader(_("Comments from respondents who rated this stage badly"))
     com = v.warehouse.comments(stage) if v.warehouse.has_comments else None
     if com is None:

@@ -20,7 +20,7 @@ from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import format_number, ngettext
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs.delivery import DeliveryConfig, DeliveryError, deliver_alerts, delivery_from_env, delivery_from_mapping
-from cycle_analytics.stats.alerts import KIND_LABELS, AlertReport, AlertRules, find_alerts, validate_alert_rules
+from cycle_analytics.stats.alerts import ALL_RESPONSES, KIND_LABELS, AlertReport, AlertRules, find_alerts, validate_alert_rules
 from cycle_analytics.storage import StorageError
 from cycle_analytics.storage.serialise import alert_rules_from_dict, alert_rules_to_dict, json_text
 
@@ -90,8 +90,9 @@ def alerts_box(v) -> None:
     except SurveyError as exc:
         st.caption(_("The alerts could not be checked: {reason}").format(reason=md_escape(str(exc))))
         return
-    when = report.period if not report.previous_period else _("{period} against {previous}").format(
-        period=report.period, previous=report.previous_period)
+    period = _(ALL_RESPONSES) if report.period == ALL_RESPONSES else report.period  # the data keeps the English label
+    when = period if not report.previous_period else _("{period} against {previous}").format(
+        period=period, previous=report.previous_period)
     if not len(report):
         if not current_rules().enabled():
             st.caption(_(":material/notifications_off: No alert ({when}): every alert rule is off.").format(when=md_escape(when)))

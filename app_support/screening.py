@@ -111,7 +111,7 @@ def flag_words(flag: str) -> tuple[str, str]:
              "straightliners": (_("Straight-liners"), _("Exclude straight-liners")),
              "duplicates": (_("Duplicates"), _("Exclude duplicates")),
              "incomplete": (_("Incomplete responses"), _("Exclude incomplete"))}
-    return words.get(flag, (FLAG_LABELS[flag][1].capitalize(), FLAG_LABELS[flag][1]))
+    return words.get(flag, (_(FLAG_LABELS[flag]), _(FLAG_LABELS[flag])))
 
 
 def _sync_toggles() -> None:

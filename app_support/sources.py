@@ -54,6 +54,8 @@ from cycle_analytics.dataset import ImportOptions, OutcomeSpec, declared_critica
 from cycle_analytics.engine import Filters, LongLayout, ScoreRules, SurveyEngine, WideLayout, open_source
 from cycle_analytics.engine.roles import roles_from_sample
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, current_language, format_number, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import parse_scale
 from cycle_analytics.stats.analysis import Analysis, AnalysisSettings, analyze
 from cycle_analytics.stats.headline import Headline, headline_from_tables
@@ -71,12 +73,22 @@ __all__ = [
 ]
 
 SOURCE_PREFIX = "source:"  #: ``state.SOURCE_ID`` of a warehouse source: ``"source:<name>"``
-#: What a page says in place of a part that needs the survey's rows (the engine returns count tables).
-NOT_AVAILABLE = ("Not available for a warehouse source: {what} (this needs the survey's individual rows, which stay in "
-                 "the database).")
+#: Part -> what a page says in place of that part, which needs the survey's rows (the engine returns
+#: count tables): one whole sentence each, shown through :func:`not_available`.
+NOT_AVAILABLE = {
+    "segment_split": N_("Not available for a warehouse source: this split (the Segments page compares the segments) "
+                        "(this needs the survey's individual rows, which stay in the database)."),
+    "themes": N_("Not available for a warehouse source: finding the themes of the comments (this needs the survey's "
+                 "individual rows, which stay in the database)."),
+    "outputs": N_("Not available for a warehouse source: the reports, slides and alerts (this needs the survey's "
+                  "individual rows, which stay in the database)."),
+    "row_checks": N_("Not available for a warehouse source: the rejected rows, invalid answers per row, "
+                     "response-quality flags, names and the stage mapping (this needs the survey's individual rows, "
+                     "which stay in the database)."),
+}
 
 _TEXT_KEYS = ("label", "url", "path", "table", "respondents", "layout", "id", "stage", "score", "date", "comment",
-              "scale", "positive", "cycle", "date_format")
+              "scale", "positive", "cycle", "date_format", "weight")
 _LIST_KEYS = ("stages", "segments", "outcomes", "na_values")
 _KNOWN = frozenset((*_TEXT_KEYS, *_LIST_KEYS, "outcome"))
 
@@ -93,7 +105,8 @@ class SourceConfig:
     (:func:`cycle_analytics.engine.roles.roles_from_sample`), with the options given here.
     ``outcomes`` (``outcome`` for one), ``segments``, ``date`` and ``comment`` are column names;
     ``na_values``, ``scale`` (``"1-5"``) and ``positive`` as for a file; ``cycle`` a bundled
-    cycle template's name.
+    cycle template's name. ``weight``: the survey-weight column every figure applies (``""``: none;
+    without the key, a source whose roles are found gets the weight the importer proposes, as a file).
     """
 
     name: str
@@ -116,6 +129,7 @@ class SourceConfig:
     scale: str | None
     positive: str | None
     cycle: str | None
+    weight: str | None = None  # the survey-weight column ("" = none; None = none named, or proposed when found)
 
     @property
     def key(self) -> tuple:
@@ -126,7 +140,7 @@ class SourceConfig:
     def where(self) -> str:
         """Where the survey is, for people: the table and the database kind, or the path (never a password)."""
         if self.url:
-            return f"table {self.table} at {self.url.split('://', 1)[0]}://"
+            return _("table {table} at {kind}://").format(table=self.table, kind=self.url.split("://", 1)[0])
         return str(self.path)
 
 
@@ -147,7 +161,8 @@ def _text(section: Mapping, key: str, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise SurveyError(f"The source {name!r}: {key} must be a text, not {value!r}.")
+        raise SurveyError(_("The source {name!r}: {key} must be a text, not {value!r}.").format(
+            name=name, key=key, value=value))
     text = str(value).strip()
     return text or None
 
@@ -159,7 +174,8 @@ def _texts(section: Mapping, key: str, name: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value.strip(),) if value.strip() else ()
     if not isinstance(value, (list, tuple)):
-        raise SurveyError(f"The source {name!r}: {key} must be a list of names, not {value!r}.")
+        raise SurveyError(_("The source {name!r}: {key} must be a list of names, not {value!r}.").format(
+            name=name, key=key, value=value))
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
@@ -167,27 +183,32 @@ def _validate_source_section(name: str, section) -> None:
     """The section is a table of known keys, with a place (``url`` + ``table``, or ``path``) and the
     columns its layout needs."""
     if not isinstance(section, Mapping):
-        raise SurveyError(f"The source {name!r} must be a table of settings ([sources.{name}]), not {section!r}.")
+        raise SurveyError(_("The source {name!r} must be a table of settings ([sources.{bare}]), not {section!r}.").format(
+            name=name, bare=name, section=section))
     unknown = sorted(set(section) - _KNOWN)
     if unknown:
-        raise SurveyError(f"The source {name!r} has unknown settings: {', '.join(unknown)} "
-                          f"(known: {', '.join(sorted(_KNOWN))}).")
+        raise SurveyError(_("The source {name!r} has unknown settings: {unknown} (known: {known}).").format(
+            name=name, unknown=", ".join(unknown), known=", ".join(sorted(_KNOWN))))
     if bool(section.get("url")) == bool(section.get("path")):
-        raise SurveyError(f"The source {name!r} needs either url (with table) or path, not "
-                          f"{'both' if section.get('url') else 'neither'}.")
+        raise SurveyError((_("The source {name!r} needs either url (with table) or path, not both.") if section.get("url")
+                           else _("The source {name!r} needs either url (with table) or path, not neither.")).format(
+            name=name))
     if section.get("url") and not section.get("table"):
-        raise SurveyError(f"The source {name!r} has a url but no table to read.")
+        raise SurveyError(_("The source {name!r} has a url but no table to read.").format(name=name))
     layout = str(section.get("layout") or "long").strip().lower()
     if layout not in ("long", "wide"):
-        raise SurveyError(f"The source {name!r}: layout must be long or wide, not {section.get('layout')!r}.")
+        raise SurveyError(_("The source {name!r}: layout must be long or wide, not {layout!r}.").format(
+            name=name, layout=section.get("layout")))
     if not _names_columns(section):
         return  # the importer finds the roles in the first rows, as in a file
     if layout == "long":
         missing = [k for k in ("id", "stage", "score") if not section.get(k)]
         if missing:
-            raise SurveyError(f"The source {name!r} (long layout) needs the column names {', '.join(missing)}.")
+            raise SurveyError(_("The source {name!r} (long layout) needs the column names {columns}.").format(
+                name=name, columns=", ".join(missing)))
     elif not section.get("stages"):
-        raise SurveyError(f"The source {name!r} (wide layout) needs stages: the list of its stage columns.")
+        raise SurveyError(_("The source {name!r} (wide layout) needs stages: the list of its stage columns.").format(
+            name=name))
 
 
 def _names_columns(section: Mapping) -> bool:
@@ -218,6 +239,7 @@ def source_config(name: str, section: Mapping) -> SourceConfig:
         date=_text(section, "date", name), date_format=_text(section, "date_format", name),
         comment=_text(section, "comment", name), na_values=_texts(section, "na_values", name),
         scale=_text(section, "scale", name), positive=_text(section, "positive", name), cycle=_text(section, "cycle", name),
+        weight=None if section.get("weight") is None else (_text(section, "weight", name) or ""),
     )
 
 
@@ -248,7 +270,8 @@ def engine_parts(config: SourceConfig) -> tuple[LongLayout | WideLayout, ScoreRu
     cycle = load_cycle(config.cycle) if config.cycle else None
     scale = parse_scale(config.scale) if config.scale else None
     rules = ScoreRules(scale=scale, na_values=config.na_values)
-    attributes = dict(outcomes=config.outcomes, segments=config.segments, date=config.date, comment=config.comment)
+    attributes = dict(outcomes=config.outcomes, segments=config.segments, date=config.date, comment=config.comment,
+                      weight=config.weight or None)
     if config.date_format:
         attributes["date_format"] = config.date_format
     if config.layout == "wide":
@@ -292,7 +315,7 @@ def import_options(config: SourceConfig, cycle: Cycle | None) -> ImportOptions:
     return ImportOptions(cycle=cycle, stages=config.stages or None, outcome=config.outcomes[0] if config.outcomes else None,
                          positive=config.positive, na_values=config.na_values,
                          scale=parse_scale(config.scale) if config.scale else None,
-                         segments=config.segments or None, date=config.date)
+                         segments=config.segments or None, date=config.date, weight=config.weight)
 
 
 def open_engine(config: SourceConfig) -> SurveyEngine:
@@ -301,12 +324,14 @@ def open_engine(config: SourceConfig) -> SurveyEngine:
     source = open_source(location, config.table, respondents=config.respondents)
     if config.layout == "found":
         cycle = load_cycle(config.cycle) if config.cycle else None
-        relay_progress(0.0, "Finding the columns")
-        roles = roles_from_sample(source, import_options(config, cycle), name=f"source {config.label!r}")
+        relay_progress(0.0, _("Finding the columns"))
+        roles = roles_from_sample(source, import_options(config, cycle), name=_("the source {label!r}").format(label=config.label))
         layout, rules = roles.layout, roles.rules
     else:
         layout, rules, cycle = engine_parts(config)
-    return SurveyEngine(source, layout, rules, progress=relay_progress, cycle=cycle, positive=config.positive)
+    engine = SurveyEngine(source, layout, rules, progress=relay_progress, cycle=cycle, positive=config.positive)
+    engine.count_groups()  # the whole survey's counts by segment and period, kept by the engine: every page starts from them
+    return engine
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -317,7 +342,8 @@ def source_engine(name: str, config_key: tuple, _config: SourceConfig) -> Engine
     try:
         return EngineHandle(open_engine(_config), threading.Lock())
     except SurveyError as exc:
-        return f"The source {_config.label!r} ({_config.where}) cannot be opened: {exc}"
+        return _("The source {label!r} ({where}) cannot be opened: {reason}").format(
+            label=_config.label, where=_config.where, reason=exc)
 
 
 def filters_from_key(filters: tuple) -> Filters:
@@ -332,9 +358,10 @@ def filters_from_key(filters: tuple) -> Filters:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def source_analysis(name: str, config_key: tuple, filters: tuple, outcome: tuple,
-                    _handle: EngineHandle) -> tuple[Analysis | None, str | None]:
+                    _handle: EngineHandle, language: str = "en") -> tuple[Analysis | None, str | None]:
     """``(analysis, None)`` or ``(None, sentence)``: :func:`~cycle_analytics.stats.analysis.analyze` of
-    the engine with the filters as WHERE clauses, for an outcome key ``(column or None, positive)``."""
+    the engine with the filters as WHERE clauses, for an outcome key ``(column or None, positive)``.
+    ``language`` (the interface language of the session) keys the cache: the analysis holds sentences."""
     column, positive = outcome
     with _handle.lock:
         try:
@@ -451,9 +478,10 @@ class WarehouseSurvey:
         return source_comments(self.name, self.config.key, self.filters, stage, self.handle)
 
 
-def not_available(what: str) -> str:
-    """The one sentence a page shows for a part a warehouse source cannot give."""
-    return NOT_AVAILABLE.format(what=what)
+def not_available(part: str) -> str:
+    """The one sentence a page shows for a ``part`` (a key of :data:`NOT_AVAILABLE`) a warehouse
+    source cannot give, in the interface language."""
+    return _(NOT_AVAILABLE[part])
 
 
 # ---------------------------------------------------------------- choosing a source (Data page) and the sidebar
@@ -491,7 +519,7 @@ def _segment_filters(name: str, config: SourceConfig, handle: EngineHandle, pend
             ss[key] = [v for v in want if v in options]
         if key in ss:
             ss[key] = [v for v in ss[key] if v in options]
-        picked[column] = st.multiselect(md_escape(column), options=options, key=key, placeholder="All")
+        picked[column] = st.multiselect(md_escape(column), options=options, key=key, placeholder=_("All"))
     return picked
 
 
@@ -505,9 +533,10 @@ def _outcome_choice(engine: SurveyEngine, pending: dict) -> tuple[str | None, st
         ss[state.OUTCOME] = state.PROXY_LABEL if want == "none" else (want if want in options else default)
     if ss.get(state.OUTCOME) not in options:
         ss[state.OUTCOME] = default
-    picked = st.selectbox("Outcome", options=options, key=state.OUTCOME,
-                          help="The overall result a stage can spoil. Without one, each respondent's mean over their "
-                               "other stages is the proxy.")
+    picked = st.selectbox(_("Outcome"), options=options, key=state.OUTCOME,
+                          format_func=lambda k: _(k) if k == state.PROXY_LABEL else k,
+                          help=_("The overall result a stage can spoil. Without one, each respondent's mean over "
+                                 "their other stages is the proxy."))
     return (None if picked == state.PROXY_LABEL else picked), default
 
 
@@ -517,17 +546,17 @@ def source_sidebar(name: str, slot, pending: dict, filters_key: Callable) -> dic
     :class:`~app_support.sidebar.View` (``filters_key`` is ``loaders.filters_key``)."""
     ss = st.session_state
     config = app_sources()[0][name]
-    st.info(f"Warehouse source: **{md_escape(config.label)}**", icon=":material/database:")
+    st.info(_("Warehouse source: **{label}**").format(label=md_escape(config.label)), icon=":material/database:")
     st.caption(md_escape(config.where))
-    st.button("Close the warehouse source", key="close_warehouse_source", on_click=choose_source, args=(None,))
-    label = f"Warehouse source: {config.label}"
+    st.button(_("Close the warehouse source"), key="close_warehouse_source", on_click=choose_source, args=(None,))
+    label = _("Warehouse source: {label}").format(label=config.label)
     with reported_progress(slot) as report, reporting(report):
         opened = source_engine(name, config.key, config)
     if isinstance(opened, str):
         return {"source_label": label, "error": opened}
     if opened.engine.cycle is not None:
-        st.caption(f"Cycle: {md_escape(opened.engine.cycle.name)} (from the source's settings)")
-    st.subheader("Filters")
+        st.caption(_("Cycle: {name} (from the source's settings)").format(name=md_escape(opened.engine.cycle.name)))
+    st.subheader(_("Filters"))
     with reported_progress(slot) as report, reporting(report):
         date_range, full_range = date_range_picker(source_date_span(name, config.key, opened), pending)
         segments = _segment_filters(name, config, opened, pending)
@@ -535,14 +564,16 @@ def source_sidebar(name: str, slot, pending: dict, filters_key: Callable) -> dic
     fkey = filters_key(date_range, full_range, segments)
     okey = (outcome_col, config.positive)
     with reported_progress(slot) as report, reporting(report):
-        analysis, error = source_analysis(name, config.key, fkey, okey, opened)
+        analysis, error = source_analysis(name, config.key, fkey, okey, opened, current_language())
         total = source_headline(name, config.key, (None, None, ()), (None, None), opened, None).responses
         figures = None
         if analysis is not None:
             figures = source_headline(name, config.key, fkey, okey, opened, analysis.outcome)
     n_now = figures.responses if figures is not None else 0
     filters_active = fkey != (None, None, ())
-    st.caption(f"{n_now:,} of {total:,} respondents" + (" (filtered)" if filters_active else ""))
+    st.caption((ngettext("{n} of {total} respondent (filtered)", "{n} of {total} respondents (filtered)", total)
+                if filters_active else ngettext("{n} of {total} respondent", "{n} of {total} respondents", total)).format(
+        n=format_number(n_now), total=format_number(total)))
     warehouse = WarehouseSurvey(name=name, config=config, handle=opened, filters=fkey, headline=figures,
                                 respondents=n_now, total_respondents=total)
     state.write_query_params(state.desired_query_params(
@@ -558,10 +589,11 @@ def source_sidebar(name: str, slot, pending: dict, filters_key: Callable) -> dic
 # ---------------------------------------------------------------- the Data page
 
 
-_ANSWER_WORDS = {"score": "ratings", "no_answer": "no answer (N/A codes)", "empty": "empty cells",
-                 "not_a_number": "invalid: not a number", "off_scale": "invalid: off the scale",
-                 "unknown_stage": "answers to a stage not analysed", "no_stage": "answers without a stage",
-                 "no_respondent": "answers without a respondent id"}
+#: Answer class of the engine's accounting -> its name (English; shown as ``_(word)``).
+_ANSWER_WORDS = {"score": N_("ratings"), "no_answer": N_("no answer (N/A codes)"), "empty": N_("empty cells"),
+                 "not_a_number": N_("invalid: not a number"), "off_scale": N_("invalid: off the scale"),
+                 "unknown_stage": N_("answers to a stage not analysed"), "no_stage": N_("answers without a stage"),
+                 "no_respondent": N_("answers without a respondent id")}
 
 
 def source_picker() -> None:
@@ -570,9 +602,9 @@ def source_picker() -> None:
     found, problems = app_sources()
     if not found and not problems:
         return
-    st.subheader("Warehouse sources")
-    st.caption("Surveys kept in a database or in Parquet files, set up for this dashboard. The analysis runs where "
-               "they are; only counts come back.")
+    st.subheader(_("Warehouse sources"))
+    st.caption(_("Surveys kept in a database or in Parquet files, set up for this dashboard. The analysis runs where "
+                 "they are; only counts come back."))
     for sentence in problems:
         st.warning(md_escape(sentence), icon=":material/warning:")
     if not found:
@@ -583,46 +615,52 @@ def source_picker() -> None:
     if st.session_state.get(state.DATA_WAREHOUSE_PICK) not in names:
         st.session_state[state.DATA_WAREHOUSE_PICK] = current or names[0]
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    pick = c1.selectbox("Source", names, key=state.DATA_WAREHOUSE_PICK, format_func=lambda n: found[n].label,
+    pick = c1.selectbox(_("Source"), names, key=state.DATA_WAREHOUSE_PICK, format_func=lambda n: found[n].label,
                         disabled=uploaded)
     if current == pick and not uploaded:
-        c2.button("Close it", key="data_close_warehouse", on_click=choose_source, args=(None,), icon=":material/close:")
+        c2.button(_("Close it"), key="data_close_warehouse", on_click=choose_source, args=(None,), icon=":material/close:")
     else:
-        c2.button("Use this source", key="data_use_warehouse", type="primary", on_click=choose_source, args=(pick,),
+        c2.button(_("Use this source"), key="data_use_warehouse", type="primary", on_click=choose_source, args=(pick,),
                   icon=":material/database:", disabled=uploaded)
     if uploaded:
-        st.caption("An uploaded file is in use: remove it in the sidebar to use a warehouse source.")
+        st.caption(_("An uploaded file is in use: remove it in the sidebar to use a warehouse source."))
 
 
 def source_summary(warehouse: WarehouseSurvey) -> None:
     """What was read from a warehouse source: where, the column roles, and every cell read,
     counted (ratings, no answer, invalid, not analysed), per class and per stage."""
     config, engine = warehouse.config, warehouse.engine
-    st.subheader("What we read")
-    kind = engine.layout.kind
-    layout_words = f"{kind} (one row per {'answer' if kind == 'long' else 'respondent'})" + (
-        ", found in the first rows as in a file" if config.layout == "found" else "")
-    roles = [("Where", config.where), ("Layout", layout_words),
-             ("Stages", ", ".join(engine.stages)), ("Scale", f"{engine.scale.minimum}–{engine.scale.maximum}"),
-             ("Outcome", ", ".join(engine.outcome_columns) or "none (the proxy)"),
-             ("Segments", ", ".join(engine.segment_columns) or "none"), ("Date", config.date or "none"),
-             ("Comments", config.comment or "none")]
+    st.subheader(_("What we read"))
+    roles = [(_("Where"), config.where), (_("Layout"), _layout_words(engine.layout.kind, config.layout == "found")),
+             (_("Stages"), ", ".join(engine.stages)), (_("Scale"), f"{engine.scale.minimum}–{engine.scale.maximum}"),
+             (_("Outcome"), ", ".join(engine.outcome_columns) or _("none (the proxy)")),
+             (_("Segments"), ", ".join(engine.segment_columns) or _("none")), (_("Date"), config.date or _("none")),
+             (_("Comments"), config.comment or _("none"))]
     for item, value in roles:
         label, read = st.columns([1, 6])
         label.markdown(f"**{item}**")
         read.markdown(md_escape(value))  # names from the source's settings: text, never markup
     answers = warehouse.answers
     c = st.columns(4)
-    c[0].metric("Respondents", f"{warehouse.total_respondents:,}", border=True)
-    c[1].metric("Ratings", f"{answers['score']:,}", border=True)
-    c[2].metric("No answer", f"{answers['no_answer'] + answers['empty']:,}", border=True,
-                help="Empty cells and N/A answers of the stages.")
-    c[3].metric("Invalid answers", f"{answers['not_a_number'] + answers['off_scale']:,}", border=True,
-                help="Not a number or off the scale: each loses that answer, not its respondent.")
-    st.caption("Every cell read is counted: " + "; ".join(
-        f"{_ANSWER_WORDS[k]} {n:,}" for k, n in answers.items() if n or k == "score") + ".")
-    st.dataframe(engine.inventory.by_stage().rename(columns=_ANSWER_WORDS), width="stretch", key="warehouse_by_stage")
-    with st.expander("The query that builds the respondent table in the database"):
+    c[0].metric(_("Respondents"), format_number(warehouse.total_respondents), border=True)
+    c[1].metric(_("Ratings"), format_number(answers["score"]), border=True)
+    c[2].metric(_("No answer"), format_number(answers["no_answer"] + answers["empty"]), border=True,
+                help=_("Empty cells and N/A answers of the stages."))
+    c[3].metric(_("Invalid answers"), format_number(answers["not_a_number"] + answers["off_scale"]), border=True,
+                help=_("Not a number or off the scale: each loses that answer, not its respondent."))
+    counted = "; ".join(f"{_(_ANSWER_WORDS[k])} {format_number(n)}" for k, n in answers.items() if n or k == "score")
+    st.caption(_("Every cell read is counted: {counts}.").format(counts=counted))
+    words = {k: _(v) for k, v in _ANSWER_WORDS.items()}
+    st.dataframe(engine.inventory.by_stage().rename(columns=words), width="stretch", key="warehouse_by_stage")
+    with st.expander(_("The query that builds the respondent table in the database")):
         st.code(engine.sql(), language="sql")
-    st.info(not_available("the rejected rows, invalid answers per row, response-quality flags, names and the stage "
-                          "mapping"), icon=":material/database:")
+    st.info(not_available("row_checks"), icon=":material/database:")
+
+
+def _layout_words(kind: str, found: bool) -> str:
+    """The layout of a source in words: long or wide, and whether the importer found it."""
+    if kind == "long":
+        return _("long (one row per answer), found in the first rows as in a file") if found else \
+            _("long (one row per answer)")
+    return _("wide (one row per respondent), found in the first rows as in a file") if found else \
+        _("wide (one row per respondent)")

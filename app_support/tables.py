@@ -60,6 +60,31 @@ def choice_label(option: object) -> str:
 # ---------------------------------------------------------------- Data page: what the importer did
 
 
+#: The importer's file layouts and survey-tool formats (``DatasetInfo.format``) as the Data page names
+#: them; a format not listed is shown as its code.
+FORMAT_NAMES = {
+    "long": N_("long (one row per answer)"), "wide": N_("wide (one row per respondent)"),
+    "qualtrics": N_("Qualtrics export"), "typeform": N_("Typeform export"), "ms-forms": N_("Microsoft Forms export"),
+    "google-forms": N_("Google Forms export"), "surveymonkey": N_("SurveyMonkey export"),
+    "spss": N_("SPSS file"), "stata": N_("Stata file"),
+}
+#: Where the scale came from (``DatasetInfo.scale_source``), said to the manager.
+SCALE_SOURCE_NAMES = {
+    "user": N_("the scale you chose"), "labels": N_("read from the answer labels"),
+    "cycle": N_("the cycle's scale"), "inferred": N_("inferred from the answers"),
+}
+
+
+def format_name(code: str) -> str:
+    """The file layout or survey-tool format ``code`` in the session's language (the code if unknown)."""
+    return _(FORMAT_NAMES[code]) if code in FORMAT_NAMES else code
+
+
+def scale_source_name(code: str) -> str:
+    """Where the scale came from (``"user"``, ``"labels"``, ``"cycle"``, ``"inferred"``) in words."""
+    return _(SCALE_SOURCE_NAMES[code]) if code in SCALE_SOURCE_NAMES else code
+
+
 def import_summary(info: DatasetInfo) -> pd.DataFrame:
     """``item, value`` rows describing an import, with the row identity read = accepted + rejected and
     the answer identity read = ratings + no answer + invalid."""
@@ -75,13 +100,13 @@ def import_summary(info: DatasetInfo) -> pd.DataFrame:
                  _("outcome"), _("outcome candidates"), _("segments"), _("date column"), _("comment column"),
                  _("comment columns"), _("weight column"), _("stated importance"), _("N/A codes"),
                  _("answers read as N/A"), _("scale source"), _("stages")],
-        "value": [info.format, f"{n(info.rows_read)} = {n(info.rows_accepted)} + {n(info.rows_rejected)} ({identity})",
+        "value": [format_name(info.format), f"{n(info.rows_read)} = {n(info.rows_accepted)} + {n(info.rows_rejected)} ({identity})",
                   f"{n(info.answers_read)} = {n(info.ratings)} + {n(info.no_answers)} + {n(info.invalid_answers)} ({answers})",
                   info.outcome or _("none (proxy)"), ", ".join(info.outcome_candidates) or none,
                   ", ".join(info.segments) or none, info.date_column or none, info.comment_column or none,
                   comments or none, info.weight_column or none,
                   ", ".join(f"{c.column} → {c.stage}" for c in info.importance_columns) or none, codes,
-                  n(info.na_answers), info.scale_source, " → ".join(info.stages)],
+                  n(info.na_answers), scale_source_name(info.scale_source), " → ".join(info.stages)],
     })
 
 
@@ -92,18 +117,52 @@ def unknown_labels(info: DatasetInfo) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["label", "count", "columns"]).astype({"label": "str", "count": "int64", "columns": "str"})
 
 
+#: The importer's column roles (``cycle_analytics.dataset.ROLES``) as the Data page names them: the
+#: code itself in English, translated in the context "column role".
+ROLE_NAMES = {code: code for code in (
+    NP_("column role", "id"), NP_("column role", "stage"), NP_("column role", "score"), NP_("column role", "stage_name"),
+    NP_("column role", "outcome"), NP_("column role", "segment"), NP_("column role", "date"),
+    NP_("column role", "comment"), NP_("column role", "importance"), NP_("column role", "weight"),
+    NP_("column role", "duration"), NP_("column role", "ignored"), NP_("column role", "dropped_personal"))}
+
+
+#: How the importer proposed a column's stage (:func:`stage_of`'s ``method``) as the Data page names
+#: it: the code itself in English, translated in the context "match method".
+METHOD_NAMES = {code: code for code in (
+    NP_("match method", "exact"), NP_("match method", "alias"), NP_("match method", "fuzzy"),
+    NP_("match method", "saved"), NP_("match method", "your mapping"), NP_("match method", "named from the file"),
+    NP_("match method", "column name"))}
+
+
+def role_label(role: str) -> str:
+    """A column role (``ColumnRole.role``) in the interface language."""
+    return pgettext("column role", ROLE_NAMES.get(role, role))
+
+
+def method_label(method: str) -> str:
+    """A stage match method (:func:`stage_of`) in the interface language (``""`` stays empty)."""
+    return pgettext("match method", METHOD_NAMES[method]) if method in METHOD_NAMES else method
+
+
 def column_roles(info: DatasetInfo) -> pd.DataFrame:
-    """``column, role, detail, question``: what the importer made of each input column."""
-    return pd.DataFrame([{"column": r.column, "role": r.role, "detail": r.detail, "question": r.question} for r in info.columns])
+    """``column, role, detail, question``: what the importer made of each input column (the role
+    named in the interface language)."""
+    return pd.DataFrame([{"column": r.column, "role": role_label(r.role), "detail": r.detail, "question": r.question}
+                         for r in info.columns])
 
 
 # ---------------------------------------------------------------- Data page: the stage mapping review
 
 
 def stage_of(role: ColumnRole, stages: Sequence[str]) -> tuple[str, str, float | None]:
-    """``(stage, method, confidence)`` of a column, read from its role detail (``"stage 'X' (fuzzy, 91%)"``)."""
+    """``(stage, method, confidence)`` of a column, from its role's ``stage``, ``match`` and ``confidence``
+    (a survey saved before roles held them: read from its English detail, ``"stage 'X' (fuzzy, 91%)"``)."""
     if role.role != "stage":
         return NOT_A_STAGE, "", None
+    if role.stage is not None:
+        method = {"": "named from the file"}.get(role.match, role.match)
+        confidence = role.confidence if role.match == "fuzzy" else (None if role.match in ("", "column name") else 1.0)
+        return role.stage, method, confidence
     detail = role.detail or ""
     for name in stages:
         prefix = f"stage {name!r}"
@@ -129,7 +188,7 @@ def mapping_review(info: DatasetInfo) -> pd.DataFrame:
     for r in info.columns:
         if r.role in _NOT_CANDIDATES:
             continue
-        if r.role == "ignored" and any(w in (r.detail or "") for w in _METADATA):
+        if r.role == "ignored" and (r.match == "metadata" or any(w in (r.detail or "") for w in _METADATA)):
             continue
         stage, method, conf = stage_of(r, info.stages)
         rows.append({"column": r.column, "question": r.question or "", "stage": stage, "method": method,

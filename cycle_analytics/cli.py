@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import sys
 import tempfile
@@ -116,6 +117,9 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
                         "importing it in memory: every answer is counted by class, rows are not listed")
     parser.add_argument("--memory-limit", metavar="SIZE", help="DuckDB's memory for files read by the query engine, "
                         "e.g. 3GB (past it, it spills to a temporary folder)")
+    parser.add_argument("--reader", choices=["auto", "duckdb", "memory"], default="auto",
+                        help="how a CSV file is read: auto (a plain CSV of 100 MB or more by DuckDB, with the same rows "
+                        "accepted and rejected; the rest in memory), duckdb or memory (the in-memory importer)")
 
 
 def add_import_options(parser: argparse.ArgumentParser, *, engine_sources: bool = False) -> None:
@@ -254,6 +258,53 @@ def reads_with_engine(args: argparse.Namespace) -> bool:
             or Path(text).is_dir())
 
 
+def reads_large_csv(args: argparse.Namespace) -> bool:
+    """Whether ``analyze`` tries DuckDB's reading of a large plain CSV (``--reader``,
+    :func:`cycle_analytics.engine.csv_source.csv_route`); ``--exclude`` needs every answer in memory."""
+    from cycle_analytics.engine.csv_source import csv_route  # lazy: start-up cost, see the note at the top
+
+    return not getattr(args, "exclude", None) and csv_route(args.file, getattr(args, "reader", "auto")) == "duckdb"
+
+
+def read_large_csv_of(args: argparse.Namespace, spill: str):
+    """DuckDB's reading of the file with the importer's accounting
+    (:func:`~cycle_analytics.engine.csv_source.read_large_csv`; ``None``: import it in memory)."""
+    from cycle_analytics.engine.csv_source import read_large_csv  # lazy: start-up cost, see the note at the top
+    from cycle_analytics.engine.progress import TextProgress
+
+    return read_large_csv(args.file, import_options_from_args(args), progress=TextProgress(),
+                          memory_limit=args.memory_limit, temp_directory=spill)
+
+
+def analyze_large_csv(args: argparse.Namespace, read) -> int:
+    """``analyze`` of a large CSV read by DuckDB: the importer's dataset block, rejected rows and
+    invalid answers, and the analysis of the engine (the same JSON keys as an in-memory import,
+    without the response-quality block)."""
+    from cycle_analytics.dataset import PROXY_OUTCOME  # lazy: start-up cost, see the note at the top
+    from cycle_analytics.stats.analysis import analysis_results_json, analyze
+
+    analysis = None
+    if not args.no_analysis:
+        if not read.info.ratings:
+            raise SurveyError(_("No respondent rated a stage (within the --from / --to dates); nothing is left to analyse."))
+        engine = read.engine
+        spec = PROXY_OUTCOME if args.no_outcome or read.info.outcome is None else engine.outcome_spec(
+            read.info.outcome, positive=args.positive)
+        analysis = analyze(engine, outcome=spec, settings=analysis_settings(args), filters=date_filters(args))
+    if args.json:
+        out = {"dataset": read.info.to_json(),
+               "rejected": [{"row": int(r), "reason": str(m)} for r, m in zip(read.rejected["row"], read.rejected["reason"])],
+               "invalid": [{"row": int(r), "column": str(c), "value": str(v), "reason": str(m)} for r, c, v, m in
+                           zip(read.invalid["row"], read.invalid["column"], read.invalid["value"], read.invalid["reason"])]}
+        if analysis is not None:
+            out.update(analysis_results_json(analysis))
+        json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_summary(read, analysis))
+    return 0
+
+
 def open_engine(args: argparse.Namespace, spill: str | None = None):
     """The :class:`~cycle_analytics.engine.SurveyEngine` of ``--source`` / the named files, with the
     column roles the importer finds in its first rows and the date range pushed into the scan;
@@ -269,11 +320,11 @@ def open_engine(args: argparse.Namespace, spill: str | None = None):
         source = open_source(args.source, args.table, respondents=args.respondents_table)
     else:
         source = open_source(args.file, backend=duckdb_backend(memory_limit=args.memory_limit, temp_directory=spill))
-    roles = roles_from_sample(source, options, name=source.description or "table")
-    weight = roles.sample.info.weight_column
-    if weight:
-        raise SurveyError(_("The table has a survey-weight column {weight!r}, which the query engine does not apply yet; add --no-weight to analyse it unweighted.").format(weight=weight))
-    engine = SurveyEngine(source, roles.layout, roles.rules, filters=date_filters(args), progress=TextProgress(),
+    roles = roles_from_sample(source, options, name=source.description or None)  # --weight / --no-weight as for a file
+    # the respondent table holds only the columns the analysis reads: no comment, the chosen outcome
+    # only (a text column's largest value per respondent is the dearest part of its GROUP BY)
+    read = dataclasses.replace(roles.layout, comment=None, outcomes=() if args.no_outcome or roles.outcome is None else (roles.outcome,))
+    engine = SurveyEngine(source, read, roles.rules, filters=date_filters(args), progress=TextProgress(),
                           cycle=options.cycle, positive=args.positive)
     return engine, roles
 
@@ -309,7 +360,7 @@ def write_engine_analysis(args: argparse.Namespace, engine, roles, analysis) -> 
     description = engine.source.description
     if args.json:
         scale_source = roles.sample.info.scale_source if engine.rules.scale is not None else "inferred"
-        out = {"dataset": dataset_json(engine, description, scale_source=scale_source)}
+        out = {"dataset": dataset_json(engine, description, scale_source=scale_source, layout=roles.layout)}
         if analysis is not None:
             out.update(analysis_results_json(analysis))
         json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
@@ -331,11 +382,13 @@ def quality_lines(quality, exclusion, info) -> list[str]:
     """The response-quality lines of the plain-text summary: the flag counts, what was excluded and
     where every row went."""
     from cycle_analytics.stats.exclusions import accounting_sentence  # lazy: start-up cost, see the note at the top
-    from cycle_analytics.stats.quality import FLAG_LABELS
+    from cycle_analytics.i18n import gettext as _  # lazy: start-up cost (Babel), see the note at the top
+    from cycle_analytics.stats.quality import flag_count_text
 
     counts = quality.counts()
-    flagged = ", ".join(f"{counts[f]:,} {FLAG_LABELS[f][0] if counts[f] == 1 else FLAG_LABELS[f][1]}" for f in counts)
-    lines = [f"Response quality: {flagged}" + ("." if exclusion.active else " (flagged, kept; --exclude leaves them out).")]
+    flagged = ", ".join(flag_count_text(f, counts[f]) for f in counts)
+    lines = [(_("Response quality: {flags}.") if exclusion.active else
+              _("Response quality: {flags} (flagged, kept; --exclude leaves them out).")).format(flags=flagged)]
     if exclusion.active:
         lines += [exclusion.sentence(), accounting_sentence(info, exclusion)]
     return lines
@@ -531,6 +584,12 @@ def run_command(args: argparse.Namespace) -> int:
         if args.command == "analyze":
             if reads_with_engine(args):
                 return analyze_with_engine(args)
+            if reads_large_csv(args):
+                with tempfile.TemporaryDirectory(prefix="cycle-analytics-") as spill:
+                    read = read_large_csv_of(args, spill)
+                    if read is not None:
+                        with read.engine:
+                            return analyze_large_csv(args, read)
             imported, survey, quality, exclusion = import_and_screen(args)
             analysis = analyse_screened(args, survey, exclusion)
             if args.json:

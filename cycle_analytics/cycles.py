@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import TEMPLATE_CONTEXT, pgettext, source_message, translations_of, using_language, gettext as _
+from cycle_analytics.i18n import NP_, TEMPLATE_CONTEXT, pgettext, source_message, translations_of, using_language, gettext as _
 from cycle_analytics.scales import parse_scale
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -125,7 +125,26 @@ def _worth_saving(value) -> bool:
     return True
 
 
-def _to_bool(value, *, what: str) -> bool:
+#: The gettext context of the names of a cycle's input (``source`` of :func:`cycle_from_dict`).
+CYCLE_SOURCE_CONTEXT = "cycle source"
+#: The inputs a cycle is read from, as the sentences about a bad input name them (English; a name
+#: that is none of these is shown as given).
+CYCLE_SOURCES = (NP_("cycle source", "cycle"), NP_("cycle source", "cycle file"), NP_("cycle source", "stage table"),
+                 NP_("cycle source", "saved cycle"), NP_("cycle source", "designed cycle"))
+
+
+def cycle_file_source(name: str) -> str:
+    """The ``source`` of a cycle read from the file ``name``, in the interface language."""
+    return pgettext("cycle source", "cycle file {name!r}").format(name=name)
+
+
+def _source_name(source: str) -> str:
+    """``source`` in the interface language when it is one of :data:`CYCLE_SOURCES` (else as given)."""
+    return pgettext(CYCLE_SOURCE_CONTEXT, source)
+
+
+def _to_bool(value, *, stage: int, source: str) -> bool:
+    """The 'critical' field of stage number ``stage`` as true or false (one sentence when it is neither)."""
     if isinstance(value, bool):
         return value
     if value is None:
@@ -137,7 +156,8 @@ def _to_bool(value, *, what: str) -> bool:
         return True
     if text in ("false", "no", "n", "0", "off", ""):
         return False
-    raise SurveyError(_("{what} must be true or false, not {value!r}.").format(what=what, value=value))
+    raise SurveyError(_("The 'critical' field of stage {i} of the {source} must be true or false, not {value!r}.").format(
+        i=stage, source=source, value=value))
 
 
 _KEY_RE = re.compile(r"[\W_]+", re.UNICODE)
@@ -173,7 +193,9 @@ def cycle_to_dict(cycle: Cycle) -> dict:
 
 def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
     """Build a :class:`Cycle` from the dictionary form (:func:`cycle_to_dict`), with one clear
-    sentence on any problem; ``source`` names the input in that sentence."""
+    sentence on any problem; ``source`` names the input in that sentence (one of
+    :data:`CYCLE_SOURCES`, or :func:`cycle_file_source`)."""
+    source = _source_name(source)
     if not isinstance(data, dict):
         raise SurveyError(_("The {source} is not a mapping with 'name' and 'stages'.").format(source=source))
     stages_in = data.get("stages")
@@ -202,7 +224,7 @@ def cycle_from_dict(data: dict, *, source: str = "cycle") -> Cycle:
                 description=str(item.get("description") or ""),
                 question=str(item.get("question") or ""),
                 aliases=tuple(str(a) for a in aliases),
-                critical=_to_bool(item.get("critical", False), what=f"The 'critical' field of stage {i} of the {source}"),
+                critical=_to_bool(item.get("critical", False), stage=i, source=source),
                 target=target,
             )
         )
@@ -233,7 +255,7 @@ def load_cycle(path_or_name: str | Path) -> Cycle:
     if not path.is_file():
         raise SurveyError(_("The cycle file {path!r} does not exist.").format(path=str(path)))
     text = path.read_text(encoding="utf-8")
-    return parse_cycle(text, suffix=path.suffix, source=f"cycle file {path.name!r}")
+    return parse_cycle(text, suffix=path.suffix, source=cycle_file_source(path.name))
 
 
 def parse_cycle(text: str, *, suffix: str = ".yaml", source: str = "cycle file") -> Cycle:
@@ -248,8 +270,10 @@ def parse_cycle(text: str, *, suffix: str = ".yaml", source: str = "cycle file")
         mark = getattr(exc, "problem_mark", None)
         line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
         problem = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc).split("\n")[0]
-        where = f" at line {line}" if line else ""
-        raise SurveyError(_("The {source} is not valid {kind}{where}: {rstrip}.").format(source=source, kind=kind, where=where, rstrip=str(problem).rstrip('.'))) from None
+        text = (_("The {source} is not valid {kind} at line {line}: {problem}.") if line else
+                _("The {source} is not valid {kind}: {problem}."))
+        raise SurveyError(text.format(source=_source_name(source), kind=kind, line=line,
+                                      problem=str(problem).rstrip("."))) from None
     return cycle_from_dict(data, source=source)
 
 

@@ -52,12 +52,22 @@ from cycle_analytics.scales import Scale
 
 @dataclass(frozen=True)
 class ColumnRole:
-    """What the importer made of one input column."""
+    """What the importer made of one input column.
+
+    ``detail`` says it for people (in the interface language of the import); code reads the
+    structured fields, never the detail's words: a stage column's ``stage``, how it was matched
+    (``match``: ``"exact"``, ``"alias"``, ``"fuzzy"``, ``"saved"``, ``"your mapping"``, ``"column name"``
+    or ``""`` for a name taken from the file) and the match's ``confidence`` (0-1, fuzzy matches);
+    an ignored column's ``match`` is ``"metadata"`` for survey-tool metadata.
+    """
 
     column: str
     role: str  # one of ROLES
     detail: str = ""  # e.g. the stage it maps to, or why it is not a stage
     question: str = ""  # question text where the file carries one (survey-tool exports)
+    stage: str | None = None
+    match: str = ""
+    confidence: float | None = None
 
 
 ROLES = ("id", "stage", "score", "stage_name", "outcome", "segment", "date", "comment", "importance", "weight", "duration",
@@ -135,7 +145,7 @@ class OutcomeSpec:
 
     def display(self) -> str:
         if self.is_proxy:
-            return "mean of the other stages (proxy: no outcome chosen)"
+            return _("mean of the other stages (proxy: no outcome chosen)")
         return self.label or str(self.column)
 
 

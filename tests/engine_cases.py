@@ -40,9 +40,25 @@ def _with_comments(survey, seed: int):
     return dataclasses.replace(survey, responses=responses)
 
 
+def _with_weights(survey, seed: int):
+    """The survey weighted by a ``weight`` column (``info.weight_column``): non-whole weights from 0.2
+    to 3 (three decimals, as a weighting program writes them), 2% missing and 1% negative (both
+    count with weight 0)."""
+    rng = np.random.default_rng(seed)
+    n = len(survey.responses)
+    weight = rng.uniform(0.2, 3.0, n).round(3)
+    draw = rng.random(n)
+    weight[draw < 0.02] = np.nan
+    weight[(draw >= 0.02) & (draw < 0.03)] = -1.0
+    responses = survey.responses.assign(weight=weight)
+    return dataclasses.replace(survey, responses=responses, info=dataclasses.replace(survey.info, weight_column="weight"))
+
+
 SURVEYS = {
     "A": lambda: _with_comments(make_survey(1200, seed=11, answer_rate=0.85, date_missing_rate=0.05, span_days=400), seed=1),
     "B": lambda: make_survey(500, STAGES_B, Scale(0, 10), seed=5, answer_rate=0.7, span_days=60),
+    # a small weighted survey: every table weighted on every backend
+    "W": lambda: _with_weights(make_survey(600, seed=23, answer_rate=0.85, date_missing_rate=0.03, span_days=200), seed=2),
 }
 _SURVEY_CACHE: dict = {}
 
@@ -126,7 +142,7 @@ def long_layout(survey) -> LongLayout:
     return LongLayout(
         "respondent_id", "stage", "score", stages=survey.stages, outcomes=("overall", "satisfied"), segments=("region", "channel"),
         date="date" if "date" in resp.columns else None, comment="comment" if "comment" in resp.columns else None,
-        segment_orders=segment_orders(survey),
+        segment_orders=segment_orders(survey), weight=survey.info.weight_column,
     )
 
 
@@ -136,6 +152,7 @@ def wide_layout(survey) -> WideLayout:
         [(f"q{j + 1}", s) for j, s in enumerate(survey.stages)], respondent="respondent_id", outcomes=("overall", "satisfied"),
         segments=("region", "channel"), date="date" if "date" in resp.columns else None,
         comment="comment" if "comment" in resp.columns else None, segment_orders=segment_orders(survey),
+        weight=survey.info.weight_column,
     )
 
 

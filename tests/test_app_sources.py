@@ -9,17 +9,19 @@ fixture of ``tests/conftest.py``), through the query engine.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import ibis
 import pandas as pd
 import pytest
-from engine_cases import respondent_frame
+from engine_cases import respondent_frame, survey_of
 from streamlit.testing.v1 import AppTest
 from synth import make_survey
 
 from app_support import sources
 from cycle_analytics.dataset import OutcomeSpec
+from cycle_analytics.engine import SurveyEngine, survey_source
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.analysis import AnalysisSettings, analyze
@@ -109,7 +111,7 @@ def test_a_section_is_read_with_its_roles_and_bad_sections_get_one_sentence():
         "The source 'wide' (wide layout) needs stages: the list of its stage columns.",
         "The source 'typo' has unknown settings: segmnts (known: comment, cycle, date, date_format, id, label, layout, "
         "na_values, outcome, outcomes, path, positive, respondents, scale, score, segments, stage, stages, table, "
-        "url).",
+        "url, weight).",
     ]
 
 
@@ -128,6 +130,25 @@ def test_headline_from_tables_equals_headline_figures(survey):
     binary = OutcomeSpec("satisfied", kind="binary", positive="yes")
     assert headline_from_tables(SurveyTables(survey), binary).csat_pct == pytest.approx(
         headline_figures(survey, binary).csat_pct, rel=1e-12)
+
+
+def test_weighted_headline_from_tables_equals_headline_figures():
+    """A weighted survey (``tests/engine_cases.py`` survey W): the cards from the in-memory tables and from
+    the query engine are the weighted ones of headline_figures."""
+    weighted = survey_of("W")
+    source, layout, rules = survey_source(weighted)
+    engine = SurveyEngine(source, layout, rules)
+    for spec in (OutcomeSpec("overall", scale=Scale(1, 5)), OutcomeSpec("satisfied", kind="binary", positive="yes")):
+        expected = headline_figures(weighted, spec)
+        for tables in (SurveyTables(weighted), engine):
+            got = headline_from_tables(tables, spec)
+            assert (got.responses, got.ratings, got.outcome_n) == (expected.responses, expected.ratings, expected.outcome_n)
+            assert got.csat_pct == pytest.approx(expected.csat_pct, rel=1e-12)
+            if spec.kind == "rating":
+                assert got.outcome_mean == pytest.approx(expected.outcome_mean, rel=1e-12)
+    plain = headline_figures(dataclasses.replace(weighted, info=dataclasses.replace(weighted.info, weight_column=None)),
+                             OutcomeSpec("overall", scale=Scale(1, 5)))
+    assert plain.outcome_mean != pytest.approx(expected.outcome_mean, rel=1e-6)  # the weight moves the card
 
 
 # ---------------------------------------------------------------- the app
@@ -214,3 +235,18 @@ def test_stage_detail_shows_the_bad_raters_comments_from_the_source(survey, tmp_
     assert expected
     shown = next(d.value for d in at.dataframe if len(d.value.columns) == 3)
     assert shown.iloc[:, 2].tolist() == expected
+
+
+def test_a_weighted_source_gives_the_weighted_overview(tmp_path):
+    """A weighted long table (survey W; its weight column named in the secrets): the Overview shows the
+    weighted analysis and cards of the imported survey, and says what it is weighted by."""
+    weighted = survey_of("W")
+    people = respondent_frame(weighted).set_index("respondent_id")
+    table = long_table(weighted)
+    table["weight"] = people["weight"].reindex(table["respondent_id"]).to_numpy()
+    table.to_parquet(tmp_path / "weighted.parquet", index=False)
+    at = run_app({"weighted": {**section({"path": str(tmp_path / "weighted.parquet")}), "weight": "weight"}},
+                 query={"source": "weighted"})
+    assert_overview_is_the_analysis(at, weighted)
+    assert at.session_state["view"].analysis.weight.column == "weight"
+    assert any("eighted by weight" in c.value for c in at.caption), [c.value for c in at.caption]

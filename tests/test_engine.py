@@ -32,8 +32,9 @@ from cycle_analytics.engine import (
     open_source,
     survey_source,
 )
+from cycle_analytics.engine.engine import COUNT_CACHE_SIZE
 from cycle_analytics.engine.respondents import stages_per_key
-from cycle_analytics.stats.tables import period_range
+from cycle_analytics.stats.tables import period_range, score_patterns
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.scales import Scale
@@ -42,6 +43,7 @@ from cycle_analytics.stats.drivers.outcomes import outcome_table, outcome_values
 from cycle_analytics.stats.filters import filter_survey
 from cycle_analytics.stats.headline import bad_comments
 from cycle_analytics.stats.kernel import count_table, group_codes
+from cycle_analytics.stats.weights import kish_effective_n, respondent_weights
 
 # Ibis 12 reads pandas 3 options and DuckDB results through APIs their newer versions deprecate:
 # warnings about the libraries, not about the engine.
@@ -152,6 +154,24 @@ def test_period_counts_equal_count_table(case, freq):
     assert np.array_equal(got.array(tuple(periods)), expected)
 
 
+def test_counts_by_every_segment_and_period_come_from_one_query(case, monkeypatch):
+    """One GROUPING SETS query gives the counts by each segment column and by the period on every
+    backend (no fallback to a query per column), equal to one GROUP BY per column."""
+    engine, _, _, _ = case
+    names = [*engine.segment_columns, "period"]
+    separate = {name: engine._counts_query((name,), None, None, "M") for name in names}
+    monkeypatch.setattr(engine, "_group_counts", {})
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a query per column ran")
+
+    monkeypatch.setattr(engine, "_counts_query", refused)
+    for name in names:
+        got = engine.score_counts(name, freq="M")
+        pd.testing.assert_frame_equal(got.frame, separate[name].frame, obj=name)
+        assert got.order == separate[name].order and got.frame.attrs == separate[name].frame.attrs
+
+
 def test_counts_by_segment_and_outcome_together(case):
     engine, survey, _, _ = case
     spec = outcome_spec(survey, "overall")
@@ -187,6 +207,27 @@ def test_score_patterns_equal_pandas(case):
     complete = ~np.isnan(mat).any(axis=1) & ~np.isnan(outcome_values(survey.responses, spec))
     assert counts.sum() == complete.sum()
     assert rows.shape[1] == len(survey.stages) + 1
+
+
+@pytest.mark.parametrize("n_stages", [3, 30])  # 30 stages on 1-5: 6**30 does not fit in one integer key
+def test_pattern_rows_are_ordered_as_pandas_sorts_them(n_stages):
+    """stats.tables.score_patterns (a packed integer key, or column by column when it cannot pack)
+    merges and orders rows as pandas' groupby + sort_values do, weights after the outcome."""
+    rng = np.random.default_rng(n_stages)
+    n = 400
+    scores = rng.integers(1, 6, (n, n_stages)).astype(float)
+    scores[rng.random((n, n_stages)) < 0.3] = np.nan
+    scores[: n // 2, 2:] = np.nan  # repeated rows to merge
+    y = rng.choice([1.0, 0.0, np.nan], n)
+    w = rng.choice([0.5, 1.25, 2.0], n)
+    got = score_patterns([f"S{j}" for j in range(n_stages)], Scale(1, 5), scores, y, np.ones(n, dtype=np.int64), w)
+    cols = [f"s{j}" for j in range(n_stages)]
+    ref = pd.DataFrame(scores, columns=cols).assign(y=y, w=w).groupby([*cols, "y", "w"], dropna=False).size()
+    ref = ref.rename("n").reset_index().sort_values([*cols, "y", "w"], na_position="last").reset_index(drop=True)
+    np.testing.assert_array_equal(got.scores, ref[cols].to_numpy())
+    np.testing.assert_array_equal(got.outcome, ref["y"].to_numpy())
+    np.testing.assert_array_equal(got.weights, ref["w"].to_numpy())
+    np.testing.assert_array_equal(got.counts, ref["n"].to_numpy())
 
 
 def test_stage_pairs_equal_pandas(case):
@@ -383,3 +424,47 @@ def test_close_drops_the_respondent_table():
     with SurveyEngine(open_source(answers), long_layout(survey), ScoreRules(na_values=("N/A",))) as engine:
         assert [t for t in engine.backend.list_tables() if t.startswith("ibis_survey_respondents")]
     assert not [t for t in engine.backend.list_tables() if t.startswith("ibis_survey_respondents")]
+
+
+def test_counts_are_kept_per_filter_and_the_whole_surveys_for_good():
+    """One query gives the counts by every segment and period (count_groups); they are kept for the
+    last COUNT_CACHE_SIZE filters, the whole survey's whatever comes after, until clear_cache."""
+    survey = survey_of("B")
+    answers, _ = long_export(survey)
+    engine = SurveyEngine(open_source(answers), long_layout(survey), ScoreRules(na_values=("N/A",)))
+    whole = engine.count_groups()
+    assert set(whole) == {"region", "channel", "period"}
+    assert engine.score_counts("region") is whole["region"]  # kept: no second query
+    regions = engine.segment_values("region")
+    for i in range(COUNT_CACHE_SIZE + 3):
+        engine.score_counts("channel", filters=Filters(segments={"region": [regions[i % len(regions)]]},
+                                                       date_range=(f"2026-01-{1 + i:02d}", None)))
+    assert len(engine._group_counts) == COUNT_CACHE_SIZE + 1  # the last filtered ones and the whole survey's
+    assert engine.score_counts("region") is whole["region"]
+    engine.clear_cache(unfiltered=False)
+    assert engine.score_counts("region") is whole["region"] and len(engine._group_counts) == 1
+    engine.clear_cache()
+    again = engine.score_counts("region")
+    assert again is not whole["region"]
+    pd.testing.assert_frame_equal(again.frame, whole["region"].frame)
+
+
+def test_weight_use_reads_a_weight_column_as_the_in_memory_tables_do():
+    """Weights as text (a CSV read as text): numbers, an empty cell, a word, a negative number, NaN and
+    infinity; the unusable ones count with weight 0 (reference: stats.weights.respondent_weights)."""
+    raw = ["1.5", "", "x", "-2", "0.25", "NaN", "inf", " 3 "]
+    ids = [f"r{i}" for i in range(len(raw))]
+    answers = pd.DataFrame({"id": ids * 2, "stage": ["Wait"] * len(raw) + ["Pay"] * len(raw),
+                            "score": [str(1 + i % 5) for i in range(2 * len(raw))], "w": raw * 2})
+    engine = SurveyEngine(open_source(answers), LongLayout("id", "stage", "score", stages=["Wait", "Pay"], weight="w"))
+    expected, unusable = respondent_weights(pd.Series(raw).str.strip().replace("", None))
+    use = engine.weight_use()
+    assert (use.column, use.respondents, use.unusable) == ("w", len(raw), unusable) == ("w", 8, 5)
+    assert use.n_eff == pytest.approx(kish_effective_n(expected), rel=1e-12)
+    patterns = engine.score_patterns()
+    assert sorted(patterns.respondent_weights().tolist()) == sorted(expected.tolist())
+    numeric = answers.assign(w=pd.to_numeric(answers["w"], errors="coerce"))  # the same as numbers (NaN, inf kept)
+    numeric_use = SurveyEngine(open_source(numeric), LongLayout("id", "stage", "score", stages=["Wait", "Pay"],
+                                                                weight="w")).weight_use()
+    assert (numeric_use.respondents, numeric_use.unusable) == (8, 5) and numeric_use.n_eff == pytest.approx(use.n_eff)
+    assert SurveyEngine(open_source(answers), LongLayout("id", "stage", "score", stages=["Wait", "Pay"])).weight_use().column is None

@@ -12,6 +12,7 @@ the in-memory one, with the same respondents and ratings counted.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import ibis
@@ -168,3 +169,63 @@ def test_bad_sources_get_one_sentence(argv, message, capsys):
 def test_exclude_needs_the_rows_in_memory(files, capsys):
     code, _, err = run(["analyze", str(files["folder"] / "parquet"), "--exclude", "speeders"], capsys)
     assert code == 2 and "--exclude needs every respondent's answers in memory" in err
+
+
+@pytest.fixture(scope="module")
+def weighted_files(tmp_path_factory):
+    """Survey W (weighted; its negative weights written as empty cells, as a weighting program
+    leaves them) as one long CSV, as Parquet parts holding the same text, and as a DuckDB table."""
+    folder = tmp_path_factory.mktemp("engine-cli-weighted")
+    answers, _ = long_export(survey_of("W"), seed=4)
+    answers["weight"] = answers["weight"].where(answers["weight"] >= 0)
+    csv = folder / "weighted.csv"
+    answers.to_csv(csv, index=False, date_format="%Y-%m-%d")
+    text = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    (folder / "parquet").mkdir()
+    pq.write_table(pa.Table.from_pandas(text, preserve_index=False), folder / "parquet" / "part-0.parquet")
+    database = folder / "weighted.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.register("frame", text)
+        con.execute("CREATE TABLE answers AS SELECT * FROM frame")
+    return {"csv": csv, "parquet": folder / "parquet", "database": database}
+
+
+def test_weighted_table_gives_the_weighted_in_memory_analysis(weighted_files, capsys):
+    code, expected, err = run(["analyze", str(weighted_files["csv"]), "--json", *OPTIONS], capsys)
+    assert code == 0, err
+    assert expected["weight"]["column"] == "weight" and expected["weight"]["without_weight"] > 0  # proposed, with empty cells
+    code, got, err = run(["analyze", str(weighted_files["parquet"]), "--json", *OPTIONS], capsys)  # proposed in the sample
+    assert code == 0, err
+    assert_same_analysis(got, expected)
+    assert got["weight"] == expected["weight"] and got["dataset"]["weight_column"] == "weight"
+    source = ["--source", f"duckdb:///{weighted_files['database']}", "--table", "answers"]
+    code, chosen, err = run(["analyze", *source, "--weight", "weight", "--json", *OPTIONS], capsys)  # chosen by name
+    assert code == 0, err
+    assert_same_analysis(chosen, expected)
+    assert chosen["weight"] == expected["weight"]
+
+
+def test_no_weight_analyses_a_weighted_table_unweighted(weighted_files, capsys):
+    code, expected, err = run(["analyze", str(weighted_files["csv"]), "--no-weight", "--json", *OPTIONS], capsys)
+    assert code == 0, err
+    source = ["--source", f"duckdb:///{weighted_files['database']}", "--table", "answers"]
+    code, got, err = run(["analyze", *source, "--no-weight", "--json", *OPTIONS], capsys)
+    assert code == 0, err
+    assert_same_analysis(got, expected)
+    assert got["weight"]["column"] is None and got["dataset"]["weight_column"] is None
+    assert "n_eff" not in got["stages"][0]
+
+
+def test_sfo_weight_read_from_parquet_gives_the_weighted_in_memory_analysis(tmp_path, capsys):
+    """A real weighted survey (SFO customer survey 2017, wide, its WEIGHT column proposed): the same
+    figures from its Parquet copy (every cell as text) read by the engine as from the CSV imported."""
+    sfo = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "sfo_customer_survey_2017.csv"
+    text = pd.read_csv(sfo, dtype=str, keep_default_na=False)
+    pq.write_table(pa.Table.from_pandas(text, preserve_index=False), tmp_path / "sfo.parquet")
+    code, expected, err = run(["analyze", str(sfo), "--json"], capsys)
+    assert code == 0, err
+    code, got, err = run(["analyze", str(tmp_path / "sfo.parquet"), "--json"], capsys)
+    assert code == 0, err
+    assert expected["weight"]["column"] == "WEIGHT" and got["weight"] == expected["weight"]
+    for key in ANALYSIS_KEYS:
+        assert got[key] == expected[key], key

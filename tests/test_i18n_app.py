@@ -23,8 +23,11 @@ from cycle_analytics.cycles import load_cycle
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.i18n import EXTRACTION_KEYWORDS, catalog, format_decimal, format_number, gettext, using_language
 from cycle_analytics.ingest.importer import import_survey
+from cycle_analytics.stats.alerts import find_alerts
 from cycle_analytics.stats.analysis import outcome_spec
+from cycle_analytics.stats.exclusions import exclude_flagged
 from cycle_analytics.stats.headline import headline_figures
+from cycle_analytics.stats.quality import quality_report
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -55,9 +58,7 @@ EXEMPT = {
 
 
 #: Files whose texts are not translated yet, each with its reason; the scan skips them. Keep short.
-NOT_YET_TRANSLATED = {
-    "app_support/sources.py": "warehouse sources, written while the interface was translated",
-}
+NOT_YET_TRANSLATED: dict[str, str] = {}
 
 
 def _has_text(node: ast.AST) -> bool:
@@ -194,3 +195,61 @@ def test_switching_language_keeps_the_view_and_rewrites_the_page():
     assert at.title[0].value == "Resumen del ciclo de servicio"
     assert at.sidebar.selectbox(key="outcome").label == "Resultado"
     assert at.selectbox(key=state.SAMPLE).value == "bank_visit"
+
+
+# ------------------------------------------------------------------ alerts and response quality in each language
+
+#: One below-target alert of the bank sample (last month 2026-08) and one quality-flag title and rule,
+#: per language, as a person who speaks the language writes them.
+ALERT_WAITING = {
+    "en": "Waiting for your turn is below its target: 3.58 in 2026-08 against a target of 4 (206 answers).",
+    "id": "Waiting for your turn berada di bawah targetnya: 3,58 pada 2026-08, dibandingkan target 4 (206 jawaban).",
+    "es": "Waiting for your turn está por debajo de su objetivo: 3,58 en 2026-08 frente a un objetivo de 4 "
+          "(206 respuestas).",
+}
+STRAIGHT_LINERS = {
+    "en": ("Straight-liners", "Rated at least 5 stages, all with the same score."),
+    "id": ("Jawaban seragam", "Menilai sedikitnya 5 tahap, semuanya dengan skor yang sama."),
+    "es": ("Respuestas en línea recta", "Calificó al menos 5 etapas, todas con la misma puntuación."),
+}
+
+
+@pytest.fixture(scope="module")
+def bank_survey():
+    return import_survey(ROOT / "data" / "sample" / "bank_visit_long.csv",
+                         ImportOptions(cycle=load_cycle("bank_visit"), na_values=("N/A",)))
+
+
+@pytest.mark.parametrize("language", ["en", "id", "es"])
+def test_an_alert_and_a_quality_flag_read_naturally_in_each_language(language, bank_survey):
+    with using_language(language):
+        alerts = find_alerts(bank_survey)
+        summary = quality_report(bank_survey).summary().set_index("flag")
+        excluded = exclude_flagged(bank_survey, quality_report(bank_survey), "straightliners")[1].sentence()
+    said = {a.stage: a.sentence for a in alerts.alerts}
+    assert said["Waiting for your turn"] == ALERT_WAITING[language]
+    assert (summary.loc["straightliners", "label"], summary.loc["straightliners", "rule"]) == STRAIGHT_LINERS[language]
+    assert excluded == {
+        "en": "Excluded for response quality: 3 of 1,200 respondents (3 straight-liners).",
+        "id": "Dikecualikan karena kualitas respons: 3 dari 1.200 responden (3 jawaban seragam).",
+        "es": "Excluidos por calidad de las respuestas: 3 de 1.200 encuestados (3 respuestas en línea recta).",
+    }[language]
+    # what the alert is about is the same in every language
+    assert [(a.kind, a.stage, a.n) for a in alerts.alerts] == [(a.kind, a.stage, a.n) for a in find_alerts(bank_survey).alerts]
+
+
+@pytest.mark.parametrize("language", ["id", "es"])
+def test_the_overview_alerts_and_the_data_page_flags_in_each_language(language):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params[state.Q_LANG] = language
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.main.warning[0].value.replace("\\", "")  # the sentences are escaped for markdown
+    assert ALERT_WAITING[language] in box and ALERT_WAITING["en"] not in box
+    with using_language(language):  # AppTest formats the widgets' options again in this thread, in its language
+        at.switch_page("app_pages/data.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    title, rule = STRAIGHT_LINERS[language]
+    flag = next(m for m in at.metric if m.label == title)
+    assert flag.value == "3"
+    assert any(c.value.replace("\\", "").endswith(rule) for c in at.main.caption)

@@ -41,18 +41,7 @@ BANK = ROOT / "data" / "sample" / "bank_visit_long.csv"
 
 #: Modules of cycle_analytics/ whose sentences are not converted yet (the scan skips them). Each
 #: entry says why; shrink this list, never grow it.
-NOT_CONVERTED = {
-    "engine/": "query-engine errors and progress lines (another helper's work in progress)",
-    "stats/alerts.py": "alert sentences (another helper's work in progress)",
-    "stats/quality.py": "quality-flag sentences (another helper's work in progress)",
-    "stats/exclusions.py": "exclusion sentences (another helper's work in progress)",
-    "stats/kernel.py": "validation errors; the module is being edited by the engine helper in this session",
-    "stats/regression.py": "validation errors; the module is being edited by the engine helper in this session",
-    "stats/scores.py": "validation errors; the module is being edited by the engine helper in this session",
-    "stats/survey_tables.py": "table-contract errors; the module is being edited by the engine helper in this session",
-    "stats/tables.py": "table-contract errors; the module is being edited by the engine helper in this session",
-    "stats/weights.py": "weights (another helper's work in progress)",
-}
+NOT_CONVERTED: dict[str, str] = {}
 #: Functions whose ``return`` is a sentence a manager reads.
 SENTENCE_FUNCTIONS = re.compile(r"(sentence|message|describe)$")
 

@@ -130,7 +130,7 @@ def test_a_line_mixing_both_encodings_is_read_part_by_part_and_named():
     scan = scan_encoding(data)
     assert scan.mixed and scan.within_lines == (3,)
     assert decode_by_line(data).decode("utf-8").splitlines()[2] == "r9,Nörthgäte,4"
-    assert "Line 3 mix both within the line" in scan.note()
+    assert "Line 3 mixes both within the line" in scan.note()
 
 
 def test_nul_bytes_in_a_few_date_cells_keep_the_good_dates_and_are_counted():

@@ -14,6 +14,7 @@ import pytest
 import format_builders as fb
 from cycle_analytics.cycles import Cycle, Stage, load_cycle
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import using_language
 from cycle_analytics.ingest.formats import detect
 from cycle_analytics.ingest.mapping import (
     FUZZY_THRESHOLD, MAPPING_COLUMNS, MappingStore, default_stage_names, map_questions, mapping_signature,
@@ -55,6 +56,7 @@ def test_fuzzy_matching_with_confidence():
     assert m.loc["q2", "stage"] == "Room" and m.loc["q3", "stage"] == "Breakfast"
     assert m.loc["q4", "stage"] is None and m.loc["q4", "method"] == "none"
     assert m.loc["q5", "stage"] is None and "outcome" in m.loc["q5", "note"]  # never fuzzily a stage
+    assert m["match"].tolist() == ["stage", "stage", "stage", "none", "outcome"]
 
 
 def test_threshold_is_a_parameter():
@@ -68,6 +70,14 @@ def test_one_column_per_stage():
     m = map_questions({"q1": "", "q2": "", "q3": "The room"}, cyc)
     assert m["stage"].tolist() == ["Room", None, None]
     assert "already rated by column 'q1'" in m["note"].iloc[1]
+    assert m["match"].tolist() == ["stage", "taken", "none"]  # what a caller reads: a kind, never the note's words
+
+
+def test_the_match_kind_does_not_depend_on_the_language_of_the_note():
+    cyc = Cycle("c", (Stage("Room", aliases=("q1", "q2")),))
+    with using_language("es"):
+        m = map_questions({"q1": "", "q2": "", "q3": "The room"}, cyc)
+    assert m["match"].tolist() == ["stage", "taken", "none"] and "ya calificada por la columna" in m["note"].iloc[1]
 
 
 def test_saved_mapping_wins():

@@ -141,7 +141,7 @@ def test_duplicates_are_later_copies_with_the_same_answers_date_and_segment():
     assert set(report.flags.loc[report.flags["duplicate"], "duplicate_of"]) == {"r1"}
     # the repeated id r1 was rejected by the importer and is reported with the duplicates
     assert report.duplicate_ids_rejected == 1 and survey.info.rows_rejected == 1
-    assert "rejected 1 rows that repeat an earlier row's respondent id" in report.rules()["duplicates"]
+    assert "rejected 1 row that repeats an earlier row's respondent id" in report.rules()["duplicates"]
     assert report.examples("duplicates").to_dict("list") == {
         "response_id": ["r2", "r6"], "why": ["same answers, date and segments as r1"] * 2}
 

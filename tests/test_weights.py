@@ -243,17 +243,18 @@ def test_a_weight_of_one_for_everyone_gives_exactly_the_unweighted_analysis():
     for name in ("segments", "trends"):  # n_eff beside n, equal to it
         table = getattr(weighted, name)
         assert table["n_eff"].tolist() == table["n"].astype(float).tolist()
+    assert weighted.changes["n_eff"].tolist() == weighted.changes["n_pairs"].astype(float).tolist()
     for name in ("changes", "importance", "penalties", "moments", "priorities", "segments", "segment_tests", "trends",
                  "trend_change"):
         table = getattr(weighted, name)
-        table = table.drop(columns="n_eff") if name in ("segments", "trends") else table
+        table = table.drop(columns="n_eff") if name in ("segments", "trends", "changes") else table
         pd.testing.assert_frame_equal(table, getattr(plain, name), check_exact=True, obj=name)
     assert [n for n in weighted.notes if not n.startswith("Weighted by")] == list(plain.notes)
 
 
 def test_a_source_that_cannot_apply_a_weight_refuses_it():
     class NoWeighting:
-        """A table source with a weight column it cannot apply (as the query engine today)."""
+        """A table source with a weight column it cannot apply (no weight_use)."""
 
         def __init__(self, tables):
             self._tables = tables

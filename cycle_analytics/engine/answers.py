@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from cycle_analytics.engine.layout import Layout, LongLayout, ScoreRules
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.labels import label_key
 from cycle_analytics.ingest.layouts.columns import EMPTY, NA, NOT_NUMBER, OK, OUT_OF_SCALE, classify_values, profile_column
 from cycle_analytics.ingest.reading import RawColumn
@@ -202,7 +203,7 @@ def _stage_order(names: list[str | None], counts: pd.DataFrame, layout: Layout) 
     else:
         stages = tuple(layout.stages)
     if not stages:
-        raise SurveyError("The table has no stage: the stage column is empty.")
+        raise SurveyError(_("The table has no stage: the stage column is empty."))
     return stages
 
 
@@ -222,9 +223,9 @@ def _cell_classes(counts: pd.DataFrame, rules: ScoreRules) -> tuple[np.ndarray, 
         _apply_labels(profile, dict((label_key(k), v) for k, v in rules.labels))
     scale = rules.scale or infer_scale_from_counts(profile.number_counts())
     if scale is None:
-        raise SurveyError(
+        raise SurveyError(_(
             "The stage answers are not ratings on a scale the importer knows (such as 1-5, 1-7, 1-10 or 0-10); name the scale."
-        )
+        ))
     cls = classify_values(profile, scale)
     return cls[codes], profile.num[codes], scale
 

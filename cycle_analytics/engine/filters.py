@@ -28,6 +28,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats.filters import Filters
 
 __all__ = ["filter_predicates"]
@@ -40,7 +41,7 @@ def _day(value):
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise SurveyError(f"The date {value!r} in the date range is not a date.") from None
+        raise SurveyError(_("The date {value!r} in the date range is not a date.").format(value=value)) from None
     if pd.isna(ts):
         return None
     if ts.tzinfo is not None:
@@ -69,7 +70,7 @@ def filter_predicates(filters: Filters | None, date: ir.Value | None, segment: C
     out: list[ir.BooleanValue] = []
     if filters.date_range is not None:
         if date is None:
-            raise SurveyError("The survey has no date column, so it cannot be filtered by date.")
+            raise SurveyError(_("The survey has no date column, so it cannot be filtered by date."))
         start, stop = _day(filters.date_range[0]), _day(filters.date_range[1])
         out.append(date.notnull())
         if start is not None:
@@ -79,7 +80,7 @@ def filter_predicates(filters: Filters | None, date: ir.Value | None, segment: C
     for column, values in filters.segments:
         col = segment(column)
         if col is None:
-            raise SurveyError(f"There is no segment column {column!r} to filter on.")
+            raise SurveyError(_("There is no segment column {column!r} to filter on.").format(column=column))
         out.append(_segment_predicate(col, values))
     return out
 

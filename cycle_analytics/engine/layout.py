@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 
 __all__ = ["LongLayout", "WideLayout", "ScoreRules", "Layout", "validate_layout_columns"]
@@ -64,6 +65,7 @@ class _Attributes:
     date_format: str = "%Y-%m-%d"
     segment_orders: tuple[tuple[str, tuple], ...] = ()
     ordinal_segments: tuple[str, ...] = ()
+    weight: str | None = None
 
     def _normalise_attributes(self) -> None:
         object.__setattr__(self, "outcomes", _names(self.outcomes))
@@ -78,7 +80,8 @@ class _Attributes:
 
     def attribute_columns(self) -> tuple[str, ...]:
         """The per-respondent columns, outcomes first."""
-        return (*self.outcomes, *self.segments, *((self.date,) if self.date else ()), *((self.comment,) if self.comment else ()))
+        return (*self.outcomes, *self.segments, *((self.date,) if self.date else ()), *((self.comment,) if self.comment else ()),
+                *((self.weight,) if self.weight else ()))
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,10 @@ class LongLayout(_Attributes):
     ordinal_segments : sequence of str
         Segment columns whose values are ordered (ordinal): their comparison says so, as for an
         ordered categorical of an imported survey.
+    weight : str, optional
+        The survey-weight column (per respondent; numbers, or text holding numbers). Every table
+        is then weighted as an imported survey's with ``ImportOptions.weight``: a missing,
+        negative or non-numeric weight counts as 0 (see :meth:`SurveyEngine.weight_use`).
 
     Per-respondent columns are read in the answers table (the respondent's value is the largest
     of its rows, which is the value when the export repeats it on every row) unless the source has
@@ -150,7 +157,7 @@ class WideLayout(_Attributes):
         ``(column, stage name)`` pairs, or a mapping column -> stage name.
     respondent : str, optional
         The respondent id column (only shown next to comments; respondents need no id here).
-    outcomes, segments, date, comment, date_format, segment_orders, ordinal_segments
+    outcomes, segments, date, comment, date_format, segment_orders, ordinal_segments, weight
         As in :class:`LongLayout`.
     """
 
@@ -205,7 +212,7 @@ class ScoreRules:
         labels = self.labels.items() if isinstance(self.labels, Mapping) else self.labels
         object.__setattr__(self, "labels", tuple((str(k), None if v is None else float(v)) for k, v in labels))
         if self.scale is not None and not isinstance(self.scale, Scale):
-            raise SurveyError(f"The scale must be a Scale such as 1-5, not {self.scale!r}.")
+            raise SurveyError(_("The scale must be a Scale such as 1-5, not {scale!r}.").format(scale=self.scale))
 
 
 def validate_layout_columns(layout: Layout, columns: Sequence[str], respondent_columns: Sequence[str] | None = None) -> None:
@@ -221,20 +228,22 @@ def validate_layout_columns(layout: Layout, columns: Sequence[str], respondent_c
     cycle_analytics.errors.SurveyError: There is no column 'points' (the score column) in the table; its columns are: 'id', 'stage', 'score'.
     """
     if not isinstance(layout, (LongLayout, WideLayout)):
-        raise SurveyError(f"The layout must be a LongLayout or a WideLayout, not a {type(layout).__name__}.")
+        raise SurveyError(_("The layout must be a LongLayout or a WideLayout, not a {type}.").format(type=type(layout).__name__))
     roles = _layout_roles(layout)
     seen: dict[str, str] = {}
     for column, role in roles:
         if column in seen and seen[column] != role:
-            raise SurveyError(f"The column {column!r} cannot be both the {seen[column]} and the {role}.")
+            raise SurveyError(_("The column {column!r} cannot be both the {role} and the {other_role}.").format(
+                column=column, role=seen[column], other_role=role))
         seen[column] = role
     if isinstance(layout, WideLayout) and not layout.stage_columns:
-        raise SurveyError("A wide layout needs at least one stage column.")
+        raise SurveyError(_("A wide layout needs at least one stage column."))
     if isinstance(layout, WideLayout) and len(set(layout.stages)) != len(layout.stages):
-        raise SurveyError("Two stage columns of the wide layout have the same stage name.")
-    for column in (*(c for c, _ in layout.segment_orders), *layout.ordinal_segments):
+        raise SurveyError(_("Two stage columns of the wide layout have the same stage name."))
+    for column in (*(c for c, _values in layout.segment_orders), *layout.ordinal_segments):
         if column not in layout.segments:
-            raise SurveyError(f"The column {column!r} is given an order of values but is not one of the segment columns.")
+            raise SurveyError(_("The column {column!r} is given an order of values but is not one of the segment columns.").format(
+                column=column))
     have = set(columns)
     extra = set(respondent_columns or ())
     attributes = set(layout.attribute_columns())
@@ -243,23 +252,28 @@ def validate_layout_columns(layout: Layout, columns: Sequence[str], respondent_c
         if column in (extra if in_respondents else have):
             continue
         shown = ", ".join(repr(c) for c in list(columns)[:20]) + (" ..." if len(columns) > 20 else "")
-        where = "the respondents table" if in_respondents else "the table"
-        raise SurveyError(f"There is no column {column!r} (the {role}) in {where}; its columns are: {shown}.")
+        message = (_("There is no column {column!r} (the {role}) in the respondents table; its columns are: {columns}.")
+                   if in_respondents else
+                   _("There is no column {column!r} (the {role}) in the table; its columns are: {columns}."))
+        raise SurveyError(message.format(column=column, role=role, columns=shown))
 
 
 def _layout_roles(layout: Layout) -> list[tuple[str, str]]:
-    """``(column, role)`` of every column the layout names."""
+    """``(column, role)`` of every column the layout names (the role in the language of the run)."""
     roles: list[tuple[str, str]] = []
     if isinstance(layout, LongLayout):
-        roles += [(layout.respondent, "respondent id column"), (layout.stage, "stage column"), (layout.score, "score column")]
+        roles += [(layout.respondent, _("respondent id column")), (layout.stage, _("stage column")),
+                  (layout.score, _("score column"))]
     else:
-        roles += [(c, f"column of the stage {n!r}") for c, n in layout.stage_columns]
+        roles += [(c, _("column of the stage {stage!r}").format(stage=n)) for c, n in layout.stage_columns]
         if layout.respondent:
-            roles.append((layout.respondent, "respondent id column"))
-    roles += [(c, "outcome column") for c in layout.outcomes]
-    roles += [(c, "segment column") for c in layout.segments]
+            roles.append((layout.respondent, _("respondent id column")))
+    roles += [(c, _("outcome column")) for c in layout.outcomes]
+    roles += [(c, _("segment column")) for c in layout.segments]
     if layout.date:
-        roles.append((layout.date, "date column"))
+        roles.append((layout.date, _("date column")))
     if layout.comment:
-        roles.append((layout.comment, "comment column"))
+        roles.append((layout.comment, _("comment column")))
+    if layout.weight:
+        roles.append((layout.weight, _("survey-weight column")))
     return roles

@@ -18,6 +18,9 @@ from typing import TypeVar
 
 from ibis.backends import BaseBackend
 
+from cycle_analytics.i18n import format_decimal, format_percent
+from cycle_analytics.i18n import gettext as _
+
 __all__ = ["ProgressCallback", "run_with_progress", "enable_duckdb_progress", "POLL_SECONDS", "TextProgress"]
 
 ProgressCallback = Callable[[float, str], None]
@@ -92,11 +95,11 @@ class TextProgress:
         elapsed = now - self._started
         if done >= 1.0:
             if self._spoke or elapsed >= self.after:
-                self._write(f"{message}: done ({elapsed:.1f} s)")
+                self._write(_("{step}: done ({seconds} s)").format(step=message, seconds=format_decimal(elapsed, 1)))
             self._message = None
             return
         if elapsed >= self.after and now - self._shown >= self.every:
-            self._write(f"{message}: {done:.0%}")
+            self._write(_("{step}: {percent}").format(step=message, percent=format_percent(done)))
             self._shown, self._spoke = now, True
 
     def _write(self, line: str) -> None:

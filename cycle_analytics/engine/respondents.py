@@ -4,10 +4,13 @@ Every table the analyses need is a count over respondents (a score of a stage to
 respondent's outcome, segment, period, other stages), so the engine builds, once, the relation
 
 ``respondent, score_0 .. score_{S-1}, n_rated, score_sum, duplicate, outcome_i.., segment_i..,
-date, comment``
+date, comment, weight, weight_unusable``
 
 (``score_j`` NULL when stage ``j`` was not rated, ``n_rated`` the respondent's ratings,
-``score_sum`` their sum, ``duplicate`` true when a stage was rated twice) and every later query
+``score_sum`` their sum, ``duplicate`` true when a stage was rated twice; with a survey-weight
+column, ``weight`` the respondent's weight as a float, 0 when it is missing, not a number,
+negative or infinite, which ``weight_unusable`` (0 or 1) records, as
+:func:`cycle_analytics.stats.weights.respondent_weights` does in memory) and every later query
 reads it. :func:`respondent_table` returns it as an Ibis expression; the engine materialises it on
 the backend (a temporary table, a cached Spark frame) so that a filter change only scans it.
 
@@ -36,11 +39,12 @@ import ibis.expr.types as ir
 from cycle_analytics.engine.answers import AnswerInventory, respondent_present, wide_value_columns
 from cycle_analytics.engine.layout import Layout, LongLayout
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 
 __all__ = [
     "RespondentColumns", "respondent_columns", "respondent_table", "attribute_expressions", "date_expression", "stages_per_key",
-    "KEY_LIMIT_BITS",
+    "weight_expressions", "KEY_LIMIT_BITS",
 ]
 
 #: Packed keys stay below 2**KEY_LIMIT_BITS (exact through a double-precision floor division).
@@ -52,7 +56,8 @@ class RespondentColumns:
     """The respondent table's column names and what they hold.
 
     ``scores[j]`` is stage ``stages[j]``'s score column; ``outcomes`` / ``segments`` map the
-    layout's column names to theirs; ``date`` and ``comment`` are ``None`` when the layout has none.
+    layout's column names to theirs; ``date``, ``comment`` and ``weight`` are ``None`` when the
+    layout has none (with a weight, ``weight_unusable`` is beside it).
     """
 
     stages: tuple[str, ...]
@@ -61,6 +66,7 @@ class RespondentColumns:
     segments: dict
     date: str | None
     comment: str | None
+    weight: str | None = None
 
 
 def respondent_columns(layout: Layout, stages: tuple[str, ...]) -> RespondentColumns:
@@ -72,6 +78,7 @@ def respondent_columns(layout: Layout, stages: tuple[str, ...]) -> RespondentCol
         segments={c: f"segment_{i}" for i, c in enumerate(layout.segments)},
         date="date" if layout.date else None,
         comment="comment" if layout.comment else None,
+        weight="weight" if layout.weight else None,
     )
 
 
@@ -111,8 +118,9 @@ def respondent_table(table: ir.Table, layout: Layout, inventory: AnswerInventory
 def attribute_expressions(table: ir.Table, layout: Layout, names: RespondentColumns, *, dates: bool = True) -> dict[str, ir.Value]:
     """The per-respondent columns of ``table`` under the respondent table's names.
 
-    ``dates=False`` leaves the date column as it is (it is converted after the ``GROUP BY``, once
-    per respondent instead of once per answer: a text date costs a pattern match and a parse).
+    ``dates=False`` leaves the date and weight columns as they are (they are converted after the
+    ``GROUP BY``, once per respondent instead of once per answer: a text date costs a pattern match
+    and a parse, a text weight a cast).
     """
     out: dict[str, ir.Value] = {}
     for column, name in names.outcomes.items():
@@ -124,7 +132,32 @@ def attribute_expressions(table: ir.Table, layout: Layout, names: RespondentColu
     if layout.comment:
         comment = table[layout.comment]
         out["comment"] = comment if comment.type().is_string() else comment.cast("string")
+    if layout.weight:
+        if dates:
+            out.update(weight_expressions(table[layout.weight]))
+        else:
+            out["weight"] = table[layout.weight]
     return out
+
+
+def weight_expressions(column: ir.Value) -> dict[str, ir.Value]:
+    """``weight`` and ``weight_unusable`` of a survey-weight column, by the rules of
+    :func:`cycle_analytics.stats.weights.respondent_weights`: the value as a float (text is cast;
+    text that is no number is NULL), and 0 with ``weight_unusable = 1`` when it is missing, NaN,
+    infinite or negative.
+    """
+    kind = column.type()
+    if kind.is_floating():
+        value = column.cast(dt.float64)
+        # NaN and the infinities: NaN compares greater than every number in DuckDB and PostgreSQL
+        usable = value.notnull() & ~value.isnan() & ~value.isinf() & (value >= 0)
+    elif kind.is_numeric() or kind.is_boolean():
+        value = column.cast(dt.float64)
+        usable = value.notnull() & (value >= 0)
+    else:
+        value = column.cast(dt.string).strip().try_cast(dt.float64)
+        usable = value.notnull() & ~value.isnan() & ~value.isinf() & (value >= 0)
+    return {"weight": ibis.ifelse(usable, value, 0.0), "weight_unusable": ibis.ifelse(usable, 0, 1)}
 
 
 def date_expression(column: ir.Value, layout: Layout) -> ir.Value:
@@ -144,7 +177,7 @@ def date_expression(column: ir.Value, layout: Layout) -> ir.Value:
             day = text[:10]
             return ibis.ifelse(day.re_search(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), day.as_date("%Y-%m-%d"), ibis.null(dt.date))
         return text.as_date(layout.date_format)
-    raise SurveyError(f"The date column {layout.date!r} holds {kind} values, not dates.")
+    raise SurveyError(_("The date column {column!r} holds {kind} values, not dates.").format(column=layout.date, kind=kind))
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,6 +217,8 @@ def _long_respondents(table, layout: LongLayout, inventory: AnswerInventory, nam
         grouped = rows.group_by(respondent=rows[layout.respondent]).aggregate(**aggregates)
         if layout.date:
             grouped = grouped.mutate(date=date_expression(grouped["date"], layout))
+        if layout.weight:
+            grouped = grouped.mutate(**weight_expressions(grouped["weight"]))
     else:
         packed = rows.group_by(key_respondent=rows[layout.respondent]).aggregate(**aggregates)
         people = respondents.select(respondent=respondents[layout.respondent], **attribute_expressions(respondents, layout, names))

@@ -28,6 +28,7 @@ from cycle_analytics.dataset import ImportOptions, Survey
 from cycle_analytics.engine.layout import Layout, LongLayout, ScoreRules, WideLayout
 from cycle_analytics.engine.sources import Source
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.importer import import_survey
 
 __all__ = ["SAMPLE_ROWS", "ColumnRoles", "roles_from_sample"]
@@ -48,7 +49,7 @@ class ColumnRoles:
 
 
 def roles_from_sample(source: Source, options: ImportOptions = ImportOptions(), *, rows: int = SAMPLE_ROWS,
-                      name: str = "table") -> ColumnRoles:
+                      name: str | None = None) -> ColumnRoles:
     """The column roles of the survey in ``source``, found by the importer in its first ``rows`` rows.
 
     Parameters
@@ -59,8 +60,9 @@ def roles_from_sample(source: Source, options: ImportOptions = ImportOptions(), 
         The user's options, as for a file (stages, outcome, segments, N/A codes, scale, layout).
     rows : int
         Rows read for the sample.
-    name : str
-        What the table is called in messages.
+    name : str, optional
+        What the table is called in messages, as it reads after "in" ("the table 'answers'",
+        "survey.csv"); ``None``: "the table" in the session's language.
 
     Raises
     ------
@@ -78,10 +80,12 @@ def roles_from_sample(source: Source, options: ImportOptions = ImportOptions(), 
     ('respondent_id', 'stage', 'score', ('Wait', 'Pay'))
     """
     table = source.table
+    name = name or _("the table")
     sample = _sample_survey(source, options, rows, name)
     info = sample.info
     if info.format not in ("long", "wide"):
-        raise SurveyError(f"The {name} looks like a {info.format} export; name its columns with --layout long or wide.")
+        raise SurveyError(_("The columns of {name} look like a {format} export; name them with --layout long or wide.").format(
+            name=name, format=info.format))
     role = {c.column: c.role for c in info.columns}
     attributes = dict(
         outcomes=tuple(c for c in info.outcome_candidates if c in table.columns),
@@ -89,11 +93,13 @@ def roles_from_sample(source: Source, options: ImportOptions = ImportOptions(), 
         date=info.date_column if info.date_column in table.columns else None,
         comment=info.comment_column if info.comment_column in table.columns else None,
         segment_orders=_segment_orders(sample, info.segments),
+        # the weight the importer proposed in the sample, or the user's (ImportOptions.weight; "" = none)
+        weight=info.weight_column if info.weight_column in table.columns else None,
     )
     if info.format == "long":
         found = {r: next((c for c, x in role.items() if x == r), None) for r in ("id", "stage_name", "score")}
         if None in found.values():
-            raise SurveyError(f"The importer found no respondent id, stage and score columns in the {name}.")
+            raise SurveyError(_("The importer found no respondent id, stage and score columns in {name}.").format(name=name))
         layout: Layout = LongLayout(found["id"], found["stage_name"], found["score"], stages=sample.stages,
                                     more_stages=not options.stages,
                                     **attributes)
@@ -134,7 +140,7 @@ def _sample_survey(source: Source, options: ImportOptions, rows: int, name: str)
     try:
         return import_survey(buffer.getvalue(), options, file_name=f"{name}.csv")
     except SurveyError as err:
-        raise SurveyError(f"Reading the first rows of the {name}: {err}") from None
+        raise SurveyError(_("Reading the first rows of {name}: {error}").format(name=name, error=err)) from None
 
 
 def _segment_orders(sample: Survey, segments) -> dict:

@@ -48,6 +48,7 @@ from ibis.backends import BaseBackend
 from cycle_analytics.dataset import Survey
 from cycle_analytics.engine.layout import LongLayout, ScoreRules
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 
 __all__ = ["Source", "open_source", "duckdb_backend", "survey_source", "CSV_SUFFIXES", "PARQUET_SUFFIXES"]
 
@@ -117,36 +118,42 @@ def open_source(location, table: str | None = None, *, backend: BaseBackend | No
     """
     if isinstance(location, ir.Table):
         con = location._find_backend()
-        return Source(con, location, _named_table(con, respondents), "an Ibis table")
+        return Source(con, location, _named_table(con, respondents), _("an Ibis table"))
     if isinstance(location, (pd.DataFrame, pa.Table)):
         con = backend or duckdb_backend()
-        return Source(con, _in_memory_table(con, location), None, "a table in memory")
+        return Source(con, _in_memory_table(con, location), None, _("a table in memory"))
     if isinstance(location, BaseBackend):
-        return Source(location, _named_table(location, _require_table(table, "the backend")),
-                      _named_table(location, respondents), f"the table {table!r}")
+        return Source(location, _named_table(location, _require_table(table, _("the backend"))),
+                      _named_table(location, respondents), _("the table {table!r}").format(table=table))
     if _is_spark_session(location):
         con = ibis.pyspark.connect(location)
         name = _require_table(table, "Spark")
         if _looks_like_path(name):
             return Source(con, _file_table(con, name), _named_table(con, respondents), name)
-        return Source(con, _named_table(con, name), _named_table(con, respondents), f"the Spark table {name!r}")
+        return Source(con, _named_table(con, name), _named_table(con, respondents), _("the Spark table {table!r}").format(table=name))
     if isinstance(location, (str, os.PathLike)):
         text = os.fspath(location)
         if "://" in text:
             name = _require_table(table, _scheme(text))
             con = _connect_url(text)
-            return Source(con, _named_table(con, name), _named_table(con, respondents), f"the table {name!r} at {_scheme(text)}")
+            return Source(con, _named_table(con, name), _named_table(con, respondents),
+                          _("the table {table!r} at {scheme}").format(table=name, scheme=_scheme(text)))
         con = backend or duckdb_backend()
         return Source(con, _file_table(con, text), _named_table(con, respondents), text)
-    raise SurveyError(
-        f"A survey source must be a table in memory, a file path, a database URL or a Spark session, not a {type(location).__name__}."
-    )
+    raise SurveyError(_(
+        "A survey source must be a table in memory, a file path, a database URL or a Spark session, not a {type}."
+    ).format(type=type(location).__name__))
 
 
 def _require_table(table: str | None, where: str) -> str:
     if not table:
-        raise SurveyError(f"Name the table to read from {where} (for example --table survey_answers).")
+        raise SurveyError(_("Name the table to read from {where} (for example --table survey_answers).").format(where=where))
     return table
+
+
+def _first_line(err: Exception) -> str:
+    """The first line of an exception's message (its type's name when it has none): the cause a sentence names."""
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
 
 
 def _scheme(url: str) -> str:
@@ -167,12 +174,12 @@ def _connect_url(url: str) -> BaseBackend:
     try:
         return ibis.connect(url)
     except ModuleNotFoundError as err:
-        raise SurveyError(
-            f"Reading from {_scheme(url)} needs the Python package {err.name!r}; install the matching "
-            f"ibis-framework extra (see docs/deployment.md)."
-        ) from None
+        raise SurveyError(_(
+            "Reading from {scheme} needs the Python package {package!r}; install the matching ibis-framework extra "
+            "(see docs/deployment.md)."
+        ).format(scheme=_scheme(url), package=err.name)) from None
     except Exception as err:  # drivers raise their own types; the sentence names the cause
-        raise SurveyError(f"Could not connect to {_scheme(url)}: {str(err).splitlines()[0] if str(err) else type(err).__name__}.") from None
+        raise SurveyError(_("Could not connect to {scheme}: {cause}.").format(scheme=_scheme(url), cause=_first_line(err))) from None
 
 
 def _named_table(con: BaseBackend, name: str | None) -> ir.Table | None:
@@ -185,7 +192,7 @@ def _named_table(con: BaseBackend, name: str | None) -> ir.Table | None:
     try:
         return con.table(name, database=database) if database else con.table(name)
     except Exception as err:  # each backend has its own "no such table" exception
-        raise SurveyError(f"There is no table {name!r} to read ({str(err).splitlines()[0] if str(err) else type(err).__name__}).") from None
+        raise SurveyError(_("There is no table {table!r} to read ({cause}).").format(table=name, cause=_first_line(err))) from None
 
 
 def _in_memory_table(con: BaseBackend, frame) -> ir.Table:
@@ -200,7 +207,7 @@ def _file_table(con: BaseBackend, path: str) -> ir.Table:
     lower = path.lower()
     is_dir = os.path.isdir(path)
     if not is_dir and not glob.glob(path) and "://" not in path:
-        raise SurveyError(f"No file matches {path!r}.")
+        raise SurveyError(_("No file matches {path!r}.").format(path=path))
     try:
         if lower.endswith(CSV_SUFFIXES):
             if con.name == "duckdb":
@@ -212,8 +219,9 @@ def _file_table(con: BaseBackend, path: str) -> ir.Table:
             target = str(Path(path) / "*.parquet") if is_dir and con.name == "duckdb" else path
             return con.read_parquet(target)
     except Exception as err:  # the reader's own exception types differ between backends
-        raise SurveyError(f"Could not read {path!r}: {str(err).splitlines()[0] if str(err) else type(err).__name__}.") from None
-    raise SurveyError(f"The file {path!r} is neither CSV ({', '.join(CSV_SUFFIXES)}) nor Parquet ({', '.join(PARQUET_SUFFIXES)}).")
+        raise SurveyError(_("Could not read {path!r}: {cause}.").format(path=path, cause=_first_line(err))) from None
+    raise SurveyError(_("The file {path!r} is neither CSV ({csv}) nor Parquet ({parquet}).").format(
+        path=path, csv=", ".join(CSV_SUFFIXES), parquet=", ".join(PARQUET_SUFFIXES)))
 
 
 def survey_source(survey: Survey, backend: BaseBackend | None = None) -> tuple[Source, LongLayout, ScoreRules]:
@@ -221,14 +229,15 @@ def survey_source(survey: Survey, backend: BaseBackend | None = None) -> tuple[S
 
     The ratings go over as integer codes (respondent, stage) and float scores, the responses as
     one row per respondent keyed by the same code (``respondent``, the row of ``responses``), so
-    respondents without a rating stay in. Both are Arrow tables DuckDB scans where they lie.
+    respondents without a rating stay in; the survey's weight column (``info.weight_column``)
+    goes with them and becomes the layout's ``weight``. Both are Arrow tables DuckDB scans where they lie.
 
     Returns
     -------
     (Source, LongLayout, ScoreRules)
     """
     if not isinstance(survey, Survey):
-        raise SurveyError(f"survey_source needs an imported Survey, not a {type(survey).__name__}.")
+        raise SurveyError(_("survey_source needs an imported Survey, not a {type}.").format(type=type(survey).__name__))
     ratings, responses = survey.ratings, survey.responses
     answers = pa.table({
         "respondent": pa.array(ratings["response_id"].cat.codes.to_numpy().astype(np.int64)),
@@ -240,16 +249,18 @@ def survey_source(survey: Survey, backend: BaseBackend | None = None) -> tuple[S
     segments = tuple(c for c in info.segments if c in responses.columns)
     date = "date" if "date" in responses.columns else None
     comment = "comment" if "comment" in responses.columns else None
+    weight = info.weight_column if info.weight_column in responses.columns else None
     columns = {"respondent": pa.array(np.arange(len(responses), dtype=np.int64))}
-    for name in (*outcomes, *segments, *((date,) if date else ()), *((comment,) if comment else ())):
+    for name in dict.fromkeys((*outcomes, *segments, *((date,) if date else ()), *((comment,) if comment else ()),
+                               *((weight,) if weight else ()))):
         columns[name] = _arrow_column(responses[name])
     people = pa.table(columns)
     con = backend or duckdb_backend()
-    source = Source(con, _in_memory_table(con, answers), _in_memory_table(con, people), "an imported survey")
+    source = Source(con, _in_memory_table(con, answers), _in_memory_table(con, people), _("an imported survey"))
     categorical = [c for c in segments if isinstance(responses[c].dtype, pd.CategoricalDtype)]
     layout = LongLayout(
         "respondent", "stage", "score", stages=survey.stages, stage_values=tuple(enumerate(survey.stages)),
-        outcomes=outcomes, segments=segments, date=date, comment=comment,
+        outcomes=outcomes, segments=segments, date=date, comment=comment, weight=weight,
         # the tables list a segment's values in category order, as the in-memory tables do
         segment_orders={c: tuple(str(v) for v in responses[c].dtype.categories) for c in categorical},
         ordinal_segments=tuple(c for c in categorical if responses[c].dtype.ordered),

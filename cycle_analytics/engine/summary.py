@@ -12,30 +12,48 @@ from __future__ import annotations
 
 from cycle_analytics.engine.answers import ANSWER_CLASSES
 from cycle_analytics.engine.engine import SurveyEngine
-from cycle_analytics.engine.layout import LongLayout
+from cycle_analytics.engine.layout import Layout, LongLayout
+from cycle_analytics.i18n import format_number, ngettext
+from cycle_analytics.i18n import gettext as _
 
-__all__ = ["dataset_json", "accounting_lines", "ANSWER_CLASS_LABELS"]
-
-#: How each answer class reads in a sentence (singular, plural).
-ANSWER_CLASS_LABELS = {
-    "score": ("rating", "ratings"),
-    "no_answer": ("no answer", "no answers"),
-    "empty": ("empty cell", "empty cells"),
-    "not_a_number": ("answer that is not a number", "answers that are not numbers"),
-    "off_scale": ("answer off the scale", "answers off the scale"),
-    "unknown_stage": ("answer to an unknown stage", "answers to unknown stages"),
-    "no_stage": ("answer without a stage", "answers without a stage"),
-    "no_respondent": ("answer without a respondent id", "answers without a respondent id"),
-}
+__all__ = ["dataset_json", "accounting_lines", "answer_class_text"]
 
 
-def dataset_json(engine: SurveyEngine, description: str, *, scale_source: str = "inferred") -> dict:
+def answer_class_text(kind: str, n: int) -> str:
+    """``n`` answers of the class ``kind`` (:data:`~cycle_analytics.engine.answers.ANSWER_CLASSES`) in
+    the interface language ("1 rating", "12 empty cells").
+
+    >>> answer_class_text("score", 1), answer_class_text("empty", 1200)
+    ('1 rating', '1,200 empty cells')
+    """
+    if kind == "score":
+        text = ngettext("{n} rating", "{n} ratings", n)
+    elif kind == "no_answer":
+        text = ngettext("{n} no answer", "{n} no answers", n)
+    elif kind == "empty":
+        text = ngettext("{n} empty cell", "{n} empty cells", n)
+    elif kind == "not_a_number":
+        text = ngettext("{n} answer that is not a number", "{n} answers that are not numbers", n)
+    elif kind == "off_scale":
+        text = ngettext("{n} answer off the scale", "{n} answers off the scale", n)
+    elif kind == "unknown_stage":
+        text = ngettext("{n} answer to an unknown stage", "{n} answers to unknown stages", n)
+    elif kind == "no_stage":
+        text = ngettext("{n} answer without a stage", "{n} answers without a stage", n)
+    else:
+        text = ngettext("{n} answer without a respondent id", "{n} answers without a respondent id", n)
+    return text.format(n=format_number(n))
+
+
+def dataset_json(engine: SurveyEngine, description: str, *, scale_source: str = "inferred", layout: Layout | None = None) -> dict:
     """The ``dataset`` block for a table read by the engine.
 
     ``answers`` counts every cell of the stage columns by class (their sum is every answer read);
     ``respondents`` and ``ratings`` are those the analysis reads (after the engine's filters).
+    ``layout``: the column roles to report when the engine reads fewer columns than were found
+    (default: the engine's layout).
     """
-    layout = engine.layout
+    layout = engine.layout if layout is None else layout
     counts = engine.respondent_counts()
     by_answer = engine.inventory.by_answer()
     return {
@@ -55,6 +73,7 @@ def dataset_json(engine: SurveyEngine, description: str, *, scale_source: str = 
         "stage_columns": None if isinstance(layout, LongLayout) else [c for c, _ in layout.stage_columns],
         "date_column": layout.date,
         "comment_column": layout.comment,
+        "weight_column": layout.weight,
         "na_values": list(engine.rules.na_values),
         "answers_read": int(sum(by_answer.values())),
         "answers": {c: int(by_answer[c]) for c in ANSWER_CLASSES},
@@ -68,9 +87,12 @@ def accounting_lines(engine: SurveyEngine, description: str) -> list[str]:
     by_answer = engine.inventory.by_answer()
     counts = engine.respondent_counts()
     read = sum(by_answer.values())
-    parts = [f"{by_answer[c]:,} {ANSWER_CLASS_LABELS[c][0 if by_answer[c] == 1 else 1]}" for c in ANSWER_CLASSES
-             if by_answer[c] or c == "score"]
+    parts = [answer_class_text(c, by_answer[c]) for c in ANSWER_CLASSES if by_answer[c] or c == "score"]
+    source = (_("Source: {source} (read by {engine}, long layout)   scale: {scale}") if engine.layout.kind == "long" else
+              _("Source: {source} (read by {engine}, wide layout)   scale: {scale}"))
     return [
-        f"Source: {description} (read by {engine.backend.name}, {engine.layout.kind} layout)   scale: {engine.scale.label()}",
-        f"Answers read {read:,} = " + " + ".join(parts) + f"; respondents {counts.respondents:,}; ratings {counts.ratings:,}",
+        source.format(source=description, engine=engine.backend.name, scale=engine.scale.label()),
+        _("Answers read {read} = {parts}; respondents {respondents}; ratings {ratings}").format(
+            read=format_number(read), parts=" + ".join(parts), respondents=format_number(counts.respondents),
+            ratings=format_number(counts.ratings)),
     ]

@@ -33,6 +33,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cycle_analytics.i18n import format_number, ngettext
+from cycle_analytics.i18n import gettext as _
+
 _CHUNK = 8 * 1024 * 1024
 SHOWN_LINES = 10  # line numbers named in a note; the rest are counted
 
@@ -69,19 +72,27 @@ class EncodingScan:
         """The sentence for the import notes (empty when the file is not mixed)."""
         if not self.mixed:
             return ""
-        out = (f"The file mixes encodings: {_line_list(self.other_lines, self.n_other)} "
-               f"({self.n_other:,} of {self.lines:,}) {'is' if self.n_other == 1 else 'are'} not UTF-8 and "
-               f"{'was' if self.n_other == 1 else 'were'} read as Windows-1252 (cp1252); the other lines as UTF-8.")
+        out = ngettext("The file mixes encodings: line {lines} ({n} of {total}) is not UTF-8 and was read as "
+                       "Windows-1252 (cp1252); the other lines as UTF-8.",
+                       "The file mixes encodings: lines {lines} ({n} of {total}) are not UTF-8 and were read as "
+                       "Windows-1252 (cp1252); the other lines as UTF-8.", self.n_other).format(
+            lines=_line_list(self.other_lines, self.n_other), n=format_number(self.n_other),
+            total=format_number(self.lines))
         if self.n_within:
-            out += (f" {_line_list(self.within_lines, self.n_within).capitalize()} mix both within the line and "
-                    "were read part by part: check their values.")
+            out += " " + ngettext("Line {lines} mixes both within the line and was read part by part: check "
+                                  "its values.",
+                                  "Lines {lines} mix both within the line and were read part by part: check "
+                                  "their values.", self.n_within).format(
+                lines=_line_list(self.within_lines, self.n_within))
         return out
 
 
 def _line_list(shown: tuple[int, ...], total: int) -> str:
-    text = ", ".join(f"{n:,}" for n in shown)
-    word = "line" if total == 1 else "lines"
-    return f"{word} {text}" + (f" and {total - len(shown):,} more" if total > len(shown) else "")
+    """The line numbers shown, and how many more there are (``"9, 42, 43"``, ``"9, 42 and 1,200 more"``)."""
+    text = ", ".join(format_number(n) for n in shown)
+    if total > len(shown):
+        return _("{numbers} and {more} more").format(numbers=text, more=format_number(total - len(shown)))
+    return text
 
 
 def _line_chunks(source):

@@ -271,7 +271,7 @@ class WorkbookInspection:
 
     def notes(self) -> tuple[str, ...]:
         if self.has_macros:
-            return ("The workbook holds macros (VBA); they were not run, only the cell values were read.",)
+            return (_("The workbook holds macros (VBA); they were not run, only the cell values were read."),)
         return ()
 
 

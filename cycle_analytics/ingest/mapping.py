@@ -52,12 +52,17 @@ from cycle_analytics.ingest.formats.common import grid_row_label, split_row_labe
 from cycle_analytics.ingest.names import looks_like_outcome
 
 __all__ = [
-    "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "map_questions", "default_stage_names", "shorten_question", "row_label",
+    "FUZZY_THRESHOLD", "MAPPING_COLUMNS", "MATCH_KINDS", "MATCH_STAGE", "MATCH_TAKEN", "MATCH_OUTCOME", "MATCH_NONE",
+    "map_questions", "default_stage_names", "shorten_question", "row_label",
     "mapping_signature", "owner_folder_name", "READING_OPTIONS", "MappingStore",
 ]
 
 FUZZY_THRESHOLD = 85.0
-MAPPING_COLUMNS = ["column", "question", "stage", "method", "confidence", "note"]
+MAPPING_COLUMNS = ["column", "question", "stage", "method", "confidence", "note", "match"]
+#: What :func:`map_questions` found for a column (its ``match`` column; ``note`` says it in words, for
+#: display only): a stage; a stage another column already rates; an outcome question; nothing.
+MATCH_STAGE, MATCH_TAKEN, MATCH_OUTCOME, MATCH_NONE = "stage", "taken", "outcome", "none"
+MATCH_KINDS = (MATCH_STAGE, MATCH_TAKEN, MATCH_OUTCOME, MATCH_NONE)
 MAX_NAME = 40
 
 _BOILERPLATE = [
@@ -195,22 +200,26 @@ def map_questions(
 
     Returns
     -------
-    DataFrame with columns ``column, question, stage, method, confidence, note``: one row per
+    DataFrame with columns ``column, question, stage, method, confidence, note, match``: one row per
     question in input order; ``stage`` is ``None`` for "not a stage"; ``method`` is one of
-    ``saved``, ``exact``, ``alias``, ``fuzzy``, ``none``; ``confidence`` in 0-1.
+    ``saved``, ``exact``, ``alias``, ``fuzzy``, ``none``; ``confidence`` in 0-1; ``note`` a phrase
+    for people (in the interface language); ``match`` one of :data:`MATCH_KINDS` (read this, never
+    the note).
     """
     qs = _validate_questions(questions)
     if not isinstance(cycle, Cycle):
-        raise SurveyError("Stage mapping needs a service cycle (a Cycle), not " + type(cycle).__name__ + ".")
+        raise SurveyError(_("Stage mapping needs a service cycle (a Cycle), not {type}.").format(type=type(cycle).__name__))
     if not 0 <= threshold <= 100:
         raise SurveyError(_("The fuzzy-match threshold must be between 0 and 100, not {threshold!r}.").format(threshold=threshold))
     names = set(cycle.stage_names)
-    rows = {c: {"column": c, "question": q, "stage": None, "method": "none", "confidence": 0.0, "note": ""} for c, q in qs.items()}
+    rows = {c: {"column": c, "question": q, "stage": None, "method": "none", "confidence": 0.0, "note": "",
+                "match": MATCH_NONE} for c, q in qs.items()}
     taken: dict[str, str] = {}
     if saved:
         for c, st in saved.items():
             if c in rows and (st is None or st in names) and (st is None or st not in taken):
-                rows[c].update(stage=st, method="saved", confidence=1.0, note="confirmed earlier")
+                rows[c].update(stage=st, method="saved", confidence=1.0, note=_("confirmed earlier"),
+                               match=MATCH_NONE if st is None else MATCH_STAGE)
                 if st is not None:
                     taken[st] = c
     pending = [c for c in qs if rows[c]["method"] == "none"]
@@ -223,19 +232,20 @@ def map_questions(
             k = normalise_key(t)
             method = "exact" if k in (normalise_key(stage.name), normalise_key(stage.question)) else "alias"
             if stage.name in taken:
-                rows[c]["note"] = f"matches {stage.name!r}, already rated by column {taken[stage.name]!r}"
+                rows[c].update(note=_("matches {stage!r}, already rated by column {column!r}").format(
+                    stage=stage.name, column=taken[stage.name]), match=MATCH_TAKEN)
                 break
-            rows[c].update(stage=stage.name, method=method, confidence=1.0)
+            rows[c].update(stage=stage.name, method=method, confidence=1.0, match=MATCH_STAGE)
             taken[stage.name] = c
             break
     # 2. fuzzy on the remaining columns and stages
-    pending = [c for c in pending if rows[c]["method"] == "none" and not rows[c]["note"]]
+    pending = [c for c in pending if rows[c]["method"] == "none" and rows[c]["match"] == MATCH_NONE]
     free = [s for s in cycle.stages if s.name not in taken]
     candidates = []
     for c in pending:
         texts = _texts(c, qs[c])
         if any(looks_like_outcome(t) for t in texts):
-            rows[c]["note"] = "looks like an overall outcome question"
+            rows[c].update(note=_("looks like an overall outcome question"), match=MATCH_OUTCOME)
             continue
         cores = [x for x in dict.fromkeys(_core(t) for t in texts) if x]
         for order, st in enumerate(free):
@@ -246,7 +256,7 @@ def map_questions(
     for _rank, _position, _order, c, st, score in sorted(candidates):
         if rows[c]["method"] != "none" or st in taken:
             continue
-        rows[c].update(stage=st, method="fuzzy", confidence=round(score / 100.0, 3))
+        rows[c].update(stage=st, method="fuzzy", confidence=round(score / 100.0, 3), match=MATCH_STAGE)
         taken[st] = c
     out = pd.DataFrame(list(rows.values()), columns=MAPPING_COLUMNS)
     out["confidence"] = out["confidence"].astype("float64")

@@ -56,7 +56,7 @@ from python_calamine import CalamineWorkbook
 
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import N_, format_number
+from cycle_analytics.i18n import N_, format_number, ngettext
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest import formats
 from cycle_analytics.ingest.encodings import decode_by_line, scan_encoding
@@ -197,6 +197,69 @@ def read_raw(source, options: ImportOptions = ImportOptions(), *, file_name: str
     if kind == "xlsx":
         return _read_xlsx(src, options, limits)
     return _read_delimited(src, head, options, limits)
+
+
+@dataclass(frozen=True)
+class PlainCsvDialect:
+    """How a plain delimited text file is written, as :func:`read_raw` reads it: what another CSV
+    reader (the query engine's, :mod:`cycle_analytics.engine.csv_source`) needs to read it the same way.
+
+    ``names``: the column names :func:`read_raw` gives (an empty or repeated header cell renamed);
+    ``notes``: what the renaming says.
+    """
+
+    encoding: str  # "utf-8" or "utf-8-sig"
+    delimiter: str
+    names: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def plain_csv_dialect(path) -> PlainCsvDialect | None:
+    """The dialect of the plain UTF-8 delimited text file at ``path``, or ``None`` when :func:`read_raw`
+    must read it itself: another encoding, a survey-tool export (its header rows), not text, a header
+    row longer than the first 64 KiB, a header cell holding a line break, or NUL bytes near the top.
+
+    The delimiter, the header and the export check come from the first 64 KiB, exactly as for
+    :func:`read_raw`.
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = os.path.join(d, "x.csv")
+    ...     _ = open(f, "w").write("id;stage;score\\nA;Wait;4\\n")
+    ...     plain_csv_dialect(f).delimiter, plain_csv_dialect(f).names
+    (';', ('id', 'stage', 'score'))
+    """
+    try:
+        src = _open_source(Path(path), None, None)
+        head = src.head()
+        if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe") or b"\x00" in head or _detect_kind(head, src.name) != "csv":
+            return None
+    except SurveyError:
+        return None
+    encoding = _detect_encoding(head)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    text = _decode_head(head, encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\n" not in text:
+        return None
+    truncated = len(head) >= _HEAD_BYTES
+    delimiter = _sniff_delimiter(text[:max(20000, 2 * text.find("\n"))], truncated or len(text) > 20000)
+    first = []
+    header_lines = 0
+    for rec, line_num in _csv_records(text, delimiter):
+        first.append(tuple(rec))
+        header_lines = header_lines or line_num
+        if len(first) >= PREVIEW_ROWS:
+            break
+    if not first or header_lines != 1 or not any(c.strip() for c in first[0]):
+        return None
+    preview = Preview(rows=tuple(first), file_name=src.name, kind="csv", sheet=None, encoding=encoding, delimiter=delimiter)
+    if formats.detect(preview) is not None:
+        return None
+    names, notes = _clean_names(first[0])
+    return PlainCsvDialect(encoding, delimiter, tuple(names), tuple(notes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -596,7 +659,8 @@ def _bad_rows(src, invalid, data_start, n_good, delimiter, width, encoding, skip
     for number, expected, actual, text in invalid:
         row = int(number) - data_start if number is not None else None
         cells = next(iter(csv.reader([text], delimiter=delimiter)), [])
-        out.append(BadRow(row=row or 0, reason=f"the row has {actual} cells where the header has {expected}", cells=tuple(cells)))
+        out.append(BadRow(row=row or 0, reason=_("the row has {actual} cells where the header has {expected}").format(
+            actual=format_number(actual), expected=format_number(expected)), cells=tuple(cells)))
     total = n_good + len(out)
     bad_numbers = np.array(sorted(b.row for b in out), dtype=np.int64)
     keep = np.ones(total + 1, dtype=bool)
@@ -699,8 +763,11 @@ def _without_nul_bytes(columns: list[RawColumn]) -> tuple[list[RawColumn], str]:
         return out, ""
     total = sum(n for _, n in found)
     where = "; ".join(f"{name!r}: {n:,}" for name, n in found)
-    return out, (f"{total:,} {'cell holds' if total == 1 else 'cells hold'} NUL bytes, a sign of a damaged file; the NUL bytes "
-                 f"were removed and a cell of NUL bytes only counts as a missing answer ({where}).")
+    return out, ngettext("{n} cell holds NUL bytes, a sign of a damaged file; the NUL bytes were removed and a cell of "
+                         "NUL bytes only counts as a missing answer ({where}).",
+                         "{n} cells hold NUL bytes, a sign of a damaged file; the NUL bytes were removed and a cell of "
+                         "NUL bytes only counts as a missing answer ({where}).", total).format(
+        n=format_number(total), where=where)
 
 
 def _raw_column(name: str, col) -> RawColumn:

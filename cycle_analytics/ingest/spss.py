@@ -74,12 +74,13 @@ def read_stat_file(path: Path | str | None, data: bytes | None, name: str, kind:
     """
     reader = pyreadstat.read_sav if kind == "spss" else pyreadstat.read_dta
     source = str(path) if path is not None else io.BytesIO(data)
-    label = repr(name) if name else "(no name)"
+    label = repr(name) if name else _("(no name)")
     try:
         frame, meta = reader(source, user_missing=True, dates_as_pandas_datetime=True)
     except Exception as exc:  # noqa: BLE001 - pyreadstat raises several types for damaged files
-        what = "an SPSS" if kind == "spss" else "a Stata"
-        raise SurveyError(_("The file {label} could not be read as {what} file ({splitlines}).").format(label=label, what=what, splitlines=str(exc).splitlines()[0][:120])) from None
+        text = (_("The file {label} could not be read as an SPSS file ({problem}).") if kind == "spss" else
+                _("The file {label} could not be read as a Stata file ({problem})."))
+        raise SurveyError(text.format(label=label, problem=str(exc).splitlines()[0][:120])) from None
     if frame.shape[1] == 0:
         raise SurveyError(_("The file {label} has no columns to read.").format(label=label))
     if len(frame) == 0:
@@ -90,8 +91,8 @@ def read_stat_file(path: Path | str | None, data: bytes | None, name: str, kind:
     source_info = {"file_name": name, "kind": kind, "encoding": getattr(meta, "file_encoding", None),
                    "delimiter": None, "sheet": None}
     preview = Preview(rows=(tuple(names),), file_name=name, kind=kind)
-    what = "SPSS" if kind == "spss" else "Stata"
-    notes = (f"{what} file: variable labels, value labels and declared missing values were read.",)
+    notes = (_("SPSS file: variable labels, value labels and declared missing values were read.") if kind == "spss" else
+             _("Stata file: variable labels, value labels and declared missing values were read."),)
     return RawTable(columns=columns, n_rows=len(frame), source=source_info, preview=preview, layout=layout,
                     notes=notes)
 

@@ -39,6 +39,8 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats.alerts import AlertReport
 
 __all__ = ["DeliveryConfig", "DeliveryError", "ENV_NAMES", "SECURITY_CHOICES", "delivery_from_mapping", "delivery_from_env",
@@ -96,12 +98,14 @@ class DeliveryConfig:
 
     def channels(self) -> str:
         """The channels in words: ``"the webhook and e-mail to a@example.com"`` (``""``: none)."""
-        parts = []
+        fields = {"url": _shown_url(self.webhook_url), "addresses": ", ".join(self.mail_to)}
+        if self.webhook_configured and self.email_configured:
+            return _("the webhook ({url}) and e-mail to {addresses}").format(**fields)
         if self.webhook_configured:
-            parts.append(f"the webhook ({_shown_url(self.webhook_url)})")
+            return _("the webhook ({url})").format(**fields)
         if self.email_configured:
-            parts.append("e-mail to " + ", ".join(self.mail_to))
-        return " and ".join(parts)
+            return _("e-mail to {addresses}").format(**fields)
+        return ""
 
 
 def _text(value) -> str | None:
@@ -150,7 +154,7 @@ def _port(value) -> int:
     try:
         port = int(str(value).strip())
     except ValueError:
-        raise DeliveryError(f"The SMTP port must be a whole number such as 587, not {value!r}.") from None
+        raise DeliveryError(_("The SMTP port must be a whole number such as 587, not {value!r}.").format(value=value)) from None
     return port
 
 
@@ -158,7 +162,7 @@ def _timeout(value) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise DeliveryError(f"The delivery timeout must be a number of seconds, not {value!r}.") from None
+        raise DeliveryError(_("The delivery timeout must be a number of seconds, not {value!r}.").format(value=value)) from None
 
 
 def validate_delivery(config: DeliveryConfig) -> DeliveryConfig:
@@ -171,27 +175,34 @@ def validate_delivery(config: DeliveryConfig) -> DeliveryConfig:
     cycle_analytics.outputs.delivery.DeliveryError: The webhook URL must start with http:// or https://, not 'file:'.
     """
     if not isinstance(config, DeliveryConfig):
-        raise DeliveryError(f"The delivery settings must be a DeliveryConfig, not a {type(config).__name__}.")
+        raise DeliveryError(_("The delivery settings must be a DeliveryConfig, not a {type}.").format(
+            type=type(config).__name__))
     if config.webhook_url:
         parts = urllib.parse.urlsplit(config.webhook_url)
         if parts.scheme not in ("http", "https"):
-            raise DeliveryError(f"The webhook URL must start with http:// or https://, not {parts.scheme + ':'!r}.")
+            raise DeliveryError(_("The webhook URL must start with http:// or https://, not {scheme!r}.").format(
+                scheme=parts.scheme + ":"))
         if not parts.hostname:
-            raise DeliveryError("The webhook URL has no host name.")
+            raise DeliveryError(_("The webhook URL has no host name."))
     if config.smtp_security not in SECURITY_CHOICES:
-        raise DeliveryError(f"The SMTP security must be one of {', '.join(SECURITY_CHOICES)}, not {config.smtp_security!r}.")
+        raise DeliveryError(_("The SMTP security must be one of {choices}, not {value!r}.").format(
+            choices=", ".join(SECURITY_CHOICES), value=config.smtp_security))
     if config.smtp_port is not None and not (1 <= int(config.smtp_port) <= 65535):
-        raise DeliveryError(f"The SMTP port must lie between 1 and 65535, not {config.smtp_port}.")
+        raise DeliveryError(_("The SMTP port must lie between 1 and 65535, not {port}.").format(port=config.smtp_port))
     if not (config.timeout > 0):
-        raise DeliveryError(f"The delivery timeout must be a positive number of seconds, not {config.timeout!r}.")
+        raise DeliveryError(_("The delivery timeout must be a positive number of seconds, not {value!r}.").format(
+            value=config.timeout))
     if config.mail_to and not config.smtp_host:
-        raise DeliveryError("E-mail recipients are set but no SMTP server: set the SMTP host as well.")
+        raise DeliveryError(_("E-mail recipients are set but no SMTP server: set the SMTP host as well."))
     if config.smtp_host and config.mail_to:
         for address in (*config.mail_to, config.mail_from or ""):
             if "@" not in parseaddr(address)[1]:
-                what = "sender" if address == (config.mail_from or "") else "recipient"
-                raise DeliveryError(f"The e-mail {what} {address!r} is not an e-mail address." if address else
-                                    "Alert e-mails need a sender address (mail_from).")
+                if not address:
+                    raise DeliveryError(_("Alert e-mails need a sender address (mail_from)."))
+                text = (_("The e-mail sender {address!r} is not an e-mail address.")
+                        if address == (config.mail_from or "") else
+                        _("The e-mail recipient {address!r} is not an e-mail address."))
+                raise DeliveryError(text.format(address=address))
     return config
 
 
@@ -214,25 +225,25 @@ def alert_payload(report: AlertReport, survey: str = "", *, generated: dt.dateti
             **report.to_json()}
 
 
-def _alerts_word(n: int) -> str:
-    return f"{n} alert{'s' if n != 1 else ''}"
-
-
 def _alert_text(report: AlertReport, survey: str) -> str:
-    head = _alerts_word(len(report)) + (f" for {survey}" if survey else "")
-    return head + ":\n" + "\n".join(f"- {a.sentence}" for a in report.alerts)
+    """The alerts as plain text: a heading line, then one line per alert."""
+    n = len(report)
+    head = (ngettext("{n} alert for {survey}:", "{n} alerts for {survey}:", n) if survey else
+            ngettext("{n} alert:", "{n} alerts:", n)).format(n=format_number(n), survey=survey)
+    return head + "\n" + "\n".join(f"- {a.sentence}" for a in report.alerts)
 
 
 def alert_email(report: AlertReport, config: DeliveryConfig, survey: str = "") -> EmailMessage:
     """The alert e-mail: subject ``"Service cycle alerts: N for <survey>"``, a plain-text body with
     one alert per line, then what could not be checked."""
     message = EmailMessage()
-    message["Subject"] = f"Service cycle alerts: {len(report)}" + (f" for {survey}" if survey else "")
+    message["Subject"] = (_("Service cycle alerts: {n} for {survey}") if survey else
+                          _("Service cycle alerts: {n}")).format(n=format_number(len(report)), survey=survey)
     message["From"] = config.mail_from or ""
     message["To"] = ", ".join(config.mail_to)
     body = _alert_text(report, survey)
     if report.checks:
-        body += "\n\nNot checked:\n" + "\n".join(f"- {c}" for c in report.checks)
+        body += "\n\n" + _("Not checked:") + "\n" + "\n".join(f"- {c}" for c in report.checks)
     message.set_content(body + "\n")
     return message
 
@@ -250,12 +261,13 @@ def post_webhook(url: str, payload: dict, *, timeout: float = 10.0) -> int:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked above
             status = int(response.status)
     except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"The webhook {shown} answered HTTP {exc.code} ({exc.reason}).") from None
+        raise DeliveryError(_("The webhook {url} answered HTTP {status} ({reason}).").format(
+            url=shown, status=exc.code, reason=exc.reason)) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DeliveryError(f"The webhook {shown} could not be reached: {reason}.") from None
+        raise DeliveryError(_("The webhook {url} could not be reached: {reason}.").format(url=shown, reason=reason)) from None
     if not 200 <= status < 300:
-        raise DeliveryError(f"The webhook {shown} answered HTTP {status}.")
+        raise DeliveryError(_("The webhook {url} answered HTTP {status}.").format(url=shown, status=status))
     return status
 
 
@@ -263,7 +275,7 @@ def send_email(config: DeliveryConfig, message: EmailMessage) -> None:
     """Send ``message`` through the configured SMTP server (see the module docstring)."""
     validate_delivery(config)
     if not config.email_configured:
-        raise DeliveryError("E-mail is not configured: set the SMTP host and the recipients.")
+        raise DeliveryError(_("E-mail is not configured: set the SMTP host and the recipients."))
     port = config.smtp_port or DEFAULT_PORTS[config.smtp_security]
     where = f"{config.smtp_host}:{port}"
     try:
@@ -278,13 +290,16 @@ def send_email(config: DeliveryConfig, message: EmailMessage) -> None:
                 server.login(config.smtp_user, config.smtp_password or "")
             refused = server.send_message(message)
     except smtplib.SMTPAuthenticationError:
-        raise DeliveryError(f"The SMTP server {where} refused the user name or password.") from None
+        raise DeliveryError(_("The SMTP server {server} refused the user name or password.").format(server=where)) from None
     except smtplib.SMTPNotSupportedError:
-        raise DeliveryError(f"The SMTP server {where} does not offer STARTTLS; set the security to ssl or none.") from None
+        raise DeliveryError(_("The SMTP server {server} does not offer STARTTLS; set the security to ssl or none.").format(
+            server=where)) from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"The alert e-mail could not be sent through {where}: {exc}.") from None
+        raise DeliveryError(_("The alert e-mail could not be sent through {server}: {reason}.").format(
+            server=where, reason=exc)) from None
     if refused:
-        raise DeliveryError(f"The SMTP server {where} refused the recipients {', '.join(refused)}.")
+        raise DeliveryError(_("The SMTP server {server} refused the recipients {addresses}.").format(
+            server=where, addresses=", ".join(refused)))
 
 
 def deliver_alerts(report: AlertReport, config: DeliveryConfig, survey: str = "") -> tuple[str, ...]:
@@ -299,13 +314,16 @@ def deliver_alerts(report: AlertReport, config: DeliveryConfig, survey: str = ""
     if config.webhook_configured:
         try:
             status = post_webhook(config.webhook_url, alert_payload(report, survey), timeout=config.timeout)
-            done.append(f"Posted {_alerts_word(len(report))} to the webhook {_shown_url(config.webhook_url)} (HTTP {status}).")
+            done.append(ngettext("Posted {n} alert to the webhook {url} (HTTP {status}).",
+                                 "Posted {n} alerts to the webhook {url} (HTTP {status}).", len(report)).format(
+                n=format_number(len(report)), url=_shown_url(config.webhook_url), status=status))
         except DeliveryError as exc:
             failed.append(str(exc))
     if config.email_configured:
         try:
             send_email(config, alert_email(report, config, survey))
-            done.append(f"E-mailed {_alerts_word(len(report))} to {', '.join(config.mail_to)}.")
+            done.append(ngettext("E-mailed {n} alert to {addresses}.", "E-mailed {n} alerts to {addresses}.",
+                                 len(report)).format(n=format_number(len(report)), addresses=", ".join(config.mail_to)))
         except DeliveryError as exc:
             failed.append(str(exc))
     if failed:

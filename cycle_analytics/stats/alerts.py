@@ -43,6 +43,8 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, NP_, format_decimal, format_number, ngettext, pgettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats import scores, trends
 from cycle_analytics.stats.analysis import Analysis, AnalysisSettings, analyze, default_outcome
 from cycle_analytics.stats.critical import format_p
@@ -53,14 +55,20 @@ __all__ = ["ALERT_KINDS", "KIND_LABELS", "AlertRules", "Alert", "AlertReport", "
 
 #: The rules, most serious first (the order alerts are listed in).
 ALERT_KINDS = ("new_critical", "significant_drop", "below_target")
-#: Kind -> a short label for tables.
-KIND_LABELS = {"new_critical": "new critical moment", "significant_drop": "significant drop", "below_target": "below target"}
+#: Kind -> a short label for tables (English; shown as ``_(KIND_LABELS[kind])``).
+KIND_LABELS = {"new_critical": N_("new critical moment"), "significant_drop": N_("significant drop"),
+               "below_target": N_("below target")}
 #: Columns of :meth:`AlertReport.table`.
 ALERT_COLUMNS = ("kind", "stage", "sentence", "period", "value", "reference", "change", "p_adjusted", "n", "small_sample")
-#: The period label of a check over every response (no dates, or a single period).
-ALL_RESPONSES = "all responses"
-_CORRECTION_WORDS = {"holm": "Holm-corrected", "fdr_bh": "Benjamini-Hochberg-corrected", "bonferroni": "Bonferroni-corrected",
-                     "none": "not corrected"}
+#: The period label of a check over every response (no dates, or a single period). It stays
+#: English in the data (JSON, tables); a page shows it as ``_(ALL_RESPONSES)``.
+ALL_RESPONSES = N_("all responses")
+#: The corrections by the name of their authors (the same in every language).
+_CORRECTION_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg", "bonferroni": "Bonferroni"}
+#: The verdict codes of :mod:`cycle_analytics.stats.critical` as a sentence quotes them (the code
+#: itself in English).
+_VERDICT_WORDS = {"critical": NP_("verdict code", "critical"), "pain point": NP_("verdict code", "pain point"),
+                  "ok": NP_("verdict code", "ok"), "not enough data": NP_("verdict code", "not enough data")}
 
 
 @dataclass(frozen=True)
@@ -95,16 +103,18 @@ def validate_alert_rules(rules: AlertRules) -> AlertRules:
     cycle_analytics.errors.SurveyError: The smallest drop that raises an alert must be a number of points of at least 0, not -1.
     """
     if not isinstance(rules, AlertRules):
-        raise SurveyError(f"The alert rules must be an AlertRules, not a {type(rules).__name__}.")
+        raise SurveyError(_("The alert rules must be an AlertRules, not a {type}.").format(type=type(rules).__name__))
     for kind in ALERT_KINDS:
         if not isinstance(getattr(rules, kind), (bool, np.bool_)):
-            raise SurveyError(f"The alert rule {kind} must be on or off (true or false), not {getattr(rules, kind)!r}.")
+            raise SurveyError(_("The alert rule {kind} must be on or off (true or false), not {value!r}.").format(
+                kind=kind, value=getattr(rules, kind)))
     drop = rules.min_drop
     if isinstance(drop, bool) or not isinstance(drop, numbers.Real) or not np.isfinite(drop) or drop < 0:
-        raise SurveyError(f"The smallest drop that raises an alert must be a number of points of at least 0, not {drop!r}.")
+        raise SurveyError(_("The smallest drop that raises an alert must be a number of points of at least 0, "
+                            "not {drop!r}.").format(drop=drop))
     stages = rules.stages
     if isinstance(stages, str) or not all(isinstance(s, str) for s in stages):
-        raise SurveyError("The watched stages of the alert rules must be a list of stage names.")
+        raise SurveyError(_("The watched stages of the alert rules must be a list of stage names."))
     return replace(rules, stages=tuple(stages), min_drop=float(drop))
 
 
@@ -215,9 +225,10 @@ def find_alerts(
     """
     rules = validate_alert_rules(rules)
     if not isinstance(survey, Survey):
-        raise SurveyError(f"Alerts need a Survey, not a {type(survey).__name__}.")
+        raise SurveyError(_("Alerts need a Survey, not a {type}.").format(type=type(survey).__name__))
     if analysis is not None and not isinstance(analysis, Analysis):
-        raise SurveyError(f"The analysis given to the alerts must be an Analysis, not a {type(analysis).__name__}.")
+        raise SurveyError(_("The analysis given to the alerts must be an Analysis, not a {type}.").format(
+            type=type(analysis).__name__))
     checks: list[str] = []
     watched = _watched_stages(survey, rules, checks)
     change = analysis.trend_change if analysis is not None else trends.period_change(
@@ -225,10 +236,11 @@ def find_alerts(
     current = _current_means(survey, change, analysis, settings)
     previous = str(change["period_label_previous"].iloc[0]) if len(change) else ""
     if not len(change):
-        checks.append("The survey has no dates or a single period, so there is nothing to compare with: only the "
-                      "targets are checked." if "date" not in survey.responses.columns or
+        checks.append(_("The survey has no dates or a single period, so there is nothing to compare with: only the "
+                        "targets are checked.") if "date" not in survey.responses.columns or
                       not survey.responses["date"].notna().any() else
-                      "All dated responses fall in one period, so there is no previous period: only the targets are checked.")
+                      _("All dated responses fall in one period, so there is no previous period: only the targets "
+                        "are checked."))
     found: list[Alert] = []
     if rules.new_critical and len(change):
         spec = outcome if outcome is not None else (analysis.outcome if analysis is not None else default_outcome(survey))
@@ -250,8 +262,9 @@ def _watched_stages(survey: Survey, rules: AlertRules, checks: list[str]) -> tup
         return tuple(survey.stages)
     unknown = [s for s in rules.stages if s not in survey.stages]
     if unknown:
-        checks.append(f"The alert rules watch {', '.join(repr(s) for s in unknown)}, which "
-                      f"{'is not a stage' if len(unknown) == 1 else 'are not stages'} of this survey.")
+        checks.append(ngettext("The alert rules watch {names}, which is not a stage of this survey.",
+                               "The alert rules watch {names}, which are not stages of this survey.",
+                               len(unknown)).format(names=", ".join(repr(s) for s in unknown)))
     return tuple(s for s in survey.stages if s in rules.stages)
 
 
@@ -267,18 +280,14 @@ def _current_means(survey: Survey, change: pd.DataFrame, analysis: Analysis | No
     return _Current(dict(zip(stages, table["mean"].astype(float))), dict(zip(stages, table["n"].astype(int))), ALL_RESPONSES)
 
 
-def _where(period: str) -> str:
-    return "over all responses" if period == ALL_RESPONSES else f"in {period}"
-
-
 def _below_target(survey: Survey, current: _Current, settings: AnalysisSettings, watched: tuple[str, ...],
                   checks: list[str]) -> list[Alert]:
     """Stages whose current mean is below the target of their cycle stage."""
     targets = {st.name: float(st.target) for st in (survey.cycle.stages if survey.cycle is not None else ())
                if st.target is not None and st.name in survey.stages}
     if not targets:
-        checks.append("No stage has a target set in the cycle (the charts then measure every stage against the top of "
-                      "the scale), so no stage is checked against a target; set targets in the Cycle designer.")
+        checks.append(_("No stage has a target set in the cycle (the charts then measure every stage against the top "
+                        "of the scale), so no stage is checked against a target; set targets in the Cycle designer."))
         return []
     out = []
     for stage in watched:
@@ -286,17 +295,46 @@ def _below_target(survey: Survey, current: _Current, settings: AnalysisSettings,
         if stage not in targets or not np.isfinite(mean) or mean >= targets[stage]:
             continue
         small = n < settings.min_n
-        size = f"{n:,} answers" + (f", a small sample (fewer than {settings.min_n})" if small else "")
-        out.append(Alert("below_target", stage, f"{stage} is below its target: {mean:.2f} {_where(current.period)} "
-                         f"against a target of {targets[stage]:g} ({size}).", current.period, value=mean,
-                         reference=targets[stage], change=mean - targets[stage], n=int(n), small_sample=small))
+        out.append(Alert("below_target", stage, _below_target_sentence(stage, mean, targets[stage], current.period, n,
+                                                                       settings.min_n if small else None),
+                         current.period, value=mean, reference=targets[stage], change=mean - targets[stage], n=int(n),
+                         small_sample=small))
     return out
+
+
+def _below_target_sentence(stage: str, mean: float, target: float, period: str, n: int, small_below: int | None) -> str:
+    """The below-target alert in one sentence: over all responses or in a period, and whether the
+    mean rests on a small sample (``small_below``: the smallest sample that is not small)."""
+    if period == ALL_RESPONSES and small_below is None:
+        text = ngettext("{stage} is below its target: {mean} over all responses against a target of {target} ({n} answer).",
+                        "{stage} is below its target: {mean} over all responses against a target of {target} ({n} answers).",
+                        n)
+    elif period == ALL_RESPONSES:
+        text = ngettext("{stage} is below its target: {mean} over all responses against a target of {target} ({n} answer, "
+                        "a small sample (fewer than {min_n})).",
+                        "{stage} is below its target: {mean} over all responses against a target of {target} ({n} answers, "
+                        "a small sample (fewer than {min_n})).", n)
+    elif small_below is None:
+        text = ngettext("{stage} is below its target: {mean} in {period} against a target of {target} ({n} answer).",
+                        "{stage} is below its target: {mean} in {period} against a target of {target} ({n} answers).", n)
+    else:
+        text = ngettext("{stage} is below its target: {mean} in {period} against a target of {target} ({n} answer, "
+                        "a small sample (fewer than {min_n})).",
+                        "{stage} is below its target: {mean} in {period} against a target of {target} ({n} answers, "
+                        "a small sample (fewer than {min_n})).", n)
+    return text.format(stage=stage, mean=format_decimal(mean, 2), period=period, target=_target_text(target),
+                       n=format_number(n), min_n=format_number(small_below or 0))
+
+
+def _target_text(target: float) -> str:
+    """A target as ``{:g}`` writes it (4, 4.5), with the decimal mark of the language."""
+    text = f"{target:g}"
+    return format_decimal(target, len(text.partition(".")[2])) if "e" not in text else text
 
 
 def _drops(change: pd.DataFrame, rules: AlertRules, settings: AnalysisSettings, watched: tuple[str, ...]) -> list[Alert]:
     """Stages whose mean fell significantly (corrected across the stages) from the previous period."""
     out = []
-    words = _CORRECTION_WORDS.get(settings.correction, f"{settings.correction}-corrected")
     for r in change.itertuples(index=False):
         stage = str(r.stage)
         drop = -float(r.change) if np.isfinite(r.change) else np.nan
@@ -306,13 +344,24 @@ def _drops(change: pd.DataFrame, rules: AlertRules, settings: AnalysisSettings, 
             continue
         small = min(int(r.n_last), int(r.n_previous)) < settings.min_n
         out.append(Alert(
-            "significant_drop", stage,
-            f"{stage} dropped from {r.mean_previous:.2f} in {r.period_label_previous} to {r.mean_last:.2f} in "
-            f"{r.period_label_last} ({-drop:+.2f} points; {r.test} test, {words} across the stages, "
-            f"{format_p(r.p_adjusted)}; {int(r.n_previous):,} and {int(r.n_last):,} answers).",
-            str(r.period_label_last), value=float(r.mean_last), reference=float(r.mean_previous), change=-drop,
+            "significant_drop", stage, _drop_sentence(r, stage, settings.correction), str(r.period_label_last), value=float(r.mean_last), reference=float(r.mean_previous), change=-drop,
             p_adjusted=float(r.p_adjusted), n=int(r.n_last), small_sample=small))
     return out
+
+
+def _drop_sentence(r, stage: str, correction: str) -> str:
+    """The significant-drop alert in one sentence (``r``: the stage's row of ``period_change``)."""
+    if correction == "none":
+        text = _("{stage} dropped from {previous_mean} in {previous} to {last_mean} in {last} ({change} points; "
+                 "{test} test, not corrected across the stages, {p}; {n_previous} and {n_last} answers).")
+    else:
+        text = _("{stage} dropped from {previous_mean} in {previous} to {last_mean} in {last} ({change} points; "
+                 "{test} test, {correction}-corrected across the stages, {p}; {n_previous} and {n_last} answers).")
+    return text.format(stage=stage, previous_mean=format_decimal(r.mean_previous, 2), previous=r.period_label_previous,
+                       last_mean=format_decimal(r.mean_last, 2), last=r.period_label_last,
+                       change=format_decimal(r.change, 2, signed=True), test=r.test,
+                       correction=_CORRECTION_NAMES.get(correction, correction), p=format_p(r.p_adjusted),
+                       n_previous=format_number(r.n_previous), n_last=format_number(r.n_last))
 
 
 def _period_verdicts(survey: Survey, change: pd.DataFrame, spec: OutcomeSpec,
@@ -327,13 +376,6 @@ def _period_verdicts(survey: Survey, change: pd.DataFrame, spec: OutcomeSpec,
     return before.moments, latest.moments
 
 
-def _penalty_words(penalty: float, spec: OutcomeSpec) -> str:
-    """A penalty in the outcome's units: percentage points of a yes/no outcome, else points."""
-    if spec.kind == "binary":
-        return f"{penalty * 100:.0f} percentage points"
-    return f"{penalty:.2f} points"
-
-
 def _new_critical(survey: Survey, change: pd.DataFrame, spec: OutcomeSpec, settings: AnalysisSettings,
                   watched: tuple[str, ...], checks: list[str]) -> list[Alert]:
     """Stages that are critical moments in the last period and were not in the previous one."""
@@ -341,7 +383,8 @@ def _new_critical(survey: Survey, change: pd.DataFrame, spec: OutcomeSpec, setti
     try:
         before, latest = _period_verdicts(survey, change, spec, settings)
     except SurveyError as exc:
-        checks.append(f"The critical moments of {prev} and {last} could not be compared: {exc}")
+        checks.append(_("The critical moments of {previous} and {last} could not be compared: {reason}").format(
+            previous=prev, last=last, reason=exc))
         return []
     was = dict(zip(before["stage"].astype(str), before["verdict"].astype(str)))
     out = []
@@ -349,12 +392,31 @@ def _new_critical(survey: Survey, change: pd.DataFrame, spec: OutcomeSpec, setti
         stage = str(r.stage)
         if stage not in watched or r.verdict != "critical" or was.get(stage) == "critical":
             continue
-        earlier = was.get(stage, "not enough data")
         out.append(Alert(
-            "new_critical", stage,
-            f"{stage} became a critical moment in {last}: a bad experience there lowered the outcome by "
-            f"{_penalty_words(float(r.penalty), spec)} ({format_p(float(r.p_adjusted))}, corrected; {int(r.n_bad):,} bad "
-            f"ratings); "
-            f"in {prev} its verdict was {earlier!r}.",
+            "new_critical", stage, _new_critical_sentence(r, stage, spec, last, prev, was.get(stage, "not enough data")),
             last, value=float(r.penalty), p_adjusted=float(r.p_adjusted), n=int(r.n_bad)))
     return out
+
+
+def _new_critical_sentence(r, stage: str, spec: OutcomeSpec, last: str, previous: str, earlier: str) -> str:
+    """The new-critical-moment alert in one sentence (``r``: the stage's row of the last period's
+    moments; the penalty in percentage points of a yes/no outcome, else in points)."""
+    n_bad = int(r.n_bad)
+    if spec.kind == "binary":
+        text = ngettext("{stage} became a critical moment in {last}: a bad experience there lowered the outcome by "
+                        "{size} percentage points ({p}, corrected; {n} bad rating); in {previous} its verdict was "
+                        "'{verdict}'.",
+                        "{stage} became a critical moment in {last}: a bad experience there lowered the outcome by "
+                        "{size} percentage points ({p}, corrected; {n} bad ratings); in {previous} its verdict was "
+                        "'{verdict}'.", n_bad)
+        size = format_decimal(float(r.penalty) * 100, 0)
+    else:
+        text = ngettext("{stage} became a critical moment in {last}: a bad experience there lowered the outcome by "
+                        "{size} points ({p}, corrected; {n} bad rating); in {previous} its verdict was '{verdict}'.",
+                        "{stage} became a critical moment in {last}: a bad experience there lowered the outcome by "
+                        "{size} points ({p}, corrected; {n} bad ratings); in {previous} its verdict was '{verdict}'.",
+                        n_bad)
+        size = format_decimal(float(r.penalty), 2)
+    verdict = pgettext("verdict code", _VERDICT_WORDS[earlier]) if earlier in _VERDICT_WORDS else earlier
+    return text.format(stage=stage, last=last, size=size, p=format_p(float(r.p_adjusted)), n=format_number(n_bad),
+                       previous=previous, verdict=verdict)

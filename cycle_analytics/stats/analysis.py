@@ -184,7 +184,7 @@ def _weight_use(source, filters, notes: list[str]) -> WeightUse:
     if not hasattr(source, "weight_use"):
         raise SurveyError(_("This data source cannot apply the survey weight {column!r} yet; choose no weight, or import the file to analyse it in memory.").format(column=column))
     use = source.weight_use(filters=filters)
-    notes.append(_("Weighted by {column}: stage scores, boxes, NPS, answer distributions, relative-weight importance, the penalty-reward model (weighted least squares), priorities and their bootstrap, segments and trends; intervals and tests use Kish's effective sample size. Not weighted: the stage-to-stage changes, the one-stage (raw) penalties, the direct comparison, the halo diagnostic and Spearman importance.").format(column=column))
+    notes.append(_("Weighted by {column}: stage scores, boxes, NPS, answer distributions, stage-to-stage changes, importance (relative weights or Spearman), the penalty-reward model (weighted least squares), the one-stage penalties, the direct comparison, the halo diagnostic, priorities and their bootstrap, segments and trends; intervals and tests use Kish's effective sample size.").format(column=column))
     if use.unusable:
         notes.append(_("{unusable} respondents have no usable weight (empty or negative) and count with weight 0.").format(unusable=format_number(use.unusable)))
     return use

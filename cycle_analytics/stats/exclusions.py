@@ -31,8 +31,11 @@ import numpy as np
 
 from cycle_analytics.dataset import DatasetInfo, Survey, subset_responses
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, ngettext, pgettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats.analysis import Analysis
-from cycle_analytics.stats.quality import FLAG_LABELS, FLAGS, QualityReport, flag_counts, validate_exclusions
+from cycle_analytics.stats.quality import (FLAG_NAMES, FLAGS, QualityReport, flag_count_text, flag_counts,
+                                           validate_exclusions)
 
 __all__ = ["Exclusion", "exclude_flagged", "exclusion_mask", "accounting_sentence", "note_exclusion", "quality_json",
            "NO_EXCLUSION"]
@@ -61,13 +64,20 @@ class Exclusion:
         """One sentence for every page and report: what was excluded (``""`` when nothing was chosen)."""
         if not self.flags:
             return ""
-        parts = ", ".join(f"{n:,} {FLAG_LABELS[f][0] if n == 1 else FLAG_LABELS[f][1]}" for f, n in self.by_flag if n)
+        parts = ", ".join(flag_count_text(f, n) for f, n in self.by_flag if n)
         if not self.excluded:
-            names = ", ".join(FLAG_LABELS[f][1] for f in self.flags)
-            return f"Excluding for response quality: {names} (nobody has these flags)."
-        overlap = "; a respondent can have several flags" if sum(n for _, n in self.by_flag) > self.excluded else ""
-        return (f"Excluded for response quality: {self.excluded:,} of {self.respondents:,} respondents "
-                f"({parts}{overlap}).")
+            names = ", ".join(pgettext("quality flag", FLAG_NAMES[f]) for f in self.flags)
+            return _("Excluding for response quality: {names} (nobody has these flags).").format(names=names)
+        if sum(n for _flag, n in self.by_flag) > self.excluded:
+            text = ngettext("Excluded for response quality: {excluded} of {n} respondent ({flags}; a respondent can "
+                            "have several flags).",
+                            "Excluded for response quality: {excluded} of {n} respondents ({flags}; a respondent can "
+                            "have several flags).", int(self.respondents))
+        else:
+            text = ngettext("Excluded for response quality: {excluded} of {n} respondent ({flags}).",
+                            "Excluded for response quality: {excluded} of {n} respondents ({flags}).",
+                            int(self.respondents))
+        return text.format(excluded=format_number(self.excluded), n=format_number(self.respondents), flags=parts)
 
 
 #: No exclusion (the default: flag, do not exclude).
@@ -77,12 +87,14 @@ NO_EXCLUSION = Exclusion()
 def _validate_report_matches(survey: Survey, report: QualityReport) -> None:
     """The report must be the one of this survey (one row per respondent, same ids)."""
     if not isinstance(survey, Survey):
-        raise SurveyError(f"Excluding respondents needs a Survey, not a {type(survey).__name__}.")
+        raise SurveyError(_("Excluding respondents needs a Survey, not a {type}.").format(type=type(survey).__name__))
     if not isinstance(report, QualityReport):
-        raise SurveyError(f"Excluding respondents needs the survey's QualityReport, not a {type(report).__name__}.")
+        raise SurveyError(_("Excluding respondents needs the survey's QualityReport, not a {type}.").format(
+            type=type(report).__name__))
     ids = survey.responses["response_id"].astype(str).to_numpy(dtype=object)
     if len(ids) != len(report.flags) or not np.array_equal(ids, report.flags["response_id"].to_numpy(dtype=object)):
-        raise SurveyError("The response-quality flags belong to another survey (its respondents differ); check this survey again.")
+        raise SurveyError(_("The response-quality flags belong to another survey (its respondents differ); check this "
+                            "survey again."))
 
 
 def exclusion_mask(report: QualityReport, exclude) -> np.ndarray:
@@ -133,10 +145,18 @@ def accounting_sentence(info: DatasetInfo, exclusion: Exclusion) -> str:
     excluded = exclusion.excluded if exclusion.active else 0
     analysed = info.respondents - excluded
     if info.rows_accepted == info.respondents:
-        return (f"{info.rows_read:,} rows read = {analysed:,} analysed + {excluded:,} excluded for response quality + "
-                f"{info.rows_rejected:,} rejected.")
-    return (f"{info.respondents:,} respondents = {analysed:,} analysed + {excluded:,} excluded for response quality; "
-            f"{info.rows_rejected:,} of {info.rows_read:,} rows rejected.")
+        text = ngettext("{read} row read = {analysed} analysed + {excluded} excluded for response quality + "
+                        "{rejected} rejected.",
+                        "{read} rows read = {analysed} analysed + {excluded} excluded for response quality + "
+                        "{rejected} rejected.", int(info.rows_read))
+    else:
+        text = ngettext("{respondents} respondents = {analysed} analysed + {excluded} excluded for response quality; "
+                        "{rejected} of {read} row rejected.",
+                        "{respondents} respondents = {analysed} analysed + {excluded} excluded for response quality; "
+                        "{rejected} of {read} rows rejected.", int(info.rows_read))
+    return text.format(read=format_number(info.rows_read), analysed=format_number(analysed),
+                       excluded=format_number(excluded), rejected=format_number(info.rows_rejected),
+                       respondents=format_number(info.respondents))
 
 
 def note_exclusion(analysis: Analysis, exclusion: Exclusion) -> Analysis:

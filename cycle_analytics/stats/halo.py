@@ -15,6 +15,12 @@ is left out):
 then explains more than half of the differences between the stage ratings. The share is never
 below the mean correlation (the largest eigenvalue is at least the mean of the matrix times its
 size), so a mean correlation above 0.5 always warns too.
+
+On a weighted survey (a weighted pattern table) the correlations are weighted: each pair's means,
+variances and covariance are weighted by the respondents' survey weights (as
+``statsmodels.stats.weightstats.DescrStatsW(...).corrcoef`` over the respondents who rated both);
+the counts of respondents (the 3-respondent floor, ``n_respondents``) stay real counts. With every
+weight 1 the figures are the unweighted ones.
 """
 
 from __future__ import annotations
@@ -86,6 +92,7 @@ def stage_correlations(patterns: ScorePatterns) -> tuple[np.ndarray, np.ndarray]
     Computed from the respondent pattern table with four weighted matrix products (no per-pair
     pass, cost independent of the number of respondents). Cells with fewer than 3 common
     respondents, or without spread on either side, are NaN; the diagonal is 1 for stages with spread.
+    A weighted pattern table gives the weighted correlations (module docstring) beside the real counts.
 
     Examples
     --------
@@ -99,6 +106,8 @@ def stage_correlations(patterns: ScorePatterns) -> tuple[np.ndarray, np.ndarray]
     """
     codes = patterns.codes()
     w = patterns.counts.astype(np.float64)
+    if patterns.weights is not None:  # each row's respondents count with their survey weight
+        w = w * patterns.weights
     rated = (codes >= 0).astype(np.float64)
     x = np.maximum(codes, 0).astype(np.float64)
     # stages x stages results: one BLAS thread is enough and does not fight other work for the cores
@@ -108,6 +117,8 @@ def stage_correlations(patterns: ScorePatterns) -> tuple[np.ndarray, np.ndarray]
         sum_x = (x * w[:, None]).T @ rated  # [j, k]: sum of stage j's scores where both j and k are rated
         sum_xx = (x * x * w[:, None]).T @ rated
         sum_xy = (x * w[:, None]).T @ x
+        # the real number of respondents behind each pair (the sums of the weights when weighted)
+        respondents = pairs if patterns.weights is None else (rated * patterns.counts[:, None]).T @ rated
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_j = sum_x / pairs
         mean_k = sum_x.T / pairs
@@ -115,10 +126,10 @@ def stage_correlations(patterns: ScorePatterns) -> tuple[np.ndarray, np.ndarray]
         var_j = sum_xx / pairs - mean_j**2
         var_k = sum_xx.T / pairs - mean_k**2
         corr = cov / np.sqrt(var_j * var_k)
-    ok = (pairs >= 3) & (var_j > 1e-12) & (var_k > 1e-12)
+    ok = (respondents >= 3) & (pairs > 0) & (var_j > 1e-12) & (var_k > 1e-12)
     corr = np.where(ok, np.clip(corr, -1.0, 1.0), np.nan)
     np.fill_diagonal(corr, np.where(np.diag(ok), 1.0, np.nan))
-    return corr, np.rint(pairs).astype(np.int64)
+    return corr, np.rint(respondents).astype(np.int64)
 
 
 def halo_diagnostic(patterns: ScorePatterns, *, threshold: float = HALO_THRESHOLD) -> HaloDiagnostic:

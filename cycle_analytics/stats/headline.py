@@ -7,7 +7,8 @@
   :func:`cycle_analytics.stats.drivers.outcome_values`, so they are exactly what the analyses use: text
   labels matched without regard to case and spaces, values off the outcome's scale dropped.
 * :func:`headline_from_tables` - the same figures (without the NPS) from any builder of the count
-  tables (:class:`~cycle_analytics.stats.tables.TableSource`), such as the query engine.
+  tables (:class:`~cycle_analytics.stats.tables.TableSource`), such as the query engine; weighted
+  when its outcome counts carry the sums of the weights.
 * :func:`bad_comments` - the comments of the respondents who rated one stage in the bottom box.
 * :func:`stage_distribution_by` - one stage's answer distribution per value of a segment column
   (one ``np.bincount`` on combined codes).
@@ -204,15 +205,17 @@ def headline_from_tables(source, outcome_spec: OutcomeSpec | None, *, filters: F
     values, counts = np.asarray(outcome.values, dtype=float), np.asarray(outcome.counts, dtype=np.int64)
     n = int(counts.sum())
     fields.update(outcome_label=spec.display(), outcome_kind=spec.kind, outcome_n=n)
+    weights = outcome.weights  # a weighted survey: the sums of the weights per value (as headline_figures weighs)
     if n:
         if spec.kind == "rating":
-            fields["outcome_mean"] = float((values * counts).sum() / n)
+            fields["outcome_mean"] = float((values * counts).sum() / n) if weights is None else _weighted_mean(values, weights)
             fields["outcome_scale"] = spec.scale
             if spec.scale is not None:
-                top = np.asarray(spec.scale.top_box, dtype=float)
-                fields["csat_pct"] = float(counts[np.isin(values, top)].sum() / n * 100)
+                top = np.isin(values, np.asarray(spec.scale.top_box, dtype=float))
+                fields["csat_pct"] = float(counts[top].sum() / n * 100) if weights is None else _percent_of(top, weights)
         else:  # binary: 1 = positive
-            fields["csat_pct"] = float(counts[values == 1.0].sum() / n * 100)
+            hit = values == 1.0
+            fields["csat_pct"] = float(counts[hit].sum() / n * 100) if weights is None else _percent_of(hit, weights)
     return Headline(**fields)
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import special, stats
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 
 #: The multiple-comparison corrections :func:`adjust_pvalues` knows (``none`` = leave as they are).
@@ -52,7 +53,8 @@ def score_codes(scores: np.ndarray, scale: Scale) -> np.ndarray:
     codes = s - scale.minimum
     bad = ~scale.contains(s)
     if bad.any():
-        raise SurveyError(f"A score of {s[bad][0]:g} is not a point of the {scale.label()} scale.")
+        raise SurveyError(_("A score of {score} is not a point of the {scale} scale.").format(
+            score=f"{s[bad][0]:g}", scale=scale.label()))
     return codes.astype(np.int64)
 
 
@@ -163,7 +165,7 @@ def score_matrix(ratings: pd.DataFrame, scale: Scale) -> np.ndarray:
     stage = ratings["stage"].cat.codes.to_numpy()
     scores = _whole_scores(ratings["score"].to_numpy(dtype=np.float64), scale)
     if len(stage) and (stage.min() < 0 or resp.min() < 0):
-        raise SurveyError("A rating has no stage or no respondent id (a missing value in the ratings table).")
+        raise SurveyError(_("A rating has no stage or no respondent id (a missing value in the ratings table)."))
     cats = ratings["stage"].cat.categories
     n_resp, n_st = len(ratings["response_id"].cat.categories), len(cats)
     dtype = np.int8 if scale.points <= 127 else (np.int16 if scale.points <= 32767 else np.int32)
@@ -176,7 +178,8 @@ def score_matrix(ratings: pd.DataFrame, scale: Scale) -> np.ndarray:
         per_cell = np.bincount(flat, minlength=n_resp * n_st)
         dup = int(np.argmax(per_cell > 1))
         rid = ratings["response_id"].cat.categories[dup % n_resp]
-        raise SurveyError(f"Respondent {rid!r} rated the stage {cats[dup // n_resp]!r} more than once.")
+        raise SurveyError(_("Respondent {respondent!r} rated the stage {stage!r} more than once.").format(
+            respondent=rid, stage=cats[dup // n_resp]))
     return mat.T
 
 
@@ -298,7 +301,7 @@ def count_table(
     stage = ratings["stage"].cat.codes.to_numpy()
     scores = _whole_scores(ratings["score"].to_numpy(dtype=np.float64), scale)
     if len(stage) and stage.min() < 0:
-        raise SurveyError("A rating has no stage (the stage column holds a missing value).")
+        raise SurveyError(_("A rating has no stage (the stage column holds a missing value)."))
     n_s, k, lo = len(ratings["stage"].cat.categories), scale.points, int(scale.minimum)
     if codes is None:
         n_g = 1
@@ -329,7 +332,7 @@ def _whole_scores(scores: np.ndarray, scale: Scale) -> np.ndarray:
     # one-sentence error naming the bad score.
     if not np.array_equal(ints, scores) or (len(ints) and (ints.min() < scale.minimum or ints.max() > scale.maximum)):
         score_codes(scores, scale)
-        raise SurveyError("A score is not a point of the rating scale.")  # pragma: no cover - score_codes raised
+        raise SurveyError(_("A score is not a point of the rating scale."))  # pragma: no cover - score_codes raised
     return ints
 
 
@@ -337,13 +340,13 @@ def _rating_groups(ratings: pd.DataFrame, codes: np.ndarray, n_groups: int, per_
     """The group of every rating (``n_groups`` for no group), as the narrowest integer type that fits."""
     groups = np.asarray(codes)
     if per_rating and groups.shape != (len(ratings),):
-        raise SurveyError("There must be one group code per rating.")
+        raise SurveyError(_("There must be one group code per rating."))
     groups = np.where(groups < 0, n_groups, groups).astype(np.int16 if n_groups + 1 < 32000 else np.int64)
     if per_rating:
         return groups
     respondent = ratings["response_id"].cat.codes.to_numpy()
     if len(respondent) and respondent.min() < 0:
-        raise SurveyError("A rating has no respondent id (the response_id column holds a missing value).")
+        raise SurveyError(_("A rating has no respondent id (the response_id column holds a missing value)."))
     return groups[respondent]
 
 
@@ -373,6 +376,8 @@ class OutcomeTable(StageIndexed):
     ``counts[s, b, a]``: ratings of stage ``s`` with score ``scores[a]`` whose outcome is
     ``outcomes[b]`` (sorted ascending). ``missing[s, a]``: ratings of stage ``s`` with score
     ``scores[a]`` and no outcome. Built by :func:`cycle_analytics.stats.drivers.outcome_table`.
+    A weighted table (:attr:`is_weighted`) also holds ``weights[s, b, a]`` and ``squares[s, b, a]``,
+    the sums of the survey weights of the ratings' respondents and of their squares per cell.
     """
 
     stage_dtype: pd.CategoricalDtype
@@ -381,6 +386,12 @@ class OutcomeTable(StageIndexed):
     outcomes: np.ndarray
     counts: np.ndarray
     missing: np.ndarray
+    weights: np.ndarray | None = None
+    squares: np.ndarray | None = None
+
+    @property
+    def is_weighted(self) -> bool:
+        return self.weights is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -596,7 +607,10 @@ def mann_whitney_from_counts(
         z = (u - n1 * n2 / 2.0 - (0.5 if use_continuity else 0.0)) / s
         p = np.clip(2.0 * special.ndtr(-z), 0.0, 1.0)
     empty = (n1 == 0) | (n2 == 0)
-    p = np.where(s > 0, p, tied_p)
+    # every answer on one point: no spread, whatever the rounding of effective (weighted) counts
+    # leaves in s (a tiny positive or NaN), so every table builder gives the same answer
+    spread = (pooled > 0).sum(axis=-1) > 1
+    p = np.where((s > 0) & spread, p, tied_p)
     return np.where(empty, np.nan, u1), np.where(empty, np.nan, p)
 
 
@@ -622,7 +636,7 @@ def kruskal_from_counts(counts: np.ndarray) -> tuple[float, float]:
     ni = c.sum(axis=1)
     h = 12.0 / (nn * (nn + 1.0)) * (rank_sums**2 / ni).sum() - 3.0 * (nn + 1.0)
     corr = 1.0 - tie_term(pooled) / (nn**3 - nn)
-    if not corr > 0:
+    if not corr > 0 or (pooled > 0).sum() < 2:  # every answer on one point (exactly, whatever the rounding)
         return float("nan"), float("nan")
     h /= corr
     return float(h), float(stats.chi2.sf(h, c.shape[0] - 1))
@@ -715,4 +729,5 @@ def _validate_method(method: str) -> None:
     # The same sentence as cycle_analytics.stats.validation.validate_correction, which callers use
     # up front; that module imports this one, so the kernel cannot import it back.
     if method not in CORRECTIONS:
-        raise SurveyError(f"The p-value correction {method!r} is not one of {', '.join(CORRECTIONS)}.")
+        raise SurveyError(_("The p-value correction {method!r} is not one of {methods}.").format(
+            method=method, methods=", ".join(CORRECTIONS)))

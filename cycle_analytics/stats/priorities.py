@@ -35,7 +35,16 @@ Definitions:
   multinomially (cost independent of the number of ratings) and importance, corrected
   significance, performance and priority are recomputed; this treats the stages as independent
   samples (it ignores that one respondent rates several stages), which slightly misstates the
-  joint variability but not each stage's own.
+  joint variability but not each stage's own. A survey whose respondents' weights differ has
+  its respondents resampled instead (the resamples of
+  :func:`cycle_analytics.stats.drivers.importance.respondent_resamples`, the relative weights'
+  own for the same seed), each keeping their weight and all their ratings; per resample the
+  weighted outcome table gives the weighted Spearman importance
+  (:func:`cycle_analytics.stats.drivers.importance.spearman_importance`) with its corrected
+  significance and the weighted performance. A rating's outcome is its respondent's, or, when
+  the pattern table holds none but the outcome table has outcomes (the proxy), the mean of the
+  respondent's other stages. Equal weights (every weight 1 included) keep the multinomial scheme,
+  so they give exactly the unweighted stability.
 * **small_sample**: fewer than ``min_n`` ratings with an outcome (Spearman) or complete-data
   respondents (relative weights).
 """
@@ -46,6 +55,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import gettext as _
@@ -55,9 +65,11 @@ from cycle_analytics.stats.drivers.importance import (
     ImportanceDraws,
     importance_draws,
     carried_relative_weight_fit,
+    respondent_resamples,
+    spearman_importance,
 )
 from cycle_analytics.stats.drivers.outcomes import outcome_table, respondent_patterns
-from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, spearman_from_counts
+from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, discretise, spearman_from_counts
 from cycle_analytics.stats.tables import ScorePatterns
 from cycle_analytics.stats.validation import (
     validate_alpha,
@@ -198,7 +210,8 @@ def priority_ranking_from_tables(
         Stage x outcome value x score counts (performance; Spearman importance and its bootstrap).
     patterns : ScorePatterns or None
         The respondent pattern table (relative weights and their bootstrap; not needed when
-        ``draws`` holds the fit and ``n_boot`` resamples with ``seed``).
+        ``draws`` holds the fit and ``n_boot`` resamples with ``seed``; the Spearman bootstrap and
+        the performance of a weighted survey).
     targets : dict, optional
         ``{stage: target on the scale}``; stages left out get the top of the scale.
     method : {"relative_weight", "spearman"}
@@ -229,7 +242,7 @@ def priority_ranking_from_tables(
     if patterns is not None and patterns.is_weighted:  # a weighted survey: the weighted score_100
         perf = _performance(patterns.weighted_score_table().weights, table.scores, scale)
     if method == "spearman":
-        imp, p, n = spearman_from_counts(table.counts)
+        imp, p, n = spearman_importance(table)  # weighted on a weighted table
     else:
         fit = carried_relative_weight_fit(patterns, draws)
         imp, p, n = fit.importance, fit.p_value, np.full(n_st, fit.n, dtype=np.float64)
@@ -242,8 +255,7 @@ def priority_ranking_from_tables(
     stability = np.full(n_st, np.nan)
     if n_boot > 0 and n_st:
         if method == "spearman":
-            rng = np.random.default_rng(seed)
-            stability = _bootstrap_spearman(full, table.scores, scale, target_100, alpha, correction, n_boot, rng)
+            stability = _spearman_stability(table, patterns, full, target_100, alpha, correction, n_boot, seed)
         else:
             if draws is None or draws.n_boot != n_boot or draws.seed != seed:
                 if patterns is None:
@@ -344,6 +356,94 @@ def _bootstrap_spearman(full, scores, scale, target_100, alpha, correction, n_bo
         eff = _effective(imp, _significant(p, alpha, correction))
         prio = _scaled(eff) * np.clip(target_100 - perf, 0.0, None)
         hits += _top3(prio).sum(0)
+    return hits / n_boot
+
+
+def _spearman_stability(table: OutcomeTable, patterns: ScorePatterns | None, full: np.ndarray, target_100: np.ndarray,
+                         alpha: float, correction: str, n_boot: int, seed: int) -> np.ndarray:
+    """``stability_top3`` with Spearman importance: respondent resamples when the survey weights
+    differ, else the multinomial resamples of the count tables (module docstring)."""
+    if table.is_weighted and not _equal_weights(table, patterns):
+        if patterns is None or not patterns.is_weighted:
+            raise SurveyError(_("The priority bootstrap needs the respondent pattern table."))
+        return _bootstrap_weighted_spearman(patterns, table, target_100, alpha, correction, n_boot, seed)
+    rng = np.random.default_rng(seed)
+    return _bootstrap_spearman(full, table.scores, table.scale, target_100, alpha, correction, n_boot, rng)
+
+
+def _equal_weights(table: OutcomeTable, patterns: ScorePatterns | None) -> bool:
+    """Whether every respondent has the same survey weight (from the pattern table when it is
+    weighted; from the outcome table alone only when every weight is 1)."""
+    if patterns is not None and patterns.is_weighted:
+        w = patterns.weights[patterns.counts > 0]
+        return bool(w.size == 0 or (w == w[0]).all())
+    return bool(np.array_equal(table.weights, table.counts) and np.array_equal(table.squares, table.counts))
+
+
+def _weighted_rating_cells(patterns: ScorePatterns, table: OutcomeTable) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Every rating of the pattern table as a cell of a stage x outcome group x score table.
+
+    Returns ``(cells, outcomes)``: ``cells`` is a sparse ``(n_patterns, S * (B + 1) * A)`` matrix
+    holding, for each pattern row, a 1 in the cell of each of its ratings (stage, outcome group,
+    score; group ``B`` = no outcome; flat index ``(stage * (B + 1) + group) * A + score code``);
+    ``outcomes`` are the ``B`` sorted outcome values (:func:`~cycle_analytics.stats.kernel.discretise`
+    of the ratings' outcomes). A rating's outcome is its respondent's, or, when the pattern table
+    holds none but ``table`` has outcomes (the proxy), the mean of the respondent's other stages.
+    ``diag(counts * weights) @ cells`` summed over the rows is the weighted table of the sample.
+    """
+    codes = patterns.codes()
+    rated = codes >= 0
+    rows, stage = np.nonzero(rated)
+    if not patterns.has_outcome and len(table.outcomes):  # the proxy: the mean of the other stages
+        scores = np.where(rated, patterns.scores, 0.0)
+        others = rated.sum(axis=1)[rows] - 1.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = (scores.sum(axis=1)[rows] - patterns.scores[rows, stage]) / others
+        y[others == 0] = np.nan
+    else:
+        y = patterns.outcome[rows]
+    group, outcomes = discretise(y)
+    n_groups, n_points = len(outcomes) + 1, patterns.scale.points
+    group = np.where(group < 0, n_groups - 1, group)
+    flat = (stage * n_groups + group) * n_points + codes[rows, stage]
+    shape = (len(patterns.counts), len(patterns.stages) * n_groups * n_points)
+    cells = sparse.csr_matrix((np.ones(len(rows)), (rows, flat)), shape=shape)
+    return cells, outcomes
+
+
+def _bootstrap_weighted_spearman(patterns: ScorePatterns, table: OutcomeTable, target_100: np.ndarray, alpha: float,
+                                 correction: str, n_boot: int, seed: int) -> np.ndarray:
+    """Resample respondents (weights kept); per resample the weighted Spearman importance, its
+    corrected significance, the weighted performance and the priorities; share in the top three.
+
+    Each resampling unit's table (the sums of its respondents' weights, of their squares and their
+    counts per cell) is a sparse column, so the tables of a chunk of resamples are one matrix
+    product with the draw counts; the chunks keep memory bounded (about 20 million cells).
+    """
+    n_pat, n_st, n_points = len(patterns.counts), len(patterns.stages), patterns.scale.points
+    if patterns.respondents == 0:
+        return np.zeros(n_st)
+    cells, outcomes = _weighted_rating_cells(patterns, table)
+    n_groups = len(outcomes) + 1
+    units, _, drawn = respondent_resamples(patterns.respondents, n_boot, seed)
+    pattern_of = np.take(np.append(patterns.respondent_rows(), n_pat), units)  # members x units; n_pat pads
+    unit = np.broadcast_to(np.arange(units.shape[1]), units.shape)
+    real = pattern_of < n_pat
+    members = sparse.csr_matrix((np.ones(int(real.sum())), (unit[real], pattern_of[real])), shape=(units.shape[1], n_pat))
+    w = np.asarray(patterns.weights, dtype=np.float64)
+    per_unit = [(members @ sparse.diags(v) @ cells).T.tocsr() for v in (w, w * w, np.ones(n_pat))]  # cells x units
+    chunk = max(1, min(n_boot, int(2e7 // max(1, 3 * cells.shape[1]))))
+    hits = np.zeros(n_st)
+    for start in range(0, n_boot, chunk):  # chunks of resamples, not rows
+        picked = drawn[start:start + chunk].T
+        sums, squares, counts = ((m @ picked).T.reshape(-1, n_st, n_groups, n_points) for m in per_unit)
+        counts = np.rint(counts).astype(np.int64)
+        boot = OutcomeTable(table.stage_dtype, table.scale, table.scores, outcomes, counts[:, :, :-1], counts[:, :, -1],
+                            sums[:, :, :-1], squares[:, :, :-1])
+        imp, p, _ = spearman_importance(boot)
+        perf = _performance(sums.sum(2), table.scores, table.scale)
+        eff = _effective(imp, _significant(p, alpha, correction))
+        hits += _top3(_scaled(eff) * np.clip(target_100 - perf, 0.0, None)).sum(0)
     return hits / n_boot
 
 

@@ -54,11 +54,13 @@ import pandas as pd
 
 from cycle_analytics.dataset import REJECTED_REPEATED_ID, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, NP_, format_decimal, format_number, format_percent, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats.kernel import score_matrix
 
 __all__ = [
     "FLAGS", "FLAG_COLUMNS", "FLAG_LABELS", "QualitySettings", "QualityReport", "quality_report", "flag_counts",
-    "validate_exclusions", "validate_quality_settings", "FLAG_TABLE_COLUMNS",
+    "validate_exclusions", "validate_quality_settings", "FLAG_TABLE_COLUMNS", "FLAG_NAMES", "flag_count_text",
 ]
 
 #: The flags, as the command line and the app name them (``--exclude speeders,duplicates``).
@@ -66,9 +68,13 @@ FLAGS = ("speeders", "straightliners", "duplicates", "incomplete")
 #: Flag -> its boolean column in :attr:`QualityReport.flags`.
 FLAG_COLUMNS = {"speeders": "speeder", "straightliners": "straightliner", "duplicates": "duplicate",
                 "incomplete": "incomplete"}
-#: Flag -> (one respondent, several respondents) in sentences.
-FLAG_LABELS = {"speeders": ("speeder", "speeders"), "straightliners": ("straight-liner", "straight-liners"),
-               "duplicates": ("duplicate", "duplicates"), "incomplete": ("incomplete response", "incomplete responses")}
+#: Flag -> its title (English; shown as ``_(FLAG_LABELS[flag])``): metrics, the summary's ``label``.
+FLAG_LABELS = {"speeders": N_("Speeders"), "straightliners": N_("Straight-liners"), "duplicates": N_("Duplicates"),
+               "incomplete": N_("Incomplete responses")}
+#: Flag -> its name inside a sentence, in the context "quality flag" (shown as
+#: ``pgettext("quality flag", FLAG_NAMES[flag])``); counted flags go through :func:`flag_count_text`.
+FLAG_NAMES = {"speeders": NP_("quality flag", "speeders"), "straightliners": NP_("quality flag", "straight-liners"),
+              "duplicates": NP_("quality flag", "duplicates"), "incomplete": NP_("quality flag", "incomplete responses")}
 #: Other spellings accepted by :func:`validate_exclusions` (singular, hyphenated).
 _FLAG_ALIASES = {"speeder": "speeders", "straightliner": "straightliners", "straight-liner": "straightliners",
                  "straight-liners": "straightliners", "straightlining": "straightliners", "duplicate": "duplicates",
@@ -94,10 +100,30 @@ class QualitySettings:
     min_rated_share: float = 0.5
 
 
+def flag_count_text(flag: str, n: float) -> str:
+    """``n`` respondents with ``flag`` in the interface language ("1 speeder", "12 straight-liners");
+    a weighted count is written with its decimals and takes the plural of its rounded value.
+
+    >>> flag_count_text("incomplete", 1), flag_count_text("straightliners", 1200)
+    ('1 incomplete response', '1,200 straight-liners')
+    """
+    count = int(round(float(n)))
+    if flag == "speeders":
+        text = ngettext("{n} speeder", "{n} speeders", count)
+    elif flag == "straightliners":
+        text = ngettext("{n} straight-liner", "{n} straight-liners", count)
+    elif flag == "duplicates":
+        text = ngettext("{n} duplicate", "{n} duplicates", count)
+    else:
+        text = ngettext("{n} incomplete response", "{n} incomplete responses", count)
+    whole = float(n) == count
+    return text.format(n=format_number(n) if whole else format_decimal(n, 1))
+
+
 def _validate_quality_inputs(survey, settings) -> None:
     """A survey and usable thresholds."""
     if not isinstance(survey, Survey):
-        raise SurveyError(f"The response-quality check needs a Survey, not a {type(survey).__name__}.")
+        raise SurveyError(_("The response-quality check needs a Survey, not a {type}.").format(type=type(survey).__name__))
     validate_quality_settings(settings)
 
 
@@ -110,16 +136,20 @@ def validate_quality_settings(settings: QualitySettings) -> QualitySettings:
     cycle_analytics.errors.SurveyError: The share of stages a complete response rates must lie between 0 and 1, not 1.5.
     """
     if not isinstance(settings, QualitySettings):
-        raise SurveyError(f"The response-quality settings must be a QualitySettings, not a {type(settings).__name__}.")
+        raise SurveyError(_("The response-quality settings must be a QualitySettings, not a {type}.").format(
+            type=type(settings).__name__))
     if not (isinstance(settings.speeder_sd, numbers.Real) and settings.speeder_sd > 0):
-        raise SurveyError(f"The speeder rule needs a positive number of standard deviations, not {settings.speeder_sd!r}.")
+        raise SurveyError(_("The speeder rule needs a positive number of standard deviations, not {value!r}.").format(
+            value=settings.speeder_sd))
     for name in ("speeder_min_responses", "straightline_min_stages"):
         value = getattr(settings, name)
         if not (isinstance(value, numbers.Integral) and value >= 2):
-            raise SurveyError(f"The response-quality setting {name} must be a whole number of at least 2, not {value!r}.")
+            raise SurveyError(_("The response-quality setting {name} must be a whole number of at least 2, "
+                                "not {value!r}.").format(name=name, value=value))
     share = settings.min_rated_share
     if not (isinstance(share, numbers.Real) and 0 <= share <= 1):
-        raise SurveyError(f"The share of stages a complete response rates must lie between 0 and 1, not {share!r}.")
+        raise SurveyError(_("The share of stages a complete response rates must lie between 0 and 1, "
+                            "not {share!r}.").format(share=share))
     return settings
 
 
@@ -142,7 +172,8 @@ def validate_exclusions(names: str | Iterable[str] | None) -> tuple[str, ...]:
     chosen = set()
     for item in items:
         if not isinstance(item, str):
-            raise SurveyError(f"A response-quality flag must be a name such as 'speeders', not {item!r}.")
+            raise SurveyError(_("A response-quality flag must be a name such as 'speeders', not {item!r}.").format(
+                item=item))
         key = item.strip().casefold().replace("_", "-")
         if not key:
             continue
@@ -151,7 +182,8 @@ def validate_exclusions(names: str | Iterable[str] | None) -> tuple[str, ...]:
             continue
         key = _FLAG_ALIASES.get(key, key)
         if key not in FLAGS:
-            raise SurveyError(f"{item.strip()!r} is not a response-quality flag; use {', '.join(FLAGS[:-1])} or {FLAGS[-1]} (or all).")
+            raise SurveyError(_("{item!r} is not a response-quality flag; use {flags} or {last} (or all).").format(
+                item=item.strip(), flags=", ".join(FLAGS[:-1]), last=FLAGS[-1]))
         chosen.add(key)
     return tuple(f for f in FLAGS if f in chosen)
 
@@ -219,16 +251,46 @@ class QualityReport:
         s = self.settings
         return {
             "speeders": self.speeder_rule,
-            "straightliners": f"Rated at least {s.straightline_min_stages} stages, all with the same score"
-                              + ("." if self.n_stages >= s.straightline_min_stages else
-                                 f": this survey has {self.n_stages} stages, so nobody can be one."),
-            "duplicates": ("The same answers, date and segment values as an earlier respondent (the first one is kept)"
-                           if self.has_dates else "Without a date column, identical answers are not taken for a "
-                           "duplicate (customers often answer alike)")
-                          + (f"; besides, the importer rejected {self.duplicate_ids_rejected:,} rows that repeat an "
-                             "earlier row's respondent id." if self.duplicate_ids_rejected else "."),
-            "incomplete": f"Rated fewer than {s.min_rated_share:.0%} of the {self.n_stages} stages.",
+            "straightliners": self._straightliner_rule(),
+            "duplicates": self._duplicate_rule(),
+            "incomplete": ngettext("Rated fewer than {share} of the {n} stage.", "Rated fewer than {share} of the {n} stages.",
+                                   self.n_stages).format(share=format_percent(s.min_rated_share),
+                                                         n=format_number(self.n_stages)),
         }
+
+    def _straightliner_rule(self) -> str:
+        """The straight-liner rule as applied: nobody can be one when the survey has too few stages."""
+        least = self.settings.straightline_min_stages
+        if self.n_stages >= least:
+            return _("Rated at least {least} stages, all with the same score.").format(least=format_number(least))
+        return ngettext("Rated at least {least} stages, all with the same score: this survey has {n} stage, so nobody "
+                        "can be one.",
+                        "Rated at least {least} stages, all with the same score: this survey has {n} stages, so nobody "
+                        "can be one.", self.n_stages).format(least=format_number(least), n=format_number(self.n_stages))
+
+    def _duplicate_rule(self) -> str:
+        """The duplicate rule as applied: with or without dates, and the rows the importer rejected
+        for a repeated respondent id."""
+        rejected = self.duplicate_ids_rejected
+        if self.has_dates and not rejected:
+            return _("The same answers, date and segment values as an earlier respondent (the first one is kept).")
+        if not rejected:
+            return _("Without a date column, identical answers are not taken for a duplicate (customers often answer "
+                     "alike).")
+        if self.has_dates:
+            text = ngettext("The same answers, date and segment values as an earlier respondent (the first one is "
+                            "kept); besides, the importer rejected {n} row that repeats an earlier row's respondent id.",
+                            "The same answers, date and segment values as an earlier respondent (the first one is "
+                            "kept); besides, the importer rejected {n} rows that repeat an earlier row's respondent id.",
+                            rejected)
+        else:
+            text = ngettext("Without a date column, identical answers are not taken for a duplicate (customers often "
+                            "answer alike); besides, the importer rejected {n} row that repeats an earlier row's "
+                            "respondent id.",
+                            "Without a date column, identical answers are not taken for a duplicate (customers often "
+                            "answer alike); besides, the importer rejected {n} rows that repeat an earlier row's "
+                            "respondent id.", rejected)
+        return text.format(n=format_number(rejected))
 
     def summary(self, weights: np.ndarray | None = None) -> pd.DataFrame:
         """``flag, label, respondents, share, rule``: one row per flag (share of all respondents, 0-1)."""
@@ -237,7 +299,7 @@ class QualityReport:
         rules = self.rules()
         return pd.DataFrame({
             "flag": pd.array(list(FLAGS), dtype="str"),
-            "label": pd.array([FLAG_LABELS[f][1].capitalize() for f in FLAGS], dtype="str"),
+            "label": pd.array([_(FLAG_LABELS[f]) for f in FLAGS], dtype="str"),
             "respondents": [counts[f] for f in FLAGS],
             "share": [counts[f] / total if total else np.nan for f in FLAGS],
             "rule": pd.array([rules[f] for f in FLAGS], dtype="str"),
@@ -247,7 +309,7 @@ class QualityReport:
         """The first ``n`` respondents with ``flag``: ``response_id, why`` (one phrase each)."""
         (flag,) = validate_exclusions([flag]) or (None,)
         if flag is None:
-            raise SurveyError("Name one response-quality flag to show examples of.")
+            raise SurveyError(_("Name one response-quality flag to show examples of."))
         rows = self.flags[self.flags[FLAG_COLUMNS[flag]].to_numpy(dtype=bool)].head(max(0, int(n)))
         why = [_reason(flag, r, self) for r in rows.itertuples(index=False)]
         return pd.DataFrame({"response_id": pd.array(rows["response_id"].astype(str).tolist(), dtype="str"),
@@ -257,23 +319,26 @@ class QualityReport:
 def _reason(flag: str, row, report: QualityReport) -> str:
     """Why one respondent has ``flag``, in a phrase."""
     if flag == "speeders":
-        return f"took {_seconds(row.duration)}; the threshold is {_seconds(report.speeder_threshold)}"
+        return _("took {duration}; the threshold is {threshold}").format(
+            duration=_seconds(row.duration), threshold=_seconds(report.speeder_threshold))
     if flag == "straightliners":
-        return f"rated all {row.n_rated} stages they answered {row.same_score:g}"
+        return ngettext("rated the {n} stage they answered {score}", "rated all {n} stages they answered {score}",
+                        int(row.n_rated)).format(n=format_number(row.n_rated), score=f"{row.same_score:g}")
     if flag == "duplicates":
-        return f"same answers, date and segments as {row.duplicate_of}"
-    return f"rated {row.n_rated} of {report.n_stages} stages"
+        return _("same answers, date and segments as {respondent}").format(respondent=row.duplicate_of)
+    return ngettext("rated {n} of {total} stage", "rated {n} of {total} stages", report.n_stages).format(
+        n=format_number(row.n_rated), total=format_number(report.n_stages))
 
 
 def _seconds(value: float | None) -> str:
     """A duration in words: ``"42 s"``, ``"3 min 5 s"``."""
     if value is None or not np.isfinite(value):
-        return "an unknown time"
+        return _("an unknown time")
     total = int(round(float(value)))
     if total < 60:
-        return f"{total} s"
+        return _("{seconds} s").format(seconds=format_number(total))
     minutes, seconds = divmod(total, 60)
-    return f"{minutes} min {seconds} s"
+    return _("{minutes} min {seconds} s").format(minutes=format_number(minutes), seconds=seconds)
 
 
 def quality_report(survey: Survey, settings: QualitySettings = QualitySettings()) -> QualityReport:
@@ -362,7 +427,7 @@ def _speeders(survey: Survey, settings: QualitySettings) -> tuple[np.ndarray, np
     threshold and the sentence saying what was done)."""
     n = len(survey.responses)
     if "duration" not in survey.responses.columns:
-        rule = "No duration column or start and end times in the file, so nobody is checked for speeding."
+        rule = _("No duration column or start and end times in the file, so nobody is checked for speeding.")
         return np.full(n, np.nan), np.zeros(n, dtype=bool), dict(
             n_with_duration=0, duration_mean=None, duration_sd=None, speeder_threshold=None, speeder_rule=rule)
     durations = survey.responses["duration"].to_numpy(dtype=np.float64)
@@ -370,17 +435,23 @@ def _speeders(survey: Survey, settings: QualitySettings) -> tuple[np.ndarray, np
     n_known = int(known.sum())
     k, needed = settings.speeder_sd, settings.speeder_min_responses
     if n_known < needed:
-        rule = (f"Speeders need at least {needed} responses with a duration before the mean and the spread are "
-                f"stable; this selection has {n_known:,}, so nobody is flagged.")
+        rule = _("Speeders need at least {needed} responses with a duration before the mean and the spread are "
+                 "stable; this selection has {n}, so nobody is flagged.").format(needed=format_number(needed),
+                                                                                n=format_number(n_known))
         return durations, np.zeros(n, dtype=bool), dict(
             n_with_duration=n_known, duration_mean=None, duration_sd=None, speeder_threshold=None, speeder_rule=rule)
     mean = float(durations[known].mean())
     sd = float(durations[known].std(ddof=1))
     threshold = mean - k * sd
     speeder = known & (durations < threshold)
-    limit = _seconds(threshold) if threshold > 0 else "no time at all (the limit is below zero: nobody is flagged)"
-    rule = (f"Took less than {limit}: the mean duration ({_seconds(mean)}) minus {k:g} standard deviations "
-            f"({k:g} × {_seconds(sd)}), over {n_known:,} responses with a duration.")
+    if threshold > 0:
+        text = _("Took less than {limit}: the mean duration ({mean}) minus {k} standard deviations ({k} × {sd}), "
+                 "over {n} responses with a duration.")
+    else:
+        text = _("Took less than no time at all (the limit is below zero: nobody is flagged): the mean duration "
+                 "({mean}) minus {k} standard deviations ({k} × {sd}), over {n} responses with a duration.")
+    rule = text.format(limit=_seconds(threshold), mean=_seconds(mean), k=f"{k:g}", sd=_seconds(sd),
+                       n=format_number(n_known))
     return durations, speeder, dict(n_with_duration=n_known, duration_mean=mean, duration_sd=sd,
                                     speeder_threshold=threshold, speeder_rule=rule)
 

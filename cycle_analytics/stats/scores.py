@@ -28,6 +28,15 @@ Definitions
   approximation without continuity correction) and the matched-pairs rank-biserial correlation
   ``(R+ - R-) / (R+ + R-)`` (positive: the later stage is rated higher). ``p_value`` is NaN when
   fewer than 2 pairs or no non-zero difference.
+* Weighted ``stage_changes`` (a weighted pair table; ``n_eff``, Kish's effective n of the paired
+  respondents, after ``n_pairs``): weighted means; the signed-rank statistic
+  ``T = sum w_i sign(d_i) r_i`` over the non-zero differences, with the weights scaled to sum to
+  their number ``m`` and ``r_i`` the weighted midrank of ``|d_i|`` (the scaled weight of the smaller
+  ``|d|`` plus half that of its own, plus 1/2), ``R+``/``R-`` the weighted sums of the positive and
+  negative ranks (``T = R+ - R-``), and the two-sided normal p-value of ``T / sqrt(sum w_i**2 r_i**2)``
+  (the sign-flip variance; with every weight 1 it is the tie-corrected normal approximation above).
+  Equal weights within a pair of stages give exactly the unweighted test, small-sample exact
+  p-values included; unequal weights always use the normal approximation.
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ import pandas as pd
 from scipy import special
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.kernel import (
     count_table,
@@ -49,7 +60,7 @@ from cycle_analytics.stats.kernel import (
 )
 from cycle_analytics.stats.tables import StagePairs, WeightedCounts
 from cycle_analytics.stats.validation import validate_confidence, validate_min_n, validate_scale, validate_score_inputs
-from cycle_analytics.stats.weights import weighted_summary
+from cycle_analytics.stats.weights import kish_from_sums, weighted_summary
 
 #: Wilson intervals (percent) of the box percentages.
 BOX_INTERVAL_COLUMNS = ("top_box_ci_low", "top_box_ci_high", "bottom_box_ci_low", "bottom_box_ci_high")
@@ -297,10 +308,12 @@ def grouped_stage_scores(
     """
     validate_score_inputs(ratings, scale, min_n=min_n, confidence=confidence)
     if not isinstance(name, str) or not name or name in GROUPED_COLUMNS:
-        raise SurveyError(f"The group column needs a name other than the result's own columns, not {name!r}.")
+        raise SurveyError(_("The group column needs a name other than the result's own columns, not {name!r}.").format(
+            name=name))
     n_resp = len(ratings["response_id"].cat.categories)
     if np.ndim(groups) != 1 or len(groups) != n_resp:
-        raise SurveyError(f"There must be one group label per respondent ({n_resp}), not {len(groups) if np.ndim(groups) else 1}.")
+        raise SurveyError(_("There must be one group label per respondent ({n}), not {given}.").format(
+            n=format_number(n_resp), given=format_number(len(groups) if np.ndim(groups) else 1)))
     codes, labels = group_codes(groups)
     c = count_table(ratings, scale, codes, len(labels))[:, :-1, :]
     out = summary_from_counts(c, scale_values(scale), scale, confidence=confidence)
@@ -407,9 +420,9 @@ def _pair_table(ratings: pd.DataFrame, cats: list[str], scale: Scale | None) -> 
     if scale is None:
         score = ratings["score"].to_numpy(dtype=float)
         if not np.isfinite(score).all():
-            raise SurveyError("A rating has no score (a missing value in the ratings table's score column).")
+            raise SurveyError(_("A rating has no score (a missing value in the ratings table's score column)."))
         if len(score) and not (np.floor(score) == score).all():
-            raise SurveyError("Stage scores must be whole points of the scale.")
+            raise SurveyError(_("Stage scores must be whole points of the scale."))
         lo, hi = (float(score.min()), float(score.max())) if len(score) else (1.0, 2.0)
         scale = Scale(int(lo), int(max(hi, lo + 1)))
     k, n_pairs = scale.points, max(len(cats) - 1, 0)
@@ -439,19 +452,37 @@ def stage_changes_from_pairs(pairs: StagePairs) -> pd.DataFrame:
         mean_to`` (means over the paired respondents), ``mean_change`` (``mean_to - mean_from``),
         ``statistic`` (Wilcoxon: the smaller of the signed-rank sums), ``p_value`` (two-sided) and
         ``effect_size`` (matched-pairs rank-biserial correlation, positive when the later stage is
-        rated higher). See the module docstring for the conventions.
+        rated higher). See the module docstring for the conventions. A weighted pair table gives
+        the weighted figures with ``n_eff`` (Kish's effective n of the paired respondents) after
+        ``n_pairs``.
+
+    Examples
+    --------
+    >>> counts = np.zeros((1, 5, 5), dtype=np.int64)
+    >>> counts[0, 0, 2], counts[0, 3, 1] = 2, 1  # two respondents 1 -> 3, one 4 -> 2
+    >>> weights = counts * np.array([1.0, 1.0, 1.0, 3.0, 1.0])[None, :, None]  # the 4 -> 2 one weighs 3
+    >>> out = stage_changes_from_pairs(StagePairs(("X", "Y"), Scale(1, 5), counts, weights, weights * weights / counts.clip(1)))
+    >>> out[["n_pairs", "n_eff", "mean_change"]].to_dict("records")
+    [{'n_pairs': 3, 'n_eff': 2.272727272727273, 'mean_change': -0.4}]
     """
     cats = list(pairs.stages)
+    weighted = pairs.weights is not None
     rows = []
     for a in range(len(cats) - 1):
         row = {"stage_from": cats[a], "stage_to": cats[a + 1]}
-        row.update(_pair_change(pairs.counts[a], float(pairs.scale.minimum)))
+        if weighted:
+            row.update(_weighted_pair_change(pairs.counts[a], pairs.weights[a], pairs.squares[a], float(pairs.scale.minimum)))
+        else:
+            row.update(_pair_change(pairs.counts[a], float(pairs.scale.minimum)))
         rows.append(row)
-    df = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    columns = list(CHANGE_COLUMNS)
+    if weighted:
+        columns.insert(columns.index("n_pairs") + 1, "n_eff")
+    df = pd.DataFrame(rows, columns=columns)
     df["stage_from"] = stage_categorical(df["stage_from"], cats)
     df["stage_to"] = stage_categorical(df["stage_to"], cats)
     df["n_pairs"] = df["n_pairs"].astype(np.int64)
-    for col in CHANGE_COLUMNS[3:]:
+    for col in columns[3:]:
         df[col] = df[col].astype(float)
     return df
 
@@ -489,3 +520,54 @@ def _pair_change(table: np.ndarray, lo: float) -> dict:
             p = _wilcoxon_small_p(dc, n_pairs)
         row["p_value"] = p
     return row
+
+
+def _weighted_pair_change(table: np.ndarray, weights: np.ndarray, squares: np.ndarray, lo: float) -> dict:
+    """:func:`_pair_change` of a weighted pair table (``weights``/``squares``: the sums of the survey
+    weights and of their squares per cell; the weighted test of the module docstring). Equal weights
+    give :func:`_pair_change` exactly (with ``n_eff`` equal to ``n_pairs``)."""
+    table = np.asarray(table, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float64)
+    q = np.asarray(squares, dtype=np.float64)
+    n_pairs, total = int(table.sum()), float(w.sum())
+    n_eff = float(kish_from_sums(total, q.sum()))
+    if n_pairs and total > 0 and np.isclose(n_eff, n_pairs, rtol=1e-12, atol=0.0):
+        return {**_pair_change(table, lo), "n_eff": n_eff}  # equal weights: the unweighted test
+    row = {"n_pairs": n_pairs, "n_eff": n_eff, "mean_from": np.nan, "mean_to": np.nan, "mean_change": np.nan,
+           "statistic": np.nan, "p_value": np.nan, "effect_size": np.nan}
+    if total <= 0:
+        return row
+    codes = np.arange(table.shape[0], dtype=np.float64)
+    d_of_cell = codes[None, :] - codes[:, None]  # to - from
+    row["mean_from"] = float(w.sum(axis=1) @ codes) / total + lo
+    row["mean_to"] = float(w.sum(axis=0) @ codes) / total + lo
+    row["mean_change"] = float((w * d_of_cell).sum()) / total
+    nonzero = (d_of_cell != 0) & (w > 0)
+    if not nonzero.any():
+        row["statistic"] = 0.0
+        return row
+    stat, p, eff = _weighted_signed_rank(table, w, q, d_of_cell, nonzero)
+    row["statistic"], row["effect_size"] = stat, eff
+    if n_pairs >= 2:
+        row["p_value"] = p
+    return row
+
+
+def _weighted_signed_rank(table: np.ndarray, w: np.ndarray, q: np.ndarray, d_of_cell: np.ndarray,
+                          nonzero: np.ndarray) -> tuple[float, float, float]:
+    """``(min(R+, R-), two-sided normal p, (R+ - R-) / (R+ + R-))`` of the weighted signed-rank test
+    over the cells with a non-zero difference (weights scaled to sum to the number of those pairs)."""
+    m = float(table[nonzero].sum())
+    scale = m / float(w[nonzero].sum())
+    sizes = np.abs(d_of_cell).astype(np.int64)
+    span = max(int(sizes.max()), 1)
+    by_sign = np.zeros((2, span))  # scaled weights of the negative / positive differences by size
+    squared = np.zeros(span)
+    for sign, cells in ((0, nonzero & (d_of_cell < 0)), (1, nonzero & (d_of_cell > 0))):
+        np.add.at(by_sign[sign], sizes[cells] - 1, w[cells] * scale)
+        np.add.at(squared, sizes[cells] - 1, q[cells] * scale * scale)
+    r = midranks(by_sign[0] + by_sign[1])
+    r_plus, r_minus = float(by_sign[1] @ r), float(by_sign[0] @ r)
+    var = float(squared @ (r * r))
+    p = float(np.clip(2.0 * special.ndtr(-abs(r_plus - r_minus) / np.sqrt(var)), 0.0, 1.0)) if var > 0 else float("nan")
+    return min(r_plus, r_minus), p, (r_plus - r_minus) / (r_plus + r_minus)

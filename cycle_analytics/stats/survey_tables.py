@@ -27,6 +27,7 @@ import pandas as pd
 
 from cycle_analytics.dataset import PROXY_OUTCOME, OutcomeSpec, Survey
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats.drivers.outcomes import (
     outcome_spec_from_values,
     outcome_values,
@@ -72,7 +73,10 @@ def outcome_spec(survey: Survey, column: str | None, *, positive: str | None = N
         return PROXY_OUTCOME
     responses = survey.responses
     if column not in responses.columns:
-        raise SurveyError(f"The outcome column {column!r} is not in the survey; the candidates are: {', '.join(survey.info.outcome_candidates) or 'none'}.")
+        raise SurveyError((_("The outcome column {column!r} is not in the survey; the candidates are: {columns}.")
+                           if survey.info.outcome_candidates else
+                           _("The outcome column {column!r} is not in the survey, which has no outcome column.")).format(
+            column=column, columns=", ".join(survey.info.outcome_candidates)))
     values = responses[column]
     numeric = pd.api.types.is_numeric_dtype(values)
     counts = values.value_counts(dropna=True, sort=False)
@@ -97,9 +101,9 @@ class SurveyTables:
 
     def __init__(self, survey: Survey, filters: Filters | None = None) -> None:
         if not isinstance(survey, Survey):
-            raise SurveyError(f"SurveyTables needs an imported Survey, not a {type(survey).__name__}.")
+            raise SurveyError(_("SurveyTables needs an imported Survey, not a {type}.").format(type=type(survey).__name__))
         if filters is not None and not isinstance(filters, Filters):
-            raise SurveyError(f"The filters must be a Filters, not a {type(filters).__name__}.")
+            raise SurveyError(_("The filters must be a Filters, not a {type}.").format(type=type(filters).__name__))
         self.survey = survey
         self.base = (filters or NO_FILTERS).apply(survey)
         self._filtered: dict[Filters, Survey] = {}
@@ -185,53 +189,63 @@ class SurveyTables:
         default :func:`~cycle_analytics.stats.trends.choose_period` of the dates) or one segment column."""
         by = (by,) if isinstance(by, str) else tuple(by)
         if len(by) > 1:
-            raise SurveyError("The in-memory tables count by one column at a time.")
+            raise SurveyError(_("The in-memory tables count by one column at a time."))
         s = self._survey(filters)
         if not by:
             return _counts_frame(self.stages, self.scale, (), count_table(s.ratings, self.scale), ())
         name = by[0]
         if name == BY_OUTCOME:
             if outcome is None:
-                raise SurveyError("Counting by outcome needs the outcome (an OutcomeSpec).")
+                raise SurveyError(_("Counting by outcome needs the outcome (an OutcomeSpec)."))
             y = rating_outcomes(s.ratings, s.responses, outcome)
             has = np.isfinite(y)
             values = np.unique(y[has])
             codes = np.full(len(y), -1, dtype=np.int64)
             codes[has] = np.searchsorted(values, y[has])
             arr = count_table(s.ratings, self.scale, codes, len(values), per_rating=True)
-            return _counts_frame(self.stages, self.scale, by, arr, tuple(values.tolist()))
+            return _counts_frame(self.stages, self.scale, by, arr, tuple(values.tolist()),
+                                 sums=self._weight_sums(s, codes, len(values), per_rating=True))
         if name == BY_PERIOD:
             return self._period_counts(s, freq)
         if name not in self.segment_columns:
-            raise SurveyError(f"There is no segment column {name!r}; the segments are: {', '.join(self.segment_columns) or 'none'}.")
+            raise SurveyError(self._no_segment_message(name))
         codes, labels = group_codes(s.responses[name])
         arr = count_table(s.ratings, self.scale, codes, len(labels))
         return _counts_frame(self.stages, self.scale, by, arr, tuple(labels), order={name: tuple(labels)},
                              sums=self._weight_sums(s, codes, len(labels)))
 
-    def _weight_sums(self, s: Survey, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def _no_segment_message(self, name: object) -> str:
+        """The sentence for a segment column the survey does not have (naming those it has)."""
+        if self.segment_columns:
+            return _("There is no segment column {name!r}; the segments are: {columns}.").format(
+                name=name, columns=", ".join(self.segment_columns))
+        return _("There is no segment column {name!r}; the survey has no segment column.").format(name=name)
+
+    def _weight_sums(self, s: Survey, codes: np.ndarray, n_groups: int, *,
+                     per_rating: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
         """The sums of the respondents' weights and of their squares per count cell (None unweighted)."""
         if self.weight_column is None:
             return None
         w = respondent_weights(s.responses[self.weight_column])[0]
-        return tuple(count_table(s.ratings, self.scale, codes, n_groups, weights=v) for v in (w, w * w))
+        return tuple(count_table(s.ratings, self.scale, codes, n_groups, per_rating=per_rating, weights=v) for v in (w, w * w))
 
     def _period_counts(self, s: Survey, freq: str | None) -> ScoreCounts:
         """Ratings by stage, period start (NaT without a date) and score."""
         if not self.has_dates:
-            raise SurveyError("The survey has no date column, so there are no periods.")
+            raise SurveyError(_("The survey has no date column, so there are no periods."))
         dates = pd.to_datetime(s.responses["date"])
         if freq is not None:
             freq = str(freq).strip().upper()[:1]
             if freq not in FREQS:
-                raise SurveyError(f"The trend period must be W (week), M (month) or Q (quarter), not {freq!r}.")
+                raise SurveyError(_("The trend period must be W (week), M (month) or Q (quarter), not {freq!r}.").format(
+                    freq=freq))
         freq = freq or choose_period(dates)
         if not dates.notna().any():
             codes = np.full(len(dates), -1, dtype=np.int64)
             arr = count_table(s.ratings, self.scale, codes, 0)
             out = _counts_frame(self.stages, self.scale, (BY_PERIOD,), arr, (), sums=self._weight_sums(s, codes, 0))
         else:
-            codes, starts, _ = period_codes(dates, freq)
+            codes, starts, _labels = period_codes(dates, freq)
             arr = count_table(s.ratings, self.scale, codes, len(starts))
             out = _counts_frame(self.stages, self.scale, (BY_PERIOD,), arr, tuple(starts),
                                 sums=self._weight_sums(s, codes, len(starts)))
@@ -255,22 +269,28 @@ class SurveyTables:
 
     def outcome_counts(self, outcome: OutcomeSpec, *, filters: Filters | None = None) -> OutcomeCounts:
         """The outcome's distribution over the (filtered) respondents."""
-        y = outcome_values(self._survey(filters).responses, outcome)
+        s = self._survey(filters)
+        y = outcome_values(s.responses, outcome)
         has = np.isfinite(y)
-        values, n = np.unique(y[has], return_counts=True)
-        return OutcomeCounts(str(outcome.column), values, n.astype(np.int64), int((~has).sum()))
+        values, inverse, n = np.unique(y[has], return_inverse=True, return_counts=True)
+        sums = None
+        if self.weight_column is not None:  # the sum of the respondents' weights per value
+            w = respondent_weights(s.responses[self.weight_column])[0][has]
+            sums = np.bincount(inverse.ravel(), weights=w, minlength=len(values))
+        return OutcomeCounts(str(outcome.column), values, n.astype(np.int64), int((~has).sum()), sums)
 
     def raw_outcome_values(self, column: str) -> pd.DataFrame:
         """``value, n``: the distinct values of an outcome column over all respondents."""
         if column not in self.outcome_columns:
-            raise SurveyError(f"The outcome column {column!r} is not one of the survey's outcome columns.")
+            raise SurveyError(_("The outcome column {column!r} is not one of the survey's outcome columns.").format(
+                column=column))
         counts = self.base.responses[column].value_counts(dropna=False, sort=False)
         return pd.DataFrame({"value": counts.index.tolist(), "n": counts.to_numpy().astype(np.int64)})
 
     def segment_values(self, segment: str) -> tuple:
         """The values of a segment column (category order, else sorted), for a filter's choices."""
         if segment not in self.segment_columns:
-            raise SurveyError(f"There is no segment column {segment!r}; the segments are: {', '.join(self.segment_columns) or 'none'}.")
+            raise SurveyError(self._no_segment_message(segment))
         values = self.survey.responses[segment]
         if isinstance(values.dtype, pd.CategoricalDtype):
             return tuple(values.cat.categories)
@@ -281,9 +301,11 @@ class SurveyTables:
         """Up to ``limit`` comments of respondents who rated ``stage`` (in its bottom box by
         default): ``respondent, score, comment``, worst score first, then by respondent id."""
         if stage not in self.stages:
-            raise SurveyError(f"The stage {stage!r} is not a stage of the survey; the stages are: {', '.join(self.stages)}.")
+            raise SurveyError(_("The stage {stage!r} is not a stage of the survey; the stages are: {stages}.").format(
+                stage=stage, stages=", ".join(self.stages)))
         if not isinstance(limit, (int, np.integer)) or limit < 1:
-            raise SurveyError(f"The number of comments must be a whole number of at least 1, not {limit!r}.")
+            raise SurveyError(_("The number of comments must be a whole number of at least 1, not {limit!r}.").format(
+                limit=limit))
         empty = pd.DataFrame({"respondent": pd.Series([], dtype="str"), "score": pd.Series([], dtype="int64"),
                               "comment": pd.Series([], dtype="str")})
         s = self._survey(filters)

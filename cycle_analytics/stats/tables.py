@@ -44,8 +44,8 @@ A builder (a :class:`TableSource`) answers these questions, with optional
 * the attributes ``stages``, ``scale``, ``segment_columns``, ``outcome_columns``, ``has_dates``;
 * optionally ``weight_column`` and ``weight_use(filters=)``
   (:class:`~cycle_analytics.stats.weights.WeightUse`): a source that applies survey weights builds
-  weighted tables; a source with a ``weight_column`` but no ``weight_use`` is refused by
-  :func:`~cycle_analytics.stats.analysis.analyze` (the query engine applies no weights yet).
+  weighted tables (the in-memory tables and the query engine both do); a source with a
+  ``weight_column`` but no ``weight_use`` is refused by :func:`~cycle_analytics.stats.analysis.analyze`.
 
 Examples
 --------
@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.kernel import OutcomeTable
 
@@ -88,7 +89,7 @@ def stage_dtype(stages: Sequence[str]) -> pd.CategoricalDtype:
 
 def _validate_freq(freq: str) -> None:
     if freq not in PERIODS:
-        raise SurveyError(f"The trend period must be W (week), M (month) or Q (quarter), not {freq!r}.")
+        raise SurveyError(_("The trend period must be W (week), M (month) or Q (quarter), not {freq!r}.").format(freq=freq))
 
 
 def period_start(day, freq: str) -> pd.Timestamp:
@@ -183,7 +184,9 @@ class ScoreCounts:
 
     def _validate_by(self, column: str) -> None:
         if column not in self.by:
-            raise SurveyError(f"The counts are not grouped by {column!r}; they are grouped by: {', '.join(self.by) or 'nothing'}.")
+            raise SurveyError((_("The counts are not grouped by {column!r}; they are grouped by: {columns}.") if self.by else
+                               _("The counts are not grouped by {column!r}; they are not grouped at all.")).format(
+                column=column, columns=", ".join(self.by)))
 
     def array(self, groups: Sequence | None = None) -> np.ndarray:
         """The counts as :func:`~cycle_analytics.stats.kernel.count_table` returns them.
@@ -221,7 +224,7 @@ class ScoreCounts:
         if not self.by:
             return stage * points + score, (len(self.stages), 1, points)
         if len(self.by) != 1:
-            raise SurveyError("Only counts grouped by one column have the array form; use the frame.")
+            raise SurveyError(_("Only counts grouped by one column have the array form; use the frame."))
         column = self.by[0]
         labels = tuple(self.groups(column) if groups is None else groups)
         group = _group_positions(self.frame[column], labels)
@@ -235,15 +238,21 @@ class ScoreCounts:
         """
         self._validate_by("outcome")
         if len(self.by) != 1:
-            raise SurveyError("The outcome table needs counts grouped by the outcome only.")
+            raise SurveyError(_("The outcome table needs counts grouped by the outcome only."))
         values = np.asarray(self.groups("outcome"), dtype=np.float64)
-        counts = self.array(tuple(values))
-        return _outcome_table(dtype if dtype is not None else stage_dtype(self.stages), self.scale, values, counts)
+        dtype = dtype if dtype is not None else stage_dtype(self.stages)
+        if self.is_weighted:  # the sums of the weights per cell (a weighted outcome table)
+            table = self.weighted_array(tuple(values))
+            return _outcome_table(dtype, self.scale, values, table.counts, (table.weights, table.squares))
+        return _outcome_table(dtype, self.scale, values, self.array(tuple(values)))
 
 
-def _outcome_table(dtype: pd.CategoricalDtype, scale: Scale, values: np.ndarray, counts: np.ndarray) -> OutcomeTable:
-    """An :class:`OutcomeTable` from ``counts[stage, value (+ a last "no outcome" group), point]``."""
+def _outcome_table(dtype: pd.CategoricalDtype, scale: Scale, values: np.ndarray, counts: np.ndarray,
+                   sums: tuple[np.ndarray, np.ndarray] | None = None) -> OutcomeTable:
+    """An :class:`OutcomeTable` from ``counts[stage, value (+ a last "no outcome" group), point]``
+    (``sums``: the sums of the weights and of their squares in the same shape, a weighted table)."""
     n_b = len(values)
+    weights, squares = (None, None) if sums is None else (np.ascontiguousarray(a[:, :n_b, :]) for a in sums)
     return OutcomeTable(
         stage_dtype=dtype,
         scale=scale,
@@ -251,6 +260,8 @@ def _outcome_table(dtype: pd.CategoricalDtype, scale: Scale, values: np.ndarray,
         outcomes=np.asarray(values, dtype=np.float64),
         counts=np.ascontiguousarray(counts[:, :n_b, :]),
         missing=np.ascontiguousarray(counts[:, n_b, :]),
+        weights=weights,
+        squares=squares,
     )
 
 
@@ -263,18 +274,23 @@ def _group_positions(values: pd.Series, labels: tuple) -> np.ndarray:
         if missing[i]:
             continue
         if v not in lookup:
-            raise SurveyError(f"The value {v!r} is not one of the groups asked for.")
+            raise SurveyError(_("The value {value!r} is not one of the groups asked for.").format(value=v))
         codes[i] = lookup[v]
     return codes
 
 
 @dataclass(frozen=True)
 class StagePairs:
-    """``counts[p, a, b]``: respondents who rated stage ``p`` with the ``a``-th point and stage ``p + 1`` with the ``b``-th."""
+    """``counts[p, a, b]``: respondents who rated stage ``p`` with the ``a``-th point and stage ``p + 1`` with the ``b``-th.
+
+    A weighted table also holds ``weights[p, a, b]`` and ``squares[p, a, b]``: the sums of those
+    respondents' survey weights and of their squares (``None`` unweighted)."""
 
     stages: tuple[str, ...]
     scale: Scale
     counts: np.ndarray
+    weights: np.ndarray | None = None
+    squares: np.ndarray | None = None
 
     def differences(self, p: int) -> np.ndarray:
         """Counts of ``score(p + 1) - score(p)`` for pair ``p``, index ``d + points - 1`` for difference ``d``."""
@@ -308,12 +324,14 @@ class RespondentCounts:
 
 @dataclass(frozen=True)
 class OutcomeCounts:
-    """An outcome over respondents: ``values`` (sorted), ``counts`` per value, ``missing`` respondents without one."""
+    """An outcome over respondents: ``values`` (sorted), ``counts`` per value, ``missing`` respondents
+    without one; for a weighted survey ``weights`` per value, the sum of those respondents' survey weights."""
 
     column: str
     values: np.ndarray
     counts: np.ndarray
     missing: int
+    weights: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -419,11 +437,16 @@ class ScorePatterns:
         group[has] = np.searchsorted(values, self.outcome[has])
         n_g, k = len(values) + 1, self.scale.points
         out = np.zeros((len(self.stages), n_g, k), dtype=np.int64)
+        sums = None if self.weights is None else (np.zeros(out.shape), np.zeros(out.shape))
         for j in range(len(self.stages)):  # one bincount per stage
             rated = codes[:, j] >= 0
             flat = group[rated] * k + codes[rated, j]
             out[j] = np.bincount(flat, weights=self.counts[rated], minlength=n_g * k).astype(np.int64).reshape(n_g, k)
-        return _outcome_table(dtype if dtype is not None else stage_dtype(self.stages), self.scale, values, out)
+            if sums is not None:  # the sums of the weights and of their squares per cell
+                n, w = self.counts[rated], self.weights[rated]
+                sums[0][j] = np.bincount(flat, weights=n * w, minlength=n_g * k).reshape(n_g, k)
+                sums[1][j] = np.bincount(flat, weights=n * w * w, minlength=n_g * k).reshape(n_g, k)
+        return _outcome_table(dtype if dtype is not None else stage_dtype(self.stages), self.scale, values, out, sums)
 
     def outcome_counts(self, column: str) -> OutcomeCounts:
         """The distribution of the respondents' outcome (every respondent of the table)."""
@@ -433,15 +456,23 @@ class ScorePatterns:
         return OutcomeCounts(str(column), values, counts, int(self.counts[~has].sum()))
 
     def stage_pairs(self) -> StagePairs:
-        """The (score, next score) counts of every consecutive pair of stages."""
+        """The (score, next score) counts of every consecutive pair of stages (with the sums of the
+        weights and of their squares when the table is weighted)."""
         codes = self.codes()
         k, n_pairs = self.scale.points, len(self.stages) - 1
         out = np.zeros((max(n_pairs, 0), k, k), dtype=np.int64)
+        sums = None if self.weights is None else (np.zeros(out.shape), np.zeros(out.shape))
         for p in range(max(n_pairs, 0)):  # one bincount per pair of stages
             both = (codes[:, p] >= 0) & (codes[:, p + 1] >= 0)
             flat = codes[both, p].astype(np.int64) * k + codes[both, p + 1]
             out[p] = np.bincount(flat, weights=self.counts[both], minlength=k * k).astype(np.int64).reshape(k, k)
-        return StagePairs(self.stages, self.scale, out)
+            if sums is not None:
+                n, w = self.counts[both], self.weights[both]
+                sums[0][p] = np.bincount(flat, weights=n * w, minlength=k * k).reshape(k, k)
+                sums[1][p] = np.bincount(flat, weights=n * w * w, minlength=k * k).reshape(k, k)
+        if sums is None:
+            return StagePairs(self.stages, self.scale, out)
+        return StagePairs(self.stages, self.scale, out, *sums)
 
     def complete(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the respondents who rated every kept stage and have an outcome, merged.
@@ -489,13 +520,20 @@ def score_patterns(stages: Sequence[str], scale: Scale, scores: np.ndarray, outc
     counts = np.asarray(counts, dtype=np.int64)
     used = counts > 0
     scores, outcome, counts = scores[used], outcome[used], counts[used]
-    columns = [np.where(np.isnan(scores), np.inf, scores), np.where(np.isnan(outcome), np.inf, outcome)]
     if weights is not None:
         weights = np.asarray(weights, dtype=np.float64)[used]
-        columns.append(weights)
-    keys = np.column_stack(columns)
-    order = np.lexsort(keys.T[::-1]) if len(keys) else np.empty(0, dtype=np.int64)
-    keys, scores, outcome, counts = keys[order], scores[order], outcome[order], counts[order]
+    packed = _packed_row_keys(scores, outcome, weights, scale)
+    if packed is not None:  # one integer per row: one sort instead of a sort per column
+        order = np.argsort(packed, kind="stable")
+        keys = packed[order][:, None]
+    else:
+        columns = [np.where(np.isnan(scores), np.inf, scores), np.where(np.isnan(outcome), np.inf, outcome)]
+        if weights is not None:
+            columns.append(weights)
+        keys = np.column_stack(columns)
+        order = np.lexsort(keys.T[::-1]) if len(keys) else np.empty(0, dtype=np.int64)
+        keys = keys[order]
+    scores, outcome, counts = scores[order], outcome[order], counts[order]
     if weights is not None:
         weights = weights[order]
     if len(keys) > 1:
@@ -509,6 +547,31 @@ def score_patterns(stages: Sequence[str], scale: Scale, scores: np.ndarray, outc
             if weights is not None:
                 weights = weights[starts]
     return ScorePatterns(tuple(str(s) for s in stages), scale, scores, outcome, counts, weights)
+
+
+def _packed_row_keys(scores: np.ndarray, outcome: np.ndarray, weights: np.ndarray | None, scale: Scale) -> np.ndarray | None:
+    """One int64 per row that sorts the rows as :func:`score_patterns` orders them (the scores in
+    stage order, not rated last; then the outcome, none last; then the weight): the scores as
+    points of the scale, the outcome and the weight as their ranks, in mixed radix. ``None`` when
+    a score is not a whole point of the scale or the key would not fit in 62 bits (then the rows
+    are sorted column by column)."""
+    points = scale.points
+    codes = np.where(np.isnan(scores), points, scores - scale.minimum)
+    if not ((codes >= 0) & (codes <= points) & (codes == np.floor(codes))).all():
+        return None
+    y_values, y_rank = np.unique(np.where(np.isnan(outcome), np.inf, outcome), return_inverse=True)
+    radices = [points + 1] * scores.shape[1] + [max(len(y_values), 1)]
+    ranks = [codes[:, j].astype(np.int64) for j in range(scores.shape[1])] + [y_rank.ravel()]
+    if weights is not None:
+        w_values, w_rank = np.unique(weights, return_inverse=True)
+        radices.append(max(len(w_values), 1))
+        ranks.append(w_rank.ravel())
+    if float(np.prod(np.asarray(radices, dtype=np.float64))) >= 2.0**62:
+        return None
+    key = np.zeros(len(scores), dtype=np.int64)
+    for radix, rank in zip(radices, ranks):
+        key = key * radix + rank
+    return key
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import NP_, pgettext
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.kernel import CORRECTIONS, OutcomeTable
 
 __all__ = [
+    "CHOICE_NAMES",
     "validate_ratings_table",
     "validate_responses",
     "validate_scale",
@@ -90,8 +92,14 @@ def validate_alpha(alpha: float) -> None:
         raise SurveyError(_("The significance level alpha must lie between 0 and 1, not {alpha!r}.").format(alpha=alpha))
 
 
+#: The options :func:`validate_choice` names, in the context "setting name" (a noun phrase that
+#: reads right in the sentence in every language; another name is shown as given).
+CHOICE_NAMES = (NP_("setting name", "importance method"), NP_("setting name", "factor basis"))
+
+
 def validate_choice(value: object, choices: tuple[str, ...], what: str) -> None:
-    """``value`` must be one of ``choices``; ``what`` names the option in the sentence.
+    """``value`` must be one of ``choices``; ``what`` (one of :data:`CHOICE_NAMES`) names the option
+    in the sentence.
 
     >>> validate_choice("rest", ("middle", "rest"), "factor basis")
     >>> validate_choice("top", ("middle", "rest"), "factor basis")
@@ -100,7 +108,8 @@ def validate_choice(value: object, choices: tuple[str, ...], what: str) -> None:
     cycle_analytics.errors.SurveyError: The factor basis 'top' is not one of middle, rest.
     """
     if value not in choices:
-        raise SurveyError(_("The {what} {value!r} is not one of {items}.").format(what=what, value=value, items=', '.join(choices)))
+        raise SurveyError(_("The {what} {value!r} is not one of {items}.").format(
+            what=pgettext("setting name", what), value=value, items=", ".join(choices)))
 
 
 def validate_correction(correction: str) -> None:

@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import format_number, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.kernel import scale_values, summary_from_counts
 from cycle_analytics.stats.tables import WeightedCounts
@@ -58,13 +60,14 @@ def validate_weights(weights, n: int | None = None) -> np.ndarray:
     """
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 1:
-        raise SurveyError("The weights must be one number per respondent.")
+        raise SurveyError(_("The weights must be one number per respondent."))
     if n is not None and len(w) != n:
-        raise SurveyError(f"There must be one weight per respondent ({n}), not {len(w)}.")
+        raise SurveyError(_("There must be one weight per respondent ({n}), not {given}.").format(
+            n=format_number(n), given=format_number(len(w))))
     if not np.isfinite(w).all():
-        raise SurveyError("Every weight must be a number (a missing weight counts as 0).")
+        raise SurveyError(_("Every weight must be a number (a missing weight counts as 0)."))
     if (w < 0).any():
-        raise SurveyError("A survey weight cannot be negative.")
+        raise SurveyError(_("A survey weight cannot be negative."))
     return w
 
 
@@ -203,10 +206,11 @@ class WeightUse:
         """
         if not self.active:
             return ""
-        text = f"weighted by {self.column}"
         if self.respondents and abs(self.n_eff - self.respondents) > NEFF_SHOWN_BEYOND * self.respondents:
-            text += f" (effective n {self.n_eff:,.0f} of {self.respondents:,} respondents)"
-        return text
+            return ngettext("weighted by {column} (effective n {n_eff} of {n} respondent)",
+                            "weighted by {column} (effective n {n_eff} of {n} respondents)", int(self.respondents)).format(
+                column=self.column, n_eff=format_number(self.n_eff), n=format_number(self.respondents))
+        return _("weighted by {column}").format(column=self.column)
 
     def as_dict(self) -> dict:
         """The JSON form (the command line's ``weight`` object; all null but ``column`` when unweighted)."""

@@ -13,6 +13,8 @@ show; the refusals carry a default sentence.
 from __future__ import annotations
 
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, format_number, ngettext
+from cycle_analytics.i18n import gettext as _
 
 
 class StorageError(SurveyError):
@@ -20,44 +22,45 @@ class StorageError(SurveyError):
 
 
 class _Refusal(StorageError):
-    """A storage error whose sentence defaults to the class's ``default_message``."""
+    """A storage error whose sentence defaults to the class's ``default_message`` (English, marked
+    with ``N_``; said in the language of the moment the error is raised)."""
 
     default_message = ""
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(self.default_message if message is None else message)
+        super().__init__(_(self.default_message) if message is None else message)
 
 
 class NotFound(_Refusal):
     """Unknown or malformed id (the same answer for both, so ids cannot be probed)."""
 
-    default_message = "There is no saved survey at this link."
+    default_message = N_("There is no saved survey at this link.")
 
 
 class PasswordRequired(_Refusal):
-    default_message = "This saved survey is protected by a password; enter it to open the survey."
+    default_message = N_("This saved survey is protected by a password; enter it to open the survey.")
 
 
 class WrongPassword(_Refusal):
-    default_message = "The password is not right for this saved survey."
+    default_message = N_("The password is not right for this saved survey.")
 
 
 class NotOwner(_Refusal):
-    default_message = "Only the owner of this saved survey can change or delete it."
+    default_message = N_("Only the owner of this saved survey can change or delete it.")
 
 
 class NeedsEditKey(NotOwner):
     """A survey saved without login: changes need the edit key shown when it was saved."""
 
-    default_message = ("Only whoever saved this survey can change or delete it: enter the edit key shown when it was "
-                       "saved.")
+    default_message = N_("Only whoever saved this survey can change or delete it: enter the edit key shown when it was "
+                         "saved.")
 
 
 class Unclaimed(NotOwner):
     """A survey saved before owners and edit keys existed: read-only until someone claims it."""
 
-    default_message = ("This saved survey has no owner yet, so nobody can change it; claim it first (Saved surveys "
-                       "page) to become its owner.")
+    default_message = N_("This saved survey has no owner yet, so nobody can change it; claim it first (Saved surveys "
+                         "page) to become its owner.")
 
 
 class TooManyAttempts(StorageError):
@@ -68,11 +71,11 @@ class TooManyAttempts(StorageError):
         self.everyone = everyone
         wait = wait_text(self.retry_after)
         if everyone:
-            message = (f"Too many wrong passwords were tried for this saved survey, so it is locked for everyone for "
-                       f"a while; try again in {wait}.")
+            message = _("Too many wrong passwords were tried for this saved survey, so it is locked for everyone for "
+                        "a while; try again in {wait}.")
         else:
-            message = f"Too many wrong passwords for this saved survey from your connection; try again in {wait}."
-        super().__init__(message)
+            message = _("Too many wrong passwords for this saved survey from your connection; try again in {wait}.")
+        super().__init__(message.format(wait=wait))
 
 
 def wait_text(seconds: float) -> str:
@@ -83,9 +86,9 @@ def wait_text(seconds: float) -> str:
     """
     s = max(1, int(-(-seconds // 1)))
     if s < 60:
-        return f"{s} second" + ("s" if s != 1 else "")
+        return ngettext("{n} second", "{n} seconds", s).format(n=format_number(s))
     m = -(-s // 60)
     if m < 60:
-        return f"{m} minute" + ("s" if m != 1 else "")
+        return ngettext("{n} minute", "{n} minutes", m).format(n=format_number(m))
     h = -(-m // 60)
-    return f"{h} hour" + ("s" if h != 1 else "")
+    return ngettext("{n} hour", "{n} hours", h).format(n=format_number(h))

@@ -714,7 +714,7 @@ class Store:
         with self._write() as cur:
             row = self._row(cur, sid)
             if row[1] is not None:
-                raise NotOwner("This saved survey already has an owner.")
+                raise NotOwner(_("This saved survey already has an owner."))
             if as_owner is not None:
                 if row[8] is not None and not edit_key_matches(row[8], edit_key):
                     raise NeedsEditKey()
@@ -722,7 +722,7 @@ class Store:
                 self._audit(cur, sid, "claim", as_owner, "owner set")
                 return
             if row[8] is not None:
-                raise NotOwner("This saved survey already has an edit key; whoever saved it holds it.")
+                raise NotOwner(_("This saved survey already has an edit key; whoever saved it holds it."))
             self._touch(cur, sid, "edit_key_hash = %s, ", (edit_key_hash(edit_key or ""),))
             self._audit(cur, sid, "claim", "edit key", "edit key set")
 

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 from cycle_analytics.ingest.formats.common import cell, grid_row_label, header_texts, key, unique_names, validate_preview
 
@@ -68,5 +69,5 @@ def detect(preview: Preview) -> ExportLayout | None:
         personal=frozenset(personal),
         id_column=None,
         date_column=columns[0],
-        notes=("Google Forms responses: one row per response, the first column is the time stamp.",),
+        notes=(_("Google Forms responses: one row per response, the first column is the time stamp."),),
     )

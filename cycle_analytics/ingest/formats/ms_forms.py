@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 from cycle_analytics.ingest.formats.common import header_texts, key, unique_names, validate_preview
 
@@ -85,5 +86,5 @@ def detect(preview: Preview) -> ExportLayout | None:
         personal=frozenset(personal),
         id_column=columns[0],
         date_column=columns[2],
-        notes=("Microsoft Forms responses: ID, start and completion time, e-mail and name, then the questions.",),
+        notes=(_("Microsoft Forms responses: ID, start and completion time, e-mail and name, then the questions."),),
     )

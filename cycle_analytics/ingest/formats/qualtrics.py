@@ -176,8 +176,8 @@ def detect(preview: Preview) -> ExportLayout | None:
     texts = header_texts(rows[1], width)
     import_ids = [cell(rows[2], i) for i in range(width)] if has_import else None
     meta, personal = _roles(columns, import_ids)
-    notes = ["Qualtrics export: column ids on line 1, question text on line 2"
-             + (", ImportId line 3 skipped." if has_import else ".")]
+    notes = [_("Qualtrics export: column ids on line 1, question text on line 2, ImportId line 3 skipped.") if has_import
+             else _("Qualtrics export: column ids on line 1, question text on line 2.")]
     tz = _time_zone(import_ids) if import_ids else None
     if tz:
         notes.append(_("Dates are in the time zone {tz}.").format(tz=tz))
@@ -229,6 +229,6 @@ def _detect_legacy(rows) -> ExportLayout:
         id_column=_pick(columns, "ResponseID"),
         date_column=_pick(columns, "RecordedDate", "EndDate"),
         drop_trailing_empty=trailing,
-        notes=("Legacy Qualtrics export (V1..Vn ids): names on lines 1-2, question text on line 2.",),
+        notes=(_("Legacy Qualtrics export (V1..Vn ids): names on lines 1-2, question text on line 2."),),
         open_text=frozenset(c for c in columns if _OPEN_TEXT.search(c)),
     )

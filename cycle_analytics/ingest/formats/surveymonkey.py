@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 from cycle_analytics.ingest.formats.common import header_texts, key, looks_like_date, unique_names, validate_preview
 
@@ -128,6 +129,6 @@ def detect(preview: Preview) -> ExportLayout | None:
         personal=frozenset(personal),
         id_column=id_column,
         date_column=date_column,
-        notes=("SurveyMonkey export: question text on line 1, answer or row labels on line 2.",),
+        notes=(_("SurveyMonkey export: question text on line 1, answer or row labels on line 2."),),
         open_text=frozenset(open_text),
     )

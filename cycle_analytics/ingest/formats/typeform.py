@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.base import ExportLayout, Preview
 from cycle_analytics.ingest.formats.common import cell, header_texts, key, unique_names, validate_preview
 
@@ -47,5 +48,5 @@ def detect(preview: Preview) -> ExportLayout | None:
         metadata=frozenset(meta),
         id_column=columns[0],
         date_column=columns[keys.index("submitdateutc")] if "submitdateutc" in keys else None,
-        notes=("Typeform responses: # (response token) first, system columns at the end.",),
+        notes=(_("Typeform responses: # (response token) first, system columns at the end."),),
     )

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cycle_analytics.i18n import N_, format_decimal, format_number, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.common import grid_row_label, split_row_label
 from cycle_analytics.ingest.layouts.columns import ColumnProfile, rating_fit
 from cycle_analytics.ingest.layouts.scale_choice import SENTINEL_CODES, RestEvidence, read_scale
@@ -94,13 +96,34 @@ class StageBlock:
     reason: str
 
 
+#: The role a column's name gives it (:func:`cycle_analytics.ingest.names.role_of_name`) -> the phrase
+#: that says it is no stage (English; said with ``_``), one whole phrase per role.
+_ROLE_REASONS = {
+    "weight": N_("not a stage: weight"), "time or duration": N_("not a stage: time or duration"),
+    "day or date code": N_("not a stage: day or date code"), "sampling design": N_("not a stage: sampling design"),
+    "interview method": N_("not a stage: interview method"), "count": N_("not a stage: count"),
+    "demographic (age)": N_("not a stage: demographic (age) coded as numbers"),
+    "demographic (background)": N_("not a stage: demographic (background) coded as numbers"),
+    "demographic (education)": N_("not a stage: demographic (education) coded as numbers"),
+    "demographic (gender)": N_("not a stage: demographic (gender) coded as numbers"),
+    "demographic (household)": N_("not a stage: demographic (household) coded as numbers"),
+    "demographic (income)": N_("not a stage: demographic (income) coded as numbers"),
+    "demographic (language)": N_("not a stage: demographic (language) coded as numbers"),
+    "demographic (marital status)": N_("not a stage: demographic (marital status) coded as numbers"),
+    "demographic (occupation)": N_("not a stage: demographic (occupation) coded as numbers"),
+    "demographic (place)": N_("not a stage: demographic (place) coded as numbers"),
+}
+
+
 def name_role_reason(role: str) -> str:
     """The one phrase that says a column is no stage because of the role its name gives it.
 
     >>> name_role_reason("demographic (age)"), name_role_reason("weight")
     ('not a stage: demographic (age) coded as numbers', 'not a stage: weight')
     """
-    return f"not a stage: {role}" + (" coded as numbers" if role.startswith("demographic") else "")
+    if role in _ROLE_REASONS:
+        return _(_ROLE_REASONS[role])
+    return _("not a stage: {role}").format(role=role)
 
 
 def column_values(c: ColumnProfile, codes_rows: np.ndarray | None = None) -> np.ndarray:
@@ -134,15 +157,17 @@ def find_stage_block(candidates: list[ColumnProfile], others: list[ColumnProfile
         excluded[c] = reason
     block = [c for c in block if c.name not in excluded]
     if len(block) < n_group:
-        why += (f" {len(block)} of its {n_group} columns are stages: the others are on another scale or do not move "
-                "with the rest.")
+        why += " " + ngettext("{n} of its {total} column is a stage: the others are on another scale or do not move "
+                              "with the rest.",
+                              "{n} of its {total} columns are stages: the others are on another scale or do not move "
+                              "with the rest.", n_group).format(n=format_number(len(block)), total=format_number(n_group))
     return StageBlock(tuple(block), tuple(pairs), excluded, why)
 
 
 def _choose_group(cols: list[ColumnProfile], excluded: dict[str, str]) -> tuple[list[ColumnProfile], str]:
     """The block by name codes (module docstring, step 2); the other groups' columns are explained in ``excluded``."""
     if not cols:
-        return [], "No column holds ratings."
+        return [], _("No column holds ratings.")
     groups: dict[str | None, list[ColumnProfile]] = {}
     for c in cols:
         groups.setdefault(name_stem(c.name), []).append(c)
@@ -154,16 +179,17 @@ def _choose_group(cols: list[ColumnProfile], excluded: dict[str, str]) -> tuple[
         if len(free) >= MIN_BLOCK and len(free) > len(best) and named:
             for k, members in named.items():
                 for c in members:
-                    excluded[c.name] = "not a stage: a rating question outside the main block of questions"
-            return free, f"The stages are the {len(free)} rating questions not coded like the others."
-        return cols, "The stages are the columns that hold ratings, in file order."
+                    excluded[c.name] = _("not a stage: a rating question outside the main block of questions")
+            return free, _("The stages are the {n} rating questions not coded like the others.").format(
+                n=format_number(len(free)))
+        return cols, _("The stages are the columns that hold ratings, in file order.")
     label = _block_label(best_key)
     for k, members in groups.items():
         if k == best_key:
             continue
         for c in members:
-            excluded[c.name] = f"not a stage: a rating outside the main block {label[:-1]}"
-    return best, f"The stages are the largest block of rating questions: {label}"
+            excluded[c.name] = _("not a stage: a rating outside the main block {block}").format(block=label[:-1])
+    return best, _("The stages are the largest block of rating questions: {block}").format(block=label)
 
 
 def _block_label(stem: str) -> str:
@@ -235,8 +261,9 @@ def outlier_columns(block: list[ColumnProfile]) -> dict[str, str]:
         beyond = sum(k for v, k in counts.items() if v > hi + 1)  # above: a bigger scale, an age, a count
         if beyond > OUTLIER_SHARE * total:
             vals = list(counts)
-            out[c.name] = (f"not a stage: its answers ({min(vals):g} to {max(vals):g}) are on another scale than the "
-                           f"other rating questions (mostly {lo:g} to {hi:g})")
+            out[c.name] = _("not a stage: its answers ({low} to {high}) are on another scale than the other rating "
+                            "questions (mostly {lowest} to {highest})").format(
+                low=f"{min(vals):g}", high=f"{max(vals):g}", lowest=f"{lo:g}", highest=f"{hi:g}")
     if len(out) * 2 > len(block):  # no majority to tell the others apart
         return {}
     return out
@@ -340,7 +367,7 @@ def uncorrelated_columns(block: list[ColumnProfile]) -> dict[str, str]:
     usable = [r for r, n in corr.values() if n >= MIN_PAIRS_R]
     if len(usable) < MIN_BLOCK or float(np.median(usable)) < COHERENT_R:
         return {}
-    out = {name: f"not a stage: its answers do not move with the other ratings (r = {r:.2f})"
+    out = {name: _("not a stage: its answers do not move with the other ratings (r = {r})").format(r=format_decimal(r, 2))
            for name, (r, n) in corr.items() if n >= MIN_PAIRS_R and r < MIN_ITEM_R}
     if len(out) * 2 > len(block):
         return {}

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import N_, format_number
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.formats.common import looks_like_date
 from cycle_analytics.ingest.names import is_no_answer
@@ -36,7 +37,7 @@ from cycle_analytics.scales import Scale, infer_scale_from_counts
 __all__ = [
     "EMPTY", "NA", "OK", "NOT_NUMBER", "OUT_OF_SCALE", "NUMBER_TEXT", "ColumnProfile", "profile_column", "find_column",
     "classify_values", "is_binary_01", "rating_fit", "parse_dates", "looks_like_dates", "mostly_datelike",
-    "canonical_values", "missing_tokens", "MAX_TOKEN_VALUES",
+    "canonical_values", "missing_tokens", "MAX_TOKEN_VALUES", "NO_COLUMN_FOR",
 ]
 
 #: Value classes of a stage or score cell (:func:`classify_values`).
@@ -185,10 +186,23 @@ def _na_mask(trimmed: pa.Array, num: np.ndarray, na_values: tuple[str, ...]) -> 
     return na
 
 
-def find_column(text: str, cols: list[ColumnProfile], what: str) -> ColumnProfile:
+#: Role of a column the manager named -> the sentence when no column matches (one whole sentence
+#: per role, so each reads naturally in every language).
+NO_COLUMN_FOR = {
+    "outcome": N_("There is no column {text!r} to use as the outcome; the columns are: {shown}."),
+    "weight": N_("There is no column {text!r} to use as the survey weight; the columns are: {shown}."),
+    "date": N_("There is no column {text!r} to use as the date; the columns are: {shown}."),
+    "stage": N_("There is no column {text!r} to use as a stage; the columns are: {shown}."),
+    "mapped_stage": N_("There is no column {text!r} to use as a stage in your stage mapping; the columns are: {shown}."),
+    "segment": N_("There is no column {text!r} to use as a segment; the columns are: {shown}."),
+}
+
+
+def find_column(text: str, cols: list[ColumnProfile], role: str) -> ColumnProfile:
     """The column whose header or question text matches ``text`` (exact, then ignoring case/punctuation).
 
-    Raises :class:`~cycle_analytics.errors.SurveyError` naming ``what`` and the columns when none does.
+    Raises :class:`~cycle_analytics.errors.SurveyError` with the sentence of ``role`` (a key of
+    :data:`NO_COLUMN_FOR`) and the columns when none does.
     """
     for c in cols:
         if c.name == text:
@@ -198,7 +212,7 @@ def find_column(text: str, cols: list[ColumnProfile], what: str) -> ColumnProfil
         if normalise_key(c.name) == key or (c.question and normalise_key(c.question) == key):
             return c
     shown = ", ".join(repr(c.name) for c in cols[:15]) + (" ..." if len(cols) > 15 else "")
-    raise SurveyError(_("There is no column {text!r} to use as {what}; the columns are: {shown}.").format(text=text, what=what, shown=shown))
+    raise SurveyError(_(NO_COLUMN_FOR[role]).format(text=text, shown=shown))
 
 
 def classify_values(col: ColumnProfile, scale: Scale) -> np.ndarray:
@@ -220,23 +234,25 @@ def is_binary_01(col: ColumnProfile) -> bool:
 def rating_fit(col: ColumnProfile) -> tuple[bool, str]:
     """Whether a column's values look like answers on a rating scale, and why not."""
     if col.n_values == 0:
-        return False, "empty column"
+        return False, _("empty column")
     if col.n_answers == 0:
-        return False, "only N/A answers"
+        return False, _("only N/A answers")
     share = col.numeric_share
     if share < 0.5:
-        return False, f"mostly text ({col.n_unique} different values)"
+        return False, _("mostly text ({n} different values)").format(n=format_number(col.n_unique))
     counts = col.number_counts()
     if len(counts) < 2:
-        return False, f"a single value ({next(iter(counts)):g})"
+        return False, _("a single value ({value})").format(value=f"{next(iter(counts)):g}")
     if is_binary_01(col):
-        return False, "only the values 0 and 1 (a yes/no column)"
+        return False, _("only the values 0 and 1 (a yes/no column)")
     if infer_scale_from_counts(counts, coverage=0.95) is None:
         vals = np.fromiter(counts.keys(), dtype=float)
         whole = np.all(np.floor(vals) == vals)
         if not whole:
-            return False, f"numbers that are not whole points ({vals.min():g} to {vals.max():g})"
-        return False, f"values from {vals.min():g} to {vals.max():g} do not fit a rating scale"
+            return False, _("numbers that are not whole points ({low} to {high})").format(
+                low=f"{vals.min():g}", high=f"{vals.max():g}")
+        return False, _("values from {low} to {high} do not fit a rating scale").format(
+            low=f"{vals.min():g}", high=f"{vals.max():g}")
     return True, ""
 
 

@@ -24,6 +24,7 @@ from cycle_analytics.dataset import (
     UnknownLabel,
 )
 from cycle_analytics.i18n import format_number, ngettext
+from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.layouts.blocks import name_role_reason
 from cycle_analytics.ingest.layouts.columns import ColumnProfile, rating_fit
 from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections, rejected_frame
@@ -32,7 +33,7 @@ from cycle_analytics.ingest.names import is_derived_name, is_no_answer, role_of_
 from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
 
-__all__ = ["LayoutRead", "finish_survey", "source_notes", "na_code_summary", "explain_not_stage"]
+__all__ = ["LayoutRead", "finish_survey", "source_notes", "na_code_summary", "na_codes_reason", "explain_not_stage"]
 
 
 @dataclass(frozen=True)
@@ -158,18 +159,25 @@ def na_code_summary(stage_cols: list[ColumnProfile], accepted: np.ndarray | None
     return tuple(sorted(out, key=lambda x: (order.get(x.source, 9), -x.answers, x.value)))
 
 
+def na_codes_reason(na_codes) -> str:
+    """Why each value is read as no answer, in one sentence: ``value (n answers): reason; ...``."""
+    parts = "; ".join(ngettext("{value} ({n} answer): {reason}", "{value} ({n} answers): {reason}", c.answers).format(
+        value=c.value, n=format_number(c.answers), reason=c.reason) for c in na_codes)
+    return f"{parts}."
+
+
 def _na_source(text: str, num: float, user_text: set, user_num: set, inferred: dict[float, str],
                declared: set[str]) -> tuple[str, str]:
     """``(source, reason)`` of one value read as no answer."""
     if text.strip().casefold() in user_text or (num == num and num in user_num):
-        return "user", "your N/A code"
+        return "user", _("your N/A code")
     if text.strip() in declared or (num == num and f"{num:g}" in declared):
-        return "file", "declared missing in the file"
+        return "file", _("declared missing in the file")
     if num == num and num in inferred:
         return "inferred", inferred[num]
     if is_no_answer(text):
-        return "default", "a usual way of writing no answer"
-    return "labels", "an answer label that means no answer (or your label mapping)"
+        return "default", _("a usual way of writing no answer")
+    return "labels", _("an answer label that means no answer (or your label mapping)")
 
 
 def source_notes(raw: RawTable) -> list[str]:
@@ -188,9 +196,21 @@ def _na_note(na_answers: int, na_codes: tuple[NaCode, ...], options: ImportOptio
     """How many answers were read as no answer and as what (said even when 0 if the user gave N/A codes)."""
     if not na_answers and not options.na_values:
         return []
-    shown = ", ".join(f"{c.value} ({c.answers:,})" for c in na_codes[:8]) + (" ..." if len(na_codes) > 8 else "")
-    given = f"; your N/A codes: {', '.join(map(str, options.na_values))}" if options.na_values else ""
-    return [f"{na_answers:,} answers mean no answer and count as no answer" + (f": {shown}" if shown else "") + f"{given}."]
+    shown = ", ".join(f"{c.value} ({format_number(c.answers)})" for c in na_codes[:8]) + (" ..." if len(na_codes) > 8 else "")
+    given = ", ".join(map(str, options.na_values))
+    if shown and given:
+        text = ngettext("{n} answer means no answer and counts as no answer: {shown}; your N/A codes: {given}.",
+                        "{n} answers mean no answer and count as no answer: {shown}; your N/A codes: {given}.", na_answers)
+    elif shown:
+        text = ngettext("{n} answer means no answer and counts as no answer: {shown}.",
+                        "{n} answers mean no answer and count as no answer: {shown}.", na_answers)
+    elif given:
+        text = ngettext("{n} answer means no answer and counts as no answer; your N/A codes: {given}.",
+                        "{n} answers mean no answer and count as no answer; your N/A codes: {given}.", na_answers)
+    else:
+        text = ngettext("{n} answer means no answer and counts as no answer.",
+                        "{n} answers mean no answer and count as no answer.", na_answers)
+    return [text.format(n=format_number(na_answers), shown=shown, given=given)]
 
 
 def explain_not_stage(c: ColumnProfile) -> str:
@@ -198,13 +218,13 @@ def explain_not_stage(c: ColumnProfile) -> str:
     demographic, a time, a count...), a second id, or why its values are no ratings."""
     fit, why = rating_fit(c)
     if is_derived_name(c.name):
-        return "not a stage: a model output added to the answers"
+        return _("not a stage: a model output added to the answers")
     role = role_of_name(c.name)
     if role is not None and c.numeric_share >= 0.5:
         return name_role_reason(role)
     if c.n_values >= 20 and c.n_unique == c.n_values and c.numeric_share >= 0.9:
-        return "not a stage: another id or running number (every value differs)"
-    return "not a stage" if fit else f"not a stage: {why}"
+        return _("not a stage: another id or running number (every value differs)")
+    return _("not a stage") if fit else _("not a stage: {reason}").format(reason=why)
 
 
 def _column_roles(cols: list[ColumnProfile], roles: dict[str, ColumnRole], raw: RawTable) -> tuple[ColumnRole, ...]:
@@ -221,6 +241,6 @@ def _column_roles(cols: list[ColumnProfile], roles: dict[str, ColumnRole], raw: 
         if name in by_name:
             out.append(by_name.pop(name))
         elif name in raw.dropped:
-            out.append(ColumnRole(name, "dropped_personal", "personal data, not read"))
+            out.append(ColumnRole(name, "dropped_personal", _("personal data, not read")))
     out.extend(by_name.values())
     return tuple(out)

@@ -35,7 +35,7 @@ import pyarrow as pa
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.dataset import ColumnRole, ImportOptions, Survey
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import format_number, gettext as _
+from cycle_analytics.i18n import N_, format_number, ngettext, gettext as _
 from cycle_analytics.ingest.layouts.codes import duplicated, empty_rows, first_per_respondent, n_distinct
 from cycle_analytics.ingest.layouts.columns import (
     EMPTY,
@@ -47,7 +47,7 @@ from cycle_analytics.ingest.layouts.columns import (
     classify_values,
     rating_fit,
 )
-from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, na_code_summary, source_notes
+from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, na_code_summary, na_codes_reason, source_notes
 from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections
 from cycle_analytics.ingest.layouts.respondents import plan_respondent_columns, respondent_frame
 from cycle_analytics.ingest.layouts.scale_choice import (
@@ -63,10 +63,18 @@ from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
 
 __all__ = ["ORDER_SAMPLE_RESPONDENTS", "LongColumns", "find_long_columns", "appearance_stage_order", "build_long",
-           "long_rest_evidence"]
+           "long_rest_evidence", "rest_core_range", "StageValues", "map_stage_values", "scale_and_na_codes", "EMPTY_ROW", "MISSING_ID",
+           "MISSING_STAGE", "REPEATED_STAGE"]
 
 ORDER_SAMPLE_RESPONDENTS = 50_000  # respondents whose row order decides the stage order
 DETECTION_ROWS = 200_000  # rows looked at to tell which columns repeat within a respondent
+
+#: Why a row of a long file is rejected (English msgids, said in the manager's language where a row is
+#: rejected; the query engine's reading of a large CSV says the same, cycle_analytics.engine.csv_source).
+EMPTY_ROW = N_("empty row")
+MISSING_ID = N_("missing id")
+MISSING_STAGE = N_("missing stage")
+REPEATED_STAGE = N_("the respondent already rated this stage on an earlier row")
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,13 +246,13 @@ def build_long(raw: RawTable, cols: list[ColumnProfile], found: LongColumns, opt
     )
     if options.stage_map:
         notes.append(_("Your stage mapping was not used: it applies to wide files (one column per stage), and this file is long."))
-    rej.mark(empty_rows(cols, n), rej.reason(_("empty row")))
+    rej.mark(empty_rows(cols, n), rej.reason(_(EMPTY_ROW)))
 
     # ids: stripped texts, whitespace variants merged, in order of first appearance
     id_uniq, id_map = canonical_values(id_c)
-    rej.mark(id_c.empty[id_c.raw.codes], rej.reason(_("missing id")))
+    rej.mark(id_c.empty[id_c.raw.codes], rej.reason(_(MISSING_ID)))
 
-    stages = _map_stage_values(st_c, options, rej, notes)
+    stages = map_stage_values(st_c, options, rej, notes)
     _reject_stage_rows(st_c, stages, rej)
     resp_all = id_map[id_c.raw.codes]
     scale, scale_source, reading, inferred = _score_scale(sc_c, resp_all, options, rej, notes)
@@ -265,19 +273,26 @@ def build_long(raw: RawTable, cols: list[ColumnProfile], found: LongColumns, opt
     ids = pd.Categorical.from_codes(np.arange(respondents.n), dtype=respondents.dtype)
     responses = respondent_frame(ids, rp, first_values)
     if first_values.conflicts:
-        notes.append("Some respondents have different values on different rows; the first non-empty value was kept: "
-                     + ", ".join(first_values.conflicts) + ".")
+        notes.append(_("Some respondents have different values on different rows; the first non-empty value was kept: "
+                       "{columns}.").format(columns=", ".join(first_values.conflicts)))
     roles = dict(rp.roles)
-    roles[id_c.name] = ColumnRole(id_c.name, "id", "respondent id (repeats on each of a respondent's rows)", id_c.question)
-    roles[st_c.name] = ColumnRole(st_c.name, "stage_name", f"{len(stage_names)} stages", st_c.question)
-    roles[sc_c.name] = ColumnRole(sc_c.name, "score", f"scale {scale.label()}", sc_c.question)
+    roles[id_c.name] = ColumnRole(id_c.name, "id", _("respondent id (repeats on each of a respondent's rows)"), id_c.question)
+    roles[st_c.name] = ColumnRole(st_c.name, "stage_name", ngettext("{n} stage", "{n} stages", len(stage_names)).format(
+        n=format_number(len(stage_names))), st_c.question)
+    roles[sc_c.name] = ColumnRole(sc_c.name, "score", _("scale {scale}").format(scale=scale.label()), sc_c.question)
     rows_accepted = int(accepted.sum())
     na_codes = na_code_summary([sc_c], None if answers.all_accepted else accepted, options, inferred)
-    reasons = (("stages", "The values of the stage column " + repr(st_c.name) + "."),
-               ("scale", "Your choice." if scale_source == "user" else "The scale of the cycle." if scale_source == "cycle"
-                else reading.reason if reading is not None and reading.reason else f"{scale.label()}: inferred from the scores."),
-               ("na_codes", "; ".join(f"{c.value} ({c.answers:,} answers): {c.reason}" for c in na_codes) + "."
-                if na_codes else "No score means no answer."))
+    if scale_source == "user":
+        scale_reason = _("Your choice.")
+    elif scale_source == "cycle":
+        scale_reason = _("The scale of the cycle.")
+    elif reading is not None and reading.reason:
+        scale_reason = reading.reason
+    else:
+        scale_reason = _("{scale}: inferred from the scores.").format(scale=scale.label())
+    reasons = (("stages", _("The values of the stage column {name!r}.").format(name=st_c.name)),
+               ("scale", scale_reason),
+               ("na_codes", na_codes_reason(na_codes) if na_codes else _("No score means no answer.")))
     read = LayoutRead(
         format="long", ratings=ratings, responses=responses, rejections=rej, accepted=accepted,
         rows_accepted=rows_accepted, respondents=respondents.n, scale=scale, scale_source=scale_source,
@@ -289,21 +304,23 @@ def build_long(raw: RawTable, cols: list[ColumnProfile], found: LongColumns, opt
 
 
 @dataclass(frozen=True)
-class _StageValues:
+class StageValues:
     """How the distinct values of the stage column map to stages.
 
     ``of_value``: stage index per value (-1 unknown or not chosen, -2 empty); ``unknown_reason``:
-    rejection reason code per value (0 = none); ``order_source``: what decided ``names``' order
-    (``None``: the order of the rows decides it later).
+    rejection reason code per value (0 = none); ``order_source``: what decided ``names``' order,
+    ``"cycle"`` or ``"chosen"`` (``None``: the order of the rows decides it later); ``order_note``:
+    the note saying so, in the manager's language (``None`` with ``order_source``).
     """
 
     of_value: np.ndarray
     unknown_reason: np.ndarray
     names: list[str]
     order_source: str | None
+    order_note: str | None = None
 
 
-def _map_stage_values(st_c: ColumnProfile, options: ImportOptions, rej: RowRejections, notes: list[str]) -> _StageValues:
+def map_stage_values(st_c: ColumnProfile, options: ImportOptions, rej: RowRejections, notes: list[str]) -> StageValues:
     """Stage values -> stages: through the cycle (names, aliases, questions), else the values themselves."""
     texts = st_c.trimmed.to_pylist()
     present = (st_c.counts > 0) & ~st_c.empty
@@ -311,16 +328,19 @@ def _map_stage_values(st_c: ColumnProfile, options: ImportOptions, rej: RowRejec
     of_value[st_c.empty] = -2
     unknown_reason = np.zeros(len(texts), dtype=np.int32)
     if options.cycle is not None:
-        names, order_source = _stages_from_cycle(texts, present, of_value, unknown_reason, options, rej, notes)
+        names = _stages_from_cycle(texts, present, of_value, unknown_reason, options, rej, notes)
+        order_source, order_note = "cycle", _("Stage order: the cycle {name!r}.").format(name=options.cycle.name)
     else:
-        names, order_source = _stages_from_values(st_c, texts, present, of_value, unknown_reason, options, rej)
+        names = _stages_from_values(st_c, texts, present, of_value, unknown_reason, options, rej)
+        chosen = bool(options.stages)
+        order_source, order_note = ("chosen", _("Stage order: the chosen stages.")) if chosen else (None, None)
     if not names:
         raise SurveyError(_("No value of the stage column {name!r} is a usable stage.").format(name=st_c.name))
-    return _StageValues(of_value, unknown_reason, names, order_source)
+    return StageValues(of_value, unknown_reason, names, order_source, order_note)
 
 
 def _stages_from_cycle(texts: list[str], present: np.ndarray, of_value: np.ndarray, unknown_reason: np.ndarray,
-                       options: ImportOptions, rej: RowRejections, notes: list[str]) -> tuple[list[str], str]:
+                       options: ImportOptions, rej: RowRejections, notes: list[str]) -> list[str]:
     """Fill ``of_value`` from the cycle (the chosen stages only); unknown values get a reason. Cycle order."""
     cyc = options.cycle
     mapped = {}
@@ -343,12 +363,12 @@ def _stages_from_cycle(texts: list[str], present: np.ndarray, of_value: np.ndarr
     for i in np.nonzero(present & (of_value == -1))[0]:
         unknown_reason[i] = rej.reason(_("unknown stage {stage!r} (not a stage of the cycle {name!r})").format(
             stage=texts[i], name=cyc.name))
-    return names, f"the cycle {cyc.name!r}"
+    return names
 
 
 def _stages_from_values(st_c: ColumnProfile, texts: list[str], present: np.ndarray, of_value: np.ndarray,
                         unknown_reason: np.ndarray, options: ImportOptions,
-                        rej: RowRejections) -> tuple[list[str], str | None]:
+                        rej: RowRejections) -> list[str]:
     """Fill ``of_value`` with the distinct stage texts (first appearance), or the user's chosen stages
     in the user's order (other values get a reason)."""
     names_present = []
@@ -360,7 +380,7 @@ def _stages_from_values(st_c: ColumnProfile, texts: list[str], present: np.ndarr
                 names_present.append(t)
             of_value[i] = seen[t]
     if not options.stages:
-        return names_present, None
+        return names_present
     wanted = {normalise_key(s): s for s in options.stages}
     keep_names = [nm for nm in names_present if normalise_key(nm) in wanted]
     if not keep_names:
@@ -373,13 +393,13 @@ def _stages_from_values(st_c: ColumnProfile, texts: list[str], present: np.ndarr
     of_value[ok] = remap[of_value[ok]]
     for i in np.nonzero(present & (of_value == -1))[0]:
         unknown_reason[i] = rej.reason(_("stage {stage!r} is not among the chosen stages").format(stage=texts[i]))
-    return keep_names, "the chosen stages"
+    return keep_names
 
 
-def _reject_stage_rows(st_c: ColumnProfile, stages: _StageValues, rej: RowRejections) -> None:
+def _reject_stage_rows(st_c: ColumnProfile, stages: StageValues, rej: RowRejections) -> None:
     """Reject rows with a missing stage, then rows with an unknown or unchosen one."""
     row_stage_val = st_c.raw.codes
-    rej.mark(st_c.empty[row_stage_val], rej.reason(_("missing stage")))
+    rej.mark(st_c.empty[row_stage_val], rej.reason(_(MISSING_STAGE)))
     if stages.unknown_reason.any():
         row_unknown = stages.unknown_reason[row_stage_val]
         rej.mark(row_unknown > 0, row_unknown)
@@ -396,11 +416,19 @@ def _score_scale(sc_c: ColumnProfile, resp_all: np.ndarray, options: ImportOptio
     ok_rows_so_far = rej.code == 0
     all_ok = bool(ok_rows_so_far.all())
     cnt_ok = sc_c.counts if all_ok else np.bincount(sc_c.raw.codes[ok_rows_so_far], minlength=len(sc_c.counts))
+    evidence = long_rest_evidence(sc_c, resp_all, ok_rows_so_far) if options.infer_na_codes else None
+    return scale_and_na_codes(sc_c, cnt_ok, evidence, options, notes)
+
+
+def scale_and_na_codes(sc_c: ColumnProfile, cnt_ok: np.ndarray, evidence: RestEvidence | None, options: ImportOptions,
+                       notes: list[str]) -> tuple[Scale, str, ScaleReading | None, dict[float, str]]:
+    """The scale of the score column ``sc_c`` from ``cnt_ok`` (answers per distinct value on the rows
+    accepted so far) and ``evidence``, with its N/A codes made no answer in ``sc_c`` (in place);
+    returns the scale, its source, the reading and code -> reason, and adds the notes."""
     keepv = (cnt_ok > 0) & ~sc_c.empty & ~sc_c.na & ~np.isnan(sc_c.num)
     score_counts: dict[float, int] = {}
     for v, c in zip(sc_c.num[keepv].tolist(), cnt_ok[keepv].tolist()):
         score_counts[v] = score_counts.get(v, 0) + c
-    evidence = long_rest_evidence(sc_c, resp_all, ok_rows_so_far) if options.infer_na_codes else None
     scale, scale_source, scale_notes, reading = choose_scale(score_counts, options, sc_c.name,
                                                              evidence=evidence)
     notes += scale_notes
@@ -411,9 +439,22 @@ def _score_scale(sc_c: ColumnProfile, resp_all: np.ndarray, options: ImportOptio
             sc_c.own_arrays()
             sc_c.na |= np.isin(sc_c.num, np.array([v for v, _, _ in codes])) & ~sc_c.empty
             for v, k, why in codes:
-                notes.append(_("{k} scores {v:g} are read as no answer: {why}.").format(k=format_number(k), v=v, why=why))
+                notes.append(ngettext("{k} score {v:g} is read as no answer: {why}.",
+                                      "{k} scores {v:g} are read as no answer: {why}.", k).format(
+                    k=format_number(k), v=v, why=why))
                 inferred[v] = why
     return scale, scale_source, reading, inferred
+
+
+def rest_core_range(sc_c: ColumnProfile) -> tuple[float, float] | None:
+    """The scores that are sure answers, ``(lowest, highest)``: the distinct numbers of the score
+    column (no N/A code, no usual no-answer code) without the lowest and the highest; ``None`` with
+    fewer than three. A rest score is the mean of a respondent's other scores in this range."""
+    num = np.where(sc_c.na | sc_c.empty, np.nan, sc_c.num)
+    sure = sorted(v for v in set(num[(sc_c.counts > 0) & ~np.isnan(num)].tolist()) if v not in SENTINEL_CODES)
+    if len(sure) < 3:
+        return None
+    return sure[1], sure[-2]
 
 
 def long_rest_evidence(sc_c: ColumnProfile, resp_all: np.ndarray, ok_rows: np.ndarray) -> RestEvidence:
@@ -422,10 +463,10 @@ def long_rest_evidence(sc_c: ColumnProfile, resp_all: np.ndarray, ok_rows: np.nd
 
     def compute() -> dict[float, tuple[int, float, float]]:
         num = np.where(sc_c.na | sc_c.empty, np.nan, sc_c.num)
-        sure = sorted(v for v in set(num[(sc_c.counts > 0) & ~np.isnan(num)].tolist()) if v not in SENTINEL_CODES)
-        if len(sure) < 3:
+        core_range = rest_core_range(sc_c)
+        if core_range is None:
             return {}
-        lo, hi = sure[1], sure[-2]
+        lo, hi = core_range
         v = num[sc_c.raw.codes]
         v = np.where(ok_rows, v, np.nan)
         core = (v >= lo) & (v <= hi)
@@ -474,7 +515,7 @@ def _reject_repeated_stages(resp_all: np.ndarray, stage_all: np.ndarray, n_stage
         dup_rows = np.nonzero(dup)[0] if all_ok else np.nonzero(ok)[0][dup]
         mask = np.zeros(len(resp_all), dtype=bool)
         mask[dup_rows] = True
-        rej.mark(mask, rej.reason(_("the respondent already rated this stage on an earlier row")))
+        rej.mark(mask, rej.reason(_(REPEATED_STAGE)))
 
 
 @dataclass(frozen=True)
@@ -500,7 +541,7 @@ def _number_respondents(id_uniq: pa.Array, resp_all: np.ndarray, accepted: np.nd
     return _Respondents(n_resp, id_dtype, resp_row)
 
 
-def _long_ratings_frame(stages: _StageValues, respondents: _Respondents, stage_all: np.ndarray, rating_rows: np.ndarray,
+def _long_ratings_frame(stages: StageValues, respondents: _Respondents, stage_all: np.ndarray, rating_rows: np.ndarray,
                    sc_c: ColumnProfile, notes: list[str]) -> tuple[list[str], pd.DataFrame]:
     """``Survey.ratings`` of the rows with a score, and the stage names in their final order.
 
@@ -518,7 +559,7 @@ def _long_ratings_frame(stages: _StageValues, respondents: _Respondents, stage_a
         r_stage = rank[r_stage]
         notes.append(_("Stage order: the order in which stages appear within the respondents' rows."))
     else:
-        notes.append(_("Stage order: {order_source}.").format(order_source=stages.order_source))
+        notes.append(stages.order_note)
     stage_dtype = pd.CategoricalDtype(pd.Index(stage_names, dtype="str"), ordered=True)
     ratings = pd.DataFrame(
         {

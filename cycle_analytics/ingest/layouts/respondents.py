@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.dataset import ColumnRole, CommentColumn, ImportOptions
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import format_number, gettext as _
+from cycle_analytics.i18n import format_number, ngettext, gettext as _
 from cycle_analytics.ingest.layouts.codes import categorical_from_codes
 from cycle_analytics.ingest.layouts.columns import (
     ColumnProfile,
@@ -141,43 +141,48 @@ def plan_respondent_columns(cols: list[ColumnProfile], taken: set[str], options:
     free = [c for c in cols if c.name not in taken]
     imp_names = {c.name for c, _ in importance}
     for c, stage in importance:
-        roles[c.name] = ColumnRole(c.name, "importance", f"stated importance of {stage!r}", c.question)
+        roles[c.name] = ColumnRole(c.name, "importance", _("stated importance of {stage!r}").format(stage=stage), c.question)
 
     out_cols, outcome = _outcome_columns(cols, [c for c in free if c.name not in imp_names], options, layout_meta,
                                          stage_scale, notes)
     for c in out_cols:
-        kind = "binary" if (c.numeric_share < 0.9 or is_binary_01(c)) else "rating"
-        roles[c.name] = ColumnRole(c.name, "outcome", ("default outcome, " if c.name == outcome else "outcome candidate, ") + kind, c.question)
+        binary = c.numeric_share < 0.9 or is_binary_01(c)
+        if c.name == outcome:
+            detail = _("default outcome, binary") if binary else _("default outcome, rating")
+        else:
+            detail = _("outcome candidate, binary") if binary else _("outcome candidate, rating")
+        roles[c.name] = ColumnRole(c.name, "outcome", detail, c.question)
     reasons["outcome"] = _outcome_reason(out_cols[0] if outcome else None, options)
     if options.positive is not None:
         notes.append(_positive_label_note(out_cols, outcome, options.positive))
     used = set(taken) | {c.name for c in out_cols} | imp_names
 
     if options.date is not None:  # the user's choice: a column, or "" for none
-        date = find_column(options.date, cols, "the date") if options.date else None
+        date = find_column(options.date, cols, "date") if options.date else None
     else:
         date = _date_column([c for c in free if c.name not in used], layout_date)
     if date is not None:
-        roles[date.name] = ColumnRole(date.name, "date", "response date", date.question)
+        roles[date.name] = ColumnRole(date.name, "date", _("response date"), date.question)
         used.add(date.name)
-        reasons["date"] = ("Your choice." if options.date else f"{date.name!r}: the export's response date."
-                           if date.name == layout_date else f"{date.name!r}: its values are dates.")
+        reasons["date"] = (_("Your choice.") if options.date else
+                           _("{name!r}: the export's response date.").format(name=date.name) if date.name == layout_date
+                           else _("{name!r}: its values are dates.").format(name=date.name))
     else:
-        reasons["date"] = "Your choice." if options.date == "" else "No column holds response dates."
+        reasons["date"] = _("Your choice.") if options.date == "" else _("No column holds response dates.")
 
     if options.weight is not None:  # the user's choice: a column, or "" for none
-        weight = find_column(options.weight, cols, "the survey weight") if options.weight else None
+        weight = find_column(options.weight, cols, "weight") if options.weight else None
         if weight is not None:
             validate_weight_column(weight)
     else:
         weight = next((c for c in free if c.name not in used and is_weight_column(c)), None)
     if weight is not None:
-        detail = "survey weight (your choice)" if options.weight else "survey weight (proposed: positive numbers, not whole)"
+        detail = _("survey weight (your choice)") if options.weight else _("survey weight (proposed: positive numbers, not whole)")
         roles[weight.name] = ColumnRole(weight.name, "weight", detail, weight.question)
         used.add(weight.name)
-        reasons["weight"] = "Your choice." if options.weight else f"{weight.name!r}: {_weight_reason(weight)}"
+        reasons["weight"] = _("Your choice.") if options.weight else _weight_reason(weight)
     else:
-        reasons["weight"] = "Your choice: no weight." if options.weight == "" else "No column holds survey weights."
+        reasons["weight"] = _("Your choice: no weight.") if options.weight == "" else _("No column holds survey weights.")
 
     duration = duration_source(free, used)
     for c, detail in _duration_roles(duration):
@@ -186,20 +191,22 @@ def plan_respondent_columns(cols: list[ColumnProfile], taken: set[str], options:
 
     comments = _comment_columns(free, used, layout_meta, open_marked, stage_of_column or {})
     for c, cc in comments:
-        detail = f"comment on {cc.stage!r}" if cc.stage else "free text (comment)"
+        detail = _("comment on {stage!r}").format(stage=cc.stage) if cc.stage else _("free text (comment)")
         roles[c.name] = ColumnRole(c.name, "comment", detail, c.question)
         used.add(c.name)
 
     segments = _segment_columns(cols, free, used, taken, options, n_resp_hint, ids_col, layout_meta)
     for c in segments:
-        roles[c.name] = ColumnRole(c.name, "segment", f"{c.n_unique} values", c.question)
+        roles[c.name] = ColumnRole(c.name, "segment", ngettext("{n} value", "{n} values", c.n_unique).format(
+            n=format_number(c.n_unique)), c.question)
         used.add(c.name)
     if options.segments is not None:
-        reasons["segments"] = "Your choice."
+        reasons["segments"] = _("Your choice.")
     elif segments:
-        reasons["segments"] = f"Text columns with 2 to {MAX_SEGMENT_VALUES} different answers that are not free text."
+        reasons["segments"] = _("Text columns with 2 to {most} different answers that are not free text.").format(
+            most=format_number(MAX_SEGMENT_VALUES))
     else:
-        reasons["segments"] = "No text column holds a few repeated answers."
+        reasons["segments"] = _("No text column holds a few repeated answers.")
     general = next((c for c, cc in comments if cc.stage is None), comments[0][0] if comments else None)
     return RespondentColumns(date=date, comment=general, segments=tuple(segments), outcomes=tuple(out_cols),
                              outcome=outcome, roles=roles, notes=tuple(notes), comments=tuple(comments), weight=weight,
@@ -209,16 +216,18 @@ def plan_respondent_columns(cols: list[ColumnProfile], taken: set[str], options:
 def _outcome_reason(c: ColumnProfile | None, options: ImportOptions) -> str:
     """Why the default outcome is what it is, in one sentence."""
     if c is None:
-        return "No column is named or asked like an overall outcome: the mean of the other stages stands in."
+        return _("No column is named or asked like an overall outcome: the mean of the other stages stands in.")
     if options.outcome:
-        return "Your choice."
+        return _("Your choice.")
     rank = outcome_rank(c.name)
     tail = normalise_key(name_tail(c.name))
     if rank == 0 and tail in BLOCK_OVERALL_TAILS and tail != normalise_key(c.name):
-        return f"{c.name!r} is the overall item of its block of questions."
+        return _("{name!r} is the overall item of its block of questions.").format(name=c.name)
     if rank is not None:
-        return f"{c.name!r} is named like an overall outcome ({['overall satisfaction', 'satisfaction', 'recommend or loyalty'][rank]})."
-    return f"{c.name!r} is asked like an overall outcome."
+        return (_("{name!r} is named like an overall outcome (overall satisfaction)."),
+                _("{name!r} is named like an overall outcome (satisfaction)."),
+                _("{name!r} is named like an overall outcome (recommend or loyalty)."))[rank].format(name=c.name)
+    return _("{name!r} is asked like an overall outcome.").format(name=c.name)
 
 
 def is_weight_column(c: ColumnProfile) -> bool:
@@ -239,10 +248,10 @@ def is_weight_column(c: ColumnProfile) -> bool:
 
 
 def _weight_reason(c: ColumnProfile) -> str:
-    """Why a column was proposed as the survey weight, in a few words."""
+    """Why a column was proposed as the survey weight, in one sentence."""
     if role_of_name(c.name) == "weight":
-        return "named like a survey weight, non-negative numbers that are not whole."
-    return "non-negative numbers that are not whole, with a mean around 1."
+        return _("{name!r}: named like a survey weight, non-negative numbers that are not whole.").format(name=c.name)
+    return _("{name!r}: non-negative numbers that are not whole, with a mean around 1.").format(name=c.name)
 
 
 def validate_weight_column(c: ColumnProfile) -> None:
@@ -278,11 +287,14 @@ def _duration_roles(source: DurationSource | None) -> list[tuple[ColumnProfile, 
     if source is None:
         return []
     if len(source.columns) == 1:
-        unit = {1.0: "seconds", 60.0: "minutes", 3600.0: "hours"}.get(source.seconds_per_unit, "seconds")
-        return [(source.columns[0], f"response duration ({unit}): the speeder check")]
+        detail = {60.0: _("response duration (minutes): the speeder check"),
+                  3600.0: _("response duration (hours): the speeder check")}.get(
+            source.seconds_per_unit, _("response duration (seconds): the speeder check"))
+        return [(source.columns[0], detail)]
     start, end = source.columns
-    return [(start, f"response start time: duration = {end.name} - {start.name} (the speeder check)"),
-            (end, f"response end time: duration = {end.name} - {start.name} (the speeder check)")]
+    fields = {"end": end.name, "start": start.name}
+    return [(start, _("response start time: duration = {end} - {start} (the speeder check)").format(**fields)),
+            (end, _("response end time: duration = {end} - {start} (the speeder check)").format(**fields))]
 
 
 def _sample_texts(c: ColumnProfile) -> list[str]:
@@ -364,7 +376,7 @@ def _outcome_columns(cols: list[ColumnProfile], free: list[ColumnProfile], optio
     order, if they are on a rating scale (:func:`_settle_outcome_codes`; a guess that is not is
     dropped with a note); other 0/1 columns are candidates but never make a default.
     """
-    chosen = find_column(options.outcome, cols, "the outcome") if options.outcome else None
+    chosen = find_column(options.outcome, cols, "outcome") if options.outcome else None
     if chosen is not None and chosen.numeric_share >= 0.9:
         _settle_outcome_codes(chosen, stage_scale, options, notes)
     ranked: list[tuple[int, int, ColumnProfile]] = []
@@ -406,7 +418,9 @@ def _settle_outcome_codes(c: ColumnProfile, stage_scale: Scale | None, options: 
         c.own_arrays()
         c.na |= np.isin(c.num, np.array(reading.code_values))
         for v, k, why in reading.codes:
-            notes.append(_("{k} answers {v:g} of the outcome {name!r} are read as no answer: {why}.").format(k=format_number(k), v=v, name=c.name, why=why))
+            notes.append(ngettext("{k} answer {v:g} of the outcome {name!r} is read as no answer: {why}.",
+                                  "{k} answers {v:g} of the outcome {name!r} are read as no answer: {why}.", k).format(
+                k=format_number(k), v=v, name=c.name, why=why))
     return True
 
 
@@ -448,7 +462,7 @@ def _positive_label_note(out_cols: list[ColumnProfile], outcome: str | None, pos
     if positive.strip().casefold() not in {t.casefold() for t in labels}:
         shown = ", ".join(repr(t) for t in labels[:10])
         raise SurveyError(_("The positive label {positive!r} is not a value of the outcome column {name!r}; its values are {shown}.").format(positive=positive, name=oc.name, shown=shown))
-    return f"The outcome {oc.name!r} counts {positive!r} as positive."
+    return _("The outcome {name!r} counts {positive!r} as positive.").format(name=oc.name, positive=positive)
 
 
 def _date_column(candidates: list[ColumnProfile], layout_date: str | None) -> ColumnProfile | None:
@@ -469,7 +483,7 @@ def _segment_columns(cols: list[ColumnProfile], free: list[ColumnProfile], used:
     segments: list[ColumnProfile] = []
     if options.segments is not None:  # the user's list, possibly empty (no segments)
         for s in options.segments:
-            c = find_column(s, cols, "a segment")
+            c = find_column(s, cols, "segment")
             if c.name in used and c.name not in {x.name for x in segments} and c.name in taken:
                 raise SurveyError((_("The column {name!r} cannot be a segment: it is already used as the id.") if c.name == ids_col
                                    else _("The column {name!r} cannot be a segment: it is already used as a stage or score."))

@@ -38,13 +38,13 @@ import numpy as np
 
 from cycle_analytics.dataset import ImportOptions
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import N_, format_percent, gettext as _
+from cycle_analytics.i18n import N_, format_decimal, format_number, format_percent, ngettext, gettext as _
 from cycle_analytics.ingest.layouts.columns import ColumnProfile
 from cycle_analytics.scales import CANDIDATE_SCALES, COMMON_SCALES, Scale, parse_scale, shows_scale
 
 __all__ = ["ScaleReading", "RestEvidence", "choose_scale", "read_scale", "label_scale", "SENTINEL_CODES",
            "codes_outside_scale", "MAX_STRAY_SHARE",
-           "MAX_CODES", "EVIDENCE_Z", "MIN_EVIDENCE_ANSWERS", "rest_statistics"]
+           "MAX_CODES", "EVIDENCE_Z", "MIN_EVIDENCE_ANSWERS", "rest_statistics", "rest_statistics_from_sums"]
 
 #: Usual no-answer codes beyond a scale (never answers of a scale they lie outside of by 2 or more).
 SENTINEL_CODES = frozenset({9.0, 99.0, 999.0, 9999.0, 98.0, 998.0, 97.0, 997.0, 88.0, 888.0,
@@ -85,9 +85,19 @@ def rest_statistics(values: np.ndarray, rest: np.ndarray, counts: int | None = N
     n = np.bincount(inv, minlength=uniq.size).astype(float)
     s = np.bincount(inv, weights=r, minlength=uniq.size)
     ss = np.bincount(inv, weights=r * r, minlength=uniq.size)
+    return rest_statistics_from_sums(uniq, n, s, ss)
+
+
+def rest_statistics_from_sums(values: np.ndarray, n: np.ndarray, s: np.ndarray, ss: np.ndarray) -> dict[float, tuple[int, float, float]]:
+    """:func:`rest_statistics` from, per distinct value, the count ``n``, sum ``s`` and sum of
+    squares ``ss`` of the rest scores (values with ``n == 0`` left out; the query engine sums them
+    in SQL, :mod:`cycle_analytics.engine.csv_source`)."""
+    values, n, s, ss = (np.asarray(x, dtype=float) for x in (values, n, s, ss))
+    keep = n > 0
+    values, n, s, ss = values[keep], n[keep], s[keep], ss[keep]
     mean = s / n
     var = np.maximum(ss / n - mean * mean, 0.0) * n / np.maximum(n - 1, 1)
-    return {float(u): (int(k), float(m), float(w)) for u, k, m, w in zip(uniq, n, mean, var)}
+    return {float(u): (int(k), float(m), float(w)) for u, k, m, w in zip(values, n, mean, var)}
 
 
 @dataclass
@@ -134,7 +144,7 @@ class RestEvidence:
         """Whether ``value`` (just outside ``scale``) is no point of it: its respondents' rest score
         lies clearly on the wrong side of the neighbouring end's (above the lowest point's for a
         value below, below the highest point's for a value above). Returns the verdict and the
-        comparison in words."""
+        comparison in words (a whole clause: why ``value`` is read as no answer)."""
         below = value < scale.minimum
         end = float(scale.minimum if below else scale.maximum)
         mine = self.stats.get(float(value))
@@ -143,9 +153,14 @@ class RestEvidence:
             return False, ""
         z = self._z(mine, theirs)
         verdict = z > EVIDENCE_Z if below else z < -EVIDENCE_Z
-        words = (f"those who answered {value:g} rate the other stages {mine[1]:.2f} on average, "
-                 f"{'above' if below else 'below'} those who answered {end:g} ({theirs[1]:.2f})")
-        return verdict, words
+        if below:
+            words = _("{value} lies just outside the {scale} answers and those who answered {value} rate the other "
+                      "stages {mine} on average, above those who answered {end} ({theirs})")
+        else:
+            words = _("{value} lies just outside the {scale} answers and those who answered {value} rate the other "
+                      "stages {mine} on average, below those who answered {end} ({theirs})")
+        return verdict, words.format(value=f"{value:g}", scale=scale.label(), mine=format_decimal(mine[1], 2),
+                                     end=f"{end:g}", theirs=format_decimal(theirs[1], 2))
 
 
 def _extension(scale: Scale, value: float) -> Scale | None:
@@ -204,13 +219,25 @@ def _codes_outside(scale: Scale, items: dict[float, int], inside: dict,
                 verdict, words = evidence.no_answer(v, scale)
                 if not verdict:
                     return None
-                codes.append((v, k, f"{v:g} lies just outside the {scale.label()} answers and {words}"))
+                codes.append((v, k, words))
                 evidenced += 1
                 continue
-            codes.append((v, k, f"{v:g} lies just outside the {scale.label()} scale, where no answer can be"))
+            codes.append((v, k, _edge_code_reason(v, scale)))
         else:
-            codes.append((v, k, f"{v:g} is a usual no-answer code, far outside the {scale.label()} scale"))
+            codes.append((v, k, _usual_code_reason(v, scale)))
     return codes, strays, evidenced
+
+
+def _edge_code_reason(value: float, scale: Scale) -> str:
+    """Why a value just outside ``scale`` is read as no answer (a whole clause)."""
+    return _("{value} lies just outside the {scale} scale, where no answer can be").format(value=f"{value:g}",
+                                                                                           scale=scale.label())
+
+
+def _usual_code_reason(value: float, scale: Scale) -> str:
+    """Why a usual no-answer code far outside ``scale`` is read as no answer (a whole clause)."""
+    return _("{value} is a usual no-answer code, far outside the {scale} scale").format(value=f"{value:g}",
+                                                                                       scale=scale.label())
 
 
 def codes_outside_scale(scale: Scale, counts: dict[float, int]) -> tuple[tuple[float, int, str], ...]:
@@ -225,19 +252,31 @@ def codes_outside_scale(scale: Scale, counts: dict[float, int]) -> tuple[tuple[f
         if k <= 0 or scale.minimum <= v <= scale.maximum:
             continue
         if v in (scale.minimum - 1, scale.maximum + 1):
-            out.append((v, int(k), f"{v:g} lies just outside the {scale.label()} scale, where no answer can be"))
+            out.append((v, int(k), _edge_code_reason(v, scale)))
         elif v in SENTINEL_CODES and (v >= scale.maximum + 2 or v <= scale.minimum - 2):
-            out.append((v, int(k), f"{v:g} is a usual no-answer code, far outside the {scale.label()} scale"))
+            out.append((v, int(k), _usual_code_reason(v, scale)))
     return tuple(out[:MAX_CODES])
 
 
 def _reading_sentence(scale: Scale, codes: list, strays: int, total: int) -> str:
-    parts = [f"{scale.label()}: the smallest usual scale holding the answers"]
-    if codes:
-        parts.append(f"with {', '.join(f'{v:g}' for v, _, _ in codes)} read as no answer")
-    if strays:
-        parts.append(f"{strays:,} other answers outside it are invalid")
-    return ", ".join(parts) + "."
+    """How the scale was read from the answers, in one sentence: the smallest usual scale holding
+    them, the N/A codes and the invalid answers outside it."""
+    fields = {"scale": scale.label(), "codes": ", ".join(f"{v:g}" for v, _k, _why in codes),
+              "n": format_number(strays)}
+    if codes and strays:
+        text = ngettext("{scale}: the smallest usual scale holding the answers, with {codes} read as no answer, "
+                        "{n} other answer outside it is invalid.",
+                        "{scale}: the smallest usual scale holding the answers, with {codes} read as no answer, "
+                        "{n} other answers outside it are invalid.", strays)
+    elif codes:
+        text = _("{scale}: the smallest usual scale holding the answers, with {codes} read as no answer.")
+    elif strays:
+        text = ngettext("{scale}: the smallest usual scale holding the answers, {n} other answer outside it is invalid.",
+                        "{scale}: the smallest usual scale holding the answers, {n} other answers outside it are "
+                        "invalid.", strays)
+    else:
+        text = _("{scale}: the smallest usual scale holding the answers.")
+    return text.format(**fields)
 
 
 #: The sentences about the numbers a scale is read from: those of the stage columns of a wide file

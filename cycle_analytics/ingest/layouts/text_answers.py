@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from cycle_analytics.dataset import ImportOptions, UnknownLabel
+from cycle_analytics.i18n import format_number, ngettext
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.labels import LabelMatch, label_key, match_columns
 from cycle_analytics.ingest.layouts.columns import ColumnProfile
@@ -166,8 +167,13 @@ def _apply_label_match(c: ColumnProfile, m: LabelMatch, idx: np.ndarray, values:
 
 
 def _unknown_label_note(u: UnknownLabel) -> str:
-    many = len(u.columns) > 1
-    return (
-        f"The label {u.label!r} ({u.count} answer{'s' if u.count != 1 else ''}, column{'s' if many else ''} "
-        f"{COLUMN_SEPARATOR.join(u.columns)}) is not known; map it to a score or to N/A."
-    )
+    fields = {"label": u.label, "n": format_number(u.count), "columns": COLUMN_SEPARATOR.join(u.columns)}
+    if len(u.columns) > 1:
+        text = ngettext("The label {label!r} ({n} answer, columns {columns}) is not known; map it to a score or to N/A.",
+                        "The label {label!r} ({n} answers, columns {columns}) is not known; map it to a score or to N/A.",
+                        u.count)
+    else:
+        text = ngettext("The label {label!r} ({n} answer, column {columns}) is not known; map it to a score or to N/A.",
+                        "The label {label!r} ({n} answers, column {columns}) is not known; map it to a score or to N/A.",
+                        u.count)
+    return text.format(**fields)

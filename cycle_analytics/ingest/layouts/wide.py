@@ -38,7 +38,7 @@ import pandas as pd
 from cycle_analytics.cycles import normalise_key
 from cycle_analytics.dataset import REJECTED_REPEATED_ID, ColumnRole, ImportOptions, Survey
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import format_number, gettext as _
+from cycle_analytics.i18n import N_, format_number, format_percent, ngettext, gettext as _
 from cycle_analytics.ingest.layouts.blocks import StageBlock, find_stage_block, importance_pairs, wide_rest_evidence
 from cycle_analytics.ingest.layouts.codes import duplicated, empty_rows
 from cycle_analytics.ingest.layouts.columns import (
@@ -53,12 +53,12 @@ from cycle_analytics.ingest.layouts.columns import (
     rating_fit,
 )
 from cycle_analytics.ingest.layouts.declared import apply_declared
-from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, na_code_summary, source_notes
+from cycle_analytics.ingest.layouts.finish import LayoutRead, finish_survey, na_code_summary, na_codes_reason, source_notes
 from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections
 from cycle_analytics.ingest.layouts.respondents import plan_respondent_columns, respondent_frame
 from cycle_analytics.ingest.layouts.scale_choice import ScaleReading, choose_scale, codes_outside_scale, label_scale
 from cycle_analytics.ingest.layouts.text_answers import score_text_answers
-from cycle_analytics.ingest.mapping import default_stage_names, map_questions
+from cycle_analytics.ingest.mapping import MATCH_TAKEN, default_stage_names, map_questions
 from cycle_analytics.ingest.names import is_derived_name, is_id_name, looks_like_outcome, outcome_rank
 from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
@@ -66,6 +66,7 @@ from cycle_analytics.scales import Scale
 __all__ = ["build_wide", "apply_stage_map"]
 
 StageColumns = list[tuple[ColumnProfile, str]]  # (column, stage name), in stage order
+StageMatches = dict[str, tuple[str, str, float | None]]  # column -> (stage, how it was matched, confidence)
 
 
 def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions) -> Survey:
@@ -91,10 +92,10 @@ def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions)
     text_answers = score_text_answers(cols, set(meta) | taken, options)
     notes += text_answers.notes
 
-    user_outcome = find_column(options.outcome, cols, "the outcome") if options.outcome else None  # never a stage
+    user_outcome = find_column(options.outcome, cols, "outcome") if options.outcome else None  # never a stage
     if options.weight:  # the user's weight column is never a stage either
-        taken.add(find_column(options.weight, cols, "the survey weight").name)
-    details: dict[str, str] = {}  # column -> how it was mapped to its stage
+        taken.add(find_column(options.weight, cols, "weight").name)
+    details: StageMatches = {}  # column -> how it was mapped to its stage
     stage_cols, order_note, block = _stage_columns(cols, raw, taken, meta, user_outcome, options, details, roles, notes)
     if options.stage_map:
         stage_cols, order_note = apply_stage_map(cols, stage_cols, details, roles, taken, user_outcome, options, order_note)
@@ -163,13 +164,27 @@ def _id_column(cols: list[ColumnProfile], raw: RawTable) -> ColumnProfile | None
 # Stage columns
 
 
-def stage_detail(name: str, method: str = "", confidence: float = 1.0) -> str:
-    """The ``ColumnRole.detail`` of a stage column: the stage, and how the column was matched to it."""
-    if not method:
-        return f"stage {name!r}"
+#: A stage column's match (``ColumnRole.match``) -> its detail, one whole phrase each.
+_STAGE_DETAILS = {"": N_("stage {name!r}"), "exact": N_("stage {name!r} (exact)"), "alias": N_("stage {name!r} (alias)"),
+                  "saved": N_("stage {name!r} (saved)"), "your mapping": N_("stage {name!r} (your mapping)")}
+
+
+def stage_detail(name: str, method: str = "", confidence: float | None = 1.0) -> str:
+    """The ``ColumnRole.detail`` of a stage column: the stage, and how the column was matched to it
+    (in the interface language; code reads ``ColumnRole.stage``, ``match`` and ``confidence``)."""
+    if method == "column name":
+        return name
     if method == "fuzzy":
-        return f"stage {name!r} (fuzzy, {confidence:.0%})"
-    return f"stage {name!r} ({method})"
+        return _("stage {name!r} (fuzzy, {confidence})").format(name=name, confidence=format_percent(confidence or 0))
+    if method in _STAGE_DETAILS:
+        return _(_STAGE_DETAILS[method]).format(name=name)
+    return _("stage {name!r} ({method})").format(name=name, method=method)
+
+
+def stage_role(column: ColumnProfile, name: str, method: str = "", confidence: float | None = None) -> ColumnRole:
+    """The role of a stage column: its stage and match as data, and the detail for people."""
+    return ColumnRole(column.name, "stage", stage_detail(name, method, confidence), column.question, stage=name,
+                      match=method, confidence=confidence)
 
 
 def is_outcome_column(c: ColumnProfile) -> bool:
@@ -180,7 +195,7 @@ def is_outcome_column(c: ColumnProfile) -> bool:
 
 
 def _stage_columns(cols: list[ColumnProfile], raw: RawTable, taken: set[str], meta: frozenset,
-                   user_outcome: ColumnProfile | None, options: ImportOptions, details: dict[str, str],
+                   user_outcome: ColumnProfile | None, options: ImportOptions, details: StageMatches,
                    roles: dict[str, ColumnRole], notes: list[str]) -> tuple[StageColumns, str, StageBlock | None]:
     """The stage columns before the user's stage mapping, the note on their order, and the stage
     block they were proposed from (``None`` when the user or a cycle chose them).
@@ -197,11 +212,11 @@ def _stage_columns(cols: list[ColumnProfile], raw: RawTable, taken: set[str], me
 
 
 def _chosen_stage_columns(cols: list[ColumnProfile], taken: set[str], options: ImportOptions, is_export: bool,
-                          details: dict[str, str]) -> tuple[StageColumns, str]:
+                          details: StageMatches) -> tuple[StageColumns, str]:
     """The user's stage columns, named by the cycle's stage they match, else by their default name."""
     chosen: list[ColumnProfile] = []
     for s in options.stages:
-        c = find_column(s, cols, "a stage")
+        c = find_column(s, cols, "stage")
         if c.name in taken:
             raise SurveyError(_("The column {name!r} cannot be a stage: it is the respondent id.").format(name=c.name))
         chosen.append(c)
@@ -222,18 +237,18 @@ def _chosen_stage_columns(cols: list[ColumnProfile], taken: set[str], options: I
     for c in chosen:
         if c.name in mapped:
             name, method, conf = mapped[c.name]
-            details[c.name] = stage_detail(name, method, conf)
+            details[c.name] = (name, method, conf)
         else:
             name = default.get(c.name, c.name)
         stage_cols.append((c, name))
     if options.cycle is None:
-        return stage_cols, "Stage order: the chosen stages."
+        return stage_cols, _("Stage order: the chosen stages.")
     pos = {s: k for k, s in enumerate(options.cycle.stage_names)}
     stage_cols.sort(key=lambda t: pos.get(t[1], len(pos)))
-    return stage_cols, f"Stage order: the cycle {options.cycle.name!r}."
+    return stage_cols, _("Stage order: the cycle {name!r}.").format(name=options.cycle.name)
 
 
-def _cycle_stage_columns(free: list[ColumnProfile], options: ImportOptions, is_export: bool, details: dict[str, str],
+def _cycle_stage_columns(free: list[ColumnProfile], options: ImportOptions, is_export: bool, details: StageMatches,
                          roles: dict[str, ColumnRole], notes: list[str]) -> tuple[StageColumns, str]:
     """One column per stage of the cycle, in cycle order: exports by question mapping, plain files by
     name, alias or question (a second column for a stage is explained, not read)."""
@@ -244,20 +259,22 @@ def _cycle_stage_columns(free: list[ColumnProfile], options: ImportOptions, is_e
         if cands:
             mp = map_questions({c.name: c.question for c in cands}, cyc)
             col_by = {c.name: c for c in cands}
-            for col, stg, method, conf, note in zip(mp["column"], mp["stage"], mp["method"], mp["confidence"], mp["note"]):
+            for col, stg, method, conf, note, match in zip(mp["column"], mp["stage"], mp["method"], mp["confidence"],
+                                                           mp["note"], mp["match"]):
                 c = col_by[col]
                 if stg is not None:
                     by_stage[stg] = c
-                    details[c.name] = stage_detail(stg, method, float(conf))
-                elif note.startswith("matches"):
-                    roles[c.name] = ColumnRole(c.name, "ignored", f"not a stage: {note}", c.question)
+                    details[c.name] = (stg, method, float(conf))
+                elif match == MATCH_TAKEN:
+                    roles[c.name] = ColumnRole(c.name, "ignored", _("not a stage: {reason}").format(reason=note), c.question)
     else:
         for c in free:
             stg = cyc.find_stage(c.name) or (cyc.find_stage(c.question) if c.question else None)
             if stg is None:
                 continue
             if stg.name in by_stage:
-                roles[c.name] = ColumnRole(c.name, "ignored", f"also matches the stage {stg.name!r}, already read from {by_stage[stg.name].name!r}", c.question)
+                roles[c.name] = ColumnRole(c.name, "ignored", _("also matches the stage {stage!r}, already read from {column!r}").format(
+                    stage=stg.name, column=by_stage[stg.name].name), c.question)
                 continue
             by_stage[stg.name] = c
     if not by_stage and not any(stg for _, stg in options.stage_map):
@@ -267,7 +284,8 @@ def _cycle_stage_columns(free: list[ColumnProfile], options: ImportOptions, is_e
     missing = [s for s in cyc.stage_names if s not in by_stage]
     if missing:
         notes.append(_("Stages of the cycle {name!r} not in the file: {items}.").format(name=cyc.name, items=', '.join(missing)))
-    return [(by_stage[s], s) for s in cyc.stage_names if s in by_stage], f"Stage order: the cycle {cyc.name!r}."
+    return [(by_stage[s], s) for s in cyc.stage_names if s in by_stage], _("Stage order: the cycle {name!r}.").format(
+        name=cyc.name)
 
 
 def _rating_stage_columns(free: list[ColumnProfile], is_export: bool) -> tuple[StageColumns, str, StageBlock]:
@@ -280,10 +298,10 @@ def _rating_stage_columns(free: list[ColumnProfile], is_export: bool) -> tuple[S
     if is_export and stage_cols:
         default = default_stage_names({c.name: c.question or c.name for c, _ in stage_cols})
         stage_cols = [(c, default[c.name]) for c, _ in stage_cols]
-    return stage_cols, "Stage order: the column order of the file.", block
+    return stage_cols, _("Stage order: the column order of the file."), block
 
 
-def apply_stage_map(cols: list[ColumnProfile], stage_cols: StageColumns, details: dict[str, str],
+def apply_stage_map(cols: list[ColumnProfile], stage_cols: StageColumns, details: StageMatches,
                     roles: dict[str, ColumnRole], taken: set[str], user_outcome: ColumnProfile | None,
                     options: ImportOptions, order_note: str) -> tuple[StageColumns, str]:
     """The stages after the user's reviewed mapping (``options.stage_map``) overrides the guesses.
@@ -304,10 +322,10 @@ def apply_stage_map(cols: list[ColumnProfile], stage_cols: StageColumns, details
         names = {normalise_key(s): s for s in options.cycle.stage_names}
         chosen = [(c, names.get(normalise_key(nm), nm)) for c, nm in chosen]  # the cycle's spelling
     for c, nm in chosen:
-        details[c.name] = stage_detail(nm, "your mapping")
+        details[c.name] = (nm, "your mapping", 1.0)
     for c in listed:
         if user[c.name] is None:
-            roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: your mapping", c.question)
+            roles[c.name] = ColumnRole(c.name, "ignored", _("not a stage: your mapping"), c.question)
             details.pop(c.name, None)
     kept = []
     for c, nm in stage_cols:
@@ -315,7 +333,8 @@ def apply_stage_map(cols: list[ColumnProfile], stage_cols: StageColumns, details
             continue
         if normalise_key(nm) in user_keys:
             owner = next(u.name for u, unm in chosen if normalise_key(unm) == normalise_key(nm))
-            roles[c.name] = ColumnRole(c.name, "ignored", f"not a stage: your mapping gives {nm!r} to the column {owner!r}", c.question)
+            roles[c.name] = ColumnRole(c.name, "ignored", _("not a stage: your mapping gives {stage!r} to the column {column!r}").format(
+                stage=nm, column=owner), c.question)
             details.pop(c.name, None)
             continue
         kept.append((c, nm))
@@ -324,9 +343,9 @@ def apply_stage_map(cols: list[ColumnProfile], stage_cols: StageColumns, details
         pos = {s: k for k, s in enumerate(options.cycle.stage_names)}
         rank = {id(t): k for k, t in enumerate(combined)}
         combined.sort(key=lambda t: (pos.get(t[1], len(pos)), rank[id(t)]))
-        note = f"Stage order: the cycle {options.cycle.name!r} (stages mapped by you)."
+        note = _("Stage order: the cycle {name!r} (stages mapped by you).").format(name=options.cycle.name)
     else:
-        note = "Stage order: your stage mapping."
+        note = _("Stage order: your stage mapping.")
     return combined, note if chosen else order_note
 
 
@@ -341,7 +360,7 @@ def _read_stage_map(cols: list[ColumnProfile], taken: set[str], user_outcome: Co
         if not isinstance(entry, (tuple, list)) or len(entry) != 2:
             raise SurveyError(_("Each stage mapping entry must be a (column, stage or None) pair, not {entry!r}.").format(entry=entry))
         col_text, stage = entry
-        c = find_column(str(col_text), cols, "a stage in your stage mapping")
+        c = find_column(str(col_text), cols, "mapped_stage")
         if c.name in taken:
             raise SurveyError(_("The column {name!r} in your stage mapping cannot be a stage: it is the respondent id.").format(name=c.name))
         if user_outcome is not None and c.name == user_outcome.name and stage is not None and str(stage).strip():
@@ -413,7 +432,8 @@ def _apply_inferred_codes(stage_cols: StageColumns, scale: Scale, reading: Scale
             c.own_arrays()
             c.na |= hit
     for v, k, why in codes:
-        notes.append(_("{k} answers {v:g} are read as no answer: {why}.").format(k=format_number(k), v=v, why=why))
+        notes.append(ngettext("{k} answer {v:g} is read as no answer: {why}.", "{k} answers {v:g} are read as no answer: {why}.",
+                              k).format(k=format_number(k), v=v, why=why))
     return {v: why for v, _, why in codes}
 
 
@@ -501,32 +521,34 @@ def _importance(block: StageBlock | None, cols: list[ColumnProfile], stage_cols:
 
 def _stages_reason(block: StageBlock | None, order_note: str, options: ImportOptions) -> str:
     if options.stage_map:
-        return "Your stage mapping."
+        return _("Your stage mapping.")
     if options.stages:
-        return "Your choice."
+        return _("Your choice.")
     if options.cycle is not None:
-        return f"The columns matching the stages of the cycle {options.cycle.name!r}."
+        return _("The columns matching the stages of the cycle {name!r}.").format(name=options.cycle.name)
     return block.reason if block is not None else order_note
 
 
 def _scale_reason(scale: Scale, source: str, reading: ScaleReading | None) -> str:
     if source == "user":
-        return "Your choice."
+        return _("Your choice.")
     if source == "cycle":
-        return "The scale of the cycle."
+        return _("The scale of the cycle.")
     if source == "labels":
-        return f"{scale.label()}: the answer labels of the file."
-    return reading.reason if reading is not None and reading.reason else f"{scale.label()}: inferred from the answers."
+        return _("{scale}: the answer labels of the file.").format(scale=scale.label())
+    if reading is not None and reading.reason:
+        return reading.reason
+    return _("{scale}: inferred from the answers.").format(scale=scale.label())
 
 
 def _na_reason(na_codes) -> str:
     if not na_codes:
-        return "No answer of the stages means no answer."
-    return "; ".join(f"{c.value} ({c.answers:,} answers): {c.reason}" for c in na_codes) + "."
+        return _("No answer of the stages means no answer.")
+    return na_codes_reason(na_codes)
 
 
 def _add_wide_roles(roles: dict[str, ColumnRole], cols: list[ColumnProfile], id_c: ColumnProfile | None,
-                    stage_cols: StageColumns, details: dict[str, str], meta: frozenset, options: ImportOptions,
+                    stage_cols: StageColumns, details: StageMatches, meta: frozenset, options: ImportOptions,
                     block: StageBlock | None = None) -> None:
     """Roles of the id and stage columns, and why export metadata, outcome-like columns and the
     candidates left out of the stage block are not stages."""
@@ -535,12 +557,13 @@ def _add_wide_roles(roles: dict[str, ColumnRole], cols: list[ColumnProfile], id_
             if name not in roles and name not in {c.name for c, _ in stage_cols}:
                 roles[name] = ColumnRole(name, "ignored", why, next((c.question for c in cols if c.name == name), ""))
     if id_c is not None:
-        roles[id_c.name] = ColumnRole(id_c.name, "id", "respondent id", id_c.question)
+        roles[id_c.name] = ColumnRole(id_c.name, "id", _("respondent id"), id_c.question)
     for c, nm in stage_cols:
-        detail = details.get(c.name) or (nm if nm == c.name else f"stage {nm!r}")
-        roles[c.name] = ColumnRole(c.name, "stage", detail, c.question)
+        name, method, confidence = details.get(c.name) or (nm, "column name" if nm == c.name else "", None)
+        roles[c.name] = stage_role(c, name, method, confidence)
     for c in cols:
         if c.name in meta and c.name not in roles:
-            roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: survey-tool metadata", c.question)
+            roles[c.name] = ColumnRole(c.name, "ignored", _("not a stage: survey-tool metadata"), c.question,
+                                       match="metadata")
         elif c.name not in roles and is_outcome_column(c) and options.cycle is None and not options.stages:
-            roles[c.name] = ColumnRole(c.name, "ignored", "not a stage: named like an outcome", c.question)
+            roles[c.name] = ColumnRole(c.name, "ignored", _("not a stage: named like an outcome"), c.question)

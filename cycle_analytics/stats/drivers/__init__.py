@@ -46,6 +46,13 @@ Definitions (also in the function docstrings):
   ``performance`` when both are significant and positive and neither exceeds twice the other;
   ``unclear`` otherwise (including when a contrast cannot be computed, e.g. nobody in the middle).
 
+* **Survey weights** (a weighted outcome table or pattern table): the one-stage contrasts compare
+  each group's Kish effective counts (:func:`~cycle_analytics.stats.drivers.penalty.compare_weighted_groups`),
+  Spearman's rho becomes the weighted correlation of weighted midranks with ``n_eff - 2`` degrees
+  of freedom (:func:`~cycle_analytics.stats.drivers.importance.spearman_importance`), the model is
+  weighted least squares with HC3 errors and the direct comparison a weighted Welch test on each
+  group's ``n_eff``. With every weight 1 each figure is the unweighted one exactly.
+
 Every figure is computed from the count tables (:mod:`cycle_analytics.stats.tables`) by a
 ``*_from_table(s)`` function, whoever built the tables (numpy from a Survey, or SQL through the
 query engine); the functions taking the ratings count the tables with numpy and call those.
@@ -68,6 +75,7 @@ from cycle_analytics.stats.drivers.importance import (
     importance_draws,
     relative_weight_fit,
     relative_weights,
+    spearman_importance,
     stated_importance,
 )
 from cycle_analytics.stats.drivers.outcomes import (
@@ -78,7 +86,7 @@ from cycle_analytics.stats.drivers.outcomes import (
     rating_outcomes,
     respondent_patterns,
 )
-from cycle_analytics.stats.drivers.penalty import penalty_reward, penalty_reward_from_table
+from cycle_analytics.stats.drivers.penalty import compare_weighted_groups, penalty_reward, penalty_reward_from_table
 from cycle_analytics.stats.kernel import CORRECTIONS, OutcomeTable, adjust_pvalues
 
 __all__ = [
@@ -97,9 +105,11 @@ __all__ = [
     "multivariate_penalty_reward",
     "multivariate_penalty_reward_from_tables",
     "relative_weights",
+    "spearman_importance",
     "stated_importance",
     "penalty_reward",
     "penalty_reward_from_table",
+    "compare_weighted_groups",
     "adjust_pvalues",
     "CORRECTIONS",
     "IMPORTANCE_METHODS",

@@ -13,8 +13,7 @@ stages in one regression::
 N/A answers stay in. ``P_j`` is the **penalty** (how much lower the outcome is after a bad
 experience at ``j`` than after a middling one, every other stage held fixed), ``R_j`` the
 **reward** of a top-box experience. Ordinary least squares with HC3 errors (weighted least squares
-with HC3 errors on a weighted survey; the one-stage contrasts and the direct comparison stay
-unweighted for now) (a binary outcome coded
+with HC3 errors on a weighted survey) (a binary outcome coded
 0/1: a linear probability model, its coefficients in percentage points / 100); two-sided normal
 p-values, corrected across stages (penalties and rewards as two families). A stage nobody rated in
 the middle has no reference: its top box becomes the reference (the penalty is bottom against top)
@@ -31,6 +30,9 @@ The **direct comparison** in the seeds' own terms (a critical moment spoils the 
 when everything else went well*): among the respondents who rated the stage and gave no bottom-box
 rating to any other stage, the mean outcome of those who rated the stage in the bottom box against
 the others, with Welch's t test (computed from the same pattern table), corrected across stages.
+On a weighted survey both groups' means and variances are weighted and the test uses each group's
+Kish effective n (:func:`~cycle_analytics.stats.drivers.penalty.compare_weighted_groups`' Welch part),
+as ``statsmodels`` ``CompareMeans`` of two ``DescrStatsW`` with weights scaled to sum to ``n_eff``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pattern_s
 from cycle_analytics.stats.regression import PatternFit, ols_from_patterns
 from cycle_analytics.stats.tables import ScorePatterns
 from cycle_analytics.stats.validation import validate_outcome_table
+from cycle_analytics.stats.weights import kish_from_sums
 
 __all__ = [
     "ANSWER_STATES",
@@ -157,7 +160,8 @@ class _CleanComparison:
 
 def _clean_comparison(patterns: AnswerPatterns, confidence: float) -> _CleanComparison:
     """Per stage: respondents who rated it and gave no other stage a bottom-box rating, bad
-    raters of the stage against the others (Welch, from the pattern sums)."""
+    raters of the stage against the others (Welch, from the pattern sums; weighted, on Kish's
+    effective n, when the patterns carry survey weights)."""
     bad = patterns.states == BOTTOM  # (k, S)
     elsewhere = bad.sum(axis=1, keepdims=True) - bad
     clean = elsewhere == 0
@@ -166,8 +170,23 @@ def _clean_comparison(patterns: AnswerPatterns, confidence: float) -> _CleanComp
     group_ok = (clean & rated & ~bad).astype(np.float64)
     c, s, q = patterns.counts, patterns.sums, patterns.sumsq
     n_bad, n_ok = c @ group_bad, c @ group_ok
-    welch = welch_from_moments(n_ok, s @ group_ok, q @ group_ok, n_bad, s @ group_bad, q @ group_bad, confidence)
+    if patterns.weights is None:
+        welch = welch_from_moments(n_ok, s @ group_ok, q @ group_ok, n_bad, s @ group_bad, q @ group_bad, confidence)
+    else:
+        welch = welch_from_moments(*_effective_moments(patterns, group_ok), *_effective_moments(patterns, group_bad), confidence)
     return _CleanComparison(n=n_ok + n_bad, n_bad=n_bad, welch=welch)
+
+
+def _effective_moments(patterns: AnswerPatterns, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(n_eff, sum, sum of squares)`` of the outcome of each stage's group (``group[k, S]``, 0/1)
+    under the survey weights, scaled to Kish's effective n: Welch's formulas on them give the
+    weighted means and variances with ``n_eff`` (every weight 1: the counts and sums themselves)."""
+    w = patterns.weights
+    total = (patterns.counts * w) @ group
+    n_eff = kish_from_sums(total, (patterns.counts * w * w) @ group)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(total > 0, n_eff / np.where(total > 0, total, 1.0), 0.0)
+    return n_eff, ((patterns.sums * w) @ group) * factor, ((patterns.sumsq * w) @ group) * factor
 
 
 def multivariate_penalty_reward(

@@ -7,7 +7,7 @@
 * :func:`relative_weight_fit` - the weights, the full regression (OLS with HC3 errors) and its
   R-squared from the respondent pattern table (:class:`~cycle_analytics.stats.tables.ScorePatterns`).
 * :func:`importance_draws` - the respondent-level bootstrap behind the intervals and the priority
-  stability (one set of resamples serves both).
+  stability (one set of resamples serves both); :func:`respondent_resamples` - its resamples.
 * :func:`stated_importance` - the mean answer of the survey's importance questions.
 
 Definitions
@@ -35,6 +35,11 @@ Definitions
   variances and covariances), the full regression is weighted least squares with HC3 errors
   (:func:`~cycle_analytics.stats.regression.ols_from_patterns`), and the bootstrap resamples
   respondents who keep their weight (weighted cross-products and weighted ``score_100`` per resample).
+* **Weighted Spearman** (a weighted outcome table, :func:`spearman_importance`): the weighted
+  Pearson correlation of the weighted midranks of the score and of the outcome (a category's
+  midrank: the weight of the answers below it plus half its own, plus 1/2; duplicating a
+  respondent is a weight of 2), its p-value from Student's t with ``n_eff - 2`` degrees of freedom
+  (Kish's effective n of the stage's ratings with an outcome). With every weight 1 it is Spearman's rho.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from cycle_analytics.stats.validation import (
     validate_min_n,
     validate_outcome_table,
 )
+from cycle_analytics.stats.weights import kish_from_sums
 
 __all__ = [
     "IMPORTANCE_METHODS",
@@ -70,9 +76,11 @@ __all__ = [
     "relative_weight_fit",
     "carried_relative_weight_fit",
     "importance_draws",
+    "respondent_resamples",
     "relative_weights",
     "derived_importance",
     "derived_importance_from_tables",
+    "spearman_importance",
     "stated_importance",
 ]
 
@@ -285,25 +293,46 @@ def importance_draws(
     >>> d.importance.shape, d.grouped
     ((50, 2), False)
     """
-    rng = np.random.default_rng(seed)
     n_resp, n_st = patterns.respondents, len(patterns.stages)
     if fit is None and patterns.has_outcome:
         fit = relative_weight_fit(patterns)
     if n_boot == 0 or n_resp == 0:
         empty = np.full((n_boot, n_st), np.nan)
         return ImportanceDraws(empty, empty.copy(), 0, False, seed, fit)
-    units, grouped = _units(n_resp, rng)
+    units, grouped, w = respondent_resamples(n_resp, n_boot, seed)
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: see regression.ols_from_patterns
-        return _resample(patterns, fit, units, grouped, n_boot, seed, rng)
+        return _resample(patterns, fit, units, grouped, w, seed)
 
 
-def _resample(patterns: ScorePatterns, fit, units, grouped, n_boot, seed, rng) -> ImportanceDraws:
-    """The resampling of :func:`importance_draws` once the units are dealt."""
+def respondent_resamples(n_resp: int, n_boot: int, seed: int) -> tuple[np.ndarray, bool, np.ndarray]:
+    """The respondent resamples of the bootstrap (module docstring), seeded.
+
+    Returns ``(units, grouped, drawn)``: ``units`` the respondent positions (in pattern-table order)
+    of each resampling unit, one column per unit (position ``n_resp`` pads); ``grouped`` whether the
+    units are random groups of respondents; ``drawn[b, u]`` how often resample ``b`` draws unit ``u``
+    (float64). :func:`importance_draws` and the priorities' Spearman bootstrap of a weighted survey
+    share it, so the same seed gives them the same resamples.
+
+    Examples
+    --------
+    >>> units, grouped, drawn = respondent_resamples(4, 3, seed=0)
+    >>> units.shape, grouped, drawn.sum(axis=1).tolist()
+    ((1, 4), False, [4.0, 4.0, 4.0])
+    """
+    rng = np.random.default_rng(seed)
+    units, grouped = _units(n_resp, rng)
+    n_units = units.shape[1]
+    picks = rng.integers(0, n_units, size=(n_boot, n_units)) + (np.arange(n_boot) * n_units)[:, None]
+    drawn = np.bincount(picks.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units).astype(np.float64)
+    return units, grouped, drawn
+
+
+def _resample(patterns: ScorePatterns, fit, units, grouped, w, seed) -> ImportanceDraws:
+    """The resampling of :func:`importance_draws` once the units are dealt and drawn (``w``)."""
     n_st = len(patterns.stages)
     rated_sum, rated_n, moments = _unit_sums(patterns, fit, units)
     n_units = units.shape[1]
-    picks = rng.integers(0, n_units, size=(n_boot, n_units)) + (np.arange(n_boot) * n_units)[:, None]
-    w = np.bincount(picks.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units).astype(np.float64)
+    n_boot = w.shape[0]
     with np.errstate(invalid="ignore", divide="ignore"):
         performance = (w @ rated_sum) / (w @ rated_n) * (100.0 / (patterns.scale.points - 1))
     importance = np.full((n_boot, n_st), np.nan)
@@ -584,7 +613,8 @@ def derived_importance_from_tables(
         out.insert(6, "small_sample", out["n"].to_numpy() < min_n)
         return out[["stage", "method", "importance", "n", "p_value", "n_missing_outcome", "small_sample", "p_adjusted",
                     "r_squared", "share_pct", "weight", "coefficient", "importance_ci_low", "importance_ci_high"]]
-    r, p, n = spearman_from_counts(table.counts)
+    r, p, n_eff = spearman_importance(table)
+    n = table.counts.sum(axis=(-1, -2))
     return pd.DataFrame(
         {
             "stage": table.stage_column(),
@@ -593,10 +623,39 @@ def derived_importance_from_tables(
             "n": n.astype(np.int64),
             "p_value": p,
             "n_missing_outcome": n_missing,
-            "small_sample": n < min_n,
+            "small_sample": n_eff < min_n,
             "p_adjusted": adjust_pvalues(p, correction),
         }
     )
+
+
+def spearman_importance(table: OutcomeTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spearman's rho of each stage's score with the outcome, its p-value and the (effective) n.
+
+    An unweighted table gives :func:`~cycle_analytics.stats.kernel.spearman_from_counts` (as
+    :func:`scipy.stats.spearmanr`); a weighted one the weighted Spearman of the module docstring:
+    :func:`~cycle_analytics.stats.kernel.spearman_from_counts` of the stage's sums of weights scaled
+    to Kish's effective n (the midranks' ``+1/2`` cancels in the centred ranks, so rho is the weighted
+    Pearson correlation of the weighted midranks, and the t test has ``n_eff - 2`` degrees of freedom).
+
+    Examples
+    --------
+    >>> from cycle_analytics.stats.tables import ScoreCounts
+    >>> frame = pd.DataFrame({"stage": pd.Categorical(["X"] * 3, categories=["X"], ordered=True),
+    ...     "outcome": [1.0, 3.0, 5.0], "score": [1, 3, 5], "n": [1, 1, 1], "weight": [2.0, 1.0, 1.0], "weight_sq": [4.0, 1.0, 1.0]})
+    >>> r, p, n_eff = spearman_importance(ScoreCounts(("X",), Scale(1, 5), ("outcome",), frame).outcome_table())
+    >>> float(r[0]), round(float(n_eff[0]), 4)
+    (1.0, 2.6667)
+    """
+    if not table.is_weighted:
+        return spearman_from_counts(table.counts)
+    weights = np.asarray(table.weights, dtype=np.float64)
+    total = weights.sum(axis=(-1, -2))
+    n_eff = kish_from_sums(total, np.asarray(table.squares, dtype=np.float64).sum(axis=(-1, -2)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(total > 0, n_eff / np.where(total > 0, total, 1.0), 0.0)
+    r, p, _ = spearman_from_counts(weights * factor[..., None, None])
+    return r, p, n_eff
 
 
 def stated_importance(responses: pd.DataFrame, columns: dict) -> pd.DataFrame:

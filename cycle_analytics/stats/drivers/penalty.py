@@ -2,7 +2,8 @@
 
 * :func:`penalty_reward` - the per-stage table (see the package docstring for the definitions).
 * :func:`compare_groups` - two outcome distributions given as counts: means, Welch interval,
-  Mann-Whitney U and rank-biserial correlation (the machinery behind every contrast).
+  Mann-Whitney U and rank-biserial correlation (the machinery behind every contrast);
+  :func:`compare_weighted_groups` the same of two weighted distributions (survey weights).
 * :func:`classify_factor` - the basic / performance / delight / unclear rule.
 """
 
@@ -19,6 +20,7 @@ from cycle_analytics.i18n import gettext as _
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_table
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, mann_whitney_from_counts, welch_from_moments
+from cycle_analytics.stats.tables import WeightedCounts
 from cycle_analytics.stats.validation import (
     validate_choice,
     validate_confidence,
@@ -26,8 +28,12 @@ from cycle_analytics.stats.validation import (
     validate_driver_inputs,
     validate_outcome_table,
 )
+from cycle_analytics.stats.weights import effective_counts
 
-__all__ = ["FACTOR_BASES", "penalty_reward", "penalty_reward_from_table", "compare_groups", "classify_factor", "validate_penalty_inputs"]
+__all__ = [
+    "FACTOR_BASES", "penalty_reward", "penalty_reward_from_table", "compare_groups", "compare_weighted_groups", "classify_factor",
+    "validate_penalty_inputs",
+]
 
 FACTOR_BASES = ("middle", "rest")
 
@@ -71,6 +77,35 @@ def compare_groups(g: np.ndarray, rest: np.ndarray, values: np.ndarray, confiden
     }
 
 
+def compare_weighted_groups(g: WeightedCounts, rest: WeightedCounts, values: np.ndarray, confidence: float) -> dict:
+    """:func:`compare_groups` of two weighted outcome distributions (``counts``, ``weights``,
+    ``squares`` per outcome value, last axis), each group on its Kish effective counts.
+
+    Each group's distribution becomes its effective counts ``W_b * n_eff / W``
+    (:func:`cycle_analytics.stats.weights.effective_counts`): the weighted means, the Welch interval
+    and t test with the weighted variances and ``n_eff`` (as ``statsmodels`` ``CompareMeans`` of two
+    ``DescrStatsW`` whose weights are scaled to sum to ``n_eff``), Mann-Whitney's U and the
+    rank-biserial correlation of the weighted distributions (``rb`` = P(g > rest) - P(rest > g)
+    under the weights) with the normal approximation on ``n_eff``. ``n1``, ``n2`` are the real
+    counts, ``n1_eff``, ``n2_eff`` the effective ones. With every weight 1 it is :func:`compare_groups`.
+
+    Examples
+    --------
+    >>> g = WeightedCounts(np.array([2, 1, 0]), np.array([2.0, 1.0, 0.0]), np.array([2.0, 1.0, 0.0]))
+    >>> rest = WeightedCounts(np.array([0, 1, 2]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0]))
+    >>> out = compare_weighted_groups(g, rest, np.array([1.0, 2.0, 3.0]), 0.95)
+    >>> float(out["diff"]), float(out["rb"]), float(out["n1_eff"])
+    (-1.3333333333333333, -0.8888888888888888, 3.0)
+    """
+    c_g, n_eff_g = effective_counts(g)
+    c_rest, n_eff_rest = effective_counts(rest)
+    out = compare_groups(c_g, c_rest, values, confidence)
+    out["n1"] = np.asarray(g.counts, dtype=np.float64).sum(-1)
+    out["n2"] = np.asarray(rest.counts, dtype=np.float64).sum(-1)
+    out["n1_eff"], out["n2_eff"] = n_eff_g, n_eff_rest
+    return out
+
+
 def classify_factor(pen, pen_adj, rew, rew_adj, alpha) -> np.ndarray:
     """``basic``, ``delight``, ``performance`` or ``unclear`` per stage from the two contrasts.
 
@@ -96,7 +131,8 @@ def classify_factor(pen, pen_adj, rew, rew_adj, alpha) -> np.ndarray:
 @dataclass(frozen=True)
 class _BoxContrasts:
     """The four contrasts of a stage's box groups, each a :func:`compare_groups` dict, with their
-    corrected p-values (``*_adj``), the ratings with an outcome (``n``) and the middle ratings."""
+    corrected p-values (``*_adj``), the ratings with an outcome (``n``), the middle ratings and the
+    (weighted) share of the ratings in the bottom box, in percent."""
 
     bad_vs_rest: dict
     top_vs_rest: dict
@@ -108,24 +144,48 @@ class _BoxContrasts:
     top_vs_middle_adj: np.ndarray
     n: np.ndarray
     n_middle: np.ndarray
+    bad_pct: np.ndarray
+
+
+def _box_groups(t: np.ndarray, bottom: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(total, bad, good, middle)`` over the outcome values of a ``S x B x A`` table (counts or sums of weights)."""
+    total = t.sum(-1)  # S x B
+    bad = t[:, :, bottom].sum(-1)
+    good = t[:, :, top].sum(-1)
+    return total, bad, good, total - bad - good
 
 
 def _box_contrasts(table: OutcomeTable, scale: Scale, confidence: float, correction: str) -> _BoxContrasts:
     """Bottom-box and top-box raters against the rest and against the middle, per stage.
 
-    Each contrast is its own family of p-values, corrected across the stages.
+    Each contrast is its own family of p-values, corrected across the stages. A weighted table
+    compares the weighted distributions (:func:`compare_weighted_groups`).
     """
     t = table.counts.astype(np.float64)  # S x B x A
     bottom = np.isin(table.scores, scale.bottom_box)
     top = np.isin(table.scores, scale.top_box)
-    total = t.sum(-1)  # S x B
-    bad = t[:, :, bottom].sum(-1)
-    good = t[:, :, top].sum(-1)
-    middle = total - bad - good
-    pen = compare_groups(bad, total - bad, table.outcomes, confidence)
-    rew = compare_groups(good, total - good, table.outcomes, confidence)
-    pen_m = compare_groups(bad, middle, table.outcomes, confidence)
-    rew_m = compare_groups(good, middle, table.outcomes, confidence)
+    total, bad, good, middle = _box_groups(t, bottom, top)
+    if table.is_weighted:
+        parts = [WeightedCounts(*groups) for groups in zip(
+            (total, bad, good, middle), _box_groups(table.weights, bottom, top), _box_groups(table.squares, bottom, top))]
+        w_total, w_bad, w_good, w_middle = parts
+
+        def rest_of(group: WeightedCounts) -> WeightedCounts:
+            return WeightedCounts(*(getattr(w_total, f) - getattr(group, f) for f in ("counts", "weights", "squares")))
+
+        pen = compare_weighted_groups(w_bad, rest_of(w_bad), table.outcomes, confidence)
+        rew = compare_weighted_groups(w_good, rest_of(w_good), table.outcomes, confidence)
+        pen_m = compare_weighted_groups(w_bad, w_middle, table.outcomes, confidence)
+        rew_m = compare_weighted_groups(w_good, w_middle, table.outcomes, confidence)
+        bad_weight, all_weight = w_bad.weights.sum(-1), w_total.weights.sum(-1)
+    else:
+        pen = compare_groups(bad, total - bad, table.outcomes, confidence)
+        rew = compare_groups(good, total - good, table.outcomes, confidence)
+        pen_m = compare_groups(bad, middle, table.outcomes, confidence)
+        rew_m = compare_groups(good, middle, table.outcomes, confidence)
+        bad_weight, all_weight = pen["n1"], total.sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bad_pct = np.where(all_weight > 0, bad_weight / all_weight * 100.0, np.nan)
     return _BoxContrasts(
         bad_vs_rest=pen,
         top_vs_rest=rew,
@@ -137,6 +197,7 @@ def _box_contrasts(table: OutcomeTable, scale: Scale, confidence: float, correct
         top_vs_middle_adj=adjust_pvalues(rew_m["p"], correction),
         n=total.sum(-1),
         n_middle=middle.sum(-1),
+        bad_pct=bad_pct,
     )
 
 
@@ -237,8 +298,7 @@ def _penalty_frame(
 ) -> pd.DataFrame:
     """The documented columns of :func:`penalty_reward` (penalties are the bad group's contrasts negated)."""
     pen, rew = c.bad_vs_rest, c.top_vs_rest
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bad_pct = np.where(c.n > 0, pen["n1"] / c.n * 100.0, np.nan)
+    bad_pct = c.bad_pct
     return pd.DataFrame(
         {
             "stage": table.stage_column(),

@@ -1,0 +1,541 @@
+"""A large plain CSV read by DuckDB, with the importer's row accounting: the route and the reading.
+
+A survey file goes one of two ways (:func:`csv_route`):
+
+* ``"memory"`` - the importer (:func:`cycle_analytics.ingest.importer.import_survey`): every
+  small file, every Excel, SPSS or Stata file and every survey-tool export;
+* ``"duckdb"`` - a plain long CSV of at least :data:`LARGE_CSV_BYTES` (the one setting of the
+  route): :func:`read_large_csv` reads it with DuckDB's CSV reader and hands the analysis a
+  :class:`~cycle_analytics.engine.SurveyEngine`; only count tables, the pattern table and the
+  rejected rows come back to Python.
+
+The DuckDB reading keeps the importer's accounting - rows read = accepted + rejected, answers
+read = ratings + no answer + invalid, each rejected row and each invalid answer listed with its
+data row number and the importer's own sentence - because every decision is taken by the
+importer's functions on the *distinct* values DuckDB counts:
+
+1. the dialect (encoding, delimiter, header) from the head of the file, as the importer reads it
+   (:func:`~cycle_analytics.ingest.reading.plain_csv_dialect`); the column roles from the first
+   rows (:func:`~cycle_analytics.engine.roles.roles_from_sample`);
+2. one ``GROUP BY stage, score, id missing`` over the file (DuckDB parses only those three
+   columns; it is also the engine's first pass): the stage values are mapped and the scale and its
+   N/A codes chosen by :func:`~cycle_analytics.ingest.layouts.long.map_stage_values` and
+   :func:`~cycle_analytics.ingest.layouts.long.scale_and_na_codes`, the scores classified by
+   :func:`~cycle_analytics.ingest.layouts.columns.classify_values`; when the scale's reading asks
+   how the respondents who gave a value rate their other stages (a 0 on 0-10, a 6 on 1-5), one
+   ``GROUP BY`` respondent answers it (:func:`_rest_evidence`);
+3. only when some row is rejected or some answer invalid: the rows concerned, numbered by a
+   streaming ``row_number() OVER ()`` in file order, listed by
+   :func:`~cycle_analytics.ingest.layouts.rejections.rejected_frame` and
+   :class:`~cycle_analytics.ingest.layouts.rejections.InvalidAnswers`;
+4. the stage order of the rows (the first :data:`ORDER_ROWS` rows, in file order) and the engine
+   over the accepted rows, with the stages, scale and N/A codes of step 2.
+
+One full parse of three columns (step 2) and the engine's parse of the columns it reads: a
+materialised copy of the file (one parse, then scans of the copy) costs more - on the 10M-rating
+CSV, 3.8-4.2 s of CPU and 1.3 GB to copy, against 1.6 s and a few MB for a streaming pass of three
+columns.
+
+The importer's guess never makes a file fail: whatever this reading cannot take exactly as the
+importer would (another encoding, rows the reader cannot split, a quote never closed, a wide
+file, a weight column, ids of white space or padded with it, a respondent rating a stage twice,
+any DuckDB error) makes :func:`read_large_csv` return ``None``, and the caller imports the file in
+memory as before.
+
+Known differences from the in-memory import (docs/deployment.md, "A large CSV file"): the
+respondent's outcome, segment, date and comment are the largest value of their rows (the importer
+keeps the first non-empty one; the same when the export repeats them, as exports do); the stage
+order read from the rows uses the first :data:`ORDER_ROWS` rows; the response-quality flags
+(speeders, straight-liners, duplicates) need every answer in memory and are not computed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cycle_analytics.dataset import DatasetInfo, ImportOptions
+from cycle_analytics.engine.engine import SurveyEngine
+from cycle_analytics.engine.layout import LongLayout, ScoreRules
+from cycle_analytics.engine.progress import ProgressCallback, enable_duckdb_progress, run_with_progress
+from cycle_analytics.engine.roles import ColumnRoles, roles_from_sample
+from cycle_analytics.engine.sources import Source, duckdb_backend
+from cycle_analytics.errors import SurveyError
+from cycle_analytics.i18n import gettext as _
+from cycle_analytics.ingest.layouts.codes import empty_rows
+from cycle_analytics.ingest.layouts.columns import NA, NOT_NUMBER, OK, OUT_OF_SCALE, EMPTY, classify_values, profile_column
+from cycle_analytics.ingest.layouts.finish import na_code_summary
+from cycle_analytics.ingest.layouts.long import (
+    EMPTY_ROW,
+    MISSING_ID,
+    MISSING_STAGE,
+    ORDER_SAMPLE_RESPONDENTS,
+    appearance_stage_order,
+    rest_core_range,
+    map_stage_values,
+    scale_and_na_codes,
+)
+from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections, rejected_frame
+from cycle_analytics.ingest.layouts.scale_choice import RestEvidence, rest_statistics_from_sums
+from cycle_analytics.ingest.reading import PlainCsvDialect, RawColumn, RawTable, plain_csv_dialect
+from cycle_analytics.scales import Scale
+
+__all__ = ["LARGE_CSV_BYTES", "CSV_ROUTES", "PLAIN_CSV_SUFFIXES", "ORDER_ROWS", "LargeCsvRead", "csv_route",
+           "read_large_csv"]
+
+#: A plain CSV of at least this many bytes is read by DuckDB (the route's one setting). Below it the
+#: in-memory import is as fast and gives the response-quality flags too; above it (a 10M-rating
+#: file is 650 MB) it needs several times the file's size in memory.
+LARGE_CSV_BYTES = 100 * 1024 * 1024
+#: ``route`` values: ``"auto"`` (by size and kind), or forced ``"duckdb"`` / ``"memory"``.
+CSV_ROUTES = ("auto", "duckdb", "memory")
+PLAIN_CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+#: Rows read in file order to order the stages by their appearance within respondents' rows.
+ORDER_ROWS = 1_000_000
+#: Unicode white space as ``pyarrow.compute.utf8_trim_whitespace`` (the importer) strips it, as a
+#: RE2 class: the ASCII controls, U+0085 and the separators (``\pZ``: the spaces, U+2028, U+2029).
+_WHITE_SPACE = r"[\t\n\x{0B}\x{0C}\r\x{85}\pZ]"
+_ROW = "sca_row"
+
+
+@dataclass(frozen=True)
+class LargeCsvRead:
+    """What :func:`read_large_csv` read: the engine over the accepted rows, the importer's
+    accounting (``info``), the rejected rows and the invalid answers (the frames of
+    :class:`~cycle_analytics.dataset.Survey`), and the column roles found in the first rows."""
+
+    engine: SurveyEngine
+    info: DatasetInfo
+    rejected: pd.DataFrame
+    invalid: pd.DataFrame
+    roles: ColumnRoles
+
+
+class _NotExact(Exception):
+    """The DuckDB reading cannot decide this file as the importer would: import it in memory."""
+
+
+def csv_route(path, route: str = "auto", *, threshold: int | None = None) -> str:
+    """``"duckdb"`` or ``"memory"``: how the survey file at ``path`` is read.
+
+    ``route="auto"`` sends a plain CSV (``.csv``, ``.tsv``, ``.txt``) of at least ``threshold``
+    bytes (default :data:`LARGE_CSV_BYTES`, read when called) to DuckDB; ``"duckdb"`` and
+    ``"memory"`` force a way (tests, and users who want the in-memory reader). Even on the DuckDB
+    route a file the reading cannot take exactly is imported in memory (:func:`read_large_csv`
+    returns ``None``).
+
+    >>> csv_route("answers.xlsx", "auto"), csv_route("answers.csv", "memory")
+    ('memory', 'memory')
+    """
+    if route not in CSV_ROUTES:
+        raise SurveyError(_("The reader must be one of {items}, not {route!r}.").format(items=", ".join(CSV_ROUTES), route=route))
+    if route != "auto":
+        return route
+    name = str(path).lower()
+    if not name.endswith(PLAIN_CSV_SUFFIXES) or not os.path.isfile(path):
+        return "memory"
+    return "duckdb" if os.path.getsize(path) >= (LARGE_CSV_BYTES if threshold is None else threshold) else "memory"
+
+
+def read_large_csv(path, options: ImportOptions = ImportOptions(), *, progress: ProgressCallback | None = None,
+                   memory_limit: str | None = None, temp_directory: str | None = None) -> LargeCsvRead | None:
+    """Read the plain long CSV at ``path`` with DuckDB, accounting for every row as the importer does.
+
+    Parameters
+    ----------
+    path : str or Path
+    options : ImportOptions
+        The user's options, as for :func:`~cycle_analytics.ingest.importer.import_survey`.
+    progress : callable, optional
+        ``progress(done, message)`` of long steps (:mod:`cycle_analytics.engine.progress`).
+    memory_limit, temp_directory : str, optional
+        DuckDB's memory limit and where it spills past it.
+
+    Returns
+    -------
+    LargeCsvRead or None
+        ``None`` when the file must be imported in memory (see the module docstring); the caller
+        then imports it, so the user gets the importer's result or its sentence.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> rows = "".join(f"r{i},{s},{1 + (i + j) % 5}\\n" for i in range(40) for j, s in enumerate(["Wait", "Pay"]))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = os.path.join(d, "answers.csv")
+    ...     _ = open(f, "w").write("id,stage,score\\n" + rows + ",Wait,4\\n")
+    ...     read = read_large_csv(f)
+    ...     read.info.rows_read, read.info.rows_rejected, read.rejected["reason"].tolist(), read.engine.stages
+    (81, 1, ['missing id'], ('Wait', 'Pay'))
+    """
+    dialect = plain_csv_dialect(path)
+    if dialect is None:
+        return None
+    backend = duckdb_backend(memory_limit=memory_limit, temp_directory=temp_directory)
+    try:
+        return _read(Path(path), dialect, options, backend, progress)
+    except _NotExact:
+        return None
+    except SurveyError:
+        return None  # the importer says it in its own words
+    except Exception:  # noqa: BLE001 - any DuckDB error (a row it cannot split, a bad quote, bytes that are not UTF-8)
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# the steps
+# --------------------------------------------------------------------------------------------
+
+
+def _read(path: Path, dialect: PlainCsvDialect, options: ImportOptions, backend, progress) -> LargeCsvRead:
+    if progress is not None:
+        enable_duckdb_progress(backend)
+    scan = _scan_sql(path, dialect)
+    everything = backend.sql(f"SELECT * FROM {scan}")
+    roles = roles_from_sample(Source(backend, everything, None, path.name), options, name=path.name)
+    layout = roles.layout
+    if not isinstance(layout, LongLayout) or roles.sample.info.weight_column:
+        raise _NotExact  # wide files and weights: the importer (the engine applies no weights yet)
+    counts = run_with_progress(backend, lambda: backend.raw_sql(_inventory_sql(scan, layout)).df(), progress,
+                               _("Counting the rows of the file"))
+    accounting = _account(counts, layout, options,
+                          lambda sc_c, accepted: _rest_evidence(backend, scan, layout, sc_c, accepted, progress))
+    listed = _listed_rows(backend, scan, dialect, layout, accounting, options, progress)
+    stages = _stages_in_row_order(backend, scan, layout, accounting)
+    engine_layout = LongLayout(
+        layout.respondent, layout.stage, layout.score, stages=stages,
+        stage_values=tuple((v, accounting.stage_names[i]) for v, i in accounting.stage_of_value.items()),
+        outcomes=layout.outcomes, segments=layout.segments, date=layout.date, comment=layout.comment,
+        date_format=layout.date_format, segment_orders=layout.segment_orders, ordinal_segments=layout.ordinal_segments,
+    )
+    where = f" WHERE {_accepted_sql(layout, accounting)}" if accounting.rows_rejected else ""
+    accepted = backend.sql(f"SELECT * FROM {scan}{where}")
+    rules = ScoreRules(scale=accounting.scale, na_values=tuple(options.na_values) + accounting.inferred_texts)
+    try:
+        engine = SurveyEngine(Source(backend, accepted, None, str(path)), engine_layout, rules, progress=progress,
+                              cycle=options.cycle, positive=options.positive, answer_counts=_accepted_counts(counts, accounting))
+    except SurveyError:
+        raise _NotExact from None  # a respondent rating a stage twice: the importer keeps the first row
+    _validate_ids(engine)
+    respondents = engine.respondent_counts()
+    if respondents.ratings != accounting.ratings:
+        engine.close()
+        raise _NotExact
+    info = _dataset_info(roles, dialect, accounting, options, respondents.respondents, stages, path.name)
+    return LargeCsvRead(engine, info, listed.rejected, listed.invalid, roles)
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _sql_text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _scan_sql(path: Path, dialect: PlainCsvDialect) -> str:
+    """DuckDB's ``read_csv`` of the file as the importer reads it: every cell as text, the header's
+    names, the sniffed delimiter, quotes doubled inside quoted cells, and an error (hence the
+    in-memory import) for a row with the wrong number of cells."""
+    columns = ", ".join(f"{_sql_text(n)}: 'VARCHAR'" for n in dialect.names)
+    return (f"read_csv({_sql_text(str(path))}, header = true, auto_detect = false, all_varchar = true, "
+            f"delim = {_sql_text(dialect.delimiter)}, quote = '\"', escape = '\"', columns = {{{columns}}}, "
+            f"strict_mode = true, null_padding = false, encoding = 'utf-8')")
+
+
+def _inventory_sql(scan: str, layout: LongLayout) -> str:
+    """The one full pass over the file: rows by (stage, score, id missing). An empty cell is NULL
+    to DuckDB; ids of white space only or padded with it are looked for on the respondent table
+    afterwards (:func:`_validate_ids`: one row per respondent instead of one per answer)."""
+    return (f"SELECT {_quote(layout.stage)} AS stage_value, {_quote(layout.score)} AS score_value, "
+            f"{_quote(layout.respondent)} IS NULL AS id_missing, count(*) AS n FROM {scan} GROUP BY ALL")
+
+
+def _validate_ids(engine: SurveyEngine) -> None:
+    """No id of white space only or with white space around it (the importer reads the first as a
+    missing id and merges the second with the bare id): else the file is imported in memory."""
+    r = engine.respondents
+    padded = r.respondent.re_search(f"^{_WHITE_SPACE}|{_WHITE_SPACE}$")
+    found = engine.backend.execute(r.filter(padded).count())
+    if int(found):
+        engine.close()
+        raise _NotExact
+
+
+@dataclass(frozen=True)
+class _Accounting:
+    """The importer's decisions for the whole file, from the counts by distinct values."""
+
+    rows_read: int
+    rows_rejected: int
+    missing_ids: bool
+    stage_names: tuple[str, ...]  # the importer's stage names, before the order of the rows is applied
+    stage_of_value: dict  # accepted raw stage text -> index in stage_names
+    stage_reason: dict  # rejected raw stage text ("" = missing) -> reason
+    invalid_values: tuple[str, ...]  # raw score texts that are invalid answers
+    order_source: str | None
+    scale: Scale | None
+    scale_source: str
+    inferred: dict  # N/A code -> why (the scale's reading)
+    inferred_texts: tuple[str, ...]
+    ratings: int
+    na_answers: int
+    no_answers: int
+    invalid_answers: int
+    score_profile: tuple | None  # (profile of the score column's distinct values, answers per value on the accepted rows)
+    reading_reason: str | None
+    notes: tuple[str, ...]
+
+
+def _distinct_column(name: str, texts: pd.Series, counts: pd.Series) -> RawColumn:
+    """A column of distinct raw texts with their counts (the shape the importer profiles)."""
+    summed = pd.Series(counts.to_numpy(np.int64)).groupby(texts.to_numpy(), sort=False).sum()
+    values = pa.array([str(v) for v in summed.index], pa.string())
+    return RawColumn(name, values, np.arange(len(values), dtype=np.int32), value_counts=summed.to_numpy(np.int64))
+
+
+def _rest_evidence(backend, scan: str, layout: LongLayout, sc_c, accepted: str, progress) -> RestEvidence:
+    """:func:`~cycle_analytics.ingest.layouts.long.long_rest_evidence` in SQL, run only when the
+    scale's reading asks for it: per score value, the count, sum and sum of squares of the rest
+    score (the mean of the respondent's other scores in :func:`rest_core_range`) over the rows
+    accepted so far, from one ``GROUP BY`` respondent holding their scores counted by value."""
+
+    def compute() -> dict:
+        core_range = rest_core_range(sc_c)
+        if core_range is None:
+            return {}
+        lo, hi = core_range
+        number = np.where(sc_c.na | sc_c.empty, np.nan, sc_c.num)
+        texts = sc_c.raw.values.to_pylist()
+        pairs = [(t, float(v)) for t, v in zip(texts, number.tolist()) if v == v]
+        if not pairs:
+            return {}
+        values = sorted({v for _t, v in pairs})
+        value_sql = "CASE " + " ".join(f"WHEN sc = {_sql_text(t)} THEN {v!r}" for t, v in pairs) + " END"
+        per_value = ", ".join(f"count(*) FILTER (WHERE v = {v!r}) AS c{k}" for k, v in enumerate(values))
+        core = f"v >= {lo!r} AND v <= {hi!r}"
+        sums = []
+        for k, v in enumerate(values):
+            own = 1 if lo <= v <= hi else 0
+            rest = f"(total - {v!r} * {own}) / (cnt - {own})"
+            live = f"c{k} > 0 AND cnt - {own} > 0"
+            sums.append(f"sum(c{k}) FILTER (WHERE {live}) AS n{k}, sum(c{k} * {rest}) FILTER (WHERE {live}) AS s{k}, "
+                        f"sum(c{k} * {rest} * {rest}) FILTER (WHERE {live}) AS ss{k}")
+        sql = (f"WITH r AS (SELECT {_quote(layout.respondent)} AS rid, {value_sql} AS v FROM "
+               f"(SELECT {_quote(layout.respondent)}, {_quote(layout.score)} AS sc FROM {scan} WHERE {accepted})), "
+               f"p AS (SELECT coalesce(sum(v) FILTER (WHERE {core}), 0) AS total, count(*) FILTER (WHERE {core}) AS cnt, "
+               f"{per_value} FROM r WHERE v IS NOT NULL GROUP BY rid) SELECT {', '.join(sums)} FROM p")
+        row = run_with_progress(backend, lambda: backend.raw_sql(sql).fetchone(), progress, _("Reading the scale"))
+        k = len(values)
+        n = [row[3 * j] or 0 for j in range(k)]
+        return rest_statistics_from_sums(values, n, [row[3 * j + 1] or 0.0 for j in range(k)],
+                                         [row[3 * j + 2] or 0.0 for j in range(k)])
+
+    return RestEvidence(compute)
+
+
+def _account(counts: pd.DataFrame, layout: LongLayout, options: ImportOptions, evidence_of=None) -> _Accounting:
+    """Map the stages, choose the scale and classify the scores as the importer does, from the counts."""
+    counts = counts.copy()
+    counts["stage_value"] = counts["stage_value"].fillna("").astype(str)
+    counts["score_value"] = counts["score_value"].fillna("").astype(str)
+    n = counts["n"].astype(np.int64)
+    notes: list[str] = []
+    # stages: every stage value of the file, as the importer maps them
+    stage_raw = _distinct_column(layout.stage, counts["stage_value"], n)
+    st_c = profile_column(stage_raw, tuple(options.na_values))
+    rej = RowRejections.new(0)
+    stages = map_stage_values(st_c, options, rej, notes)
+    texts = st_c.raw.values.to_pylist()
+    stage_of_value, stage_reason = {}, {}
+    for i, t in enumerate(texts):
+        if st_c.empty[i]:
+            stage_reason[t] = _(MISSING_STAGE)
+        elif stages.of_value[i] >= 0:
+            stage_of_value[t] = int(stages.of_value[i])
+        elif stages.unknown_reason[i] > 0:
+            stage_reason[t] = rej.texts[int(stages.unknown_reason[i])]
+    id_ok = ~counts["id_missing"].to_numpy(bool)
+    stage_ok = counts["stage_value"].isin(list(stage_of_value)).to_numpy()
+    ok = id_ok & stage_ok
+    # the scale, from the scores of the rows accepted so far
+    score_raw = _distinct_column(layout.score, counts["score_value"], n)
+    sc_c = profile_column(score_raw, tuple(options.na_values))
+    position = {t: i for i, t in enumerate(sc_c.raw.values.to_pylist())}
+    row_value = counts["score_value"].map(position).to_numpy(np.int64)
+    cnt_ok = np.bincount(row_value[ok], weights=n.to_numpy()[ok], minlength=len(position)).astype(np.int64)
+    if evidence_of is None or not options.infer_na_codes:
+        evidence = None
+    else:
+        so_far = replace(_NO_ACCOUNTING, missing_ids=bool((~id_ok).any()), stage_of_value=stage_of_value, stage_reason=stage_reason)
+        evidence = evidence_of(sc_c, _accepted_sql(layout, so_far))
+    scale, scale_source, reading, inferred = scale_and_na_codes(sc_c, cnt_ok, evidence, options, notes)
+    cls = classify_values(sc_c, scale)
+    by_class = np.bincount(cls, weights=cnt_ok, minlength=OUT_OF_SCALE + 1).astype(np.int64)
+    invalid_values = tuple(t for t, c in zip(sc_c.raw.values.to_pylist(), cls) if c in (NOT_NUMBER, OUT_OF_SCALE))
+    return _Accounting(
+        rows_read=int(n.sum()), rows_rejected=int(n.to_numpy()[~ok].sum()), missing_ids=bool((~id_ok).any()),
+        stage_names=tuple(stages.names),
+        stage_of_value=stage_of_value, stage_reason=stage_reason, invalid_values=invalid_values,
+        order_source=stages.order_source, scale=scale, scale_source=scale_source, inferred=inferred,
+        inferred_texts=tuple(f"{v:g}" for v in inferred), ratings=int(by_class[OK]), na_answers=int(by_class[NA]),
+        no_answers=int(by_class[NA] + by_class[EMPTY]), invalid_answers=int(by_class[NOT_NUMBER] + by_class[OUT_OF_SCALE]),
+        score_profile=(sc_c, cnt_ok), reading_reason=reading.reason if reading is not None else None, notes=tuple(notes),
+    )
+
+
+#: An accounting with nothing decided yet (what :func:`_accepted_sql` needs is filled in as it is decided).
+_NO_ACCOUNTING = _Accounting(
+    rows_read=0, rows_rejected=0, missing_ids=False, stage_names=(), stage_of_value={}, stage_reason={}, invalid_values=(),
+    order_source=None, scale=None, scale_source="", inferred={}, inferred_texts=(), ratings=0, na_answers=0, no_answers=0,
+    invalid_answers=0, score_profile=None, reading_reason=None, notes=(),
+)
+
+
+def _accepted_counts(counts: pd.DataFrame, accounting: _Accounting) -> pd.DataFrame:
+    """The engine's first pass over the accepted rows, from the counts of the whole file (no second parse)."""
+    ok = ~counts["id_missing"].astype(bool) & counts["stage_value"].fillna("").astype(str).isin(list(accounting.stage_of_value))
+    kept = counts.loc[ok, ["stage_value", "score_value"]].copy()
+    kept["no_respondent"] = False
+    kept["n"] = counts.loc[ok, "n"].astype(np.int64)
+    return kept.groupby(["stage_value", "score_value", "no_respondent"], dropna=False, as_index=False, sort=False)["n"].sum()
+
+
+def _accepted_sql(layout: LongLayout, accounting: _Accounting) -> str:
+    """SQL: the row is accepted (an id, a stage of the survey); as cheap a test as the file allows
+    (ids of white space only were sent to the importer, so a missing id is a NULL)."""
+    tests = ["TRUE"]
+    if accounting.missing_ids:
+        tests.append(f"{_quote(layout.respondent)} IS NOT NULL")
+    if set(accounting.stage_reason) - {""}:
+        values = ", ".join(_sql_text(v) for v in accounting.stage_of_value) or "NULL"
+        tests.append(f"coalesce({_quote(layout.stage)}, '') IN ({values})")
+    elif accounting.stage_reason:
+        tests.append(f"{_quote(layout.stage)} IS NOT NULL")
+    return " AND ".join(tests)
+
+
+@dataclass(frozen=True)
+class _Listed:
+    rejected: pd.DataFrame
+    invalid: pd.DataFrame
+
+
+def _listed_rows(backend, scan: str, dialect: PlainCsvDialect, layout: LongLayout, accounting: _Accounting,
+                 options: ImportOptions, progress) -> _Listed:
+    """The rejected rows and the invalid answers, with their data row numbers and the importer's sentences.
+
+    The rows are numbered in file order by a streaming ``row_number() OVER ()`` (DuckDB keeps the
+    file's order while ``preserve_insertion_order`` is on) and only the rows concerned come back.
+    """
+    names = list(dialect.names)
+    if not accounting.rows_rejected and not accounting.invalid_answers:
+        empty = RawTable(tuple(RawColumn(n, pa.array([], pa.string()), np.zeros(0, np.int32)) for n in names), 0)
+        return _Listed(rejected_frame(empty, np.zeros(0, np.int64), []), InvalidAnswers().frame(empty))
+    wanted = [f"NOT ({_accepted_sql(layout, accounting)})"]
+    if accounting.invalid_values:
+        wanted.append(f"coalesce({_quote(layout.score)}, '') IN ({', '.join(_sql_text(v) for v in accounting.invalid_values)})")
+    sql = (f"SELECT * FROM (SELECT row_number() OVER () AS {_ROW}, * FROM {scan}) WHERE {' OR '.join(wanted)} "
+           f"ORDER BY {_ROW}")
+    frame = run_with_progress(backend, lambda: _in_file_order(backend, sql), progress, _("Listing the rejected rows"))
+    raw = RawTable(tuple(_listed_column(n, frame[n]) for n in names), len(frame),
+                   row_numbers=frame[_ROW].to_numpy(np.int64))
+    cols = [profile_column(c, tuple(options.na_values)) for c in raw.columns]
+    by_name = {c.name: c for c in cols}
+    reasons, rejected_rows = [], []
+    empty = empty_rows(cols, raw.n_rows)
+    id_c, st_c, sc_c = by_name[layout.respondent], by_name[layout.stage], by_name[layout.score]
+    stage_texts = st_c.raw.cells()
+    for i in range(raw.n_rows):
+        if empty[i]:
+            why = _(EMPTY_ROW)
+        elif id_c.empty[id_c.raw.codes[i]]:
+            why = _(MISSING_ID)
+        else:
+            why = accounting.stage_reason.get(stage_texts[i])
+        if why is not None:
+            rejected_rows.append(i)
+            reasons.append(why)
+    rejected = rejected_frame(raw, np.asarray(rejected_rows, dtype=np.int64), reasons)
+    accepted = np.ones(raw.n_rows, dtype=bool)
+    accepted[rejected_rows] = False
+    big, _counts = accounting.score_profile
+    big_class = dict(zip(big.raw.values.to_pylist(), classify_values(big, accounting.scale).tolist()))
+    classes = np.array([big_class.get(t, OK) for t in sc_c.raw.values.to_pylist()], dtype=np.int8)
+    invalid = InvalidAnswers()
+    invalid.add(sc_c, classes, accepted, accounting.scale)
+    return _Listed(rejected, invalid.frame(raw))
+
+
+def _in_file_order(backend, sql: str) -> pd.DataFrame:
+    """Run ``sql`` with DuckDB keeping the file's row order (the engine's connection turns it off)."""
+    backend.raw_sql("SET preserve_insertion_order = true")
+    try:
+        return backend.raw_sql(sql).df()
+    finally:
+        backend.raw_sql("SET preserve_insertion_order = false")
+
+
+def _listed_column(name: str, values: pd.Series) -> RawColumn:
+    """The listed rows' cells of one column as the importer's dictionary-encoded column."""
+    arr = pa.array(values.fillna("").astype(str).tolist(), pa.string()).dictionary_encode()
+    return RawColumn(name, arr.dictionary, arr.indices.to_numpy(zero_copy_only=False).astype(np.int32))
+
+
+def _stages_in_row_order(backend, scan: str, layout: LongLayout, accounting: _Accounting) -> tuple[str, ...]:
+    """The stages in the importer's order: the cycle's or the chosen order, else their order of
+    appearance within the respondents' rows (:func:`appearance_stage_order`) over the first
+    :data:`ORDER_ROWS` accepted rows of the file (Arrow dictionary codes number the respondents and
+    the stage values by first appearance, as the importer's reader does)."""
+    names = accounting.stage_names
+    if accounting.order_source is not None or len(names) <= 1:
+        return tuple(names)
+    sql = (f"SELECT {_quote(layout.respondent)} AS rid, {_quote(layout.stage)} AS st, {_quote(layout.score)} AS sc "
+           f"FROM {scan} WHERE {_accepted_sql(layout, accounting)} LIMIT {ORDER_ROWS}")
+    backend.raw_sql("SET preserve_insertion_order = true")
+    try:
+        head = backend.raw_sql(sql).to_arrow_table()
+    finally:
+        backend.raw_sql("SET preserve_insertion_order = false")
+    big, _counts = accounting.score_profile
+    rating = {t for t, c in zip(big.raw.values.to_pylist(), classify_values(big, accounting.scale).tolist()) if c == OK}
+    rid, st, sc = (pc.dictionary_encode(pc.fill_null(head[c], "")).combine_chunks() for c in ("rid", "st", "sc"))
+    resp = rid.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    is_rating = np.array([t in rating for t in sc.dictionary.to_pylist()], dtype=bool)
+    keep = is_rating[sc.indices.to_numpy(zero_copy_only=False)] & (resp < ORDER_SAMPLE_RESPONDENTS)
+    # the importer's initial order: first appearance of the stages in the file, then the others
+    seen = [accounting.stage_of_value[t] for t in st.dictionary.to_pylist()]
+    initial = list(dict.fromkeys(seen)) + [i for i in range(len(names)) if i not in set(seen)]
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.asarray(initial, dtype=np.int64)] = np.arange(len(names))
+    stage_of_code = rank[np.asarray(seen, dtype=np.int64)] if seen else np.zeros(0, np.int64)
+    stage_idx = stage_of_code[st.indices.to_numpy(zero_copy_only=False)[keep]]
+    order = appearance_stage_order(stage_idx, resp[keep], len(names))
+    return tuple(names[initial[i]] for i in order)
+
+
+def _dataset_info(roles: ColumnRoles, dialect: PlainCsvDialect, accounting: _Accounting, options: ImportOptions,
+                  respondents: int, stages: tuple[str, ...], file_name: str) -> DatasetInfo:
+    """The import summary of the whole file: the sample's column roles with the file's counts."""
+    sc_c, cnt_ok = accounting.score_profile
+    counted = replace(sc_c, raw=RawColumn(sc_c.raw.name, sc_c.raw.values, sc_c.raw.codes, value_counts=cnt_ok), counts=cnt_ok)
+    na_codes = na_code_summary([counted], None, options, accounting.inferred)
+    rows_accepted = accounting.rows_read - accounting.rows_rejected
+    sample = roles.sample.info
+    return replace(
+        sample,
+        format="long", rows_read=accounting.rows_read, rows_accepted=rows_accepted, rows_rejected=accounting.rows_rejected,
+        respondents=respondents, ratings=accounting.ratings, scale=accounting.scale, scale_source=accounting.scale_source,
+        stages=tuple(stages), na_answers=accounting.na_answers, answers_read=rows_accepted, no_answers=accounting.no_answers,
+        invalid_answers=accounting.invalid_answers, na_codes=na_codes, unknown_labels=(),
+        notes=tuple(dialect.notes) + accounting.notes,
+        source={"file_name": file_name, "kind": "csv", "encoding": dialect.encoding.replace("-sig", " with BOM"),
+                "delimiter": dialect.delimiter, "sheet": None, "reader": "duckdb"},
+        rejected_by_kind={},
+    )

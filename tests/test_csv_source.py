@@ -1,0 +1,242 @@
+"""A large plain CSV read by DuckDB (cycle_analytics.engine.csv_source) gives what the in-memory import gives.
+
+Reference: ``python -m cycle_analytics analyze FILE --json --reader memory`` (the importer,
+:func:`cycle_analytics.ingest.importer.import_survey`, and the in-memory analysis) of the same
+generated long CSVs, against ``--reader duckdb`` (the DuckDB route forced, as a small threshold
+would): the same accounting (rows read / accepted / rejected, answers read = ratings + no answer +
+invalid, N/A codes), the same rejected rows and invalid answers with the same sentences, and every
+figure of the analysis within 1e-9. The planted problems: missing ids, an empty row, a missing and
+an unknown stage, scores that are not numbers or off the scale, blank scores, N/A codes and
+missing-answer tokens, quoted cells with the delimiter and a line break, a byte-order mark, other
+delimiters. Files the DuckDB reading cannot take exactly (a stage rated twice by a respondent, a
+cp1252 file, a row with too many cells, a wide file, ids padded with spaces) are imported in
+memory instead, with the same output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from cycle_analytics.cli import main
+from cycle_analytics.dataset import ImportOptions
+from cycle_analytics.engine import csv_source
+from cycle_analytics.engine.csv_source import LARGE_CSV_BYTES, csv_route, read_large_csv
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The 'future.infer_string' option is deprecated"),
+    pytest.mark.filterwarnings("ignore:fetch_arrow_table\\(\\) is deprecated"),
+]
+
+STAGES = ("Arrival", "Waiting", "Teller", "Payment", "Leaving")
+ACCOUNTING = ("format", "rows_read", "rows_accepted", "rows_rejected", "respondents", "ratings", "scale", "scale_source",
+              "stages", "outcome", "na_answers", "answers_read", "no_answers", "invalid_answers", "na_codes")
+ANALYSIS = ("stages", "outcome", "settings", "critical_moments", "pain_points", "moments", "penalties", "importance",
+            "halo", "priorities", "segments", "trends", "notes", "weight")
+
+
+def long_rows(seed: int, n_resp: int = 240, top: int = 5, low: int = 1) -> list[list[str]]:
+    """A long export: respondent, date, branch, stage, score, overall, comment; each respondent
+    skips about one stage in five; the outcome follows the worst stage."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(n_resp):
+        mood = rng.normal(0, 0.8)
+        day = f"2024-{1 + r % 12:02d}-{1 + r % 27:02d}"
+        branch = ["North", "South", "East"][r % 3]
+        scores = {s: int(np.clip(np.rint((low + top) / 2 + mood + rng.normal(0, 0.8)), low, top))
+                  for s in STAGES if rng.random() > 0.2}
+        overall = int(np.clip(np.rint(3 + mood + 0.4 * (min(scores.values(), default=3) - 3)), 1, 5))
+        comment = "" if r % 4 else f'slow, "really" slow #{r}' if r % 8 else "line one\nline two"
+        for stage, score in scores.items():
+            rows.append([f"R{r:04d}", day, branch, stage, str(score), str(overall), comment])
+    return rows
+
+
+def write_csv(path, rows, delimiter=",", bom=False, encoding="utf-8",
+              header=("respondent_id", "date", "branch", "stage", "score", "overall_satisfaction", "comment")):
+    def cell(v: str) -> str:
+        if any(ch in v for ch in (delimiter, '"', "\n")):
+            return '"' + v.replace('"', '""') + '"'
+        return v
+    text = "\n".join(delimiter.join(cell(v) for v in row) for row in [list(header), *rows]) + "\n"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
+    return path
+
+
+def planted(rows: list[list[str]]) -> list[list[str]]:
+    """The rows with the problems a long export holds (every kind of rejected row and invalid answer)."""
+    rows = [list(r) for r in rows]
+    rows[3][0] = ""  # missing id
+    rows[10][4] = "x"  # not a number
+    rows[11][4] = "7"  # off the scale
+    rows[12][4] = ""  # blank score (no answer)
+    rows[13][4] = "N/A"  # the user's N/A code
+    rows[14][4] = "NA"  # missing-answer tokens
+    rows[15][4] = "#N/A"
+    rows[16][4] = "Don't know"
+    rows[20][3] = ""  # missing stage
+    rows[30][4] = " 4 "  # spaces around a score
+    rows[40][3] = " Waiting"  # spaces around a stage value
+    rows[50][1] = ""  # a blank date
+    rows.insert(60, [""] * 7)  # an empty row
+    rows.insert(70, ["", "2024-01-01", "North", "Teller", "4", "3", ""])  # another missing id
+    return rows
+
+
+def analyze_json(path, reader: str, *extra: str) -> dict:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["analyze", str(path), "--json", "--reader", reader, "--na-values", "N/A", "--min-n", "20", *extra])
+    assert code == 0
+    return json.loads(out.getvalue())
+
+
+def assert_close(got, expected, where: str = "") -> None:
+    """Equal, numbers within 1e-9 (relative)."""
+    if isinstance(expected, dict):
+        assert isinstance(got, dict) and set(got) == set(expected), where
+        for k in expected:
+            assert_close(got[k], expected[k], f"{where}.{k}")
+    elif isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected), where
+        for i, (g, e) in enumerate(zip(got, expected)):
+            assert_close(g, e, f"{where}[{i}]")
+    elif isinstance(expected, float) and isinstance(got, (int, float)):
+        assert math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12), f"{where}: {got} != {expected}"
+    else:
+        assert got == expected, f"{where}: {got!r} != {expected!r}"
+
+
+def assert_same_reading(path, *extra: str) -> dict:
+    """The DuckDB route and the importer give the same accounting, rejected rows, invalid answers and figures."""
+    expected = analyze_json(path, "memory", *extra)
+    got = analyze_json(path, "duckdb", *extra)
+    for key in ACCOUNTING:
+        assert got["dataset"][key] == expected["dataset"][key], key
+    assert got["rejected"] == expected["rejected"]
+    assert got["invalid"] == expected["invalid"]
+    for key in ANALYSIS:
+        assert_close(got[key], expected[key], key)
+    return got
+
+
+def options_of(*, stages=None, scale=None) -> ImportOptions:
+    from cycle_analytics.scales import parse_scale
+
+    return ImportOptions(na_values=("N/A",), stages=stages, scale=parse_scale(scale) if scale else None,
+                         outcome="overall_satisfaction", max_bytes=None)
+
+
+@pytest.mark.parametrize("delimiter,bom", [(",", False), (";", True), ("\t", False)])
+def test_planted_problems_read_alike(tmp_path, delimiter, bom):
+    path = write_csv(tmp_path / "long.csv", planted(long_rows(1)), delimiter=delimiter, bom=bom)
+    read = read_large_csv(path, options_of())
+    assert read is not None, "read by DuckDB, not imported in memory"
+    read.engine.close()
+    got = assert_same_reading(path, "--outcome", "overall_satisfaction")
+    assert got["dataset"]["source"]["reader"] == "duckdb"
+    reasons = {r["reason"] for r in got["rejected"]}
+    assert reasons == {"missing id", "missing stage", "empty row"}
+    assert {r["reason"] for r in got["invalid"]} == {"'x' is not a number", "'7' is outside the scale 1-5"}
+    assert got["dataset"]["no_answers"] >= 5 and got["critical_moments"] + got["pain_points"]
+
+
+def test_chosen_stages_reject_the_others_with_the_importer_sentence(tmp_path):
+    rows = planted(long_rows(2, top=10, low=0))
+    path = write_csv(tmp_path / "long.csv", rows)
+    assert read_large_csv(path, options_of(stages=("Teller", "Arrival", "Payment"))) is not None
+    got = assert_same_reading(path, "--stages", "Teller,Arrival,Payment", "--outcome", "overall_satisfaction")
+    assert "stage 'Waiting' is not among the chosen stages" in {r["reason"] for r in got["rejected"]}
+    assert got["dataset"]["stages"] == ["Teller", "Arrival", "Payment"]
+
+
+def test_a_cycle_maps_the_stages_and_rejects_the_others(tmp_path):
+    names = {"Arrival": "Getting to the branch", "Waiting": "Waiting for your turn", "Teller": "Being called to the counter",
+             "Payment": "Receiving the money", "Leaving": "Coffee corner"}  # the last one is no stage of the cycle
+    rows = [[*r[:3], names[r[3]] if r[3] in names else r[3], *r[4:]] for r in planted(long_rows(7))]
+    path = write_csv(tmp_path / "long.csv", rows)
+    from cycle_analytics.cycles import load_cycle
+
+    assert read_large_csv(path, ImportOptions(cycle=load_cycle("bank_visit"), na_values=("N/A",), max_bytes=None)) is not None
+    got = assert_same_reading(path, "--cycle", "bank_visit")
+    assert "unknown stage 'Coffee corner' (not a stage of the cycle 'Bank branch visit to cash a check')" in {
+        r["reason"] for r in got["rejected"]}
+
+
+def test_n_a_codes_outside_a_given_scale(tmp_path):
+    rows = long_rows(3)
+    for i in range(0, 60, 6):
+        rows[i][4] = "99" if i % 12 else "6"
+    path = write_csv(tmp_path / "long.csv", rows)
+    assert read_large_csv(path, options_of(scale="1-5")) is not None
+    got = assert_same_reading(path, "--scale", "1-5", "--outcome", "overall_satisfaction")
+    assert {c["value"] for c in got["dataset"]["na_codes"]} >= {"6", "99"}
+
+
+def stage_twice(rows):
+    rows = [list(r) for r in rows]
+    rows.insert(5, list(rows[4]))
+    return rows
+
+
+def too_many_cells(rows):
+    rows = [list(r) for r in rows]
+    rows[7] = rows[7] + ["extra"]
+    return rows
+
+
+def padded_id(rows):
+    rows = [list(r) for r in rows]
+    for r in rows[:3]:
+        r[0] = r[0] + " "
+    return rows
+
+
+@pytest.mark.parametrize("change,encoding", [(stage_twice, "utf-8"), (too_many_cells, "utf-8"), (padded_id, "utf-8"),
+                                             (lambda rows: [[*r[:6], "café " + r[6]] for r in rows], "cp1252")])
+def test_what_duckdb_cannot_read_exactly_is_imported_in_memory(tmp_path, change, encoding):
+    path = write_csv(tmp_path / "long.csv", change(planted(long_rows(4))), encoding=encoding)
+    assert read_large_csv(path, options_of()) is None
+    got = assert_same_reading(path, "--outcome", "overall_satisfaction")
+    assert "reader" not in got["dataset"]["source"]
+
+
+def test_a_wide_file_is_imported_in_memory(tmp_path):
+    rows = [[f"R{i}", *(str(1 + (i * k) % 5) for k in range(1, 6)), str(1 + i % 5)] for i in range(80)]
+    path = write_csv(tmp_path / "wide.csv", rows, header=("id", *STAGES, "overall_satisfaction"))
+    assert read_large_csv(path, options_of()) is None
+    assert_same_reading(path)
+
+
+def test_the_route_by_size_and_kind(tmp_path):
+    small = write_csv(tmp_path / "small.csv", long_rows(5, n_resp=5))
+    assert csv_route(small) == "memory"
+    assert csv_route(small, threshold=10) == "duckdb"
+    assert csv_route(small, "duckdb") == "duckdb" and csv_route(small, "memory") == "memory"
+    assert csv_route(tmp_path / "answers.xlsx", threshold=0) == "memory"
+    assert LARGE_CSV_BYTES == 100 * 1024 * 1024  # the documented threshold (README, docs/deployment.md)
+
+
+def test_auto_reads_a_file_above_the_threshold_with_duckdb(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "long.csv", planted(long_rows(1)))
+    expected = analyze_json(path, "memory")
+    monkeypatch.setattr(csv_source, "LARGE_CSV_BYTES", 1024)
+    got = analyze_json(path, "auto")
+    assert got["dataset"]["source"]["reader"] == "duckdb"
+    assert got["rejected"] == expected["rejected"] and got["dataset"]["rows_read"] == expected["dataset"]["rows_read"]
+    monkeypatch.setattr(csv_source, "LARGE_CSV_BYTES", path.stat().st_size + 1)
+    assert "reader" not in analyze_json(path, "auto")["dataset"]["source"]
+
+
+def test_the_command_line_shows_progress_and_the_text_summary(tmp_path, capsys):
+    path = write_csv(tmp_path / "long.csv", planted(long_rows(6)))
+    assert main(["analyze", str(path), "--reader", "duckdb", "--na-values", "N/A", "--min-n", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "row 4: missing id" in out and "First invalid answers" in out
