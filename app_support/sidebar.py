@@ -27,7 +27,7 @@ from cycle_analytics.storage import SavedSurvey
 from . import identity, loaders, screening, sharing, sources, state, tables
 from .progress import expected_analysis_seconds, expected_import_seconds, progress
 from .sources import WarehouseSurvey
-from .widgets import date_range_picker, md_escape
+from .widgets import date_range_picker, md_escape, outcome_picker
 
 
 @dataclass(frozen=True)
@@ -344,22 +344,11 @@ def _segment_filters(survey: Survey, pending: dict) -> dict[str, list]:
 
 def _outcome_choice(survey: Survey, saved: SavedSurvey | None, pending: dict) -> tuple[str | None, str]:
     """The outcome selector: ``(outcome column or None for the proxy, default option)``."""
-    ss = st.session_state
     cands = [c for c in survey.info.outcome_candidates if c in survey.responses.columns]
-    out_options = [*cands, state.PROXY_LABEL]
     default_out = survey.info.outcome if survey.info.outcome in cands else state.PROXY_LABEL
     if saved is not None and saved.outcome is not None:  # the outcome chosen when it was saved
         default_out = saved.outcome.column if (not saved.outcome.is_proxy and saved.outcome.column in cands) else state.PROXY_LABEL
-    if state.Q_OUTCOME in pending:
-        want = pending[state.Q_OUTCOME]
-        ss[state.OUTCOME] = state.PROXY_LABEL if want == "none" else (want if want in cands else default_out)
-    if ss.get(state.OUTCOME) not in out_options:
-        ss[state.OUTCOME] = default_out
-    picked = st.selectbox(_("Outcome"), options=out_options, key=state.OUTCOME,
-                          format_func=lambda k: _(k) if k == state.PROXY_LABEL else k,
-                          help=_("The overall result a stage can spoil. Without one, each respondent's mean over "
-                                 "their other stages is the proxy."))
-    return (None if picked == state.PROXY_LABEL else picked), default_out
+    return outcome_picker(cands, default_out, pending), default_out
 
 
 def _positive_label(saved: SavedSurvey | None, outcome_col: str | None) -> str | None:

@@ -62,7 +62,7 @@ from cycle_analytics.stats.headline import Headline, headline_from_tables
 
 from . import sharing, state
 from .progress import reported_progress
-from .widgets import date_range_picker, md_escape
+from .widgets import date_range_picker, md_escape, outcome_picker
 
 __all__ = [
     "SourceConfig", "EngineHandle", "configured_sources", "source_config", "engine_parts", "open_engine",
@@ -525,19 +525,8 @@ def _segment_filters(name: str, config: SourceConfig, handle: EngineHandle, pend
 
 def _outcome_choice(engine: SurveyEngine, pending: dict) -> tuple[str | None, str]:
     """The outcome selector: ``(column or None for the proxy, default option)``."""
-    ss = st.session_state
-    options = [*engine.outcome_columns, state.PROXY_LABEL]
     default = engine.outcome_columns[0] if engine.outcome_columns else state.PROXY_LABEL
-    if state.Q_OUTCOME in pending:
-        want = pending[state.Q_OUTCOME]
-        ss[state.OUTCOME] = state.PROXY_LABEL if want == "none" else (want if want in options else default)
-    if ss.get(state.OUTCOME) not in options:
-        ss[state.OUTCOME] = default
-    picked = st.selectbox(_("Outcome"), options=options, key=state.OUTCOME,
-                          format_func=lambda k: _(k) if k == state.PROXY_LABEL else k,
-                          help=_("The overall result a stage can spoil. Without one, each respondent's mean over "
-                                 "their other stages is the proxy."))
-    return (None if picked == state.PROXY_LABEL else picked), default
+    return outcome_picker(engine.outcome_columns, default, pending), default
 
 
 def source_sidebar(name: str, slot, pending: dict, filters_key: Callable) -> dict:

@@ -169,6 +169,23 @@ LOCALIZED_TEXT = {
 }
 
 
+def outcome_picker(columns, default: str, pending: dict) -> str | None:
+    """The sidebar's outcome selector over ``columns`` plus the proxy (``default`` first, or the
+    link's ``outcome`` when it is in ``pending``): the chosen column, ``None`` for the proxy."""
+    ss = st.session_state
+    options = [*columns, state.PROXY_LABEL]
+    if state.Q_OUTCOME in pending:
+        want = pending[state.Q_OUTCOME]
+        ss[state.OUTCOME] = state.PROXY_LABEL if want == "none" else (want if want in options else default)
+    if ss.get(state.OUTCOME) not in options:
+        ss[state.OUTCOME] = default
+    picked = st.selectbox(_("Outcome"), options=options, key=state.OUTCOME,
+                          format_func=lambda k: _(k) if k == state.PROXY_LABEL else k,
+                          help=_("The overall result a stage can spoil. Without one, each respondent's mean over "
+                                 "their other stages is the proxy."))
+    return None if picked == state.PROXY_LABEL else picked
+
+
 def date_range_picker(span: tuple | None, pending: dict) -> tuple[tuple | None, tuple | None]:
     """The sidebar's date-range picker over ``span`` (the first and last date; None: no picker),
     starting from the link's ``from``/``to`` when they are in ``pending``: ``(picked, span)``."""
