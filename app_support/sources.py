@@ -66,7 +66,7 @@ from .widgets import date_range_picker, md_escape, outcome_picker
 
 __all__ = [
     "SourceConfig", "EngineHandle", "configured_sources", "source_config", "engine_parts", "open_engine",
-    "source_engine", "source_analysis", "source_headline", "source_segment_values", "source_comments",
+    "source_engine", "source_failure", "source_analysis", "source_headline", "source_segment_values", "source_comments",
     "source_date_span", "filters_from_key", "relay_progress", "reporting", "SOURCE_PREFIX", "NOT_AVAILABLE",
     "WarehouseSurvey", "app_sources", "chosen_source", "choose_source", "source_sidebar", "not_available",
     "source_picker", "source_summary", "import_options",
@@ -335,15 +335,29 @@ def open_engine(config: SourceConfig) -> SurveyEngine:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def source_engine(name: str, config_key: tuple, _config: SourceConfig) -> EngineHandle | str:
-    """The opened source ``name`` (:func:`open_engine`), once per server and configuration, or the
-    sentence saying why it cannot be opened (kept, so a broken source is not retried on every rerun;
-    it is retried after the server restarts or the secrets change)."""
+def source_engine(name: str, config_key: tuple, _config: SourceConfig) -> EngineHandle | None:
+    """The opened source ``name`` (:func:`open_engine`), once per server and configuration, or
+    ``None`` when it cannot be opened (kept, so a broken source is not retried on every rerun; it is
+    retried after the server restarts or the secrets change; :func:`source_failure` says why)."""
     try:
         return EngineHandle(open_engine(_config), threading.Lock())
+    except SurveyError:
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def source_failure(name: str, config_key: tuple, language: str, _config: SourceConfig) -> str:
+    """Why the source ``name`` cannot be opened, in ``language``. The engine cache is shared by every
+    session, so it keeps no sentence: the opening is tried once more per language to word the reason
+    (a broken source only; a working one is never opened twice)."""
+    try:
+        open_engine(_config)
     except SurveyError as exc:
         return _("The source {label!r} ({where}) cannot be opened: {reason}").format(
             label=_config.label, where=_config.where, reason=exc)
+    source_engine.clear()  # it opens now: the next run opens it again instead of keeping the failure
+    return _("The source {label!r} ({where}) could not be opened a moment ago and opens now; reload the page.").format(
+        label=_config.label, where=_config.where)
 
 
 def filters_from_key(filters: tuple) -> Filters:
@@ -541,8 +555,8 @@ def source_sidebar(name: str, slot, pending: dict, filters_key: Callable) -> dic
     label = _("Warehouse source: {label}").format(label=config.label)
     with reported_progress(slot) as report, reporting(report):
         opened = source_engine(name, config.key, config)
-    if isinstance(opened, str):
-        return {"source_label": label, "error": opened}
+    if opened is None:
+        return {"source_label": label, "error": source_failure(name, config.key, current_language(), config)}
     if opened.engine.cycle is not None:
         st.caption(_("Cycle: {name} (from the source's settings)").format(name=md_escape(opened.engine.cycle.name)))
     st.subheader(_("Filters"))

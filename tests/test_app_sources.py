@@ -208,6 +208,16 @@ def test_a_source_that_cannot_be_opened_says_why_in_one_sentence(tmp_path):
     assert any("cannot be opened: No file matches" in e.value for e in at.error)
 
 
+def test_a_broken_source_is_explained_in_each_session_s_own_language(tmp_path):
+    # The opened engines are shared by every session (st.cache_resource); the sentence saying why a
+    # source cannot be opened must not stay in the language of whoever opened it first.
+    sources = {"gone": section({"path": str(tmp_path / "missing-*.parquet")})}
+    spanish = run_app(sources, query={"source": "gone", "lang": "es"})
+    assert any("Ningún archivo coincide con" in e.value for e in spanish.error), [e.value for e in spanish.error]
+    english = run_app(sources, query={"source": "gone"})
+    assert any("cannot be opened: No file matches" in e.value for e in english.error), [e.value for e in english.error]
+
+
 def test_a_postgresql_table_gives_the_overview_of_the_same_survey(survey, engine_pg_url):
     con = ibis.connect(engine_pg_url)
     con.create_table("app_answers", long_table(survey), overwrite=True)
