@@ -27,7 +27,7 @@ from cycle_analytics.storage import SavedSurvey
 from . import identity, loaders, screening, sharing, sources, state, tables
 from .progress import expected_analysis_seconds, expected_import_seconds, progress
 from .sources import WarehouseSurvey
-from .widgets import date_range_picker, md_escape, outcome_picker
+from .widgets import date_range_picker, md_escape, outcome_picker, segment_picker
 
 
 @dataclass(frozen=True)
@@ -326,20 +326,8 @@ def _segment_values(survey: Survey, column: str) -> list[str]:
 
 def _segment_filters(survey: Survey, pending: dict) -> dict[str, list]:
     """One multiselect per segment column: ``{column: kept values}`` (empty = all)."""
-    ss = st.session_state
-    segments: dict[str, list] = {}
-    for col in survey.info.segments:
-        if col not in survey.responses.columns:
-            continue
-        options = _segment_values(survey, col)
-        key = state.segment_key(col)
-        want = (pending.get("segments") or {}).get(col)
-        if want:
-            ss[key] = [v for v in want if v in options]
-        if key in ss:
-            ss[key] = [v for v in ss[key] if v in options]
-        segments[col] = st.multiselect(md_escape(col), options=options, key=key, placeholder=_("All"))
-    return segments
+    return {col: segment_picker(col, _segment_values(survey, col), pending)
+            for col in survey.info.segments if col in survey.responses.columns}
 
 
 def _outcome_choice(survey: Survey, saved: SavedSurvey | None, pending: dict) -> tuple[str | None, str]:

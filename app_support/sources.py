@@ -62,7 +62,7 @@ from cycle_analytics.stats.headline import Headline, headline_from_tables
 
 from . import sharing, state
 from .progress import reported_progress
-from .widgets import date_range_picker, md_escape, outcome_picker
+from .widgets import date_range_picker, md_escape, outcome_picker, segment_picker
 
 __all__ = [
     "SourceConfig", "EngineHandle", "configured_sources", "source_config", "engine_parts", "open_engine",
@@ -523,18 +523,8 @@ def choose_source(name: str | None) -> None:
 
 def _segment_filters(name: str, config: SourceConfig, handle: EngineHandle, pending: dict) -> dict[str, list]:
     """One multiselect per segment column, its values read from the source: ``{column: kept values}``."""
-    ss = st.session_state
-    picked: dict[str, list] = {}
-    for column in handle.engine.segment_columns:
-        options = source_segment_values(name, config.key, column, handle)
-        key = state.segment_key(column)
-        want = (pending.get("segments") or {}).get(column)
-        if want:
-            ss[key] = [v for v in want if v in options]
-        if key in ss:
-            ss[key] = [v for v in ss[key] if v in options]
-        picked[column] = st.multiselect(md_escape(column), options=options, key=key, placeholder=_("All"))
-    return picked
+    return {column: segment_picker(column, source_segment_values(name, config.key, column, handle), pending)
+            for column in handle.engine.segment_columns}
 
 
 def _outcome_choice(engine: SurveyEngine, pending: dict) -> tuple[str | None, str]:

@@ -169,6 +169,19 @@ LOCALIZED_TEXT = {
 }
 
 
+def segment_picker(column: str, options: list, pending: dict) -> list:
+    """The sidebar's multiselect of the segment ``column`` over ``options`` (empty = all), starting
+    from the link's values when ``pending`` has them; values no longer offered are dropped."""
+    ss = st.session_state
+    key = state.segment_key(column)
+    want = (pending.get("segments") or {}).get(column)
+    if want:
+        ss[key] = [v for v in want if v in options]
+    if key in ss:
+        ss[key] = [v for v in ss[key] if v in options]
+    return st.multiselect(md_escape(column), options=options, key=key, placeholder=_("All"))
+
+
 def outcome_picker(columns, default: str, pending: dict) -> str | None:
     """The sidebar's outcome selector over ``columns`` plus the proxy (``default`` first, or the
     link's ``outcome`` when it is in ``pending``): the chosen column, ``None`` for the proxy."""
