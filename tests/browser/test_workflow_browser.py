@@ -71,9 +71,13 @@ def type_in_cell(page: Page, col: int, row: int, text: str) -> None:
         page.keyboard.press("ArrowRight")
     for _ in range(row):
         page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")  # open the cell's editor, then type into it
-    page.wait_for_timeout(150)
+    page.keyboard.press("Enter")  # open the cell's editor, then type into it once it has the focus
+    # Keys typed before the grid's overlay editor has the focus are lost (seen on a loaded CI machine).
+    page.wait_for_function(
+        "() => { const a = document.activeElement; return !!(a && a.matches('#portal .gdg-input')); }",
+        timeout=TIMEOUT)
     page.keyboard.type(text, delay=15)
+    expect(page.locator("#portal .gdg-input")).to_have_value(text)
     page.keyboard.press("Enter")
     settle(page)
 
