@@ -240,3 +240,59 @@ def test_the_command_line_shows_progress_and_the_text_summary(tmp_path, capsys):
     assert main(["analyze", str(path), "--reader", "duckdb", "--na-values", "N/A", "--min-n", "20"]) == 0
     out = capsys.readouterr().out
     assert "row 4: missing id" in out and "First invalid answers" in out
+
+
+# ---------------------------------------------------------------- one scan: counted and grouped by respondent together
+
+
+def test_a_file_without_rejected_rows_is_counted_and_grouped_in_one_scan(tmp_path):
+    path = write_csv(tmp_path / "long.csv", long_rows(8))
+    read = read_large_csv(path, options_of())
+    assert read.engine.reads_packed, "the respondent table of the one scan"
+    read.engine.close()
+    assert_same_reading(path, "--outcome", "overall_satisfaction")
+
+
+def test_stages_first_seen_in_another_order_are_unpacked_in_the_importer_order(tmp_path):
+    rows = long_rows(9)
+    # the first respondent rates the stages backwards: the file names them first in the reverse of
+    # the order every other respondent's rows give, so the one scan packs them in another order
+    first = [r for r in rows if r[0] == "R0000"]
+    rows = first[::-1] + [r for r in rows if r[0] != "R0000"]
+    path = write_csv(tmp_path / "long.csv", rows)
+    read = read_large_csv(path, options_of())
+    assert read.engine.reads_packed
+    seen = tuple(dict.fromkeys(r[3] for r in rows))
+    assert read.engine.stages != seen and read.engine.stages[0] == "Arrival"
+    read.engine.close()
+    assert_same_reading(path, "--outcome", "overall_satisfaction")
+
+
+def test_a_stage_first_seen_after_the_first_rows_groups_the_file_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_source, "ORDER_ROWS", 60)
+    rows = long_rows(10)
+    rows = [r for r in rows[:60] if r[3] != "Leaving"] + rows[60:]  # "Leaving" only after the first rows
+    path = write_csv(tmp_path / "long.csv", rows)
+    order = ("--stages", ",".join(STAGES))  # the stage order does not depend on the first rows
+    read = read_large_csv(path, options_of(stages=STAGES))
+    assert read is not None and not read.engine.reads_packed, "the first rows did not see every stage"
+    read.engine.close()
+    assert_same_reading(path, *order, "--outcome", "overall_satisfaction")
+
+
+def test_packing_positions_match_stages_by_their_raw_values():
+    """packing_positions against hand-built inventories: a permutation, or None when the answers read differently."""
+    from cycle_analytics.engine.answers import AnswerInventory
+    from cycle_analytics.engine.respondents import packing_positions
+    from cycle_analytics.scales import Scale
+
+    def inventory(stages, values, scale=Scale(1, 5), scores=(("1", 1.0), ("2", 2.0))):
+        return AnswerInventory(None, tuple(stages), scale, tuple((v, stages.index(n)) for v, n in values), scores)
+
+    values = (("wait", "Waiting"), ("pay", "Payment"), ("Pay ", "Payment"))
+    packed = inventory(("Payment", "Waiting"), values)
+    assert packing_positions(packed, inventory(("Waiting", "Payment"), values)) == (1, 0)
+    assert packing_positions(packed, packed) == (0, 1)
+    assert packing_positions(packed, inventory(("Waiting", "Payment"), values, scale=Scale(0, 4))) is None
+    assert packing_positions(packed, inventory(("Waiting", "Payment"), values, scores=(("1", 1.0),))) is None
+    assert packing_positions(packed, inventory(("Waiting", "Payment"), values[:2])) is None

@@ -49,7 +49,14 @@ from cycle_analytics.engine.answers import AnswerInventory, classify_answers, in
 from cycle_analytics.engine.filters import filter_predicates
 from cycle_analytics.engine.layout import Layout, LongLayout, ScoreRules, validate_layout_columns
 from cycle_analytics.engine.progress import ProgressCallback, enable_duckdb_progress, run_with_progress
-from cycle_analytics.engine.respondents import date_expression, respondent_columns, respondent_table, stages_per_key
+from cycle_analytics.engine.respondents import (
+    PackedAnswers,
+    date_expression,
+    respondent_columns,
+    respondent_table,
+    respondents_from_packed,
+    stages_per_key,
+)
 from cycle_analytics.engine.sources import Source
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import format_number, ngettext
@@ -108,6 +115,11 @@ class SurveyEngine:
         The first pass's counts (``stage_value, score_value, no_respondent, n``, as
         :func:`~cycle_analytics.engine.answers.inventory_query` counts them) when the caller has them
         already; used only without ``filters``.
+    packed : PackedAnswers, optional
+        A respondent table the caller built while reading every row (long layout, no separate
+        respondents table, no ``filters``): used instead of grouping the source again when it read
+        the answers as the engine does (:attr:`reads_packed` says whether; the engine then drops
+        its temporary table on :meth:`close`).
 
     Attributes
     ----------
@@ -119,7 +131,8 @@ class SurveyEngine:
 
     def __init__(self, source: Source, layout: Layout, rules: ScoreRules = ScoreRules(), *, filters: Filters | None = None,
                  materialise: bool = True, progress: ProgressCallback | None = None, cycle: Cycle | None = None,
-                 positive: str | None = None, answer_counts: pd.DataFrame | None = None) -> None:
+                 positive: str | None = None, answer_counts: pd.DataFrame | None = None,
+                 packed: PackedAnswers | None = None) -> None:
         _validate_engine_inputs(source, layout, rules, filters)
         self.source, self.layout, self.rules = source, layout, rules
         self.base_filters = filters or NO_FILTERS
@@ -134,10 +147,22 @@ class SurveyEngine:
             inventory_query(answers, layout), _("Counting the answers"))
         self.inventory: AnswerInventory = classify_answers(counts, layout, rules)
         self.columns = respondent_columns(layout, self.inventory.stages)
-        relation = respondent_table(answers, layout, self.inventory, people)
+        relation = None
+        if packed is not None and self.base_filters.is_empty and people is None and isinstance(layout, LongLayout):
+            relation = respondents_from_packed(packed, layout, self.inventory)
+        #: whether the respondent table is the caller's ``packed`` one (then the engine owns and
+        #: drops its temporary table) rather than a grouping of the source
+        self.reads_packed = relation is not None
+        if relation is None:
+            relation = respondent_table(answers, layout, self.inventory, people)
         self.relation: ir.Table = relation  # the respondent table's expression over the source (see sql())
-        self._materialised = materialise
-        self.respondents: ir.Table = self._materialise(relation) if materialise else relation
+        if self.reads_packed:
+            # already a table on the backend: the columns renamed to this engine's stage order
+            self._materialised, self._temporary_table = packed.temporary_table is not None, packed.temporary_table
+            self.respondents: ir.Table = relation
+        else:
+            self._materialised = materialise
+            self.respondents = self._materialise(relation) if materialise else relation
         self._outcome_values: dict[str, pd.DataFrame] = {}
         self._group_counts: dict[tuple, dict[str, ScoreCounts]] = {}  # see _one_group_counts
         self._respondent_counts: dict[Filters, RespondentCounts] = {}  # see respondent_counts

@@ -44,7 +44,8 @@ from cycle_analytics.scales import Scale
 
 __all__ = [
     "RespondentColumns", "respondent_columns", "respondent_table", "attribute_expressions", "date_expression", "stages_per_key",
-    "weight_expressions", "KEY_LIMIT_BITS",
+    "weight_expressions", "KEY_LIMIT_BITS", "PackedAnswers", "packed_row_values", "packing_positions",
+    "respondents_from_packed", "unpacked_respondents",
 ]
 
 #: Packed keys stay below 2**KEY_LIMIT_BITS (exact through a double-precision floor division).
@@ -194,19 +195,91 @@ def _score_codes(raw: ir.Value, inventory: AnswerInventory) -> ir.Value:
     return raw.cases(*pairs, else_=ibis.null(dt.int64))
 
 
-def _long_respondents(table, layout: LongLayout, inventory: AnswerInventory, names: RespondentColumns, respondents) -> ir.Table:
-    """Group the answers by respondent into packed keys, join the attributes, unpack."""
+def packed_row_values(table: ir.Table, layout: LongLayout, inventory: AnswerInventory) -> dict[str, ir.Value]:
+    """Per answer row, what the ``GROUP BY respondent`` sums: ``code`` (``score - min + 1`` of a
+    score of a known stage, else NULL) and ``key_0, key_1 ...`` (the code at its stage's position,
+    ``code * base ** position``, in the packed integer of its group of stages).
+
+    ``key_k`` summed, ``code`` counted (``n_valid``) and summed (``code_sum``) per respondent are
+    the packed answers that :func:`respondents_from_packed` unpacks.
+    """
     scale, n_stages = inventory.scale, len(inventory.stages)
     base, per_key = scale.points + 1, stages_per_key(scale)
     stage_raw = table[layout.stage]
     known_values = [v for v, _ in inventory.stage_codes]
     known = stage_raw.isin(known_values) if known_values else ibis.literal(False)
     code = known.ifelse(_score_codes(table[layout.score], inventory), ibis.null(dt.int64))
-    aggregates: dict[str, ir.Value] = {}
+    values: dict[str, ir.Value] = {"code": code}
     for k in range(math.ceil(n_stages / per_key)):
         weights = [(v, base ** (j - k * per_key)) for v, j in inventory.stage_codes if k * per_key <= j < (k + 1) * per_key]
         weight = stage_raw.cases(*weights, else_=ibis.null(dt.int64)) if weights else ibis.null(dt.int64)
-        aggregates[f"key_{k}"] = (code * weight).sum()
+        values[f"key_{k}"] = code * weight
+    return values
+
+
+@dataclass(frozen=True)
+class PackedAnswers:
+    """A respondent table (the columns of :func:`respondent_table`) that a reader built while it
+    read every row anyway, with ``inventory``, whose stages may be in another order than the
+    engine's: ``score_j`` is ``inventory.stages[j]``'s score.
+
+    :mod:`cycle_analytics.engine.csv_source` counts a large CSV and groups it by respondent in one
+    scan (:func:`packed_row_values` summed, then :func:`unpacked_respondents`); the engine reads
+    that table instead of grouping the file again when ``inventory`` reads the answers exactly as
+    its own (:func:`packing_positions`), and drops ``temporary_table`` when it closes.
+    """
+
+    table: ir.Table
+    inventory: AnswerInventory
+    temporary_table: str | None = None
+
+
+def packing_positions(packed: AnswerInventory, final: AnswerInventory) -> tuple[int, ...] | None:
+    """Where each of ``final``'s stages is in ``packed``'s order (``None``: they read the answers differently).
+
+    They read them the same when both have the same scale, the same raw values as scores with
+    the same scores, and the same raw values for each stage; only the order of the stages may
+    differ.
+    """
+    if (packed.scale.minimum, packed.scale.points) != (final.scale.minimum, final.scale.points):
+        return None
+    if dict(packed.score_values) != dict(final.score_values):
+        return None
+    named_packed = {v: packed.stages[j] for v, j in packed.stage_codes}
+    named_final = {v: final.stages[j] for v, j in final.stage_codes}
+    if named_packed != named_final or sorted(packed.stages) != sorted(final.stages):
+        return None
+    return tuple(packed.stages.index(name) for name in final.stages)
+
+
+def respondents_from_packed(packed: PackedAnswers, layout: LongLayout, inventory: AnswerInventory) -> ir.Table | None:
+    """The respondent table of :func:`respondent_table` from the reader's ``packed`` one (the score
+    columns renamed to ``inventory``'s order), or ``None`` when it read the answers differently
+    from ``inventory`` (the engine then groups the source itself)."""
+    positions = packing_positions(packed.inventory, inventory)
+    if positions is None:
+        return None
+    names = respondent_columns(layout, inventory.stages)
+    table = packed.table
+    scores = {names.scores[j]: table[f"score_{p}"] for j, p in enumerate(positions)}
+    keep = [c for c in table.columns if not c.startswith("score_") or c == "score_sum"]
+    return table.select(*keep, **scores).relocate(*names.scores, before="n_rated")
+
+
+def unpacked_respondents(grouped: ir.Table, layout: LongLayout, inventory: AnswerInventory) -> ir.Table:
+    """The respondent table from answers grouped by respondent with the sums of
+    :func:`packed_row_values` (``key_0 ..``, ``n_valid`` = count of ``code``, ``code_sum`` = its
+    sum) and the largest raw value of each per-respondent column (:func:`attribute_expressions`
+    with ``dates=False``): dates and weights converted, the scores unpacked. Other columns of
+    ``grouped`` are kept."""
+    return _finish_grouped(grouped, layout, inventory, respondent_columns(layout, inventory.stages))
+
+
+def _long_respondents(table, layout: LongLayout, inventory: AnswerInventory, names: RespondentColumns, respondents) -> ir.Table:
+    """Group the answers by respondent into packed keys, join the attributes, unpack."""
+    values = packed_row_values(table, layout, inventory)
+    code = values.pop("code")
+    aggregates: dict[str, ir.Value] = {name: value.sum() for name, value in values.items()}
     aggregates["n_valid"] = code.count()
     aggregates["code_sum"] = code.sum()
     rows = table.filter(respondent_present(table[layout.respondent]))
@@ -215,15 +288,20 @@ def _long_respondents(table, layout: LongLayout, inventory: AnswerInventory, nam
         # itself when the export repeats it on every row, as exports do)
         aggregates.update({name: expr.max() for name, expr in attribute_expressions(rows, layout, names, dates=False).items()})
         grouped = rows.group_by(respondent=rows[layout.respondent]).aggregate(**aggregates)
-        if layout.date:
-            grouped = grouped.mutate(date=date_expression(grouped["date"], layout))
-        if layout.weight:
-            grouped = grouped.mutate(**weight_expressions(grouped["weight"]))
-    else:
-        packed = rows.group_by(key_respondent=rows[layout.respondent]).aggregate(**aggregates)
-        people = respondents.select(respondent=respondents[layout.respondent], **attribute_expressions(respondents, layout, names))
-        joined = people.left_join(packed, people.respondent == packed.key_respondent)
-        grouped = joined.drop("key_respondent")
+        return _finish_grouped(grouped, layout, inventory, names)
+    packed = rows.group_by(key_respondent=rows[layout.respondent]).aggregate(**aggregates)
+    people = respondents.select(respondent=respondents[layout.respondent], **attribute_expressions(respondents, layout, names))
+    joined = people.left_join(packed, people.respondent == packed.key_respondent)
+    return _unpack_scores(joined.drop("key_respondent"), inventory, names)
+
+
+def _finish_grouped(grouped: ir.Table, layout: LongLayout, inventory: AnswerInventory, names: RespondentColumns) -> ir.Table:
+    """The answers grouped by respondent with their raw per-respondent columns: dates and weights
+    converted (once per respondent), the scores unpacked."""
+    if layout.date:
+        grouped = grouped.mutate(date=date_expression(grouped["date"], layout))
+    if layout.weight:
+        grouped = grouped.mutate(**weight_expressions(grouped["weight"]))
     return _unpack_scores(grouped, inventory, names)
 
 
@@ -233,15 +311,15 @@ def _unpack_scores(grouped: ir.Table, inventory: AnswerInventory, names: Respond
     base, per_key = scale.points + 1, stages_per_key(scale)
     n_valid = grouped.n_valid.fill_null(0).cast(dt.int64)
     code_sum = grouped.code_sum.fill_null(0).cast(dt.int64)
-    digits = []
+    keys = [grouped[f"key_{k}"].fill_null(0).cast(dt.int64) for k in range(math.ceil(n_stages / per_key))]
     in_range = ibis.literal(True)
+    for k, key in enumerate(keys):
+        width = min(per_key, n_stages - k * per_key)
+        in_range = in_range & (key < base**width)
+    digits = []
     for j in range(n_stages):
         k, position = divmod(j, per_key)
-        key = grouped[f"key_{k}"].fill_null(0).cast(dt.int64)
-        if position == 0:
-            width = min(per_key, n_stages - k * per_key)
-            in_range = in_range & (key < base**width)
-        digits.append((key // base**position) % base)
+        digits.append((keys[k] // base**position) % base)
     rated = sum((ibis.ifelse(d > 0, 1, 0) for d in digits), ibis.literal(0, dt.int64))  # PostgreSQL casts no boolean to bigint
     digit_sum = sum(digits, ibis.literal(0, dt.int64))
     scores = {names.scores[j]: ibis.ifelse(d > 0, d + (scale.minimum - 1), ibis.null(dt.int64)) for j, d in enumerate(digits)}
