@@ -137,7 +137,9 @@ def main(argv=None) -> None:
     k = sub.add_parser("spark", help="(internal) the analysis on a local Spark session, in this process")
     k.add_argument("source")
     for parser in (c, p):
-        parser.add_argument("--repeats", type=int, default=1)
+        # best of 3: a bare read of the 10M-rating CSV takes 0.9 s when the machine has 2.3 GB
+        # at hand and up to 3.8 s (mostly system time) when the kernel must first find it
+        parser.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
     if args.what == "spark":
         analyze_on_spark(args.source)
