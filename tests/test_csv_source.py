@@ -296,3 +296,24 @@ def test_packing_positions_match_stages_by_their_raw_values():
     assert packing_positions(packed, inventory(("Waiting", "Payment"), values, scale=Scale(0, 4))) is None
     assert packing_positions(packed, inventory(("Waiting", "Payment"), values, scores=(("1", 1.0),))) is None
     assert packing_positions(packed, inventory(("Waiting", "Payment"), values[:2])) is None
+
+
+def test_a_real_survey_with_inferred_n_a_codes_is_read_in_one_scan(tmp_path):
+    """SFO's 2017 customer survey (../shared/realdata) made long: its 0 and 6 are N/A codes the
+    importer infers from how those respondents rate the other stages; the first rows infer them
+    too, so the one scan's respondent table is used, and everything reads as in memory."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    sfo = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "sfo_customer_survey_2017.csv"
+    raw = pd.read_csv(sfo, dtype=str, keep_default_na=False)
+    stages = [c for c in raw.columns if c.startswith("Q7") and c != "Q7ALL"]
+    long = raw.melt(id_vars=["RESPNUM", "Q7ALL"], value_vars=stages, var_name="stage", value_name="score")
+    path = tmp_path / "sfo_long.csv"
+    long.sort_values("RESPNUM", kind="stable").to_csv(path, index=False)
+    read = read_large_csv(path, ImportOptions(outcome="Q7ALL", max_bytes=None))
+    assert read.engine.reads_packed and read.info.scale.minimum == 1 and read.info.scale.maximum == 5
+    assert {c["value"] for c in read.info.to_json()["na_codes"]} == {"0", "6"}
+    read.engine.close()
+    assert_same_reading(path, "--outcome", "Q7ALL")

@@ -212,7 +212,7 @@ def _read(path: Path, dialect: PlainCsvDialect, options: ImportOptions, backend,
     if not isinstance(layout, LongLayout) or roles.sample.info.weight_column:
         raise _NotExact  # wide files and weights: the importer
     head = _head_rows(backend, scan, layout)
-    provisional = _provisional_inventory(head, layout, options)
+    provisional = _provisional_inventory(backend, head, layout, options)
     packed = None
     try:
         if provisional is None:
@@ -237,7 +237,7 @@ def _read_counted(path: Path, dialect: PlainCsvDialect, options: ImportOptions, 
     accounting = _account(counts, layout, options,
                           lambda sc_c, accepted: _rest_evidence(backend, scan, layout, sc_c, accepted, progress))
     listed = _listed_rows(backend, scan, dialect, layout, accounting, options, progress)
-    stages = _stages_in_row_order(head, accounting)
+    stages = _stages_in_row_order(head, layout, accounting)
     engine_layout = _engine_layout(layout, accounting, stages)
     where = f" WHERE {_accepted_sql(layout, accounting)}" if accounting.rows_rejected else ""
     accepted = backend.sql(f"SELECT * FROM {scan}{where}")
@@ -287,10 +287,10 @@ _COUNT_COLUMNS = ("stage_value", "score_value", "id_missing", "n", _BY_VALUE)
 
 
 def _head_rows(backend, scan: str, layout: LongLayout) -> pa.Table:
-    """The first :data:`ORDER_ROWS` rows of the file in file order: ``rid, st, sc`` (id, stage and
-    score cells). They give the packing of the one scan (:func:`_provisional_inventory`) and the
-    stage order (:func:`_stages_in_row_order`)."""
-    sql = (f"SELECT {_quote(layout.respondent)} AS rid, {_quote(layout.stage)} AS st, {_quote(layout.score)} AS sc "
+    """The first :data:`ORDER_ROWS` rows of the file in file order: the id, stage and score cells
+    under the file's names. They give the packing of the one scan (:func:`_provisional_inventory`)
+    and the stage order (:func:`_stages_in_row_order`)."""
+    sql = (f"SELECT {_quote(layout.respondent)}, {_quote(layout.stage)}, {_quote(layout.score)} "
            f"FROM {scan} LIMIT {ORDER_ROWS}")
     backend.raw_sql("SET preserve_insertion_order = true")
     try:
@@ -299,23 +299,31 @@ def _head_rows(backend, scan: str, layout: LongLayout) -> pa.Table:
         backend.raw_sql("SET preserve_insertion_order = false")
 
 
-def _provisional_inventory(head: pa.Table, layout: LongLayout, options: ImportOptions) -> AnswerInventory | None:
+def _provisional_inventory(backend, head: pa.Table, layout: LongLayout, options: ImportOptions) -> AnswerInventory | None:
     """The engine's inventory as the importer's rules decide it from the first rows alone (``None``
     when they decide nothing): how the one scan packs the answers. When the whole file decides the
     same (:func:`~cycle_analytics.engine.respondents.packing_positions`), the engine unpacks them;
-    else it groups the file again (a rare stage, score or N/A code only after the first rows)."""
-    counted = pa.table({"stage_value": head["st"], "score_value": head["sc"], "id_missing": pc.is_null(head["rid"])})
+    else it groups the file again (a rare stage, score or N/A code only after the first rows).
+    The scale's reading looks at the first rows' respondents too (an N/A code such as the 0 and 6
+    of a 1-5 scale is inferred from how they rate their other stages, :func:`_rest_evidence`)."""
+    counted = pa.table({"stage_value": head[layout.stage], "score_value": head[layout.score],
+                        "id_missing": pc.is_null(head[layout.respondent])})
     counts = (counted.group_by(["stage_value", "score_value", "id_missing"], use_threads=False)
               .aggregate([("id_missing", "count", pc.CountOptions(mode="all"))])
               .rename_columns(["stage_value", "score_value", "id_missing", "n"]).to_pandas())
+    name = ibis.util.gen_name("survey_head")
+    backend.con.register(name, head)
     try:
-        accounting = _account(counts, layout, options)
+        accounting = _account(counts, layout, options,
+                              lambda sc_c, accepted: _rest_evidence(backend, _quote(name), layout, sc_c, accepted, None))
         if not accounting.stage_of_value or accounting.scale is None:
             return None
         return classify_answers(_accepted_counts(counts, accounting), _engine_layout(layout, accounting, accounting.stage_names),
                                 _score_rules(options, accounting))
     except SurveyError:
         return None
+    finally:
+        backend.con.unregister(name)
 
 
 def _count_and_pack(backend, everything, layout: LongLayout, provisional: AnswerInventory,
@@ -614,7 +622,7 @@ def _listed_column(name: str, values: pd.Series) -> RawColumn:
     return RawColumn(name, arr.dictionary, arr.indices.to_numpy(zero_copy_only=False).astype(np.int32))
 
 
-def _stages_in_row_order(head: pa.Table, accounting: _Accounting) -> tuple[str, ...]:
+def _stages_in_row_order(head: pa.Table, layout: LongLayout, accounting: _Accounting) -> tuple[str, ...]:
     """The stages in the importer's order: the cycle's or the chosen order, else their order of
     appearance within the respondents' rows (:func:`appearance_stage_order`) over the accepted rows
     among the first :data:`ORDER_ROWS` rows of the file (``head``; Arrow dictionary codes number the
@@ -623,8 +631,10 @@ def _stages_in_row_order(head: pa.Table, accounting: _Accounting) -> tuple[str, 
     if accounting.order_source is not None or len(names) <= 1:
         return tuple(names)
     # accepted as by _accepted_sql: an id (NULL is none), a stage value of the survey
-    accepted = pc.and_(pc.is_valid(head["rid"]), pc.is_in(pc.fill_null(head["st"], ""), pa.array(list(accounting.stage_of_value), pa.string())))
-    head = head.filter(accepted)
+    rid_column, stage_column = head[layout.respondent], head[layout.stage]
+    accepted = pc.and_(pc.is_valid(rid_column), pc.is_in(pc.fill_null(stage_column, ""),
+                                                        pa.array(list(accounting.stage_of_value), pa.string())))
+    head = head.filter(accepted).rename_columns(["rid", "st", "sc"])
     big, _counts = accounting.score_profile
     rating = {t for t, c in zip(big.raw.values.to_pylist(), classify_values(big, accounting.scale).tolist()) if c == OK}
     rid, st, sc = (pc.dictionary_encode(pc.fill_null(head[c], "")).combine_chunks() for c in ("rid", "st", "sc"))
