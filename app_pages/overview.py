@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import alerting, loaders, presenting, screening, sharing, sources, state, tables, weighting, widgets
+from app_support import alerting, loaders, presenting, screening, sharing, state, tables, weighting, widgets
 from cycle_analytics import figures
 from cycle_analytics.i18n import format_decimal, format_number, format_percent, ngettext
 from cycle_analytics.i18n import gettext as _
@@ -16,9 +16,8 @@ st.title(_("Service cycle overview"))
 st.caption(ngettext("{source} · {n} stage · scale {low}–{high}", "{source} · {n} stages · scale {low}–{high}", len(s.stages))
            .format(source=widgets.md_escape(v.source_label), n=format_number(len(s.stages)),
                    low=format_number(s.scale.minimum), high=format_number(s.scale.maximum)))
-if v.warehouse is None:
-    alerting.alerts_box(v)  # one sentence per alert: a stage below target, a significant drop, a new critical moment
-    alerting.rules_panel(v)
+alerting.alerts_box(v)  # one sentence per alert: a stage below target, a significant drop, a new critical moment
+alerting.rules_panel(v)
 widgets.outcome_note(v)
 screening.exclusion_note(v)
 weighting.weight_note(v)
@@ -97,11 +96,8 @@ else:
 for note in getattr(a, "notes", ()) or ():
     st.caption(widgets.md_escape(note))
 
-# ---- report export (built on click, cached on the analysis key + plans; reruns reuse the bytes)
-if v.warehouse is not None:  # the reports read the survey's rows; only count tables leave a warehouse
-    st.subheader(_("Export"))
-    st.info(sources.not_available("outputs"))
-    st.stop()
+# ---- report export (built on click, cached on the analysis key + plans; reruns reuse the bytes); a warehouse
+# source's reports come from its analysis and the engine's counts (presenting.view_subject), no row is read
 st.subheader(_("Export"))
 plans = sharing.current_plans(v)
 export_key = (repr(v.key), sharing.plans_fingerprint(plans))
@@ -114,8 +110,9 @@ else:
     title = (_("Service cycle report: {source}").format(source=v.source_label.split(": ", 1)[-1]) if v.source_label
              else _("Service cycle report"))
     language = loaders.comment_language_code(ss.get(state.COMMENT_LANGUAGE))  # chosen on Stage detail
-    html_bytes = sharing.report_html(v.key, export_key[1], title, s, a, plans, comment_language=language)
-    xlsx_bytes = sharing.report_xlsx(v.key, export_key[1], s, a, plans, comment_language=language)
+    subject = presenting.view_subject(v)
+    html_bytes = sharing.report_html(v.key, export_key[1], title, subject, a, plans, comment_language=language)
+    xlsx_bytes = sharing.report_xlsx(v.key, export_key[1], subject, a, plans, comment_language=language)
     e1, e2 = st.columns(2)
     e1.download_button(_("Download the HTML report"), data=html_bytes, file_name="service_cycle_report.html",
                        mime="text/html", key="report_html", on_click="ignore", icon=":material/download:")

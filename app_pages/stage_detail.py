@@ -64,13 +64,10 @@ widgets.chart(figures.diverging_bar_figure(dist, s.scale), dist,
                 "neutral middle split across zero."), key="stage_distribution", file_name="stage_distribution.csv")
 
 segs = v.warehouse.segments if v.warehouse is not None else tables.segment_columns(s)
-if segs and v.warehouse is not None:  # the split by segment reads the survey's rows
-    st.subheader(_("By segment"))
-    st.info(sources.not_available("segment_split"))
-elif segs:
+if segs:
     st.subheader(_("By segment"))
     seg = st.selectbox(_("Segment"), segs, key=state.STAGE_SEGMENT) if len(segs) > 1 else segs[0]
-    by = loaders.stage_distribution_by(v.key, stage, seg, s)
+    by = v.warehouse.stage_split(stage, seg) if v.warehouse is not None else loaders.stage_distribution_by(v.key, stage, seg, s)
     widgets.chart(figures.diverging_bar_figure(by, s.scale, by=seg), by,
                   _("The same answers split by {segment}: a bar further left means more bad experiences in that group.")
                   .format(segment=widgets.md_escape(seg)),

@@ -4,8 +4,9 @@ the optional delivery configured in the ``[alerts]`` section of the secrets (or 
 
 * :func:`current_rules` / :func:`set_rules` - ``state.ALERT_RULES`` = ``(source id, AlertRules)``;
   a saved survey starts with the rules saved with it, anything else with the defaults.
-* :func:`alert_report` - :func:`cycle_analytics.stats.alerts.find_alerts` of the filtered survey,
-  reusing the view's analysis (cached per view key and rules).
+* :func:`alert_report` - :func:`cycle_analytics.stats.alerts.find_alerts` of the filtered survey, or
+  of a warehouse source's engine with the view's filters (no row is read), reusing the view's
+  analysis (cached per view key and rules).
 * :func:`delivery_config` - the webhook / SMTP settings of the deployment (never typed in a page).
 * :func:`alerts_box` and :func:`rules_panel` - what the Overview page shows.
 """
@@ -26,6 +27,7 @@ from cycle_analytics.storage.serialise import alert_rules_from_dict, alert_rules
 
 from . import sharing, state
 from .escaping import md_escape
+from .sources import filters_from_key
 
 
 def current_rules() -> AlertRules:
@@ -62,15 +64,21 @@ def set_rules(rules: AlertRules) -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
-def alert_report(key: tuple, rules_json: str, _survey, _analysis, _outcome) -> AlertReport:
-    """The alerts of the filtered survey of view ``key`` under the rules ``rules_json`` (cached)."""
+def alert_report(key: tuple, rules_json: str, _survey, _analysis, _outcome, _filters=None) -> AlertReport:
+    """The alerts of the filtered survey of view ``key`` under the rules ``rules_json`` (cached);
+    ``_survey`` may be a warehouse source's engine, with the view's ``_filters`` (in ``key``)."""
     rules = alert_rules_from_dict(json.loads(rules_json))  # the rules are part of the cache key as JSON
-    return find_alerts(_survey, rules, outcome=_outcome, settings=_analysis.settings, analysis=_analysis)
+    return find_alerts(_survey, rules, outcome=_outcome, settings=_analysis.settings, analysis=_analysis, filters=_filters)
 
 
 def view_alerts(v) -> AlertReport:
     """The alerts of view ``v`` under the current rules."""
-    return alert_report(v.key, json_text(alert_rules_to_dict(current_rules())), v.filtered, v.analysis, v.outcome)
+    rules_json = json_text(alert_rules_to_dict(current_rules()))
+    if v.warehouse is None:
+        return alert_report(v.key, rules_json, v.filtered, v.analysis, v.outcome)
+    with v.warehouse.handle.lock:  # the periods' verdicts query the engine (one query at a time)
+        return alert_report(v.key, rules_json, v.warehouse.engine, v.analysis, v.outcome,
+                            filters_from_key(v.warehouse.filters))
 
 
 def delivery_config() -> tuple[DeliveryConfig | None, str | None]:
@@ -110,7 +118,8 @@ def rules_panel(v) -> None:
     """The alert rules (an expander): which rules, the smallest drop, the stages watched; where they
     are kept; what could not be checked; and "Send now" when a webhook or e-mail is configured."""
     rules = current_rules()
-    stages = list(v.filtered.stages) if v.filtered is not None else []
+    survey = v.filtered if v.warehouse is None else v.warehouse
+    stages = list(survey.stages) if survey is not None else []
     with st.expander(_("Alert rules"), icon=":material/tune:"):
         with st.form("alert_rules_form", border=False):
             c1, c2, c3 = st.columns(3)

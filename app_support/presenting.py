@@ -1,4 +1,5 @@
 """The deck and the PDF of the current view, and the PNG of a chart: built when their button is clicked.
+The survey they describe is :func:`view_subject` (an upload's survey or a warehouse source's outline).
 
 A download button given a function (``st.download_button(data=callable)``) runs it only when the
 user clicks, so the charts are drawn as pictures (kaleido with Chromium, a few seconds) only for a
@@ -45,11 +46,19 @@ def source_in_words(source_label: str) -> str:
     return source_label.split(": ", 1)[-1] if source_label else ""
 
 
+def view_subject(view):
+    """The survey the outputs of a sidebar ``View`` describe: the filtered
+    :class:`~cycle_analytics.dataset.Survey` of an upload, or the
+    :class:`~cycle_analytics.outputs.outline.SurveyOutline` of a warehouse source
+    (:meth:`app_support.sources.WarehouseSurvey.outline`: its analysis' counts, no row read)."""
+    return view.warehouse.outline() if view.warehouse is not None else view.filtered
+
+
 def briefing_of(view, plans: pd.DataFrame | None) -> Briefing:
     """The :class:`~cycle_analytics.outputs.briefing.Briefing` of a sidebar ``View``."""
     source = source_in_words(view.source_label)
     title = _("Service cycle review: {source}").format(source=source) if source else _("Service cycle review")
-    return build_briefing(view.filtered, view.analysis, plans, title=title, source=source,
+    return build_briefing(view_subject(view), view.analysis, plans, title=title, source=source,
                           filters=filters_in_words(view.key[2] if len(view.key) > 2 else ()))
 
 

@@ -27,11 +27,14 @@ upload or sample, and the sidebar builds the :class:`~app_support.sidebar.View` 
   location, layout and rules (no Streamlit: tested on their own);
 * :func:`source_engine` - the engine of a source, opened once per server (``st.cache_resource``; the
   two passes over the source run then), with a lock (one query at a time per engine);
-* :func:`source_analysis`, :func:`source_headline`, :func:`source_segment_values`, :func:`source_comments` -
-  cached per (source, filters, outcome) (``st.cache_data``: the results are small tables);
+* :func:`source_analysis`, :func:`source_headline`, :func:`source_segment_values`, :func:`source_comments`,
+  :func:`source_stage_split` - cached per (source, filters, outcome) (``st.cache_data``: the results are
+  small tables);
 * :class:`WarehouseSurvey` - what the pages read in place of an imported survey (``View.warehouse``):
-  stages, scale, cycle, targets, segments, the headline, comments; :func:`not_available` the one
-  sentence a page shows for what needs the survey's rows;
+  stages, scale, cycle, targets, segments, the headline, comments, one stage split by a segment, and
+  the :class:`~cycle_analytics.outputs.outline.SurveyOutline` the reports, slides and PDF are built
+  from (:func:`app_support.presenting.view_subject`); :func:`not_available` the one sentence a page
+  shows for what needs the survey's rows (the comment themes, the checks of each row);
 * :func:`source_sidebar` (the sidebar's source, filters and outcome), :func:`source_picker` and
   :func:`source_summary` (the Data page).
 
@@ -47,6 +50,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from cycle_analytics.cycles import Cycle, load_cycle
@@ -56,9 +60,10 @@ from cycle_analytics.engine.roles import roles_from_sample
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import N_, current_language, format_number, ngettext
 from cycle_analytics.i18n import gettext as _
+from cycle_analytics.outputs.outline import ANSWER_WORDS, THEMES_NOT_AVAILABLE, SurveyOutline, answers_in_words, survey_outline
 from cycle_analytics.scales import parse_scale
 from cycle_analytics.stats.analysis import Analysis, AnalysisSettings, analyze
-from cycle_analytics.stats.headline import Headline, headline_from_tables
+from cycle_analytics.stats.headline import Headline, headline_from_tables, stage_distribution_from_counts
 
 from . import sharing, state
 from .progress import reported_progress
@@ -67,6 +72,7 @@ from .widgets import date_range_picker, md_escape, outcome_picker, segment_picke
 __all__ = [
     "SourceConfig", "EngineHandle", "configured_sources", "source_config", "engine_parts", "open_engine",
     "source_engine", "source_failure", "source_analysis", "source_headline", "source_segment_values", "source_comments",
+    "source_stage_split",
     "source_date_span", "filters_from_key", "relay_progress", "reporting", "SOURCE_PREFIX", "NOT_AVAILABLE",
     "WarehouseSurvey", "app_sources", "chosen_source", "choose_source", "source_sidebar", "not_available",
     "source_picker", "source_summary", "import_options",
@@ -76,12 +82,7 @@ SOURCE_PREFIX = "source:"  #: ``state.SOURCE_ID`` of a warehouse source: ``"sour
 #: Part -> what a page says in place of that part, which needs the survey's rows (the engine returns
 #: count tables): one whole sentence each, shown through :func:`not_available`.
 NOT_AVAILABLE = {
-    "segment_split": N_("Not available for a warehouse source: this split (the Segments page compares the segments) "
-                        "(this needs the survey's individual rows, which stay in the database)."),
-    "themes": N_("Not available for a warehouse source: finding the themes of the comments (this needs the survey's "
-                 "individual rows, which stay in the database)."),
-    "outputs": N_("Not available for a warehouse source: the reports, slides and alerts (this needs the survey's "
-                  "individual rows, which stay in the database)."),
+    "themes": THEMES_NOT_AVAILABLE,  # the reports and slides say the same in the themes' place
     "row_checks": N_("Not available for a warehouse source: the rejected rows, invalid answers per row, "
                      "response-quality flags, names and the stage mapping (this needs the survey's individual rows, "
                      "which stay in the database)."),
@@ -413,6 +414,17 @@ def source_date_span(name: str, config_key: tuple, _handle: EngineHandle):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def source_stage_split(name: str, config_key: tuple, filters: tuple, stage: str, segment: str,
+                       _handle: EngineHandle) -> pd.DataFrame:
+    """One stage's answer distribution per value of ``segment``
+    (:func:`~cycle_analytics.stats.headline.stage_distribution_from_counts` of the engine's counts by
+    the segment, which it keeps per filter: no query after the analysis)."""
+    with _handle.lock:
+        counts = _handle.engine.score_counts(segment, filters=filters_from_key(filters))
+    return stage_distribution_from_counts(counts, stage, segment)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def source_comments(name: str, config_key: tuple, filters: tuple, stage: str, _handle: EngineHandle):
     """Up to 50 comments of respondents who rated ``stage`` in its bottom box (``engine.comments``)."""
     with _handle.lock:
@@ -490,6 +502,17 @@ class WarehouseSurvey:
     def comments(self, stage: str):
         """Up to 50 comments of respondents who rated ``stage`` badly, under the current filters."""
         return source_comments(self.name, self.config.key, self.filters, stage, self.handle)
+
+    def stage_split(self, stage: str, segment: str) -> pd.DataFrame:
+        """The answers of ``stage`` per value of ``segment`` under the current filters (the frame of an
+        upload's ``loaders.stage_distribution_by``)."""
+        return source_stage_split(self.name, self.config.key, self.filters, stage, segment, self.handle)
+
+    def outline(self) -> SurveyOutline:
+        """What the reports, slides, PDF and alerts say about the survey besides its analysis: the
+        engine's stages, scale, cycle, counts (filtered) and accounting of every cell; no row is read."""
+        with self.handle.lock:
+            return survey_outline(self.engine, filters=filters_from_key(self.filters), name=self.label)
 
 
 def not_available(part: str) -> str:
@@ -576,17 +599,12 @@ def source_sidebar(name: str, slot, pending: dict, filters_key: Callable) -> dic
     ss[state.URL_PENDING] = {}
     return {"source_label": label, "file_name": config.label, "analysis": analysis, "analysis_error": error,
             "outcome": analysis.outcome if analysis is not None else None, "filters_active": filters_active,
-            "key": (f"{SOURCE_PREFIX}{name}", config.key, fkey, okey), "warehouse": warehouse}
+            # the language keys the caches of the sentences built from the view (reports, alerts)
+            "key": (f"{SOURCE_PREFIX}{name}", config.key, fkey, okey, ("language", current_language())),
+            "warehouse": warehouse}
 
 
 # ---------------------------------------------------------------- the Data page
-
-
-#: Answer class of the engine's accounting -> its name (English; shown as ``_(word)``).
-_ANSWER_WORDS = {"score": N_("ratings"), "no_answer": N_("no answer (N/A codes)"), "empty": N_("empty cells"),
-                 "not_a_number": N_("invalid: not a number"), "off_scale": N_("invalid: off the scale"),
-                 "unknown_stage": N_("answers to a stage not analysed"), "no_stage": N_("answers without a stage"),
-                 "no_respondent": N_("answers without a respondent id")}
 
 
 def source_picker() -> None:
@@ -641,9 +659,8 @@ def source_summary(warehouse: WarehouseSurvey) -> None:
                 help=_("Empty cells and N/A answers of the stages."))
     c[3].metric(_("Invalid answers"), format_number(answers["not_a_number"] + answers["off_scale"]), border=True,
                 help=_("Not a number or off the scale: each loses that answer, not its respondent."))
-    counted = "; ".join(f"{_(_ANSWER_WORDS[k])} {format_number(n)}" for k, n in answers.items() if n or k == "score")
-    st.caption(_("Every cell read is counted: {counts}.").format(counts=counted))
-    words = {k: _(v) for k, v in _ANSWER_WORDS.items()}
+    st.caption(_("Every cell read is counted: {counts}.").format(counts=answers_in_words(answers)))
+    words = {k: _(v) for k, v in ANSWER_WORDS.items()}
     st.dataframe(engine.inventory.by_stage().rename(columns=words), width="stretch", key="warehouse_by_stage")
     with st.expander(_("The query that builds the respondent table in the database")):
         st.code(engine.sql(), language="sql")

@@ -9,7 +9,10 @@ comment themes of the whole survey and of each critical moment (:func:`themes_br
 (:func:`cycle_analytics.outputs.report.default_figures`, plus the penalty-reward chart).
 :mod:`cycle_analytics.outputs.deck` lays it out as PowerPoint slides and
 :mod:`cycle_analytics.outputs.pdf` as a PDF; both draw the charts as pictures
-(:mod:`cycle_analytics.outputs.images`).
+(:mod:`cycle_analytics.outputs.images`). The survey may be the
+:class:`~cycle_analytics.outputs.outline.SurveyOutline` of a warehouse source: everything is then
+built from the analysis and the engine's counts, and the themes' place says that finding them needs
+every comment.
 """
 
 from __future__ import annotations
@@ -22,18 +25,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycle_analytics import figures as F
-from cycle_analytics.dataset import Survey
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.cycles import localized_cycle
 from cycle_analytics.i18n import N_, format_date, format_decimal, format_number
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.i18n import ngettext
+from cycle_analytics.outputs.outline import THEMES_NOT_AVAILABLE, survey_outline
 from cycle_analytics.outputs.plans import validate_plans
-from cycle_analytics.outputs.report import default_figures
+from cycle_analytics.outputs.report import default_figures, report_themes
 from cycle_analytics.outputs.summary import fix_first, moments_by_impact, outcome_words, priority_advice, settings_in_words
 from cycle_analytics.stats.analysis import Analysis
 from cycle_analytics.text import messages as TM
-from cycle_analytics.text.views import themes_table
 
 #: Chart titles, in the order the deck and the PDF show them (English; shown translated).
 CHART_TITLES = {
@@ -75,8 +77,7 @@ class Briefing:
 
 def _validate_briefing_inputs(survey, analysis, plans, title) -> None:
     """Raise :class:`SurveyError` unless the briefing's inputs can be used."""
-    if not isinstance(survey, Survey):
-        raise SurveyError(_("The deck and the PDF need the imported survey (a Survey)."))
+    survey_outline(survey)  # an imported survey, its outline or a builder of the count tables
     if not isinstance(analysis, Analysis):
         raise SurveyError(_("The deck and the PDF need the analysis of the survey (from analysis.analyze)."))
     if plans is not None and not isinstance(plans, pd.DataFrame):
@@ -189,7 +190,7 @@ def themes_brief(themes: pd.DataFrame, critical: Sequence[str]) -> tuple[pd.Data
     return table[columns], tuple(notes)
 
 
-def build_briefing(survey: Survey, analysis: Analysis, plans: pd.DataFrame | None = None, *,
+def build_briefing(survey, analysis: Analysis, plans: pd.DataFrame | None = None, *,
                    title: str = DEFAULT_BRIEFING_TITLE, source: str = "", filters: str = "",
                    generated: dt.datetime | None = None, with_figures: bool = True,
                    themes: pd.DataFrame | None = None, comment_language: str | None = None) -> Briefing:
@@ -197,7 +198,8 @@ def build_briefing(survey: Survey, analysis: Analysis, plans: pd.DataFrame | Non
 
     Parameters
     ----------
-    survey, analysis : the (filtered) survey and its analysis.
+    survey, analysis : the (filtered) survey, or its outline (a warehouse source,
+        :func:`~cycle_analytics.outputs.outline.survey_outline`), and its analysis.
     plans : the action plans (:mod:`cycle_analytics.outputs.plans`), optional.
     title : the title slide's / page's title.
     source : what the survey is (e.g. the file name); ``filters`` the filters in words ("" = none).
@@ -207,11 +209,11 @@ def build_briefing(survey: Survey, analysis: Analysis, plans: pd.DataFrame | Non
     """
     _validate_briefing_inputs(survey, analysis, plans, title)
     generated = generated or dt.datetime.now(dt.timezone.utc)
-    info = survey.info
+    survey = survey_outline(survey)
     counts = " · ".join([
-        ngettext("{n} respondent", "{n} respondents", info.respondents).format(n=format_number(info.respondents)),
-        ngettext("{n} rating", "{n} ratings", info.ratings).format(n=format_number(info.ratings)),
-        ngettext("{n} stage", "{n} stages", len(info.stages)).format(n=format_number(len(info.stages))),
+        ngettext("{n} respondent", "{n} respondents", survey.respondents).format(n=format_number(survey.respondents)),
+        ngettext("{n} rating", "{n} ratings", survey.ratings).format(n=format_number(survey.ratings)),
+        ngettext("{n} stage", "{n} stages", len(survey.stages)).format(n=format_number(len(survey.stages))),
         *([_("cycle: {name}").format(name=localized_cycle(survey.cycle).name)] if survey.cycle is not None else []),
     ])
     about = [
@@ -227,10 +229,12 @@ def build_briefing(survey: Survey, analysis: Analysis, plans: pd.DataFrame | Non
     pains = tuple(moments_by_impact(moments, ("pain point",))["evidence"].astype(str)) if len(moments) else ()
     first = fix_first(analysis.priorities, moments, analysis.outcome) if len(analysis.priorities) else \
         pd.DataFrame(columns=["rank", "stage", "sentence"])
-    if themes is None:
-        themes = themes_table(survey, analysis, language=comment_language)
-    theme_rows, theme_notes = themes_brief(themes, list(moments_by_impact(moments)["stage"].astype(str))
-                                           if len(moments) else [])
+    themes = report_themes(survey, analysis, themes, comment_language)
+    if themes is None:  # the survey's comments stay in the warehouse
+        theme_rows, theme_notes = themes_brief(pd.DataFrame(), [])[0], (_(THEMES_NOT_AVAILABLE),)
+    else:
+        theme_rows, theme_notes = themes_brief(themes, list(moments_by_impact(moments)["stage"].astype(str))
+                                               if len(moments) else [])
     figs: dict[str, go.Figure] = {}
     notes = list(analysis.notes)
     if with_figures:

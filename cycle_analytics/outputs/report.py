@@ -13,7 +13,11 @@
   formulas neutralised).
 
 Usage: ``html_report(survey, analyze(survey), plans=plans)`` returns the page as text and
-``excel_report(survey, analyze(survey), plans)`` the workbook as bytes.
+``excel_report(survey, analyze(survey), plans)`` the workbook as bytes. ``survey`` may also be the
+:class:`~cycle_analytics.outputs.outline.SurveyOutline` of a warehouse source
+(``survey_outline(engine, filters=...)``): the report is then built from the analysis and the
+engine's counts without reading a row, and the parts that need rows (the comment themes, the
+rejected rows) say so in one sentence.
 
 Examples
 --------
@@ -34,13 +38,15 @@ import plotly.offline
 
 from cycle_analytics import figures as F
 from cycle_analytics.cycles import localized_cycle
-from cycle_analytics.dataset import Survey
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.figures.style import VERDICT_LABELS, format_p_value
 from cycle_analytics.i18n import (
     N_, current_language, format_date, format_decimal, format_number, format_percent, gettext as _,
 )
 from cycle_analytics.outputs.export import is_missing, to_excel_bytes
+from cycle_analytics.outputs.outline import (
+    REJECTED_NOT_AVAILABLE, THEMES_NOT_AVAILABLE, SurveyOutline, answers_in_words, survey_outline,
+)
 from cycle_analytics.outputs.plans import empty_plans, open_plan_stages, validate_plans
 from cycle_analytics.outputs.summary import fix_first, moments_by_impact, outcome_words
 from cycle_analytics.stats.analysis import Analysis
@@ -96,10 +102,9 @@ th{background:#f5f7fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-def _validate_inputs(survey, analysis, figures, plans, title) -> None:
-    """Raise :class:`SurveyError` unless the report's inputs can be used."""
-    if not isinstance(survey, Survey):
-        raise SurveyError(_("The report needs the imported survey (a Survey)."))
+def _validate_inputs(survey, analysis, figures, plans, title) -> SurveyOutline:
+    """Raise :class:`SurveyError` unless the report's inputs can be used; returns the survey's outline."""
+    outline = survey_outline(survey)
     if not isinstance(analysis, Analysis):
         raise SurveyError(_("The report needs the analysis of the survey (from analysis.analyze)."))
     if figures is not None and not isinstance(figures, Mapping):
@@ -108,6 +113,17 @@ def _validate_inputs(survey, analysis, figures, plans, title) -> None:
         raise SurveyError(_("The action plans must be a table (DataFrame)."))
     if not isinstance(title, str) or not title.strip():
         raise SurveyError(_("The report needs a title that is not empty."))
+    return outline
+
+
+def report_themes(survey, analysis, themes: pd.DataFrame | None, comment_language: str | None) -> pd.DataFrame | None:
+    """The comment themes of a report: ``themes`` when given, else found in the survey's comments
+    (:func:`~cycle_analytics.text.views.themes_table`); ``None`` when the survey's rows are not at
+    hand (a warehouse source: :data:`~cycle_analytics.outputs.outline.THEMES_NOT_AVAILABLE` says so)."""
+    if themes is not None:
+        return themes
+    outline = survey_outline(survey)
+    return themes_table(outline.survey, analysis, language=comment_language) if outline.has_rows else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,6 +194,7 @@ def default_figures(survey, analysis, plans=None) -> tuple[dict, list[str]]:
     """The report's charts from :mod:`cycle_analytics.figures`, and a sentence for each one that
     could not be drawn (so nothing is dropped silently)."""
     open_plans = sorted(open_plan_stages(plans)) if plans is not None else None
+    survey = survey_outline(survey)
     builders = {
         "journey": lambda: F.journey_figure(analysis.scores, verdicts=analysis.moments, targets=survey.targets(),
                                             phases=survey.phases(), open_plans=open_plans, scale=survey.scale),
@@ -216,8 +233,9 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
 
     Parameters
     ----------
-    survey : Survey
-        The (filtered) survey the analysis ran on.
+    survey : Survey or SurveyOutline
+        The (filtered) survey the analysis ran on, or its outline (a warehouse source,
+        :func:`~cycle_analytics.outputs.outline.survey_outline`).
     analysis : Analysis
         :func:`cycle_analytics.stats.analysis.analyze`'s result.
     figures : mapping of name to plotly Figure, optional
@@ -240,11 +258,10 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
     str
         The HTML document. plotly.js (about 4.7 MB) is inlined once when there is a chart.
     """
-    _validate_inputs(survey, analysis, figures, plans, title)
+    survey = _validate_inputs(survey, analysis, figures, plans, title)
     problems: list[str] = []
     if figures is None:
         figures, problems = default_figures(survey, analysis, plans)
-    info = survey.info
     generated = generated or dt.datetime.now(dt.timezone.utc)
 
     placed: dict[str, list[str]] = {key: [] for key, _title in SECTIONS}
@@ -266,7 +283,7 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
     head.append("</head>")
 
     body = ['<body><main>', f"<h1>{_esc(title)}</h1>"]
-    source = info.source.get("file") or info.source.get("file_name") or info.source.get("name") if isinstance(info.source, Mapping) else None
+    source = survey.name
     stamp = f"{format_date(generated, 'long')} {generated.strftime('%H:%M %Z').strip()}"
     meta = [_("Generated {time}").format(time=stamp)]
     if source:
@@ -281,7 +298,7 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
              "</section>"]
     body += _critical(analysis, placed["critical"])
     body += _priorities(analysis, placed["priorities"])
-    body += _themes_section(themes if themes is not None else themes_table(survey, analysis, language=comment_language))
+    body += _themes_section(report_themes(survey, analysis, themes, comment_language))
     body += _plans_section(plans)
     body += _method(survey, analysis)
     if problems or analysis.notes:
@@ -290,8 +307,7 @@ def html_report(survey, analysis, figures: Mapping | None = None, plans: pd.Data
     return "\n".join(head + body)
 
 
-def _headline(survey, analysis) -> list[str]:
-    info = survey.info
+def _headline(survey: SurveyOutline, analysis) -> list[str]:
     crit = analysis.critical_moments
     pri = analysis.priorities.sort_values("rank") if len(analysis.priorities) else analysis.priorities
     top = str(pri["stage"].iloc[0]) if len(pri) else "–"
@@ -300,20 +316,26 @@ def _headline(survey, analysis) -> list[str]:
     if len(scores) and scores["mean"].notna().any():
         weakest = str(scores.loc[scores["mean"].idxmin(), "stage"])
     cards = [
-        (_("Respondents"), _fmt(int(info.respondents))),
-        (_("Ratings"), _fmt(int(info.ratings))),
-        (_("Stages"), _fmt(len(info.stages))),
-        (_("Scale"), info.scale.label()),
+        (_("Respondents"), _fmt(int(survey.respondents))),
+        (_("Ratings"), _fmt(int(survey.ratings))),
+        (_("Stages"), _fmt(len(survey.stages))),
+        (_("Scale"), survey.scale.label()),
         (_("Outcome"), analysis.outcome.display()),
         (_("Critical moments"), _fmt(len(crit))),
         (_("Fix first"), top),
         (_("Lowest rated stage"), weakest),
-        (_("Rows rejected"), _("{rejected} of {read}").format(rejected=format_number(info.rows_rejected),
-                                                             read=format_number(info.rows_read))),
     ]
+    if survey.rows_read is not None:
+        cards.append((_("Rows rejected"), _("{rejected} of {read}").format(rejected=format_number(survey.rows_rejected),
+                                                                          read=format_number(survey.rows_read))))
     out = ['<section id="headline"><h2>' + _esc(_("Headline figures")) + '</h2><div class="cards">']
     out += [f'<div class="card"><div class="v">{_esc(v)}</div><div class="k">{_esc(k)}</div></div>' for k, v in cards]
     out.append("</div>")
+    if survey.answers is not None:  # no rows were read: every cell read is counted instead
+        out.append('<p class="note">' + _esc(_("Every cell read from the source, before the filters, is counted: {counts}.").format(
+            counts=answers_in_words(survey.answers))) + "</p>")
+    if not survey.has_rows:
+        out.append('<p class="note">' + _esc(_(REJECTED_NOT_AVAILABLE)) + "</p>")
     first = fix_first(analysis.priorities, analysis.moments, analysis.outcome) if len(analysis.priorities) else None
     if first is not None and len(first):
         out.append("<h3>" + _esc(_('Fix first')) + "</h3><ol>" + "".join(
@@ -391,10 +413,14 @@ THEME_REPORT_COLUMNS = ("rank", "label", "key_words", "n_comments", "share_pct",
                         "penalty_ci_low", "penalty_ci_high", "p_adjusted", "small_sample")
 
 
-def _themes_section(themes: pd.DataFrame) -> list[str]:
-    """The comment themes of the whole survey and of each stage, with their example comments (as text)."""
+def _themes_section(themes: pd.DataFrame | None) -> list[str]:
+    """The comment themes of the whole survey and of each stage, with their example comments (as
+    text); ``None``: the survey's rows are not at hand, which the section says."""
     out = ['<section id="themes"><h2>' + _esc(_("Comment themes")) + '</h2>']
-    if themes is None or len(themes) == 0:
+    if themes is None:
+        out.append(f'<p class="note">{_esc(_(THEMES_NOT_AVAILABLE))}</p></section>')
+        return out
+    if len(themes) == 0:
         out.append(f'<p class="note">{_esc(_(TM.NO_THEMES_ANYWHERE))}</p></section>')
         return out
     out.append(f'<p class="note">{_esc(_(TM.THEMES_REPORT_NOTE))}</p>')
@@ -423,8 +449,8 @@ def _plans_section(plans) -> list[str]:
     return out
 
 
-def _method(survey, analysis) -> list[str]:
-    s, outcome, scale, info = analysis.settings, analysis.outcome, survey.scale, survey.info
+def _method(survey: SurveyOutline, analysis) -> list[str]:
+    s, outcome, scale = analysis.settings, analysis.outcome, survey.scale
     span = outcome.span if np.isfinite(outcome.span) else float(scale.maximum - scale.minimum)
     correction = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}.get(s.correction, s.correction)
     importance = {"spearman": _("Spearman rank correlation"), "relative_weight": _("relative weights (Johnson)")}.get(
@@ -437,7 +463,7 @@ def _method(survey, analysis) -> list[str]:
                        "({size} points), and at least {min_bad} bad ratings."))
     defs = [
         (_("Scale"), _("{scale} ({source}); top box = {top}, bottom box = {bottom}. N/A answers are not ratings.").format(
-            scale=scale.label(), source=info.scale_source, top=", ".join(map(str, scale.top_box)),
+            scale=scale.label(), source=survey.scale_source, top=", ".join(map(str, scale.top_box)),
             bottom=", ".join(map(str, scale.bottom_box)))),
         (_("Outcome"), _("{outcome} — no outcome was chosen, so each stage is compared with the respondent's mean over "
                          "the other stages.").format(outcome=outcome.display()) if outcome.is_proxy else outcome.display()),
@@ -468,10 +494,9 @@ def _method(survey, analysis) -> list[str]:
         (_("Minimum count (min_n)"), s.min_n), (_("Significance level"), s.alpha), (_("Correction"), correction),
         (_("Smallest penalty (share of the outcome's scale)"), s.min_effect_fraction), (_("Fewest bad ratings"), s.min_bad),
         (_("Importance method"), importance), (_("Bootstrap resamples"), s.n_boot), (_("Seed"), str(s.seed)),
-        (_("Respondents"), info.respondents),
-        (_("Rows read / accepted / rejected"), " / ".join(format_number(x) for x in (info.rows_read, info.rows_accepted,
-                                                                                      info.rows_rejected))),
-        (_("Layout"), info.format), (_("N/A codes"), ", ".join(map(str, info.na_values)) or _("none")),
+        (_("Respondents"), survey.respondents),
+        _accounting_row(survey),
+        (_("Layout"), survey.layout), (_("N/A codes"), ", ".join(map(str, survey.na_values)) or _("none")),
     ]
     out = ['<section id="method"><h2>' + _esc(_("Method notes")) + '</h2><dl class="defs">']
     out += [f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in defs]
@@ -480,6 +505,15 @@ def _method(survey, analysis) -> list[str]:
             for k, v in settings_rows]
     out.append("</tbody></table></section>")
     return out
+
+
+def _accounting_row(survey: SurveyOutline) -> tuple[str, str]:
+    """How the survey's input was counted: the rows read, accepted and rejected of an imported file,
+    else every cell read per answer class (a warehouse source, whose rows are not read)."""
+    if survey.rows_read is not None:
+        return _("Rows read / accepted / rejected"), " / ".join(
+            format_number(x) for x in (survey.rows_read, survey.rows_accepted, survey.rows_rejected))
+    return _("Answers read (before the filters)"), answers_in_words(survey.answers or {})
 
 
 def _general_number(value: float) -> str:
@@ -495,11 +529,16 @@ def report_tables(survey, analysis, plans: pd.DataFrame | None = None, *, themes
                   comment_language: str | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the report, by sheet name, in workbook order (``themes`` / ``comment_language``:
     as in :func:`html_report`)."""
-    info, s = survey.info, analysis.settings
+    survey, s = survey_outline(survey), analysis.settings
+    if survey.rows_read is not None:
+        accounting = [(_("Rows read"), str(survey.rows_read)), (_("Rows accepted"), str(survey.rows_accepted)),
+                      (_("Rows rejected"), str(survey.rows_rejected))]
+    else:  # a warehouse source: every cell read, per answer class, and no row
+        accounting = [(_("Answers read (before the filters)"), answers_in_words(survey.answers or {})),
+                      (_("Rows rejected"), _(REJECTED_NOT_AVAILABLE))]
     items = [
-        (_("Respondents"), str(info.respondents)), (_("Ratings"), str(info.ratings)), (_("Rows read"), str(info.rows_read)),
-        (_("Rows accepted"), str(info.rows_accepted)), (_("Rows rejected"), str(info.rows_rejected)),
-        (_("Layout"), info.format), (_("Scale"), info.scale.label()), (_("Stages"), ", ".join(info.stages)),
+        (_("Respondents"), str(survey.respondents)), (_("Ratings"), str(survey.ratings)), *accounting,
+        (_("Layout"), survey.layout), (_("Scale"), survey.scale.label()), (_("Stages"), ", ".join(survey.stages)),
         (_("Outcome"), analysis.outcome.display()), (_("Correction"), s.correction),
         (_("Significance level"), f"{s.alpha:g}"), (_("Smallest penalty (share of scale)"), f"{s.min_effect_fraction:g}"),
         (_("Fewest bad ratings"), str(s.min_bad)), (_("Importance method"), s.importance_method),
@@ -516,15 +555,21 @@ def report_tables(survey, analysis, plans: pd.DataFrame | None = None, *, themes
         N_("Critical moments"): _code_labels(analysis.moments, ("verdict", "declared_verdict")),
         N_("Penalties"): analysis.penalties,
         N_("Priorities"): _code_labels(pri, ("quadrant", "level", "action")),
-        N_("Comment themes"): themes if themes is not None else themes_table(survey, analysis, language=comment_language),
+        N_("Comment themes"): _sheet_or_sentence(report_themes(survey, analysis, themes, comment_language),
+                                                 THEMES_NOT_AVAILABLE),
         N_("Segments"): analysis.segments,
         N_("Segment tests"): analysis.segment_tests,
         N_("Trends"): analysis.trends,
         N_("Trend change"): analysis.trend_change,
-        N_("Rejected rows"): survey.rejected,
+        N_("Rejected rows"): _sheet_or_sentence(survey.rejected, REJECTED_NOT_AVAILABLE),
         N_("Action plans"): _code_labels(validate_plans(plans) if plans is not None else empty_plans(survey.stages), ("status",)),
     }
     return {_(name): table for name, table in tables.items()}
+
+
+def _sheet_or_sentence(table: pd.DataFrame | None, sentence: str) -> pd.DataFrame:
+    """``table``, or a sheet holding the one ``sentence`` (English; translated) that says why it is missing."""
+    return table if table is not None else pd.DataFrame({"note": [_(sentence)]})
 
 
 def _code_labels(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -542,5 +587,5 @@ def _code_labels(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 def excel_report(survey, analysis, plans: pd.DataFrame | None = None, *, themes: pd.DataFrame | None = None,
                  comment_language: str | None = None) -> bytes:
     """An ``.xlsx`` workbook with every table of the report, one sheet each (see :func:`report_tables`)."""
-    _validate_inputs(survey, analysis, None, plans, DEFAULT_TITLE)
+    survey = _validate_inputs(survey, analysis, None, plans, DEFAULT_TITLE)
     return to_excel_bytes(report_tables(survey, analysis, plans, themes=themes, comment_language=comment_language))

@@ -21,6 +21,11 @@ Three rules (each can be turned off in :class:`AlertRules`):
 Without dates there are no periods, so only the below-target rule can raise an alert;
 :attr:`AlertReport.checks` says in words what could not be checked and why.
 
+The survey may be an imported :class:`~cycle_analytics.dataset.Survey` or any builder of the count
+tables (:class:`~cycle_analytics.stats.tables.TableSource`), such as the query engine over a
+warehouse table: the two periods' verdicts then come from :func:`analyze` of the engine with the
+period's dates added to the view's ``filters`` (WHERE clauses; no row is read).
+
 Example
 -------
 >>> from cycle_analytics.cycles import Cycle, Stage
@@ -48,7 +53,7 @@ from cycle_analytics.i18n import gettext as _
 from cycle_analytics.stats import scores, trends
 from cycle_analytics.stats.analysis import Analysis, AnalysisSettings, analyze, default_outcome
 from cycle_analytics.stats.critical import format_p
-from cycle_analytics.stats.filters import filter_survey
+from cycle_analytics.stats.filters import Filters, filter_survey
 
 __all__ = ["ALERT_KINDS", "KIND_LABELS", "AlertRules", "Alert", "AlertReport", "find_alerts", "validate_alert_rules",
            "ALERT_COLUMNS", "ALL_RESPONSES"]
@@ -197,19 +202,21 @@ class _Current:
 
 
 def find_alerts(
-    survey: Survey,
+    survey,
     rules: AlertRules = AlertRules(),
     *,
     outcome: OutcomeSpec | None = None,
     settings: AnalysisSettings = AnalysisSettings(),
     analysis: Analysis | None = None,
+    filters: Filters | None = None,
 ) -> AlertReport:
     """The alerts of ``survey`` under ``rules`` (see the module docstring).
 
     Parameters
     ----------
-    survey : Survey
-        The survey as analysed (after the filters and any response-quality exclusion).
+    survey : Survey or TableSource
+        The survey as analysed (after the filters and any response-quality exclusion), or a builder
+        of the count tables such as the query engine (with ``filters``).
     rules : AlertRules
         Which rules, the smallest drop and the watched stages.
     outcome : OutcomeSpec, optional
@@ -218,17 +225,18 @@ def find_alerts(
         ``alpha``, ``correction``, ``min_n`` and ``trend_freq`` (and the critical-moment thresholds).
     analysis : Analysis, optional
         ``analyze(survey, ...)`` when already computed: its scores and period change are reused.
+    filters : Filters, optional
+        The filters of the analysis of a builder of the count tables (an imported survey comes
+        filtered): the periods' analyses keep them.
 
     Returns
     -------
     AlertReport
     """
     rules = validate_alert_rules(rules)
-    if not isinstance(survey, Survey):
-        raise SurveyError(_("Alerts need a Survey, not a {type}.").format(type=type(survey).__name__))
-    if analysis is not None and not isinstance(analysis, Analysis):
-        raise SurveyError(_("The analysis given to the alerts must be an Analysis, not a {type}.").format(
-            type=type(analysis).__name__))
+    _validate_alert_inputs(survey, analysis, filters)
+    if not isinstance(survey, Survey) and analysis is None:  # the engine's tables: its analysis gives the period change
+        analysis = analyze(survey, outcome=outcome, settings=settings, filters=filters)
     checks: list[str] = []
     watched = _watched_stages(survey, rules, checks)
     change = analysis.trend_change if analysis is not None else trends.period_change(
@@ -237,14 +245,13 @@ def find_alerts(
     previous = str(change["period_label_previous"].iloc[0]) if len(change) else ""
     if not len(change):
         checks.append(_("The survey has no dates or a single period, so there is nothing to compare with: only the "
-                        "targets are checked.") if "date" not in survey.responses.columns or
-                      not survey.responses["date"].notna().any() else
+                        "targets are checked.") if not _has_dates(survey, filters) else
                       _("All dated responses fall in one period, so there is no previous period: only the targets "
                         "are checked."))
     found: list[Alert] = []
     if rules.new_critical and len(change):
         spec = outcome if outcome is not None else (analysis.outcome if analysis is not None else default_outcome(survey))
-        found += _new_critical(survey, change, spec, settings, watched, checks)
+        found += _new_critical(survey, change, spec, settings, watched, checks, filters)
     if rules.significant_drop and len(change):
         found += _drops(change, rules, settings, watched)
     if rules.below_target:
@@ -256,7 +263,26 @@ def find_alerts(
                        checks=tuple(checks))
 
 
-def _watched_stages(survey: Survey, rules: AlertRules, checks: list[str]) -> tuple[str, ...]:
+def _validate_alert_inputs(survey, analysis, filters) -> None:
+    """An imported survey or a builder of the count tables, an :class:`Analysis` or ``None``, and
+    :class:`Filters` only for a builder of the tables (an imported survey comes filtered)."""
+    if not isinstance(survey, Survey) and not all(hasattr(survey, a) for a in ("stages", "scale", "score_counts")):
+        raise SurveyError(_("Alerts need a Survey, not a {type}.").format(type=type(survey).__name__))
+    if analysis is not None and not isinstance(analysis, Analysis):
+        raise SurveyError(_("The analysis given to the alerts must be an Analysis, not a {type}.").format(
+            type=type(analysis).__name__))
+    if filters is not None and not isinstance(filters, Filters):
+        raise SurveyError(_("The filters must be a Filters, not a {type}.").format(type=type(filters).__name__))
+
+
+def _has_dates(survey, filters: Filters | None) -> bool:
+    """Whether the (filtered) respondents hold a date."""
+    if isinstance(survey, Survey):
+        return "date" in survey.responses.columns and bool(survey.responses["date"].notna().any())
+    return bool(survey.has_dates) and survey.respondent_counts(filters=filters).dated_respondents > 0
+
+
+def _watched_stages(survey, rules: AlertRules, checks: list[str]) -> tuple[str, ...]:
     """The stages the rules watch (all when none is named); names that are no stage are noted."""
     if not rules.stages:
         return tuple(survey.stages)
@@ -268,7 +294,7 @@ def _watched_stages(survey: Survey, rules: AlertRules, checks: list[str]) -> tup
     return tuple(s for s in survey.stages if s in rules.stages)
 
 
-def _current_means(survey: Survey, change: pd.DataFrame, analysis: Analysis | None, settings: AnalysisSettings) -> _Current:
+def _current_means(survey, change: pd.DataFrame, analysis: Analysis | None, settings: AnalysisSettings) -> _Current:
     """The last period's mean per stage (``period_change``), else the mean over all responses."""
     if len(change):
         stages = change["stage"].astype(str)
@@ -280,7 +306,7 @@ def _current_means(survey: Survey, change: pd.DataFrame, analysis: Analysis | No
     return _Current(dict(zip(stages, table["mean"].astype(float))), dict(zip(stages, table["n"].astype(int))), ALL_RESPONSES)
 
 
-def _below_target(survey: Survey, current: _Current, settings: AnalysisSettings, watched: tuple[str, ...],
+def _below_target(survey, current: _Current, settings: AnalysisSettings, watched: tuple[str, ...],
                   checks: list[str]) -> list[Alert]:
     """Stages whose current mean is below the target of their cycle stage."""
     targets = {st.name: float(st.target) for st in (survey.cycle.stages if survey.cycle is not None else ())
@@ -364,24 +390,42 @@ def _drop_sentence(r, stage: str, correction: str) -> str:
                        n_previous=format_number(r.n_previous), n_last=format_number(r.n_last))
 
 
-def _period_verdicts(survey: Survey, change: pd.DataFrame, spec: OutcomeSpec,
-                     settings: AnalysisSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _period_verdicts(survey, change: pd.DataFrame, spec: OutcomeSpec, settings: AnalysisSettings,
+                     filters: Filters | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The critical-moment tables of the previous and the last period's respondents."""
     last_start = pd.Timestamp(change["period_last"].iloc[0])
     prev_start = pd.Timestamp(change["period_previous"].iloc[0])
-    day_before = (last_start - pd.Timedelta(days=1)).date()  # a bare end date includes its whole day
+    day_before = pd.Timestamp((last_start - pd.Timedelta(days=1)).date())  # a bare end date includes its whole day
     quick = replace(settings, n_boot=0)  # the verdicts need no bootstrap
-    before = analyze(filter_survey(survey, date_range=(prev_start, day_before)), outcome=spec, settings=quick)
-    latest = analyze(filter_survey(survey, date_range=(last_start, None)), outcome=spec, settings=quick)
+    if isinstance(survey, Survey):
+        before = analyze(filter_survey(survey, date_range=(prev_start, day_before)), outcome=spec, settings=quick)
+        latest = analyze(filter_survey(survey, date_range=(last_start, None)), outcome=spec, settings=quick)
+    else:  # the engine: the period's dates within the view's filters, as WHERE clauses
+        before = analyze(survey, outcome=spec, settings=quick, filters=_within(filters, prev_start, day_before))
+        latest = analyze(survey, outcome=spec, settings=quick, filters=_within(filters, last_start, None))
     return before.moments, latest.moments
 
 
-def _new_critical(survey: Survey, change: pd.DataFrame, spec: OutcomeSpec, settings: AnalysisSettings,
-                  watched: tuple[str, ...], checks: list[str]) -> list[Alert]:
+def _within(filters: Filters | None, start: pd.Timestamp, end: pd.Timestamp | None) -> Filters:
+    """``filters`` with their date range narrowed to ``start`` .. ``end`` (``None``: open; both days included).
+
+    >>> _within(Filters(date_range=("2026-01-10", "2026-03-31"), segments={"region": ["N"]}),
+    ...         pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-31"))
+    Filters(date_range=(Timestamp('2026-01-10 00:00:00'), Timestamp('2026-01-31 00:00:00')), segments=(('region', ('N',)),))
+    """
+    base = filters or Filters()
+    low, high = base.date_range or (None, None)
+    first = max(t for t in (start, None if low is None else pd.Timestamp(low)) if t is not None)
+    ends = [t for t in (end, None if high is None else pd.Timestamp(high)) if t is not None]
+    return Filters(date_range=(first, min(ends) if ends else None), segments=dict(base.segments))
+
+
+def _new_critical(survey, change: pd.DataFrame, spec: OutcomeSpec, settings: AnalysisSettings,
+                  watched: tuple[str, ...], checks: list[str], filters: Filters | None = None) -> list[Alert]:
     """Stages that are critical moments in the last period and were not in the previous one."""
     last, prev = str(change["period_label_last"].iloc[0]), str(change["period_label_previous"].iloc[0])
     try:
-        before, latest = _period_verdicts(survey, change, spec, settings)
+        before, latest = _period_verdicts(survey, change, spec, settings, filters)
     except SurveyError as exc:
         checks.append(_("The critical moments of {previous} and {last} could not be compared: {reason}").format(
             previous=prev, last=last, reason=exc))

@@ -10,8 +10,9 @@
   tables (:class:`~cycle_analytics.stats.tables.TableSource`), such as the query engine; weighted
   when its outcome counts carry the sums of the weights.
 * :func:`bad_comments` - the comments of the respondents who rated one stage in the bottom box.
-* :func:`stage_distribution_by` - one stage's answer distribution per value of a segment column
-  (one ``np.bincount`` on combined codes).
+* :func:`stage_distribution_by` / :func:`stage_distribution_from_counts` - one stage's answer
+  distribution per value of a segment column, from the ratings counted by stage, segment and score
+  (of an imported survey, or of any builder of the count tables such as the query engine).
 
 Example
 -------
@@ -40,9 +41,12 @@ from cycle_analytics.ingest.names import mentions_recommend
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_values
 from cycle_analytics.stats.filters import Filters
+from cycle_analytics.stats.survey_tables import SurveyTables
+from cycle_analytics.stats.tables import ScoreCounts
 from cycle_analytics.stats.weights import respondent_weights
 
-__all__ = ["Headline", "headline_figures", "headline_from_tables", "recommend_column", "bad_comments", "stage_distribution_by"]
+__all__ = ["Headline", "headline_figures", "headline_from_tables", "recommend_column", "bad_comments", "stage_distribution_by",
+           "stage_distribution_from_counts"]
 
 _ZERO_TO_TEN = re.compile(r"\b0\s*(-|–|to|bis|a|à)\s*10\b|\bnps\b", re.I)
 NPS_SCALE = Scale(0, 10)
@@ -255,50 +259,75 @@ def bad_comments(survey: Survey, stage: str, column: str = "comment") -> pd.Data
 
 
 def stage_distribution_by(survey: Survey, stage: str, segment: str) -> pd.DataFrame:
-    """Answer distribution of one stage per value of a segment column (one vectorised bincount).
+    """Answer distribution of one stage per value of a segment column of an imported survey.
+
+    :func:`stage_distribution_from_counts` of the survey's counts by ``segment``
+    (:class:`~cycle_analytics.stats.survey_tables.SurveyTables`), so an imported survey and the
+    query engine give the same frame.
 
     Returns a DataFrame ``stage, <segment>, score, count, pct, n``: ``pct`` is within the segment
     value (weighted on a weighted survey), ``n`` the value's answers; values without answers are left out (the shape
     ``figures.diverging_bar_figure(..., by=segment)`` draws).
 
     >>> from cycle_analytics.ingest.importer import import_survey
-    >>> s = import_survey(b"id,wait,pay,region\\nA,1,5,N\\nB,5,4,S\\nC,5,3,N\\n", file_name="x.csv")
+    >>> from cycle_analytics.dataset import ImportOptions
+    >>> s = import_survey(b"id,wait,pay,region\\nA,1,5,N\\nB,5,4,S\\nC,5,3,N\\n", ImportOptions(segments=["region"]))
     >>> d = stage_distribution_by(s, "wait", "region")
     >>> d[d["count"] > 0][["region", "score", "count", "n"]].values.tolist()
     [['N', 1, 1, 2], ['N', 5, 1, 2], ['S', 5, 1, 1]]
     """
     _validate_survey(survey)
-    r, resp = survey.ratings, survey.responses
-    if stage not in r["stage"].cat.categories:
+    if stage not in survey.stages:
         raise SurveyError(_("The stage {stage!r} is not a stage of the survey.").format(stage=stage))
-    if segment not in resp.columns:
-        raise SurveyError(_("The segment column {segment!r} is not in the survey.").format(segment=segment))
-    values = survey.scale.values
-    seg = resp[segment]
-    cats = [str(c) for c in (seg.cat.categories if hasattr(seg, "cat") else sorted(seg.dropna().astype(str).unique()))]
-    seg_codes = seg.cat.codes.to_numpy() if hasattr(seg, "cat") else pd.Categorical(seg.astype("str"), categories=cats).codes
-    code = r["stage"].cat.categories.get_loc(stage)
-    mask = r["stage"].cat.codes.to_numpy() == code
-    g = np.asarray(seg_codes)[r["response_id"].cat.codes.to_numpy()[mask]]
-    sc = r["score"].to_numpy()[mask].astype(np.int64) - survey.scale.minimum
-    ok = g >= 0
-    k, p = len(cats), len(values)
-    counts = np.bincount(g[ok] * p + sc[ok], minlength=k * p).reshape(k, p) if k else np.zeros((0, p), np.int64)
-    n = counts.sum(axis=1)
-    pct = counts / np.maximum(n[:, None], 1) * 100
-    column = survey.info.weight_column
-    if column is not None and column in resp.columns and k:  # a weighted survey: weighted shares, real counts
-        w = respondent_weights(resp[column])[0][r["response_id"].cat.codes.to_numpy()[mask]]
-        sums = np.bincount(g[ok] * p + sc[ok], weights=w[ok], minlength=k * p).reshape(k, p)
-        total = sums.sum(axis=1, keepdims=True)
-        pct = np.where(total > 0, sums / np.where(total > 0, total, 1.0) * 100, 0.0)
+    return stage_distribution_from_counts(SurveyTables(survey).score_counts(segment), stage, segment)
+
+
+def stage_distribution_from_counts(counts: ScoreCounts, stage: str, segment: str) -> pd.DataFrame:
+    """Answer distribution of one stage per value of a segment column, from the ratings counted by
+    stage, ``segment`` and score (``source.score_counts(segment, filters=...)`` of any
+    :class:`~cycle_analytics.stats.tables.TableSource`, such as the query engine).
+
+    Returns the frame of :func:`stage_distribution_by`: ``stage, <segment>, score, count, pct, n``,
+    one row per value holding answers to ``stage`` and scale point; the values as text, in the
+    counts' order; ``pct`` the share within the value, from the sums of the survey weights when the
+    counts carry them.
+
+    >>> from cycle_analytics.scales import Scale
+    >>> from cycle_analytics.stats.tables import ScoreCounts, stage_dtype
+    >>> frame = pd.DataFrame({"stage": pd.Categorical(["wait", "wait", "wait"], dtype=stage_dtype(["wait"])),
+    ...                       "region": ["N", "N", "S"], "score": [1, 3, 3], "n": [1, 3, 2]})
+    >>> d = stage_distribution_from_counts(ScoreCounts(("wait",), Scale(1, 3), ("region",), frame), "wait", "region")
+    >>> d[["region", "score", "count", "pct", "n"]].values.tolist()
+    [['N', 1, 1, 25.0, 4], ['N', 2, 0, 0.0, 4], ['N', 3, 3, 75.0, 4], ['S', 1, 0, 0.0, 2], ['S', 2, 0, 0.0, 2], ['S', 3, 2, 100.0, 2]]
+    """
+    _validate_segment_counts(counts, stage, segment)
+    groups = counts.groups(segment)
+    table = counts.weighted_array(groups)  # (stages, values + "no value", points)
+    at = list(counts.stages).index(stage)
+    k = len(groups)
+    counts_k = table.counts[at, :k, :]
+    n = counts_k.sum(axis=1)
+    sums = table.weights[at, :k, :]
+    total = sums.sum(axis=1, keepdims=True)
+    pct = np.where(total > 0, sums / np.where(total > 0, total, 1.0) * 100, 0.0)
     keep = n > 0
-    kept = [c for c, kk in zip(cats, keep) if kk]
+    kept = [str(g) for g, kk in zip(groups, keep) if kk]
+    values = counts.scale.values
+    p = len(values)
     return pd.DataFrame({
-        "stage": pd.Categorical([stage] * (len(kept) * p), categories=list(survey.stages), ordered=True),
+        "stage": pd.Categorical([stage] * (len(kept) * p), categories=list(counts.stages), ordered=True),
         segment: pd.Categorical(np.repeat(np.asarray(kept, dtype=object), p), categories=kept),
         "score": np.tile(np.asarray(values, dtype=np.int64), len(kept)),
-        "count": counts[keep].ravel(),
+        "count": counts_k[keep].ravel(),
         "pct": pct[keep].ravel(),
         "n": np.repeat(n[keep], p),
     })
+
+
+def _validate_segment_counts(counts, stage: str, segment: str) -> None:
+    """The counts are a :class:`ScoreCounts` by ``segment`` alone, and ``stage`` is one of their stages."""
+    if not isinstance(counts, ScoreCounts) or tuple(counts.by) != (segment,):
+        raise SurveyError(_("The split by {segment!r} needs the ratings counted by that segment column alone.").format(
+            segment=segment))
+    if stage not in counts.stages:
+        raise SurveyError(_("The stage {stage!r} is not a stage of the survey.").format(stage=stage))

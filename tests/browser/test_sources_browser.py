@@ -52,7 +52,7 @@ segments = ["region", "channel"]
 
 
 def test_the_manager_picks_the_source_on_the_data_page_and_sees_the_cycle(page: Page, source_url: str, survey,
-                                                                          screenshot_dir: Path):
+                                                                          screenshot_dir: Path, tmp_path: Path):
     page.goto(source_url)
     wait_ready(page)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Data").click()
@@ -82,3 +82,32 @@ def test_the_manager_picks_the_source_on_the_data_page_and_sees_the_cycle(page: 
     expect(note).to_be_visible()
     note.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "sources_stage_detail.png"))
+
+    # the stage split by segment, from the engine's counts (the same frame as an upload's)
+    split = page.get_by_text("The same answers split by region").first
+    split.scroll_into_view_if_needed()
+    expect(split).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3, timeout=TIMEOUT)  # answers, by segment, trend
+    expect(page.get_by_text("Not available for a warehouse source: this split")).to_have_count(0)
+    page.locator('[data-testid="stPlotlyChart"]').nth(1).scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "sources_stage_by_segment.png"))
+
+    # the Overview's report, built from the analysis and the engine's counts
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").click()
+    wait_ready(page)
+    page.get_by_role("button", name=re.compile("Prepare the report downloads")).click()
+    download_button = page.get_by_role("button", name="Download the HTML report")
+    expect(download_button).to_be_visible(timeout=TIMEOUT)
+    download_button.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "sources_overview_export.png"))
+    with page.expect_download(timeout=TIMEOUT) as download:
+        download_button.click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert f'<div class="v">{head.responses:,}</div><div class="k">Respondents</div>' in report
+    assert "from Branch surveys (warehouse)" in report
+    assert "Not available for a warehouse source: finding the themes of the comments" in report
+    saved = tmp_path / "service_cycle_report.html"
+    saved.write_text(report, encoding="utf-8")
+    page.goto(saved.as_uri())  # the report as the manager opens it
+    expect(page.locator("h1").first).to_contain_text("Service cycle report", timeout=TIMEOUT)
+    page.screenshot(path=str(screenshot_dir / "sources_report.png"))
