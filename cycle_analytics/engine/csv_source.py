@@ -4,49 +4,88 @@ A survey file goes one of two ways (:func:`csv_route`):
 
 * ``"memory"`` - the importer (:func:`cycle_analytics.ingest.importer.import_survey`): every
   small file, every Excel, SPSS or Stata file and every survey-tool export;
-* ``"duckdb"`` - a plain long CSV of at least :data:`LARGE_CSV_BYTES` (the one setting of the
-  route): :func:`read_large_csv` reads it with DuckDB's CSV reader and hands the analysis a
+* ``"duckdb"`` - a plain long or wide CSV of at least :data:`LARGE_CSV_BYTES` (the one setting of
+  the route): :func:`read_large_csv` reads it with DuckDB's CSV reader and hands the analysis a
   :class:`~cycle_analytics.engine.SurveyEngine`; only count tables, the pattern table and the
   rejected rows come back to Python.
 
 The DuckDB reading keeps the importer's accounting - rows read = accepted + rejected, answers
 read = ratings + no answer + invalid, each rejected row and each invalid answer listed with its
 data row number and the importer's own sentence - because every decision is taken by the
-importer's functions on the *distinct* values DuckDB counts:
+importer's functions on the *distinct* values DuckDB counts. The dialect (encoding, delimiter,
+header) comes from the head of the file, as the importer reads it
+(:func:`~cycle_analytics.ingest.reading.plain_csv_dialect`), and the column roles from the first
+rows (:func:`~cycle_analytics.engine.roles.roles_from_sample`). Then, for a **long** file (one
+row per rating):
 
-1. the dialect (encoding, delimiter, header) from the head of the file, as the importer reads it
-   (:func:`~cycle_analytics.ingest.reading.plain_csv_dialect`); the column roles from the first
-   rows (:func:`~cycle_analytics.engine.roles.roles_from_sample`);
-2. one ``GROUP BY stage, score, id missing`` over the file (DuckDB parses only those three
-   columns; it is also the engine's first pass): the stage values are mapped and the scale and its
-   N/A codes chosen by :func:`~cycle_analytics.ingest.layouts.long.map_stage_values` and
+1. one scan counts the rows by (stage, score, id missing) - the engine's first pass - and, read
+   with the importer's decisions on the first :data:`ORDER_ROWS` rows, groups the answers by
+   respondent in the same parse (``GROUPING SETS``, :func:`_count_and_pack`); from the counts,
+   the stage values are mapped and the scale and its N/A codes chosen by :func:`~cycle_analytics.ingest.layouts.long.map_stage_values` and
    :func:`~cycle_analytics.ingest.layouts.long.scale_and_na_codes`, the scores classified by
    :func:`~cycle_analytics.ingest.layouts.columns.classify_values`; when the scale's reading asks
    how the respondents who gave a value rate their other stages (a 0 on 0-10, a 6 on 1-5), one
    ``GROUP BY`` respondent answers it (:func:`_rest_evidence`);
-3. only when some row is rejected or some answer invalid: the rows concerned, numbered by a
+2. only when some row is rejected or some answer invalid: the rows concerned, numbered by a
    streaming ``row_number() OVER ()`` in file order, listed by
    :func:`~cycle_analytics.ingest.layouts.rejections.rejected_frame` and
    :class:`~cycle_analytics.ingest.layouts.rejections.InvalidAnswers`;
-4. the stage order of the rows (the first :data:`ORDER_ROWS` rows, in file order) and the engine
-   over the accepted rows, with the stages, scale and N/A codes of step 2.
+3. the stage order of the rows (the first :data:`ORDER_ROWS` rows, in file order) and the engine
+   over the accepted rows, with the stages, scale and N/A codes of step 1.
 
-One full parse of three columns (step 2) and the engine's parse of the columns it reads: a
-materialised copy of the file (one parse, then scans of the copy) costs more - on the 10M-rating
-CSV, 3.8-4.2 s of CPU and 1.3 GB to copy, against 1.6 s and a few MB for a streaming pass of three
-columns.
+The engine then reads the packed respondent table when the whole file reads as its first rows,
+else it parses the accepted rows again. A materialised copy of the file (one parse, then scans of
+the copy) costs more - on the 10M-rating CSV, 3.8-4.2 s of CPU and 1.3 GB to copy, against 1.6 s
+and a few MB for a streaming pass of three columns.
+
+For a **wide** file (one row per respondent, one column per stage; :func:`_read_wide`):
+
+1. one scan counts every stage cell by (stage column, raw value, row rejected) - the stage
+   columns unpivoted, the row rejected when it has no id (files with an id column; an empty row
+   has none either) or, without an id column, when every cell is empty; the rows read and
+   rejected are the counts of the first stage column;
+2. each stage column is profiled from its distinct values
+   (:func:`~cycle_analytics.ingest.layouts.columns.profile_column`), the scale and its N/A codes
+   chosen over every row as :func:`~cycle_analytics.ingest.layouts.wide.build_wide` chooses them
+   (:func:`~cycle_analytics.ingest.layouts.scale_choice.choose_scale`,
+   :func:`~cycle_analytics.ingest.layouts.wide.apply_inferred_codes`; the rest scores of
+   :func:`~cycle_analytics.ingest.layouts.blocks.wide_rest_evidence`, when asked for, are summed
+   in SQL by :func:`_wide_rest_evidence`), each cell of the accepted rows classified by
+   :func:`~cycle_analytics.ingest.layouts.columns.classify_values`;
+3. the rejected rows and the rows holding an invalid answer listed in file order, the reasons
+   given by the importer's :func:`~cycle_analytics.ingest.layouts.wide.reject_unusable_rows` and
+   :class:`~cycle_analytics.ingest.layouts.rejections.InvalidAnswers`;
+4. the engine over the accepted rows (its respondent table is a projection of them), with the
+   counts of step 1 as its first pass; the engine's classes of the cells and its ratings must
+   equal the accounting's, the ids must be unique and bare.
+
+The wide reading parses the file twice (the count, the respondent table): a materialised copy
+costs more here too (on the 10M-rating wide CSV of ``bench/make_big_csv.py --wide``, 1.3 s to copy
+and 0.45 s to count the copy, against 0.6-0.9 s for the streaming count).
 
 The importer's guess never makes a file fail: whatever this reading cannot take exactly as the
-importer would (another encoding, rows the reader cannot split, a quote never closed, a wide
-file, a weight column, ids of white space or padded with it, a respondent rating a stage twice,
-any DuckDB error) makes :func:`read_large_csv` return ``None``, and the caller imports the file in
-memory as before.
+importer would makes :func:`read_large_csv` return ``None``, and the caller imports the file in
+memory as before (the user gets the importer's result or its sentence). That is: another encoding,
+rows the reader cannot split, a quote never closed, any DuckDB error; a weight column (the
+importer weights every figure; long and wide); ids of white space only or padded with it (the
+importer strips them); long files: a respondent rating a stage twice; wide files: a repeated id
+(the importer rejects the later rows), answer labels in a stage column or the user's label
+mapping (the importer scores text answers column by column), stated-importance columns (read
+with the respondents in memory), no id column but a comment column (the importer names those
+respondents by their data row number, shown next to their comments), stage columns holding more
+than :data:`~cycle_analytics.ingest.layouts.columns.MAX_TOKEN_VALUES` distinct values together
+(the missing-answer tokens are read per column only below that), and any cell the engine would
+class otherwise than the accounting (never seen: the safety net).
 
-Known differences from the in-memory import (docs/deployment.md, "A large CSV file"): the
-respondent's outcome, segment, date and comment are the largest value of their rows (the importer
-keeps the first non-empty one; the same when the export repeats them, as exports do); the stage
-order read from the rows uses the first :data:`ORDER_ROWS` rows; the response-quality flags
-(speeders, straight-liners, duplicates) need every answer in memory and are not computed.
+Known differences from the in-memory import (docs/deployment.md, "A large CSV file"): long files:
+the respondent's outcome, segment, date and comment are the largest value of their rows (the
+importer keeps the first non-empty one; the same when the export repeats them, as exports do); the
+stage order read from the rows uses the first :data:`ORDER_ROWS` rows; wide files: the stage
+columns (and the outcome, segment, date and comment columns) are those the importer finds in the
+first :data:`~cycle_analytics.engine.roles.SAMPLE_ROWS` rows (the importer finds its stage block
+from every row; the same for a file whose first rows hold each column's kind of answers); both:
+the response-quality flags (speeders, straight-liners, duplicates) need every answer in memory
+and are not computed.
 """
 
 from __future__ import annotations
@@ -64,7 +103,7 @@ import pyarrow.compute as pc
 from cycle_analytics.dataset import DatasetInfo, ImportOptions
 from cycle_analytics.engine.answers import AnswerInventory, classify_answers
 from cycle_analytics.engine.engine import SurveyEngine
-from cycle_analytics.engine.layout import LongLayout, ScoreRules
+from cycle_analytics.engine.layout import LongLayout, ScoreRules, WideLayout
 from cycle_analytics.engine.progress import ProgressCallback, enable_duckdb_progress, run_with_progress
 from cycle_analytics.engine.respondents import (
     PackedAnswers,
@@ -78,8 +117,17 @@ from cycle_analytics.engine.sources import Source, duckdb_backend
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.ingest.layouts.codes import empty_rows
-from cycle_analytics.ingest.layouts.columns import NA, NOT_NUMBER, OK, OUT_OF_SCALE, EMPTY, classify_values, profile_column
-from cycle_analytics.ingest.layouts.finish import na_code_summary
+from cycle_analytics.ingest.layouts.columns import (
+    EMPTY,
+    MAX_TOKEN_VALUES,
+    NA,
+    NOT_NUMBER,
+    OK,
+    OUT_OF_SCALE,
+    classify_values,
+    profile_column,
+)
+from cycle_analytics.ingest.layouts.finish import na_code_summary, na_codes_reason
 from cycle_analytics.ingest.layouts.long import (
     EMPTY_ROW,
     MISSING_ID,
@@ -91,7 +139,9 @@ from cycle_analytics.ingest.layouts.long import (
     scale_and_na_codes,
 )
 from cycle_analytics.ingest.layouts.rejections import InvalidAnswers, RowRejections, rejected_frame
-from cycle_analytics.ingest.layouts.scale_choice import RestEvidence, rest_statistics_from_sums
+from cycle_analytics.ingest.layouts.scale_choice import RestEvidence, choose_scale, label_scale, rest_statistics_from_sums
+from cycle_analytics.ingest.layouts.text_answers import score_text_answers
+from cycle_analytics.ingest.layouts.wide import apply_inferred_codes, reject_unusable_rows
 from cycle_analytics.ingest.reading import PlainCsvDialect, RawColumn, RawTable, plain_csv_dialect
 from cycle_analytics.scales import Scale
 
@@ -209,8 +259,12 @@ def _read(path: Path, dialect: PlainCsvDialect, options: ImportOptions, backend,
     everything = backend.sql(f"SELECT * FROM {scan}")
     roles = roles_from_sample(Source(backend, everything, None, path.name), options, name=path.name)
     layout = roles.layout
-    if not isinstance(layout, LongLayout) or roles.sample.info.weight_column:
-        raise _NotExact  # wide files and weights: the importer
+    if roles.sample.info.weight_column or layout.weight:
+        raise _NotExact  # weights: the importer
+    if isinstance(layout, WideLayout):
+        return _read_wide(path, dialect, options, backend, progress, scan, roles)
+    if not isinstance(layout, LongLayout):
+        raise _NotExact
     head = _head_rows(backend, scan, layout)
     provisional = _provisional_inventory(backend, head, layout, options)
     packed = None
@@ -671,3 +725,286 @@ def _dataset_info(roles: ColumnRoles, dialect: PlainCsvDialect, accounting: _Acc
                 "delimiter": dialect.delimiter, "sheet": None, "reader": "duckdb"},
         rejected_by_kind={},
     )
+
+
+# --------------------------------------------------------------------------------------------
+# the wide layout: one row per respondent, one column per stage
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _WideAccounting:
+    """The importer's decisions for a whole wide file, from the stage cells counted by distinct value."""
+
+    rows_read: int
+    rows_rejected: int
+    profiles: tuple  # per stage column: its profile over every row (N/A codes settled), as the importer's
+    accepted_counts: tuple  # per stage column: answers per distinct value on the accepted rows
+    classes: tuple  # per stage column: the class of each distinct value (classify_values)
+    scale: Scale
+    scale_source: str
+    inferred: dict  # N/A code -> why (the scale's reading)
+    inferred_texts: tuple[str, ...]
+    ratings: int
+    na_answers: int
+    no_answers: int
+    invalid_answers: int
+    reading_reason: str | None
+    notes: tuple[str, ...]
+
+    def invalid_values(self, j: int) -> tuple[str, ...]:
+        """The raw texts of stage column ``j`` that are invalid answers (not a number, off the scale)."""
+        texts = self.profiles[j].raw.values.to_pylist()
+        return tuple(t for t, c in zip(texts, self.classes[j].tolist()) if c in (NOT_NUMBER, OUT_OF_SCALE))
+
+
+def _read_wide(path: Path, dialect: PlainCsvDialect, options: ImportOptions, backend, progress, scan: str,
+               roles: ColumnRoles) -> LargeCsvRead:
+    """The wide route: one scan counts every stage cell by (column, value, row rejected); the
+    importer's functions decide the scale, the N/A codes and each cell's class from those counts;
+    the rejected rows and invalid answers are listed; the engine reads the accepted rows."""
+    layout = _wide_engine_layout(roles, options)
+    rejected_sql = _wide_rejected_sql(layout, dialect)
+    counts = run_with_progress(backend, lambda: backend.raw_sql(_wide_counts_sql(scan, layout, rejected_sql)).df(), progress,
+                               _("Counting the rows of the file"))
+    accounting = _wide_account(counts, layout, options,
+                               lambda profiles: _wide_rest_evidence(backend, scan, layout, profiles, progress))
+    listed = _wide_listed_rows(backend, scan, dialect, layout, accounting, rejected_sql, options, progress)
+    if len(listed.rejected) != accounting.rows_rejected:
+        raise _NotExact  # a row the importer reads as empty and DuckDB not (or the reverse)
+    where = f" WHERE NOT ({rejected_sql})" if accounting.rows_rejected else ""
+    accepted = backend.sql(f"SELECT * FROM {scan}{where}")
+    rules = ScoreRules(scale=accounting.scale, na_values=tuple(options.na_values) + accounting.inferred_texts)
+    engine = SurveyEngine(Source(backend, accepted, None, str(path)), layout, rules, progress=progress, cycle=options.cycle,
+                          positive=options.positive, answer_counts=_wide_accepted_counts(counts))
+    try:
+        respondents = _wide_engine_respondents(engine, layout, accounting)
+    except BaseException:
+        engine.close()
+        raise
+    info = _wide_dataset_info(roles, dialect, accounting, options, respondents, layout.stages, path.name)
+    return LargeCsvRead(engine, info, listed.rejected, listed.invalid, roles)
+
+
+def _wide_accepted_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """The engine's first pass over the accepted rows (:func:`~cycle_analytics.engine.answers.inventory_query`'s
+    columns), from the counts of the whole file (no second parse)."""
+    kept = counts[~counts["rejected"].astype(bool)]
+    return pd.DataFrame({"stage_value": kept["stage_value"].astype(np.int64), "score_value": kept["score_value"],
+                         "no_respondent": False, "n": kept["n"].astype(np.int64)})
+
+
+def _wide_engine_respondents(engine: SurveyEngine, layout: WideLayout, accounting: _WideAccounting) -> int:
+    """The engine's respondents, once it is checked to read the file as the accounting does: the
+    same classes of the cells, bare and unique ids, the same ratings (else :class:`_NotExact`)."""
+    by_answer = engine.inventory.by_answer()
+    if (by_answer["score"], by_answer["no_answer"] + by_answer["empty"], by_answer["not_a_number"] + by_answer["off_scale"]) != (
+            accounting.ratings, accounting.no_answers, accounting.invalid_answers):
+        raise _NotExact  # the engine classifies a cell otherwise than the importer (never seen; the safety net)
+    if layout.respondent:
+        _validate_ids(engine)
+        _validate_unique_ids(engine)
+    respondents = engine.respondent_counts()
+    if respondents.ratings != accounting.ratings:
+        raise _NotExact
+    return respondents.respondents
+
+
+def _wide_engine_layout(roles: ColumnRoles, options: ImportOptions) -> WideLayout:
+    """The sample's wide layout with each stage column under the stage name the importer gave it
+    (a cycle's or the user's mapping), in the importer's stage order; :class:`_NotExact` for what
+    the importer reads in ways the counts cannot follow (see the module docstring)."""
+    sample = roles.sample.info
+    if options.label_map or sample.unknown_labels or sample.importance_columns or sample.format != "wide":
+        raise _NotExact  # answer labels (scored per column), stated importance: the importer
+    if sample.id_column is None and sample.comment_column is not None:
+        raise _NotExact  # the importer names these respondents by their row number, shown next to their comments
+    stage_of = {c.column: c.stage for c in sample.columns if c.role == "stage"}
+    if sorted(stage_of.values()) != sorted(sample.stages) or set(stage_of) - set(roles.layout.columns()):
+        raise _NotExact
+    order = {s: k for k, s in enumerate(sample.stages)}
+    pairs = sorted(stage_of.items(), key=lambda item: order[item[1]])
+    return replace(roles.layout, stage_columns=tuple(pairs), respondent=sample.id_column)
+
+
+def _wide_rejected_sql(layout: WideLayout, dialect: PlainCsvDialect) -> str:
+    """SQL: the importer rejects the row - no id where the file has an id column (an empty row has
+    none either; ids of white space only are looked for on the respondent table afterwards), else
+    every cell empty (NULL to DuckDB, or white space only)."""
+    if layout.respondent:
+        return f"{_quote(layout.respondent)} IS NULL"
+    blank = f"'^{_WHITE_SPACE}*$'"
+    return "(" + " AND ".join(f"coalesce(regexp_matches({_quote(n)}, {blank}), TRUE)" for n in dialect.names) + ")"
+
+
+def _wide_counts_sql(scan: str, layout: WideLayout, rejected_sql: str) -> str:
+    """The one full pass: every stage cell (the stage columns unpivoted: ``stage_value`` is the
+    column's position in ``layout.stage_columns``) counted by raw value and whether its row is
+    rejected. The rows read and rejected are the counts of the first column."""
+    cells = ", ".join(_quote(c) for c, _stage in layout.stage_columns)
+    return (f"SELECT stage_value, score_value, rejected, count(*) AS n FROM (SELECT {rejected_sql} AS rejected, "
+            f"UNNEST([{cells}]) AS score_value, UNNEST(range({len(layout.stage_columns)})) AS stage_value FROM {scan}) "
+            f"GROUP BY ALL")
+
+
+def _wide_account(counts: pd.DataFrame, layout: WideLayout, options: ImportOptions, evidence_of) -> _WideAccounting:
+    """Profile each stage column from its distinct values, choose the scale and its N/A codes and
+    classify every cell as :func:`~cycle_analytics.ingest.layouts.wide.build_wide` does
+    (``evidence_of(profiles)``: the rest scores the scale's reading may ask for)."""
+    counts = counts.copy()
+    counts["score_value"] = counts["score_value"].fillna("").astype(str)
+    rejected = counts["rejected"].astype(bool).to_numpy()
+    n = counts["n"].astype(np.int64).to_numpy()
+    first = (counts["stage_value"] == 0).to_numpy()
+    profiles, accepted_counts = [], []
+    for j, (column, _stage) in enumerate(layout.stage_columns):
+        part = (counts["stage_value"] == j).to_numpy()
+        raw = _distinct_column(column, counts.loc[part, "score_value"], counts.loc[part, "n"])
+        profile = profile_column(raw, tuple(options.na_values))
+        position = {t: i for i, t in enumerate(raw.values.to_pylist())}
+        codes = counts.loc[part, "score_value"].map(position).to_numpy(np.int64)
+        keep = ~rejected[part]
+        accepted_counts.append(np.bincount(codes[keep], weights=n[part][keep], minlength=len(position)).astype(np.int64))
+        profiles.append(profile)
+    if sum(len(p.counts) for p in profiles) > MAX_TOKEN_VALUES:
+        raise _NotExact  # the missing-answer tokens are read per column only up to MAX_TOKEN_VALUES values
+    notes: list[str] = []
+    labelled = score_text_answers(profiles, set(), options)
+    if labelled.notes or labelled.unknown_labels or any(p.label_variant or p.unknown is not None for p in profiles):
+        raise _NotExact  # answer labels in a stage column: the importer scores them per column
+    stage_cols = [(p, stage) for p, (_column, stage) in zip(profiles, layout.stage_columns)]
+    numbers: dict[float, int] = {}
+    for p in profiles:
+        for v, k in p.number_counts().items():
+            numbers[v] = numbers.get(v, 0) + k
+    evidence = evidence_of(profiles) if options.infer_na_codes and len(profiles) >= 2 else None
+    scale, scale_source, scale_notes, reading = choose_scale(numbers, options, None, label_scale(profiles), evidence)
+    notes += scale_notes
+    inferred = apply_inferred_codes(stage_cols, scale, reading, options, notes)
+    classes = [classify_values(p, scale) for p in profiles]
+    by_class = sum((np.bincount(c, weights=k, minlength=OUT_OF_SCALE + 1) for c, k in zip(classes, accepted_counts)),
+                   np.zeros(OUT_OF_SCALE + 1)).astype(np.int64)
+    return _WideAccounting(
+        rows_read=int(n[first].sum()), rows_rejected=int(n[first & rejected].sum()), profiles=tuple(profiles),
+        accepted_counts=tuple(accepted_counts), classes=tuple(classes), scale=scale, scale_source=scale_source,
+        inferred=inferred, inferred_texts=tuple(f"{v:g}" for v in inferred), ratings=int(by_class[OK]),
+        na_answers=int(by_class[NA]), no_answers=int(by_class[NA] + by_class[EMPTY]),
+        invalid_answers=int(by_class[NOT_NUMBER] + by_class[OUT_OF_SCALE]),
+        reading_reason=reading.reason if reading is not None else None, notes=tuple(notes),
+    )
+
+
+def _wide_rest_evidence(backend, scan: str, layout: WideLayout, profiles: list, progress) -> RestEvidence:
+    """:func:`~cycle_analytics.ingest.layouts.blocks.wide_rest_evidence` in SQL, run only when the
+    scale's reading asks for it (a value just outside the scale that a rarer scale would hold): per
+    value of each stage cell, the count, sum and sum of squares of the mean of the same row's other
+    stage values that are sure answers (:func:`rest_core_range` of the pooled values), pooled over
+    the columns, over every row of the file (as the importer reads them, before any row is rejected)."""
+
+    def compute() -> dict:
+        pooled = replace(profiles[0], counts=np.concatenate([p.counts for p in profiles]),
+                         empty=np.concatenate([p.empty for p in profiles]), na=np.concatenate([p.na for p in profiles]),
+                         num=np.concatenate([p.num for p in profiles]))
+        core_range = rest_core_range(pooled)
+        if core_range is None:
+            return {}
+        lo, hi = core_range
+        numbers, kept = [], []
+        for j, ((column, _stage), p) in enumerate(zip(layout.stage_columns, profiles)):
+            number = np.where(p.na | p.empty, np.nan, p.num)
+            pairs = [(t, float(v)) for t, v in zip(p.raw.values.to_pylist(), number.tolist()) if v == v]
+            cases = " ".join(f"WHEN {_sql_text(t)} THEN {v!r}" for t, v in pairs)
+            numbers.append(f"CASE {_quote(column)} {cases} END AS v{j}" if pairs else f"CAST(NULL AS DOUBLE) AS v{j}")
+            kept.append(f"CASE WHEN v{j} >= {lo!r} AND v{j} <= {hi!r} THEN v{j} END")
+        count = len(profiles)
+        total = " + ".join(f"coalesce(k{j}, 0)" for j in range(count))
+        rated = " + ".join(f"CASE WHEN k{j} IS NULL THEN 0 ELSE 1 END" for j in range(count))
+        sql = (f"WITH v AS (SELECT {', '.join(numbers)} FROM {scan}), "
+               f"k AS (SELECT *, {', '.join(f'{e} AS k{j}' for j, e in enumerate(kept))} FROM v), "
+               f"t AS (SELECT *, {total} AS total, {rated} AS cnt FROM k), "
+               f"u AS (SELECT UNNEST([{', '.join(f'v{j}' for j in range(count))}]) AS v, "
+               f"UNNEST([{', '.join(f'k{j}' for j in range(count))}]) AS own, total, cnt FROM t), "
+               f"r AS (SELECT v, (total - coalesce(own, 0)) / (cnt - CASE WHEN own IS NULL THEN 0 ELSE 1 END) AS rest FROM u "
+               f"WHERE v IS NOT NULL AND cnt - CASE WHEN own IS NULL THEN 0 ELSE 1 END > 0) "
+               f"SELECT v, count(*) AS n, sum(rest) AS s, sum(rest * rest) AS ss FROM r GROUP BY v ORDER BY v")
+        frame = run_with_progress(backend, lambda: backend.raw_sql(sql).df(), progress, _("Reading the scale"))
+        return rest_statistics_from_sums(frame["v"].to_numpy(float), frame["n"].to_numpy(float), frame["s"].to_numpy(float),
+                                         frame["ss"].to_numpy(float))
+
+    return RestEvidence(compute)
+
+
+def _wide_listed_rows(backend, scan: str, dialect: PlainCsvDialect, layout: WideLayout, accounting: _WideAccounting,
+                      rejected_sql: str, options: ImportOptions, progress) -> _Listed:
+    """The rejected rows and the invalid answers with their data row numbers and the importer's
+    sentences: the rows concerned come back in file order (as in :func:`_listed_rows`) and the
+    importer's own rules (:func:`~cycle_analytics.ingest.layouts.wide.reject_unusable_rows`,
+    :class:`~cycle_analytics.ingest.layouts.rejections.InvalidAnswers`) read them."""
+    names = list(dialect.names)
+    wanted = [rejected_sql] if accounting.rows_rejected else []
+    for j, (column, _stage) in enumerate(layout.stage_columns):
+        bad = accounting.invalid_values(j)
+        if bad:
+            wanted.append(f"coalesce({_quote(column)}, '') IN ({', '.join(_sql_text(v) for v in bad)})")
+    if not wanted:
+        empty = RawTable(tuple(RawColumn(n, pa.array([], pa.string()), np.zeros(0, np.int32)) for n in names), 0)
+        return _Listed(rejected_frame(empty, np.zeros(0, np.int64), []), InvalidAnswers().frame(empty))
+    sql = (f"SELECT * FROM (SELECT row_number() OVER () AS {_ROW}, * FROM {scan}) WHERE {' OR '.join(wanted)} "
+           f"ORDER BY {_ROW}")
+    frame = run_with_progress(backend, lambda: _in_file_order(backend, sql), progress, _("Listing the rejected rows"))
+    raw = RawTable(tuple(_listed_column(n, frame[n]) for n in names), len(frame), row_numbers=frame[_ROW].to_numpy(np.int64))
+    cols = [profile_column(c, tuple(options.na_values)) for c in raw.columns]
+    by_name = {c.name: c for c in cols}
+    rej = RowRejections.new(raw.n_rows)
+    reject_unusable_rows(raw, cols, by_name[layout.respondent] if layout.respondent else None, rej)
+    rows = np.nonzero(rej.code)[0]
+    rejected = rejected_frame(raw, rows, [rej.texts[k] for k in rej.code[rows].tolist()])
+    accepted = rej.code == 0
+    invalid = InvalidAnswers()
+    for j, (column, _stage) in enumerate(layout.stage_columns):
+        big = accounting.profiles[j]
+        big_class = dict(zip(big.raw.values.to_pylist(), accounting.classes[j].tolist()))
+        mine = by_name[column]
+        classes = np.array([big_class.get(t, OK) for t in mine.raw.values.to_pylist()], dtype=np.int8)
+        invalid.add(mine, classes, accepted, accounting.scale)
+    return _Listed(rejected, invalid.frame(raw))
+
+
+def _validate_unique_ids(engine: SurveyEngine) -> None:
+    """Every accepted row has its own id (the importer rejects a repeated id's later rows): else the
+    file is imported in memory."""
+    r = engine.respondents
+    row = engine.backend.execute(r.aggregate(rows=r.count(), ids=r.respondent.nunique()))
+    if int(row["rows"].iloc[0]) != int(row["ids"].iloc[0]):
+        raise _NotExact
+
+
+def _wide_dataset_info(roles: ColumnRoles, dialect: PlainCsvDialect, accounting: _WideAccounting, options: ImportOptions,
+                       respondents: int, stages: tuple[str, ...], file_name: str) -> DatasetInfo:
+    """The import summary of the whole wide file: the sample's column roles with the file's counts."""
+    counted = [replace(p, raw=RawColumn(p.raw.name, p.raw.values, p.raw.codes, value_counts=k), counts=k)
+               for p, k in zip(accounting.profiles, accounting.accepted_counts)]
+    na_codes = na_code_summary(counted, None, options, accounting.inferred)
+    rows_accepted = accounting.rows_read - accounting.rows_rejected
+    sample = roles.sample.info
+    return replace(
+        sample,
+        format="wide", rows_read=accounting.rows_read, rows_accepted=rows_accepted, rows_rejected=accounting.rows_rejected,
+        respondents=respondents, ratings=accounting.ratings, scale=accounting.scale, scale_source=accounting.scale_source,
+        stages=tuple(stages), na_answers=accounting.na_answers, answers_read=rows_accepted * len(stages),
+        no_answers=accounting.no_answers, invalid_answers=accounting.invalid_answers, na_codes=na_codes, unknown_labels=(),
+        notes=tuple(dialect.notes) + accounting.notes,
+        source={"file_name": file_name, "kind": "csv", "encoding": dialect.encoding.replace("-sig", " with BOM"),
+                "delimiter": dialect.delimiter, "sheet": None, "reader": "duckdb"},
+        rejected_by_kind={}, reasons=_wide_reasons(sample.reasons, accounting, na_codes),
+    )
+
+
+def _wide_reasons(reasons: dict, accounting: _WideAccounting, na_codes) -> dict:
+    """The sample's reasons, with why the scale and the N/A codes are what the whole file says."""
+    out = dict(reasons)
+    if accounting.scale_source == "inferred" and accounting.reading_reason:
+        out["scale"] = accounting.reading_reason
+    if na_codes:
+        out["na_codes"] = na_codes_reason(na_codes)
+    return out

@@ -63,7 +63,7 @@ from cycle_analytics.ingest.names import is_derived_name, is_id_name, looks_like
 from cycle_analytics.ingest.reading import RawTable
 from cycle_analytics.scales import Scale
 
-__all__ = ["build_wide", "apply_stage_map"]
+__all__ = ["build_wide", "apply_stage_map", "apply_inferred_codes", "reject_unusable_rows"]
 
 StageColumns = list[tuple[ColumnProfile, str]]  # (column, stage name), in stage order
 StageMatches = dict[str, tuple[str, str, float | None]]  # column -> (stage, how it was matched, confidence)
@@ -109,9 +109,9 @@ def build_wide(raw: RawTable, cols: list[ColumnProfile], options: ImportOptions)
 
     scale, scale_source, scale_notes, reading = _stage_scale(stage_cols, options)
     notes += scale_notes
-    inferred = _apply_inferred_codes(stage_cols, scale, reading, options, notes)
+    inferred = apply_inferred_codes(stage_cols, scale, reading, options, notes)
     rej = RowRejections.new(raw.n_rows)
-    _reject_unusable_rows(raw, cols, id_c, rej)
+    reject_unusable_rows(raw, cols, id_c, rej)
     accepted, id_text = _respondent_ids(raw, id_c, rej, notes)
     n_resp = int(accepted.sum())
     id_cats = pd.Index(list(id_text), dtype="str")
@@ -405,8 +405,8 @@ def _stage_scale(stage_cols: StageColumns, options: ImportOptions) -> tuple[Scal
                         evidence)
 
 
-def _apply_inferred_codes(stage_cols: StageColumns, scale: Scale, reading: ScaleReading | None,
-                          options: ImportOptions, notes: list[str]) -> dict[float, str]:
+def apply_inferred_codes(stage_cols: StageColumns, scale: Scale, reading: ScaleReading | None,
+                         options: ImportOptions, notes: list[str]) -> dict[float, str]:
     """Make the inferred N/A codes no answer in the stage columns (in place); returns code -> reason.
 
     An inferred scale brings its own codes (:func:`read_scale`); on a scale the user, the cycle or
@@ -437,7 +437,7 @@ def _apply_inferred_codes(stage_cols: StageColumns, scale: Scale, reading: Scale
     return {v: why for v, _, why in codes}
 
 
-def _reject_unusable_rows(raw: RawTable, cols: list[ColumnProfile], id_c: ColumnProfile | None, rej: RowRejections) -> None:
+def reject_unusable_rows(raw: RawTable, cols: list[ColumnProfile], id_c: ColumnProfile | None, rej: RowRejections) -> None:
     """Reject the rows that are unusable as a whole: every cell empty, or no id where the file has ids."""
     rej.mark(empty_rows(cols, raw.n_rows), rej.reason(_("empty row")))
     if id_c is not None:
