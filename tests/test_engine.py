@@ -155,8 +155,9 @@ def test_period_counts_equal_count_table(case, freq):
 
 
 def test_counts_by_every_segment_and_period_come_from_one_query(case, monkeypatch):
-    """One GROUPING SETS query gives the counts by each segment column and by the period on every
-    backend (no fallback to a query per column), equal to one GROUP BY per column."""
+    """One query (over the combinations of segment values and periods) gives the counts by each
+    segment column and by the period on every backend (no fallback to a query per column), equal
+    to one GROUP BY per column."""
     engine, _, _, _ = case
     names = [*engine.segment_columns, "period"]
     separate = {name: engine._counts_query((name,), None, None, "M") for name in names}
