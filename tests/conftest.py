@@ -40,3 +40,20 @@ def export_dir(tmp_path_factory):
     return str(tmp_path_factory.mktemp("engine-exports"))
 
 
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """The files the app's download buttons hold, by file name (captured where Streamlit stores them)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage  # only the app tests need Streamlit
+
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            files[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    return files

@@ -293,16 +293,8 @@ def test_plans_made_before_saving_are_saved_with_the_survey(tmp_path):
 # ---------------------------------------------------------------- report export
 
 
-def test_report_buttons_give_html_and_workbook(monkeypatch):
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def capture(self, path_or_data, mimetype, kind, filename=None):
-        if filename:
-            files[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+def test_report_buttons_give_html_and_workbook(monkeypatch, downloads):
+    files = downloads
     at = clean(new_app().run())
     assert not [d for d in at.get("download_button") if "report" in d.label.lower()]  # built on click only
     at.button(key="prepare_reports").click().run()

@@ -20,7 +20,6 @@ import pandas as pd
 import pytest
 from engine_cases import survey_of
 from pandas.testing import assert_frame_equal
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from synth import make_survey
 from test_app_sources import long_table, run_app, section
 
@@ -239,21 +238,6 @@ def app_sources(table, tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("warehouse_outputs_app") / "answers.parquet"
     table.to_parquet(path, index=False)
     return {"branches": section({"path": str(path)})}
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """The files the app's download buttons hold, by file name (captured where Streamlit stores them)."""
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def capture(self, path_or_data, mimetype, kind, filename=None):
-        if filename:
-            files[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
-    return files
 
 
 def test_the_stage_detail_page_splits_the_stage_by_segment(app_sources, plain_upload, downloads):

@@ -313,7 +313,9 @@ def _read_counted(path: Path, dialect: PlainCsvDialect, options: ImportOptions, 
     except BaseException:
         engine.close()
         raise
-    info = _dataset_info(roles, dialect, accounting, options, respondents.respondents, stages, path.name)
+    sc_c, cnt_ok = accounting.score_profile
+    info = _dataset_info(roles, dialect, accounting, options, respondents.respondents, stages, path.name, layout_format="long",
+                         counted=[_counted_profile(sc_c, cnt_ok)], answers_read=accounting.rows_read - accounting.rows_rejected)
     return LargeCsvRead(engine, info, listed.rejected, listed.invalid, roles)
 
 
@@ -457,8 +459,33 @@ def _validate_ids(engine: SurveyEngine) -> None:
 
 
 @dataclass(frozen=True)
-class _Accounting:
-    """The importer's decisions for the whole file, from the counts by distinct values."""
+class _AnswerTally:
+    """What both layouts' accountings hold: the scale as the importer reads it and the answers of
+    the accepted rows by class (:func:`_tally`)."""
+
+    scale: Scale | None
+    scale_source: str
+    inferred: dict  # N/A code -> why (the scale's reading)
+    inferred_texts: tuple[str, ...]
+    ratings: int
+    na_answers: int
+    no_answers: int
+    invalid_answers: int
+    reading_reason: str | None
+    notes: tuple[str, ...]
+
+
+def _tally(scale: Scale | None, scale_source: str, inferred: dict, by_class: np.ndarray, reading, notes) -> dict:
+    """The fields of :class:`_AnswerTally` from the scale's reading and the answers counted by class."""
+    return dict(scale=scale, scale_source=scale_source, inferred=inferred, inferred_texts=tuple(f"{v:g}" for v in inferred),
+                ratings=int(by_class[OK]), na_answers=int(by_class[NA]), no_answers=int(by_class[NA] + by_class[EMPTY]),
+                invalid_answers=int(by_class[NOT_NUMBER] + by_class[OUT_OF_SCALE]),
+                reading_reason=reading.reason if reading is not None else None, notes=tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Accounting(_AnswerTally):
+    """The importer's decisions for the whole long file, from the counts by distinct values."""
 
     rows_read: int
     rows_rejected: int
@@ -468,17 +495,7 @@ class _Accounting:
     stage_reason: dict  # rejected raw stage text ("" = missing) -> reason
     invalid_values: tuple[str, ...]  # raw score texts that are invalid answers
     order_source: str | None
-    scale: Scale | None
-    scale_source: str
-    inferred: dict  # N/A code -> why (the scale's reading)
-    inferred_texts: tuple[str, ...]
-    ratings: int
-    na_answers: int
-    no_answers: int
-    invalid_answers: int
     score_profile: tuple | None  # (profile of the score column's distinct values, answers per value on the accepted rows)
-    reading_reason: str | None
-    notes: tuple[str, ...]
 
 
 def _distinct_column(name: str, texts: pd.Series, counts: pd.Series) -> RawColumn:
@@ -571,10 +588,8 @@ def _account(counts: pd.DataFrame, layout: LongLayout, options: ImportOptions, e
         rows_read=int(n.sum()), rows_rejected=int(n.to_numpy()[~ok].sum()), missing_ids=bool((~id_ok).any()),
         stage_names=tuple(stages.names),
         stage_of_value=stage_of_value, stage_reason=stage_reason, invalid_values=invalid_values,
-        order_source=stages.order_source, scale=scale, scale_source=scale_source, inferred=inferred,
-        inferred_texts=tuple(f"{v:g}" for v in inferred), ratings=int(by_class[OK]), na_answers=int(by_class[NA]),
-        no_answers=int(by_class[NA] + by_class[EMPTY]), invalid_answers=int(by_class[NOT_NUMBER] + by_class[OUT_OF_SCALE]),
-        score_profile=(sc_c, cnt_ok), reading_reason=reading.reason if reading is not None else None, notes=tuple(notes),
+        order_source=stages.order_source, score_profile=(sc_c, cnt_ok),
+        **_tally(scale, scale_source, inferred, by_class, reading, notes),
     )
 
 
@@ -706,24 +721,32 @@ def _stages_in_row_order(head: pa.Table, layout: LongLayout, accounting: _Accoun
     return tuple(names[initial[i]] for i in order)
 
 
-def _dataset_info(roles: ColumnRoles, dialect: PlainCsvDialect, accounting: _Accounting, options: ImportOptions,
-                  respondents: int, stages: tuple[str, ...], file_name: str) -> DatasetInfo:
-    """The import summary of the whole file: the sample's column roles with the file's counts."""
-    sc_c, cnt_ok = accounting.score_profile
-    counted = replace(sc_c, raw=RawColumn(sc_c.raw.name, sc_c.raw.values, sc_c.raw.codes, value_counts=cnt_ok), counts=cnt_ok)
-    na_codes = na_code_summary([counted], None, options, accounting.inferred)
+def _counted_profile(profile, counts: np.ndarray):
+    """A column's profile with the whole file's answers per distinct value (what the N/A summary counts)."""
+    raw = profile.raw
+    return replace(profile, raw=RawColumn(raw.name, raw.values, raw.codes, value_counts=counts), counts=counts)
+
+
+def _dataset_info(roles: ColumnRoles, dialect: PlainCsvDialect, accounting, options: ImportOptions, respondents: int,
+                  stages: tuple[str, ...], file_name: str, *, layout_format: str, counted: list, answers_read: int,
+                  reasons_of=None) -> DatasetInfo:
+    """The import summary of the whole file (either layout): the sample's column roles with the
+    file's counts. ``counted``: the stage cells' profiles with the file's counts
+    (:func:`_counted_profile`); ``reasons_of(na_codes)``: the reasons to put in place of the sample's."""
+    na_codes = na_code_summary(counted, None, options, accounting.inferred)
     rows_accepted = accounting.rows_read - accounting.rows_rejected
     sample = roles.sample.info
+    reasons = {} if reasons_of is None else {"reasons": reasons_of(na_codes)}
     return replace(
         sample,
-        format="long", rows_read=accounting.rows_read, rows_accepted=rows_accepted, rows_rejected=accounting.rows_rejected,
+        format=layout_format, rows_read=accounting.rows_read, rows_accepted=rows_accepted, rows_rejected=accounting.rows_rejected,
         respondents=respondents, ratings=accounting.ratings, scale=accounting.scale, scale_source=accounting.scale_source,
-        stages=tuple(stages), na_answers=accounting.na_answers, answers_read=rows_accepted, no_answers=accounting.no_answers,
+        stages=tuple(stages), na_answers=accounting.na_answers, answers_read=answers_read, no_answers=accounting.no_answers,
         invalid_answers=accounting.invalid_answers, na_codes=na_codes, unknown_labels=(),
         notes=tuple(dialect.notes) + accounting.notes,
         source={"file_name": file_name, "kind": "csv", "encoding": dialect.encoding.replace("-sig", " with BOM"),
                 "delimiter": dialect.delimiter, "sheet": None, "reader": "duckdb"},
-        rejected_by_kind={},
+        rejected_by_kind={}, **reasons,
     )
 
 
@@ -733,7 +756,7 @@ def _dataset_info(roles: ColumnRoles, dialect: PlainCsvDialect, accounting: _Acc
 
 
 @dataclass(frozen=True)
-class _WideAccounting:
+class _WideAccounting(_AnswerTally):
     """The importer's decisions for a whole wide file, from the stage cells counted by distinct value."""
 
     rows_read: int
@@ -741,16 +764,6 @@ class _WideAccounting:
     profiles: tuple  # per stage column: its profile over every row (N/A codes settled), as the importer's
     accepted_counts: tuple  # per stage column: answers per distinct value on the accepted rows
     classes: tuple  # per stage column: the class of each distinct value (classify_values)
-    scale: Scale
-    scale_source: str
-    inferred: dict  # N/A code -> why (the scale's reading)
-    inferred_texts: tuple[str, ...]
-    ratings: int
-    na_answers: int
-    no_answers: int
-    invalid_answers: int
-    reading_reason: str | None
-    notes: tuple[str, ...]
 
     def invalid_values(self, j: int) -> tuple[str, ...]:
         """The raw texts of stage column ``j`` that are invalid answers (not a number, off the scale)."""
@@ -782,7 +795,11 @@ def _read_wide(path: Path, dialect: PlainCsvDialect, options: ImportOptions, bac
     except BaseException:
         engine.close()
         raise
-    info = _wide_dataset_info(roles, dialect, accounting, options, respondents, layout.stages, path.name)
+    info = _dataset_info(
+        roles, dialect, accounting, options, respondents, layout.stages, path.name, layout_format="wide",
+        counted=[_counted_profile(p, k) for p, k in zip(accounting.profiles, accounting.accepted_counts)],
+        answers_read=(accounting.rows_read - accounting.rows_rejected) * len(layout.stages),
+        reasons_of=lambda na_codes: _wide_reasons(roles.sample.info.reasons, accounting, na_codes))
     return LargeCsvRead(engine, info, listed.rejected, listed.invalid, roles)
 
 
@@ -886,11 +903,8 @@ def _wide_account(counts: pd.DataFrame, layout: WideLayout, options: ImportOptio
                    np.zeros(OUT_OF_SCALE + 1)).astype(np.int64)
     return _WideAccounting(
         rows_read=int(n[first].sum()), rows_rejected=int(n[first & rejected].sum()), profiles=tuple(profiles),
-        accepted_counts=tuple(accepted_counts), classes=tuple(classes), scale=scale, scale_source=scale_source,
-        inferred=inferred, inferred_texts=tuple(f"{v:g}" for v in inferred), ratings=int(by_class[OK]),
-        na_answers=int(by_class[NA]), no_answers=int(by_class[NA] + by_class[EMPTY]),
-        invalid_answers=int(by_class[NOT_NUMBER] + by_class[OUT_OF_SCALE]),
-        reading_reason=reading.reason if reading is not None else None, notes=tuple(notes),
+        accepted_counts=tuple(accepted_counts), classes=tuple(classes),
+        **_tally(scale, scale_source, inferred, by_class, reading, notes),
     )
 
 
@@ -977,27 +991,6 @@ def _validate_unique_ids(engine: SurveyEngine) -> None:
     row = engine.backend.execute(r.aggregate(rows=r.count(), ids=r.respondent.nunique()))
     if int(row["rows"].iloc[0]) != int(row["ids"].iloc[0]):
         raise _NotExact
-
-
-def _wide_dataset_info(roles: ColumnRoles, dialect: PlainCsvDialect, accounting: _WideAccounting, options: ImportOptions,
-                       respondents: int, stages: tuple[str, ...], file_name: str) -> DatasetInfo:
-    """The import summary of the whole wide file: the sample's column roles with the file's counts."""
-    counted = [replace(p, raw=RawColumn(p.raw.name, p.raw.values, p.raw.codes, value_counts=k), counts=k)
-               for p, k in zip(accounting.profiles, accounting.accepted_counts)]
-    na_codes = na_code_summary(counted, None, options, accounting.inferred)
-    rows_accepted = accounting.rows_read - accounting.rows_rejected
-    sample = roles.sample.info
-    return replace(
-        sample,
-        format="wide", rows_read=accounting.rows_read, rows_accepted=rows_accepted, rows_rejected=accounting.rows_rejected,
-        respondents=respondents, ratings=accounting.ratings, scale=accounting.scale, scale_source=accounting.scale_source,
-        stages=tuple(stages), na_answers=accounting.na_answers, answers_read=rows_accepted * len(stages),
-        no_answers=accounting.no_answers, invalid_answers=accounting.invalid_answers, na_codes=na_codes, unknown_labels=(),
-        notes=tuple(dialect.notes) + accounting.notes,
-        source={"file_name": file_name, "kind": "csv", "encoding": dialect.encoding.replace("-sig", " with BOM"),
-                "delimiter": dialect.delimiter, "sheet": None, "reader": "duckdb"},
-        rejected_by_kind={}, reasons=_wide_reasons(sample.reasons, accounting, na_codes),
-    )
 
 
 def _wide_reasons(reasons: dict, accounting: _WideAccounting, na_codes) -> dict:
