@@ -80,6 +80,23 @@ def type_in_cell(page: Page, col: int, row: int, text: str) -> None:
     expect(page.locator("#portal .gdg-input")).to_have_value(text)
     page.keyboard.press("Enter")
     settle(page)
+    quiet(page)
+    # the grid shows the value once the rerun the edit started is over (the next edit starts then)
+    expect(editor.locator(f"#glide-cell-{col + 1}-{row}")).to_have_text(text, timeout=TIMEOUT)
+
+
+def quiet(page: Page, checks: int = 3) -> None:
+    """Wait until the app has shown no running script for ``checks`` looks 300 ms apart: a rerun
+    that starts late (a loaded machine) is over before the next step."""
+    running = ("() => { const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
+               " return !!w && /Running|Connecting/i.test(w.innerText); }")
+    idle = 0
+    for _ in range(TIMEOUT // 300):
+        page.wait_for_timeout(300)
+        idle = 0 if page.evaluate(running) else idle + 1
+        if idle >= checks:
+            return
+    raise AssertionError("the app kept running")
 
 
 PLAN_COLS = {"stage": 0, "requirement": 1, "action": 2, "owner": 3, "due_date": 4, "status": 5}
