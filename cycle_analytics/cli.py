@@ -24,6 +24,7 @@ the query as WHERE clauses; only count tables come back. Long queries report the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import json
@@ -71,13 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     analyze.add_argument("--no-analysis", action="store_true", help="import only (dataset, rejected rows, stage scores skipped)")
     report = sub.add_parser("report", help="write a self-contained HTML report and/or an Excel workbook")
-    add_import_options(report)
+    add_import_options(report, engine_sources=True)
+    add_source_options(report, reader=False)
     report.add_argument("--html", type=Path, help="write the HTML report (opens offline) to this file")
     report.add_argument("--xlsx", type=Path, help="write every table, one sheet each, to this Excel file")
     report.add_argument("--title", help="title of the report (default: the file name)")
     alerts = sub.add_parser("alerts", help="print the alerts (a stage below target, a significant drop, a new critical "
                                            "moment); exit 1 when there is at least one")
-    add_import_options(alerts)
+    add_import_options(alerts, engine_sources=True)
+    add_source_options(alerts, reader=False)
     add_alert_options(alerts)
     return parser
 
@@ -104,8 +107,9 @@ def add_alert_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mail-to", help="comma-separated recipients (or $CYCLE_ANALYTICS_ALERT_TO)")
 
 
-def add_source_options(parser: argparse.ArgumentParser) -> None:
-    """Where a survey read by the query engine is (``analyze`` only) and the date range pushed into its query."""
+def add_source_options(parser: argparse.ArgumentParser, *, reader: bool = True) -> None:
+    """Where a survey read by the query engine is and the date range pushed into its query;
+    ``reader``: the ``--reader`` choice of a large CSV (``analyze`` only)."""
     parser.add_argument("--source", metavar="URL", help="read the survey from a database instead of a file: a connection "
                         "URL such as postgresql://user@host/db or duckdb:///path/to/file.duckdb (with --table)")
     parser.add_argument("--table", help="the table (schema.table) to read from --source")
@@ -117,9 +121,10 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
                         "importing it in memory: every answer is counted by class, rows are not listed")
     parser.add_argument("--memory-limit", metavar="SIZE", help="DuckDB's memory for files read by the query engine, "
                         "e.g. 3GB (past it, it spills to a temporary folder)")
-    parser.add_argument("--reader", choices=["auto", "duckdb", "memory"], default="auto",
-                        help="how a CSV file is read: auto (a plain CSV of 100 MB or more by DuckDB, with the same rows "
-                        "accepted and rejected; the rest in memory), duckdb or memory (the in-memory importer)")
+    if reader:
+        parser.add_argument("--reader", choices=["auto", "duckdb", "memory"], default="auto",
+                            help="how a CSV file is read: auto (a plain CSV of 100 MB or more by DuckDB, with the same "
+                            "rows accepted and rejected; the rest in memory), duckdb or memory (the in-memory importer)")
 
 
 def add_import_options(parser: argparse.ArgumentParser, *, engine_sources: bool = False) -> None:
@@ -332,24 +337,42 @@ def open_engine(args: argparse.Namespace, spill: str | None = None):
 def analyze_with_engine(args: argparse.Namespace) -> int:
     """``analyze`` of a table read by the query engine: the same analysis and JSON as for a file,
     with the engine's accounting of every answer as the dataset block."""
-    with tempfile.TemporaryDirectory(prefix="cycle-analytics-") as spill:
-        engine, roles = open_engine(args, spill)
-        with engine:
-            analysis = None if args.no_analysis else engine_analysis(args, engine, roles)
-            write_engine_analysis(args, engine, roles, analysis)
+    with engine_of(args) as (engine, roles):
+        analysis = None if args.no_analysis else engine_analysis(args, engine, roles)
+        write_engine_analysis(args, engine, roles, analysis)
     return 0
 
 
-def engine_analysis(args: argparse.Namespace, engine, roles):
-    """:func:`~cycle_analytics.stats.analysis.analyze` of the engine with the outcome the importer
-    chose in the sample (``--outcome`` resolved as for a file; ``--no-outcome``: the proxy)."""
+def engine_outcome(args: argparse.Namespace, engine, roles):
+    """The outcome the importer chose in the sample (``--outcome`` resolved as for a file;
+    ``--no-outcome``: the proxy), after checking that someone rated a stage."""
     from cycle_analytics.dataset import PROXY_OUTCOME  # lazy: start-up cost, see the note at the top
-    from cycle_analytics.stats.analysis import analyze
 
     if not engine.respondent_counts().rated_respondents:
         raise SurveyError(_("No respondent rated a stage (within the --from / --to dates); nothing is left to analyse."))
-    spec = PROXY_OUTCOME if args.no_outcome or roles.outcome is None else engine.outcome_spec(roles.outcome, positive=args.positive)
-    return analyze(engine, outcome=spec, settings=analysis_settings(args))
+    return PROXY_OUTCOME if args.no_outcome or roles.outcome is None else engine.outcome_spec(roles.outcome, positive=args.positive)
+
+
+def engine_analysis(args: argparse.Namespace, engine, roles):
+    """:func:`~cycle_analytics.stats.analysis.analyze` of the engine with :func:`engine_outcome`."""
+    from cycle_analytics.stats.analysis import analyze  # lazy: start-up cost, see the note at the top
+
+    return analyze(engine, outcome=engine_outcome(args, engine, roles), settings=analysis_settings(args))
+
+
+@contextlib.contextmanager
+def engine_of(args: argparse.Namespace):
+    """``(engine, roles)`` of ``--source`` or the named Parquet files (:func:`open_engine`), closed
+    at the end, DuckDB spilling to a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="cycle-analytics-") as spill:
+        engine, roles = open_engine(args, spill)
+        with engine:
+            yield engine, roles
+
+
+def survey_name(args: argparse.Namespace) -> str:
+    """What the survey is called in reports and alerts: the file's name, else the table's."""
+    return Path(args.file).name if args.file else str(args.table)
 
 
 def write_engine_analysis(args: argparse.Namespace, engine, roles, analysis) -> None:
@@ -474,9 +497,9 @@ def analysis_lines(analysis) -> list[str]:
 
 
 def write_reports(args: argparse.Namespace) -> int:
-    """``report``: the HTML report and/or the Excel workbook of the analysis."""
-    from cycle_analytics.i18n import gettext as _
-    from cycle_analytics.outputs.report import excel_report, html_report  # lazy: start-up cost, see the note at the top
+    """``report``: the HTML report and/or the Excel workbook of the analysis (of a file imported in
+    memory, or of a table read by the query engine)."""
+    from cycle_analytics.i18n import gettext as _  # lazy: start-up cost, see the note at the top
 
     if not args.html and not args.xlsx:
         raise SurveyError(_("Name at least one output: --html OUT.html and/or --xlsx OUT.xlsx."))
@@ -484,17 +507,33 @@ def write_reports(args: argparse.Namespace) -> int:
         if out is not None and not out.parent.exists():
             raise SurveyError(_("The folder {folder!r} for {file!r} does not exist.").format(folder=str(out.parent),
                                                                                             file=out.name))
+    if reads_with_engine(args):
+        from cycle_analytics.outputs.outline import survey_outline  # lazy: start-up cost, see the note at the top
+
+        # a table read where it lies: the report from the analysis and the engine's counts (no row read)
+        with engine_of(args) as (engine, roles):
+            analysis = engine_analysis(args, engine, roles)
+            write_report_files(args, survey_outline(engine, name=survey_name(args)), analysis)
+        return 0
     survey, analysis = run_analysis(args)
     if analysis is None:
         raise SurveyError(_("The report needs the analysis."))
+    write_report_files(args, survey, analysis)
+    return 0
+
+
+def write_report_files(args: argparse.Namespace, subject, analysis) -> None:
+    """Write ``--html`` and ``--xlsx`` of ``subject`` (a survey or its outline) and its analysis."""
+    from cycle_analytics.i18n import gettext as _
+    from cycle_analytics.outputs.report import excel_report, html_report  # lazy: start-up cost, see the note at the top
+
     if args.html:
-        title = args.title or _("Service cycle report: {file}").format(file=Path(args.file).name)
-        args.html.write_text(html_report(survey, analysis, title=title), encoding="utf-8")
+        title = args.title or _("Service cycle report: {file}").format(file=survey_name(args))
+        args.html.write_text(html_report(subject, analysis, title=title), encoding="utf-8")
         print(_("wrote {path}").format(path=args.html))
     if args.xlsx:
-        args.xlsx.write_bytes(excel_report(survey, analysis))
+        args.xlsx.write_bytes(excel_report(subject, analysis))
         print(_("wrote {path}").format(path=args.xlsx))
-    return 0
 
 
 def alert_rules_from_args(args: argparse.Namespace):
@@ -539,25 +578,31 @@ def run_alerts(args: argparse.Namespace) -> int:
     rules = alert_rules_from_args(args)
     config = delivery_from_args(args)
     freq = {"week": "W", "month": "M", "quarter": "Q"}.get(args.period)
-    _imported, survey, _quality, exclusion = import_and_screen(args)
-    if not len(survey.responses):
-        raise SurveyError(_("Every respondent was excluded by --exclude; nothing is left to check."))
-    found = find_alerts(survey, rules, outcome=chosen_outcome(args, survey), settings=analysis_settings(args, freq))
-    name = args.name or Path(args.file).name
+    if reads_with_engine(args):
+        exclusion_sentence = None  # a table read where it lies: no response-quality exclusion (open_engine says so)
+        with engine_of(args) as (engine, roles):
+            found = find_alerts(engine, rules, outcome=engine_outcome(args, engine, roles), settings=analysis_settings(args, freq))
+    else:
+        _imported, survey, _quality, exclusion = import_and_screen(args)
+        if not len(survey.responses):
+            raise SurveyError(_("Every respondent was excluded by --exclude; nothing is left to check."))
+        found = find_alerts(survey, rules, outcome=chosen_outcome(args, survey), settings=analysis_settings(args, freq))
+        exclusion_sentence = exclusion.sentence() or None
+    name = args.name or survey_name(args)
     delivered, failure = (), None
     try:
         delivered = deliver_alerts(found, config, name)
     except DeliveryError as exc:
         failure = str(exc)
     if args.json:
-        out = {"file": Path(args.file).name, **found.to_json(), "exclusion": exclusion.sentence() or None,
+        out = {"file": survey_name(args), **found.to_json(), "exclusion": exclusion_sentence,
                "delivered": list(delivered), "delivery_error": failure}
         json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
         sys.stdout.write("\n")
     else:
         lines = [a.sentence for a in found.alerts] or [_("No alert ({period}).").format(period=found.period)]
         lines += [_("Not checked: {check}").format(check=c) for c in found.checks]
-        lines += [s for s in (exclusion.sentence(), *delivered) if s]
+        lines += [s for s in (exclusion_sentence, *delivered) if s]
         sys.stdout.write("\n".join(lines) + "\n")
     if failure:
         print(f"error: {failure}", file=sys.stderr)

@@ -229,3 +229,38 @@ def test_sfo_weight_read_from_parquet_gives_the_weighted_in_memory_analysis(tmp_
     assert expected["weight"]["column"] == "WEIGHT" and got["weight"] == expected["weight"]
     for key in ANALYSIS_KEYS:
         assert got[key] == expected[key], key
+
+
+def test_report_and_alerts_of_a_table_read_where_it_lies(files, capsys, tmp_path):
+    """``report`` and ``alerts`` of the Parquet parts (the query engine) give the workbook's tables
+    and the alerts of the same survey's CSV imported in memory; the report names the table."""
+    import openpyxl
+
+    parquet = files["folder"] / "parquet"
+    for source, tag in ((files["csv"], "memory"), (parquet, "engine")):
+        code, out, err = run(["report", str(source), "--html", str(tmp_path / f"{tag}.html"),
+                              "--xlsx", str(tmp_path / f"{tag}.xlsx"), *OPTIONS], capsys)
+        assert code == 0, err
+    for sheet in ("Stage scores", "Critical moments", "Priorities"):
+        got = pd.read_excel(tmp_path / "engine.xlsx", sheet_name=sheet, engine="openpyxl")
+        expected = pd.read_excel(tmp_path / "memory.xlsx", sheet_name=sheet, engine="openpyxl")
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9)
+    assert "Rejected rows" in openpyxl.load_workbook(tmp_path / "engine.xlsx").sheetnames
+    html = (tmp_path / "engine.html").read_text(encoding="utf-8")
+    assert "Service cycle report: parquet" in html and "the rejected rows (this needs the survey" in html
+
+    # a cycle with a target above every stage's mean: an alert per stage
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text("name: Survey A\nscale: 1-5\nstages:\n" + "".join(
+        f"  - name: {stage}\n    target: 4.9\n" for stage in ("Arrival", "Waiting", "Service", "Payment", "Departure")))
+    alerts = {}
+    for source, tag in ((files["csv"], "memory"), (parquet, "engine")):
+        code, out, err = run(["alerts", str(source), "--json", "--cycle", str(cycle), *OPTIONS], capsys)
+        assert code in (0, 1), err
+        alerts[tag] = (code, out)
+    assert alerts["engine"][0] == alerts["memory"][0]
+    got, expected = alerts["engine"][1], alerts["memory"][1]
+    assert got["file"] == "parquet" and got["exclusion"] is None
+    for key in ("alerts", "checks", "period"):
+        assert got[key] == expected[key], key
+    assert expected["alerts"], "the comparison is not of empty lists"
