@@ -8,6 +8,7 @@ from cycle_analytics import figures
 from cycle_analytics.i18n import current_locale, format_decimal, format_percent
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs import summary
+from cycle_analytics.stats.critical import alike_notes
 
 v = widgets.require_view()
 a, s = v.analysis, v.filtered if v.warehouse is None else v.warehouse  # a warehouse source answers stages, scale, cycle
@@ -32,6 +33,8 @@ st.caption(
 )
 if a.halo is not None and a.halo.warning:  # the figures are computed in cycle_analytics.stats.halo
     st.warning(a.halo.message())
+for note in alike_notes(a.penalties):  # stages the model cannot tell apart: their bars mislead
+    st.info(widgets.md_escape(note))  # stage names come from the file
 
 pen = a.penalties
 if len(pen) == 0:
@@ -55,6 +58,8 @@ if planned:
 
 st.subheader(_("Verdicts"))
 verdict_columns = ["stage", "verdict", "penalty", "raw_penalty", "n_bad", "bad_pct", "p_adjusted"]
+if "alike_with" in a.moments.columns and a.moments["alike_with"].astype(bool).any():
+    verdict_columns.insert(3, "alike_with")
 if s.declared_critical():  # only a cycle that names critical moments has something to confirm
     verdict_columns.insert(2, "declared_verdict")
 widgets.plain_table(a.moments, verdict_columns, key="verdict_table", outcome=summary.outcome_words(v.outcome),

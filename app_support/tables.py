@@ -508,6 +508,9 @@ COLUMN_WORDS: dict[str, Words] = {
     "penalty": Words(N_("Drop"), N_("Penalty: how much lower {outcome} is for the respondents "
                      "who rated the stage in the bottom box than for those with a middling experience there, every "
                      "other stage held fixed (in points of {outcome})"), "number"),
+    "alike_with": Words(N_("Rated alike with"), N_("Stages customers rated almost like this one (the notes above the "
+                        "chart say how closely): one model cannot tell them apart, so the drop and the chance shown are "
+                        "those of the stages judged together")),
     "raw_penalty": Words(N_("Drop, one stage at a time"), N_("Raw penalty: how much lower {outcome} is for the respondents who "
                          "rated the stage in the bottom box than for everyone else who rated it, other stages not held "
                          "fixed, so it includes the halo (unhappy customers rate every stage lower)"), "number"),

@@ -7,7 +7,9 @@ against a baseline measured in the same run:
   analyze FILE --json --outcome overall_satisfaction`` (every analysis, 200 bootstrap resamples; a
   plain CSV of 100 MB or more is read by DuckDB with the importer's row accounting,
   :mod:`cycle_analytics.engine.csv_source`). Targets: time within 1.5x, peak memory within 0.5x of
-  the bare read. Also shown: ``--engine`` (DuckDB, answers counted by class, rows not listed);
+  the bare read. Also shown: the floor of any analysis that needs a table per respondent (Python
+  started, the statistics' imports, a bare DuckDB ``GROUP BY respondent_id`` of the file);
+  ``--engine`` (DuckDB, answers counted by class, rows not listed);
   ``--in-memory`` adds the in-memory import (``--reader memory``); ``--spark`` the same analysis on
   a local Spark session (time only, no target).
 * ``parquet FOLDER...``: per Parquet dataset, a bare DuckDB ``GROUP BY stage, score`` against
@@ -43,6 +45,15 @@ DEFAULT_MEMORY_LIMIT = "2GB"  # DuckDB spills past it; the process peaks about 1
 ANALYZE = ["-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); from cycle_analytics.cli import main; sys.exit(main())",
            "analyze"]
 OPTIONS = ["--json", "--outcome", "overall_satisfaction", "--na-values", "N/A"]
+
+# argv: the CSV. The floor of any analysis of the file with its per-respondent table (the answer
+# patterns the critical moments need): start Python, import what the statistics need, and have DuckDB
+# group the file's rows by respondent, nothing else
+CSV_FLOOR = (
+    "import sys, duckdb, pandas, scipy.stats; con = duckdb.connect(); con.execute('SET preserve_insertion_order=false'); "
+    "print(con.execute(f\"SELECT count(*) FROM (SELECT respondent_id FROM read_csv('{sys.argv[1]}', all_varchar = true) "
+    "GROUP BY ALL)\").fetchall())"
+)
 
 # argv: folder, memory limit, grouping columns
 BARE_GROUP_BY = (
@@ -94,10 +105,12 @@ def _line(label: str, run: dict, base: dict | None = None) -> str:
 def bench_csv(path: Path, repeats: int, spark: bool, in_memory: bool, memory_limit: str | None) -> None:
     limit = ["--memory-limit", memory_limit] if memory_limit else []
     bare = best_of([sys.executable, "-c", BARE_READ, str(path)], repeats)
+    floor = best_of([sys.executable, "-c", CSV_FLOOR, str(path)], repeats)
     route = best_of([sys.executable, *ANALYZE, str(path), *OPTIONS, *limit], repeats)
     engine = best_of([sys.executable, *ANALYZE, str(path), "--engine", *OPTIONS, *limit], repeats)
     print(f"file: {path} ({path.stat().st_size / 1e6:,.0f} MB)")
     print(_line("bare pyarrow.csv.read_csv", bare))
+    print(_line("floor: imports + DuckDB GROUP BY respondent_id", floor, bare))
     print(_line("analyze --json (DuckDB reader, rows listed)", route, bare) + "   targets: 1.50x wall, 0.50x memory")
     print(_line("analyze --engine --json (answers only)", engine, bare))
     if in_memory:

@@ -80,6 +80,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import babel.dates
+import babel.lists
 import babel.numbers
 import yaml
 from babel import Locale, UnknownLocaleError
@@ -97,7 +98,7 @@ __all__ = [
     "validate_interface_language", "language_from_locale",
     "gettext", "ngettext", "pgettext", "npgettext", "N_", "NP_", "EXTRACTION_KEYWORDS",
     "catalog", "translations", "translations_of", "source_message",
-    "format_number", "format_decimal", "format_percent", "format_p_value", "format_date",
+    "format_number", "format_decimal", "format_percent", "format_p_value", "format_date", "format_list",
     "extract_cycle_templates",
 ]
 
@@ -336,6 +337,18 @@ def _rounded(value: float, digits: int) -> Decimal:
     """``value`` rounded as Python's ``format`` rounds it (so English output is unchanged), as a
     Decimal Babel then shows without rounding it again."""
     return Decimal(f"{value:.{max(digits, 0)}f}")
+
+
+def format_list(items) -> str:
+    """Names joined as the current language lists them (Babel's CLDR list patterns).
+
+    >>> format_list(["Wait", "Pay", "Leave"])
+    'Wait, Pay, and Leave'
+    >>> with using_language("id"):
+    ...     format_list(["Wait", "Pay"])
+    'Wait dan Pay'
+    """
+    return babel.lists.format_list([str(i) for i in items], locale=current_locale())
 
 
 def format_number(value: object) -> str:

@@ -289,6 +289,29 @@ def test_comments_are_the_bottom_box_comments(case):
     assert got["comment"].tolist() == ref["comment"].tolist()
 
 
+def test_filtered_comments_of_every_rater_are_those_of_the_filtered_survey(case):
+    """Every rater's comment, not only the bottom box, under a date and segment filter (the long
+    layout reads them from the answers, the respondent table having none): the in-memory
+    ``filter_survey``, then each rater's comment from its responses, as the reference."""
+    engine, survey, _, _ = case
+    if "comment" not in survey.responses.columns:
+        return
+    stage = survey.stages[0]
+    f = {"date_range": (survey.responses["date"].min() + pd.Timedelta(days=10), "2026-03-15"),
+         "segments": {"region": ["North", "East"]}}
+    sub = filter_survey(survey, **f)
+    got = engine.comments(stage, limit=1000, bottom_box_only=False, filters=Filters(**f))
+    r = sub.ratings[sub.ratings["stage"] == stage]
+    text = sub.responses.set_index("response_id")["comment"].reindex(r["response_id"].astype(str)).to_numpy()
+    ref = pd.DataFrame({"response_id": r["response_id"].astype(str).to_numpy(), "score": r["score"].to_numpy(), "comment": text})
+    ref = ref[ref["comment"].notna() & (ref["comment"].astype(str).str.strip().str.len() > 0)]
+    ref = ref.sort_values(["score", "response_id"], kind="stable")
+    assert len(ref) > 3 and ref["score"].nunique() > 2
+    assert _ids(engine, survey, got["respondent"]) == ref["response_id"].tolist()
+    assert got["score"].tolist() == ref["score"].astype(int).tolist()
+    assert got["comment"].tolist() == ref["comment"].tolist()
+
+
 # --------------------------------------------------------------------------------------------
 # DuckDB only: the importer, bad input, progress
 # --------------------------------------------------------------------------------------------

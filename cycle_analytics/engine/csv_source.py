@@ -397,7 +397,7 @@ def _count_and_pack(backend, everything, layout: LongLayout, provisional: Answer
     """
     names = respondent_columns(layout, provisional.stages)
     values = packed_row_values(everything, layout, provisional)
-    attributes = attribute_expressions(everything, layout, names, dates=False)
+    attributes = attribute_expressions(everything, layout, names, dates=False, comment=False)  # as respondent_table's grouping
     rows = everything.select(respondent=everything[layout.respondent], stage_value=everything[layout.stage],
                              score_value=everything[layout.score], id_missing=everything[layout.respondent].isnull(),
                              **values, **attributes)

@@ -54,6 +54,7 @@ from cycle_analytics.engine.layout import Layout, LongLayout, ScoreRules, valida
 from cycle_analytics.engine.progress import ProgressCallback, enable_duckdb_progress, run_with_progress
 from cycle_analytics.engine.respondents import (
     PackedAnswers,
+    comment_text,
     date_expression,
     respondent_columns,
     respondent_table,
@@ -810,16 +811,32 @@ class SurveyEngine:
         if not self.columns.comment:
             return empty
         r = self._filtered(filters)
-        s, text = self._score(r, j), r["comment"]
-        keep = s.notnull() & text.notnull() & (text.strip().length() > 0)
-        if bottom_box_only:
-            keep = keep & s.isin(list(self.scale.bottom_box))
-        expr = r.filter(keep).select(respondent=r.respondent, score=s, comment=text).order_by(["score", "respondent"]).limit(int(limit))
+        s = self._score(r, j)
+        chosen = r.filter(s.isin(list(self.scale.bottom_box)) if bottom_box_only else s.notnull())
+        if "comment" in r.columns:
+            per_respondent = chosen.select(respondent=chosen.respondent, score=self._score(chosen, j), comment=chosen["comment"])
+        else:
+            per_respondent = self._comments_from_answers(chosen.select(key=chosen.respondent, score=self._score(chosen, j)))
+        text = per_respondent["comment"]
+        expr = (per_respondent.filter(text.notnull() & (text.strip().length() > 0))
+                .order_by(["score", "respondent"]).limit(int(limit)))
         frame = self._execute(expr, _("Reading comments"))
         if not len(frame):
             return empty
         frame["score"] = frame["score"].astype(np.int64)
         return frame.reset_index(drop=True)
+
+    def _comments_from_answers(self, chosen: ir.Table) -> ir.Table:
+        """``respondent, score, comment`` of the ``chosen`` respondents (``key, score``) when the
+        respondent table has no comment (the long layout's grouping leaves it out: see
+        :mod:`cycle_analytics.engine.respondents`): their answers' largest comment, as the grouping
+        would have kept it, read only for them."""
+        answers, _people = self._scanned_tables()
+        respondent = answers[self.layout.respondent]
+        text = comment_text(answers[self.layout.comment])
+        rows = answers.filter(text.notnull()).select(key=respondent, comment=text)  # MAX skips NULLs: the same comment
+        joined = rows.inner_join(chosen, "key")
+        return joined.group_by(respondent=joined.key, score=joined.score).aggregate(comment=joined.comment.max())
 
 
 def _key_filters(key) -> Filters:

@@ -222,6 +222,7 @@ def _driver_tables(
         correction=settings.correction,
     )
     moments = critical.classify_moments(penalties, spec, declared=declared, settings=moment_settings)
+    notes.extend(critical.alike_notes(penalties))
     ranking = priorities.priority_ranking_from_tables(
         table, patterns, targets, method=method, n_boot=settings.n_boot, seed=settings.seed, alpha=settings.alpha,
         correction=settings.correction, min_n=settings.min_n, draws=draws,

@@ -19,6 +19,13 @@ one-stage :func:`cycle_analytics.stats.drivers.penalty_reward` - and classes eve
 The corrected p-values are recomputed from the ``p_value`` column with ``settings.correction``, so
 the verdicts always follow the settings shown next to them.
 
+Stages rated almost alike (``alike_group`` of the multivariate table, see
+:mod:`cycle_analytics.stats.drivers.contrast`) cannot be told apart by the model, so each member is
+judged on the group's joint penalty and its p-value (``joint_penalty``, ``joint_p_value``) instead
+of its own: ``penalty`` and ``p_adjusted`` of the verdict table are then the joint ones (corrected
+over the stages as usual, the members sharing one p-value), ``own_penalty`` keeps the model's own,
+``alike_with`` names the other members, and the evidence says why.
+
 Declared-critical stages get ``declared_verdict``: ``confirmed`` (verdict critical), ``not enough
 data`` (verdict not enough data) or ``not confirmed``; other stages get an empty string.
 Every stage gets one plain ``evidence`` sentence a manager can repeat. For a critical moment of the
@@ -38,12 +45,12 @@ import pandas as pd
 
 from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.errors import SurveyError
-from cycle_analytics.i18n import format_decimal, format_number, format_percent, ngettext, gettext as _
+from cycle_analytics.i18n import format_decimal, format_list, format_number, format_percent, ngettext, gettext as _
 from cycle_analytics.ingest.names import NO_LABELS, YES_LABELS
 from cycle_analytics.stats.kernel import adjust_pvalues
 from cycle_analytics.stats.validation import validate_alpha, validate_correction
 
-__all__ = ["CriticalSettings", "classify_moments", "format_p", "VERDICTS", "DECLARED_VERDICTS"]
+__all__ = ["CriticalSettings", "classify_moments", "alike_notes", "format_p", "VERDICTS", "DECLARED_VERDICTS"]
 
 VERDICTS = ("critical", "pain point", "ok", "not enough data")
 DECLARED_VERDICTS = ("confirmed", "not confirmed", "not enough data", "")
@@ -258,6 +265,8 @@ def _outcome_short(outcome: OutcomeSpec) -> str:
 
 def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalSettings, min_pen: float) -> str:
     """The evidence sentence of one stage in the current language (one whole template per case)."""
+    if row["alike_with"] and verdict != "not enough data":
+        return _alike_sentence(row, verdict, outcome, min_pen)
     if verdict == "critical":
         if row["model"] == "multivariate":
             return _critical_sentence(row, outcome, settings)
@@ -269,6 +278,32 @@ def _sentence(row: dict, verdict: str, outcome: OutcomeSpec, settings: CriticalS
     if verdict == "pain point":
         return _pain_sentence(row, outcome, settings, min_pen)
     return _ok_sentence(row, outcome, min_pen)
+
+
+def _alike_sentence(row: dict, verdict: str, outcome: OutcomeSpec, min_pen: float) -> str:
+    """The evidence of a stage rated almost like others: judged on their joint penalty."""
+    fields = {"stage": row["stage"], "others": row["alike_with"], "phi": format_decimal(row["alike_phi"], 2),
+              "effect": _effect_phrase(row["penalty"], outcome), "p": format_p(row["p_adj"]),
+              "min_size": _size_text(min_pen, outcome)}
+    if verdict == "critical":
+        return _("Customers rated {stage} almost like {others} (their bad ratings correlate at {phi}), so the model "
+                 "cannot tell these moments apart; judged together, customers who rated them badly {effect} ({p}).").format(
+            **fields)
+    if verdict == "pain point":
+        n_bad = int(row["n_bad"])
+        return ngettext(
+            "{n} customer ({share}) rated {stage} badly: a pain point, not a critical moment. Customers rated it almost "
+            "like {others} (their bad ratings correlate at {phi}), so the model cannot tell these moments apart; "
+            "judged together, customers who rated them badly {effect} ({p}), and a critical moment needs a "
+            "significant penalty of at least {min_size}.",
+            "{n} customers ({share}) rated {stage} badly: a pain point, not a critical moment. Customers rated it "
+            "almost like {others} (their bad ratings correlate at {phi}), so the model cannot tell these moments "
+            "apart; judged together, customers who rated them badly {effect} ({p}), and a critical moment needs a "
+            "significant penalty of at least {min_size}.", n_bad,
+        ).format(n=format_number(n_bad), share=_share(row["bad_pct"]), **fields)
+    return _("Customers rated {stage} almost like {others} (their bad ratings correlate at {phi}), so the model "
+             "cannot tell these moments apart; judged together, customers who rated them badly {effect} ({p}); a "
+             "critical moment needs a significant penalty of at least {min_size}.").format(**fields)
 
 
 def _not_enough_sentence(row: dict, outcome: OutcomeSpec, settings: CriticalSettings) -> str:
@@ -421,7 +456,8 @@ def classify_moments(
         ``stage, verdict, declared_critical, declared_verdict, penalty, p_adjusted, n_bad, bad_pct,
         evidence`` then ``n, min_penalty, correction, raw_penalty, raw_p_adjusted, reward, factor,
         clean_n, clean_n_bad, clean_penalty, model, clean_p_adjusted`` (carried from a multivariate
-        table; for a one-stage table ``raw_penalty`` is its penalty and ``model`` is "one stage").
+        table; for a one-stage table ``raw_penalty`` is its penalty and ``model`` is "one stage"),
+        ``own_penalty, alike_with`` (stages rated almost alike: see the module docstring).
         ``p_adjusted`` and ``clean_p_adjusted`` are recomputed with ``settings.correction``.
 
     Examples
@@ -441,8 +477,11 @@ def classify_moments(
     n = penalties["n"].to_numpy(dtype=np.float64)
     n_bad = penalties["n_bad"].to_numpy(dtype=np.float64)
     bad_pct = penalties["bad_pct"].to_numpy(dtype=np.float64)
-    pen = penalties["penalty"].to_numpy(dtype=np.float64)
-    p_adj = adjust_pvalues(penalties["p_value"].to_numpy(dtype=np.float64), settings.correction)
+    own = penalties["penalty"].to_numpy(dtype=np.float64)
+    alike = _alike(penalties)
+    pen = np.where(alike.group > 0, alike.joint_penalty, own)
+    p_adj = adjust_pvalues(np.where(alike.group > 0, alike.joint_p_value, penalties["p_value"].to_numpy(dtype=np.float64)),
+                           settings.correction)
     min_pen = settings.min_penalty(outcome, _span(penalties, outcome))
     extra = _carried_columns(penalties, settings.correction)
 
@@ -454,7 +493,8 @@ def classify_moments(
         _sentence(
             {"stage": names[i], "n": n[i], "n_bad": n_bad[i], "bad_pct": bad_pct[i], "penalty": pen[i], "p_adj": p_adj[i],
              "model": extra["model"][i], "clean_n": extra["clean_n"][i], "clean_n_bad": extra["clean_n_bad"][i],
-             "clean_penalty": extra["clean_penalty"][i], "clean_p_adj": extra["clean_p_adjusted"][i]},
+             "clean_penalty": extra["clean_penalty"][i], "clean_p_adj": extra["clean_p_adjusted"][i],
+             "alike_with": alike.others[i], "alike_phi": alike.phi[i]},
             verdict[i],
             outcome,
             settings,
@@ -481,7 +521,60 @@ def classify_moments(
     )
     for col, values in extra.items():
         out[col] = values
+    out["own_penalty"] = own
+    out["alike_with"] = alike.others
     return out
+
+
+def alike_notes(penalties: pd.DataFrame) -> list[str]:
+    """One sentence per group of stages rated almost alike in the multivariate ``penalties`` table
+    (none for a table without groups), for the notes under the results: the chart of each stage's
+    own penalty misleads there.
+
+    >>> t = pd.DataFrame({"stage": ["Info up", "Info down", "Food"], "alike_group": [1, 1, 0],
+    ...                   "alike_phi": [0.87, 0.87, float("nan")]})
+    >>> alike_notes(t)[0][:73]
+    'Info up and Info down were rated almost alike (bad ratings correlated at '
+    """
+    if "alike_group" not in penalties.columns:
+        return []
+    group = penalties["alike_group"].to_numpy(dtype=np.int64)
+    names = penalties["stage"].astype(str).to_numpy()
+    phi = penalties["alike_phi"].to_numpy(dtype=np.float64)
+    notes = []
+    for g in range(1, int(group.max(initial=0)) + 1):
+        members = group == g
+        notes.append(_("{stages} were rated almost alike (bad ratings correlated at {phi} or more), so one model cannot "
+                       "tell their penalties apart: each one's own penalty in the chart is unreliable, and their "
+                       "verdicts judge them together.").format(stages=format_list(names[members]),
+                                                               phi=format_decimal(float(np.min(phi[members])), 2)))
+    return notes
+
+
+@dataclass(frozen=True)
+class _AlikeStages:
+    """Per stage: its group of stages rated almost alike (0: none), the other members' names as a
+    list in the current language ("" outside a group), its strongest link and the joint test."""
+
+    group: np.ndarray
+    others: list
+    phi: np.ndarray
+    joint_penalty: np.ndarray
+    joint_p_value: np.ndarray
+
+
+def _alike(penalties: pd.DataFrame) -> _AlikeStages:
+    """The groups of the multivariate table (none for a one-stage table, which has no such columns)."""
+    n_st = len(penalties)
+    if "alike_group" not in penalties.columns:
+        nan = np.full(n_st, np.nan)
+        return _AlikeStages(np.zeros(n_st, dtype=np.int64), [""] * n_st, nan, nan, nan)
+    group = penalties["alike_group"].to_numpy(dtype=np.int64)
+    names = penalties["stage"].astype(str).to_numpy()
+    others = [format_list(names[(group == g) & (np.arange(n_st) != i)]) if g else "" for i, g in enumerate(group)]
+    return _AlikeStages(group, others, penalties["alike_phi"].to_numpy(dtype=np.float64),
+                        penalties["joint_penalty"].to_numpy(dtype=np.float64),
+                        penalties["joint_p_value"].to_numpy(dtype=np.float64))
 
 
 #: Columns of the multivariate table carried into the verdicts (NaN / 0 / "one stage" when absent).

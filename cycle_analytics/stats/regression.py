@@ -33,7 +33,7 @@ import numpy as np
 from scipy import linalg, special
 from threadpoolctl import threadpool_limits
 
-__all__ = ["PatternFit", "ols_from_patterns"]
+__all__ = ["PatternFit", "ols_from_patterns", "CombinationTest", "combination_test"]
 
 #: A column whose part not explained by the earlier columns is below this share of its own
 #: length is treated as collinear and left out.
@@ -194,3 +194,46 @@ def _independent_columns(gram: np.ndarray) -> np.ndarray:
         rows.append(j)
         kept[j] = True
     return kept
+
+
+@dataclass(frozen=True)
+class CombinationTest:
+    """A linear combination ``c @ coef`` of a fit's coefficients: its estimate, standard error
+    (``sqrt(c @ cov @ c)``, the fit's HC3 covariance), two-sided normal p-value and interval."""
+
+    estimate: float
+    se: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+
+
+def combination_test(fit: PatternFit, c: np.ndarray, *, confidence: float = 0.95) -> CombinationTest:
+    """Test ``c @ coef = 0`` with the fit's HC3 covariance, as the fit tests each coefficient.
+
+    NaN throughout when ``c`` weighs a column the fit left out. The same figures as
+    ``statsmodels``' ``OLSResults.t_test(c)`` of an ``OLS(...).fit(cov_type="HC3")`` with
+    ``use_t=False`` (``tests/test_alike_stages.py``).
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> fit = ols_from_patterns(x, np.array([5.0, 5, 5, 5]), np.array([10.0, 20, 12, 21]), np.array([21.0, 81, 30, 90]))
+    >>> t = combination_test(fit, np.array([1.0, 1.0]))
+    >>> round(t.estimate, 2), t.ci_low < t.estimate < t.ci_high
+    (4.1, True)
+    """
+    c = np.asarray(c, dtype=np.float64)
+    used = c != 0
+    nan = CombinationTest(*([float("nan")] * 5))
+    if not used.any() or not fit.kept[used].all():
+        return nan
+    estimate = float(c[used] @ fit.coef[used])
+    variance = float(c[used] @ fit.cov[np.ix_(used, used)] @ c[used])
+    if not np.isfinite(variance) or variance <= 0:
+        return nan
+    se = variance ** 0.5
+    z = special.ndtri(0.5 + confidence / 2.0)
+    return CombinationTest(estimate, se, float(2.0 * special.ndtr(-abs(estimate / se))), float(estimate - z * se),
+                           float(estimate + z * se))
+

@@ -33,6 +33,19 @@ the others, with Welch's t test (computed from the same pattern table), correcte
 On a weighted survey both groups' means and variances are weighted and the test uses each group's
 Kish effective n (:func:`~cycle_analytics.stats.drivers.penalty.compare_weighted_groups`' Welch part),
 as ``statsmodels`` ``CompareMeans`` of two ``DescrStatsW`` with weights scaled to sum to ``n_eff``.
+
+**Stages rated almost alike.** Two questions customers answer as one (an airport's information
+screens upstairs and downstairs: of the 120 travellers of SFO's 2017 survey who rated either badly,
+94 rated both badly) leave the model only the few customers who tell them apart: their own
+penalties come out large and of opposite signs (+0.40 and -0.43) while a bad experience at both,
+what nearly everyone who had one had, lowers the outcome by 0.02. Stages whose bottom-box
+indicators correlate at :data:`ALIKE_PHI` or more (the phi coefficient among the respondents who
+rated both; |r| > 0.7 is where collinearity starts to distort a regression's estimates, Dormann et
+al. 2013, *Ecography* 36(1)) form a group (linked pairs join one group), numbered in ``alike_group``
+(0: none). Each member gets the group's **joint penalty**, the sum of the members' penalties (the
+drop after a bad experience at all of them, against middling ones), tested with the model's HC3
+covariance (:func:`~cycle_analytics.stats.regression.combination_test`); the verdicts of
+:mod:`cycle_analytics.stats.critical` judge the members on it.
 """
 
 from __future__ import annotations
@@ -47,14 +60,17 @@ from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_table, respondent_patterns
 from cycle_analytics.stats.drivers.penalty import classify_factor, penalty_reward_from_table, validate_penalty_inputs
 from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pattern_sums, welch_from_moments
-from cycle_analytics.stats.regression import PatternFit, ols_from_patterns
+from cycle_analytics.stats.regression import PatternFit, combination_test, ols_from_patterns
 from cycle_analytics.stats.tables import ScorePatterns
 from cycle_analytics.stats.validation import validate_outcome_table
 from cycle_analytics.stats.weights import kish_from_sums
 
 __all__ = [
+    "ALIKE_COLUMNS",
+    "ALIKE_PHI",
     "ANSWER_STATES",
     "MODELS",
+    "alike_groups",
     "AnswerPatterns",
     "answer_patterns",
     "contrast_design",
@@ -69,6 +85,10 @@ MIDDLE, BOTTOM, TOP, NOT_RATED = range(4)
 #: ``model`` column values: the multivariate model, or the one-stage contrasts (the proxy outcome,
 #: which differs from stage to stage, cannot hold the other stages fixed).
 MODELS = ("multivariate", "one stage")
+#: Correlation of two stages' bottom-box indicators from which they are rated almost alike (module docstring).
+ALIKE_PHI = 0.7
+#: The columns of the stages rated almost alike, after ``small_sample``.
+ALIKE_COLUMNS = ("alike_group", "alike_phi", "joint_penalty", "joint_ci_low", "joint_ci_high", "joint_p_value")
 
 
 @dataclass(frozen=True)
@@ -274,7 +294,9 @@ def multivariate_penalty_reward_from_tables(
     answers = answer_patterns(patterns)
     design, no_middle = contrast_design(answers.states)
     fit = ols_from_patterns(design, answers.counts, answers.sums, answers.sumsq, confidence=confidence, weights=answers.weights)
-    return _frame(raw, fit, no_middle, _clean_comparison(answers, confidence), correction, alpha)
+    out = _frame(raw, fit, no_middle, _clean_comparison(answers, confidence), correction, alpha)
+    _alike_columns(out, answers, fit, confidence)
+    return out
 
 
 def _frame(
@@ -336,7 +358,11 @@ def _frame(
     out["correction"] = correction
     out["outcome_span"] = raw["outcome_span"].to_numpy()
     out["small_sample"] = raw["small_sample"].to_numpy()
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out["alike_group"] = np.zeros(n_st, dtype=np.int64)
+    for col in ALIKE_COLUMNS[1:]:
+        out[col] = nan
+    return out
 
 
 def _model_columns(out: pd.DataFrame, fit: PatternFit, no_middle: np.ndarray, correction: str, alpha: float) -> None:
@@ -357,3 +383,74 @@ def _model_columns(out: pd.DataFrame, fit: PatternFit, no_middle: np.ndarray, co
     out["reward_p_value"] = rew_p
     out["reward_p_adjusted"] = rew_adj
     out["factor"] = classify_factor(pen, pen_adj, rew, rew_adj, alpha)
+
+
+def alike_groups(patterns: AnswerPatterns, threshold: float = ALIKE_PHI) -> tuple[np.ndarray, np.ndarray]:
+    """The groups of stages rated almost alike (module docstring) and each stage's strongest link.
+
+    Returns ``(group, phi)``: ``group[j]`` numbers stage ``j``'s group from 1 in stage order (0:
+    none); ``phi[j]`` the largest correlation of its bottom-box indicator with another member's
+    (NaN outside a group). The correlation of two stages is taken over the respondents who rated
+    both (weighted by the survey weights when the patterns carry them).
+
+    Examples
+    --------
+    >>> states = np.array([[1, 1, 0], [0, 0, 1], [1, 1, 2], [0, 0, 0], [2, 2, 1]], dtype=np.int8)
+    >>> g, phi = alike_groups(AnswerPatterns(states, np.ones(5), np.zeros(5), np.zeros(5)))
+    >>> g.tolist(), np.round(phi, 2).tolist()
+    ([1, 1, 0], [1.0, 1.0, nan])
+    """
+    phi = _bottom_box_correlations(patterns)
+    n_st = phi.shape[0]
+    linked = np.nan_to_num(phi, nan=-1.0) >= threshold
+    np.fill_diagonal(linked, False)
+    group = np.zeros(n_st, dtype=np.int64)
+    strongest = np.full(n_st, np.nan)
+    n_groups = 0
+    for j in range(n_st):
+        if group[j] or not linked[j].any():
+            continue
+        n_groups += 1
+        todo = [j]
+        group[j] = n_groups
+        while todo:  # the stages linked to the group, directly or through another member
+            k = todo.pop()
+            for m in np.flatnonzero(linked[k] & (group == 0)):
+                group[m] = n_groups
+                todo.append(m)
+    for j in np.flatnonzero(group):
+        strongest[j] = float(np.max(phi[j][(group == group[j]) & (np.arange(n_st) != j)]))
+    return group, strongest
+
+
+def _bottom_box_correlations(patterns: AnswerPatterns) -> np.ndarray:
+    """Stage x stage phi coefficients of the bottom-box indicators over the respondents who rated
+    both stages (NaN where either indicator does not vary among them)."""
+    w = patterns.counts if patterns.weights is None else patterns.counts * patterns.weights
+    bad = (patterns.states == BOTTOM).astype(np.float64)
+    rated = (patterns.states != NOT_RATED).astype(np.float64)
+    n = (rated * w[:, None]).T @ rated  # both rated
+    bad_given_rated = (bad * w[:, None]).T @ rated  # [i, j]: bad at i among those who rated j too
+    both_bad = (bad * w[:, None]).T @ bad
+    p_i, p_j = bad_given_rated, bad_given_rated.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.sqrt(p_i * (n - p_i) * p_j * (n - p_j))
+        phi = np.where(spread > 0, (n * both_bad - p_i * p_j) / np.where(spread > 0, spread, 1.0), np.nan)
+    return phi
+
+
+def _alike_columns(out: pd.DataFrame, answers: AnswerPatterns, fit: PatternFit, confidence: float) -> None:
+    """Write ``alike_group``, ``alike_phi`` and each group's joint penalty into ``out``."""
+    group, strongest = alike_groups(answers)
+    out["alike_group"] = group
+    out["alike_phi"] = strongest
+    for g in range(1, int(group.max(initial=0)) + 1):
+        members = np.flatnonzero(group == g)
+        c = np.zeros(fit.coef.size)
+        c[1 + 3 * members] = -1.0  # the penalty is minus the bottom-box coefficient
+        joint = combination_test(fit, c, confidence=confidence)
+        out.loc[members, "joint_penalty"] = joint.estimate
+        out.loc[members, "joint_ci_low"] = joint.ci_low
+        out.loc[members, "joint_ci_high"] = joint.ci_high
+        out.loc[members, "joint_p_value"] = joint.p_value
+
