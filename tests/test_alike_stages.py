@@ -82,6 +82,7 @@ def test_joint_penalty_is_statsmodels_t_test_of_the_sum():
     # the sum of the own penalties, each the model's coefficient
     assert table["joint_penalty"].iloc[2] == pytest.approx(table["penalty"].iloc[2] + table["penalty"].iloc[3], rel=1e-12)
     assert table[["joint_penalty", "joint_p_value", "alike_phi"]].iloc[:2].isna().all().all()
+    assert table["factor"].iloc[2:].tolist() == ["unclear", "unclear"]
 
 
 def test_groups_are_the_pandas_correlations_of_the_bottom_box_indicators():

@@ -22,7 +22,7 @@ from cycle_analytics.i18n import format_p_value
 from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.outputs.export import neutralise_cell
 from cycle_analytics.outputs.summary import outcome_words
-from cycle_analytics.stats.analysis import analyze
+from cycle_analytics.stats.analysis import analyze, outcome_spec
 from cycle_analytics.stats.headline import headline_figures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,6 +191,21 @@ def test_critical_moments_penalty_of_the_top_stage(bank_analysis):
     assert shown.loc[top, "penalty"] == pytest.approx(pen["penalty"].iloc[0])
     assert shown.loc[top, "verdict"] == bank_analysis.moments.set_index(bank_analysis.moments["stage"].astype(str)).loc[top, "verdict"]
     assert list(shown.index) == [str(x) for x in bank_analysis.moments["stage"]]
+
+
+def test_critical_moments_of_sfo_judge_the_stages_rated_alike_together():
+    """SFO's information screens upstairs and downstairs (../shared/realdata): the page's note names
+    them, the verdict table shows the drop the verdict rests on (the joint one) and the twin."""
+    sfo = ROOT.parent / "shared" / "realdata" / "sfo_customer_survey_2017.csv"
+    survey = import_survey(sfo.read_bytes(), file_name=sfo.name)
+    expected = analyze(survey, outcome=outcome_spec(survey, "Q7ALL")).moments.set_index("stage")
+    at = visit(upload(new_app().run(), sfo.read_bytes(), sfo.name), "critical_moments")
+    assert any(i.value.startswith("Q7INFODOWN and Q7INFOUP were rated almost alike") for i in at.info)
+    shown = shown_table(at, "stage", "verdict", "penalty", "alike_with").assign(stage=lambda d: d["stage"].astype(str))
+    shown = shown.set_index("stage")
+    assert shown.loc["Q7INFOUP", "alike_with"] == "Q7INFODOWN" and shown.loc["Q7INFOUP", "verdict"] == "ok"
+    assert shown.loc["Q7INFOUP", "penalty"] == pytest.approx(expected.loc["Q7INFOUP", "penalty"])
+    assert abs(shown.loc["Q7INFOUP", "penalty"]) < 0.1 and shown.loc["Q7STORE", "alike_with"] == ""
 
 
 def test_priorities_rank_one_stage(bank_analysis):

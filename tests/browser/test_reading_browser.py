@@ -37,3 +37,22 @@ def test_upload_opens_what_we_read_and_confirming_sticks(page: Page, app_url: st
     wait_ready(page, charts=False)
     expect(page.get_by_text("Check what we read from the file")).to_have_count(0)  # the sidebar reminder is gone
     page.screenshot(path=str(screenshot_dir / "reading_sfo_confirmed.png"))
+
+
+def test_sfo_critical_moments_judge_the_information_screens_together(page: Page, app_url: str, screenshot_dir: Path):
+    """SFO asks about the information screens upstairs and downstairs; travellers rate them as one, so
+    the page says so above the chart, names the twin in the verdict table, and calls neither critical."""
+    page.goto(app_url)
+    wait_ready(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(SFO))
+    expect(page.get_by_text("Check what we read from the file").first).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page, charts=False)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Critical moments").first.click()
+    wait_ready(page)
+    note = page.get_by_text("Q7INFODOWN and Q7INFOUP were rated almost alike (bad ratings correlated at 0.87 or more)")
+    expect(note.first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("No stage is critical or a pain point in this selection.").first).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "critical_sfo_alike.png"))
+    # the verdict table (a canvas grid: its header is checked by the page's AppTest) and the evidence
+    page.get_by_text("No stage is critical or a pain point in this selection.").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "critical_sfo_alike_verdicts.png"))

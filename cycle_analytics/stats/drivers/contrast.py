@@ -45,7 +45,8 @@ al. 2013, *Ecography* 36(1)) form a group (linked pairs join one group), numbere
 (0: none). Each member gets the group's **joint penalty**, the sum of the members' penalties (the
 drop after a bad experience at all of them, against middling ones), tested with the model's HC3
 covariance (:func:`~cycle_analytics.stats.regression.combination_test`); the verdicts of
-:mod:`cycle_analytics.stats.critical` judge the members on it.
+:mod:`cycle_analytics.stats.critical` judge the members on it. A member's ``factor`` is
+``unclear``: its own penalty and reward cannot be told apart from the others' either.
 """
 
 from __future__ import annotations
@@ -440,7 +441,8 @@ def _bottom_box_correlations(patterns: AnswerPatterns) -> np.ndarray:
 
 
 def _alike_columns(out: pd.DataFrame, answers: AnswerPatterns, fit: PatternFit, confidence: float) -> None:
-    """Write ``alike_group``, ``alike_phi`` and each group's joint penalty into ``out``."""
+    """Write ``alike_group``, ``alike_phi`` and each group's joint penalty into ``out``; a member's
+    ``factor`` is ``unclear`` (its own penalty and reward are not told apart from the others')."""
     group, strongest = alike_groups(answers)
     out["alike_group"] = group
     out["alike_phi"] = strongest
@@ -453,4 +455,5 @@ def _alike_columns(out: pd.DataFrame, answers: AnswerPatterns, fit: PatternFit, 
         out.loc[members, "joint_ci_low"] = joint.ci_low
         out.loc[members, "joint_ci_high"] = joint.ci_high
         out.loc[members, "joint_p_value"] = joint.p_value
+        out.loc[members, "factor"] = "unclear"
 
