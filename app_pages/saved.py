@@ -44,6 +44,12 @@ if v is not None and v.survey is not None:
     st.write(ngettext("In use: **{source}** · {n} respondent", "In use: **{source}** · {n} respondents", n_resp)
              .format(source=esc(v.source_label), n=format_number(n_resp)))
     sharing.save_panel(v, where="page")
+elif v is not None and v.warehouse is not None:
+    # a warehouse source is read where it lies: nothing of its data is kept here, and its link is the share
+    st.info(_("In use: the warehouse source {source}, read where it lies, so nothing of it is saved here. To share "
+              "this view, copy the address from the browser's address bar: it opens the same source, filters and page "
+              "for anyone who can open this app. Action plans of a warehouse source last for this session: download "
+              "them as CSV on the Priorities page and import them there next time.").format(source=esc(v.source_label)))
 else:
     st.info(_("No survey is loaded: choose a sample or upload a file in the sidebar first."))
 

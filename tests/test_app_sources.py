@@ -260,3 +260,15 @@ def test_a_weighted_source_gives_the_weighted_overview(tmp_path):
     assert_overview_is_the_analysis(at, weighted)
     assert at.session_state["view"].analysis.weight.column == "weight"
     assert any("eighted by weight" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_saved_page_of_a_source_says_its_link_is_the_share(survey, parquet_glob):
+    """Nothing of a warehouse source is saved in the app: the Saved page says how to share its view
+    (the address, which carries the source and filters) and how to keep its plans, instead of
+    "no survey is loaded"."""
+    at = run_app({"branches": section({"path": parquet_glob})}, query={"source": "branches"})
+    at.switch_page("app_pages/saved.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(i.value for i in at.info)
+    assert "read where it lies, so nothing of it is saved here" in said and "No survey is loaded" not in said
+    assert at.query_params.get("source") in ("branches", ["branches"])
