@@ -276,3 +276,23 @@ def test_excel_report_has_every_table_and_inert_text(analysed):
     owners = [c.value for c in plan_ws["D"][1:]]
     assert "'" + HOSTILE in owners
     assert "<f>" not in _sheet_xml(excel_report(s, a, plans))
+
+
+def test_every_column_of_the_analysis_has_a_translated_header(analysed):
+    """Each table of the workbook has headers in the reader's language: every column of every
+    analysis table is one of KNOWN_HEADERS (extracted and translated), or a symbol written alike in
+    every language; the Indonesian and Spanish catalogues translate each one."""
+    import dataclasses
+
+    from cycle_analytics.i18n import catalog
+    from cycle_analytics.outputs.export import KNOWN_HEADERS, SYMBOL_HEADERS
+
+    _, a, _ = analysed
+    headers = {readable_header(c) for f in dataclasses.fields(a) if isinstance(getattr(a, f.name), pd.DataFrame)
+               for c in getattr(a, f.name).columns}
+    assert {"Alike with", "Own penalty", "Joint p value", "Coefficient"} <= headers
+    assert headers - set(KNOWN_HEADERS) <= set(SYMBOL_HEADERS), sorted(headers - set(KNOWN_HEADERS) - set(SYMBOL_HEADERS))
+    for language in ("id", "es"):
+        entries = catalog(language)
+        untranslated = [h for h in headers - set(SYMBOL_HEADERS) if entries.get(h) is None or not entries.get(h).string]
+        assert not untranslated, (language, untranslated)

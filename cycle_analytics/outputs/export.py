@@ -39,9 +39,12 @@ _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: Headers written alike in every language (a statistic's symbol, an abbreviation).
+SYMBOL_HEADERS = ("n", "%", "NPS", "SD")
 _ABBREVIATIONS = {"pct": "%", "ci": "CI", "nps": "NPS", "sd": "SD", "id": "ID", "p": "p", "n": "n", "u": "U"}
 #: The readable headers of the analysis' columns (English): listed so that Babel extracts them;
-#: :func:`readable_header` writes them in the current language.
+#: :func:`readable_header` writes them in the current language. Headers that are symbols in every
+#: language (:data:`SYMBOL_HEADERS`) are not listed.
 KNOWN_HEADERS = (
     N_("Item"), N_("Value"), N_("Stage"), N_("Order"), N_("Mean"), N_("SD"), N_("Median"), N_("CI low"),
     N_("CI high"), N_("Score 100"), N_("Top box %"), N_("Bottom box %"), N_("Small sample"), N_("Top box CI low"),
@@ -58,7 +61,9 @@ KNOWN_HEADERS = (
     N_("Raw reward CI low"), N_("Raw reward CI high"), N_("Raw reward p adjusted"), N_("Raw factor"),
     N_("Clean mean bad"), N_("Clean mean rest"), N_("Clean CI low"), N_("Clean CI high"), N_("Clean p value"),
     N_("Not rated effect"), N_("n middle"), N_("n missing outcome"), N_("n model"), N_("R squared"),
-    N_("Outcome span"), N_("Rank"), N_("Importance"), N_("Importance scaled"), N_("Performance"), N_("Target 100"),
+    N_("Outcome span"), N_("Alike group"), N_("Alike phi"), N_("Joint penalty"), N_("Joint CI low"), N_("Joint CI high"),
+    N_("Joint p value"), N_("Own penalty"), N_("Alike with"), N_("Method"), N_("Weight"), N_("Coefficient"),
+    N_("Importance CI low"), N_("Importance CI high"), N_("Rank"), N_("Importance"), N_("Importance scaled"), N_("Performance"), N_("Target 100"),
     N_("Gap"), N_("Priority score"), N_("Quadrant"), N_("Level"), N_("Stability top3"), N_("Importance p value"),
     N_("Importance mean"), N_("Performance mean"), N_("Action"), N_("Importance p adjusted"), N_("Scope"),
     N_("Language"), N_("Theme"), N_("Label"), N_("Key words"), N_("n comments"), N_("Share %"), N_("Mean rating"),
