@@ -27,7 +27,7 @@ from app_support import sources
 from app_support.presenting import briefing_of, deck_builder
 from cycle_analytics.cycles import Cycle, Stage
 from cycle_analytics.dataset import ImportOptions, OutcomeSpec
-from cycle_analytics.engine import SurveyEngine, open_source, survey_source
+from cycle_analytics.engine import LongLayout, ScoreRules, SurveyEngine, open_source, survey_source
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.ingest.importer import import_survey
 from cycle_analytics.outputs.briefing import build_briefing
@@ -221,6 +221,23 @@ def test_the_alerts_of_the_source_without_its_analysis_analyse_it(engine, upload
     theirs = find_alerts(upload, outcome=SPEC, settings=SETTINGS)
     assert_frame_equal(find_alerts(engine, outcome=SPEC, settings=SETTINGS).table(), theirs.table(), check_exact=False,
                        rtol=1e-9)
+
+
+def test_without_targets_the_source_is_told_where_its_targets_come_from(table, tmp_path):
+    """A source's cycle comes from its settings, not from the Cycle designer an upload uses: the
+    alert checks say so (the rest of the sentence is the upload's)."""
+    path = tmp_path / "answers.parquet"
+    table.to_parquet(path, index=False)
+    layout = LongLayout("respondent_id", "stage", "score", stages=STAGES, outcomes=("overall",), segments=("region",),
+                        date="date")
+    with SurveyEngine(open_source(str(path)), layout, ScoreRules(scale=Scale(1, 5))) as bare:
+        checks = find_alerts(bare, outcome=SPEC, settings=SETTINGS).checks
+    upload = import_survey(table.to_csv(index=False).encode(), ImportOptions(outcome="overall", date="date",
+                                                                             scale=Scale(1, 5)), file_name="a.csv")
+    theirs = find_alerts(upload, outcome=SPEC, settings=SETTINGS).checks
+    assert any(c.endswith("the cycle setting of a warehouse source, --cycle on the command line).") for c in checks)
+    assert not any("Cycle designer" in c for c in checks)
+    assert any(c.endswith("set targets in the Cycle designer.") for c in theirs)
 
 
 # ---------------------------------------------------------------- in the app (a source of the secrets)

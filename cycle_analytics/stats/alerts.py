@@ -312,8 +312,13 @@ def _below_target(survey, current: _Current, settings: AnalysisSettings, watched
     targets = {st.name: float(st.target) for st in (survey.cycle.stages if survey.cycle is not None else ())
                if st.target is not None and st.name in survey.stages}
     if not targets:
-        checks.append(_("No stage has a target set in the cycle (the charts then measure every stage against the top "
-                        "of the scale), so no stage is checked against a target; set targets in the Cycle designer."))
+        if isinstance(survey, Survey):
+            checks.append(_("No stage has a target set in the cycle (the charts then measure every stage against the top "
+                            "of the scale), so no stage is checked against a target; set targets in the Cycle designer."))
+        else:  # a table read where it lies: its cycle comes from the source's settings, not the designer
+            checks.append(_("No stage has a target set in the cycle (the charts then measure every stage against the top "
+                            "of the scale), so no stage is checked against a target; give the source a cycle with "
+                            "targets (the cycle setting of a warehouse source, --cycle on the command line)."))
         return []
     out = []
     for stage in watched:
