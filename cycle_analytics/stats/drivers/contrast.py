@@ -38,7 +38,7 @@ as ``statsmodels`` ``CompareMeans`` of two ``DescrStatsW`` with weights scaled t
 screens upstairs and downstairs: of the 120 travellers of SFO's 2017 survey who rated either badly,
 94 rated both badly) leave the model only the few customers who tell them apart: their own
 penalties come out large and of opposite signs (+0.40 and -0.43) while a bad experience at both,
-what nearly everyone who had one had, lowers the outcome by 0.02. Stages whose bottom-box
+what nearly everyone who had one had, moves the outcome by 0.02 (penalty -0.02). Stages whose bottom-box
 indicators correlate at :data:`ALIKE_PHI` or more (the phi coefficient among the respondents who
 rated both; |r| > 0.7 is where collinearity starts to distort a regression's estimates, Dormann et
 al. 2013, *Ecography* 36(1)) form a group (linked pairs join one group), numbered in ``alike_group``
