@@ -241,7 +241,9 @@ def outcome_note(v) -> None:
         return
     if spec.is_proxy:
         st.info(_("No outcome chosen: importance and penalties use each respondent's mean over their other stages as a "
-                  "proxy outcome. Pick an outcome in the sidebar when the survey has one."), icon=":material/info:")
+                  "proxy outcome, so the other stages cannot be held fixed and the halo (unhappy customers rate every "
+                  "stage lower) can make many stages look critical. Pick the overall question in the sidebar when the "
+                  "survey has one."), icon=":material/info:")
     else:
         st.caption(_("Outcome: **{outcome}**").format(outcome=md_escape(spec.display())))
 
