@@ -49,7 +49,7 @@ elif v is not None and v.warehouse is not None:
     st.info(_("In use: the warehouse source {source}, read where it lies, so nothing of it is saved here. To share "
               "this view, copy the address from the browser's address bar: it opens the same source, filters and page "
               "for anyone who can open this app. Action plans of a warehouse source last for this session: download "
-              "them as CSV on the Priorities page and import them there next time.").format(source=esc(v.source_label)))
+              "them as CSV on the Priorities page and import them there next time.").format(source=esc(v.warehouse.config.label)))
 else:
     st.info(_("No survey is loaded: choose a sample or upload a file in the sidebar first."))
 

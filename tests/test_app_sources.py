@@ -270,5 +270,6 @@ def test_the_saved_page_of_a_source_says_its_link_is_the_share(survey, parquet_g
     at.switch_page("app_pages/saved.py").run()
     assert not at.exception, [e.value for e in at.exception]
     said = " ".join(i.value for i in at.info)
-    assert "read where it lies, so nothing of it is saved here" in said and "No survey is loaded" not in said
+    assert "In use: the warehouse source Branch surveys, read where it lies, so nothing of it is saved here" in said
+    assert "No survey is loaded" not in said
     assert at.query_params.get("source") in ("branches", ["branches"])
