@@ -548,3 +548,20 @@ def test_grouped_bootstrap_spread_matches_the_standard_error():
         se_100 = x.std(ddof=1) / np.sqrt(len(x)) * 25.0  # score_100 = (mean - 1) * 25 on 1-5
         assert draws.performance[:, j].std(ddof=1) == pytest.approx(se_100, rel=0.15)
         assert draws.performance[:, j].mean() == pytest.approx((x.mean() - 1) * 25, abs=3 * se_100)
+
+
+def test_the_bootstrap_sums_are_the_same_gathered_in_blocks(monkeypatch):
+    """The units' members are gathered a block at a time to bound memory: with blocks of one member
+    position (the smallest), the resampled weights and performance equal those gathered at once."""
+    from cycle_analytics.stats.drivers import importance
+
+    n = 3 * importance.BOOTSTRAP_UNITS + 17  # grouped units of 3 or 4 members, so several blocks
+    ratings, responses, _ = make_long(n, stages=("A", "B", "C"), seed=34, p_answer=0.9)
+    y = drivers.rating_outcomes(ratings, responses, RATING)
+    m = drivers.respondent_patterns(ratings, y, S15)
+    whole = drivers.importance_draws(m, 50, seed=2)
+    monkeypatch.setattr(importance, "_GATHER_ROWS", 1)
+    blocks = drivers.importance_draws(m, 50, seed=2)
+    assert whole.grouped and np.isfinite(whole.importance).all()
+    np.testing.assert_array_equal(blocks.performance, whole.performance)
+    np.testing.assert_array_equal(blocks.importance, whole.importance)
