@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import BARE_READ, best_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MEMORY_LIMIT = "2GB"  # DuckDB spills past it; the process peaks about 1.6 GB above it at 100M ratings (target: < 4 GB)
+DEFAULT_MEMORY_LIMIT = "2GB"  # DuckDB spills past it; the process peaks about 1 GB above it at 100M ratings (target: < 4 GB)
 ANALYZE = ["-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); from cycle_analytics.cli import main; sys.exit(main())",
            "analyze"]
 OPTIONS = ["--json", "--outcome", "overall_satisfaction", "--na-values", "N/A"]
