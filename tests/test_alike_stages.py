@@ -161,3 +161,20 @@ def test_sfo_information_screens_are_judged_together():
     assert any(note.startswith("Q7INFODOWN and Q7INFOUP were rated almost alike") for note in a.notes)
     # the other stages are judged on their own penalties
     assert (m.loc[m["alike_with"] == "", "penalty"] == m.loc[m["alike_with"] == "", "own_penalty"]).all()
+
+
+def test_a_stage_asked_twice_word_for_word_is_judged_with_its_copy():
+    """Two columns with the same answers (phi = 1): the fit keeps one of the two bottom-box columns,
+    whose coefficient carries the effect of both, and the pair is judged on it."""
+    ratings, y, mat, out = twin_survey(seed=6, twin_effect=-1.2)
+    copy = ratings[ratings["stage"] == "S2"].assign(stage="S3")
+    exact = pd.concat([ratings[ratings["stage"] != "S3"], copy], ignore_index=True)
+    exact["stage"] = pd.Categorical(exact["stage"].astype(str), categories=["S0", "S1", "S2", "S3"], ordered=True)
+    exact = exact.sort_values(["response_id", "stage"], kind="stable", ignore_index=True)
+    respondent_y = pd.Series(y, index=ratings["response_id"].astype(str)).groupby(level=0).first()
+    table = drivers.multivariate_penalty_reward(exact, respondent_y.reindex(exact["response_id"].astype(str)).to_numpy(),
+                                                S15, RATING)
+    assert table["alike_group"].tolist() == [0, 0, 1, 1] and table["alike_phi"].iloc[2] == pytest.approx(1.0)
+    assert np.isfinite(table["joint_penalty"].iloc[2]) and table["joint_penalty"].iloc[2] > 0.9
+    moments = critical.classify_moments(table, RATING).set_index("stage")
+    assert moments.loc[["S2", "S3"], "verdict"].tolist() == ["critical", "critical"]

@@ -449,7 +449,10 @@ def _alike_columns(out: pd.DataFrame, answers: AnswerPatterns, fit: PatternFit, 
     for g in range(1, int(group.max(initial=0)) + 1):
         members = np.flatnonzero(group == g)
         c = np.zeros(fit.coef.size)
-        c[1 + 3 * members] = -1.0  # the penalty is minus the bottom-box coefficient
+        # the penalty is minus the bottom-box coefficient; a member whose column the fit left out (a
+        # stage rated exactly like another) has its effect in the kept member's coefficient
+        columns = 1 + 3 * members
+        c[columns[fit.kept[columns]]] = -1.0
         joint = combination_test(fit, c, confidence=confidence)
         out.loc[members, "joint_penalty"] = joint.estimate
         out.loc[members, "joint_ci_low"] = joint.ci_low
