@@ -56,6 +56,7 @@ import streamlit as st
 from cycle_analytics.cycles import Cycle, load_cycle
 from cycle_analytics.dataset import ImportOptions, OutcomeSpec, declared_critical, stage_targets
 from cycle_analytics.engine import Filters, LongLayout, ScoreRules, SurveyEngine, WideLayout, open_source
+from cycle_analytics.engine.layout import named_layout
 from cycle_analytics.engine.roles import roles_from_sample
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import N_, current_language, format_number, ngettext
@@ -83,15 +84,15 @@ SOURCE_PREFIX = "source:"  #: ``state.SOURCE_ID`` of a warehouse source: ``"sour
 #: count tables): one whole sentence each, shown through :func:`not_available`.
 NOT_AVAILABLE = {
     "themes": THEMES_NOT_AVAILABLE,  # the reports and slides say the same in the themes' place
-    "row_checks": N_("Not available for a warehouse source: the rejected rows, invalid answers per row, "
-                     "response-quality flags, names and the stage mapping (this needs the survey's individual rows, "
-                     "which stay in the database)."),
+    "row_checks": N_("Not available for a warehouse source: the rejected rows, invalid answers per row and "
+                     "response-quality flags (they need the survey's individual rows, which stay in the database). "
+                     "The stages are named, and put in order, in the source's settings (stage_names, stages)."),
 }
 
 _TEXT_KEYS = ("label", "url", "path", "table", "respondents", "layout", "id", "stage", "score", "date", "comment",
               "scale", "positive", "cycle", "date_format", "weight")
 _LIST_KEYS = ("stages", "segments", "outcomes", "na_values")
-_KNOWN = frozenset((*_TEXT_KEYS, *_LIST_KEYS, "outcome"))
+_KNOWN = frozenset((*_TEXT_KEYS, *_LIST_KEYS, "outcome", "stage_names"))
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class SourceConfig:
     ``na_values``, ``scale`` (``"1-5"``) and ``positive`` as for a file; ``cycle`` a bundled
     cycle template's name. ``weight``: the survey-weight column every figure applies (``""``: none;
     without the key, a source whose roles are found gets the weight the importer proposes, as a file).
+    ``stage_names``: a table of stage (its raw value in the stage column, or its column in the wide
+    layout) = the name people use, as an upload's names on the Data page
+    (:func:`cycle_analytics.engine.layout.named_layout`).
     """
 
     name: str
@@ -131,6 +135,7 @@ class SourceConfig:
     positive: str | None
     cycle: str | None
     weight: str | None = None  # the survey-weight column ("" = none; None = none named, or proposed when found)
+    stage_names: tuple[tuple[str, str], ...] = ()  # stage (or its raw value or column) -> the name people use
 
     @property
     def key(self) -> tuple:
@@ -178,6 +183,17 @@ def _texts(section: Mapping, key: str, name: str) -> tuple[str, ...]:
         raise SurveyError(_("The source {name!r}: {key} must be a list of names, not {value!r}.").format(
             name=name, key=key, value=value))
     return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _stage_names(section: Mapping, name: str) -> tuple[tuple[str, str], ...]:
+    """The ``stage_names`` table as ``(stage, name)`` pairs."""
+    value = section.get("stage_names")
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise SurveyError(_("The source {name!r}: stage_names must be a table of stage = \"name\" pairs, not {value!r}.")
+                          .format(name=name, value=value))
+    return tuple((str(k).strip(), v.strip()) for k, v in value.items())
 
 
 def _validate_source_section(name: str, section) -> None:
@@ -241,6 +257,7 @@ def source_config(name: str, section: Mapping) -> SourceConfig:
         comment=_text(section, "comment", name), na_values=_texts(section, "na_values", name),
         scale=_text(section, "scale", name), positive=_text(section, "positive", name), cycle=_text(section, "cycle", name),
         weight=None if section.get("weight") is None else (_text(section, "weight", name) or ""),
+        stage_names=_stage_names(section, name),
     )
 
 
@@ -280,7 +297,17 @@ def engine_parts(config: SourceConfig) -> tuple[LongLayout | WideLayout, ScoreRu
     else:
         stages = config.stages or (tuple(cycle.stage_names) if cycle is not None else None)
         layout = LongLayout(config.id, config.stage, config.score, stages=stages, **attributes)
-    return layout, rules, cycle
+    return _named(layout, config), rules, cycle
+
+
+def _named(layout: LongLayout | WideLayout, config: SourceConfig) -> LongLayout | WideLayout:
+    """The layout with the source's stage names (a sentence naming the source when they cannot be used)."""
+    if not config.stage_names:
+        return layout
+    try:
+        return named_layout(layout, dict(config.stage_names))
+    except SurveyError as exc:
+        raise SurveyError(_("The source {name!r}: {reason}").format(name=config.name, reason=exc)) from None
 
 
 # ---------------------------------------------------------------- progress: one engine, each session its own bar
@@ -327,7 +354,7 @@ def open_engine(config: SourceConfig) -> SurveyEngine:
         cycle = load_cycle(config.cycle) if config.cycle else None
         relay_progress(0.0, _("Finding the columns"))
         roles = roles_from_sample(source, import_options(config, cycle), name=_("the source {label!r}").format(label=config.label))
-        layout, rules = roles.layout, roles.rules
+        layout, rules = _named(roles.layout, config), roles.rules
     else:
         layout, rules, cycle = engine_parts(config)
     engine = SurveyEngine(source, layout, rules, progress=relay_progress, cycle=cycle, positive=config.positive)

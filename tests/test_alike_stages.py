@@ -4,7 +4,7 @@ References: statsmodels ``OLS(y, X).fit(cov_type="HC3").t_test(c, use_t=False)``
 respondents (one row each, dummies built here with numpy) for the joint penalty of a group; pandas
 ``DataFrame.corr()`` of the bottom-box indicators, on the respondents who rated both stages, for
 the groups; SFO's 2017 customer survey (``../shared/realdata``) for the case that made the rule
-necessary (the information screens upstairs and downstairs).
+necessary (the information booths upstairs and downstairs).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_a_one_stage_table_has_no_groups():
     assert critical.alike_notes(raw) == []
 
 
-def test_sfo_information_screens_are_judged_together():
+def test_sfo_information_booths_are_judged_together():
     s = import_survey(SFO.read_bytes(), file_name=SFO.name)
     a = analyze(s, outcome=outcome_spec(s, "Q7ALL"))
     pen = a.penalties.set_index("stage")

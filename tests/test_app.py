@@ -194,7 +194,7 @@ def test_critical_moments_penalty_of_the_top_stage(bank_analysis):
 
 
 def test_critical_moments_of_sfo_judge_the_stages_rated_alike_together():
-    """SFO's information screens upstairs and downstairs (../shared/realdata): the page's note names
+    """SFO's information booths upstairs and downstairs (../shared/realdata): the page's note names
     them, the verdict table shows the drop the verdict rests on (the joint one) and the twin."""
     sfo = ROOT.parent / "shared" / "realdata" / "sfo_customer_survey_2017.csv"
     survey = import_survey(sfo.read_bytes(), file_name=sfo.name)

@@ -110,7 +110,7 @@ def test_a_section_is_read_with_its_roles_and_bad_sections_get_one_sentence():
         "The source 'both' needs either url (with table) or path, not both.",
         "The source 'wide' (wide layout) needs stages: the list of its stage columns.",
         "The source 'typo' has unknown settings: segmnts (known: comment, cycle, date, date_format, id, label, layout, "
-        "na_values, outcome, outcomes, path, positive, respondents, scale, score, segments, stage, stages, table, "
+        "na_values, outcome, outcomes, path, positive, respondents, scale, score, segments, stage, stage_names, stages, table, "
         "url, weight).",
     ]
 
@@ -273,3 +273,28 @@ def test_the_saved_page_of_a_source_says_its_link_is_the_share(survey, parquet_g
     assert "In use: the warehouse source Branch surveys, read where it lies, so nothing of it is saved here" in said
     assert "No survey is loaded" not in said
     assert at.query_params.get("source") in ("branches", ["branches"])
+
+
+def test_a_source_names_its_stages_as_an_upload_is_named(survey, parquet_glob):
+    """``stage_names`` in the settings: every page calls the stages by those names, the figures are
+    those of the same survey analysed in memory, and a name given twice is one sentence, not a
+    traceback."""
+    names = {"Waiting": "Waiting in line", "Payment": "Paying"}
+    at = run_app({"branches": {**section({"path": parquet_glob}), "stage_names": names}}, query={"source": "branches"})
+    assert not at.exception, [e.value for e in at.exception]
+    mine = at.session_state["view"].analysis
+    renamed = [names.get(s, s) for s in survey.stages]
+    assert [str(s) for s in mine.scores["stage"]] == renamed
+    reference = analyze(survey, outcome=OutcomeSpec("overall", scale=Scale(1, 5)), settings=AnalysisSettings())
+    assert mine.scores["mean"].tolist() == pytest.approx(reference.scores["mean"].tolist(), rel=1e-9)
+    assert mine.moments["verdict"].tolist() == reference.moments["verdict"].tolist()
+    at.switch_page("app_pages/critical_moments.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(d.value for d in at.dataframe if "Verdict" in d.value.columns)
+    assert [str(s) for s in shown["Stage"]] == renamed
+
+    twice = run_app({"branches": {**section({"path": parquet_glob}), "stage_names": {"Waiting": "Paying", "Payment": "Paying"}}},
+                    query={"source": "branches"})
+    assert not twice.exception, [e.value for e in twice.exception]
+    said = " ".join([*(e.value for e in twice.error), *(w.value for w in twice.warning), *(i.value for i in twice.info)])
+    assert "Two stages would be called 'Paying'" in said

@@ -13,7 +13,7 @@ pandas). So the one-stage comparison finds every facility "critical" (all 14 raw
 0.58 and 1.02 points, all significant). Held fixed against the other 13, no facility's bottom-box
 rating lowers Q7ALL by the 0.4 points (10% of the 1-5 range) a critical moment needs: the largest
 significant penalty is the food's, 0.16 points (Holm p = 0.03); the largest penalties at all are
-0.33 (upper-level information screens) and 0.22 (signs), neither significant. An overall rating of
+0.33 (upper-level information booths) and 0.22 (signs), neither significant. An overall rating of
 facilities is close to an average of the facility ratings, so no single facility dominates it.
 """
 

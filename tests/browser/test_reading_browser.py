@@ -39,8 +39,8 @@ def test_upload_opens_what_we_read_and_confirming_sticks(page: Page, app_url: st
     page.screenshot(path=str(screenshot_dir / "reading_sfo_confirmed.png"))
 
 
-def test_sfo_critical_moments_judge_the_information_screens_together(page: Page, app_url: str, screenshot_dir: Path):
-    """SFO asks about the information screens upstairs and downstairs; travellers rate them as one, so
+def test_sfo_critical_moments_judge_the_information_booths_together(page: Page, app_url: str, screenshot_dir: Path):
+    """SFO asks about the information booths upstairs (departures) and downstairs (baggage claim); travellers rate them as one, so
     the page says so above the chart, names the twin in the verdict table, and calls neither critical."""
     page.goto(app_url)
     wait_ready(page)

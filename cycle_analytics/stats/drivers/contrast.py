@@ -35,7 +35,7 @@ Kish effective n (:func:`~cycle_analytics.stats.drivers.penalty.compare_weighted
 as ``statsmodels`` ``CompareMeans`` of two ``DescrStatsW`` with weights scaled to sum to ``n_eff``.
 
 **Stages rated almost alike.** Two questions customers answer as one (an airport's information
-screens upstairs and downstairs: of the 120 travellers of SFO's 2017 survey who rated either badly,
+booths upstairs and downstairs: of the 120 travellers of SFO's 2017 survey who rated either badly,
 94 rated both badly) leave the model only the few customers who tell them apart: their own
 penalties come out large and of opposite signs (+0.40 and -0.43) while a bad experience at both,
 what nearly everyone who had one had, moves the outcome by 0.02 (penalty -0.02). Stages whose bottom-box
