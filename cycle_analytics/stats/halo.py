@@ -28,8 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
-
+from cycle_analytics.stats.kernel import pairwise_correlations
 from cycle_analytics.stats.tables import ScorePatterns
 from cycle_analytics.i18n import format_decimal, format_percent, gettext as _
 
@@ -89,8 +88,8 @@ def _finite_or_none(x: float):
 def stage_correlations(patterns: ScorePatterns) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise Pearson correlations of the stage ratings and the number of respondents behind each.
 
-    Computed from the respondent pattern table with four weighted matrix products (no per-pair
-    pass, cost independent of the number of respondents). Cells with fewer than 3 common
+    Computed from the respondent pattern table (:func:`~cycle_analytics.stats.kernel.pairwise_correlations`:
+    cost independent of the number of respondents). Cells with fewer than 3 common
     respondents, or without spread on either side, are NaN; the diagonal is 1 for stages with spread.
     A weighted pattern table gives the weighted correlations (module docstring) beside the real counts.
 
@@ -108,28 +107,7 @@ def stage_correlations(patterns: ScorePatterns) -> tuple[np.ndarray, np.ndarray]
     w = patterns.counts.astype(np.float64)
     if patterns.weights is not None:  # each row's respondents count with their survey weight
         w = w * patterns.weights
-    rated = (codes >= 0).astype(np.float64)
-    x = np.maximum(codes, 0).astype(np.float64)
-    # stages x stages results: one BLAS thread is enough and does not fight other work for the cores
-    with threadpool_limits(limits=1, user_api="blas"):
-        wr = rated * w[:, None]
-        pairs = wr.T @ rated
-        sum_x = (x * w[:, None]).T @ rated  # [j, k]: sum of stage j's scores where both j and k are rated
-        sum_xx = (x * x * w[:, None]).T @ rated
-        sum_xy = (x * w[:, None]).T @ x
-        # the real number of respondents behind each pair (the sums of the weights when weighted)
-        respondents = pairs if patterns.weights is None else (rated * patterns.counts[:, None]).T @ rated
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_j = sum_x / pairs
-        mean_k = sum_x.T / pairs
-        cov = sum_xy / pairs - mean_j * mean_k
-        var_j = sum_xx / pairs - mean_j**2
-        var_k = sum_xx.T / pairs - mean_k**2
-        corr = cov / np.sqrt(var_j * var_k)
-    ok = (respondents >= 3) & (pairs > 0) & (var_j > 1e-12) & (var_k > 1e-12)
-    corr = np.where(ok, np.clip(corr, -1.0, 1.0), np.nan)
-    np.fill_diagonal(corr, np.where(np.diag(ok), 1.0, np.nan))
-    return corr, np.rint(respondents).astype(np.int64)
+    return pairwise_correlations(np.maximum(codes, 0), codes >= 0, w, patterns.counts)
 
 
 def halo_diagnostic(patterns: ScorePatterns, *, threshold: float = HALO_THRESHOLD) -> HaloDiagnostic:

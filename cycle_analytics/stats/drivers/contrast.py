@@ -60,7 +60,7 @@ from cycle_analytics.dataset import OutcomeSpec
 from cycle_analytics.scales import Scale
 from cycle_analytics.stats.drivers.outcomes import outcome_table, respondent_patterns
 from cycle_analytics.stats.drivers.penalty import classify_factor, penalty_reward_from_table, validate_penalty_inputs
-from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pattern_sums, welch_from_moments
+from cycle_analytics.stats.kernel import OutcomeTable, adjust_pvalues, pairwise_correlations, pattern_sums, welch_from_moments
 from cycle_analytics.stats.regression import PatternFit, combination_test, ols_from_patterns
 from cycle_analytics.stats.tables import ScorePatterns
 from cycle_analytics.stats.validation import validate_outcome_table
@@ -425,18 +425,12 @@ def alike_groups(patterns: AnswerPatterns, threshold: float = ALIKE_PHI) -> tupl
 
 
 def _bottom_box_correlations(patterns: AnswerPatterns) -> np.ndarray:
-    """Stage x stage phi coefficients of the bottom-box indicators over the respondents who rated
-    both stages (NaN where either indicator does not vary among them)."""
+    """Stage x stage phi coefficients (Pearson correlations of 0/1 values) of the bottom-box
+    indicators over the respondents who rated both stages (NaN where either indicator does not
+    vary among them, or fewer than 3 rated both)."""
     w = patterns.counts if patterns.weights is None else patterns.counts * patterns.weights
     bad = (patterns.states == BOTTOM).astype(np.float64)
-    rated = (patterns.states != NOT_RATED).astype(np.float64)
-    n = (rated * w[:, None]).T @ rated  # both rated
-    bad_given_rated = (bad * w[:, None]).T @ rated  # [i, j]: bad at i among those who rated j too
-    both_bad = (bad * w[:, None]).T @ bad
-    p_i, p_j = bad_given_rated, bad_given_rated.T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        spread = np.sqrt(p_i * (n - p_i) * p_j * (n - p_j))
-        phi = np.where(spread > 0, (n * both_bad - p_i * p_j) / np.where(spread > 0, spread, 1.0), np.nan)
+    phi, _ = pairwise_correlations(bad, patterns.states != NOT_RATED, w, patterns.counts)
     return phi
 
 
