@@ -61,6 +61,7 @@ from cycle_analytics.engine.roles import roles_from_sample
 from cycle_analytics.errors import SurveyError
 from cycle_analytics.i18n import N_, current_language, format_number, ngettext
 from cycle_analytics.i18n import gettext as _
+from cycle_analytics.outputs.display_names import clean_display_name, validate_distinct_stage_names
 from cycle_analytics.outputs.outline import ANSWER_WORDS, THEMES_NOT_AVAILABLE, SurveyOutline, answers_in_words, survey_outline
 from cycle_analytics.scales import parse_scale
 from cycle_analytics.stats.analysis import Analysis, AnalysisSettings, analyze
@@ -301,11 +302,18 @@ def engine_parts(config: SourceConfig) -> tuple[LongLayout | WideLayout, ScoreRu
 
 
 def _named(layout: LongLayout | WideLayout, config: SourceConfig) -> LongLayout | WideLayout:
-    """The layout with the source's stage names (a sentence naming the source when they cannot be used)."""
+    """The layout with the source's stage names, checked by the rules of an upload's names (a
+    sentence naming the source when they cannot be used)."""
     if not config.stage_names:
         return layout
     try:
-        return named_layout(layout, dict(config.stage_names))
+        names = {old: clean_display_name(old, new, _("The stage {old!r} needs a name in stage_names."))
+                 for old, new in config.stage_names}
+        validate_distinct_stage_names(names.values())
+        named = named_layout(layout, names)
+        if named.stages is not None:
+            validate_distinct_stage_names(named.stages)
+        return named
     except SurveyError as exc:
         raise SurveyError(_("The source {name!r}: {reason}").format(name=config.name, reason=exc)) from None
 

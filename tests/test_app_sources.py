@@ -298,3 +298,18 @@ def test_a_source_names_its_stages_as_an_upload_is_named(survey, parquet_glob):
     assert not twice.exception, [e.value for e in twice.exception]
     said = " ".join([*(e.value for e in twice.error), *(w.value for w in twice.warning), *(i.value for i in twice.info)])
     assert "Two stages would be called 'Paying'" in said
+
+
+def test_a_source_s_stage_names_follow_the_rules_of_an_upload_s_names():
+    """Checked as the Data page checks an upload's names (outputs.display_names): white space
+    collapsed, an empty name, one name for two stages (regardless of case) or a name another stage
+    keeps is one sentence naming the source."""
+    section = {"path": "answers.parquet", "id": "id", "stage": "stage", "score": "score", "stages": ["Parking", "Teller"]}
+    layout, _, _ = sources.engine_parts(sources.source_config("x", {**section, "stage_names": {"Parking": "  Car   park "}}))
+    assert layout.stages == ("Car park", "Teller")
+    with pytest.raises(SurveyError, match="The source 'x': The stage 'Parking' needs a name in stage_names"):
+        sources.engine_parts(sources.source_config("x", {**section, "stage_names": {"Parking": " "}}))
+    with pytest.raises(SurveyError, match="Two stages would be called 'same'"):  # the second of the two
+        sources.engine_parts(sources.source_config("x", {**section, "stage_names": {"Parking": "Same", "Teller": "same"}}))
+    with pytest.raises(SurveyError, match="Two stages would be called 'Teller'"):  # a name another stage keeps
+        sources.engine_parts(sources.source_config("x", {**section, "stage_names": {"Parking": "Teller"}}))

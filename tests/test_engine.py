@@ -496,16 +496,12 @@ def test_weight_use_reads_a_weight_column_as_the_in_memory_tables_do():
 
 def test_named_layout_renames_the_stages_and_keeps_the_reading():
     """A layout whose raw values already map to stages is renamed on top of that mapping (the raw
-    values named by name or by code); an empty name or one name for two stages is a sentence."""
+    values named by name or by code; the names' checks: tests/test_app_sources.py)."""
     from cycle_analytics.engine.layout import WideLayout, named_layout
 
     long = LongLayout("id", "stage", "score", stages=["Parking", "Teller"], stage_values={"Q7A": "Parking", "Q7B": "Teller"})
     named = named_layout(long, {"Parking": "Car park", "Q7B": "Counter"})
     assert named.stages == ("Car park", "Counter")
     assert dict(named.stage_values) == {"Q7A": "Car park", "Q7B": "Counter"}
-    with pytest.raises(SurveyError, match="must not be empty"):
-        named_layout(long, {"Parking": " "})
-    with pytest.raises(SurveyError, match="Two stages would be called 'Same'"):
-        named_layout(long, {"Parking": "Same", "Teller": "Same"})
     wide = named_layout(WideLayout([("q1", "Arrival"), "q2"], respondent="id", outcomes=["overall"]), {"Arrival": "Getting in"})
     assert wide.stage_columns == (("q1", "Getting in"), ("q2", "q2")) and wide.outcomes == ("overall",) and wide.respondent == "id"

@@ -282,9 +282,10 @@ def _layout_roles(layout: Layout) -> list[tuple[str, str]]:
 def named_layout(layout: Layout, names: Mapping[str, str]) -> Layout:
     """``layout`` with its stages called by ``names`` (a stage's name, or its raw value or column,
     mapped to the name people use; stages not listed keep theirs). The answers are read as before:
-    only what the stages are called changes, in every table, figure and sentence.
-
-    Raises :class:`SurveyError` when a name is empty or two stages would get the same name.
+    only what the stages are called changes, in every table, figure and sentence. The names are
+    the caller's to check (an upload's and a source's by the same rules:
+    :func:`cycle_analytics.outputs.display_names.clean_display_name`,
+    :func:`~cycle_analytics.outputs.display_names.validate_distinct_stage_names`).
 
     Examples
     --------
@@ -295,13 +296,9 @@ def named_layout(layout: Layout, names: Mapping[str, str]) -> Layout:
     >>> named_layout(WideLayout(["q1", "q2"]), {"q2": "Waiting"}).stage_columns
     (('q1', 'q1'), ('q2', 'Waiting'))
     """
-    names = {str(k).strip(): str(v).strip() for k, v in dict(names).items()}
-    if any(not v for v in names.values()):
-        raise SurveyError(_("A stage name must not be empty."))
-    _validate_distinct_names(names.values())
+    names = {str(k).strip(): str(v) for k, v in dict(names).items()}
     if isinstance(layout, WideLayout):
         columns = tuple((c, names.get(stage, names.get(c, stage))) for c, stage in layout.stage_columns)
-        _validate_distinct_names([n for _, n in columns])
         return WideLayout(columns, respondent=layout.respondent, **_attributes_of(layout))
     listed = {str(raw).strip(): stage for raw, stage in layout.stage_values}
     values = {raw: names.get(stage, names.get(raw, stage)) for raw, stage in listed.items()}
@@ -309,8 +306,6 @@ def named_layout(layout: Layout, names: Mapping[str, str]) -> Layout:
     values.update({raw: name for raw, name in names.items() if raw not in listed and raw not in set(listed.values())})
     renamed = {listed[raw]: name for raw, name in values.items() if raw in listed}  # a stage named by its raw value
     stages = None if layout.stages is None else tuple(renamed.get(s, names.get(s, s)) for s in layout.stages)
-    if stages is not None:
-        _validate_distinct_names(stages)
     return LongLayout(layout.respondent, layout.stage, layout.score, stages=stages, stage_values=tuple(values.items()),
                       more_stages=layout.more_stages, **_attributes_of(layout))
 
@@ -318,13 +313,3 @@ def named_layout(layout: Layout, names: Mapping[str, str]) -> Layout:
 def _attributes_of(layout: Layout) -> dict:
     """The per-respondent fields of ``layout`` (the keyword arguments both layouts share)."""
     return {f: getattr(layout, f) for f in _Attributes.__dataclass_fields__}
-
-
-def _validate_distinct_names(stages) -> None:
-    seen: dict[str, int] = {}
-    for name in stages:
-        seen[name] = seen.get(name, 0) + 1
-    twice = [n for n, k in seen.items() if k > 1]
-    if twice:
-        raise SurveyError(_("Two stages would be called {name!r}: each stage needs a name of its own.").format(name=twice[0]))
-

@@ -108,6 +108,38 @@ def _validate_named_survey(survey) -> None:
         raise SurveyError(_("Names can only be given to an imported survey (a Survey)."))
 
 
+def clean_display_name(old: str, new, unnamed: str) -> str:
+    """The name ``new`` given to ``old``, its white space collapsed; a :class:`SurveyError` with the
+    sentence ``unnamed`` (``{old}`` in it) when it is empty, or with one sentence when it is longer
+    than :data:`MAX_NAME` characters.
+
+    >>> clean_display_name("Q7A", "  Car   park ", "{old} needs a name.")
+    'Car park'
+    """
+    text = " ".join(str(new if new is not None else "").split())
+    if not text:
+        raise SurveyError(unnamed.format(old=old))
+    if len(text) > MAX_NAME:
+        raise SurveyError(_("The name {text!r}… is too long: at most {MAX_NAME} characters.").format(text=text[:20], MAX_NAME=MAX_NAME))
+    return text
+
+
+def validate_distinct_stage_names(names) -> None:
+    """Every stage keeps a name of its own (compared regardless of case): else one sentence.
+
+    >>> validate_distinct_stage_names(["Wait", "wait"])
+    Traceback (most recent call last):
+    ...
+    cycle_analytics.errors.SurveyError: Two stages would be called 'wait'; give each stage its own name.
+    """
+    seen: set[str] = set()
+    for name in names:
+        key = str(name).casefold()
+        if key in seen:
+            raise SurveyError(_("Two stages would be called {name!r}; give each stage its own name.").format(name=name))
+        seen.add(key)
+
+
 def validate_display_names(names: DisplayNames, survey: Survey) -> DisplayNames:
     """Check ``names`` against ``survey``; returns them without renames to the same name.
 
@@ -124,11 +156,7 @@ def validate_display_names(names: DisplayNames, survey: Survey) -> DisplayNames:
         for old, new in pairs:
             if old not in known:
                 continue
-            text = " ".join(str(new if new is not None else "").split())
-            if not text:
-                raise SurveyError(unnamed.format(old=old))
-            if len(text) > MAX_NAME:
-                raise SurveyError(_("The name {text!r}… is too long: at most {MAX_NAME} characters.").format(text=text[:20], MAX_NAME=MAX_NAME))
+            text = clean_display_name(old, new, unnamed)
             if text != old:
                 out.append((old, text))
         return tuple(out)
@@ -139,13 +167,7 @@ def validate_display_names(names: DisplayNames, survey: Survey) -> DisplayNames:
                      _("The segment {old!r} needs a name; write one or keep the name from the file."))
     outcomes = clean(names.outcomes, set(survey.info.outcome_candidates),
                      _("The outcome {old!r} needs a name; write one or keep the name from the file."))
-    final = [dict(stages).get(s, s) for s in survey.info.stages]
-    seen: dict[str, str] = {}
-    for name in final:
-        key = name.casefold()
-        if key in seen:
-            raise SurveyError(_("Two stages would be called {name!r}; give each stage its own name.").format(name=name))
-        seen[key] = name
+    validate_distinct_stage_names([dict(stages).get(s, s) for s in survey.info.stages])
     renamed = dict((*segments, *outcomes))
     columns = [renamed.get(str(c), str(c)) for c in survey.responses.columns]
     for old, new in renamed.items():
