@@ -1,11 +1,10 @@
 """Critical moments: the penalty of a bad experience per stage, verdicts, evidence, penalty vs reward."""
 
 import streamlit as st
-from babel.lists import format_list
 
 from app_support import screening, sharing, tables, weighting, widgets
 from cycle_analytics import figures
-from cycle_analytics.i18n import current_locale, format_decimal, format_percent
+from cycle_analytics.i18n import format_decimal, format_list, format_percent
 from cycle_analytics.i18n import gettext as _
 from cycle_analytics.outputs import summary
 from cycle_analytics.stats.critical import alike_notes
@@ -18,7 +17,7 @@ st.title(_("Critical moments"))
 widgets.outcome_note(v)
 screening.exclusion_note(v)
 weighting.weight_note(v)
-bad = format_list([str(x) for x in s.scale.bottom_box], style="or", locale=current_locale())
+bad = format_list(s.scale.bottom_box, style="or")
 st.caption(
     _("A stage is a critical moment when customers who rated it badly ({bad}) give a clearly worse outcome, even with "
       "every other stage going the same: a drop of at least {share} of the outcome's scale, from at least {n} bad "

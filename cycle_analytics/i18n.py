@@ -339,16 +339,17 @@ def _rounded(value: float, digits: int) -> Decimal:
     return Decimal(f"{value:.{max(digits, 0)}f}")
 
 
-def format_list(items) -> str:
-    """Names joined as the current language lists them (Babel's CLDR list patterns).
+def format_list(items, *, style: str = "standard") -> str:
+    """Names joined as the current language lists them (Babel's CLDR list patterns; ``style="or"``
+    for alternatives).
 
-    >>> format_list(["Wait", "Pay", "Leave"])
-    'Wait, Pay, and Leave'
+    >>> format_list(["Wait", "Pay", "Leave"]), format_list(["1", "2"], style="or")
+    ('Wait, Pay, and Leave', '1 or 2')
     >>> with using_language("id"):
     ...     format_list(["Wait", "Pay"])
     'Wait dan Pay'
     """
-    return babel.lists.format_list([str(i) for i in items], locale=current_locale())
+    return babel.lists.format_list([str(i) for i in items], style=style, locale=current_locale())
 
 
 def format_number(value: object) -> str:
